@@ -1,0 +1,41 @@
+/** Why a transport operation failed. The same reason means the same thing on every transport. */
+export type TransportErrorCode =
+  /** A datagram larger than the transport's `mtu`. */
+  | "oversized"
+  /** A stream frame larger than the transport's frame limit. */
+  | "frame-too-large"
+  /** The transport or stream is closed. */
+  | "closed"
+  /** The peer cannot be reached (no listener, refused, host unreachable). */
+  | "unreachable"
+  /** Connect, handshake, idle or write deadline passed. */
+  | "timeout"
+  /** The peer went away or broke the stream mid-way. */
+  | "reset"
+  /** The local address is taken. */
+  | "address-in-use"
+  /** Not permitted to bind (e.g. a privileged port). */
+  | "access-denied"
+  /** The URL cannot be used with this transport. */
+  | "invalid-address"
+  /** Too many connections or streams at once. */
+  | "limit"
+  /** The peer sent bytes that break the framing protocol. */
+  | "protocol";
+
+/** The one error type every transport throws or rejects with. */
+export class TransportError extends Error {
+  override readonly name = "TransportError";
+  constructor(
+    readonly code: TransportErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** True when `err` is a {@link TransportError}, optionally with the given code. */
+export function isTransportError(err: unknown, code?: TransportErrorCode): err is TransportError {
+  return err instanceof TransportError && (code === undefined || err.code === code);
+}

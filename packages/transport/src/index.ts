@@ -1,0 +1,11 @@
+export {
+  type Address,
+  formatAddress,
+  isUnspecifiedHost,
+  parseAddress,
+  schemeOf,
+} from "./address.js";
+export { AsyncQueue } from "./async-queue.js";
+export { type Clock, systemClock, type TimerHandle } from "./clock.js";
+export { isTransportError, TransportError, type TransportErrorCode } from "./errors.js";
+export type { Datagram, DialOptions, Stream, Transport } from "./transport.js";
