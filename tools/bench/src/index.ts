@@ -1,1 +1,1 @@
-export {};
+export { measure, report } from "./measure.js";
