@@ -1,1 +1,3 @@
-export {};
+export type { UdpCounters } from "./counters.js";
+export { DatagramStream, type DatagramStreamCounts } from "./datagram-stream.js";
+export { bindUdp, type UdpTransport, type UdpTransportOptions } from "./udp-transport.js";

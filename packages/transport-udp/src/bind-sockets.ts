@@ -1,0 +1,106 @@
+import { createSocket, type Socket as DgramSocket } from "node:dgram";
+import { createServer, isIP, type Server, type Socket } from "node:net";
+import { TransportError } from "@grapevine/transport";
+import { errnoOf, toTransportError } from "./socket-errors.js";
+
+/** A TCP listener and a UDP socket bound to the same IP and port number. */
+export interface BoundSockets {
+  readonly server: Server;
+  readonly udp: DgramSocket;
+  /** The port both are bound to (the real one when port 0 was asked for). */
+  readonly port: number;
+  /** 4 or 6. */
+  readonly family: 4 | 6;
+}
+
+/** How many times a port-0 bind retries when UDP finds TCP's free port taken. */
+const PORT_ZERO_ATTEMPTS = 8;
+
+function listenTcp(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      server.off("listening", onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      const addr = server.address();
+      resolve(typeof addr === "object" && addr !== null ? addr.port : port);
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    // `ipv6Only: false` makes `::` dual-stack, so IPv4 peers reach a node bound to `[::]`.
+    server.listen({ host, port, ipv6Only: false, exclusive: true });
+  });
+}
+
+function bindUdpSocket(udp: DgramSocket, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      udp.off("listening", onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      udp.off("error", onError);
+      resolve();
+    };
+    udp.once("error", onError);
+    udp.once("listening", onListening);
+    udp.bind({ address: host, port, exclusive: true });
+  });
+}
+
+function closeQuietly(server: Server, udp: DgramSocket | undefined): void {
+  server.close();
+  try {
+    udp?.close();
+  } catch {
+    // Already closed: nothing to free.
+  }
+}
+
+/**
+ * Binds a TCP listener and a UDP socket to `host:port` (an IP literal). Port 0 lets TCP pick a
+ * free port and binds UDP to the same number, retrying a few times when another process holds
+ * that UDP port. Rejects with `TransportError` `address-in-use`, `access-denied` or
+ * `invalid-address`.
+ *
+ * @param onConnection receives every accepted TCP connection from the moment TCP listens.
+ */
+export async function bindSockets(
+  host: string,
+  port: number,
+  onConnection: (socket: Socket) => void,
+): Promise<BoundSockets> {
+  const family = isIP(host);
+  if (family !== 4 && family !== 6) {
+    throw new TransportError("invalid-address", `bind host ${JSON.stringify(host)} is not an IP`);
+  }
+  const attempts = port === 0 ? PORT_ZERO_ATTEMPTS : 1;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const server = createServer({ allowHalfOpen: true }, onConnection);
+    let tcpPort: number;
+    try {
+      tcpPort = await listenTcp(server, host, port);
+    } catch (err) {
+      server.close();
+      throw toTransportError(err, `cannot listen on TCP ${host}:${port}`, "address-in-use");
+    }
+    const udp = createSocket({ type: family === 6 ? "udp6" : "udp4", ipv6Only: false });
+    try {
+      await bindUdpSocket(udp, host, tcpPort);
+    } catch (err) {
+      closeQuietly(server, udp);
+      lastError = err;
+      if (port === 0 && errnoOf(err) === "EADDRINUSE") continue;
+      throw toTransportError(err, `cannot bind UDP ${host}:${tcpPort}`, "address-in-use");
+    }
+    return { server, udp, port: tcpPort, family };
+  }
+  throw toTransportError(
+    lastError,
+    `no port free for both TCP and UDP on ${host} after ${attempts} tries`,
+    "address-in-use",
+  );
+}

@@ -1,0 +1,29 @@
+/**
+ * What a UDP transport has done since it was bound: a snapshot from
+ * {@link UdpTransport.counters}. Counts are of datagrams, frames and connections; `...Bytes` are
+ * payload bytes (no UDP, TCP or frame headers).
+ */
+export interface UdpCounters {
+  /** Datagrams received and queued for the reader. */
+  readonly datagramsIn: number;
+  /** Payload bytes of those datagrams. */
+  readonly bytesIn: number;
+  /** Datagrams the kernel accepted for sending. */
+  readonly datagramsOut: number;
+  /** Payload bytes of those datagrams. */
+  readonly bytesOut: number;
+  /** Datagrams dropped on arrival because the reader was too far behind. */
+  readonly datagramsDropped: number;
+  /** Sends that failed (unreachable network, no route, wrong address family, DNS failure). */
+  readonly sendErrors: number;
+  /** Stream connections dropped for breaking the framing (oversized length prefix, bad hello). */
+  readonly framesRejected: number;
+  /** Streams opened by `dial`. */
+  readonly streamsDialed: number;
+  /** Streams accepted from peers. */
+  readonly streamsAccepted: number;
+  /** Incoming connections refused because `maxConnections` were open. */
+  readonly connectionsRefused: number;
+  /** Errors reported by the UDP socket itself (counted, never thrown). */
+  readonly socketErrors: number;
+}

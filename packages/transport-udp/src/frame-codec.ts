@@ -1,0 +1,112 @@
+import { TransportError } from "@grapevine/transport";
+
+/** Bytes in a frame's length prefix (unsigned 32-bit, big-endian). */
+export const FRAME_HEADER_BYTES = 4;
+
+/**
+ * Encodes a frame as its 4-byte big-endian length followed by the payload, in one buffer so the
+ * frame goes to the socket in a single write.
+ */
+export function encodeFrame(payload: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.byteLength);
+  out.writeUInt32BE(payload.byteLength, 0);
+  out.set(payload, FRAME_HEADER_BYTES);
+  return out;
+}
+
+/**
+ * Splits a TCP byte stream into length-prefixed frames. The limit is checked against the length
+ * prefix before anything is allocated, so a peer announcing a 4 GiB frame costs nothing: the
+ * decoder throws `TransportError('protocol')` and the caller drops the connection.
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Length of the frame being assembled, or -1 while its header is incomplete. */
+  private expected = -1;
+
+  /** @param maxFrameBytes largest payload accepted, in bytes; may be lowered with {@link setLimit}. */
+  constructor(private maxFrameBytes: number) {}
+
+  /** Changes the frame size limit (the handshake runs with a small one), in bytes. */
+  setLimit(maxFrameBytes: number): void {
+    this.maxFrameBytes = maxFrameBytes;
+  }
+
+  /** Bytes received but not yet handed out as frames. */
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
+  /** True when a frame has been started but not finished (the peer stopped mid-frame). */
+  get midFrame(): boolean {
+    return this.buffered > 0;
+  }
+
+  /**
+   * Feeds received bytes; calls `onFrame` for every whole frame, in order. Throws
+   * `TransportError('protocol')` for a length prefix above the limit.
+   */
+  push(chunk: Buffer, onFrame: (frame: Uint8Array) => void): void {
+    if (chunk.byteLength === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.byteLength;
+    for (;;) {
+      if (this.expected < 0) {
+        if (this.buffered < FRAME_HEADER_BYTES) return;
+        const length = this.peekHeader();
+        if (length > this.maxFrameBytes) {
+          throw new TransportError(
+            "protocol",
+            `peer announced a ${length}-byte frame; the limit is ${this.maxFrameBytes} bytes`,
+          );
+        }
+        this.consume(FRAME_HEADER_BYTES);
+        this.expected = length;
+      }
+      if (this.buffered < this.expected) return;
+      const frame = this.take(this.expected);
+      this.expected = -1;
+      onFrame(frame);
+    }
+  }
+
+  private peekHeader(): number {
+    const first = this.chunks[0]!;
+    if (first.byteLength >= FRAME_HEADER_BYTES) return first.readUInt32BE(0);
+    const header = Buffer.concat(this.chunks, FRAME_HEADER_BYTES);
+    return header.readUInt32BE(0);
+  }
+
+  private consume(n: number): void {
+    this.take(n);
+  }
+
+  /** Removes and returns the next `n` bytes; a view when they lie in one chunk, else a copy. */
+  private take(n: number): Uint8Array {
+    this.buffered -= n;
+    const first = this.chunks[0];
+    if (n === 0) return new Uint8Array(0);
+    if (first !== undefined && first.byteLength >= n) {
+      if (first.byteLength === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.chunks[0]!;
+      const want = n - filled;
+      if (chunk.byteLength <= want) {
+        out.set(chunk, filled);
+        filled += chunk.byteLength;
+        this.chunks.shift();
+      } else {
+        out.set(chunk.subarray(0, want), filled);
+        this.chunks[0] = chunk.subarray(want);
+        filled += want;
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,320 @@
+import type { Socket } from "node:net";
+import { AsyncQueue, type Stream, TransportError } from "@grapevine/transport";
+import { encodeFrame, FrameDecoder } from "./frame-codec.js";
+import {
+  decodeHello,
+  decodeReply,
+  encodeHello,
+  encodeReply,
+  HANDSHAKE_MAX_BYTES,
+  type HandshakeReply,
+} from "./handshake.js";
+import { resetSocket, toTransportError } from "./socket-errors.js";
+
+/** Limits and hooks a {@link TcpStream} runs with. */
+export interface TcpStreamOptions {
+  /** Largest frame either way, in bytes. */
+  readonly maxFrameBytes: number;
+  /** Break the stream after this many ms with no bytes in either direction. */
+  readonly idleTimeoutMs: number;
+  /** Break the stream when a write cannot be handed to the kernel within this many ms. */
+  readonly writeTimeoutMs: number;
+  /** Called once when the underlying connection is gone. */
+  readonly onClosed: () => void;
+  /** Called when the peer broke the framing (oversized length prefix, bad handshake). */
+  readonly onProtocolError: (err: TransportError) => void;
+}
+
+type Phase = "await-reply" | "await-hello" | "open";
+
+/**
+ * Received bytes queued but not yet read above which the socket is paused, so a reader that
+ * falls behind makes TCP flow control slow the peer down instead of growing our memory.
+ */
+const READ_HIGH_WATER_BYTES = 1024 * 1024;
+
+/**
+ * A {@link Stream} over one TCP connection: length-prefixed frames, a handshake that names the
+ * dialer, read back-pressure (pause the socket while the reader lags), write back-pressure (wait
+ * for `drain`, bounded by the write timeout) and an idle timeout. One connection carries exactly
+ * one stream; closing the stream half-closes the connection so the peer can still answer.
+ */
+export class TcpStream implements Stream {
+  private readonly inbox = new AsyncQueue<Uint8Array>();
+  private readonly decoder = new FrameDecoder(HANDSHAKE_MAX_BYTES);
+  private phase: Phase;
+  private remoteAddress: string;
+  private queuedBytes = 0;
+  private failure: TransportError | undefined;
+  private writeEnded = false;
+  private closing: Promise<void> | undefined;
+  private drain: Promise<void> | undefined;
+  private gone = false;
+  private handshakeDone: ((err?: TransportError) => void) | undefined;
+
+  private constructor(
+    private readonly socket: Socket,
+    phase: Phase,
+    remote: string,
+    private readonly options: TcpStreamOptions,
+  ) {
+    this.phase = phase;
+    this.remoteAddress = remote;
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("end", () => this.onEnd());
+    socket.on("error", (err) => this.fail(toTransportError(err, `stream to ${this.remote}`)));
+    socket.on("close", () => this.onSocketClose());
+    socket.on("timeout", () =>
+      this.fail(
+        new TransportError("timeout", `stream to ${this.remote} idle ${options.idleTimeoutMs} ms`),
+      ),
+    );
+  }
+
+  /**
+   * Opens a stream on a connecting socket: sends the hello naming `localAddress`, waits for the
+   * acceptor's reply. Rejects with `unreachable`, `timeout` or `limit`; the socket is destroyed
+   * on failure.
+   */
+  static dial(
+    socket: Socket,
+    remote: string,
+    localAddress: string,
+    timeoutMs: number,
+    options: TcpStreamOptions,
+  ): Promise<TcpStream> {
+    const stream = new TcpStream(socket, "await-reply", remote, options);
+    return stream.handshake(timeoutMs, `connect to ${remote}`, () => {
+      socket.write(encodeFrame(encodeHello(localAddress)));
+    });
+  }
+
+  /**
+   * Runs the acceptor's side of the handshake on a fresh connection: reads the hello, asks
+   * `admit` whether to take the stream, answers. Rejects with `protocol` (bad hello), `timeout`
+   * (no hello in time) or `limit` (refused); the socket is destroyed or ended on failure.
+   */
+  static accept(
+    socket: Socket,
+    timeoutMs: number,
+    admit: () => HandshakeReply,
+    options: TcpStreamOptions,
+  ): Promise<TcpStream> {
+    const peer = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+    const stream = new TcpStream(socket, "await-hello", `tcp peer ${peer}`, options);
+    stream.admit = admit;
+    return stream.handshake(timeoutMs, `handshake from ${peer}`, () => {});
+  }
+
+  private admit: () => HandshakeReply = () => "accept";
+
+  private handshake(timeoutMs: number, what: string, start: () => void): Promise<TcpStream> {
+    return new Promise<TcpStream>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.fail(new TransportError("timeout", `${what}: no handshake within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.handshakeDone = (err) => {
+        clearTimeout(timer);
+        this.handshakeDone = undefined;
+        if (err) {
+          reject(err);
+          return;
+        }
+        this.socket.setTimeout(this.options.idleTimeoutMs);
+        resolve(this);
+      };
+      start();
+    });
+  }
+
+  /** Address URL of the other end: the dialed address, or the address the dialer announced. */
+  get remote(): string {
+    return this.remoteAddress;
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.decoder.push(chunk, (frame) => this.onFrame(frame));
+    } catch (err) {
+      const error = toTransportError(err, `stream from ${this.remote}`, "protocol");
+      if (error.code === "protocol") this.options.onProtocolError(error);
+      this.fail(error);
+    }
+  }
+
+  private onFrame(frame: Uint8Array): void {
+    if (this.failure) return;
+    if (this.phase === "open") {
+      if (!this.inbox.push(frame)) return;
+      this.queuedBytes += frame.byteLength;
+      if (this.queuedBytes >= READ_HIGH_WATER_BYTES && !this.socket.isPaused()) {
+        this.socket.pause();
+      }
+      return;
+    }
+    if (this.phase === "await-hello") {
+      this.remoteAddress = decodeHello(frame);
+      const reply = this.admit();
+      this.socket.write(encodeFrame(encodeReply(reply)));
+      if (reply !== "accept") {
+        this.socket.end();
+        this.settleHandshake(new TransportError("limit", `refused stream from ${this.remote}`));
+        return;
+      }
+      this.open();
+      return;
+    }
+    const reply = decodeReply(frame);
+    if (reply !== "accept") {
+      const err = new TransportError("limit", `${this.remote} refused the stream: too many`);
+      this.settleHandshake(err);
+      this.failure ??= err;
+      this.socket.destroy();
+      return;
+    }
+    this.open();
+  }
+
+  private open(): void {
+    this.phase = "open";
+    this.decoder.setLimit(this.options.maxFrameBytes);
+    this.settleHandshake();
+  }
+
+  private settleHandshake(err?: TransportError): void {
+    this.handshakeDone?.(err);
+  }
+
+  private onEnd(): void {
+    if (this.phase !== "open") {
+      this.fail(new TransportError("reset", `${this.remote} closed during the handshake`));
+      return;
+    }
+    if (this.decoder.midFrame) {
+      this.fail(new TransportError("reset", `${this.remote} closed the stream mid-frame`));
+      return;
+    }
+    this.inbox.end();
+    if (this.writeEnded) this.socket.destroy();
+  }
+
+  private onSocketClose(): void {
+    if (!this.inbox.closed) {
+      this.fail(new TransportError("reset", `connection to ${this.remote} closed`));
+    }
+    if (this.gone) return;
+    this.gone = true;
+    this.options.onClosed();
+  }
+
+  private fail(err: TransportError): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.settleHandshake(err);
+    this.inbox.fail(err);
+    this.socket.destroy();
+  }
+
+  private consumed(bytes: number): void {
+    this.queuedBytes -= bytes;
+    if (this.queuedBytes < READ_HIGH_WATER_BYTES / 2 && this.socket.isPaused() && !this.failure) {
+      this.socket.resume();
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    const it = this.inbox[Symbol.asyncIterator]();
+    return {
+      next: async () => {
+        const r = await it.next();
+        if (!r.done) this.consumed(r.value.byteLength);
+        return r;
+      },
+      return: async () => {
+        // The reader is done: discard whatever still arrives rather than stall the peer.
+        const r = await it.return!();
+        this.queuedBytes = 0;
+        if (this.socket.isPaused() && !this.failure) this.socket.resume();
+        return r;
+      },
+    };
+  }
+
+  write(frame: Uint8Array): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.writeEnded) {
+      return Promise.reject(new TransportError("closed", `stream to ${this.remote} is closed`));
+    }
+    if (frame.byteLength > this.options.maxFrameBytes) {
+      return Promise.reject(
+        new TransportError(
+          "frame-too-large",
+          `frame of ${frame.byteLength} bytes exceeds the ${this.options.maxFrameBytes}-byte limit`,
+        ),
+      );
+    }
+    if (this.socket.write(encodeFrame(frame))) return Promise.resolve();
+    return this.waitDrain();
+  }
+
+  private waitDrain(): Promise<void> {
+    this.drain ??= new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const err = new TransportError(
+          "timeout",
+          `${this.remote} did not take our data within ${this.options.writeTimeoutMs} ms`,
+        );
+        this.fail(err);
+      }, this.options.writeTimeoutMs);
+      const settle = () => {
+        clearTimeout(timer);
+        this.socket.off("drain", settle);
+        this.socket.off("close", settle);
+        this.drain = undefined;
+        if (this.failure) reject(this.failure);
+        else resolve();
+      };
+      this.socket.on("drain", settle);
+      this.socket.on("close", settle);
+    });
+    return this.drain;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.writeEnded = true;
+      if (this.failure || this.socket.destroyed) {
+        resolve();
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.fail(
+          new TransportError("timeout", `${this.remote} did not take our last bytes in time`),
+        );
+      }, this.options.writeTimeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.socket.once("finish", done);
+      this.socket.once("close", done);
+      this.socket.end();
+      if (this.inbox.closed && this.failure === undefined) {
+        // The peer has already finished; once our end is flushed the connection is done.
+        this.socket.once("finish", () => this.socket.destroy());
+      }
+    });
+    return this.closing;
+  }
+
+  abort(): void {
+    this.writeEnded = true;
+    if (this.failure) return;
+    this.failure = new TransportError("reset", `stream to ${this.remote} was aborted`);
+    this.settleHandshake(this.failure);
+    this.inbox.fail(this.failure);
+    this.inbox.clear();
+    resetSocket(this.socket);
+  }
+}
