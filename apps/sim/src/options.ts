@@ -1,0 +1,188 @@
+/** The scenarios the simulator can run. */
+export const SCENARIOS = ["join", "spread", "failure", "soak", "partition", "idle"] as const;
+/** One of {@link SCENARIOS}. */
+export type Scenario = (typeof SCENARIOS)[number];
+/** Protocol presets. */
+export const PRESETS = ["lan", "wan", "local"] as const;
+/** One of {@link PRESETS}. */
+export type Preset = (typeof PRESETS)[number];
+
+/** Everything a simulation run is parameterised by. */
+export interface SimOptions {
+  readonly scenario: Scenario;
+  /** Cluster size. */
+  readonly nodes: number;
+  /** Seed for every random choice in the run (network and nodes). */
+  readonly seed: number;
+  readonly preset: Preset;
+  /** Datagram loss probability, 0–1. */
+  readonly loss: number;
+  /** Mean one-way latency, ms (jitter ±50 % of it). */
+  readonly latencyMs: number;
+  /** Virtual seconds to run (soak, partition, idle; an upper bound for the others). */
+  readonly durationS: number;
+  /** Nodes to crash (failure). */
+  readonly kill: number;
+  /** Fraction of nodes whose message handling stalls (soak). */
+  readonly slow: number;
+  readonly lifeguard: boolean;
+  readonly json: boolean;
+  /** Where to write an SVG plot, if anywhere. */
+  readonly plot: string | undefined;
+  /** Suppress the progress bar. */
+  readonly quiet: boolean;
+}
+
+/** A bad command line: the message is meant for the user; the CLI exits 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+/** Default duration per scenario, virtual seconds. */
+export const DEFAULT_DURATION_S: Record<Scenario, number> = {
+  join: 120,
+  spread: 30,
+  failure: 120,
+  soak: 600,
+  partition: 120,
+  idle: 60,
+};
+
+export const USAGE = `usage: pnpm sim <scenario> [options]
+
+scenarios:
+  join        N nodes start and join through 3 seeds → converged_s
+  spread      one node sets a key in a converged cluster → p50_s, p99_s, p100_s, rounds_p100
+  failure     K nodes crash → first_suspect_s, first_dead_s, all_dead_s
+  soak        run under loss / slow nodes, nobody fails → false_suspects, false_deaths, refutations
+  partition   split in two for --duration, heal → heal_s
+  idle        a converged cluster doing nothing → bytes_per_node_per_s
+
+options:
+  --nodes N           cluster size (default 100; 2–20000)
+  --seed S            random seed (default 1)
+  --preset P          lan | wan | local (default lan)
+  --loss P            datagram loss probability 0–1 (default 0)
+  --latency MS        mean one-way latency in ms, ±50 % jitter (default 1)
+  --duration S        virtual seconds (default depends on the scenario)
+  --kill K            nodes to crash in 'failure' (default 1)
+  --slow F            fraction of nodes that stall (soak; default 0)
+  --lifeguard on|off  Lifeguard refinements (default on)
+  --json              print one JSON object as the last line
+  --plot FILE.svg     write an SVG plot of the run
+  --quiet             no progress bar
+  -h, --help          this text`;
+
+function num(flag: string, text: string | undefined, min: number, max: number, int: boolean): number {
+  if (text === undefined || text.startsWith("--")) throw new UsageError(`${flag} needs a value`);
+  const n = Number(text);
+  if (!Number.isFinite(n) || text.trim() === "") {
+    throw new UsageError(`${flag} must be a number, got ${JSON.stringify(text)}`);
+  }
+  if (int && !Number.isInteger(n)) throw new UsageError(`${flag} must be a whole number, got ${text}`);
+  if (n < min || n > max) throw new UsageError(`${flag} must be between ${min} and ${max}, got ${text}`);
+  return n;
+}
+
+/** Parses the command line after `sim`. Throws {@link UsageError} on anything wrong. */
+export function parseOptions(argv: readonly string[]): SimOptions | "help" {
+  if (argv.includes("-h") || argv.includes("--help")) return "help";
+  const [scenarioText, ...rest] = argv;
+  if (scenarioText === undefined || scenarioText.startsWith("-")) {
+    throw new UsageError(`missing scenario (one of ${SCENARIOS.join(", ")})`);
+  }
+  if (!(SCENARIOS as readonly string[]).includes(scenarioText)) {
+    throw new UsageError(
+      `unknown scenario ${JSON.stringify(scenarioText)} (one of ${SCENARIOS.join(", ")})`,
+    );
+  }
+  const scenario = scenarioText as Scenario;
+  let nodes = 100;
+  let seed = 1;
+  let preset: Preset = "lan";
+  let loss = 0;
+  let latencyMs = 1;
+  let durationS: number | undefined;
+  let kill = 1;
+  let slow = 0;
+  let lifeguard = true;
+  let json = false;
+  let plot: string | undefined;
+  let quiet = false;
+  for (let i = 0; i < rest.length; i++) {
+    const raw = rest[i]!;
+    const eq = raw.indexOf("=");
+    const flag = raw.startsWith("--") && eq > 0 ? raw.slice(0, eq) : raw;
+    const inline = raw.startsWith("--") && eq > 0 ? raw.slice(eq + 1) : undefined;
+    const value = (): string | undefined => (inline !== undefined ? inline : rest[++i]);
+    switch (flag) {
+      case "--nodes":
+        nodes = num(flag, value(), 2, 20_000, true);
+        break;
+      case "--seed":
+        seed = num(flag, value(), 0, 2 ** 32 - 1, true);
+        break;
+      case "--preset": {
+        const v = value();
+        if (!v || !(PRESETS as readonly string[]).includes(v)) {
+          throw new UsageError(`--preset must be one of ${PRESETS.join(", ")}, got ${JSON.stringify(v)}`);
+        }
+        preset = v as Preset;
+        break;
+      }
+      case "--loss":
+        loss = num(flag, value(), 0, 1, false);
+        break;
+      case "--latency":
+        latencyMs = num(flag, value(), 0, 10_000, false);
+        break;
+      case "--duration":
+        durationS = num(flag, value(), 1, 86_400, false);
+        break;
+      case "--kill":
+        kill = num(flag, value(), 0, 20_000, true);
+        break;
+      case "--slow":
+        slow = num(flag, value(), 0, 1, false);
+        break;
+      case "--lifeguard": {
+        const v = value();
+        if (v !== "on" && v !== "off") {
+          throw new UsageError(`--lifeguard must be on or off, got ${JSON.stringify(v)}`);
+        }
+        lifeguard = v === "on";
+        break;
+      }
+      case "--json":
+        json = true;
+        break;
+      case "--quiet":
+        quiet = true;
+        break;
+      case "--plot": {
+        const v = value();
+        if (!v || v.startsWith("--")) throw new UsageError("--plot needs a file name");
+        plot = v;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option ${JSON.stringify(raw)}`);
+    }
+  }
+  if (kill >= nodes) throw new UsageError(`--kill must be less than --nodes (${nodes}), got ${kill}`);
+  return {
+    scenario,
+    nodes,
+    seed,
+    preset,
+    loss,
+    latencyMs,
+    durationS: durationS ?? DEFAULT_DURATION_S[scenario],
+    kill,
+    slow,
+    lifeguard,
+    json,
+    plot,
+    quiet,
+  };
+}

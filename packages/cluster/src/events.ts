@@ -1,0 +1,82 @@
+import type { MemberStatus } from "@grapevine/codec";
+
+/** A member as the local node sees it. */
+export interface Member {
+  readonly name: string;
+  readonly status: MemberStatus;
+  /** SWIM incarnation number: raised by the member to refute suspicion (SWIM §4.2). */
+  readonly incarnation: bigint;
+  /** Process generation: a restarted member takes a higher one. */
+  readonly generation: number;
+  /** Address URLs the member advertises, one per transport it listens on. */
+  readonly addresses: readonly string[];
+  /** Raw metadata bytes as advertised. */
+  readonly meta: Uint8Array;
+  /** Metadata decoded as string tags (empty when the metadata is not a tag map). */
+  readonly tags: Readonly<Record<string, string>>;
+  /** True for the local node. */
+  readonly local: boolean;
+}
+
+/** Membership events, named after the status the member entered. */
+export type MemberEventType =
+  | "member-joined"
+  | "member-updated"
+  | "member-suspect"
+  | "member-alive"
+  | "member-dead"
+  | "member-left";
+
+/** A change of one member's status, address or metadata. */
+export interface MemberEvent {
+  readonly type: MemberEventType;
+  readonly member: Member;
+  /** Clock time of the change, ms. */
+  readonly at: number;
+}
+
+/** A key of some member's state changed (set, replaced or deleted). */
+export interface KeyChangedEvent {
+  readonly type: "key-changed";
+  readonly owner: string;
+  readonly key: string;
+  /** Previous value, `undefined` when the key was new. */
+  readonly oldValue: Uint8Array | undefined;
+  /** New value, `undefined` when the key was deleted. */
+  readonly newValue: Uint8Array | undefined;
+  readonly version: number;
+  readonly at: number;
+}
+
+/** An application message broadcast by some member with {@link Cluster.broadcast}. */
+export interface UserMessageEvent {
+  readonly type: "user-message";
+  readonly from: string;
+  readonly name: string;
+  readonly payload: Uint8Array;
+  readonly at: number;
+}
+
+/** Every event a cluster emits. */
+export type ClusterEvent = MemberEvent | KeyChangedEvent | UserMessageEvent;
+
+/** Encodes string tags as member metadata (UTF-8 JSON object, keys sorted). */
+export function encodeTags(tags: Readonly<Record<string, string>>): Uint8Array {
+  const sorted: Record<string, string> = {};
+  for (const k of Object.keys(tags).sort()) sorted[k] = String(tags[k]);
+  return new TextEncoder().encode(JSON.stringify(sorted));
+}
+
+/** Decodes member metadata written by {@link encodeTags}; anything else decodes as `{}`. */
+export function decodeTags(meta: Uint8Array): Record<string, string> {
+  if (meta.length === 0 || meta[0] !== 0x7b) return {};
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(meta));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(parsed)) if (typeof v === "string") out[k] = v;
+    return out;
+  } catch {
+    return {};
+  }
+}
