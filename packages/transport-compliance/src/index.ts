@@ -1,1 +1,12 @@
-export {};
+export { equalBytes, patternBytes, taggedBytes, tagOf } from "./bytes.js";
+export { deliver, yieldToEventLoop } from "./delivery.js";
+export type { ComplianceContext, ComplianceFactory } from "./factory.js";
+export { datagramsOf, firstDatagram, framesOf, Inbox, streamsOf } from "./inbox.js";
+export { runTransportCompliance } from "./run-transport-compliance.js";
+export { connect, type StreamPair } from "./stream-cases.js";
+export {
+  ComplianceTimeoutError,
+  expectRejectsTransportError,
+  expectThrowsTransportError,
+  withTimeout,
+} from "./timeouts.js";
