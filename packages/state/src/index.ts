@@ -1,1 +1,42 @@
-export {};
+/**
+ * `@grapevine/state`: versioned per-node key-value state, reconciled by scuttlebutt digests and
+ * deltas (van Renesse et al. 2008) and by piggy-backed updates. Sans-IO: no clock, timers, random
+ * globals or I/O; every entry point is synchronous and takes `now` (ms).
+ */
+export type { StateChange } from "./changes.js";
+export {
+  type ApplyResult,
+  ClusterState,
+  type ClusterStateOptions,
+  type OwnedEntry,
+  type OwnerInfo,
+  type Rejection,
+  type TickResult,
+} from "./cluster-state.js";
+export {
+  emptyCounters,
+  REJECT_REASONS,
+  type RejectReason,
+  type StateCounters,
+} from "./counters.js";
+export type { Digest } from "./digest.js";
+export { EMPTY_VALUE, type StateEntry, type VersionedValue } from "./entry.js";
+export {
+  DEFAULT_DEAD_OWNER_GRACE_MS,
+  DEFAULT_LIMITS,
+  DEFAULT_TOMBSTONE_GRACE_MS,
+  type StateLimits,
+} from "./limits.js";
+export type { Rng } from "./rng.js";
+export {
+  deltaEntrySize,
+  deltaSize,
+  digestEntrySize,
+  digestSize,
+  FIELD_TAG_BYTES,
+  ownerDeltaSize,
+  utf8Length,
+  varintSize,
+} from "./size.js";
+export type { LocalSnapshot } from "./snapshot.js";
+export type { DeltaEntry, DigestEntry, OwnerDelta } from "./wire.js";

@@ -1,0 +1,107 @@
+import type { OwnerRing } from "./owner-ring.js";
+import type { OwnerState } from "./owner-state.js";
+import { digestEntrySize } from "./size.js";
+import type { DigestEntry } from "./wire.js";
+
+/**
+ * A scuttlebutt digest (Scuttlebutt §3.1): for each owner, the generation and highest version held.
+ * `complete` is false when the digest did not fit its budget and holds only a slice of the owners.
+ */
+export interface Digest {
+  readonly entries: DigestEntry[];
+  readonly complete: boolean;
+}
+
+/** A digest slice and where the next slice starts. */
+export interface DigestSlice {
+  readonly digest: Digest;
+  /** Owner name at which the next slice should start (the rotation cursor). */
+  readonly nextCursor: string;
+}
+
+/**
+ * Builds a digest of the owners in `ring`, within `budgetBytes` (sum of {@link digestEntrySize}).
+ *
+ * When every owner fits, the digest is complete. Otherwise it is a rotating slice: the owners from
+ * `cursor` onwards in ring order, wrapping around, as many as fit; the next call starts where this
+ * one stopped, so every owner is covered within `ceil(owners / perSlice)` digests. Because a slice
+ * is contiguous in name order, a receiver can tell which owners it covers (see
+ * {@link coveredRange}) and so which of them the sender lacks.
+ */
+export function buildDigest(
+  ring: OwnerRing,
+  owners: ReadonlyMap<string, OwnerState>,
+  cursor: string,
+  budgetBytes: number,
+): DigestSlice {
+  const count = ring.size;
+  const entries: DigestEntry[] = [];
+  if (count === 0) return { digest: { entries, complete: true }, nextCursor: cursor };
+  const start = ring.lowerBound(cursor) % count;
+  let used = 0;
+  let taken = 0;
+  for (; taken < count; taken++) {
+    const name = ring.at((start + taken) % count);
+    const state = owners.get(name)!;
+    const size = digestEntrySize(name, state.generation, state.maxVersion);
+    if (used + size > budgetBytes) break;
+    used += size;
+    entries.push({ owner: name, generation: state.generation, maxVersion: state.maxVersion });
+  }
+  const complete = taken === count;
+  return {
+    digest: { entries, complete },
+    nextCursor: complete ? cursor : ring.at((start + taken) % count),
+  };
+}
+
+/**
+ * The owner names an incomplete digest covers: every name `n` with `first <= n <= last`, or, when
+ * the slice wrapped around the end of the ring, `n >= first || n <= last`. Any owner in that range
+ * missing from the digest is one its sender does not hold.
+ */
+export interface CoveredRange {
+  readonly first: string;
+  readonly last: string;
+  readonly wraps: boolean;
+}
+
+/**
+ * Works out the range of owner names covered by a digest slice built by {@link buildDigest}: names
+ * ascending, with at most one wrap-around. Returns `null` for an empty digest or one not in that
+ * order (from an implementation that slices differently), about which nothing may be assumed.
+ */
+export function coveredRange(entries: readonly DigestEntry[]): CoveredRange | null {
+  const first = entries[0];
+  const last = entries[entries.length - 1];
+  if (first === undefined || last === undefined) return null;
+  let wraps = false;
+  for (let i = 1; i < entries.length; i++) {
+    if (entries[i - 1]!.owner < entries[i]!.owner) continue;
+    if (wraps) return null;
+    wraps = true;
+  }
+  if (wraps && !(last.owner < first.owner)) return null;
+  return { first: first.owner, last: last.owner, wraps };
+}
+
+/** Calls `visit` with every owner of `ring` inside `range`, in ring order. */
+export function forEachInRange(
+  ring: OwnerRing,
+  range: CoveredRange,
+  visit: (owner: string) => void,
+): void {
+  const from = ring.lowerBound(range.first);
+  const to = upperBound(ring, range.last);
+  if (!range.wraps) {
+    for (let i = from; i < to; i++) visit(ring.at(i));
+    return;
+  }
+  for (let i = from; i < ring.size; i++) visit(ring.at(i));
+  for (let i = 0; i < to; i++) visit(ring.at(i));
+}
+
+function upperBound(ring: OwnerRing, name: string): number {
+  const at = ring.lowerBound(name);
+  return at < ring.size && ring.at(at) === name ? at + 1 : at;
+}

@@ -1,0 +1,168 @@
+/**
+ * Conservative size estimates of the protobuf encoding of the state messages' parts, used to cut
+ * digests and deltas to a byte budget (the transport's MTU, less what the runtime reserves for the
+ * envelope and message framing).
+ *
+ * Every estimate is an UPPER BOUND of the encoded size of the part *as embedded in its parent
+ * message*: field tag, length prefix and body. Assumptions, chosen so that no plausible numbering
+ * of the `.proto` fields can make the real size larger:
+ * - every field tag takes {@link FIELD_TAG_BYTES} bytes (true of any field number up to 2047);
+ * - every scalar field is written, even when it holds its default value;
+ * - integers are unsigned varints (`uint64`/`uint32`), whose size is computed from the value;
+ * - strings are counted in UTF-8 bytes (a lone surrogate counts as the 3 bytes of U+FFFD);
+ * - length prefixes are varints of the real (bounded) body length.
+ *
+ * Budgets passed to the state layer cover only these parts: a digest of entries `e` fits
+ * `budget` when `sum(digestEntrySize(e)) <= budget`, and likewise for deltas.
+ */
+
+/** Bytes assumed for every field tag (field numbers up to 2047 with any wire type). */
+export const FIELD_TAG_BYTES = 2;
+
+/** Encoded size, in bytes, of `value` as a protobuf unsigned varint (1..10). */
+export function varintSize(value: number): number {
+  if (!(value >= 0) || value > Number.MAX_SAFE_INTEGER) return 10;
+  if (value < 0x80) return 1;
+  if (value < 0x4000) return 2;
+  if (value < 0x200000) return 3;
+  if (value < 0x10000000) return 4;
+  if (value < 0x800000000) return 5;
+  if (value < 0x40000000000) return 6;
+  if (value < 0x2000000000000) return 7;
+  return 8;
+}
+
+/** Length of `text` in UTF-8 bytes (unpaired surrogates count as U+FFFD, 3 bytes). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i += 1;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Size of a length-delimited field (tag, length prefix, then `length` bytes). */
+export function lengthDelimitedSize(length: number): number {
+  return FIELD_TAG_BYTES + varintSize(length) + length;
+}
+
+/** Size of a varint field holding `value` (tag, then the varint). */
+export function varintFieldSize(value: number): number {
+  return FIELD_TAG_BYTES + varintSize(value);
+}
+
+/** Size of a `bool` field (tag, then one byte). */
+export const BOOL_FIELD_SIZE = FIELD_TAG_BYTES + 1;
+
+/** Size of a string field holding `text`. */
+export function stringFieldSize(text: string): number {
+  return lengthDelimitedSize(utf8Length(text));
+}
+
+/** Upper bound of the encoded size of a {@link DigestEntry}-shaped part, embedded. */
+export function digestEntrySize(owner: string, generation: number, maxVersion: number): number {
+  return lengthDelimitedSize(
+    stringFieldSize(owner) + varintFieldSize(generation) + varintFieldSize(maxVersion),
+  );
+}
+
+/**
+ * Upper bound of the encoded size of a `DeltaEntry`, embedded in its `OwnerDelta`. `keyBytes` is
+ * the UTF-8 length of the key.
+ */
+export function deltaEntrySizeOf(keyBytes: number, valueBytes: number, version: number): number {
+  return lengthDelimitedSize(
+    lengthDelimitedSize(keyBytes) +
+      lengthDelimitedSize(valueBytes) +
+      varintFieldSize(version) +
+      BOOL_FIELD_SIZE,
+  );
+}
+
+/** Upper bound of the encoded size of a `DeltaEntry`, embedded in its `OwnerDelta`. */
+export function deltaEntrySize(entry: {
+  readonly key: string;
+  readonly value: Uint8Array;
+  readonly version: number;
+}): number {
+  return deltaEntrySizeOf(utf8Length(entry.key), entry.value.byteLength, entry.version);
+}
+
+/**
+ * Upper bound of the body of an `OwnerDelta` without its entries: owner, generation,
+ * fromVersion, reset, heartbeat and maxVersion fields.
+ */
+export function ownerDeltaHeaderSize(
+  owner: string,
+  generation: number,
+  fromVersion: number,
+  heartbeat: number,
+  maxVersion: number,
+): number {
+  return (
+    stringFieldSize(owner) +
+    varintFieldSize(generation) +
+    varintFieldSize(fromVersion) +
+    BOOL_FIELD_SIZE +
+    varintFieldSize(heartbeat) +
+    varintFieldSize(maxVersion)
+  );
+}
+
+/** Upper bound of an embedded `OwnerDelta` whose body (header plus entries) is `bodyBytes`. */
+export function embeddedSize(bodyBytes: number): number {
+  return lengthDelimitedSize(bodyBytes);
+}
+
+/** Upper bound of the encoded size of an {@link OwnerDelta}-shaped part, embedded in a message. */
+export function ownerDeltaSize(delta: {
+  readonly owner: string;
+  readonly generation: number;
+  readonly fromVersion: number;
+  readonly heartbeat: number;
+  readonly maxVersion: number;
+  readonly entries: readonly {
+    readonly key: string;
+    readonly value: Uint8Array;
+    readonly version: number;
+  }[];
+}): number {
+  let body = ownerDeltaHeaderSize(
+    delta.owner,
+    delta.generation,
+    delta.fromVersion,
+    delta.heartbeat,
+    delta.maxVersion,
+  );
+  for (const entry of delta.entries) body += deltaEntrySize(entry);
+  return embeddedSize(body);
+}
+
+/** Upper bound of the encoded size of a list of owner deltas in one message. */
+export function deltaSize(deltas: readonly Parameters<typeof ownerDeltaSize>[0][]): number {
+  let total = 0;
+  for (const delta of deltas) total += ownerDeltaSize(delta);
+  return total;
+}
+
+/** Upper bound of the encoded size of a list of digest entries in one message. */
+export function digestSize(
+  entries: readonly {
+    readonly owner: string;
+    readonly generation: number;
+    readonly maxVersion: number;
+  }[],
+): number {
+  let total = 0;
+  for (const e of entries) total += digestEntrySize(e.owner, e.generation, e.maxVersion);
+  return total;
+}
