@@ -4,6 +4,25 @@ import { TransportError } from "@grapevine/transport";
 export const FRAME_HEADER_BYTES = 4;
 
 /**
+ * A length prefix no frame may have, sent by a writer that closes the stream gracefully. TCP alone
+ * cannot tell a clean end from a peer that died or reset mid-transfer (a reset racing unread data
+ * can reach the reader as a plain end of file), so a stream only ends cleanly on this marker; an
+ * end of file without it is reported as `reset`, and a truncated push-pull is never taken for a
+ * whole one.
+ */
+export const END_OF_STREAM = 0xffff_ffff;
+
+/** Largest frame size limit a decoder accepts (one below {@link END_OF_STREAM}). */
+export const MAX_FRAME_LIMIT = END_OF_STREAM - 1;
+
+/** The 4-byte end-of-stream marker. */
+export function encodeEndOfStream(): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  out.writeUInt32BE(END_OF_STREAM, 0);
+  return out;
+}
+
+/**
  * Encodes a frame as its 4-byte big-endian length followed by the payload, in one buffer so the
  * frame goes to the socket in a single write.
  */
@@ -43,18 +62,36 @@ export class FrameDecoder {
     return this.buffered > 0;
   }
 
+  /** True once the end-of-stream marker has been decoded. */
+  get ended(): boolean {
+    return this.sawEnd;
+  }
+
+  private sawEnd = false;
+
   /**
-   * Feeds received bytes; calls `onFrame` for every whole frame, in order. Throws
-   * `TransportError('protocol')` for a length prefix above the limit.
+   * Feeds received bytes; calls `onFrame` for every whole frame, in order, and `onEnd` at the
+   * end-of-stream marker. Throws `TransportError('protocol')` for a length prefix above the
+   * limit or any byte after the end-of-stream marker.
    */
-  push(chunk: Buffer, onFrame: (frame: Uint8Array) => void): void {
+  push(chunk: Buffer, onFrame: (frame: Uint8Array) => void, onEnd: () => void = () => {}): void {
     if (chunk.byteLength === 0) return;
+    if (this.sawEnd) throw new TransportError("protocol", "bytes after the end of the stream");
     this.chunks.push(chunk);
     this.buffered += chunk.byteLength;
     for (;;) {
       if (this.expected < 0) {
         if (this.buffered < FRAME_HEADER_BYTES) return;
         const length = this.peekHeader();
+        if (length === END_OF_STREAM) {
+          this.consume(FRAME_HEADER_BYTES);
+          if (this.buffered > 0) {
+            throw new TransportError("protocol", "bytes after the end of the stream");
+          }
+          this.sawEnd = true;
+          onEnd();
+          return;
+        }
         if (length > this.maxFrameBytes) {
           throw new TransportError(
             "protocol",

@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import { AsyncQueue, type Stream, TransportError } from "@grapevine/transport";
-import { encodeFrame, FrameDecoder } from "./frame-codec.js";
+import { encodeEndOfStream, encodeFrame, FrameDecoder } from "./frame-codec.js";
 import {
   decodeHello,
   decodeReply,
@@ -135,7 +135,11 @@ export class TcpStream implements Stream {
 
   private onData(chunk: Buffer): void {
     try {
-      this.decoder.push(chunk, (frame) => this.onFrame(frame));
+      this.decoder.push(
+        chunk,
+        (frame) => this.onFrame(frame),
+        () => this.onEndOfStream(),
+      );
     } catch (err) {
       const error = toTransportError(err, `stream from ${this.remote}`, "protocol");
       if (error.code === "protocol") this.options.onProtocolError(error);
@@ -186,16 +190,24 @@ export class TcpStream implements Stream {
     this.handshakeDone?.(err);
   }
 
+  private onEndOfStream(): void {
+    if (this.phase !== "open") {
+      throw new TransportError("protocol", "end of stream during the handshake");
+    }
+    this.inbox.end();
+  }
+
+  /** TCP end of file: clean only after the peer's end-of-stream marker. */
   private onEnd(): void {
     if (this.phase !== "open") {
       this.fail(new TransportError("reset", `${this.remote} closed during the handshake`));
       return;
     }
-    if (this.decoder.midFrame) {
-      this.fail(new TransportError("reset", `${this.remote} closed the stream mid-frame`));
+    if (!this.decoder.ended) {
+      const where = this.decoder.midFrame ? "mid-frame" : "without ending the stream";
+      this.fail(new TransportError("reset", `${this.remote} hung up ${where}`));
       return;
     }
-    this.inbox.end();
     if (this.writeEnded) this.socket.destroy();
   }
 
@@ -213,7 +225,7 @@ export class TcpStream implements Stream {
     this.failure = err;
     this.settleHandshake(err);
     this.inbox.fail(err);
-    this.socket.destroy();
+    resetSocket(this.socket);
   }
 
   private consumed(bytes: number): void {
@@ -299,8 +311,8 @@ export class TcpStream implements Stream {
       };
       this.socket.once("finish", done);
       this.socket.once("close", done);
-      this.socket.end();
-      if (this.inbox.closed && this.failure === undefined) {
+      this.socket.end(encodeEndOfStream());
+      if (this.decoder.ended && this.failure === undefined) {
         // The peer has already finished; once our end is flushed the connection is done.
         this.socket.once("finish", () => this.socket.destroy());
       }

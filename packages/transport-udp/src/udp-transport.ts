@@ -14,7 +14,7 @@ import {
 import { bindSockets } from "./bind-sockets.js";
 import type { UdpCounters } from "./counters.js";
 import { DatagramStream } from "./datagram-stream.js";
-import { encodeFrame } from "./frame-codec.js";
+import { encodeFrame, MAX_FRAME_LIMIT } from "./frame-codec.js";
 import { encodeReply, validateUdpAddress } from "./handshake.js";
 import { resetSocket } from "./socket-errors.js";
 import { TcpStream, type TcpStreamOptions } from "./tcp-stream.js";
@@ -74,8 +74,6 @@ const DEFAULTS = {
 
 /** Largest UDP payload over IPv4 (65535 − 8-byte UDP header − 20-byte IP header). */
 const MAX_UDP_PAYLOAD = 65_507;
-/** Largest value a 4-byte frame length prefix can hold. */
-const MAX_FRAME_LIMIT = 0xffff_ffff;
 /** How many parsed send targets are cached; the cache is reset when full. */
 const TARGET_CACHE_LIMIT = 4096;
 
