@@ -19,8 +19,10 @@ export interface TcpStreamOptions {
   readonly idleTimeoutMs: number;
   /** Break the stream when a write cannot be handed to the kernel within this many ms. */
   readonly writeTimeoutMs: number;
+  /** Called once, as the stream is created (before its handshake). */
+  readonly onCreated: (stream: TcpStream) => void;
   /** Called once when the underlying connection is gone. */
-  readonly onClosed: () => void;
+  readonly onClosed: (stream: TcpStream) => void;
   /** Called when the peer broke the framing (oversized length prefix, bad handshake). */
   readonly onProtocolError: (err: TransportError) => void;
 }
@@ -47,6 +49,8 @@ export class TcpStream implements Stream {
   private queuedBytes = 0;
   private failure: TransportError | undefined;
   private writeEnded = false;
+  /** `abort()` was called (directly or by the transport closing). */
+  private aborted = false;
   private closing: Promise<void> | undefined;
   private drain: Promise<void> | undefined;
   private gone = false;
@@ -60,6 +64,7 @@ export class TcpStream implements Stream {
   ) {
     this.phase = phase;
     this.remoteAddress = remote;
+    options.onCreated(this);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("end", () => this.onEnd());
@@ -217,7 +222,7 @@ export class TcpStream implements Stream {
     }
     if (this.gone) return;
     this.gone = true;
-    this.options.onClosed();
+    this.options.onClosed(this);
   }
 
   private fail(err: TransportError): void {
@@ -254,10 +259,10 @@ export class TcpStream implements Stream {
   }
 
   write(frame: Uint8Array): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
     if (this.writeEnded) {
       return Promise.reject(new TransportError("closed", `stream to ${this.remote} is closed`));
     }
+    if (this.failure) return Promise.reject(this.failure);
     if (frame.byteLength > this.options.maxFrameBytes) {
       return Promise.reject(
         new TransportError(
@@ -320,12 +325,16 @@ export class TcpStream implements Stream {
     return this.closing;
   }
 
+  /**
+   * Tears the connection down with a reset; the peer's iteration throws `reset`. This end's
+   * iteration ends (after nothing more) and its writes reject with `closed`. Idempotent.
+   */
   abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
     this.writeEnded = true;
-    if (this.failure) return;
-    this.failure = new TransportError("reset", `stream to ${this.remote} was aborted`);
-    this.settleHandshake(this.failure);
-    this.inbox.fail(this.failure);
+    this.settleHandshake(new TransportError("closed", `stream to ${this.remote} was aborted`));
+    this.inbox.end();
     this.inbox.clear();
     resetSocket(this.socket);
   }

@@ -16,7 +16,6 @@ import type { UdpCounters } from "./counters.js";
 import { DatagramStream } from "./datagram-stream.js";
 import { encodeFrame, MAX_FRAME_LIMIT } from "./frame-codec.js";
 import { encodeReply, validateUdpAddress } from "./handshake.js";
-import { resetSocket } from "./socket-errors.js";
 import { TcpStream, type TcpStreamOptions } from "./tcp-stream.js";
 
 /** Options for {@link bindUdp}. Times are in ms, sizes in bytes. */
@@ -215,8 +214,8 @@ class UdpTransportImpl implements UdpTransport {
   private family: 4 | 6 = 4;
   private inbound!: DatagramStream;
   private readonly incomingStreams: AsyncQueue<Stream>;
-  /** Every open TCP connection, dialed or accepted, so close can break them all. */
-  private readonly sockets = new Set<Socket>();
+  /** Every open stream connection, dialed or accepted, so close can break them all. */
+  private readonly open = new Set<TcpStream>();
   /** Connections refused for the limit, waiting for the dialer to hang up. */
   private readonly refused = new Set<Socket>();
   private readonly targets = new Map<string, Target>();
@@ -231,7 +230,7 @@ class UdpTransportImpl implements UdpTransport {
     connectionsRefused: 0,
     socketErrors: 0,
   };
-  private readonly streamOptions: Omit<TcpStreamOptions, "onClosed">;
+  private readonly streamOptions: TcpStreamOptions;
 
   constructor(private readonly settings: Settings) {
     this.mtu = settings.mtu;
@@ -244,6 +243,8 @@ class UdpTransportImpl implements UdpTransport {
       onProtocolError: () => {
         this.tally.framesRejected += 1;
       },
+      onCreated: (stream) => this.open.add(stream),
+      onClosed: (stream) => this.open.delete(stream),
     };
   }
 
@@ -324,19 +325,14 @@ class UdpTransportImpl implements UdpTransport {
     return this.incomingStreams;
   }
 
-  private track(socket: Socket): TcpStreamOptions {
-    this.sockets.add(socket);
-    return { ...this.streamOptions, onClosed: () => this.sockets.delete(socket) };
-  }
-
   async dial(to: string, options?: DialOptions): Promise<Stream> {
     if (this.closing) throw new TransportError("closed", "transport is closed");
     const remote = validateUdpAddress(to, "destination");
     const t = this.target(remote);
-    if (this.sockets.size >= this.settings.maxConnections) {
+    if (this.open.size >= this.settings.maxConnections) {
       throw new TransportError(
         "limit",
-        `${this.sockets.size} connections open; the limit is ${this.settings.maxConnections}`,
+        `${this.open.size} connections open; the limit is ${this.settings.maxConnections}`,
       );
     }
     const timeoutMs = options?.timeoutMs ?? this.settings.connectTimeoutMs;
@@ -346,7 +342,7 @@ class UdpTransportImpl implements UdpTransport {
       remote,
       this.address,
       timeoutMs,
-      this.track(socket),
+      this.streamOptions,
     );
     this.tally.streamsDialed += 1;
     return stream;
@@ -354,7 +350,7 @@ class UdpTransportImpl implements UdpTransport {
 
   /** Takes an accepted TCP connection through the handshake into the incoming streams. */
   accept(socket: Socket): void {
-    if (this.closing || this.sockets.size >= this.settings.maxConnections) {
+    if (this.closing || this.open.size >= this.settings.maxConnections) {
       socket.on("error", () => {});
       if (!this.closing) {
         this.tally.connectionsRefused += 1;
@@ -372,7 +368,7 @@ class UdpTransportImpl implements UdpTransport {
       socket,
       this.settings.connectTimeoutMs,
       () => "accept",
-      this.track(socket),
+      this.streamOptions,
     ).then(
       (stream) => {
         if (this.incomingStreams.push(stream)) this.tally.streamsAccepted += 1;
@@ -394,7 +390,7 @@ class UdpTransportImpl implements UdpTransport {
     this.inbound.clear();
     this.incomingStreams.end();
     this.incomingStreams.clear();
-    for (const socket of this.sockets) resetSocket(socket);
+    for (const stream of this.open) stream.abort();
     for (const socket of this.refused) socket.destroy();
     await Promise.all([
       new Promise<void>((resolve) => this.server.close(() => resolve())),
