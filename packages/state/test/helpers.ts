@@ -1,7 +1,9 @@
 import {
   ClusterState,
   type ClusterStateOptions,
+  type DeltaEntry,
   digestSize,
+  type OwnerDelta,
   ownerDeltaSize,
   type Rng,
 } from "../src/index.js";
@@ -130,4 +132,34 @@ export function reconcile(
     if (sameVersions(a, b) && sameViews(a, b)) return round;
   }
   throw new Error(`no convergence after ${limit} exchanges`);
+}
+
+/** Name of the `i`-th synthetic owner. */
+export function ownerName(i: number): string {
+  return `node-${String(i).padStart(5, "0")}`;
+}
+
+/**
+ * A full-state delta of a synthetic owner: `keys` keys written once each, in order, at versions
+ * `1..keys` (plus `bump` to make a later state with the same keys), with 16-byte values.
+ */
+export function syntheticDelta(owner: string, keys: number, generation = 1, bump = 0): OwnerDelta {
+  const entries: DeltaEntry[] = [];
+  for (let k = 0; k < keys; k++) {
+    entries.push({
+      key: `key-${String(k).padStart(2, "0")}`,
+      value: bytes(`v${bump}-${owner}`.padEnd(16, ".").slice(0, 16)),
+      version: bump + k + 1,
+      tombstone: false,
+    });
+  }
+  return {
+    owner,
+    generation,
+    fromVersion: 0,
+    reset: false,
+    heartbeat: 0,
+    maxVersion: bump + keys,
+    entries,
+  };
 }
