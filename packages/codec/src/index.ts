@@ -1,1 +1,38 @@
-export {};
+/**
+ * `@grapevine/codec`: Grapevine's wire format. Packets are protobuf `Envelope`s
+ * (`proto/grapevine.proto`) holding one or more protocol messages; this package turns
+ * {@link Message} values into packets and back, with exact size accounting for filling packets up
+ * to an MTU and typed, never-thrown decode errors.
+ *
+ * @packageDocumentation
+ */
+export { CodecError, type CodecErrorReason, isCodecError } from "./codec-error.js";
+export { type DecodeResult, decode } from "./decode.js";
+export { type EncodeOptions, encodePacket } from "./encode.js";
+export { type CodecLimits, DEFAULT_LIMITS } from "./limits.js";
+export type {
+  Ack,
+  Alive,
+  Dead,
+  DeltaEntry,
+  DigestEntry,
+  Envelope,
+  MemberStatus,
+  Message,
+  MessageType,
+  Nack,
+  OwnerDelta,
+  Ping,
+  PingReq,
+  PushPull,
+  PushPullMember,
+  StateAck,
+  StateDelta,
+  StateSyn,
+  StateSynAck,
+  Suspect,
+  UserMessage,
+} from "./messages.js";
+export { WIRE_VERSION } from "./messages.js";
+export { DEFAULT_MTU, type PackOptions, type PackResult, pack } from "./pack.js";
+export { envelopeOverhead, messageSize } from "./size.js";
