@@ -1,1 +1,51 @@
-export {};
+/**
+ * @grapevine/swim: the SWIM failure detector with the Lifeguard refinements and the membership
+ * list, as a sans-IO state machine. See README.md.
+ */
+export { firstSendableAddress, schemeOf, schemesOf, sharesScheme } from "./addresses.js";
+export { Awareness } from "./awareness.js";
+export { BroadcastQueue } from "./broadcast-queue.js";
+export {
+  type LifeguardSwitches,
+  type SwimConfig,
+  SwimConfigError,
+  type SwimConfigOverrides,
+  type SwimPresetName,
+  swimConfig,
+  swimPresets,
+  validateSwimConfig,
+} from "./config.js";
+export { createCounters, type SwimCounters } from "./counters.js";
+export {
+  awarenessScaledTimeout,
+  dynamicSuspicionTimeout,
+  expectedConfirmations,
+  nackTimeout,
+  PUSH_PULL_SCALE_THRESHOLD,
+  pushPullInterval,
+  retransmitLimit,
+  suspicionTimeout,
+} from "./formulas.js";
+export { isLive, type MemberView } from "./members.js";
+export {
+  type AliveVerdict,
+  aliveVerdict,
+  type DeadVerdict,
+  deadVerdict,
+  type HeldState,
+  type SuspectVerdict,
+  suspectVerdict,
+} from "./merge.js";
+export type { MemberEvent, MemberEventType, SwimOutput } from "./output.js";
+export { failedProbeAwarenessDelta } from "./probe.js";
+export {
+  insertionIndex,
+  ProbeOrder,
+  probeOrder,
+  shuffleInPlace,
+  worstCaseProbeGap,
+} from "./probe-order.js";
+export { type Rng, randomIndex, seededRng } from "./rng.js";
+export { Suspicion, type SuspicionParams } from "./suspicion.js";
+export { Swim, type SwimOptions, type SwimSelf } from "./swim.js";
+export { TimerSet } from "./timers.js";

@@ -1,0 +1,194 @@
+/**
+ * A bounded, keyed queue of broadcasts for infection-style dissemination (SWIM §4.1), generic so
+ * that the runtime can reuse it for state deltas and user messages.
+ *
+ * - Keyed: enqueueing under a key already present replaces the older item (a newer update about
+ *   a member supersedes the older one) and resets its transmit count.
+ * - Least-sent first: {@link BroadcastQueue.select} takes items in increasing order of how often
+ *   they have been sent; among equally-sent items, the most recently queued or sent first.
+ * - Retransmit limit: an item is dropped once it has been sent `retransmitLimit` times (the limit
+ *   is passed at selection time because it depends on the current cluster size).
+ * - Bounded: when full, enqueueing a new key first drops the item closest to exhausting its
+ *   transmissions (most-sent, then oldest); {@link BroadcastQueue.dropped} counts those.
+ *
+ * Enqueue and delete are O(1); selection visits items in order and stops as soon as the budget
+ * is full, or after a few consecutive items that do not fit, so a large backlog never costs a
+ * full scan per packet.
+ */
+export class BroadcastQueue<T> {
+  /** Maximum number of items held. */
+  readonly limit: number;
+  private readonly byKey = new Map<string, Entry<T>>();
+  /** tiers[t]: items sent exactly t times, newest at the head. */
+  private readonly tiers: Tier<T>[] = [];
+  private droppedCount = 0;
+
+  /**
+   * @param options.limit capacity in items (≥ 1).
+   * @throws RangeError when the limit is not a positive integer.
+   */
+  constructor(options: { readonly limit: number }) {
+    if (!Number.isInteger(options.limit) || options.limit < 1) {
+      throw new RangeError(
+        `BroadcastQueue limit must be a positive integer (got ${options.limit})`,
+      );
+    }
+    this.limit = options.limit;
+  }
+
+  /** Number of items waiting to be sent. */
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** Items dropped unsent-to-the-limit because the queue was full. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** Queue `item` under `key`, replacing (and resetting the count of) any item with that key. */
+  enqueue(key: string, item: T): void {
+    const existing = this.byKey.get(key);
+    if (existing !== undefined) {
+      this.unlink(existing);
+      this.byKey.delete(key);
+    } else if (this.byKey.size >= this.limit) {
+      this.evictOne();
+    }
+    const entry: Entry<T> = { key, item, transmits: 0, prev: undefined, next: undefined };
+    this.byKey.set(key, entry);
+    this.linkHead(entry);
+  }
+
+  /** The item queued under `key`, if any. */
+  get(key: string): T | undefined {
+    return this.byKey.get(key)?.item;
+  }
+
+  /** How many times the item under `key` has been sent, if it is still queued. */
+  transmits(key: string): number | undefined {
+    return this.byKey.get(key)?.transmits;
+  }
+
+  /** Remove the item under `key`. @returns whether there was one. */
+  delete(key: string): boolean {
+    const entry = this.byKey.get(key);
+    if (entry === undefined) return false;
+    this.unlink(entry);
+    this.byKey.delete(key);
+    return true;
+  }
+
+  /** Remove everything (the dropped count is kept). */
+  clear(): void {
+    this.byKey.clear();
+    this.tiers.length = 0;
+  }
+
+  /**
+   * Take the items that fit in `budgetBytes`, least-sent first, and count one transmission for
+   * each; items that reach `retransmitLimit` transmissions leave the queue.
+   *
+   * @param budgetBytes room left in the packet, bytes.
+   * @param sizeOf encoded size of one item, bytes.
+   * @param retransmitLimit how many times an item is sent in all (≥ 1).
+   * @param overheadBytes extra bytes each item costs in the packet (framing), default 0.
+   */
+  select(
+    budgetBytes: number,
+    sizeOf: (item: T) => number,
+    retransmitLimit: number,
+    overheadBytes = 0,
+  ): T[] {
+    if (budgetBytes <= 0 || this.byKey.size === 0) return [];
+    const picked: Entry<T>[] = [];
+    let used = 0;
+    let misses = 0;
+    scan: for (let t = 0; t < this.tiers.length; t++) {
+      let entry = this.tiers[t]?.head;
+      while (entry !== undefined) {
+        const next = entry.next;
+        if (entry.transmits >= retransmitLimit) {
+          // The limit shrank with the cluster: this item has been sent enough.
+          this.unlink(entry);
+          this.byKey.delete(entry.key);
+        } else {
+          const size = sizeOf(entry.item) + overheadBytes;
+          if (used + size <= budgetBytes) {
+            picked.push(entry);
+            used += size;
+            misses = 0;
+            if (budgetBytes - used <= overheadBytes) break scan;
+          } else {
+            misses += 1;
+            if (misses >= MAX_CONSECUTIVE_MISSES) break scan;
+          }
+        }
+        entry = next;
+      }
+    }
+    // Relink newest-last so each tier keeps the picked items in their previous relative order.
+    for (let i = picked.length - 1; i >= 0; i--) {
+      const entry = picked[i]!;
+      this.unlink(entry);
+      entry.transmits += 1;
+      if (entry.transmits >= retransmitLimit) this.byKey.delete(entry.key);
+      else this.linkHead(entry);
+    }
+    return picked.map((entry) => entry.item);
+  }
+
+  private evictOne(): void {
+    for (let t = this.tiers.length - 1; t >= 0; t--) {
+      const victim = this.tiers[t]?.tail;
+      if (victim !== undefined) {
+        this.unlink(victim);
+        this.byKey.delete(victim.key);
+        this.droppedCount += 1;
+        return;
+      }
+    }
+  }
+
+  private linkHead(entry: Entry<T>): void {
+    let tier = this.tiers[entry.transmits];
+    if (tier === undefined) {
+      for (let t = this.tiers.length; t <= entry.transmits; t++) {
+        this.tiers.push({ head: undefined, tail: undefined });
+      }
+      tier = this.tiers[entry.transmits]!;
+    }
+    entry.prev = undefined;
+    entry.next = tier.head;
+    if (tier.head !== undefined) tier.head.prev = entry;
+    else tier.tail = entry;
+    tier.head = entry;
+  }
+
+  private unlink(entry: Entry<T>): void {
+    const tier = this.tiers[entry.transmits];
+    if (tier === undefined) return;
+    if (entry.prev !== undefined) entry.prev.next = entry.next;
+    else if (tier.head === entry) tier.head = entry.next;
+    if (entry.next !== undefined) entry.next.prev = entry.prev;
+    else if (tier.tail === entry) tier.tail = entry.prev;
+    entry.prev = undefined;
+    entry.next = undefined;
+  }
+}
+
+/** After this many consecutive items that do not fit, selection gives up on the packet. */
+const MAX_CONSECUTIVE_MISSES = 8;
+
+interface Entry<T> {
+  readonly key: string;
+  readonly item: T;
+  transmits: number;
+  prev: Entry<T> | undefined;
+  next: Entry<T> | undefined;
+}
+
+interface Tier<T> {
+  head: Entry<T> | undefined;
+  tail: Entry<T> | undefined;
+}

@@ -1,0 +1,104 @@
+/**
+ * The protocol's timing and sizing formulas as small pure functions, each tested on its own
+ * (memberlist keeps the same ones in util.go and suspicion.go). Durations are milliseconds.
+ */
+
+/**
+ * Minimum suspicion timeout: suspicionMult · max(1, log10 N) · probeInterval (SWIM §4.2 scales
+ * the timeout with log N so that the suspicion has time to reach everyone).
+ *
+ * @param suspicionMult multiplier (config `suspicionMult`).
+ * @param memberCount N, members believed live (alive or suspect, including ourselves).
+ * @param probeIntervalMs the base protocol period, ms.
+ * @returns ms.
+ */
+export function suspicionTimeout(
+  suspicionMult: number,
+  memberCount: number,
+  probeIntervalMs: number,
+): number {
+  const nodeScale = Math.max(1, Math.log10(Math.max(1, memberCount)));
+  return Math.floor(suspicionMult * nodeScale * probeIntervalMs);
+}
+
+/**
+ * Dynamic suspicion timeout (Lifeguard §3.2): starts at `maxMs` and shrinks toward `minMs` as
+ * independent members confirm the suspicion:
+ * max − (max − min) · log(C + 1) / log(K + 1), never below `minMs`.
+ * With K < 1 (not enough members to expect confirmations) it is simply `minMs`.
+ *
+ * @param confirmations C, independent confirmations received so far (excluding the first suspector).
+ * @param expectedConfirmations K, the confirmations after which the timeout reaches `minMs`.
+ * @returns total timeout from the start of the suspicion, ms.
+ */
+export function dynamicSuspicionTimeout(
+  confirmations: number,
+  expectedConfirmations: number,
+  minMs: number,
+  maxMs: number,
+): number {
+  if (expectedConfirmations < 1) return minMs;
+  const fraction = Math.log(confirmations + 1) / Math.log(expectedConfirmations + 1);
+  const raw = Math.floor(maxMs - fraction * (maxMs - minMs));
+  return Math.max(minMs, raw);
+}
+
+/**
+ * K for {@link dynamicSuspicionTimeout}: suspicionMult − 2 confirmations are expected (as in
+ * memberlist), or none when the cluster is too small for that many independent suspectors
+ * (N − 2 < K: everyone but the suspect and the first suspector).
+ */
+export function expectedConfirmations(suspicionMult: number, memberCount: number): number {
+  const k = Math.max(0, suspicionMult - 2);
+  return memberCount - 2 < k ? 0 : k;
+}
+
+/**
+ * How many times one broadcast is sent before it is dropped: retransmitMult · ⌈log10(N + 1)⌉
+ * (SWIM §4.1: λ log N transmissions reach every member with high probability).
+ *
+ * @param memberCount N, members believed live (including ourselves).
+ */
+export function retransmitLimit(retransmitMult: number, memberCount: number): number {
+  const nodeScale = Math.ceil(Math.log10(Math.max(0, memberCount) + 1));
+  return retransmitMult * nodeScale;
+}
+
+/**
+ * Stretch a timeout by local health (Lifeguard §3.1): timeout · (score + 1). A healthy node
+ * (score 0) uses the configured value; at the maximum score it waits awarenessMaxMultiplier times
+ * as long.
+ *
+ * @param timeoutMs the configured timeout or interval, ms.
+ * @param healthScore the awareness score, 0 (healthy) and up.
+ * @returns ms.
+ */
+export function awarenessScaledTimeout(timeoutMs: number, healthScore: number): number {
+  return timeoutMs * (healthScore + 1);
+}
+
+/** Cluster size up to which the push-pull interval is not stretched (memberlist's threshold). */
+export const PUSH_PULL_SCALE_THRESHOLD = 32;
+
+/**
+ * The push-pull interval for a cluster of N members: the base interval up to 32 members, then
+ * one more multiple per doubling, so full-state exchanges cost O(N / log N) bytes per second
+ * instead of growing linearly.
+ *
+ * @returns ms.
+ */
+export function pushPullInterval(intervalMs: number, memberCount: number): number {
+  if (memberCount <= PUSH_PULL_SCALE_THRESHOLD) return intervalMs;
+  const multiplier = Math.ceil(Math.log2(memberCount) - Math.log2(PUSH_PULL_SCALE_THRESHOLD)) + 1;
+  return multiplier * intervalMs;
+}
+
+/**
+ * How long an intermediary waits for the target's ack before sending a nack: 80% of the probe
+ * timeout (Lifeguard §3.1), so the nack reaches the requester before its protocol period ends.
+ *
+ * @returns ms.
+ */
+export function nackTimeout(probeTimeoutMs: number): number {
+  return Math.floor(probeTimeoutMs * 0.8);
+}

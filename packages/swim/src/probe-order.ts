@@ -1,0 +1,114 @@
+import { type Rng, randomIndex } from "./rng.js";
+
+/**
+ * Shuffle `items` in place (Fisher–Yates), drawing from `rng`. Every permutation is equally
+ * likely for a uniform `rng`.
+ */
+export function shuffleInPlace<T>(items: T[], rng: Rng): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = randomIndex(rng, i + 1);
+    const tmp = items[i]!;
+    items[i] = items[j]!;
+    items[j] = tmp;
+  }
+}
+
+/**
+ * A fresh random probe order for one round of the walk (SWIM §4.3): a uniformly random
+ * permutation of `members`, which is left untouched.
+ */
+export function probeOrder<T>(members: readonly T[], rng: Rng): T[] {
+  const order = members.slice();
+  shuffleInPlace(order, rng);
+  return order;
+}
+
+/**
+ * Where a member joining the walk goes (SWIM §4.3: "inserted at a uniformly random position"):
+ * an index in [0, length], the member previously there moving to the end.
+ */
+export function insertionIndex(length: number, rng: Rng): number {
+  return randomIndex(rng, length + 1);
+}
+
+/**
+ * Worst-case number of protocol periods between two consecutive probes of the same member by
+ * one prober: 2n − 1 for a list of n probe-able members (SWIM §4.3: a member probed first in one
+ * round and last in the next), plus one period for every member inserted meanwhile.
+ *
+ * Consequently a crashed member is first probed by a given healthy prober within
+ * 2n − 1 + insertions of that prober's (possibly awareness-stretched) periods, and suspected by
+ * it one period later.
+ */
+export function worstCaseProbeGap(members: number, insertionsMeanwhile = 0): number {
+  return members <= 0 ? 0 : 2 * members - 1 + insertionsMeanwhile;
+}
+
+/**
+ * The randomised round-robin walk of the member list (SWIM §4.3). Each round visits every
+ * entry once in a random order; at the end of a round the list is compacted (entries that
+ * should no longer be walked are dropped) and reshuffled. Joining members are inserted at a
+ * random position. All operations are O(1) amortised: the O(n) compaction and shuffle happen
+ * once per n steps.
+ */
+export class ProbeOrder<T> {
+  private readonly rng: Rng;
+  private readonly items: T[] = [];
+  private index = 0;
+
+  constructor(rng: Rng) {
+    this.rng = rng;
+  }
+
+  /** Entries in the walk, including those to be dropped at the next compaction. */
+  get length(): number {
+    return this.items.length;
+  }
+
+  /** Add an entry at a random position (see {@link insertionIndex}). */
+  insert(item: T): void {
+    const at = insertionIndex(this.items.length, this.rng);
+    if (at === this.items.length) {
+      this.items.push(item);
+    } else {
+      this.items.push(this.items[at]!);
+      this.items[at] = item;
+    }
+  }
+
+  /**
+   * The next entry to probe: walks forward, skipping entries for which `eligible` is false.
+   * At the end of the list it keeps only entries for which `retain` is true, reshuffles, and
+   * starts a new round. Visits each entry at most about twice per call, and returns undefined
+   * when none is eligible.
+   */
+  next(eligible: (item: T) => boolean, retain: (item: T) => boolean): T | undefined {
+    let wrapped = false;
+    for (;;) {
+      if (this.index >= this.items.length) {
+        if (wrapped) return undefined;
+        wrapped = true;
+        this.startRound(retain);
+        if (this.items.length === 0) return undefined;
+      }
+      const item = this.items[this.index]!;
+      this.index += 1;
+      if (eligible(item)) return item;
+    }
+  }
+
+  /** The current order (for tests and diagnostics). */
+  snapshot(): readonly T[] {
+    return this.items.slice();
+  }
+
+  private startRound(retain: (item: T) => boolean): void {
+    let kept = 0;
+    for (const item of this.items) {
+      if (retain(item)) this.items[kept++] = item;
+    }
+    this.items.length = kept;
+    shuffleInPlace(this.items, this.rng);
+    this.index = 0;
+  }
+}

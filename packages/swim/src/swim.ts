@@ -1,0 +1,965 @@
+import type {
+  Ack,
+  Alive,
+  Dead,
+  MemberStatus,
+  Message,
+  Nack,
+  Ping,
+  PingReq,
+  PushPullMember,
+  Suspect,
+} from "@grapevine/codec";
+import { firstSendableAddress, schemeOf, schemesOf } from "./addresses.js";
+import { Awareness } from "./awareness.js";
+import { BroadcastQueue } from "./broadcast-queue.js";
+import { type SwimConfig, SwimConfigError, validateSwimConfig } from "./config.js";
+import { createCounters, type SwimCounters } from "./counters.js";
+import {
+  expectedConfirmations,
+  nackTimeout,
+  pushPullInterval,
+  retransmitLimit,
+  suspicionTimeout,
+} from "./formulas.js";
+import {
+  FORGOTTEN,
+  IN_PROBE_ORDER,
+  isLive,
+  Member,
+  type MemberView,
+  sameAddresses,
+  sameMeta,
+} from "./members.js";
+import { aliveVerdict, deadVerdict, suspectVerdict } from "./merge.js";
+import type { MemberEventType, SwimOutput } from "./output.js";
+import {
+  ACKED_PROBE_AWARENESS_DELTA,
+  failedProbeAwarenessDelta,
+  type ProbeInFlight,
+  type RelayedProbe,
+} from "./probe.js";
+import { ProbeOrder } from "./probe-order.js";
+import { type Rng, randomIndex } from "./rng.js";
+import { SchemeGroups } from "./scheme-groups.js";
+import { Suspicion } from "./suspicion.js";
+import { TimerSet } from "./timers.js";
+
+/** This node's own identity, as given to {@link Swim}. */
+export interface SwimSelf {
+  /** Unique member name. */
+  readonly name: string;
+  /** Our address URLs; their schemes decide which peers we can reach directly. */
+  readonly addresses: readonly string[];
+  /** Opaque application metadata advertised with every `alive`. */
+  readonly meta: Uint8Array;
+  /** Restart counter of this process: raise it on every restart under the same name. */
+  readonly generation: number;
+  /** Starting incarnation; default 0. */
+  readonly incarnation?: bigint;
+}
+
+/** Everything {@link Swim} needs at construction. */
+export interface SwimOptions {
+  /** A validated configuration (see `swimConfig`). */
+  readonly config: SwimConfig;
+  readonly self: SwimSelf;
+  /** The only source of randomness: same seed, same run. */
+  readonly rng: Rng;
+  /** Current time, ms. */
+  readonly now: number;
+}
+
+/** Membership broadcasts: what piggy-backs on packets (SWIM §4.1). */
+type Broadcast = Alive | Suspect | Dead;
+
+type SwimTimer =
+  | { readonly kind: "probe"; readonly token: number }
+  | { readonly kind: "probe-timeout"; readonly seq: number }
+  | { readonly kind: "probe-deadline"; readonly seq: number }
+  | { readonly kind: "suspicion"; readonly member: Member; readonly suspicion: Suspicion }
+  | { readonly kind: "reap"; readonly member: Member; readonly changedAt: number }
+  | { readonly kind: "relay-nack"; readonly seq: number }
+  | { readonly kind: "push-pull"; readonly token: number };
+
+const EMPTY = new Uint8Array(0);
+const SEQ_MODULUS = 0x1_0000_0000;
+
+/**
+ * The SWIM failure detector with the Lifeguard refinements, and the membership list it keeps
+ * (SWIM: Das, Gupta, Motivala 2002; Lifeguard: Dadgar, Phillips, Currey 2018).
+ *
+ * Sans-IO: every entry point is synchronous and takes the current time `now` (ms); randomness
+ * comes from the injected {@link Rng}; what to send and what happened is collected as plain
+ * {@link SwimOutput}s, taken with {@link Swim.drain}; {@link Swim.nextWakeAt} says when to call
+ * {@link Swim.tick} next. The same inputs with the same seed give the same outputs.
+ *
+ * What it does each protocol period: probe the next member of a randomised round-robin walk
+ * with `ping`; without an ack in the probe timeout, ask K members to `ping-req` it (and ask the
+ * runtime for a stream probe); without any ack by the end of the period, suspect it. Suspicions
+ * are gossiped; an unrefuted suspect is declared dead after the (dynamic) suspicion timeout;
+ * dead and left members are gossiped about for `gossipToTheDeadMs`, then forgotten.
+ */
+export class Swim {
+  /** The configuration in force. */
+  readonly config: SwimConfig;
+  /** Our member name. */
+  readonly name: string;
+  /** Running totals (read-only to callers). */
+  readonly counters: Readonly<SwimCounters>;
+
+  private readonly count: SwimCounters;
+  private readonly rng: Rng;
+  private readonly self: Member;
+  private readonly ownSchemes: ReadonlySet<string>;
+  private readonly table = new Map<string, Member>();
+  private readonly suspicions = new Map<Member, Suspicion>();
+  private readonly order: ProbeOrder<Member>;
+  private readonly groups: SchemeGroups;
+  private readonly timers = new TimerSet<SwimTimer>();
+  private readonly queue: BroadcastQueue<Broadcast>;
+  private readonly awareness: Awareness;
+  private readonly relays = new Map<number, RelayedProbe>();
+  private readonly pendingJoins = new Set<string>();
+  private outputs: SwimOutput[] = [];
+  private probe: ProbeInFlight | undefined = undefined;
+  private seq = 0;
+  private aliveTotal = 0;
+  private liveTotal = 0;
+  private leaving = false;
+  private probeToken = 0;
+  private pushPullToken = 0;
+  private seeds: string[] = [];
+  private hasJoined = false;
+
+  /**
+   * @throws SwimConfigError when the configuration or our own identity is invalid.
+   */
+  constructor(options: SwimOptions) {
+    this.config = validateSwimConfig(options.config);
+    const self = options.self;
+    if (typeof self.name !== "string" || self.name === "") {
+      throw new SwimConfigError("self.name", "must be a non-empty string");
+    }
+    if (!Array.isArray(self.addresses)) {
+      throw new SwimConfigError("self.addresses", "must be an array of address URLs");
+    }
+    if (!Number.isSafeInteger(self.generation) || self.generation < 0) {
+      throw new SwimConfigError(
+        "self.generation",
+        `must be a non-negative integer (got ${self.generation})`,
+      );
+    }
+    const incarnation = self.incarnation ?? 0n;
+    if (typeof incarnation !== "bigint" || incarnation < 0n) {
+      throw new SwimConfigError("self.incarnation", "must be a non-negative bigint");
+    }
+    if (!Number.isFinite(options.now)) {
+      throw new SwimConfigError("now", `must be a finite number of ms (got ${options.now})`);
+    }
+    this.name = self.name;
+    this.rng = options.rng;
+    this.count = createCounters();
+    this.counters = this.count;
+    const schemes = schemesOf(self.addresses);
+    this.ownSchemes = new Set(schemes);
+    this.groups = new SchemeGroups(schemes);
+    this.order = new ProbeOrder<Member>(options.rng);
+    this.queue = new BroadcastQueue<Broadcast>({ limit: this.config.broadcastQueueLimit });
+    this.awareness = new Awareness(
+      this.config.awarenessMaxMultiplier,
+      this.config.lifeguard.awareness,
+    );
+    const now = options.now;
+    this.self = new Member(
+      self.name,
+      incarnation,
+      self.generation,
+      "alive",
+      self.addresses.slice(),
+      self.meta,
+      now,
+    );
+    this.table.set(self.name, this.self);
+    this.aliveTotal = 1;
+    this.liveTotal = 1;
+    this.timers.schedule(now + this.config.probeIntervalMs, { kind: "probe", token: 0 });
+    if (this.config.pushPullIntervalMs > 0) {
+      // Staggered so that nodes started together do not exchange state in lockstep.
+      const first = now + Math.floor(this.rng.next() * this.config.pushPullIntervalMs);
+      this.timers.schedule(first, { kind: "push-pull", token: 0 });
+    }
+    this.emit("join", this.self, now);
+  }
+
+  // ───────────────────────────── entry points ─────────────────────────────
+
+  /**
+   * Join a cluster through seed addresses (some may be down): ask the runtime for a join
+   * push-pull with each seed we share a transport with, and send each our `alive`. Seeds that are
+   * our own addresses are skipped. If no exchange succeeds, the periodic push-pull timer retries a
+   * random seed for as long as we know no other member.
+   */
+  join(seedAddresses: readonly string[], _now: number): void {
+    const own = new Set(this.self.addresses);
+    const seeds: string[] = [];
+    for (const seed of seedAddresses) {
+      if (own.has(seed) || seeds.includes(seed)) continue;
+      if (!this.ownSchemes.has(schemeOf(seed))) continue;
+      seeds.push(seed);
+    }
+    this.seeds = seeds;
+    if (this.leaving) return;
+    for (const seed of seeds) {
+      this.pendingJoins.add(seed);
+      this.outputs.push({ kind: "push-pull", to: seed, join: true });
+      this.outputs.push({ kind: "send", to: seed, messages: [this.selfAlive()] });
+    }
+  }
+
+  /**
+   * Process one message received from `fromAddress` (the address URL it came from; replies go
+   * there). Handles ping, ping-req, ack, nack, alive, suspect and dead; other types are ignored.
+   */
+  handle(fromAddress: string, message: Message, now: number): void {
+    switch (message.type) {
+      case "ping":
+        this.onPing(fromAddress, message);
+        return;
+      case "ping-req":
+        this.onPingReq(fromAddress, message, now);
+        return;
+      case "ack":
+        this.onAck(message);
+        return;
+      case "nack":
+        this.onNack(message);
+        return;
+      case "alive":
+        this.onAlive(message, now);
+        return;
+      case "suspect":
+        this.onSuspect(message, now);
+        return;
+      case "dead":
+        this.onDead(message, now);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Merge a peer's full member list from a push-pull exchange (join bootstrap, partition heal).
+   * Alive entries are merged as `alive` messages; a `left` entry as a graceful leave; `suspect`
+   * and `dead` entries make us suspect the member ourselves rather than declare it dead at once
+   * (as memberlist does), learning it first if it is unknown or a newer generation.
+   */
+  mergeRemote(members: readonly PushPullMember[], now: number): void {
+    let learned = false;
+    for (const remote of members) {
+      if (remote.name === this.name) {
+        this.remoteAboutSelf(remote);
+        continue;
+      }
+      learned = true;
+      const held = this.table.get(remote.name);
+      if (held !== undefined && remote.generation < held.generation) continue;
+      switch (remote.status) {
+        case "alive":
+          this.onAlive(aliveOf(remote), now);
+          break;
+        case "left":
+          this.onDead(
+            { type: "dead", name: remote.name, incarnation: remote.incarnation, from: remote.name },
+            now,
+          );
+          break;
+        case "suspect":
+        case "dead":
+          if (held === undefined && remote.status === "dead") break;
+          if (held === undefined || remote.generation > held.generation) {
+            this.onAlive(aliveOf(remote), now);
+          }
+          this.onSuspect(
+            {
+              type: "suspect",
+              name: remote.name,
+              incarnation: remote.incarnation,
+              from: this.name,
+            },
+            now,
+          );
+          break;
+      }
+    }
+    if (learned) {
+      this.hasJoined = true;
+      this.pendingJoins.clear();
+    }
+  }
+
+  /** Our full member list for a push-pull exchange: every member not yet forgotten, ourselves included. */
+  localMembers(): PushPullMember[] {
+    const members: PushPullMember[] = [];
+    for (const member of this.table.values()) members.push(member.toPushPull());
+    return members;
+  }
+
+  /**
+   * The outcome of a `stream-probe` the runtime ran for probe `seq`. An ack saves the probe (it
+   * is counted in `streamProbeAcks`: datagrams failed where the stream worked); results for a probe
+   * that has already ended are ignored.
+   */
+  streamProbeResult(seq: number, acked: boolean, _now: number): void {
+    const probe = this.probe;
+    if (!acked || probe === undefined || probe.seq !== seq) return;
+    this.count.streamProbeAcks += 1;
+    this.probeAcked();
+  }
+
+  /** A join seed or push-pull peer could not be reached by the runtime. */
+  pushPullFailed(address: string, _now: number): void {
+    this.count.pushPullFailures += 1;
+    this.pendingJoins.delete(address);
+  }
+
+  /** Run every timer due at or before `now` (probes, timeouts, suspicions, reaping, push-pull). */
+  tick(now: number): void {
+    for (;;) {
+      const timer = this.timers.popDue(now);
+      if (timer === undefined) return;
+      this.fire(timer, now);
+    }
+  }
+
+  /** When {@link tick} next has something to do, ms; Infinity if nothing is scheduled. */
+  nextWakeAt(): number {
+    // Drop stale timers at the head so the runtime is not woken for nothing.
+    for (;;) {
+      const head = this.timers.peek();
+      if (head === undefined) return Number.POSITIVE_INFINITY;
+      if (!this.isStale(head.payload)) return head.at;
+      this.timers.popDue(head.at);
+    }
+  }
+
+  /**
+   * Leave gracefully: broadcast `dead` about ourselves at a higher incarnation, so that peers
+   * report us as `left` rather than failed, and stop probing. Keep calling {@link piggyback} (the
+   * runtime's gossip rounds) until {@link pendingBroadcasts} is 0 or a grace period passes, then
+   * shut down. Idempotent.
+   */
+  leave(now: number): void {
+    if (this.leaving) return;
+    this.leaving = true;
+    this.probe = undefined;
+    this.probeToken += 1;
+    this.pushPullToken += 1;
+    this.pendingJoins.clear();
+    this.self.incarnation += 1n;
+    this.setStatus(this.self, "left", now);
+    this.queue.enqueue(this.name, {
+      type: "dead",
+      name: this.name,
+      incarnation: this.self.incarnation,
+      from: this.name,
+    });
+    this.emit("left", this.self, now);
+  }
+
+  /**
+   * Advertise new metadata: `alive` at incarnation + 1.
+   * @throws Error after {@link leave}.
+   */
+  setMeta(meta: Uint8Array, now: number): void {
+    if (this.leaving) throw new Error("swim: cannot set metadata after leaving");
+    this.self.meta = meta;
+    this.self.incarnation += 1n;
+    this.queue.enqueue(this.name, this.selfAlive());
+    this.emit("update", this.self, now);
+  }
+
+  /**
+   * Membership broadcasts that fit in `budgetBytes`, least-sent first, to piggy-back on an
+   * outgoing packet (SWIM §4.1). Each is counted as one transmission and leaves the queue after
+   * retransmitMult·⌈log10(N+1)⌉ of them.
+   *
+   * @param budgetBytes room left in the packet, bytes.
+   * @param sizeOf encoded size of a message in the packet, bytes.
+   */
+  piggyback(budgetBytes: number, sizeOf: (m: Message) => number, _now: number): Message[] {
+    const limit = retransmitLimit(this.config.retransmitMult, this.liveTotal);
+    const picked = this.queue.select(budgetBytes, sizeOf, limit);
+    this.count.broadcastsSent += picked.length;
+    return picked;
+  }
+
+  /**
+   * Addresses of up to `count` random members for a gossip round: members we share a transport
+   * with, alive or suspect, and dead or left ones not yet forgotten (gossip to the dead, so a
+   * member wrongly declared dead learns it and refutes).
+   */
+  gossipTargets(count: number, _now: number): string[] {
+    const targets: string[] = [];
+    for (const member of this.groups.sampleGossipTargets(count, this.rng)) {
+      const address = firstSendableAddress(member.addresses, this.ownSchemes);
+      if (address !== undefined) targets.push(address);
+    }
+    return targets;
+  }
+
+  /** Everything produced since the last call, oldest first. */
+  drain(): SwimOutput[] {
+    const outputs = this.outputs;
+    this.outputs = [];
+    return outputs;
+  }
+
+  /** Snapshots of every member not yet forgotten, ourselves included. O(N). */
+  members(): MemberView[] {
+    const views: MemberView[] = [];
+    for (const member of this.table.values()) views.push(member.view());
+    return views;
+  }
+
+  /** A snapshot of one member, if known. */
+  member(name: string): MemberView | undefined {
+    return this.table.get(name)?.view();
+  }
+
+  /** Members currently alive, ourselves included (until we leave). */
+  aliveCount(): number {
+    return this.aliveTotal;
+  }
+
+  /** Lifeguard §3.1 local health score: 0 is healthy, up to awarenessMaxMultiplier − 1. */
+  health(): number {
+    return this.awareness.score;
+  }
+
+  /** Our current incarnation. */
+  incarnation(): bigint {
+    return this.self.incarnation;
+  }
+
+  /** Whether a push-pull exchange has brought us another member's view (or we were told of one). */
+  joined(): boolean {
+    return this.hasJoined;
+  }
+
+  /** Membership broadcasts still waiting to be sent. */
+  pendingBroadcasts(): number {
+    return this.queue.size;
+  }
+
+  // ───────────────────────────── timers ─────────────────────────────
+
+  private isStale(timer: SwimTimer): boolean {
+    switch (timer.kind) {
+      case "probe":
+        return timer.token !== this.probeToken;
+      case "probe-timeout":
+      case "probe-deadline":
+        return this.probe?.seq !== timer.seq;
+      case "suspicion":
+        return this.suspicions.get(timer.member) !== timer.suspicion;
+      case "reap":
+        return (
+          this.table.get(timer.member.name) !== timer.member ||
+          timer.member.stateChangedAt !== timer.changedAt ||
+          isLive(timer.member.status)
+        );
+      case "relay-nack":
+        return !this.relays.has(timer.seq);
+      case "push-pull":
+        return timer.token !== this.pushPullToken;
+    }
+  }
+
+  private fire(timer: SwimTimer, now: number): void {
+    if (this.isStale(timer)) return;
+    switch (timer.kind) {
+      case "probe":
+        this.startProbe(now);
+        return;
+      case "probe-timeout":
+        this.probeTimedOut();
+        return;
+      case "probe-deadline":
+        this.probeDeadline(now);
+        return;
+      case "suspicion":
+        this.suspicionExpired(timer.member, timer.suspicion, now);
+        return;
+      case "reap":
+        this.reap(timer.member);
+        return;
+      case "relay-nack":
+        this.relayTimedOut(timer.seq);
+        return;
+      case "push-pull":
+        this.periodicPushPull(now);
+        return;
+    }
+  }
+
+  // ───────────────────────────── probing (SWIM §3, §4.3) ─────────────────────────────
+
+  private readonly probeEligible = (member: Member): boolean =>
+    isLive(member.status) &&
+    (member.flags & FORGOTTEN) === 0 &&
+    (firstSendableAddress(member.addresses, this.ownSchemes) !== undefined ||
+      this.groups.hasRelayFor(member));
+
+  private readonly probeRetain = (member: Member): boolean => {
+    const keep = isLive(member.status) && (member.flags & FORGOTTEN) === 0;
+    if (!keep) member.flags &= ~IN_PROBE_ORDER;
+    return keep;
+  };
+
+  private startProbe(now: number): void {
+    const periodMs = this.awareness.scale(this.config.probeIntervalMs);
+    const deadlineAt = now + periodMs;
+    const target = this.order.next(this.probeEligible, this.probeRetain);
+    if (target !== undefined) {
+      const seq = this.nextSeq();
+      const direct = firstSendableAddress(target.addresses, this.ownSchemes);
+      const probe: ProbeInFlight = {
+        seq,
+        target,
+        startedAt: now,
+        deadlineAt,
+        direct,
+        expectedNacks: 0,
+        nacks: 0,
+      };
+      this.probe = probe;
+      this.count.probesSent += 1;
+      if (direct !== undefined) {
+        const messages: Message[] = [];
+        if (this.config.lifeguard.buddy && target.status === "suspect") {
+          // Lifeguard §3.3: the suspicion first, so the target refutes before it acks.
+          messages.push({
+            type: "suspect",
+            name: target.name,
+            incarnation: target.incarnation,
+            from: this.name,
+          });
+        }
+        messages.push(this.ping(seq, target.name));
+        this.outputs.push({ kind: "send", to: direct, messages });
+        const timeoutMs = this.awareness.scale(this.config.probeTimeoutMs);
+        this.timers.schedule(now + timeoutMs, { kind: "probe-timeout", seq });
+      } else {
+        // No shared transport: only bridges can reach it, so ask them at once.
+        this.count.bridgedProbes += 1;
+        this.sendPingReqs(probe);
+      }
+      this.timers.schedule(deadlineAt, { kind: "probe-deadline", seq });
+    }
+    this.timers.schedule(deadlineAt, { kind: "probe", token: this.probeToken });
+  }
+
+  private probeTimedOut(): void {
+    const probe = this.probe!;
+    this.sendPingReqs(probe);
+    if (this.config.streamProbe && probe.direct !== undefined) {
+      this.count.streamProbes += 1;
+      this.outputs.push({
+        kind: "stream-probe",
+        to: probe.direct,
+        target: probe.target.name,
+        seq: probe.seq,
+        deadlineAt: probe.deadlineAt,
+      });
+    }
+  }
+
+  private sendPingReqs(probe: ProbeInFlight): void {
+    const target = probe.target;
+    const relays = this.groups.sampleRelays(target, this.config.indirectChecks, this.rng);
+    for (const relay of relays) {
+      const to = firstSendableAddress(relay.addresses, this.ownSchemes);
+      if (to === undefined) continue;
+      const pingReq: PingReq = {
+        type: "ping-req",
+        seq: probe.seq,
+        target: target.name,
+        targetAddresses: target.addresses,
+        source: this.name,
+        sourceAddresses: this.self.addresses,
+        wantNack: true,
+      };
+      this.outputs.push({ kind: "send", to, messages: [pingReq] });
+      probe.expectedNacks += 1;
+      this.count.pingReqsSent += 1;
+    }
+  }
+
+  private probeDeadline(now: number): void {
+    const probe = this.probe!;
+    this.probe = undefined;
+    this.count.probesFailed += 1;
+    this.awareness.applyDelta(failedProbeAwarenessDelta(probe.expectedNacks, probe.nacks));
+    const target = probe.target;
+    if (this.table.get(target.name) !== target || !isLive(target.status)) return;
+    this.count.suspicionsRaised += 1;
+    this.onSuspect(
+      { type: "suspect", name: target.name, incarnation: target.incarnation, from: this.name },
+      now,
+    );
+  }
+
+  private probeAcked(): void {
+    this.probe = undefined;
+    this.count.probesAcked += 1;
+    this.awareness.applyDelta(ACKED_PROBE_AWARENESS_DELTA);
+  }
+
+  private onPing(fromAddress: string, ping: Ping): void {
+    if (ping.target !== this.name) return;
+    const to = this.replyAddress(fromAddress, ping.sourceAddresses);
+    if (to === undefined) return;
+    const ack: Ack = { type: "ack", seq: ping.seq, source: this.name, payload: EMPTY };
+    this.outputs.push({ kind: "send", to, messages: [ack] });
+  }
+
+  private onPingReq(fromAddress: string, request: PingReq, now: number): void {
+    this.count.pingReqsReceived += 1;
+    const replyTo = this.replyAddress(fromAddress, request.sourceAddresses);
+    if (replyTo === undefined) return;
+    if (request.target === this.name) {
+      const ack: Ack = { type: "ack", seq: request.seq, source: this.name, payload: EMPTY };
+      this.outputs.push({ kind: "send", to: replyTo, messages: [ack] });
+      return;
+    }
+    const to = firstSendableAddress(request.targetAddresses, this.ownSchemes);
+    if (to === undefined) {
+      // We cannot reach it either; say so at once rather than leave the requester guessing.
+      if (request.wantNack) this.sendNack(replyTo, request.seq);
+      return;
+    }
+    const seq = this.nextSeq();
+    this.relays.set(seq, { originSeq: request.seq, replyTo, wantNack: request.wantNack });
+    this.outputs.push({ kind: "send", to, messages: [this.ping(seq, request.target)] });
+    this.timers.schedule(now + nackTimeout(this.config.probeTimeoutMs), {
+      kind: "relay-nack",
+      seq,
+    });
+  }
+
+  private relayTimedOut(seq: number): void {
+    const relay = this.relays.get(seq)!;
+    this.relays.delete(seq);
+    if (relay.wantNack) this.sendNack(relay.replyTo, relay.originSeq);
+  }
+
+  private sendNack(to: string, seq: number): void {
+    const nack: Nack = { type: "nack", seq, source: this.name };
+    this.outputs.push({ kind: "send", to, messages: [nack] });
+    this.count.nacksSent += 1;
+  }
+
+  private onAck(ack: Ack): void {
+    this.count.acksReceived += 1;
+    const probe = this.probe;
+    if (probe !== undefined && probe.seq === ack.seq) {
+      this.probeAcked();
+      return;
+    }
+    const relay = this.relays.get(ack.seq);
+    if (relay === undefined) return;
+    this.relays.delete(ack.seq);
+    const relayed: Ack = {
+      type: "ack",
+      seq: relay.originSeq,
+      source: ack.source,
+      payload: ack.payload,
+    };
+    this.outputs.push({ kind: "send", to: relay.replyTo, messages: [relayed] });
+  }
+
+  private onNack(nack: Nack): void {
+    const probe = this.probe;
+    if (probe === undefined || probe.seq !== nack.seq) return;
+    probe.nacks += 1;
+    this.count.nacksReceived += 1;
+  }
+
+  // ───────────────────────────── membership (SWIM §4.2) ─────────────────────────────
+
+  private onAlive(alive: Alive, now: number): void {
+    if (alive.name === this.name) {
+      this.aliveAboutSelf(alive);
+      return;
+    }
+    const held = this.table.get(alive.name);
+    const verdict = aliveVerdict(held, alive);
+    if (verdict === "stale") return;
+    if (held === undefined) {
+      const member = new Member(
+        alive.name,
+        alive.incarnation,
+        alive.generation,
+        "alive",
+        alive.addresses,
+        alive.meta,
+        now,
+      );
+      this.table.set(member.name, member);
+      member.group = this.groups.groupFor(member.addresses);
+      this.aliveTotal += 1;
+      this.liveTotal += 1;
+      this.groups.attach(member);
+      this.enterProbeOrder(member);
+      this.emit("join", member, now);
+      this.queue.enqueue(member.name, alive);
+      return;
+    }
+    const was = held.status;
+    const changed =
+      held.generation !== alive.generation ||
+      !sameAddresses(held.addresses, alive.addresses) ||
+      !sameMeta(held.meta, alive.meta);
+    held.incarnation = alive.incarnation;
+    held.generation = alive.generation;
+    held.meta = alive.meta;
+    if (!sameAddresses(held.addresses, alive.addresses)) {
+      this.groups.detach(held);
+      held.addresses = alive.addresses;
+      held.group = this.groups.groupFor(held.addresses);
+      this.groups.attach(held);
+    }
+    if (was !== "alive") {
+      this.suspicions.delete(held);
+      this.setStatus(held, "alive", now);
+    }
+    if (was === "dead" || was === "left") {
+      this.emit("join", held, now);
+    } else if (was === "suspect") {
+      this.count.suspicionsRefuted += 1;
+      this.emit("alive", held, now);
+    } else if (changed) {
+      this.emit("update", held, now);
+    }
+    this.queue.enqueue(held.name, alive);
+  }
+
+  private onSuspect(suspect: Suspect, now: number): void {
+    if (suspect.name === this.name) {
+      if (!this.leaving && suspect.incarnation >= this.self.incarnation) {
+        this.refute(suspect.incarnation, true);
+      }
+      return;
+    }
+    const held = this.table.get(suspect.name);
+    const verdict = suspectVerdict(held, suspect.incarnation);
+    if (held === undefined) return;
+    if (verdict === "suspect") {
+      held.incarnation = suspect.incarnation;
+      this.setStatus(held, "suspect", now);
+      const n = this.liveTotal;
+      const minMs = suspicionTimeout(this.config.suspicionMult, n, this.config.probeIntervalMs);
+      const dynamic = this.config.lifeguard.dynamicSuspicion;
+      const suspicion = new Suspicion({
+        from: suspect.from,
+        startedAt: now,
+        minMs,
+        maxMs: dynamic ? this.config.suspicionMaxTimeoutMult * minMs : minMs,
+        expectedConfirmations: dynamic ? expectedConfirmations(this.config.suspicionMult, n) : 0,
+      });
+      this.suspicions.set(held, suspicion);
+      this.timers.schedule(suspicion.deadline(), { kind: "suspicion", member: held, suspicion });
+      this.emit("suspect", held, now);
+      this.queue.enqueue(held.name, suspect);
+    } else if (verdict === "confirm") {
+      if (suspect.incarnation > held.incarnation) held.incarnation = suspect.incarnation;
+      const suspicion = this.suspicions.get(held);
+      if (suspicion?.confirm(suspect.from)) {
+        // Lifeguard §3.2: an independent confirmation shortens the timeout; pass it on.
+        this.timers.schedule(suspicion.deadline(), { kind: "suspicion", member: held, suspicion });
+        this.queue.enqueue(held.name, suspect);
+      }
+    }
+  }
+
+  private suspicionExpired(member: Member, suspicion: Suspicion, now: number): void {
+    if (member.status !== "suspect") return;
+    if (now < suspicion.deadline()) {
+      this.timers.schedule(suspicion.deadline(), { kind: "suspicion", member, suspicion });
+      return;
+    }
+    this.count.deadDeclared += 1;
+    this.onDead(
+      { type: "dead", name: member.name, incarnation: member.incarnation, from: this.name },
+      now,
+    );
+  }
+
+  private onDead(dead: Dead, now: number): void {
+    if (dead.name === this.name) {
+      if (!this.leaving && dead.incarnation >= this.self.incarnation) {
+        this.refute(dead.incarnation, true);
+      }
+      return;
+    }
+    const held = this.table.get(dead.name);
+    const verdict = deadVerdict(held, dead.incarnation, dead.from === dead.name);
+    if (held === undefined || (verdict !== "dead" && verdict !== "left")) return;
+    held.incarnation = dead.incarnation;
+    this.suspicions.delete(held);
+    this.setStatus(held, verdict, now);
+    this.timers.schedule(now + this.config.gossipToTheDeadMs, {
+      kind: "reap",
+      member: held,
+      changedAt: now,
+    });
+    this.emit(verdict, held, now);
+    this.queue.enqueue(held.name, dead);
+  }
+
+  private reap(member: Member): void {
+    this.table.delete(member.name);
+    this.groups.detach(member);
+    member.group = undefined;
+    member.flags |= FORGOTTEN;
+    this.count.membersReaped += 1;
+  }
+
+  private aliveAboutSelf(alive: Alive): void {
+    if (this.leaving) return;
+    const self = this.self;
+    if (alive.generation > self.generation) {
+      this.count.nameConflicts += 1;
+      return;
+    }
+    if (alive.generation < self.generation) {
+      // An echo of our previous life: outbid it so its stale suspicions cannot touch us.
+      if (alive.incarnation >= self.incarnation) this.refute(alive.incarnation, false);
+      return;
+    }
+    if (
+      alive.incarnation > self.incarnation ||
+      (alive.incarnation === self.incarnation &&
+        (!sameAddresses(alive.addresses, self.addresses) || !sameMeta(alive.meta, self.meta)))
+    ) {
+      this.refute(alive.incarnation, false);
+    }
+  }
+
+  private remoteAboutSelf(remote: PushPullMember): void {
+    if (this.leaving) return;
+    if (remote.generation > this.self.generation) {
+      this.count.nameConflicts += 1;
+      return;
+    }
+    if (remote.status === "alive") {
+      this.aliveAboutSelf(aliveOf(remote));
+    } else if (remote.incarnation >= this.self.incarnation) {
+      this.refute(remote.incarnation, remote.generation === this.self.generation);
+    }
+  }
+
+  /**
+   * SWIM §4.2: outbid a claim about us by raising our incarnation above it and broadcasting
+   * `alive`. Lifeguard §3.1: having to refute suspicion of oneself is a sign of being slow.
+   */
+  private refute(claimed: bigint, penalise: boolean): void {
+    const self = this.self;
+    self.incarnation = (claimed > self.incarnation ? claimed : self.incarnation) + 1n;
+    if (penalise) {
+      this.count.refutations += 1;
+      this.awareness.applyDelta(1);
+    }
+    this.queue.enqueue(this.name, this.selfAlive());
+  }
+
+  private setStatus(member: Member, status: MemberStatus, now: number): void {
+    const was = member.status;
+    if (was === status) return;
+    this.groups.detach(member);
+    if (was === "alive") this.aliveTotal -= 1;
+    if (isLive(was)) this.liveTotal -= 1;
+    member.status = status;
+    member.stateChangedAt = now;
+    if (status === "alive") this.aliveTotal += 1;
+    if (isLive(status)) this.liveTotal += 1;
+    this.groups.attach(member);
+    if (isLive(status)) this.enterProbeOrder(member);
+  }
+
+  private enterProbeOrder(member: Member): void {
+    if (member === this.self || (member.flags & IN_PROBE_ORDER) !== 0) return;
+    member.flags |= IN_PROBE_ORDER;
+    this.order.insert(member);
+  }
+
+  // ───────────────────────────── push-pull ─────────────────────────────
+
+  private periodicPushPull(now: number): void {
+    const next = pushPullInterval(this.config.pushPullIntervalMs, this.liveTotal);
+    this.timers.schedule(now + next, { kind: "push-pull", token: this.pushPullToken });
+    const peer = this.groups.randomAlive(this.rng);
+    const to = peer && firstSendableAddress(peer.addresses, this.ownSchemes);
+    if (to !== undefined) {
+      this.outputs.push({ kind: "push-pull", to, join: false });
+    } else if (!this.hasJoined && this.seeds.length > 0) {
+      const seed = this.seeds[randomIndex(this.rng, this.seeds.length)]!;
+      this.pendingJoins.add(seed);
+      this.outputs.push({ kind: "push-pull", to: seed, join: true });
+    }
+  }
+
+  // ───────────────────────────── helpers ─────────────────────────────
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) % SEQ_MODULUS;
+    return this.seq;
+  }
+
+  private ping(seq: number, target: string): Ping {
+    return {
+      type: "ping",
+      seq,
+      target,
+      source: this.name,
+      sourceAddresses: this.self.addresses,
+    };
+  }
+
+  private selfAlive(): Alive {
+    const self = this.self;
+    return {
+      type: "alive",
+      name: self.name,
+      incarnation: self.incarnation,
+      generation: self.generation,
+      addresses: self.addresses,
+      meta: self.meta,
+    };
+  }
+
+  private replyAddress(
+    fromAddress: string,
+    sourceAddresses: readonly string[],
+  ): string | undefined {
+    if (fromAddress !== "") return fromAddress;
+    return firstSendableAddress(sourceAddresses, this.ownSchemes);
+  }
+
+  private emit(type: MemberEventType, member: Member, now: number): void {
+    this.outputs.push({ kind: "event", event: { type, member: member.view(), at: now } });
+  }
+}
+
+function aliveOf(remote: PushPullMember): Alive {
+  return {
+    type: "alive",
+    name: remote.name,
+    incarnation: remote.incarnation,
+    generation: remote.generation,
+    addresses: remote.addresses,
+    meta: remote.meta,
+  };
+}
