@@ -248,7 +248,7 @@ export class VirtualClock implements Clock {
       let child = first;
       let childTime = times[first]!;
       let childSeq = seqs[first]!;
-      const end = first + 4 < n ? first + 4 : n;
+      const end = Math.min(first + 4, n);
       for (let k = first + 1; k < end; k++) {
         const t = times[k]!;
         if (t < childTime || (t === childTime && seqs[k]! < childSeq)) {
