@@ -1,1 +1,8 @@
-export {};
+export type { WsCounters } from "./counters.js";
+export {
+  bindWs,
+  generateClientIdentity,
+  type WsTlsOptions,
+  type WsTransport,
+  type WsTransportOptions,
+} from "./ws-transport.js";
