@@ -10,6 +10,8 @@ export interface WsStreamOptions {
   readonly maxBufferedBytes: number;
   /** A write the peer does not take within this many ms breaks the stream with `timeout`. */
   readonly writeTimeoutMs: number;
+  /** Called once the stream's connection is gone. */
+  readonly onClosed?: (stream: WsStream) => void;
 }
 
 /**
@@ -83,6 +85,7 @@ export class WsStream implements Stream, ConnectionHandler {
       this.failure ??= err;
     }
     for (const wake of [...this.waiting]) wake(this.failure);
+    this.options.onClosed?.(this);
   }
 
   private consumed(bytes: number): void {

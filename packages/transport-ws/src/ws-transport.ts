@@ -300,6 +300,8 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
   /** Peer links by the peer's canonical address; the newest usable one carries datagrams. */
   private readonly routes = new Map<string, Set<PeerLink>>();
   private readonly streamsBack = new Map<string, PendingStreamBack>();
+  /** Open streams, so close can abort them (their writes then reject with `closed`). */
+  private readonly openStreams = new Set<WsStream>();
   private readonly targets = new Map<string, string>();
   private readonly keepAlive: ReturnType<typeof setInterval> | undefined;
   private readonly hooks: ConnectionHooks;
@@ -337,6 +339,7 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
       maxFrameBytes: settings.maxFrameBytes,
       maxBufferedBytes: settings.maxBufferedBytes,
       writeTimeoutMs: settings.writeTimeoutMs,
+      onClosed: (stream) => this.openStreams.delete(stream),
     };
     this.hooks = {
       onProtocolError: () => {
@@ -423,7 +426,7 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
       )
       .then(
         (from) => {
-          const stream = new WsStream(connection, from, this.streamOptions);
+          const stream = this.stream(connection, from);
           if (!this.incomingStreams.push(stream)) stream.abort();
         },
         () => {
@@ -537,6 +540,12 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
     return connection;
   }
 
+  private stream(connection: WsConnection, remote: string): WsStream {
+    const stream = new WsStream(connection, remote, this.streamOptions);
+    this.openStreams.add(stream);
+    return stream;
+  }
+
   datagrams(): AsyncIterable<Datagram> {
     return this.inbound;
   }
@@ -565,7 +574,7 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
       connection.terminate();
       throw new TransportError("closed", "transport closed while dialing");
     }
-    return new WsStream(connection, address, this.streamOptions);
+    return this.stream(connection, address);
   }
 
   /**
@@ -651,11 +660,11 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
           }
           this.streamsBack.delete(hello.token);
           connection.welcome(this.address);
-          pending.resolve(new WsStream(connection, hello.from, this.streamOptions));
+          pending.resolve(this.stream(connection, hello.from));
           return;
         }
         connection.welcome(this.address);
-        const stream = new WsStream(connection, hello.from, this.streamOptions);
+        const stream = this.stream(connection, hello.from);
         if (!this.incomingStreams.push(stream)) stream.abort();
       },
       () => {
@@ -679,7 +688,9 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
       pending.reject(new TransportError("closed", "transport closed"));
     }
     this.streamsBack.clear();
-    // Cut every connection at once: streams see a reset on the other side, links just vanish.
+    // Cut every connection at once: the other side's streams see a reset, links just vanish.
+    for (const stream of [...this.openStreams]) stream.abort();
+    this.openStreams.clear();
     for (const c of [...this.connections]) c.terminate();
     this.routes.clear();
     const server = this.listener?.server;
