@@ -1,6 +1,5 @@
 import { runTransportCompliance } from "@grapevine/transport-compliance";
-import { MemoryNetwork } from "../src/index.js";
-import { VirtualClock } from "../src/virtual-clock.js";
+import { MemoryNetwork, VirtualClock } from "../src/index.js";
 
 let names = 0;
 const fresh = (): string => `mem://node-${++names}`;
