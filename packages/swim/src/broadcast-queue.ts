@@ -5,7 +5,8 @@
  * - Keyed: enqueueing under a key already present replaces the older item (a newer update about
  *   a member supersedes the older one) and resets its transmit count.
  * - Least-sent first: {@link BroadcastQueue.select} takes items in increasing order of how often
- *   they have been sent; among equally-sent items, the most recently queued or sent first.
+ *   they have been sent; among unsent items the newest first, among items sent equally often
+ *   the one that has waited longest at that count first.
  * - Retransmit limit: an item is dropped once it has been sent `retransmitLimit` times (the limit
  *   is passed at selection time because it depends on the current cluster size).
  * - Bounded: when full, enqueueing a new key first drops the item closest to exhausting its
@@ -19,7 +20,7 @@ export class BroadcastQueue<T> {
   /** Maximum number of items held. */
   readonly limit: number;
   private readonly byKey = new Map<string, Entry<T>>();
-  /** tiers[t]: items sent exactly t times, newest at the head. */
+  /** tiers[t]: items sent exactly t times, in the order they are to be taken. */
   private readonly tiers: Tier<T>[] = [];
   private droppedCount = 0;
 
@@ -127,13 +128,13 @@ export class BroadcastQueue<T> {
         entry = next;
       }
     }
-    // Relink newest-last so each tier keeps the picked items in their previous relative order.
-    for (let i = picked.length - 1; i >= 0; i--) {
-      const entry = picked[i]!;
+    // Sent items join the tail of their next tier: among equally-sent items, the one that has
+    // waited longest at that count goes first.
+    for (const entry of picked) {
       this.unlink(entry);
       entry.transmits += 1;
       if (entry.transmits >= retransmitLimit) this.byKey.delete(entry.key);
-      else this.linkHead(entry);
+      else this.linkTail(entry);
     }
     return picked.map((entry) => entry.item);
   }
@@ -150,14 +151,24 @@ export class BroadcastQueue<T> {
     }
   }
 
-  private linkHead(entry: Entry<T>): void {
-    let tier = this.tiers[entry.transmits];
-    if (tier === undefined) {
-      for (let t = this.tiers.length; t <= entry.transmits; t++) {
-        this.tiers.push({ head: undefined, tail: undefined });
-      }
-      tier = this.tiers[entry.transmits]!;
+  private tier(transmits: number): Tier<T> {
+    for (let t = this.tiers.length; t <= transmits; t++) {
+      this.tiers.push({ head: undefined, tail: undefined });
     }
+    return this.tiers[transmits]!;
+  }
+
+  private linkTail(entry: Entry<T>): void {
+    const tier = this.tier(entry.transmits);
+    entry.next = undefined;
+    entry.prev = tier.tail;
+    if (tier.tail !== undefined) tier.tail.next = entry;
+    else tier.head = entry;
+    tier.tail = entry;
+  }
+
+  private linkHead(entry: Entry<T>): void {
+    const tier = this.tier(entry.transmits);
     entry.prev = undefined;
     entry.next = tier.head;
     if (tier.head !== undefined) tier.head.prev = entry;

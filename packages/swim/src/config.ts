@@ -80,7 +80,11 @@ export type SwimConfigOverrides = Partial<Omit<SwimConfig, "lifeguard">> & {
   readonly lifeguard?: Partial<LifeguardSwitches>;
 };
 
-const allLifeguard: LifeguardSwitches = { awareness: true, dynamicSuspicion: true, buddy: true };
+const allLifeguard: LifeguardSwitches = Object.freeze({
+  awareness: true,
+  dynamicSuspicion: true,
+  buddy: true,
+});
 
 const lan: SwimConfig = {
   probeIntervalMs: 1000,

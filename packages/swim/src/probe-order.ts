@@ -34,14 +34,16 @@ export function insertionIndex(length: number, rng: Rng): number {
 /**
  * Worst-case number of protocol periods between two consecutive probes of the same member by
  * one prober: 2n − 1 for a list of n probe-able members (SWIM §4.3: a member probed first in one
- * round and last in the next), plus one period for every member inserted meanwhile.
+ * round and last in the next), plus two for every member inserted meanwhile (the newcomer can
+ * be probed once in each of the two rounds; a member it displaces to the end of the round is
+ * probed no more often than before).
  *
- * Consequently a crashed member is first probed by a given healthy prober within
- * 2n − 1 + insertions of that prober's (possibly awareness-stretched) periods, and suspected by
- * it one period later.
+ * Consequently, in a cluster whose membership is not growing, a crashed member is probed by
+ * every healthy prober within 2n − 1 of that prober's (possibly awareness-stretched) protocol
+ * periods, and suspected by it one period later: first suspicion within 2n periods.
  */
 export function worstCaseProbeGap(members: number, insertionsMeanwhile = 0): number {
-  return members <= 0 ? 0 : 2 * members - 1 + insertionsMeanwhile;
+  return members <= 0 ? 0 : 2 * members - 1 + 2 * insertionsMeanwhile;
 }
 
 /**
