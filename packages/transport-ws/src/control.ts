@@ -32,7 +32,7 @@ export const CONTROL_VERSION = 1;
 export const MAX_CONTROL_CHARS = 2048;
 
 const TOKEN = /^[0-9a-f]{32}$/;
-const CLIENT_ID = /^[A-Za-z0-9._~-]{1,64}$/;
+const CLIENT_ID = /^[A-Za-z0-9.-]{1,64}$/;
 const REASONS: readonly string[] = ["limit", "bad-hello", "unknown-token"];
 
 /** Encodes a control message as the text of one WebSocket message. */
@@ -105,7 +105,7 @@ export function validatePeerAddress(url: string): string {
   };
   if (a.scheme === "ws-client") {
     if (a.port !== undefined || a.path !== "" || !CLIENT_ID.test(a.host)) {
-      bad("a dial-only identity is ws-client://<id> with [A-Za-z0-9._~-]{1,64}");
+      bad("a dial-only identity is ws-client://<id> with [A-Za-z0-9.-]{1,64}");
     }
     return a.url;
   }

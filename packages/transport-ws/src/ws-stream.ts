@@ -54,6 +54,15 @@ export class WsStream implements Stream, ConnectionHandler {
       this.connection.fail(new TransportError("protocol", "frame after the end of the stream"));
       return;
     }
+    if (data.byteLength > this.options.maxFrameBytes) {
+      this.connection.fail(
+        new TransportError(
+          "protocol",
+          `${this.remote} sent a ${data.byteLength}-byte frame; the limit is ${this.options.maxFrameBytes}`,
+        ),
+      );
+      return;
+    }
     if (!this.inbox.push(data)) return;
     this.queuedBytes += data.byteLength;
     if (this.queuedBytes >= READ_HIGH_WATER_BYTES) this.connection.ws.pause();
