@@ -7,6 +7,7 @@ import {
   systemClock,
   TransportError,
 } from "@grapevine/transport";
+import { BytePool } from "./byte-pool.js";
 import { copyCounters, type DropReason, emptyCounters, type TrafficCounters } from "./counters.js";
 import type { LatencyModel } from "./latency.js";
 import { ANY_NODE, LinkRules } from "./link-rules.js";
@@ -86,6 +87,7 @@ export class MemoryNetwork {
   private total = emptyCounters();
   private readonly canonical = new Map<string, string>();
   private readonly port: NetworkPort;
+  private readonly pool = new BytePool();
 
   constructor(options: MemoryNetworkOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -105,6 +107,7 @@ export class MemoryNetwork {
     this.rules = new LinkRules(options.loss ?? 0, options.latency ?? 0);
     this.port = {
       clock: this.clock,
+      copy: (data) => this.pool.copy(data),
       sendDatagram: (from, to, data) => this.sendDatagram(from, to, data),
       dial: (from, to, opts) => this.dial(from, to, opts),
       delay: (from, to) => this.rules.latencyOf(from, to, this.random),
@@ -299,7 +302,7 @@ export class MemoryNetwork {
       return;
     }
     const delay = this.rules.latencyOf(from.address, url, this.random);
-    const datagram: Datagram = { from: from.address, data: new Uint8Array(data) };
+    const datagram: Datagram = { from: from.address, data: this.pool.copy(data) };
     this.clock.setTimeout(() => this.arrive(url, datagram, sender), delay);
   }
 

@@ -12,6 +12,8 @@ export interface StreamOwner {
   readonly address: string;
   readonly maxFrameBytes: number;
   readonly clock: Clock;
+  /** A private copy of a frame. */
+  copy(data: Uint8Array): Uint8Array;
   /** One-way delay `this → to` in ms. */
   delayTo(to: string): number;
   /** True while deliveries to this node are held (`MemoryNetwork.pause`). */
@@ -147,7 +149,7 @@ export class MemoryStreamEnd implements Stream {
         ),
       );
     }
-    const copy = new Uint8Array(frame);
+    const copy = this.owner.copy(frame);
     if (this.blocked.length === 0 && this.out.load < this.bufferFrames) {
       this.transmit(copy);
       return Promise.resolve();

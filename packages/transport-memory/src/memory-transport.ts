@@ -14,6 +14,8 @@ import type { MemoryStreamEnd, Pipe, StreamOwner } from "./memory-stream.js";
 /** The parts of {@link MemoryNetwork} a transport calls. Internal to this package. */
 export interface NetworkPort {
   readonly clock: Clock;
+  /** A private copy of a payload (pooled). */
+  copy(data: Uint8Array): Uint8Array;
   sendDatagram(from: MemoryTransport, to: string, data: Uint8Array): void;
   dial(from: MemoryTransport, to: string, options: DialOptions | undefined): Promise<Stream>;
   delay(from: string, to: string): number;
@@ -160,6 +162,10 @@ export class MemoryTransport implements Transport, StreamOwner {
 
   hold(pipe: Pipe): void {
     this.held.push(pipe);
+  }
+
+  copy(data: Uint8Array): Uint8Array {
+    return this.network.copy(data);
   }
 
   delayTo(to: string): number {
