@@ -167,7 +167,9 @@ export class VirtualClock implements Clock {
         if (settle !== null) await settle();
       }
       const idle = this.live === 0;
-      if (!(stopWhenIdle && idle) && limit > this.current) this.current = limit;
+      if (!(stopWhenIdle && idle) && limit > this.current && Number.isFinite(limit)) {
+        this.current = limit;
+      }
       return idle;
     } finally {
       this.running = false;
