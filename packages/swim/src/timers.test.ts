@@ -24,7 +24,7 @@ describe("TimerSet", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 200 }), (ats) => {
         const t = new TimerSet<number>();
-        ats.forEach((at, i) => t.schedule(at, i));
+        for (const [i, at] of ats.entries()) t.schedule(at, i);
         const out: number[] = [];
         for (let p = t.popDue(100); p !== undefined; p = t.popDue(100)) out.push(p);
         const expected = ats

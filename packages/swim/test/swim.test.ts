@@ -1,0 +1,682 @@
+/**
+ * One Swim instance driven by hand: each entry point, each output, each timer.
+ */
+import type { Alive, Message, PushPullMember } from "@grapevine/codec";
+import { describe, expect, it } from "vitest";
+import {
+  Swim,
+  SwimConfigError,
+  type SwimConfigOverrides,
+  type SwimOutput,
+  seededRng,
+  swimConfig,
+} from "../src/index.js";
+import { approximateSize } from "./harness.js";
+
+const EMPTY = new Uint8Array(0);
+
+function make(
+  overrides: SwimConfigOverrides = {},
+  self: Partial<{
+    name: string;
+    addresses: string[];
+    generation: number;
+    incarnation: bigint;
+  }> = {},
+): Swim {
+  return new Swim({
+    config: swimConfig("lan", { pushPullIntervalMs: 0, ...overrides }),
+    self: {
+      name: self.name ?? "me",
+      addresses: self.addresses ?? ["udp://me"],
+      meta: EMPTY,
+      generation: self.generation ?? 0,
+      ...(self.incarnation === undefined ? {} : { incarnation: self.incarnation }),
+    },
+    rng: seededRng(1),
+    now: 0,
+  });
+}
+
+function member(name: string, over: Partial<PushPullMember> = {}): PushPullMember {
+  return {
+    name,
+    incarnation: 0n,
+    generation: 0,
+    status: "alive",
+    addresses: [`udp://${name}`],
+    meta: EMPTY,
+    ...over,
+  };
+}
+
+function alive(name: string, over: Partial<Alive> = {}): Alive {
+  return {
+    type: "alive",
+    name,
+    incarnation: 0n,
+    generation: 0,
+    addresses: [`udp://${name}`],
+    meta: EMPTY,
+    ...over,
+  };
+}
+
+type Send = Extract<SwimOutput, { kind: "send" }>;
+const sends = (outputs: SwimOutput[]): Send[] =>
+  outputs.filter((o): o is Send => o.kind === "send");
+const events = (outputs: SwimOutput[]) =>
+  outputs.flatMap((o) => (o.kind === "event" ? [o.event] : []));
+const everything = (swim: Swim): Message[] => swim.piggyback(100_000, approximateSize, 0);
+/** Send every queued broadcast until none is left. */
+function flushBroadcasts(swim: Swim): void {
+  while (everything(swim).length > 0);
+}
+
+/** Run timers until `until`, collecting outputs; with `ackPings`, every ping is answered at once. */
+function runTo(swim: Swim, until: number, ackPings = false): SwimOutput[] {
+  const out: SwimOutput[] = [];
+  for (let at = swim.nextWakeAt(); at <= until; at = swim.nextWakeAt()) {
+    swim.tick(at);
+    const produced = swim.drain();
+    out.push(...produced);
+    if (!ackPings) continue;
+    for (const send of sends(produced)) {
+      for (const m of send.messages) {
+        if (m.type === "ping") {
+          swim.handle(send.to, { type: "ack", seq: m.seq, source: m.target, payload: EMPTY }, at);
+        }
+      }
+    }
+    out.push(...swim.drain());
+  }
+  return out;
+}
+
+describe("construction", () => {
+  it("announces ourselves and schedules the first probe one period later", () => {
+    const swim = make();
+    const out = swim.drain();
+    expect(events(out).map((e) => [e.type, e.member.name])).toEqual([["join", "me"]]);
+    expect(swim.nextWakeAt()).toBe(1000);
+    expect(swim.aliveCount()).toBe(1);
+    expect(swim.members().map((m) => m.name)).toEqual(["me"]);
+    expect(swim.health()).toBe(0);
+  });
+
+  it("rejects a bad identity or configuration with SwimConfigError", () => {
+    expect(() => make({}, { name: "" })).toThrow(SwimConfigError);
+    expect(() => make({}, { generation: -1 })).toThrow(/self.generation/);
+    expect(() => make({}, { incarnation: -1n })).toThrow(/self.incarnation/);
+    expect(
+      () =>
+        new Swim({
+          config: { ...swimConfig(), probeTimeoutMs: 5000 },
+          self: { name: "x", addresses: [], meta: EMPTY, generation: 0 },
+          rng: seededRng(1),
+          now: 0,
+        }),
+    ).toThrow(/probeTimeoutMs/);
+  });
+
+  it("does nothing but reschedule when there is no one to probe", () => {
+    const swim = make();
+    swim.drain();
+    expect(runTo(swim, 5000)).toEqual([]);
+    expect(swim.counters.probesSent).toBe(0);
+  });
+});
+
+describe("answering probes", () => {
+  it("acks a ping addressed to us, to the address it came from", () => {
+    const swim = make();
+    swim.drain();
+    swim.handle(
+      "udp://other:1",
+      { type: "ping", seq: 7, target: "me", source: "x", sourceAddresses: ["udp://x"] },
+      10,
+    );
+    expect(swim.drain()).toEqual([
+      {
+        kind: "send",
+        to: "udp://other:1",
+        messages: [{ type: "ack", seq: 7, source: "me", payload: EMPTY }],
+      },
+    ]);
+  });
+
+  it("ignores a ping meant for another name", () => {
+    const swim = make();
+    swim.drain();
+    swim.handle(
+      "udp://x",
+      { type: "ping", seq: 7, target: "you", source: "x", sourceAddresses: [] },
+      10,
+    );
+    expect(swim.drain()).toEqual([]);
+  });
+
+  it("relays a ping-req: pings the target with its own seq and relays the ack", () => {
+    const swim = make();
+    swim.drain();
+    swim.handle(
+      "udp://req",
+      {
+        type: "ping-req",
+        seq: 42,
+        target: "t",
+        targetAddresses: ["ws://t", "udp://t"],
+        source: "req",
+        sourceAddresses: ["udp://req"],
+        wantNack: true,
+      },
+      100,
+    );
+    const [ping] = sends(swim.drain());
+    expect(ping?.to).toBe("udp://t");
+    const relaySeq = (ping?.messages[0] as { seq: number }).seq;
+    expect(ping?.messages[0]).toMatchObject({ type: "ping", target: "t", source: "me" });
+    swim.handle("udp://t", { type: "ack", seq: relaySeq, source: "t", payload: EMPTY }, 150);
+    expect(swim.drain()).toEqual([
+      {
+        kind: "send",
+        to: "udp://req",
+        messages: [{ type: "ack", seq: 42, source: "t", payload: EMPTY }],
+      },
+    ]);
+    // No nack after an ack.
+    expect(runTo(swim, 999)).toEqual([]);
+  });
+
+  it("sends a nack at 80% of the probe timeout when the target stays silent (Lifeguard §3.1)", () => {
+    const swim = make();
+    swim.drain();
+    swim.handle(
+      "udp://req",
+      {
+        type: "ping-req",
+        seq: 42,
+        target: "t",
+        targetAddresses: ["udp://t"],
+        source: "req",
+        sourceAddresses: ["udp://req"],
+        wantNack: true,
+      },
+      100,
+    );
+    swim.drain();
+    expect(swim.nextWakeAt()).toBe(500);
+    swim.tick(500);
+    expect(swim.drain()).toEqual([
+      { kind: "send", to: "udp://req", messages: [{ type: "nack", seq: 42, source: "me" }] },
+    ]);
+    expect(swim.counters.nacksSent).toBe(1);
+  });
+
+  it("nacks at once a ping-req for a target it cannot reach", () => {
+    const swim = make();
+    swim.drain();
+    swim.handle(
+      "udp://req",
+      {
+        type: "ping-req",
+        seq: 9,
+        target: "t",
+        targetAddresses: ["ws://t"],
+        source: "req",
+        sourceAddresses: ["udp://req"],
+        wantNack: true,
+      },
+      100,
+    );
+    expect(swim.drain()).toEqual([
+      { kind: "send", to: "udp://req", messages: [{ type: "nack", seq: 9, source: "me" }] },
+    ]);
+  });
+});
+
+describe("probing", () => {
+  function withPeers(names: string[], overrides: SwimConfigOverrides = {}): Swim {
+    const swim = make(overrides);
+    swim.mergeRemote(
+      names.map((n) => member(n)),
+      0,
+    );
+    swim.drain();
+    everything(swim);
+    return swim;
+  }
+
+  it("pings one member per period and counts the ack", () => {
+    const swim = withPeers(["a"]);
+    swim.tick(1000);
+    const [ping] = sends(swim.drain());
+    expect(ping).toMatchObject({ to: "udp://a", messages: [{ type: "ping", target: "a" }] });
+    const seq = (ping!.messages[0] as { seq: number }).seq;
+    swim.handle("udp://a", { type: "ack", seq, source: "a", payload: EMPTY }, 1010);
+    expect(swim.counters.probesAcked).toBe(1);
+    // The timeout and deadline timers are now stale: the next wake is the next period.
+    expect(swim.nextWakeAt()).toBe(2000);
+  });
+
+  it("without an ack: ping-req to K members and a stream probe at the timeout, suspicion at the deadline", () => {
+    const swim = withPeers(["a", "b", "c", "d", "e"]);
+    swim.tick(1000);
+    const [ping] = sends(swim.drain());
+    const target = (ping!.messages[0] as { target: string }).target;
+    expect(swim.nextWakeAt()).toBe(1500);
+    swim.tick(1500);
+    const out = swim.drain();
+    const pingReqs = sends(out).map((s) => s.messages[0]);
+    expect(pingReqs).toHaveLength(3);
+    for (const m of pingReqs) expect(m).toMatchObject({ type: "ping-req", target, wantNack: true });
+    expect(new Set(sends(out).map((s) => s.to)).has(`udp://${target}`)).toBe(false);
+    expect(out.find((o) => o.kind === "stream-probe")).toMatchObject({
+      to: `udp://${target}`,
+      target,
+      deadlineAt: 2000,
+    });
+    swim.tick(2000);
+    const later = swim.drain();
+    expect(events(later).map((e) => [e.type, e.member.name])).toEqual([["suspect", target]]);
+    expect(everything(swim)).toContainEqual({
+      type: "suspect",
+      name: target,
+      incarnation: 0n,
+      from: "me",
+    });
+    expect(swim.counters.suspicionsRaised).toBe(1);
+    // Three expected nacks, none received: health +3 (Lifeguard §3.1).
+    expect(swim.health()).toBe(3);
+  });
+
+  it("nacks show our own path works: no health penalty when all intermediaries nack", () => {
+    const swim = withPeers(["a", "b", "c", "d", "e"]);
+    swim.tick(1000);
+    swim.drain();
+    swim.tick(1500);
+    const seq = (sends(swim.drain())[0]!.messages[0] as { seq: number }).seq;
+    for (const from of ["x", "y", "z"]) {
+      swim.handle(`udp://${from}`, { type: "nack", seq, source: from }, 1800);
+    }
+    swim.tick(2000);
+    expect(swim.health()).toBe(0);
+    expect(swim.counters.nacksReceived).toBe(3);
+  });
+
+  it("an ack relayed by an intermediary saves the probe", () => {
+    const swim = withPeers(["a", "b", "c"]);
+    swim.tick(1000);
+    const seq = (sends(swim.drain())[0]!.messages[0] as { seq: number }).seq;
+    swim.tick(1500);
+    swim.drain();
+    swim.handle("udp://b", { type: "ack", seq, source: "a", payload: EMPTY }, 1700);
+    swim.tick(2000);
+    expect(events(swim.drain())).toEqual([]);
+    expect(swim.counters.probesAcked).toBe(1);
+  });
+
+  it("a stream probe ack saves the probe; a late one does not", () => {
+    const swim = withPeers(["a"]);
+    swim.tick(1000);
+    swim.drain();
+    swim.tick(1500);
+    const probe = swim.drain().find((o) => o.kind === "stream-probe");
+    if (probe?.kind !== "stream-probe") throw new Error("no stream probe");
+    swim.streamProbeResult(probe.seq, true, 1800);
+    expect(swim.counters.streamProbeAcks).toBe(1);
+    swim.tick(2000);
+    expect(swim.member("a")?.status).toBe("alive");
+    swim.streamProbeResult(probe.seq, true, 2100);
+    expect(swim.counters.streamProbeAcks).toBe(1);
+  });
+
+  it("no stream probe when the config turns it off", () => {
+    const swim = withPeers(["a"], { streamProbe: false });
+    swim.tick(1000);
+    swim.tick(1500);
+    expect(swim.drain().some((o) => o.kind === "stream-probe")).toBe(false);
+  });
+
+  it("buddy system: a ping to a suspect carries the suspicion first (Lifeguard §3.3)", () => {
+    const swim = withPeers(["a"]);
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "x" }, 500);
+    swim.drain();
+    swim.tick(1000);
+    const [packet] = sends(swim.drain());
+    expect(packet!.messages.map((m) => m.type)).toEqual(["suspect", "ping"]);
+    expect(packet!.messages[0]).toEqual({
+      type: "suspect",
+      name: "a",
+      incarnation: 0n,
+      from: "me",
+    });
+  });
+
+  it("buddy system off: only the ping", () => {
+    const swim = withPeers(["a"], { lifeguard: { buddy: false } });
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "x" }, 500);
+    swim.drain();
+    swim.tick(1000);
+    expect(sends(swim.drain())[0]!.messages.map((m) => m.type)).toEqual(["ping"]);
+  });
+
+  it("health stretches our probe interval and timeout (Lifeguard §3.1)", () => {
+    const swim = withPeers(["a", "b", "c", "d"]);
+    swim.tick(1000);
+    swim.drain();
+    swim.tick(1500);
+    swim.tick(2000); // failed: +3
+    swim.drain();
+    expect(swim.health()).toBe(3);
+    // The next probe started at 2000 with period 4 × 1000 and timeout 4 × 500.
+    expect(swim.nextWakeAt()).toBe(4000);
+    swim.tick(4000);
+    expect(swim.nextWakeAt()).toBe(6000);
+  });
+
+  it("awareness off: no stretching whatever happens", () => {
+    const swim = withPeers(["a", "b", "c", "d"], { lifeguard: { awareness: false } });
+    swim.tick(1000);
+    swim.tick(1500);
+    swim.tick(2000);
+    expect(swim.health()).toBe(0);
+    expect(swim.nextWakeAt()).toBe(2500);
+  });
+});
+
+describe("suspicion and refutation (SWIM §4.2)", () => {
+  it("refutes a suspicion about itself with a higher incarnation, at a health cost", () => {
+    const swim = make();
+    swim.drain();
+    swim.handle("udp://x", { type: "suspect", name: "me", incarnation: 0n, from: "x" }, 10);
+    expect(swim.incarnation()).toBe(1n);
+    expect(everything(swim)).toEqual([
+      {
+        type: "alive",
+        name: "me",
+        incarnation: 1n,
+        generation: 0,
+        addresses: ["udp://me"],
+        meta: EMPTY,
+      },
+    ]);
+    expect(swim.counters.refutations).toBe(1);
+    expect(swim.health()).toBe(1);
+    // An old suspicion (already refuted) changes nothing.
+    swim.handle("udp://x", { type: "suspect", name: "me", incarnation: 0n, from: "y" }, 20);
+    expect(swim.incarnation()).toBe(1n);
+  });
+
+  it("refutes a death notice about itself too", () => {
+    const swim = make();
+    swim.handle("udp://x", { type: "dead", name: "me", incarnation: 3n, from: "x" }, 10);
+    expect(swim.incarnation()).toBe(4n);
+    expect(swim.member("me")?.status).toBe("alive");
+  });
+
+  it("a refuted suspect becomes alive again with an `alive` event", () => {
+    const swim = make();
+    swim.mergeRemote([member("a")], 0);
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "x" }, 10);
+    swim.handle("udp://a", alive("a", { incarnation: 1n }), 20);
+    expect(events(swim.drain()).map((e) => e.type)).toEqual(["join", "join", "suspect", "alive"]);
+    expect(swim.member("a")).toMatchObject({ status: "alive", incarnation: 1n });
+    expect(swim.counters.suspicionsRefuted).toBe(1);
+  });
+
+  it("an alive at the suspected incarnation does not clear the suspicion", () => {
+    const swim = make();
+    swim.mergeRemote([member("a")], 0);
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "x" }, 10);
+    swim.handle("udp://a", alive("a"), 20);
+    expect(swim.member("a")?.status).toBe("suspect");
+  });
+
+  it("an unrefuted suspect is declared dead at the maximum timeout without confirmations", () => {
+    const swim = make();
+    // Members we cannot reach (no shared scheme, no bridge) are not probed: no confirmations.
+    swim.mergeRemote(
+      ["a", "b", "c", "d"].map((n) => member(n, { addresses: [`ws://${n}`] })),
+      0,
+    );
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "b" }, 100);
+    swim.drain();
+    // N = 5: min = 4 s, K = 2, max = 24 s.
+    let deadAt = -1;
+    for (let at = swim.nextWakeAt(); at <= 30_000; at = swim.nextWakeAt()) {
+      swim.tick(at);
+      for (const e of events(swim.drain()))
+        if (e.type === "dead" && e.member.name === "a") deadAt = at;
+      if (deadAt >= 0) break;
+    }
+    expect(deadAt).toBe(24_100);
+  });
+
+  it("independent confirmations shorten the timeout to the minimum (Lifeguard §3.2)", () => {
+    const swim = make({ indirectChecks: 0 });
+    swim.mergeRemote(
+      ["a", "b", "c", "d"].map((n) => member(n)),
+      0,
+    );
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "b" }, 100);
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "b" }, 200);
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "c" }, 300);
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "d" }, 400);
+    swim.drain();
+    const deaths: number[] = [];
+    for (let at = swim.nextWakeAt(); at <= 30_000 && deaths.length === 0; at = swim.nextWakeAt()) {
+      swim.tick(at);
+      for (const e of events(swim.drain()))
+        if (e.type === "dead" && e.member.name === "a") deaths.push(at);
+    }
+    expect(deaths).toEqual([4100]);
+  });
+
+  it("dynamic suspicion off: a fixed minimum timeout", () => {
+    const swim = make({ lifeguard: { dynamicSuspicion: false } });
+    swim.mergeRemote(
+      ["a", "b", "c", "d"].map((n) => member(n)),
+      0,
+    );
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "b" }, 100);
+    const out: SwimOutput[] = [];
+    for (let at = swim.nextWakeAt(); at <= 4100; at = swim.nextWakeAt()) {
+      swim.tick(at);
+      out.push(...swim.drain());
+    }
+    expect(swim.member("a")?.status).toBe("dead");
+  });
+
+  it("dead members are gossiped about, then forgotten after gossipToTheDeadMs", () => {
+    const swim = make({ gossipToTheDeadMs: 10_000 });
+    swim.mergeRemote([member("a")], 0);
+    swim.handle("udp://x", { type: "dead", name: "a", incarnation: 0n, from: "x" }, 100);
+    expect(swim.member("a")?.status).toBe("dead");
+    expect(swim.gossipTargets(3, 100)).toEqual(["udp://a"]);
+    expect(everything(swim)).toContainEqual({
+      type: "dead",
+      name: "a",
+      incarnation: 0n,
+      from: "x",
+    });
+    runTo(swim, 10_100);
+    expect(swim.member("a")).toBeUndefined();
+    expect(swim.counters.membersReaped).toBe(1);
+    expect(swim.gossipTargets(3, 10_100)).toEqual([]);
+  });
+});
+
+describe("leave, metadata, restart", () => {
+  it("leave broadcasts dead-about-self at a higher incarnation and stops probing", () => {
+    const swim = make();
+    swim.mergeRemote([member("a")], 0);
+    swim.drain();
+    flushBroadcasts(swim);
+    swim.leave(500);
+    expect(events(swim.drain()).map((e) => [e.type, e.member.name])).toEqual([["left", "me"]]);
+    expect(everything(swim)).toEqual([{ type: "dead", name: "me", incarnation: 1n, from: "me" }]);
+    expect(swim.aliveCount()).toBe(1);
+    runTo(swim, 10_000);
+    expect(swim.counters.probesSent).toBe(0);
+    // No refutation while leaving.
+    swim.handle("udp://a", { type: "suspect", name: "me", incarnation: 1n, from: "a" }, 600);
+    expect(swim.incarnation()).toBe(1n);
+    expect(() => swim.setMeta(EMPTY, 700)).toThrow();
+  });
+
+  it("a peer's leave is reported as `left`, a failure as `dead`", () => {
+    const swim = make();
+    swim.mergeRemote([member("a"), member("b")], 0);
+    swim.drain();
+    swim.handle("udp://a", { type: "dead", name: "a", incarnation: 1n, from: "a" }, 10);
+    swim.handle("udp://x", { type: "dead", name: "b", incarnation: 0n, from: "x" }, 10);
+    expect(events(swim.drain()).map((e) => [e.type, e.member.name])).toEqual([
+      ["left", "a"],
+      ["dead", "b"],
+    ]);
+  });
+
+  it("setMeta announces alive at incarnation + 1", () => {
+    const swim = make();
+    swim.drain();
+    const meta = new Uint8Array([1, 2, 3]);
+    swim.setMeta(meta, 10);
+    expect(events(swim.drain()).map((e) => e.type)).toEqual(["update"]);
+    expect(everything(swim)).toEqual([
+      { type: "alive", name: "me", incarnation: 1n, generation: 0, addresses: ["udp://me"], meta },
+    ]);
+  });
+
+  it("a peer's metadata change is an `update`", () => {
+    const swim = make();
+    swim.mergeRemote([member("a")], 0);
+    swim.drain();
+    swim.handle("udp://a", alive("a", { incarnation: 1n, meta: new Uint8Array([9]) }), 10);
+    expect(events(swim.drain()).map((e) => e.type)).toEqual(["update"]);
+    swim.handle("udp://a", alive("a", { incarnation: 2n, meta: new Uint8Array([9]) }), 20);
+    expect(events(swim.drain())).toEqual([]);
+  });
+
+  it("a higher generation replaces a dead member at once, even at a lower incarnation", () => {
+    const swim = make();
+    swim.mergeRemote([member("a", { incarnation: 7n })], 0);
+    swim.handle("udp://x", { type: "dead", name: "a", incarnation: 7n, from: "x" }, 10);
+    swim.drain();
+    swim.handle("udp://a2", alive("a", { generation: 1, addresses: ["udp://a2"] }), 20);
+    const [e] = events(swim.drain());
+    expect(e).toMatchObject({
+      type: "join",
+      member: { name: "a", status: "alive", generation: 1, incarnation: 0n },
+    });
+    expect(swim.member("a")?.addresses).toEqual(["udp://a2"]);
+  });
+
+  it("a higher generation replaces a live member too (its old process is gone)", () => {
+    const swim = make();
+    swim.mergeRemote([member("a", { incarnation: 7n })], 0);
+    swim.drain();
+    swim.handle("udp://a", alive("a", { generation: 1 }), 20);
+    expect(events(swim.drain()).map((e) => e.type)).toEqual(["update"]);
+    expect(swim.member("a")?.generation).toBe(1);
+    // The old generation can no longer come back.
+    swim.handle("udp://a", alive("a", { generation: 0, incarnation: 99n }), 30);
+    expect(swim.member("a")?.generation).toBe(1);
+  });
+
+  it("outbids echoes of its own previous life", () => {
+    const swim = make({}, { generation: 2 });
+    swim.mergeRemote([member("me", { generation: 1, incarnation: 5n, status: "dead" })], 10);
+    expect(swim.incarnation()).toBe(6n);
+    expect(swim.health()).toBe(0);
+    swim.handle("udp://x", alive("me", { generation: 3 }), 20);
+    expect(swim.counters.nameConflicts).toBe(1);
+  });
+});
+
+describe("join and push-pull", () => {
+  it("join asks for a push-pull with every usable seed and sends each our alive", () => {
+    const swim = make({}, { addresses: ["udp://me", "mem://me"] });
+    swim.drain();
+    swim.join(["udp://s1", "udp://me", "ws://s2", "mem://s3", "udp://s1"], 0);
+    const out = swim.drain();
+    expect(out.filter((o) => o.kind === "push-pull")).toEqual([
+      { kind: "push-pull", to: "udp://s1", join: true },
+      { kind: "push-pull", to: "mem://s3", join: true },
+    ]);
+    expect(sends(out).map((s) => [s.to, s.messages[0]?.type])).toEqual([
+      ["udp://s1", "alive"],
+      ["mem://s3", "alive"],
+    ]);
+    expect(swim.joined()).toBe(false);
+  });
+
+  it("retries a seed on the push-pull timer while nobody is known", () => {
+    const swim = make({ pushPullIntervalMs: 5000 });
+    swim.join(["udp://s1", "udp://s2"], 0);
+    swim.pushPullFailed("udp://s1", 5);
+    swim.pushPullFailed("udp://s2", 5);
+    swim.drain();
+    const retries = runTo(swim, 20_000).filter((o) => o.kind === "push-pull");
+    expect(retries.length).toBeGreaterThanOrEqual(3);
+    for (const r of retries) expect(r).toMatchObject({ join: true });
+    expect(swim.counters.pushPullFailures).toBe(2);
+    swim.mergeRemote([member("s1")], 20_000);
+    expect(swim.joined()).toBe(true);
+    const periodic = runTo(swim, 40_000, true).filter((o) => o.kind === "push-pull");
+    expect(periodic.length).toBeGreaterThan(0);
+    for (const p of periodic) expect(p).toEqual({ kind: "push-pull", to: "udp://s1", join: false });
+  });
+
+  it("localMembers and mergeRemote round-trip; remote dead is only suspected, left is left", () => {
+    const a = make({}, { name: "a", addresses: ["udp://a"] });
+    a.mergeRemote([member("b"), member("c"), member("d")], 0);
+    a.handle("udp://x", { type: "dead", name: "c", incarnation: 0n, from: "x" }, 1);
+    a.handle("udp://d", { type: "dead", name: "d", incarnation: 1n, from: "d" }, 1);
+    const b = make({}, { name: "b", addresses: ["udp://b"] });
+    b.mergeRemote([member("c"), member("d")], 0);
+    b.drain();
+    b.mergeRemote(a.localMembers(), 2);
+    expect(b.member("a")?.status).toBe("alive");
+    expect(b.member("c")?.status).toBe("suspect");
+    expect(b.member("d")?.status).toBe("left");
+    expect(b.joined()).toBe(true);
+  });
+
+  it("learns a remote suspect it did not know, as suspect", () => {
+    const b = make();
+    b.mergeRemote([member("z", { status: "suspect", incarnation: 3n })], 0);
+    expect(b.member("z")).toMatchObject({ status: "suspect", incarnation: 3n });
+    b.mergeRemote([member("y", { status: "dead" })], 0);
+    expect(b.member("y")).toBeUndefined();
+  });
+});
+
+describe("piggy-backing (SWIM §4.1)", () => {
+  it("fits the budget and sends each broadcast at most retransmitMult·⌈log10(N+1)⌉ times", () => {
+    const swim = make({ retransmitMult: 2 });
+    swim.mergeRemote(
+      ["a", "b", "c"].map((n) => member(n)),
+      0,
+    );
+    // N = 4: limit 2 · 1 = 2.
+    const first = swim.piggyback(1400, approximateSize, 0);
+    expect(first).toHaveLength(3);
+    expect(swim.piggyback(1400, approximateSize, 0)).toHaveLength(3);
+    expect(swim.piggyback(1400, approximateSize, 0)).toHaveLength(0);
+    swim.setMeta(EMPTY, 1);
+    swim.mergeRemote([member("e")], 1);
+    const one = swim.piggyback(approximateSize(alive("e")), approximateSize, 1);
+    expect(one).toEqual([alive("e")]);
+    expect(swim.pendingBroadcasts()).toBe(2);
+    expect(swim.counters.broadcastsSent).toBe(7);
+  });
+
+  it("ignores message types it does not handle", () => {
+    const swim = make();
+    swim.drain();
+    swim.handle("udp://x", { type: "state-syn", digest: [], complete: true }, 1);
+    swim.handle("udp://x", { type: "user", from: "x", name: "n", payload: EMPTY }, 1);
+    expect(swim.drain()).toEqual([]);
+  });
+});
