@@ -174,7 +174,7 @@ describe("answering probes", () => {
     );
     const [ping] = sends(swim.drain());
     expect(ping?.to).toBe("udp://t");
-    const relaySeq = (ping?.messages[0] as { seq: number }).seq;
+    const relaySeq = (ping!.messages[0] as { seq: number }).seq;
     expect(ping?.messages[0]).toMatchObject({ type: "ping", target: "t", source: "me" });
     swim.handle("udp://t", { type: "ack", seq: relaySeq, source: "t", payload: EMPTY }, 150);
     expect(swim.drain()).toEqual([
