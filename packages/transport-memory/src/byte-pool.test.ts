@@ -14,7 +14,7 @@ describe("BytePool", () => {
     expect(b.byteOffset % 8).toBe(0);
     const copies = Array.from({ length: 10 }, (_, i) => pool.copy(Uint8Array.of(i, i, i, i, i)));
     expect(new Set(copies.map((c) => c.buffer)).size).toBeGreaterThan(1);
-    copies.forEach((c, i) => expect([...c]).toEqual([i, i, i, i, i]));
+    for (const [i, c] of copies.entries()) expect([...c]).toEqual([i, i, i, i, i]);
     const big = pool.copy(new Uint8Array(17));
     expect(big.byteOffset).toBe(0);
     expect(big.buffer.byteLength).toBe(17);
