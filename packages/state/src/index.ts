@@ -34,6 +34,7 @@ export {
   digestEntrySize,
   digestSize,
   FIELD_TAG_BYTES,
+  framingGrowth,
   ownerDeltaSize,
   utf8Length,
   varintSize,

@@ -42,7 +42,8 @@ class Writer {
   }
 }
 
-const fieldNumber = fc.integer({ min: 1, max: 2047 });
+/** Every field number of the state messages in `proto/grapevine.proto` is below 16. */
+const fieldNumber = fc.integer({ min: 1, max: 15 });
 const version = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.maxSafeInteger().map(Math.abs));
 const deltaEntry = fc.record({
   key: fc.string({ unit: "grapheme", maxLength: 40 }),
@@ -84,13 +85,13 @@ describe("varintSize and utf8Length", () => {
       fc.property(fc.string({ unit: "binary" }), (text) => {
         expect(utf8Length(text)).toBe(new TextEncoder().encode(text).length);
       }),
-      { seed: 7, numRuns: 500 },
+      { seed: 7, numRuns: 200 },
     );
   });
 });
 
 describe("size estimates are upper bounds of the protobuf encoding", () => {
-  it("for digest entries, with any field numbers", () => {
+  it("for digest entries, with any field numbers below 16", () => {
     fc.assert(
       fc.property(
         fc.string({ unit: "grapheme", maxLength: 60 }),
@@ -113,7 +114,7 @@ describe("size estimates are upper bounds of the protobuf encoding", () => {
     );
   });
 
-  it("for owner deltas and their entries, with any field numbers", () => {
+  it("for owner deltas and their entries, with any field numbers below 16", () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -163,6 +164,6 @@ describe("size estimates are upper bounds of the protobuf encoding", () => {
     w.embedded(7, (x) => encodeDeltaEntry(x, entry, f));
     const ratio = deltaEntrySize(entry) / w.out.length;
     expect(ratio).toBeGreaterThanOrEqual(1);
-    expect(ratio).toBeLessThan(1.12);
+    expect(ratio).toBeLessThan(1.1);
   });
 });

@@ -4,20 +4,26 @@
  * envelope and message framing).
  *
  * Every estimate is an UPPER BOUND of the encoded size of the part *as embedded in its parent
- * message*: field tag, length prefix and body. Assumptions, chosen so that no plausible numbering
- * of the `.proto` fields can make the real size larger:
- * - every field tag takes {@link FIELD_TAG_BYTES} bytes (true of any field number up to 2047);
- * - every scalar field is written, even when it holds its default value;
- * - integers are unsigned varints (`uint64`/`uint32`), whose size is computed from the value;
+ * message*: field tag, length prefix and body. Assumptions:
+ * - every field tag takes {@link FIELD_TAG_BYTES} byte: every field number of `DigestEntry`,
+ *   `DeltaEntry`, `OwnerDelta` and the four state messages is below 16 in
+ *   `packages/codec/proto/grapevine.proto` (a test against the codec's `messageSize` fails if a
+ *   renumbering ever breaks this);
+ * - every scalar field is counted even when it holds its default value (the codec omits them,
+ *   proto3 style: that is the estimate's only slack, a few bytes per part);
+ * - integers are unsigned varints (`uint64`), sized from the value (10 bytes if not a safe
+ *   non-negative integer);
  * - strings are counted in UTF-8 bytes (a lone surrogate counts as the 3 bytes of U+FFFD);
- * - length prefixes are varints of the real (bounded) body length.
+ * - length prefixes are varints of the (bounded) body length.
  *
  * Budgets passed to the state layer cover only these parts: a digest of entries `e` fits
- * `budget` when `sum(digestEntrySize(e)) <= budget`, and likewise for deltas.
+ * `budget` when `sum(digestEntrySize(e)) <= budget`, and likewise for deltas. The message around
+ * them is the runtime's to reserve: its size empty, plus {@link framingGrowth} for the two length
+ * prefixes (envelope entry and message body) that grow as parts are added.
  */
 
-/** Bytes assumed for every field tag (field numbers up to 2047 with any wire type). */
-export const FIELD_TAG_BYTES = 2;
+/** Bytes counted for every field tag (field numbers below 16, any wire type). */
+export const FIELD_TAG_BYTES = 1;
 
 /** Encoded size, in bytes, of `value` as a protobuf unsigned varint (1..10). */
 export function varintSize(value: number): number {
@@ -30,6 +36,16 @@ export function varintSize(value: number): number {
   if (value < 0x40000000000) return 6;
   if (value < 0x2000000000000) return 7;
   return 8;
+}
+
+/**
+ * Upper bound of the bytes by which a state message grows beyond its empty size plus the sizes of
+ * its parts, when parts totalling `partsBytes` are added: its two enclosing length prefixes (the
+ * envelope's message entry and the message's body) lengthen as the body does. 2 bytes for
+ * anything that fits a datagram (under 16 KiB).
+ */
+export function framingGrowth(partsBytes: number): number {
+  return 2 * (varintSize(partsBytes + 16) - 1);
 }
 
 /** Length of `text` in UTF-8 bytes (unpaired surrogates count as U+FFFD, 3 bytes). */

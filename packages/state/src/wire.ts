@@ -1,11 +1,13 @@
 /**
  * The wire types this package speaks, as defined by `@grapevine/codec` (`src/messages.ts`): the
- * scuttlebutt digest and delta shapes. This file is the single place the state layer names them.
+ * scuttlebutt digest entry and the owner delta with its entries. This file is the single place the
+ * state layer names them.
  *
- * They are declared here structurally identical to the codec's (TypeScript types are structural, so
- * values decoded by the codec are accepted as-is) because the codec's public entry point does not
- * export them yet; once it does, this file becomes a plain `export type { ... } from
- * "@grapevine/codec"`.
+ * They are declared here, structurally identical to the codec's, rather than imported: importing
+ * from `@grapevine/codec` type-checks the codec's sources under this package's sans-IO compiler
+ * options (no DOM or Node types), where the codec's use of `TextEncoder` does not compile. Types
+ * are structural, so the codec's decoded values are accepted as they are, and `wire.test.ts`
+ * fails to compile if the two declarations ever drift apart.
  */
 
 /** One owner's position in a scuttlebutt digest: what the sender holds of that owner. */
@@ -38,7 +40,10 @@ export interface OwnerDelta {
   readonly reset: boolean;
   /** Owner's heartbeat counter (liveness of its state). */
   readonly heartbeat: number;
-  /** Version the receiver holds once it has applied `entries`. */
+  /**
+   * Version the receiver holds once it has applied `entries`: the owner's highest version when
+   * the delta was cut whole, else the version of its last entry (a prefix says how far it goes).
+   */
   readonly maxVersion: number;
   readonly entries: readonly DeltaEntry[];
 }
