@@ -26,8 +26,6 @@ export interface RelayedProbe {
   readonly originSeq: number;
   /** Where the requester asked from. */
   readonly replyTo: string;
-  /** Lifeguard §3.1: send a nack if the target does not answer in time. */
-  readonly wantNack: boolean;
 }
 
 /**

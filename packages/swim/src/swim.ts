@@ -80,6 +80,7 @@ type SwimTimer =
   | { readonly kind: "suspicion"; readonly member: Member; readonly suspicion: Suspicion }
   | { readonly kind: "reap"; readonly member: Member; readonly changedAt: number }
   | { readonly kind: "relay-nack"; readonly seq: number }
+  | { readonly kind: "relay-expire"; readonly seq: number }
   | { readonly kind: "push-pull"; readonly token: number };
 
 const EMPTY = new Uint8Array(0);
@@ -471,6 +472,7 @@ export class Swim {
           isLive(timer.member.status)
         );
       case "relay-nack":
+      case "relay-expire":
         return !this.relays.has(timer.seq);
       case "push-pull":
         return timer.token !== this.pushPullToken;
@@ -496,7 +498,10 @@ export class Swim {
         this.reap(timer.member);
         return;
       case "relay-nack":
-        this.relayTimedOut(timer.seq);
+        this.relayNack(timer.seq);
+        return;
+      case "relay-expire":
+        this.relays.delete(timer.seq);
         return;
       case "push-pull":
         this.periodicPushPull(now);
@@ -641,18 +646,22 @@ export class Swim {
       return;
     }
     const seq = this.nextSeq();
-    this.relays.set(seq, { originSeq: request.seq, replyTo, wantNack: request.wantNack });
+    this.relays.set(seq, { originSeq: request.seq, replyTo });
     this.outputs.push({ kind: "send", to, messages: [this.ping(seq, request.target)] });
-    this.timers.schedule(now + nackTimeout(this.config.probeTimeoutMs), {
-      kind: "relay-nack",
-      seq,
-    });
+    // Nack at 80% of the probe timeout (Lifeguard §3.1) but still relay an ack that arrives
+    // before the full timeout: the requester waits until the end of its protocol period.
+    if (request.wantNack) {
+      this.timers.schedule(now + nackTimeout(this.config.probeTimeoutMs), {
+        kind: "relay-nack",
+        seq,
+      });
+    }
+    this.timers.schedule(now + this.config.probeTimeoutMs, { kind: "relay-expire", seq });
   }
 
-  private relayTimedOut(seq: number): void {
+  private relayNack(seq: number): void {
     const relay = this.relays.get(seq)!;
-    this.relays.delete(seq);
-    if (relay.wantNack) this.sendNack(relay.replyTo, relay.originSeq);
+    this.sendNack(relay.replyTo, relay.originSeq);
   }
 
   private sendNack(to: string, seq: number): void {

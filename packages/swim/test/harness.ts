@@ -32,6 +32,8 @@ export interface Packet {
   readonly to: string;
   readonly toNode: string | undefined;
   readonly messages: readonly Message[];
+  /** How many of `messages`, at the end, are piggy-backed broadcasts. */
+  readonly piggybacked: number;
   readonly sentAt: number;
 }
 
@@ -110,6 +112,8 @@ export class Harness {
   /** Called after every node's outputs are processed. */
   onEvent: ((node: string, event: MemberEvent) => void) | undefined = undefined;
   packetsSent = 0;
+  /** Packets a node tried to send to an address whose scheme it does not have itself. */
+  schemeViolations = 0;
 
   readonly config: SwimConfig;
   private readonly seed: number;
@@ -256,7 +260,7 @@ export class Harness {
         case "send": {
           const used = output.messages.reduce((n, m) => n + approximateSize(m), 0);
           const extra = swim.piggyback(this.budgetBytes - used, approximateSize, this.now);
-          this.send(node, output.to, [...output.messages, ...extra]);
+          this.send(node, output.to, [...output.messages, ...extra], extra.length);
           break;
         }
         case "stream-probe":
@@ -302,16 +306,16 @@ export class Harness {
       for (const to of swim.gossipTargets(swim.config.gossipFanout, this.now)) {
         const messages = swim.piggyback(this.budgetBytes, approximateSize, this.now);
         if (messages.length === 0) break;
-        this.send(node, to, messages);
+        this.send(node, to, messages, messages.length);
       }
       this.at(this.now + interval, round);
     };
     this.at(this.now + interval, round);
   }
 
-  private fromAddress(node: SimNode, to: string): string {
+  private fromAddress(node: SimNode, to: string): string | undefined {
     const scheme = schemeOf(to);
-    return node.addresses.find((a) => schemeOf(a) === scheme) ?? node.addresses[0] ?? "";
+    return node.addresses.find((a) => schemeOf(a) === scheme);
   }
 
   private linkDelay(packet: Packet): number | undefined {
@@ -323,14 +327,21 @@ export class Harness {
     return delay;
   }
 
-  private send(node: SimNode, to: string, messages: readonly Message[]): void {
+  private send(node: SimNode, to: string, messages: readonly Message[], piggybacked: number): void {
     const dest = this.byAddress.get(to);
+    const fromAddress = this.fromAddress(node, to);
+    if (fromAddress === undefined) {
+      // A real node has no transport for this scheme: the packet cannot leave.
+      this.schemeViolations += 1;
+      return;
+    }
     const packet: Packet = {
       from: node.name,
-      fromAddress: this.fromAddress(node, to),
+      fromAddress,
       to,
       toNode: dest?.name,
       messages,
+      piggybacked,
       sentAt: this.now,
     };
     this.packetsSent += 1;
@@ -352,18 +363,24 @@ export class Harness {
     if (!this.streamProbes) return;
     const swim = node.swim;
     const dest = this.byAddress.get(to);
+    const fromAddress = this.fromAddress(node, to);
+    if (fromAddress === undefined) {
+      this.schemeViolations += 1;
+      return;
+    }
     const probe: Packet = {
       from: node.name,
-      fromAddress: this.fromAddress(node, to),
+      fromAddress,
       to,
       toNode: dest?.name,
       messages: [],
+      piggybacked: 0,
       sentAt: this.now,
     };
     const there = dest?.up ? this.linkDelay(probe) : undefined;
     const back =
       dest !== undefined && there !== undefined
-        ? this.linkDelay({ ...probe, from: dest.name, to: probe.fromAddress, toNode: node.name })
+        ? this.linkDelay({ ...probe, from: dest.name, to: fromAddress, toNode: node.name })
         : undefined;
     const acked = there !== undefined && back !== undefined;
     const at = acked ? Math.min(this.now + there + back, deadlineAt) : deadlineAt;
@@ -377,6 +394,10 @@ export class Harness {
 
   private pushPull(node: SimNode, to: string): void {
     const swim = node.swim;
+    if (this.fromAddress(node, to) === undefined) {
+      this.schemeViolations += 1;
+      return;
+    }
     const dest = this.byAddress.get(to);
     if (dest === undefined || !dest.up) {
       this.at(this.now + 10 * this.latencyMs, () => {

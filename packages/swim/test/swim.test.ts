@@ -211,6 +211,18 @@ describe("answering probes", () => {
       { kind: "send", to: "udp://req", messages: [{ type: "nack", seq: 42, source: "me" }] },
     ]);
     expect(swim.counters.nacksSent).toBe(1);
+    // An ack arriving after the nack but within the probe timeout is still relayed.
+    const relaySeq = 1;
+    swim.handle("udp://t", { type: "ack", seq: relaySeq, source: "t", payload: EMPTY }, 550);
+    expect(sends(swim.drain())).toEqual([
+      {
+        kind: "send",
+        to: "udp://req",
+        messages: [{ type: "ack", seq: 42, source: "t", payload: EMPTY }],
+      },
+    ]);
+    swim.handle("udp://t", { type: "ack", seq: relaySeq, source: "t", payload: EMPTY }, 560);
+    expect(swim.drain()).toEqual([]);
   });
 
   it("nacks at once a ping-req for a target it cannot reach", () => {
