@@ -3,7 +3,12 @@ import { ClusterState, type Rng } from "../src/index.js";
 // A small seeded generator (the runtime injects its own).
 const seeded = (seed: number): Rng => {
   let s = seed;
-  return { next: () => (s = (s * 48271) % 2147483647) / 2147483647 };
+  return {
+    next: () => {
+      s = (s * 48271) % 2147483647;
+      return s / 2147483647;
+    },
+  };
 };
 const text = new TextEncoder();
 const budget = 1400 - 64; // bytes for digest or delta parts in one packet (see "Budgets")
