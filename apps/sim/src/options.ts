@@ -73,14 +73,22 @@ options:
   --quiet             no progress bar
   -h, --help          this text`;
 
-function num(flag: string, text: string | undefined, min: number, max: number, int: boolean): number {
+function num(
+  flag: string,
+  text: string | undefined,
+  min: number,
+  max: number,
+  int: boolean,
+): number {
   if (text === undefined || text.startsWith("--")) throw new UsageError(`${flag} needs a value`);
   const n = Number(text);
   if (!Number.isFinite(n) || text.trim() === "") {
     throw new UsageError(`${flag} must be a number, got ${JSON.stringify(text)}`);
   }
-  if (int && !Number.isInteger(n)) throw new UsageError(`${flag} must be a whole number, got ${text}`);
-  if (n < min || n > max) throw new UsageError(`${flag} must be between ${min} and ${max}, got ${text}`);
+  if (int && !Number.isInteger(n))
+    throw new UsageError(`${flag} must be a whole number, got ${text}`);
+  if (n < min || n > max)
+    throw new UsageError(`${flag} must be between ${min} and ${max}, got ${text}`);
   return n;
 }
 
@@ -125,7 +133,9 @@ export function parseOptions(argv: readonly string[]): SimOptions | "help" {
       case "--preset": {
         const v = value();
         if (!v || !(PRESETS as readonly string[]).includes(v)) {
-          throw new UsageError(`--preset must be one of ${PRESETS.join(", ")}, got ${JSON.stringify(v)}`);
+          throw new UsageError(
+            `--preset must be one of ${PRESETS.join(", ")}, got ${JSON.stringify(v)}`,
+          );
         }
         preset = v as Preset;
         break;
@@ -169,7 +179,8 @@ export function parseOptions(argv: readonly string[]): SimOptions | "help" {
         throw new UsageError(`unknown option ${JSON.stringify(raw)}`);
     }
   }
-  if (kill >= nodes) throw new UsageError(`--kill must be less than --nodes (${nodes}), got ${kill}`);
+  if (kill >= nodes)
+    throw new UsageError(`--kill must be less than --nodes (${nodes}), got ${kill}`);
   return {
     scenario,
     nodes,

@@ -21,7 +21,9 @@ export class ProgressBar {
     const filled = Math.round(f * width);
     const bar = `${"#".repeat(filled)}${".".repeat(width - filled)}`;
     const elapsed = ((now - this.startedAt) / 1000).toFixed(0);
-    this.stream.write(`\r${this.label} [${bar}] ${(f * 100).toFixed(0)}% ${elapsed}s ${detail}\x1b[K`);
+    this.stream.write(
+      `\r${this.label} [${bar}] ${(f * 100).toFixed(0)}% ${elapsed}s ${detail}\x1b[K`,
+    );
     this.drawn = true;
   }
 

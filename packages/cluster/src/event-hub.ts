@@ -1,0 +1,113 @@
+import { EventEmitter } from "node:events";
+import type { ClusterEvent } from "./events.js";
+
+type Handler<E> = (event: E) => void;
+type ByType = { [K in ClusterEvent["type"]]: Extract<ClusterEvent, { type: K }> };
+
+/**
+ * Delivers cluster events to listeners (`on`) and to async iterators (`events()`). Listener
+ * exceptions are caught and reported through `onListenerError`, so user code can never stop the
+ * runtime. Iterators buffer at most `bufferLimit` events and count what they drop.
+ */
+export class EventHub {
+  private readonly emitter = new EventEmitter();
+  private readonly iterators = new Set<IteratorSink>();
+  /** Events dropped by iterators that fell behind. */
+  droppedEvents = 0;
+
+  constructor(
+    private readonly bufferLimit: number,
+    private readonly onListenerError: (err: unknown) => void,
+  ) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** Calls `handler` for every event of `type` ("*" for all). Returns an unsubscribe function. */
+  on<T extends ClusterEvent["type"]>(type: T, handler: Handler<ByType[T]>): () => void;
+  on(type: "*", handler: Handler<ClusterEvent>): () => void;
+  on(type: string, handler: Handler<never>): () => void {
+    const listener = handler as (...args: unknown[]) => void;
+    this.emitter.on(type, listener);
+    return () => this.emitter.off(type, listener);
+  }
+
+  emit(event: ClusterEvent): void {
+    for (const name of [event.type, "*"]) {
+      for (const listener of this.emitter.listeners(name)) {
+        try {
+          (listener as Handler<ClusterEvent>)(event);
+        } catch (err) {
+          this.onListenerError(err);
+        }
+      }
+    }
+    for (const it of this.iterators) {
+      if (!it.push(event)) this.droppedEvents += 1;
+    }
+  }
+
+  /** An async iterator over future events; ends when `close` is called or the loop breaks. */
+  events(): AsyncIterableIterator<ClusterEvent> {
+    const sink = new IteratorSink(this.bufferLimit, () => this.iterators.delete(sink));
+    this.iterators.add(sink);
+    return sink;
+  }
+
+  /** Ends every iterator. */
+  close(): void {
+    for (const it of [...this.iterators]) it.end();
+    this.emitter.removeAllListeners();
+  }
+}
+
+class IteratorSink implements AsyncIterableIterator<ClusterEvent> {
+  private readonly buffer: ClusterEvent[] = [];
+  private waiter: ((r: IteratorResult<ClusterEvent>) => void) | undefined;
+  private done = false;
+
+  constructor(
+    private readonly limit: number,
+    private readonly onEnd: () => void,
+  ) {}
+
+  push(event: ClusterEvent): boolean {
+    if (this.done) return true;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w({ value: event, done: false });
+      return true;
+    }
+    if (this.buffer.length >= this.limit) return false;
+    this.buffer.push(event);
+    return true;
+  }
+
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.onEnd();
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.({ value: undefined, done: true });
+  }
+
+  next(): Promise<IteratorResult<ClusterEvent>> {
+    const event = this.buffer.shift();
+    if (event) return Promise.resolve({ value: event, done: false });
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<ClusterEvent>> {
+    this.end();
+    this.buffer.length = 0;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ClusterEvent> {
+    return this;
+  }
+}

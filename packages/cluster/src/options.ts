@@ -1,0 +1,134 @@
+import type { SwimConfigOverrides, SwimPresetName } from "@grapevine/swim";
+import type { Clock, Transport } from "@grapevine/transport";
+import type { Rng } from "./rng.js";
+
+/** Options for {@link Cluster.create}. */
+export interface ClusterOptions {
+  /** Unique member name (1–128 bytes of UTF-8; letters, digits and `._-:@` recommended). */
+  readonly name: string;
+  /** Bound transports to listen and send on; the member advertises each one's address. */
+  readonly transports: readonly Transport[];
+  /** Timing preset: `lan` (default), `wan` or `local` (one machine, tests). */
+  readonly preset?: SwimPresetName;
+  /** Overrides of the preset's failure-detector and gossip settings. */
+  readonly swim?: SwimConfigOverrides;
+  /** Time source: real time by default; a virtual clock in simulations. */
+  readonly clock?: Clock;
+  /** Random source: OS-seeded by default; pass a seeded one for reproducible runs. */
+  readonly rng?: Rng;
+  /** String tags advertised as member metadata (ignored when `meta` is given). */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Raw metadata bytes advertised by this member. */
+  readonly meta?: Uint8Array;
+  /**
+   * This process's generation: must grow across restarts so that a restarted member's fresh state
+   * replaces its old state everywhere. Default: wall-clock milliseconds at start.
+   */
+  readonly generation?: number;
+  /** Cluster label: packets with another label are dropped, so two clusters never merge. */
+  readonly label?: string;
+  /** Scuttlebutt anti-entropy period, ms (default: 5 gossip intervals). 0 disables it. */
+  readonly antiEntropyIntervalMs?: number;
+  /** Deadline of one stream exchange (push-pull), ms (default 10,000; `local` 5,000). */
+  readonly streamTimeoutMs?: number;
+  /** How long `leave()` waits at most for the leave to spread, ms (default 5 gossip intervals + probe interval). */
+  readonly leaveTimeoutMs?: number;
+  /**
+   * How often to try a push-pull with one member that failed (not left), ms (default: the push-pull
+   * interval). This is what re-merges the two sides of a long partition. 0 disables it.
+   */
+  readonly reconnectIntervalMs?: number;
+  /** Failed members are retried for this long, ms (default 24 hours). */
+  readonly reconnectTimeoutMs?: number;
+  /** Tombstones are kept this long before collection, ms (default 1 hour). */
+  readonly tombstoneGraceMs?: number;
+  /** State of dead members is kept this long before it is dropped, ms (default 1 hour). */
+  readonly deadOwnerGraceMs?: number;
+  /** Largest key, bytes of UTF-8 (default 256). */
+  readonly maxKeyBytes?: number;
+  /** Largest value, bytes (default 1024: state must fit datagrams). */
+  readonly maxValueBytes?: number;
+  /** Events buffered per `events()` iterator before the oldest are dropped (default 10,000). */
+  readonly eventBufferLimit?: number;
+}
+
+/** A bad option: `field` names it; the message says why. */
+export class ClusterOptionsError extends Error {
+  override readonly name = "ClusterOptionsError";
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`cluster options: ${field} ${reason}`);
+  }
+}
+
+function positiveInt(field: string, value: number | undefined, allowZero = false): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new ClusterOptionsError(
+      field,
+      `must be a ${allowZero ? "non-negative" : "positive"} integer, got ${value}`,
+    );
+  }
+}
+
+/** Checks everything that does not need the swim config. Throws {@link ClusterOptionsError}. */
+export function validateOptions(options: ClusterOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw new ClusterOptionsError("options", "must be an object");
+  }
+  const { name } = options;
+  if (typeof name !== "string" || name.length === 0) {
+    throw new ClusterOptionsError("name", "must be a non-empty string");
+  }
+  if (new TextEncoder().encode(name).length > 128) {
+    throw new ClusterOptionsError("name", "must be at most 128 bytes");
+  }
+  if ([...name].some((ch) => ch.trim() === "" || ch.charCodeAt(0) < 0x20)) {
+    throw new ClusterOptionsError("name", "may not contain whitespace or control characters");
+  }
+  if (!Array.isArray(options.transports) || options.transports.length === 0) {
+    throw new ClusterOptionsError("transports", "must list at least one bound transport");
+  }
+  const schemes = new Set<string>();
+  for (const t of options.transports) {
+    if (schemes.has(t.scheme)) {
+      throw new ClusterOptionsError("transports", `has two transports with scheme ${t.scheme}`);
+    }
+    schemes.add(t.scheme);
+  }
+  if (options.preset !== undefined && !["lan", "wan", "local"].includes(options.preset)) {
+    throw new ClusterOptionsError(
+      "preset",
+      `must be lan, wan or local, got ${String(options.preset)}`,
+    );
+  }
+  if (
+    options.label !== undefined &&
+    (typeof options.label !== "string" || options.label.length > 128)
+  ) {
+    throw new ClusterOptionsError("label", "must be a string of at most 128 characters");
+  }
+  if (
+    options.generation !== undefined &&
+    (!Number.isSafeInteger(options.generation) || options.generation < 0)
+  ) {
+    throw new ClusterOptionsError("generation", "must be a non-negative safe integer");
+  }
+  positiveInt("antiEntropyIntervalMs", options.antiEntropyIntervalMs, true);
+  positiveInt("streamTimeoutMs", options.streamTimeoutMs);
+  positiveInt("leaveTimeoutMs", options.leaveTimeoutMs, true);
+  positiveInt("reconnectIntervalMs", options.reconnectIntervalMs, true);
+  positiveInt("reconnectTimeoutMs", options.reconnectTimeoutMs);
+  positiveInt("tombstoneGraceMs", options.tombstoneGraceMs, true);
+  positiveInt("deadOwnerGraceMs", options.deadOwnerGraceMs, true);
+  positiveInt("maxKeyBytes", options.maxKeyBytes);
+  positiveInt("maxValueBytes", options.maxValueBytes);
+  positiveInt("eventBufferLimit", options.eventBufferLimit);
+  if (options.tags !== undefined) {
+    for (const [k, v] of Object.entries(options.tags)) {
+      if (typeof v !== "string") throw new ClusterOptionsError(`tags.${k}`, "must be a string");
+    }
+  }
+}
