@@ -168,4 +168,26 @@ describe("snapshot and restore", () => {
     expect(peer.get("a", "y")).toBeUndefined();
     expect(() => node("b").restore(before.snapshot(), 0)).toThrow(RangeError);
   });
+
+  it("resets peers below the snapshot within the same generation (collected tombstones)", () => {
+    const before = node("a", { tombstoneGraceMs: 10 });
+    before.set("x", bytes("1"), 0);
+    before.set("y", bytes("2"), 0);
+    const peer = node("p");
+    peer.apply([before.localDelta(0, 1400)!], 0); // holds x and y at a@2
+    before.delete("x", 0);
+    before.tick(10); // the x tombstone is collected: no snapshot will carry it
+    const after = node("a");
+    after.restore(before.snapshot(), 20);
+    const deltas = after.deltaFor(peer.digest(1400).entries, true, 1400);
+    expect(deltas.find((d) => d.owner === "a")?.reset).toBe(true);
+    peer.apply(deltas, 20);
+    expect(peer.get("a", "x")).toBeUndefined();
+    expect(view(peer, "a")).toBe(view(after, "a"));
+  });
+
+  it("refuses an empty name or a bad generation", () => {
+    expect(() => node("")).toThrow(RangeError);
+    expect(() => node("a", { generation: -1 })).toThrow(RangeError);
+  });
 });

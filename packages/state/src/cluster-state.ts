@@ -118,6 +118,7 @@ export class ClusterState {
   private cursor = "";
 
   constructor(options: ClusterStateOptions) {
+    if (options.self.length === 0) throw new RangeError("self must be a non-empty name");
     if (!Number.isSafeInteger(options.generation) || options.generation < 0) {
       throw new RangeError(`generation must be a non-negative integer: ${options.generation}`);
     }
@@ -351,7 +352,8 @@ export class ClusterState {
   /**
    * The membership layer declared `owner` dead at `now` (ms): its state is kept, and still
    * updated, for the dead-owner grace period, then dropped by {@link tick}. Ignored for this node
-   * and for owners not held.
+   * and for owners not held. Only {@link markOwnerAlive} cancels it (a delta of a newer
+   * generation does not: liveness is the membership layer's call).
    */
   markOwnerDead(owner: string, now: number): void {
     const state = this.owners_.get(owner);
@@ -426,9 +428,10 @@ export class ClusterState {
    * Re-issues the keys of a snapshot of this node as fresh writes, in their original order, at
    * versions above both the snapshot's and the current ones: they win over anything peers hold of
    * the earlier run, whether or not the generation was raised. Keys written since start-up are
-   * kept, not overwritten. Tombstones are re-issued only within the same generation (a new
-   * generation replaces peers' old state wholesale anyway). Throws a `RangeError` for a snapshot of
-   * another node.
+   * kept, not overwritten. Within the same generation, tombstones are re-issued too and peers below
+   * the snapshot's version will be sent resets (the earlier run may have collected tombstones they
+   * never saw); a new generation replaces peers' old state wholesale anyway. Throws a `RangeError`
+   * for a snapshot of another node.
    */
   restore(snapshot: LocalSnapshot, now: number): StateChange[] {
     if (snapshot.owner !== this.self) {
@@ -436,6 +439,11 @@ export class ClusterState {
     }
     if (snapshot.maxVersion > this.local.maxVersion) this.local.maxVersion = snapshot.maxVersion;
     const sameGeneration = snapshot.generation === this.local.generation;
+    if (sameGeneration && snapshot.maxVersion > this.local.floor) {
+      // Tombstones the earlier run collected are in no snapshot: a peer still below the
+      // snapshot's version may hold keys they deleted, so it gets a reset rather than increments.
+      this.local.floor = snapshot.maxVersion;
+    }
     const changes: StateChange[] = [];
     const ordered = [...snapshot.entries].sort((a, b) => a.version - b.version);
     for (const saved of ordered) {
