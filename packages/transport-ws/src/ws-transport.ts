@@ -440,11 +440,18 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
   private route(address: string): PeerLink | undefined {
     const links = this.routes.get(address);
     if (links === undefined) return undefined;
+    // Prefer an open link this node dialed (it reached that URL itself), then an open accepted
+    // one (the peer's hello named the address), then one still connecting; among equals, the
+    // newest.
     let best: PeerLink | undefined;
+    let bestRank = -1;
     for (const link of links) {
       if (!link.usable) continue;
-      // Prefer an open link over one still connecting; among equals, the newest.
-      if (best === undefined || link.open || !best.open) best = link;
+      const rank = link.open ? (link.connection.direction === "out" ? 2 : 1) : 0;
+      if (rank >= bestRank) {
+        best = link;
+        bestRank = rank;
+      }
     }
     return best;
   }
