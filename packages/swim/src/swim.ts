@@ -454,6 +454,14 @@ export class Swim {
     return this.queue.size;
   }
 
+  /**
+   * Forgets every pending membership broadcast. For a runtime that seeds a converged membership
+   * out of band (a simulation starting from a converged cluster), where gossiping it is noise.
+   */
+  clearBroadcasts(): void {
+    this.queue.clear();
+  }
+
   // ───────────────────────────── timers ─────────────────────────────
 
   private isStale(timer: SwimTimer): boolean {
