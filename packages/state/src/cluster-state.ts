@@ -156,7 +156,7 @@ export class ClusterState {
    */
   set(key: string, value: Uint8Array, now: number): StateChange | null {
     this.checkLocalWrite(key, value);
-    const previous = this.local.keys.get(key);
+    const previous = this.local.get(key);
     if (previous !== undefined && !previous.tombstone && sameBytes(previous.value, value)) {
       return null;
     }
@@ -170,7 +170,7 @@ export class ClusterState {
    * key was absent or already deleted.
    */
   delete(key: string, now: number): StateChange | null {
-    const previous = this.local.keys.get(key);
+    const previous = this.local.get(key);
     if (previous === undefined || previous.tombstone) return null;
     return this.writeLocal(new Entry(key, EMPTY_VALUE, this.local.maxVersion + 1, true), now);
   }
@@ -185,7 +185,7 @@ export class ClusterState {
 
   /** The value of `key` of `owner`, or `undefined` if not held or deleted. */
   get(owner: string, key: string): StateEntry | undefined {
-    const entry = this.owners_.get(owner)?.keys.get(key);
+    const entry = this.owners_.get(owner)?.get(key);
     return entry === undefined || entry.tombstone ? undefined : entry;
   }
 
@@ -194,7 +194,7 @@ export class ClusterState {
     const state = this.owners_.get(owner);
     const out: StateEntry[] = [];
     if (state === undefined) return out;
-    for (const entry of state.keys.values()) if (!entry.tombstone) out.push(entry);
+    for (const entry of state.current()) if (!entry.tombstone) out.push(entry);
     return out;
   }
 
@@ -202,7 +202,7 @@ export class ClusterState {
   byPrefix(prefix: string, owner?: string): OwnedEntry[] {
     const out: OwnedEntry[] = [];
     const visit = (state: OwnerState): void => {
-      for (const e of state.keys.values()) {
+      for (const e of state.current()) {
         if (e.tombstone || !e.key.startsWith(prefix)) continue;
         out.push({
           owner: state.owner,
@@ -413,9 +413,7 @@ export class ClusterState {
 
   /** This node's own keys (tombstones included) and versions, for the runtime to persist. */
   snapshot(): LocalSnapshot {
-    const entries: StateEntry[] = [...this.local.keys.values()].sort(
-      (a, b) => a.version - b.version,
-    );
+    const entries: StateEntry[] = this.local.current().sort((a, b) => a.version - b.version);
     return {
       owner: this.self,
       generation: this.local.generation,
@@ -447,7 +445,7 @@ export class ClusterState {
     const changes: StateChange[] = [];
     const ordered = [...snapshot.entries].sort((a, b) => a.version - b.version);
     for (const saved of ordered) {
-      if (this.local.keys.has(saved.key) || (saved.tombstone && !sameGeneration)) continue;
+      if (this.local.get(saved.key) !== undefined || (saved.tombstone && !sameGeneration)) continue;
       const change = saved.tombstone
         ? this.writeLocal(new Entry(saved.key, EMPTY_VALUE, this.local.maxVersion + 1, true), now)
         : this.set(saved.key, saved.value, now);
@@ -532,7 +530,7 @@ export class ClusterState {
     this.dead.delete(state.owner);
     this.dropped.set(state.owner, { generation: state.generation, at: now });
     this.counters_.ownersDropped += 1;
-    for (const entry of state.keys.values()) {
+    for (const entry of state.current()) {
       recordChange(changes, state.owner, entry.key, entry, undefined);
     }
   }

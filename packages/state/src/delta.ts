@@ -44,7 +44,7 @@ export function cutOwnerDelta(
   const end = state.logLength;
   for (let i = state.firstAfter(fromVersion); i < end; i++) {
     const entry = state.at(i);
-    if (!state.isCurrent(entry)) continue;
+    if (!state.isCurrentLogEntry(entry)) continue;
     const size = deltaEntrySizeOf(utf8Length(entry.key), entry.value.byteLength, entry.version);
     if (embeddedSize(body + size) > budgetBytes) {
       complete = false;

@@ -70,7 +70,7 @@ export function replaceWholesale(
   floor: number,
   sink: MergeSink,
 ): number {
-  const before = [...state.keys.values()];
+  const before = state.current();
   state.clear();
   state.generation = delta.generation;
   state.maxVersion = 0;
@@ -83,14 +83,14 @@ export function replaceWholesale(
   state.maxVersion = delta.maxVersion;
   state.floor = floor;
   for (const old of before) {
-    const now = state.keys.get(old.key);
+    const now = state.get(old.key);
     if (now !== undefined && now.version === old.version && sameBytes(now.value, old.value)) {
       continue;
     }
     recordChange(sink.changes, state.owner, old.key, old, now);
   }
   const held = new Set(before.map((e) => e.key));
-  for (const entry of state.keys.values()) {
+  for (const entry of state.current()) {
     if (!held.has(entry.key)) recordChange(sink.changes, state.owner, entry.key, undefined, entry);
   }
   return delta.entries.length;

@@ -1,14 +1,23 @@
 import type { Entry } from "./entry.js";
 
 /**
+ * Owners with at most this many keys are held without a key index: their version-ordered log holds
+ * exactly their current entries and a key is found by a short scan. Larger owners get a `Map`.
+ */
+export const SMALL_OWNER_KEYS = 16;
+
+/**
  * Everything held about one owner node: its generation, heartbeat and keys (Scuttlebutt §3: a
  * participant's state is a map of keys to versioned values).
  *
- * Storage is laid out for many owners with few keys each: a `Map` from key to the current
- * {@link Entry}, plus a log of entries in increasing version order from which delta prefixes are
- * cut with one binary search. The log is append-only (every write has a higher version than all
- * before it); superseded or collected entries stay in it until they outnumber the current ones,
- * then it is compacted, so it stays within twice the number of held keys.
+ * Storage is laid out for many owners with few keys each. Entries sit in a log in increasing
+ * version order, from which delta prefixes are cut with one binary search; every write has a
+ * higher version than all before it, so the log is append-only.
+ * - Small owners (up to {@link SMALL_OWNER_KEYS} keys): the log holds only current entries (a
+ *   superseded or collected one is spliced out) and lookups scan it. No `Map`: at ten keys a
+ *   `Map` would cost more than the entries themselves.
+ * - Larger owners: a `Map` from key to current entry; superseded and collected entries stay in the
+ *   log until they outnumber the current ones, then it is compacted (at most twice the keys).
  */
 export class OwnerState {
   /** Process restart counter of the owner; a higher one replaces this state wholesale. */
@@ -27,11 +36,11 @@ export class OwnerState {
   floor = 0;
   /** Time (ms) the membership layer declared the owner dead, or -1 while it is not. */
   deadSince = -1;
-  /** Current entry of every held key, tombstones included. */
-  readonly keys = new Map<string, Entry>();
-  /** Entries in increasing version order, including superseded ones (see {@link isCurrent}). */
+  /** Entries in increasing version order (with superseded ones, when indexed). */
   private log: Entry[] = [];
-  /** Number of entries in the log that are no longer current. */
+  /** Current entry of every key, for owners with more than {@link SMALL_OWNER_KEYS} keys. */
+  private index: Map<string, Entry> | null = null;
+  /** Number of entries in the log that are no longer current (indexed owners only). */
   private superseded = 0;
 
   constructor(
@@ -41,9 +50,42 @@ export class OwnerState {
     this.generation = generation;
   }
 
-  /** Whether `entry` is still the current write of its key (not superseded nor collected). */
-  isCurrent(entry: Entry): boolean {
-    return this.keys.get(entry.key) === entry;
+  /** The current entry of `key` (possibly a tombstone), or `undefined`. */
+  get(key: string): Entry | undefined {
+    if (this.index !== null) return this.index.get(key);
+    const log = this.log;
+    for (let i = log.length - 1; i >= 0; i--) {
+      const entry = log[i]!;
+      if (entry.key === key) return entry;
+    }
+    return undefined;
+  }
+
+  /** Number of keys held, tombstones included. */
+  get size(): number {
+    return this.index !== null ? this.index.size : this.log.length;
+  }
+
+  /** The current entries, tombstones included (a fresh array, safe to hold across writes). */
+  current(): Entry[] {
+    return this.index !== null ? [...this.index.values()] : this.log.slice();
+  }
+
+  /** Number of held keys that are not deleted. */
+  liveCount(): number {
+    let live = 0;
+    for (const entry of this.index !== null ? this.index.values() : this.log) {
+      if (!entry.tombstone) live += 1;
+    }
+    return live;
+  }
+
+  /**
+   * Whether the log entry at some index is still its key's current write. Only meaningful for
+   * entries read with {@link at}.
+   */
+  isCurrentLogEntry(entry: Entry): boolean {
+    return this.index === null || this.index.get(entry.key) === entry;
   }
 
   /**
@@ -52,12 +94,26 @@ export class OwnerState {
    * increasing, and deltas are applied in version order).
    */
   write(entry: Entry): Entry | undefined {
-    const previous = this.keys.get(entry.key);
-    this.keys.set(entry.key, entry);
-    this.log.push(entry);
-    if (previous !== undefined) {
-      this.superseded += 1;
-      this.compactIfSparse();
+    let previous: Entry | undefined;
+    if (this.index !== null) {
+      previous = this.index.get(entry.key);
+      this.index.set(entry.key, entry);
+      this.log.push(entry);
+      if (previous !== undefined) {
+        this.superseded += 1;
+        this.compactIfSparse();
+      }
+    } else {
+      const log = this.log;
+      for (let i = log.length - 1; i >= 0; i--) {
+        if (log[i]!.key === entry.key) {
+          previous = log[i];
+          log.splice(i, 1);
+          break;
+        }
+      }
+      log.push(entry);
+      if (log.length > SMALL_OWNER_KEYS) this.buildIndex();
     }
     if (entry.version > this.maxVersion) this.maxVersion = entry.version;
     return previous;
@@ -68,18 +124,25 @@ export class OwnerState {
    * raises the {@link floor} to its version. Returns whether it was collected.
    */
   collect(entry: Entry): boolean {
-    if (!entry.tombstone || this.keys.get(entry.key) !== entry) return false;
-    this.keys.delete(entry.key);
-    this.superseded += 1;
+    if (!entry.tombstone) return false;
+    if (this.index !== null) {
+      if (this.index.get(entry.key) !== entry) return false;
+      this.index.delete(entry.key);
+      this.superseded += 1;
+      this.compactIfSparse();
+    } else {
+      const at = this.log.lastIndexOf(entry);
+      if (at < 0) return false;
+      this.log.splice(at, 1);
+    }
     if (entry.version > this.floor) this.floor = entry.version;
-    this.compactIfSparse();
     return true;
   }
 
   /** Forgets every entry (before a wholesale replacement). Versions and floor are the caller's. */
   clear(): void {
-    this.keys.clear();
     this.log = [];
+    this.index = null;
     this.superseded = 0;
   }
 
@@ -100,21 +163,22 @@ export class OwnerState {
     return this.log.length;
   }
 
-  /** The log entry at `index` (which may no longer be current). */
+  /** The log entry at `index` (check {@link isCurrentLogEntry} before using it). */
   at(index: number): Entry {
     return this.log[index]!;
   }
 
-  /** Number of held keys that are not deleted. */
-  liveCount(): number {
-    let live = 0;
-    for (const entry of this.keys.values()) if (!entry.tombstone) live += 1;
-    return live;
+  private buildIndex(): void {
+    const index = new Map<string, Entry>();
+    for (const entry of this.log) index.set(entry.key, entry);
+    this.index = index;
+    this.superseded = 0;
   }
 
   private compactIfSparse(): void {
-    if (this.superseded <= 8 || this.superseded <= this.keys.size) return;
-    this.log = this.log.filter((entry) => this.keys.get(entry.key) === entry);
+    const index = this.index;
+    if (index === null || this.superseded <= 8 || this.superseded <= index.size) return;
+    this.log = this.log.filter((entry) => index.get(entry.key) === entry);
     this.superseded = 0;
   }
 }

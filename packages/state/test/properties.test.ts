@@ -15,6 +15,7 @@ const GRACE = 60;
 type Op =
   | { kind: "set"; owner: number; key: number; value: number }
   | { kind: "delete"; owner: number; key: number }
+  | { kind: "burst"; owner: number; count: number; value: number }
   | { kind: "time"; advance: number }
   | { kind: "restart"; owner: number }
   | { kind: "capture"; owner: number; after: number; budget: number }
@@ -38,6 +39,16 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant("delete" as const), owner, key: fc.nat(5) }),
   },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("time" as const), advance: fc.nat(50) }) },
+  {
+    // Many keys at once: owners above 16 keys switch to their indexed storage.
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("burst" as const),
+      owner,
+      count: fc.integer({ min: 5, max: 24 }),
+      value: fc.nat(3),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("restart" as const), owner }) },
   {
     weight: 5,
@@ -101,6 +112,20 @@ function runOwners(ops: readonly Op[]): {
             value: "",
             tombstone: true,
           });
+        }
+        break;
+      }
+      case "burst": {
+        const state = owners[o.owner]!;
+        for (let key = 0; key < o.count; key++) {
+          const change = state.set(`k${key}`, bytes(`b${o.value}`), now);
+          if (change !== null) {
+            history.set(`${state.self}/${state.generation}/${change.version}`, {
+              key: `k${key}`,
+              value: `b${o.value}`,
+              tombstone: false,
+            });
+          }
         }
         break;
       }
