@@ -93,6 +93,20 @@ export class WsConnection {
     return this.remote || this.url || "(unknown peer)";
   }
 
+  /**
+   * Sets the largest message `ws` accepts on this connection, in bytes. `ws` takes `maxPayload`
+   * once per server, so an accepted connection would otherwise be allowed a whole stream frame
+   * before it has said who it is; the transport lowers it on accept and raises it once a hello
+   * names a stream. This uses `ws`'s receiver field (`_maxPayload`, ws 8); returns false, leaving
+   * the server-wide limit, when a future `ws` no longer has it.
+   */
+  setMessageLimit(bytes: number): boolean {
+    const receiver = (this.ws as unknown as { _receiver?: { _maxPayload?: unknown } })._receiver;
+    if (receiver === undefined || typeof receiver._maxPayload !== "number") return false;
+    receiver._maxPayload = bytes;
+    return true;
+  }
+
   /** Bytes accepted by `send` but not yet handed to the kernel. */
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;

@@ -353,7 +353,7 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
     if (listener) {
       this.wss = new WebSocketServer({
         noServer: true,
-        maxPayload: this.maxPayload(),
+        maxPayload: this.streamMessageLimit(),
         perMessageDeflate: false,
         clientTracking: false,
       });
@@ -377,9 +377,18 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
     }
   }
 
-  /** The `ws` message size limit: a frame, a datagram or a control message, whichever is largest. */
-  private maxPayload(): number {
-    return Math.max(this.settings.maxFrameBytes, this.settings.mtu, MAX_CONTROL_CHARS * 4);
+  /** Largest message on a stream connection: a frame or a control message. */
+  private streamMessageLimit(): number {
+    return Math.max(this.settings.maxFrameBytes, MAX_CONTROL_CHARS * 4);
+  }
+
+  /**
+   * Largest message on a peer link, and on an accepted connection until its hello: a datagram
+   * or a control message. Datagrams above the mtu but under this are dropped and counted; larger
+   * messages close the connection (1009).
+   */
+  private linkMessageLimit(): number {
+    return Math.max(this.settings.mtu, MAX_CONTROL_CHARS * 4);
   }
 
   counters(): WsCounters {
@@ -418,7 +427,7 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
 
   openStreamBack(link: PeerLink, token: string): void {
     if (this.closing || this.connections.size >= this.settings.maxConnections) return;
-    const connection = this.openConnection(link.connection.url);
+    const connection = this.openConnection(link.connection.url, "stream");
     connection
       .dialHandshake(
         { kind: "hello", role: "stream", from: this.address, token },
@@ -504,7 +513,7 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
   }
 
   private dialLink(url: string): PeerLink {
-    const connection = this.openConnection(url);
+    const connection = this.openConnection(url, "peer");
     const link = new PeerLink(connection, this, true);
     this.addRoute(url, link);
     connection
@@ -522,10 +531,10 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
     return link;
   }
 
-  private openConnection(url: string): WsConnection {
+  private openConnection(url: string, role: "peer" | "stream"): WsConnection {
     const tls = this.tls;
     const ws = new WebSocket(url, {
-      maxPayload: this.maxPayload(),
+      maxPayload: role === "peer" ? this.linkMessageLimit() : this.streamMessageLimit(),
       perMessageDeflate: false,
       handshakeTimeout: this.settings.handshakeTimeoutMs,
       followRedirects: false,
@@ -572,7 +581,7 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
       );
     }
     if (address.startsWith("ws-client://")) return this.dialBack(address, timeoutMs);
-    const connection = this.openConnection(address);
+    const connection = this.openConnection(address, "stream");
     await connection.dialHandshake(
       { kind: "hello", role: "stream", from: this.address },
       timeoutMs,
@@ -647,12 +656,15 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
     const connection = new WsConnection(ws, "in", "", this.hooks);
     this.connections.add(connection);
     this.tally.connectionsAccepted += 1;
+    // Until its hello names it a stream, a connection gets a datagram-sized allowance.
+    connection.setMessageLimit(this.linkMessageLimit());
     connection.acceptHandshake(this.settings.handshakeTimeoutMs).then(
       (hello) => {
         if (this.closing) {
           connection.terminate();
           return;
         }
+        if (hello.role === "stream") connection.setMessageLimit(this.streamMessageLimit());
         if (hello.role === "peer") {
           connection.welcome(this.address);
           this.addRoute(hello.from, new PeerLink(connection, this, false));

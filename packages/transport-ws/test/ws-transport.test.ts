@@ -401,6 +401,20 @@ describe("connection hygiene", () => {
     expect(server.counters().protocolErrors).toBe(2);
   });
 
+  it("allows a connection only a small message until its hello names it a stream", async () => {
+    const server = await listener();
+    const early = rawClient(server.address);
+    await opened(early);
+    early.send(new Uint8Array(100_000));
+    expect(await closed(early)).toBe(1009);
+    // A stream connection may then send frames up to maxFrameBytes.
+    const client = await listener();
+    const s = await client.dial(server.address);
+    await s.write(new Uint8Array(1_000_000));
+    const f = await framesOf(await streamsOf(server).next(T, "accepted")).next(T, "big frame");
+    expect(f.byteLength).toBe(1_000_000);
+  });
+
   it("closes a connection that stops answering pings", async () => {
     const server = await listener({ keepAliveMs: 100 });
     const ws = await rawPeer(server, "ws-client://mute", { autoPong: false });
