@@ -271,6 +271,10 @@ export class Swim {
           this.onAlive(aliveOf(remote), now);
           break;
         case "left":
+          // A newer life that has already left: learn it, then its leave.
+          if (held !== undefined && remote.generation > held.generation) {
+            this.onAlive(aliveOf(remote), now);
+          }
           this.onDead(
             { type: "dead", name: remote.name, incarnation: remote.incarnation, from: remote.name },
             now,

@@ -655,6 +655,13 @@ describe("join and push-pull", () => {
     expect(b.joined()).toBe(true);
   });
 
+  it("a remote `left` of a newer generation replaces the old life, then marks it left", () => {
+    const b = make();
+    b.mergeRemote([member("z", { incarnation: 9n })], 0);
+    b.mergeRemote([member("z", { status: "left", generation: 1, incarnation: 1n })], 1);
+    expect(b.member("z")).toMatchObject({ status: "left", generation: 1, incarnation: 1n });
+  });
+
   it("learns a remote suspect it did not know, as suspect", () => {
     const b = make();
     b.mergeRemote([member("z", { status: "suspect", incarnation: 3n })], 0);
