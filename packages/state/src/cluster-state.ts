@@ -1,6 +1,6 @@
 import type { StateChange } from "./changes.js";
 import { emptyCounters, type RejectReason, type StateCounters } from "./counters.js";
-import { cutOwnerDelta, type DeltaCandidate, fillDeltas, scuttleDepthOrder } from "./delta.js";
+import { cutOwnerDelta, type DeltaCandidate, fillDeltas } from "./delta.js";
 import { buildDigest, coveredRange, type Digest, forEachInRange } from "./digest.js";
 import { EMPTY_VALUE, Entry, type StateEntry } from "./entry.js";
 import {
@@ -298,7 +298,7 @@ export class ClusterState {
       const range = coveredRange(peerDigest);
       if (range !== null) forEachInRange(this.ring, range, offerAbsent);
     }
-    const deltas = fillDeltas(scuttleDepthOrder(candidates, this.rng), budgetBytes, () => {
+    const deltas = fillDeltas(candidates, budgetBytes, this.rng, () => {
       this.counters_.resetsTooLarge += 1;
     });
     for (const delta of deltas) if (delta.reset) this.counters_.resetsSent += 1;

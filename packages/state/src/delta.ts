@@ -82,41 +82,44 @@ export interface DeltaCandidate {
 }
 
 /**
- * Orders candidates the scuttle-depth way (Scuttlebutt §3.2): the owners the peer is most behind
- * on (most versions missing) first, ties broken at random so that, when the budget is short, no
- * owner is starved by a fixed order.
- */
-export function scuttleDepthOrder(candidates: DeltaCandidate[], rng: Rng): DeltaCandidate[] {
-  const keyed = candidates.map((candidate) => ({
-    candidate,
-    behind: candidate.state.maxVersion - candidate.fromVersion,
-    tieBreak: rng.next(),
-  }));
-  keyed.sort((a, b) => b.behind - a.behind || a.tieBreak - b.tieBreak);
-  return keyed.map((k) => k.candidate);
-}
-
-/**
- * Fills `budgetBytes` with deltas for `candidates`, in the given order. An owner whose next entry
- * does not fit is skipped, so one large value cannot block the owners after it.
- * `onResetTooLarge` is told of resets that would not fit even an empty budget.
+ * Fills `budgetBytes` with deltas for `candidates` in scuttle-depth order (Scuttlebutt §3.2): the
+ * owners the peer is most behind on (most versions missing) first, ties broken uniformly at random
+ * so that, when the budget is short, no owner is starved by a fixed order. Ties are drawn lazily (a
+ * partial Fisher-Yates shuffle per group), so the RNG is used only for the owners actually tried.
+ * An owner whose next entry does not fit is skipped, so one large value cannot block the owners
+ * after it. `onResetTooLarge` is told of resets that would not fit even an empty budget.
  */
 export function fillDeltas(
   candidates: readonly DeltaCandidate[],
   budgetBytes: number,
+  rng: Rng,
   onResetTooLarge: (state: OwnerState) => void,
 ): OwnerDelta[] {
+  const groups = new Map<number, DeltaCandidate[]>();
+  for (const candidate of candidates) {
+    const behind = candidate.state.maxVersion - candidate.fromVersion;
+    const group = groups.get(behind);
+    if (group === undefined) groups.set(behind, [candidate]);
+    else group.push(candidate);
+  }
+  const depths = [...groups.keys()].sort((a, b) => b - a);
   const out: OwnerDelta[] = [];
   let remaining = budgetBytes;
-  for (const { state, fromVersion, reset } of candidates) {
-    if (remaining < MIN_OWNER_DELTA_BYTES) break;
-    const cut = cutOwnerDelta(state, fromVersion, reset, remaining);
-    if (cut === null) {
-      if (reset && remaining === budgetBytes) onResetTooLarge(state);
-      continue;
+  for (const depth of depths) {
+    const group = groups.get(depth)!;
+    for (let left = group.length; left > 0; left--) {
+      if (remaining < MIN_OWNER_DELTA_BYTES) return out;
+      const pick = Math.min(left - 1, Math.floor(rng.next() * left));
+      const { state, fromVersion, reset } = group[pick]!;
+      group[pick] = group[left - 1]!;
+      const cut = cutOwnerDelta(state, fromVersion, reset, remaining);
+      if (cut === null) {
+        if (reset && remaining === budgetBytes) onResetTooLarge(state);
+        continue;
+      }
+      out.push(cut.delta);
+      remaining -= cut.size;
     }
-    out.push(cut.delta);
-    remaining -= cut.size;
   }
   return out;
 }
