@@ -55,6 +55,8 @@ export class TcpStream implements Stream {
   private drain: Promise<void> | undefined;
   private gone = false;
   private handshakeDone: ((err?: TransportError) => void) | undefined;
+  /** Acceptor: decides whether to take the stream once the hello is in. */
+  private admit: () => HandshakeReply = () => "accept";
 
   private constructor(
     private readonly socket: Socket,
@@ -111,8 +113,6 @@ export class TcpStream implements Stream {
     stream.admit = admit;
     return stream.handshake(timeoutMs, `handshake from ${peer}`, () => {});
   }
-
-  private admit: () => HandshakeReply = () => "accept";
 
   private handshake(timeoutMs: number, what: string, start: () => void): Promise<TcpStream> {
     return new Promise<TcpStream>((resolve, reject) => {
@@ -211,9 +211,9 @@ export class TcpStream implements Stream {
     if (!this.decoder.ended) {
       const where = this.decoder.midFrame ? "mid-frame" : "without ending the stream";
       this.fail(new TransportError("reset", `${this.remote} hung up ${where}`));
-      return;
     }
-    if (this.writeEnded) this.socket.destroy();
+    // A clean end: our side may still be writing (half-close); the socket closes itself once
+    // both directions are done.
   }
 
   private onSocketClose(): void {
