@@ -7,6 +7,7 @@ import {
   messageSize,
   type OwnerDelta,
   type PushPull,
+  type PushPullMember,
 } from "@grapevine/codec";
 import { ClusterState, type LocalSnapshot, type StateChange } from "@grapevine/state";
 import {
@@ -272,6 +273,26 @@ export class Cluster {
 
   // ---------------------------------------------------------------------------------------------
   // Membership and state API
+
+  /**
+   * Hands this member a full member list as a completed push-pull exchange would, with no
+   * network traffic, no events and no gossip about it. For simulations and tests that start from
+   * a converged cluster; a real member learns its cluster with {@link Cluster.join}.
+   */
+  seedMembers(members: readonly PushPullMember[]): void {
+    const now = this.clock.now();
+    this.swim.mergeRemote(members, now);
+    for (const out of this.swim.drain()) {
+      if (out.kind !== "event" || out.event.member.name === this.name) continue;
+      const m = out.event.member;
+      if (m.status === "alive" || m.status === "suspect") {
+        this.liveMembers.add(m.name);
+        this.state.markOwnerAlive(m.name, now, m.generation);
+      }
+    }
+    this.swim.clearBroadcasts();
+    this.arm();
+  }
 
   /** Every member known, including this one, with its status. */
   members(): Member[] {

@@ -1,0 +1,4 @@
+/** Placeholder replaced below. */
+export async function runReport(_argv: string[]): Promise<number> {
+  return 0;
+}

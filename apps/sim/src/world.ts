@@ -1,0 +1,207 @@
+import { createHash, type Hash } from "node:crypto";
+import { Cluster, type ClusterEvent, seededRng } from "@grapevine/cluster";
+import type { PushPullMember } from "@grapevine/codec";
+import { MemoryNetwork, seededRandom, VirtualClock } from "@grapevine/transport-memory";
+import type { SimOptions } from "./options.js";
+
+/** One simulated node and what the world remembers of it. */
+export interface SimNode {
+  readonly name: string;
+  readonly cluster: Cluster;
+  /** Crashed by the scenario (stops counting as live). */
+  crashed: boolean;
+  /** A slow node: its deliveries stall from time to time. */
+  slow: boolean;
+}
+
+/** Listener for every event of every node. */
+export type WorldListener = (node: SimNode, event: ClusterEvent) => void;
+
+/**
+ * N real `@grapevine/cluster` nodes on one memory network and one virtual clock: the same code as
+ * production, on simulated time. Every event of every node goes into a running hash, so two runs
+ * with one seed can be compared by one string.
+ */
+export class World {
+  readonly clock = new VirtualClock();
+  readonly network: MemoryNetwork;
+  readonly nodes: SimNode[] = [];
+  private readonly byName = new Map<string, SimNode>();
+  private readonly hash: Hash = createHash("sha256");
+  private readonly listeners: WorldListener[] = [];
+  private readonly stallRng;
+  eventCount = 0;
+
+  constructor(readonly options: SimOptions) {
+    this.network = new MemoryNetwork({
+      clock: this.clock,
+      rng: seededRandom(options.seed),
+      latency: { meanMs: options.latencyMs, jitterMs: options.latencyMs / 2 },
+      loss: options.loss,
+      // Push-pull frames of a 10,000-member cluster are large; the stream channel allows them.
+      maxFrameBytes: 16 * 1024 * 1024,
+      receiveQueueLimit: 65_536,
+    });
+    this.stallRng = seededRng(`${options.seed}:stalls`);
+  }
+
+  /** Adds a listener for every event of every node. */
+  onEvent(listener: WorldListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Looks a node up by name. */
+  node(name: string): SimNode {
+    const n = this.byName.get(name);
+    if (!n) throw new Error(`no node ${name}`);
+    return n;
+  }
+
+  /** Nodes not crashed. */
+  live(): SimNode[] {
+    return this.nodes.filter((n) => !n.crashed);
+  }
+
+  /** Creates and starts the nodes (not yet joined). */
+  async create(): Promise<void> {
+    const { nodes: count, seed, preset, lifeguard } = this.options;
+    const width = String(count - 1).length;
+    for (let i = 0; i < count; i++) {
+      const name = `n${String(i).padStart(width, "0")}`;
+      const transport = await this.network.bind(`mem://${name}`);
+      const cluster = Cluster.create({
+        name,
+        transports: [transport],
+        clock: this.clock,
+        rng: seededRng(`${seed}:${name}`),
+        generation: 1,
+        preset,
+        swim: {
+          lifeguard: { awareness: lifeguard, dynamicSuspicion: lifeguard, buddy: lifeguard },
+        },
+      });
+      const node: SimNode = { name, cluster, crashed: false, slow: false };
+      cluster.on("*", (event) => this.record(node, event));
+      this.nodes.push(node);
+      this.byName.set(name, node);
+    }
+    for (const n of this.nodes) await n.cluster.start();
+  }
+
+  /** Every node joins through the first three (the join scenario). */
+  joinThroughSeeds(): void {
+    const seeds = this.nodes.slice(0, 3).map((n) => n.cluster.addresses[0]!);
+    for (const n of this.nodes.slice(1)) void n.cluster.join(seeds);
+  }
+
+  /**
+   * Starts from a converged cluster: every node is handed the full member list, as a completed
+   * push-pull would, without simulating N joins (scenarios that begin "in a converged cluster").
+   */
+  converge(): void {
+    const members: PushPullMember[] = this.nodes.map((n) => ({
+      name: n.name,
+      incarnation: 0n,
+      generation: 1,
+      status: "alive",
+      addresses: n.cluster.addresses,
+      meta: new Uint8Array(0),
+    }));
+    for (const n of this.nodes) n.cluster.seedMembers(members);
+  }
+
+  /** Marks a fraction of nodes slow: their message handling stalls now and then. */
+  makeSlow(fraction: number): void {
+    const count = Math.round(this.nodes.length * fraction);
+    const picked = new Set<number>();
+    while (picked.size < count) picked.add(Math.floor(this.stallRng.next() * this.nodes.length));
+    for (const i of picked) {
+      const node = this.nodes[i]!;
+      node.slow = true;
+      this.scheduleStall(node);
+    }
+  }
+
+  /**
+   * An overloaded process: runs for 1–5 s, then handles nothing for 0.3–1.5 s (longer than the
+   * LAN probe timeout), then catches up on everything that queued meanwhile.
+   */
+  private scheduleStall(node: SimNode): void {
+    const runFor = 1000 + this.stallRng.next() * 4000;
+    this.clock.setTimeout(() => {
+      if (node.crashed) return;
+      this.network.pause(node.name);
+      const stallFor = 300 + this.stallRng.next() * 1200;
+      this.clock.setTimeout(() => {
+        if (node.crashed) return;
+        this.network.resume(node.name);
+        this.scheduleStall(node);
+      }, stallFor);
+    }, runFor);
+  }
+
+  /** Crashes a node: no leave, its transport vanishes. */
+  async crash(node: SimNode): Promise<void> {
+    node.crashed = true;
+    this.network.crash(node.name);
+    await node.cluster.shutdown();
+  }
+
+  /** Runs virtual time until `done()` holds (checked every `stepMs`) or `limitMs` passes. */
+  async runUntil(
+    done: () => boolean,
+    limitMs: number,
+    stepMs: number,
+    progress?: (fraction: number) => void,
+  ): Promise<number | undefined> {
+    const start = this.clock.now();
+    for (;;) {
+      if (done()) return this.clock.now() - start;
+      const elapsed = this.clock.now() - start;
+      if (elapsed >= limitMs) return undefined;
+      progress?.(elapsed / limitMs);
+      await this.clock.runFor(Math.min(stepMs, limitMs - elapsed));
+    }
+  }
+
+  /** Runs virtual time for `ms`, reporting progress. */
+  async runFor(ms: number, stepMs: number, progress?: (fraction: number) => void): Promise<void> {
+    await this.runUntil(() => false, ms, stepMs, progress);
+  }
+
+  private record(node: SimNode, event: ClusterEvent): void {
+    this.eventCount += 1;
+    this.hash.update(`${this.clock.now().toFixed(3)} ${node.name} ${describe(event)}\n`);
+    for (const l of this.listeners) l(node, event);
+  }
+
+  /** Hash of every event of every node so far (same seed ⇒ same hash). */
+  runHash(): string {
+    return this.hash.copy().digest("hex").slice(0, 16);
+  }
+
+  /** Bytes and messages sent by all nodes so far (datagrams and stream frames). */
+  traffic(): { bytes: number; messages: number } {
+    const c = this.network.counters();
+    return {
+      bytes: c.datagramBytesSent + c.frameBytesSent,
+      messages: c.datagramsSent + c.framesSent,
+    };
+  }
+
+  /** Stops every node. */
+  async shutdown(): Promise<void> {
+    for (const n of this.nodes) if (!n.crashed) await n.cluster.shutdown();
+  }
+}
+
+function describe(e: ClusterEvent): string {
+  switch (e.type) {
+    case "key-changed":
+      return `key ${e.owner}/${e.key}@${e.version}${e.newValue ? "" : " deleted"}`;
+    case "user-message":
+      return `user ${e.from} ${e.name}`;
+    default:
+      return `${e.type} ${e.member.name} ${e.member.incarnation}`;
+  }
+}
