@@ -260,6 +260,28 @@ describe("streams", () => {
     expect((await drain(dialed)).map((f) => [...f])).toEqual([[42]]);
   });
 
+  it("both ends writing megabytes and closing at once lose nothing", async () => {
+    const a = await node();
+    const b = await node();
+    const [dialed, accepted] = await pair(a, b);
+    const big = pattern(2 * 1024 * 1024, 1);
+    const send = async (s: Stream) => {
+      for (let i = 0; i < 5; i++) await s.write(big);
+      await s.close();
+    };
+    const count = async (s: Stream) => {
+      let n = 0;
+      for await (const f of s) n += f.byteLength;
+      return n;
+    };
+    const [, , atDialer, atAcceptor] = await within(
+      Promise.all([send(dialed), send(accepted), count(dialed), count(accepted)]),
+      10_000,
+      "both transfers",
+    );
+    expect([atDialer, atAcceptor]).toEqual([5 * big.byteLength, 5 * big.byteLength]);
+  });
+
   it("write rejects frames above maxFrameBytes with frame-too-large", async () => {
     const a = await node({ maxFrameBytes: 1000 });
     const b = await node();
