@@ -279,10 +279,9 @@ export class ClusterState {
         // A newer generation from 0 replaces what the peer holds; `reset` tells it that
         // tombstones may have been collected here (see `apply`).
         candidates.push({ state, fromVersion: 0, reset: state.floor > 0 });
-      } else if (entry.maxVersion >= state.maxVersion) {
       } else if (entry.maxVersion < state.floor) {
         candidates.push({ state, fromVersion: 0, reset: true });
-      } else {
+      } else if (entry.maxVersion < state.maxVersion) {
         candidates.push({ state, fromVersion: entry.maxVersion, reset: false });
       }
     }

@@ -6,7 +6,8 @@
  *   the dropped one (a late echo must not resurrect it).
  * - `non-monotonic`: versions not strictly increasing, not above `fromVersion`, or above
  *   `maxVersion`; or `maxVersion` below `fromVersion`; or a version that is not a positive integer.
- * - `malformed`: a `reset` that does not start at version 0.
+ * - `malformed`: a `reset` that does not start at version 0, or a generation or heartbeat that is
+ *   not a non-negative integer.
  * - `key-too-large`, `value-too-large`: an entry over {@link StateLimits}.
  */
 export type RejectReason =

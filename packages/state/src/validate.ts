@@ -32,8 +32,9 @@ export function checkOwnerDelta(
   for (const entry of delta.entries) {
     if (!isVersion(entry.version) || entry.version <= previous) return "non-monotonic";
     previous = entry.version;
+    // A string has at least as many UTF-8 bytes as UTF-16 code units: a huge key is refused
+    // before it is scanned.
     if (entry.key.length > limits.maxKeyBytes || utf8Length(entry.key) > limits.maxKeyBytes) {
-      // The first test is a cheap pass: a string has at least as many UTF-8 bytes as code units.
       return "key-too-large";
     }
     if (entry.value.byteLength > limits.maxValueBytes) return "value-too-large";
