@@ -59,6 +59,11 @@ const L6 = 0x32;
 const L7 = 0x3a;
 
 const EMPTY: Uint8Array = new Uint8Array(0);
+/**
+ * Every empty byte field decodes to this one frozen array: a zero-length `Uint8Array` holds
+ * nothing to share, and allocating one costs as much as a large one.
+ */
+const NO_BYTES: Uint8Array = Object.freeze(new Uint8Array(0));
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 // Decoder state. decode() is synchronous and never re-entered, so one set suffices.
@@ -195,6 +200,7 @@ function readAddress(end: number, into: string[]): void {
 function readBytes(end: number, max: number, what: string): Uint8Array {
   const len = readLength(end);
   if (len > max) fail("limit", `${what} of ${len} bytes exceeds ${max}`);
+  if (len === 0) return NO_BYTES;
   const start = pos;
   pos += len;
   return buf.slice(start, pos);
@@ -273,7 +279,7 @@ function decodePingReq(end: number): PingReq {
 function decodeAck(end: number): Ack {
   let seq = 0;
   let source = "";
-  let payload = EMPTY;
+  let payload = NO_BYTES;
   while (pos < end) {
     const tag = readTag(end);
     switch (tag) {
@@ -290,7 +296,7 @@ function decodeAck(end: number): Ack {
         skipField(tag, end, 3);
     }
   }
-  return { type: "ack", seq, source, payload: payload === EMPTY ? new Uint8Array(0) : payload };
+  return { type: "ack", seq, source, payload };
 }
 
 function decodeNack(end: number): Nack {
@@ -317,7 +323,7 @@ function decodeAlive(end: number): Alive {
   let incarnation = 0n;
   let generation = 0;
   const addresses: string[] = [];
-  let meta = EMPTY;
+  let meta = NO_BYTES;
   while (pos < end) {
     const tag = readTag(end);
     switch (tag) {
@@ -346,7 +352,7 @@ function decodeAlive(end: number): Alive {
     incarnation,
     generation,
     addresses,
-    meta: meta === EMPTY ? new Uint8Array(0) : meta,
+    meta,
   };
 }
 
@@ -414,7 +420,7 @@ function readDigestEntry(end: number, into: DigestEntry[]): void {
 
 function decodeDeltaEntry(end: number): DeltaEntry {
   let key = "";
-  let value = EMPTY;
+  let value = NO_BYTES;
   let version = 0;
   let tombstone = false;
   while (pos < end) {
@@ -436,7 +442,7 @@ function decodeDeltaEntry(end: number): DeltaEntry {
         skipField(tag, end, 4);
     }
   }
-  return { key, value: value === EMPTY ? new Uint8Array(0) : value, version, tombstone };
+  return { key, value, version, tombstone };
 }
 
 function decodeOwnerDelta(end: number): OwnerDelta {
@@ -553,7 +559,7 @@ function decodeMember(end: number): PushPullMember {
   let generation = 0;
   let status = 0;
   const addresses: string[] = [];
-  let meta = EMPTY;
+  let meta = NO_BYTES;
   while (pos < end) {
     const tag = readTag(end);
     switch (tag) {
@@ -587,7 +593,7 @@ function decodeMember(end: number): PushPullMember {
     generation,
     status: memberStatus,
     addresses,
-    meta: meta === EMPTY ? new Uint8Array(0) : meta,
+    meta,
   };
 }
 
@@ -628,7 +634,7 @@ function decodePushPull(end: number): PushPull {
 function decodeUser(end: number): UserMessage {
   let from = "";
   let name = "";
-  let payload = EMPTY;
+  let payload = NO_BYTES;
   while (pos < end) {
     const tag = readTag(end);
     switch (tag) {
@@ -645,7 +651,7 @@ function decodeUser(end: number): UserMessage {
         skipField(tag, end, 3);
     }
   }
-  return { type: "user", from, name, payload: payload === EMPTY ? new Uint8Array(0) : payload };
+  return { type: "user", from, name, payload };
 }
 
 /** Highest message kind (oneof field number) this version knows. */
@@ -776,8 +782,16 @@ function decodeEnvelope(end: number): DecodeResult {
   return { ok: true, envelope: { version, label, messages }, skipped };
 }
 
+/**
+ * A decode error describes the input, not the code, so it carries no stack trace: capturing one
+ * costs ten times more than the rest of rejecting a packet, and a flood of junk must stay cheap.
+ */
 function failure(reason: CodecErrorReason, detail: string): DecodeResult {
-  return { ok: false, error: new CodecError(reason, detail) };
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const error = new CodecError(reason, detail);
+  Error.stackTraceLimit = stackTraceLimit;
+  return { ok: false, error };
 }
 
 /**
@@ -794,7 +808,7 @@ function failure(reason: CodecErrorReason, detail: string): DecodeResult {
  * Memory: every length is checked against the bytes that remain before anything is read or
  * allocated, so a forged length prefix costs nothing; what is allocated is proportional to the
  * input. Byte fields (`meta`, `payload`, `value`) are copies, never views of `bytes`, so the
- * caller may reuse its buffer.
+ * caller may reuse its buffer; empty ones are all the same frozen zero-length array.
  *
  * @param bytes the packet; any `Uint8Array` (a Node `Buffer` too).
  * @param limits overrides of {@link DEFAULT_LIMITS}, and the expected cluster label if any.

@@ -8,6 +8,7 @@ import {
   writeMessage,
 } from "./message-encoder.js";
 import type { Message } from "./messages.js";
+import { allocPacket } from "./packet-buffer.js";
 
 /** Options for {@link encodePacket}. */
 export interface EncodeOptions {
@@ -21,6 +22,10 @@ export interface EncodeOptions {
  * `envelopeOverhead(label) + Σ messageSize(m)` bytes long. No size limit is applied: use
  * {@link pack} to respect an MTU.
  *
+ * Small packets are views into a shared pooled `ArrayBuffer`, like Node's pooled `Buffer`s: pass
+ * the `Uint8Array` itself (as every Node and browser API accepts), or mind `byteOffset` and
+ * `byteLength` when reaching for `.buffer`.
+ *
  * @throws {CodecError} `malformed` when a message holds a value that cannot be encoded (see
  *   {@link messageSize}).
  */
@@ -29,7 +34,7 @@ export function encodePacket(messages: readonly Message[], options?: EncodeOptio
   resetSizes();
   let total = envelopeHeaderSize(label);
   for (let i = 0; i < messages.length; i++) total += sizeMessage(messages[i]!);
-  const out = new Uint8Array(total);
+  const out = allocPacket(total);
   startWrite(out);
   writeEnvelopeHeader(label);
   // Sizes were recorded back to back, so each message's mark is where the previous one's ended.

@@ -270,7 +270,8 @@ export function envelopeHeaderSize(label: string): number {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-let buf: Uint8Array = new Uint8Array(0);
+const NO_BUFFER = new Uint8Array(0);
+let buf: Uint8Array = NO_BUFFER;
 let pos = 0;
 let cur = 0;
 
@@ -283,7 +284,7 @@ export function startWrite(out: Uint8Array): void {
 /** Returns the number of bytes written since {@link startWrite} and releases the buffer. */
 export function endWrite(): number {
   const written = pos;
-  buf = new Uint8Array(0);
+  buf = NO_BUFFER;
   pos = 0;
   return written;
 }

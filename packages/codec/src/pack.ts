@@ -9,6 +9,7 @@ import {
   writeMessage,
 } from "./message-encoder.js";
 import type { Message } from "./messages.js";
+import { allocPacket } from "./packet-buffer.js";
 
 /** The usual UDP payload budget on a 1,500-byte Ethernet MTU, with room for IP/UDP headers and sealing. */
 export const DEFAULT_MTU = 1400;
@@ -23,7 +24,10 @@ export interface PackOptions {
 
 /** What {@link pack} produced. */
 export interface PackResult {
-  /** Encoded packets, each at most `mtu` bytes; empty when there was nothing to send. */
+  /**
+   * Encoded packets, each at most `mtu` bytes; empty when there was nothing to send. Like
+   * {@link encodePacket}'s result, each may be a view into a shared pooled `ArrayBuffer`.
+   */
   readonly packets: Uint8Array[];
   /** Messages too large to fit a packet even alone, in input order. Never sent, never lost silently. */
   readonly unfit: Message[];
@@ -108,7 +112,7 @@ function writePacket(
   label: string,
   room: number,
 ): Uint8Array {
-  const out = new Uint8Array(length);
+  const out = allocPacket(length);
   startWrite(out);
   writeEnvelopeHeader(label);
   if (indices === null) {

@@ -11,18 +11,33 @@ const encoder = new TextEncoder();
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
-// Node's native slice is several times faster than any portable way of turning short ASCII
-// byte runs into strings; elsewhere the decoder falls back to `String.fromCharCode`.
-const latin1Slice: Latin1Slice | undefined = (
-  globalThis as { Buffer?: { prototype?: { latin1Slice?: Latin1Slice } } }
-).Buffer?.prototype?.latin1Slice;
+type StringWrite = (this: Uint8Array, s: string, offset: number, length: number) => number;
+interface NodeBuffer {
+  byteLength?: (s: string, encoding: "utf8") => number;
+  prototype?: { latin1Slice?: Latin1Slice; latin1Write?: StringWrite; utf8Write?: StringWrite };
+}
+// Node's native string routines beat any JavaScript loop on all but the shortest strings (they
+// work on any Uint8Array, not only Buffers). Elsewhere the portable paths below are used.
+const nodeBuffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+const latin1Slice = nodeBuffer?.prototype?.latin1Slice;
+const latin1Write = nodeBuffer?.prototype?.latin1Write;
+const utf8Write = nodeBuffer?.prototype?.utf8Write;
+const nativeByteLength = nodeBuffer?.byteLength;
 
-/** Strings at least this long go straight to the native validating decoder. */
-const NATIVE_DECODE_MIN = 40;
+/** Strings at least this long are measured and written by the native routines when present. */
+const NATIVE_ENCODE_MIN = 12;
+
+/**
+ * ASCII strings shorter than this are checked in JavaScript and sliced natively; longer ones, and
+ * any with a non-ASCII byte, go to the validating `TextDecoder`, whose fixed cost (about 100 ns a
+ * call) only pays off on long strings. Without Node's slice, the crossover is much lower.
+ */
+const JS_DECODE_MAX = latin1Slice === undefined ? 16 : 128;
 
 /** Number of bytes `s` takes in UTF-8 (lone surrogates count as U+FFFD, 3 bytes). */
 export function utf8Length(s: string): number {
   const n = s.length;
+  if (n >= NATIVE_ENCODE_MIN && nativeByteLength !== undefined) return nativeByteLength(s, "utf8");
   let len = n;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
@@ -46,6 +61,11 @@ export function utf8Length(s: string): number {
  */
 export function writeUtf8(buf: Uint8Array, pos: number, s: string, byteLength: number): void {
   const n = s.length;
+  if (n >= NATIVE_ENCODE_MIN && latin1Write !== undefined && utf8Write !== undefined) {
+    if (byteLength === n) latin1Write.call(buf, s, pos, n);
+    else utf8Write.call(buf, s, pos, byteLength);
+    return;
+  }
   if (byteLength === n) {
     for (let i = 0; i < n; i++) buf[pos + i] = s.charCodeAt(i);
     return;
@@ -57,13 +77,13 @@ export function writeUtf8(buf: Uint8Array, pos: number, s: string, byteLength: n
 export function readUtf8(buf: Uint8Array, start: number, end: number): string | undefined {
   const n = end - start;
   if (n === 0) return "";
-  if (n < NATIVE_DECODE_MIN) {
-    let i = start;
-    while (i < end && buf[i]! < 0x80) i++;
-    if (i === end) {
+  if (n < JS_DECODE_MAX) {
+    let bits = 0;
+    for (let i = start; i < end; i++) bits |= buf[i]!;
+    if (bits < 0x80) {
       if (latin1Slice !== undefined) return latin1Slice.call(buf, start, end);
       let s = "";
-      for (let k = start; k < end; k++) s += String.fromCharCode(buf[k]!);
+      for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
       return s;
     }
   }

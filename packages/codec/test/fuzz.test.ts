@@ -22,6 +22,16 @@ function random(seed: number): () => number {
   };
 }
 
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 const REASONS = new Set<CodecErrorReason>([
   "truncated",
   "oversized",
@@ -61,7 +71,7 @@ describe("fuzz", () => {
       .map(([ms, l]) => encodePacket(ms, { label: l }));
 
     function mutate(src: Uint8Array): Uint8Array {
-      let b = Uint8Array.from(src);
+      let b: Uint8Array = Uint8Array.from(src);
       const rounds = 1 + int(3);
       for (let r = 0; r < rounds; r++) {
         const at = int(b.length + 1);
@@ -78,17 +88,17 @@ describe("fuzz", () => {
           case 2: {
             // insertion of random bytes
             const extra = Uint8Array.from({ length: 1 + int(8) }, () => int(256));
-            b = Uint8Array.from([...b.subarray(0, at), ...extra, ...b.subarray(at)]);
+            b = concat(b.subarray(0, at), extra, b.subarray(at));
             break;
           }
           case 3: // deletion
-            b = Uint8Array.from([...b.subarray(0, at), ...b.subarray(at + 1 + int(8))]);
+            b = concat(b.subarray(0, at), b.subarray(at + 1 + int(8)));
             break;
           case 4: {
             // length prefix inflation: a huge varint where a length likely sits
             const huge = [0xff, 0xff, 0xff, 0xff, 0x0f].slice(int(5));
             const i = Math.min(at, Math.max(0, b.length - 1));
-            b = Uint8Array.from([...b.subarray(0, i), ...huge, 0x07, ...b.subarray(i + 1)]);
+            b = concat(b.subarray(0, i), Uint8Array.from([...huge, 0x07]), b.subarray(i + 1));
             break;
           }
           case 5: // a byte set to a boundary value
@@ -97,13 +107,13 @@ describe("fuzz", () => {
           case 6: {
             // splice with another valid packet
             const other = corpus[int(corpus.length)]!;
-            b = Uint8Array.from([...b.subarray(0, at), ...other.subarray(int(other.length))]);
+            b = concat(b.subarray(0, at), other.subarray(int(other.length)));
             break;
           }
           default: {
             // duplicate a chunk
             const len = int(16);
-            b = Uint8Array.from([...b.subarray(0, at + len), ...b.subarray(at)]);
+            b = concat(b.subarray(0, at + len), b.subarray(at));
           }
         }
       }

@@ -55,6 +55,15 @@ describe("round trip", () => {
     );
   });
 
+  it("packets sharing a pooled buffer never overlap", () => {
+    const all = fc.sample(fc.array(message, { maxLength: 4 }), { seed: SEED, numRuns: 400 });
+    const packets = all.map((ms) => encodePacket(ms));
+    packets.forEach((packet, i) => {
+      const result = decode(packet, { maxPacketBytes: 1 << 24 });
+      expect(result.ok && result.envelope.messages).toEqual(sent(all[i]));
+    });
+  });
+
   it("extreme values round-trip", () => {
     const maxMeta = new Uint8Array(DEFAULT_LIMITS.maxMetaBytes).map((_, i) => i);
     const longName = "n".repeat(DEFAULT_LIMITS.maxNameBytes);

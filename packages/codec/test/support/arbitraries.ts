@@ -43,7 +43,10 @@ const asciiName = fc.stringMatching(/^[a-z][a-z0-9.-]{0,40}$/);
 export const name: fc.Arbitrary<string> = fc.oneof(
   asciiName,
   fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }),
-  fc.string({ unit: "binary", minLength: 1, maxLength: 12 }).filter((s) => s.length > 0),
+  fc.string({ unit: "binary", minLength: 1, maxLength: 12 }),
+  // Long enough for the native string paths, lone surrogates included.
+  fc.string({ unit: "binary", minLength: 12, maxLength: 40 }),
+  fc.string({ unit: "grapheme-composite", minLength: 12, maxLength: 20 }),
 );
 /** Any string field that may be empty. */
 export const text: fc.Arbitrary<string> = fc.oneof(fc.constant(""), name);

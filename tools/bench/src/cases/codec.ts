@@ -1,0 +1,215 @@
+/**
+ * `pnpm bench codec [filter] [--samples N] [--sample-ms MS]`: encode and decode throughput of the
+ * Grapevine wire format on three packets (a bare ping, a ping with 8 piggy-backed membership
+ * updates near the 1,400-byte MTU, a state delta near the MTU), with the same content through
+ * protobufjs (generated static code and runtime reflection, same .proto), JSON and MessagePack
+ * as reference rows. One JSON line per case: `{"case", "ops_per_s", "bytes"}`.
+ *
+ * The reference rows are flattering to the references: protobufjs rows work on protobufjs
+ * objects prepared ahead (no conversion from or to the codec's message types; uint64 stays a
+ * `Long`), and JSON decode does not revive bigints or bytes. The codec rows include all of it.
+ */
+
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  DEFAULT_MTU,
+  decode,
+  encodePacket,
+  type Message,
+  messageSize,
+  pack,
+} from "@grapevine/codec";
+import { grapevine } from "@grapevine/codec/generated";
+import { decode as msgpackDecode, encode as msgpackEncode } from "@msgpack/msgpack";
+import { measure, report } from "../measure.js";
+
+// protobufjs (a dependency of the codec, not of the bench) loaded from the codec's own location.
+const codecDir = dirname(dirname(fileURLToPath(import.meta.resolve("@grapevine/codec"))));
+const requireFromCodec = createRequire(`${codecDir}/package.json`);
+type Protobuf = typeof import("protobufjs");
+const protobuf = requireFromCodec("protobufjs") as Protobuf;
+const LongCtor = requireFromCodec("long") as typeof import("long").default;
+// Make sure protobufjs decodes uint64 into Long rather than lossy doubles.
+protobuf.util.Long = LongCtor;
+protobuf.configure();
+
+// ---------------------------------------------------------------------------------------------
+// Content
+
+const te = new TextEncoder();
+const host = (i: number) => `ip-10-0-${i}-${(i * 37) % 250}.eu-west-1.compute.internal`;
+const udp = (i: number) => `udp://10.0.${i}.${(i * 37) % 250}:7946`;
+const ws = (i: number) => `ws://${host(i)}:8080/gossip`;
+
+const ping: Message = {
+  type: "ping",
+  seq: 48_213,
+  target: host(2),
+  source: host(1),
+  sourceAddresses: [udp(1), ws(1)],
+};
+
+function membership(i: number): Message {
+  const name = host(10 + i);
+  switch (i % 4) {
+    case 2:
+      return { type: "suspect", name, incarnation: BigInt(40 + i), from: host(1) };
+    case 3:
+      return { type: "dead", name, incarnation: BigInt(1_000 + i), from: name };
+    default:
+      return {
+        type: "alive",
+        name,
+        incarnation: BigInt(7 + i),
+        generation: 1_732_000_000 + i,
+        addresses: [udp(10 + i), ws(10 + i)],
+        meta: te.encode(`{"zone":"eu-west-1${"abc"[i % 3]}","role":"api"}`),
+      };
+  }
+}
+const compound: Message[] = [ping, ...Array.from({ length: 8 }, (_, i) => membership(i))];
+
+function stateDelta(): Message {
+  const entry = (owner: number, k: number) => ({
+    key: `service/${["version", "load", "region", "build", "health", "conns"][k % 6]}/${k}`,
+    value: te.encode(`value-${owner}-${k}-${"x".repeat(12)}`),
+    version: 1_000 + k,
+    tombstone: k % 11 === 10,
+  });
+  const owners = [0, 1, 2];
+  const perOwner = [12, 12, 11];
+  return {
+    type: "state-delta",
+    delta: owners.map((o) => ({
+      owner: host(20 + o),
+      generation: 1_732_000_000 + o,
+      fromVersion: 999,
+      reset: false,
+      heartbeat: 86_400 + o,
+      maxVersion: 1_000 + perOwner[o]!,
+      entries: Array.from({ length: perOwner[o]! }, (_, k) => entry(o, k)),
+    })),
+  };
+}
+const delta: Message[] = [stateDelta()];
+
+const contents: Record<string, Message[]> = { ping: [ping], compound, delta };
+
+// ---------------------------------------------------------------------------------------------
+// Reference formats
+
+function toJson(messages: readonly Message[]): string {
+  return JSON.stringify({ version: 1, label: "", messages }, (_key, value: unknown) =>
+    typeof value === "bigint"
+      ? value.toString()
+      : value instanceof Uint8Array
+        ? Buffer.from(value).toString("base64")
+        : value,
+  );
+}
+
+const Long = LongCtor;
+const u64 = (b: bigint) => Long.fromString(b.toString(), true);
+
+/** The messages as protobufjs properties objects (done ahead of timing). */
+function toProto(messages: readonly Message[]): grapevine.v1.Envelope.$Properties {
+  const out = messages.map((m) => {
+    switch (m.type) {
+      case "ping":
+        return { ping: { ...m, sourceAddresses: [...m.sourceAddresses] } };
+      case "alive":
+        return { alive: { ...m, incarnation: u64(m.incarnation), addresses: [...m.addresses] } };
+      case "suspect":
+        return { suspect: { ...m, incarnation: u64(m.incarnation) } };
+      case "dead":
+        return { dead: { ...m, incarnation: u64(m.incarnation) } };
+      case "state-delta":
+        return {
+          stateDelta: {
+            delta: m.delta.map((d) => ({ ...d, entries: d.entries.map((e) => ({ ...e })) })),
+          },
+        };
+      default:
+        throw new Error(`bench: no protobufjs mapping for ${m.type}`);
+    }
+  });
+  return { version: 1, messages: out } as grapevine.v1.Envelope.$Properties;
+}
+
+const StaticEnvelope = grapevine.v1.Envelope;
+const reflectionRoot = protobuf.loadSync(`${codecDir}/proto/grapevine.proto`);
+const ReflectionEnvelope = reflectionRoot.lookupType("grapevine.v1.Envelope");
+
+// ---------------------------------------------------------------------------------------------
+
+interface Options {
+  filter: string;
+  samples: number;
+  sampleMs: number;
+}
+
+function parseArgs(args: string[]): Options {
+  const options: Options = { filter: "", samples: 5, sampleMs: 300 };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--samples") options.samples = Number(args[++i]);
+    else if (arg === "--sample-ms") options.sampleMs = Number(args[++i]);
+    else options.filter = arg;
+  }
+  return options;
+}
+
+export default async function codec(args: string[]): Promise<void> {
+  const options = parseArgs(args);
+  const run = (name: string, bytes: number, fn: (i: number) => unknown) => {
+    if (!name.includes(options.filter)) return;
+    const ops = measure(fn, { samples: options.samples, sampleMs: options.sampleMs });
+    report({ case: name, ops_per_s: ops, bytes });
+  };
+
+  for (const [name, messages] of Object.entries(contents)) {
+    const packet = encodePacket(messages);
+    const check = decode(packet);
+    if (!check.ok) throw check.error;
+    if (packet.length > DEFAULT_MTU) throw new Error(`bench: ${name} is ${packet.length} bytes`);
+
+    run(`encode/${name}`, packet.length, () => encodePacket(messages));
+    run(`decode/${name}`, packet.length, () => decode(packet));
+
+    const proto = toProto(messages);
+    const staticBytes = StaticEnvelope.encode(proto).finish();
+    run(`encode/${name}/protobufjs-static`, staticBytes.length, () =>
+      StaticEnvelope.encode(proto).finish(),
+    );
+    run(`decode/${name}/protobufjs-static`, staticBytes.length, () =>
+      StaticEnvelope.decode(staticBytes),
+    );
+    const reflectionMessage = ReflectionEnvelope.fromObject(proto);
+    const reflectionBytes = ReflectionEnvelope.encode(reflectionMessage).finish();
+    run(`encode/${name}/protobufjs-reflection`, reflectionBytes.length, () =>
+      ReflectionEnvelope.encode(reflectionMessage).finish(),
+    );
+    run(`decode/${name}/protobufjs-reflection`, reflectionBytes.length, () =>
+      ReflectionEnvelope.decode(reflectionBytes),
+    );
+
+    const json = te.encode(toJson(messages));
+    const td = new TextDecoder();
+    run(`encode/${name}/json`, json.length, () => te.encode(toJson(messages)));
+    run(`decode/${name}/json`, json.length, () => JSON.parse(td.decode(json)));
+
+    const msgpackOptions = { useBigInt64: true } as const;
+    const packed = msgpackEncode({ version: 1, label: "", messages }, msgpackOptions);
+    run(`encode/${name}/msgpack`, packed.length, () =>
+      msgpackEncode({ version: 1, label: "", messages }, msgpackOptions),
+    );
+    run(`decode/${name}/msgpack`, packed.length, () => msgpackDecode(packed, msgpackOptions));
+  }
+
+  // The runtime's per-packet work: size each piggy-backed update, then pack.
+  const update = compound[1]!;
+  run("messageSize/alive", messageSize(update), () => messageSize(update));
+  run("pack/compound", encodePacket(compound).length, () => pack(compound));
+}
