@@ -1,18 +1,19 @@
+import type { Ack, Message, Nack, Ping, PingReq } from "@grapevine/codec";
+import { firstSendableAddress } from "./addresses.js";
+import type { Awareness } from "./awareness.js";
+import type { SwimConfig } from "./config.js";
+import type { SwimCounters } from "./counters.js";
+import { nackTimeout } from "./formulas.js";
 import type { Member } from "./members.js";
 
-/**
- * The probe this node has in flight: at most one per protocol period (SWIM §3). Its `seq` is the
- * token that makes the probe's timers, acks, nacks and stream-probe results recognisable; once
- * the probe ends, anything carrying that seq is stale and ignored.
- */
+/** The probe this node has in flight: at most one per protocol period (SWIM §3). */
 export interface ProbeInFlight {
+  /** Token of the probe: its timers, acks, nacks and stream-probe result carry it. */
   readonly seq: number;
   readonly target: Member;
-  /** ms. */
-  readonly startedAt: number;
-  /** End of the probe's protocol period (awareness-stretched): suspect the target if no ack by then, ms. */
+  /** End of the probe's (awareness-stretched) protocol period: suspect the target if no ack by then, ms. */
   readonly deadlineAt: number;
-  /** Address the direct ping went to; undefined when the target is reachable only through bridges. */
+  /** Address the direct ping went to; undefined when only bridges can reach the target. */
   readonly direct: string | undefined;
   /** Intermediaries asked with `wantNack`: each should answer with an ack or a nack. */
   expectedNacks: number;
@@ -40,3 +41,272 @@ export function failedProbeAwarenessDelta(expectedNacks: number, nacksReceived: 
 
 /** Lifeguard §3.1's health reward for a probe that was acked. */
 export const ACKED_PROBE_AWARENESS_DELTA = -1;
+
+/** Timers the prober asks its host to set; each carries the seq that makes it stale or not. */
+export type ProbeTimer =
+  | { readonly kind: "probe-timeout"; readonly seq: number }
+  | { readonly kind: "probe-deadline"; readonly seq: number }
+  | { readonly kind: "relay-nack"; readonly seq: number }
+  | { readonly kind: "relay-expire"; readonly seq: number };
+
+/** What the {@link Prober} needs from the node it works for. */
+export interface ProbeHost {
+  /** Our member name. */
+  readonly name: string;
+  /** Our addresses, sent along so that an unknown prober can be answered. */
+  readonly addresses: readonly string[];
+  /** Schemes of our addresses: we send only to addresses with one of them. */
+  readonly ownSchemes: ReadonlySet<string>;
+  readonly config: SwimConfig;
+  readonly awareness: Awareness;
+  readonly counters: SwimCounters;
+  /** Emit one packet. */
+  send(to: string, messages: Message[]): void;
+  /** Ask the runtime to probe `target` over the stream channel at `to`. */
+  streamProbe(to: string, target: string, seq: number, deadlineAt: number): void;
+  /** Set a timer. */
+  schedule(at: number, timer: ProbeTimer): void;
+  /** Up to `count` alive members other than `target` that we can send to and that can reach it. */
+  relaysFor(target: Member, count: number): Member[];
+  /** The probe of `target` got no ack by the end of its period. */
+  probeFailed(target: Member, now: number): void;
+}
+
+const EMPTY = new Uint8Array(0);
+const SEQ_MODULUS = 0x1_0000_0000;
+
+/**
+ * The probing protocol (SWIM §3 with Lifeguard §3.1 and §3.3), for both roles:
+ *
+ * - as prober: `ping` the target (a suspect one gets the suspicion first, the buddy system);
+ *   without an ack within the awareness-stretched probe timeout, `ping-req` K relays and ask the
+ *   runtime for a stream probe; without any ack by the end of the period, report failure. The
+ *   outcome adjusts local health: −1 for an ack, +1 per missing nack for a failure.
+ * - as relay: ping the target on the requester's behalf, relay its ack, and nack at 80% of the
+ *   probe timeout if it stays silent (an ack arriving later, within the timeout, is still relayed).
+ * - as target: ack pings addressed to us, to the address they came from.
+ *
+ * Members we share no transport with are probed through relays only (bridges), at once.
+ */
+export class Prober {
+  private readonly host: ProbeHost;
+  private readonly relays = new Map<number, RelayedProbe>();
+  private current: ProbeInFlight | undefined = undefined;
+  private seq = 0;
+
+  constructor(host: ProbeHost) {
+    this.host = host;
+  }
+
+  /** The probe in flight, if any. */
+  get inFlight(): ProbeInFlight | undefined {
+    return this.current;
+  }
+
+  /** Probe `target` for one protocol period ending at `deadlineAt` (ms). */
+  start(target: Member, now: number, deadlineAt: number): void {
+    const host = this.host;
+    const seq = this.nextSeq();
+    const direct = firstSendableAddress(target.addresses, host.ownSchemes);
+    const probe: ProbeInFlight = { seq, target, deadlineAt, direct, expectedNacks: 0, nacks: 0 };
+    this.current = probe;
+    host.counters.probesSent += 1;
+    if (direct !== undefined) {
+      const messages: Message[] = [];
+      if (host.config.lifeguard.buddy && target.status === "suspect") {
+        // Lifeguard §3.3: the suspicion first, so the target refutes before it acks.
+        messages.push({
+          type: "suspect",
+          name: target.name,
+          incarnation: target.incarnation,
+          from: host.name,
+        });
+      }
+      messages.push(this.ping(seq, target.name));
+      host.send(direct, messages);
+      const timeoutMs = host.awareness.scale(host.config.probeTimeoutMs);
+      host.schedule(now + timeoutMs, { kind: "probe-timeout", seq });
+    } else {
+      host.counters.bridgedProbes += 1;
+      this.askRelays(probe);
+    }
+    host.schedule(deadlineAt, { kind: "probe-deadline", seq });
+  }
+
+  /** Abandon the probe in flight (on leave): its timers and late answers become stale. */
+  stop(): void {
+    this.current = undefined;
+  }
+
+  /** Whether a timer no longer refers to anything in flight. */
+  isStale(timer: ProbeTimer): boolean {
+    switch (timer.kind) {
+      case "probe-timeout":
+      case "probe-deadline":
+        return this.current?.seq !== timer.seq;
+      case "relay-nack":
+      case "relay-expire":
+        return !this.relays.has(timer.seq);
+    }
+  }
+
+  /** Run a due timer (stale ones do nothing). */
+  fire(timer: ProbeTimer, now: number): void {
+    if (this.isStale(timer)) return;
+    switch (timer.kind) {
+      case "probe-timeout":
+        this.timedOut(this.current!);
+        return;
+      case "probe-deadline":
+        this.deadline(this.current!, now);
+        return;
+      case "relay-nack": {
+        const relay = this.relays.get(timer.seq)!;
+        this.sendNack(relay.replyTo, relay.originSeq);
+        return;
+      }
+      case "relay-expire":
+        this.relays.delete(timer.seq);
+        return;
+    }
+  }
+
+  /** A `ping`: ack it if it is for us. */
+  onPing(fromAddress: string, ping: Ping): void {
+    if (ping.target !== this.host.name) return;
+    const to = this.replyAddress(fromAddress, ping.sourceAddresses);
+    if (to === undefined) return;
+    this.sendAck(to, ping.seq, this.host.name, EMPTY);
+  }
+
+  /** A `ping-req`: probe the target for the requester (SWIM §3.1). */
+  onPingReq(fromAddress: string, request: PingReq, now: number): void {
+    const host = this.host;
+    host.counters.pingReqsReceived += 1;
+    const replyTo = this.replyAddress(fromAddress, request.sourceAddresses);
+    if (replyTo === undefined) return;
+    if (request.target === host.name) {
+      this.sendAck(replyTo, request.seq, host.name, EMPTY);
+      return;
+    }
+    const to = firstSendableAddress(request.targetAddresses, host.ownSchemes);
+    if (to === undefined) {
+      // We cannot reach it either; say so at once rather than leave the requester guessing.
+      if (request.wantNack) this.sendNack(replyTo, request.seq);
+      return;
+    }
+    const seq = this.nextSeq();
+    this.relays.set(seq, { originSeq: request.seq, replyTo });
+    host.send(to, [this.ping(seq, request.target)]);
+    if (request.wantNack) {
+      host.schedule(now + nackTimeout(host.config.probeTimeoutMs), { kind: "relay-nack", seq });
+    }
+    host.schedule(now + host.config.probeTimeoutMs, { kind: "relay-expire", seq });
+  }
+
+  /** An `ack`: ends our probe, or is relayed to whoever asked us to probe. */
+  onAck(ack: Ack): void {
+    this.host.counters.acksReceived += 1;
+    const probe = this.current;
+    if (probe !== undefined && probe.seq === ack.seq) {
+      this.acked();
+      return;
+    }
+    const relay = this.relays.get(ack.seq);
+    if (relay === undefined) return;
+    this.relays.delete(ack.seq);
+    this.sendAck(relay.replyTo, relay.originSeq, ack.source, ack.payload);
+  }
+
+  /** A `nack` for our probe (Lifeguard §3.1): the relay is alive and so is our path to it. */
+  onNack(nack: Nack): void {
+    const probe = this.current;
+    if (probe === undefined || probe.seq !== nack.seq) return;
+    probe.nacks += 1;
+    this.host.counters.nacksReceived += 1;
+  }
+
+  /** The runtime's answer to a stream probe; an ack saves the probe if it is still in flight. */
+  onStreamProbeResult(seq: number, acked: boolean): void {
+    const probe = this.current;
+    if (!acked || probe === undefined || probe.seq !== seq) return;
+    this.host.counters.streamProbeAcks += 1;
+    this.acked();
+  }
+
+  private timedOut(probe: ProbeInFlight): void {
+    this.askRelays(probe);
+    if (this.host.config.streamProbe && probe.direct !== undefined) {
+      this.host.counters.streamProbes += 1;
+      this.host.streamProbe(probe.direct, probe.target.name, probe.seq, probe.deadlineAt);
+    }
+  }
+
+  private askRelays(probe: ProbeInFlight): void {
+    const host = this.host;
+    const target = probe.target;
+    for (const relay of host.relaysFor(target, host.config.indirectChecks)) {
+      const to = firstSendableAddress(relay.addresses, host.ownSchemes);
+      if (to === undefined) continue;
+      const pingReq: PingReq = {
+        type: "ping-req",
+        seq: probe.seq,
+        target: target.name,
+        targetAddresses: target.addresses,
+        source: host.name,
+        sourceAddresses: host.addresses,
+        wantNack: true,
+      };
+      host.send(to, [pingReq]);
+      probe.expectedNacks += 1;
+      host.counters.pingReqsSent += 1;
+    }
+  }
+
+  private deadline(probe: ProbeInFlight, now: number): void {
+    this.current = undefined;
+    this.host.counters.probesFailed += 1;
+    this.host.awareness.applyDelta(failedProbeAwarenessDelta(probe.expectedNacks, probe.nacks));
+    this.host.probeFailed(probe.target, now);
+  }
+
+  private acked(): void {
+    this.current = undefined;
+    this.host.counters.probesAcked += 1;
+    this.host.awareness.applyDelta(ACKED_PROBE_AWARENESS_DELTA);
+  }
+
+  private sendAck(to: string, seq: number, source: string, payload: Uint8Array): void {
+    const ack: Ack = { type: "ack", seq, source, payload };
+    this.host.send(to, [ack]);
+  }
+
+  private sendNack(to: string, seq: number): void {
+    const nack: Nack = { type: "nack", seq, source: this.host.name };
+    this.host.send(to, [nack]);
+    this.host.counters.nacksSent += 1;
+  }
+
+  private ping(seq: number, target: string): Ping {
+    return {
+      type: "ping",
+      seq,
+      target,
+      source: this.host.name,
+      sourceAddresses: this.host.addresses,
+    };
+  }
+
+  private replyAddress(
+    fromAddress: string,
+    sourceAddresses: readonly string[],
+  ): string | undefined {
+    if (fromAddress !== "") return fromAddress;
+    return firstSendableAddress(sourceAddresses, this.host.ownSchemes);
+  }
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) % SEQ_MODULUS;
+    return this.seq;
+  }
+}

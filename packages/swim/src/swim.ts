@@ -1,15 +1,4 @@
-import type {
-  Ack,
-  Alive,
-  Dead,
-  MemberStatus,
-  Message,
-  Nack,
-  Ping,
-  PingReq,
-  PushPullMember,
-  Suspect,
-} from "@grapevine/codec";
+import type { Alive, Dead, MemberStatus, Message, PushPullMember, Suspect } from "@grapevine/codec";
 import { firstSendableAddress, schemeOf, schemesOf } from "./addresses.js";
 import { Awareness } from "./awareness.js";
 import { BroadcastQueue } from "./broadcast-queue.js";
@@ -17,7 +6,6 @@ import { type SwimConfig, SwimConfigError, validateSwimConfig } from "./config.j
 import { createCounters, type SwimCounters } from "./counters.js";
 import {
   expectedConfirmations,
-  nackTimeout,
   pushPullInterval,
   retransmitLimit,
   suspicionTimeout,
@@ -33,12 +21,7 @@ import {
 } from "./members.js";
 import { aliveVerdict, deadVerdict, suspectVerdict } from "./merge.js";
 import type { MemberEventType, SwimOutput } from "./output.js";
-import {
-  ACKED_PROBE_AWARENESS_DELTA,
-  failedProbeAwarenessDelta,
-  type ProbeInFlight,
-  type RelayedProbe,
-} from "./probe.js";
+import { type ProbeHost, Prober, type ProbeTimer } from "./probe.js";
 import { ProbeOrder } from "./probe-order.js";
 import { type Rng, randomIndex } from "./rng.js";
 import { SchemeGroups } from "./scheme-groups.js";
@@ -74,17 +57,11 @@ export interface SwimOptions {
 type Broadcast = Alive | Suspect | Dead;
 
 type SwimTimer =
+  | ProbeTimer
   | { readonly kind: "probe"; readonly token: number }
-  | { readonly kind: "probe-timeout"; readonly seq: number }
-  | { readonly kind: "probe-deadline"; readonly seq: number }
   | { readonly kind: "suspicion"; readonly member: Member; readonly suspicion: Suspicion }
   | { readonly kind: "reap"; readonly member: Member; readonly changedAt: number }
-  | { readonly kind: "relay-nack"; readonly seq: number }
-  | { readonly kind: "relay-expire"; readonly seq: number }
   | { readonly kind: "push-pull"; readonly token: number };
-
-const EMPTY = new Uint8Array(0);
-const SEQ_MODULUS = 0x1_0000_0000;
 
 /**
  * The SWIM failure detector with the Lifeguard refinements, and the membership list it keeps
@@ -120,11 +97,9 @@ export class Swim {
   private readonly timers = new TimerSet<SwimTimer>();
   private readonly queue: BroadcastQueue<Broadcast>;
   private readonly awareness: Awareness;
-  private readonly relays = new Map<number, RelayedProbe>();
+  private readonly prober: Prober;
   private readonly pendingJoins = new Set<string>();
   private outputs: SwimOutput[] = [];
-  private probe: ProbeInFlight | undefined = undefined;
-  private seq = 0;
   private aliveTotal = 0;
   private liveTotal = 0;
   private leaving = false;
@@ -171,13 +146,31 @@ export class Swim {
       this.config.awarenessMaxMultiplier,
       this.config.lifeguard.awareness,
     );
+    const host: ProbeHost = {
+      name: self.name,
+      addresses: self.addresses.slice(),
+      ownSchemes: this.ownSchemes,
+      config: this.config,
+      awareness: this.awareness,
+      counters: this.count,
+      send: (to, messages) => {
+        this.outputs.push({ kind: "send", to, messages });
+      },
+      streamProbe: (to, target, seq, deadlineAt) => {
+        this.outputs.push({ kind: "stream-probe", to, target, seq, deadlineAt });
+      },
+      schedule: (at, timer) => this.timers.schedule(at, timer),
+      relaysFor: (target, count) => this.groups.sampleRelays(target, count, this.rng),
+      probeFailed: (target, now) => this.probeFailed(target, now),
+    };
+    this.prober = new Prober(host);
     const now = options.now;
     this.self = new Member(
       self.name,
       incarnation,
       self.generation,
       "alive",
-      self.addresses.slice(),
+      host.addresses,
       self.meta,
       now,
     );
@@ -225,16 +218,16 @@ export class Swim {
   handle(fromAddress: string, message: Message, now: number): void {
     switch (message.type) {
       case "ping":
-        this.onPing(fromAddress, message);
+        this.prober.onPing(fromAddress, message);
         return;
       case "ping-req":
-        this.onPingReq(fromAddress, message, now);
+        this.prober.onPingReq(fromAddress, message, now);
         return;
       case "ack":
-        this.onAck(message);
+        this.prober.onAck(message);
         return;
       case "nack":
-        this.onNack(message);
+        this.prober.onNack(message);
         return;
       case "alive":
         this.onAlive(message, now);
@@ -317,10 +310,7 @@ export class Swim {
    * that has already ended are ignored.
    */
   streamProbeResult(seq: number, acked: boolean, _now: number): void {
-    const probe = this.probe;
-    if (!acked || probe === undefined || probe.seq !== seq) return;
-    this.count.streamProbeAcks += 1;
-    this.probeAcked();
+    this.prober.onStreamProbeResult(seq, acked);
   }
 
   /** A join seed or push-pull peer could not be reached by the runtime. */
@@ -358,7 +348,7 @@ export class Swim {
   leave(now: number): void {
     if (this.leaving) return;
     this.leaving = true;
-    this.probe = undefined;
+    this.prober.stop();
     this.probeToken += 1;
     this.pushPullToken += 1;
     this.pendingJoins.clear();
@@ -474,7 +464,9 @@ export class Swim {
         return timer.token !== this.probeToken;
       case "probe-timeout":
       case "probe-deadline":
-        return this.probe?.seq !== timer.seq;
+      case "relay-nack":
+      case "relay-expire":
+        return this.prober.isStale(timer);
       case "suspicion":
         return this.suspicions.get(timer.member) !== timer.suspicion;
       case "reap":
@@ -483,9 +475,6 @@ export class Swim {
           timer.member.stateChangedAt !== timer.changedAt ||
           isLive(timer.member.status)
         );
-      case "relay-nack":
-      case "relay-expire":
-        return !this.relays.has(timer.seq);
       case "push-pull":
         return timer.token !== this.pushPullToken;
     }
@@ -498,22 +487,16 @@ export class Swim {
         this.startProbe(now);
         return;
       case "probe-timeout":
-        this.probeTimedOut();
-        return;
       case "probe-deadline":
-        this.probeDeadline(now);
+      case "relay-nack":
+      case "relay-expire":
+        this.prober.fire(timer, now);
         return;
       case "suspicion":
         this.suspicionExpired(timer.member, timer.suspicion, now);
         return;
       case "reap":
         this.reap(timer.member);
-        return;
-      case "relay-nack":
-        this.relayNack(timer.seq);
-        return;
-      case "relay-expire":
-        this.relays.delete(timer.seq);
         return;
       case "push-pull":
         this.periodicPushPull(now);
@@ -536,176 +519,19 @@ export class Swim {
   };
 
   private startProbe(now: number): void {
-    const periodMs = this.awareness.scale(this.config.probeIntervalMs);
-    const deadlineAt = now + periodMs;
+    const deadlineAt = now + this.awareness.scale(this.config.probeIntervalMs);
     const target = this.order.next(this.probeEligible, this.probeRetain);
-    if (target !== undefined) {
-      const seq = this.nextSeq();
-      const direct = firstSendableAddress(target.addresses, this.ownSchemes);
-      const probe: ProbeInFlight = {
-        seq,
-        target,
-        startedAt: now,
-        deadlineAt,
-        direct,
-        expectedNacks: 0,
-        nacks: 0,
-      };
-      this.probe = probe;
-      this.count.probesSent += 1;
-      if (direct !== undefined) {
-        const messages: Message[] = [];
-        if (this.config.lifeguard.buddy && target.status === "suspect") {
-          // Lifeguard §3.3: the suspicion first, so the target refutes before it acks.
-          messages.push({
-            type: "suspect",
-            name: target.name,
-            incarnation: target.incarnation,
-            from: this.name,
-          });
-        }
-        messages.push(this.ping(seq, target.name));
-        this.outputs.push({ kind: "send", to: direct, messages });
-        const timeoutMs = this.awareness.scale(this.config.probeTimeoutMs);
-        this.timers.schedule(now + timeoutMs, { kind: "probe-timeout", seq });
-      } else {
-        // No shared transport: only bridges can reach it, so ask them at once.
-        this.count.bridgedProbes += 1;
-        this.sendPingReqs(probe);
-      }
-      this.timers.schedule(deadlineAt, { kind: "probe-deadline", seq });
-    }
+    if (target !== undefined) this.prober.start(target, now, deadlineAt);
     this.timers.schedule(deadlineAt, { kind: "probe", token: this.probeToken });
   }
 
-  private probeTimedOut(): void {
-    const probe = this.probe!;
-    this.sendPingReqs(probe);
-    if (this.config.streamProbe && probe.direct !== undefined) {
-      this.count.streamProbes += 1;
-      this.outputs.push({
-        kind: "stream-probe",
-        to: probe.direct,
-        target: probe.target.name,
-        seq: probe.seq,
-        deadlineAt: probe.deadlineAt,
-      });
-    }
-  }
-
-  private sendPingReqs(probe: ProbeInFlight): void {
-    const target = probe.target;
-    const relays = this.groups.sampleRelays(target, this.config.indirectChecks, this.rng);
-    for (const relay of relays) {
-      const to = firstSendableAddress(relay.addresses, this.ownSchemes);
-      if (to === undefined) continue;
-      const pingReq: PingReq = {
-        type: "ping-req",
-        seq: probe.seq,
-        target: target.name,
-        targetAddresses: target.addresses,
-        source: this.name,
-        sourceAddresses: this.self.addresses,
-        wantNack: true,
-      };
-      this.outputs.push({ kind: "send", to, messages: [pingReq] });
-      probe.expectedNacks += 1;
-      this.count.pingReqsSent += 1;
-    }
-  }
-
-  private probeDeadline(now: number): void {
-    const probe = this.probe!;
-    this.probe = undefined;
-    this.count.probesFailed += 1;
-    this.awareness.applyDelta(failedProbeAwarenessDelta(probe.expectedNacks, probe.nacks));
-    const target = probe.target;
+  private probeFailed(target: Member, now: number): void {
     if (this.table.get(target.name) !== target || !isLive(target.status)) return;
     this.count.suspicionsRaised += 1;
     this.onSuspect(
       { type: "suspect", name: target.name, incarnation: target.incarnation, from: this.name },
       now,
     );
-  }
-
-  private probeAcked(): void {
-    this.probe = undefined;
-    this.count.probesAcked += 1;
-    this.awareness.applyDelta(ACKED_PROBE_AWARENESS_DELTA);
-  }
-
-  private onPing(fromAddress: string, ping: Ping): void {
-    if (ping.target !== this.name) return;
-    const to = this.replyAddress(fromAddress, ping.sourceAddresses);
-    if (to === undefined) return;
-    const ack: Ack = { type: "ack", seq: ping.seq, source: this.name, payload: EMPTY };
-    this.outputs.push({ kind: "send", to, messages: [ack] });
-  }
-
-  private onPingReq(fromAddress: string, request: PingReq, now: number): void {
-    this.count.pingReqsReceived += 1;
-    const replyTo = this.replyAddress(fromAddress, request.sourceAddresses);
-    if (replyTo === undefined) return;
-    if (request.target === this.name) {
-      const ack: Ack = { type: "ack", seq: request.seq, source: this.name, payload: EMPTY };
-      this.outputs.push({ kind: "send", to: replyTo, messages: [ack] });
-      return;
-    }
-    const to = firstSendableAddress(request.targetAddresses, this.ownSchemes);
-    if (to === undefined) {
-      // We cannot reach it either; say so at once rather than leave the requester guessing.
-      if (request.wantNack) this.sendNack(replyTo, request.seq);
-      return;
-    }
-    const seq = this.nextSeq();
-    this.relays.set(seq, { originSeq: request.seq, replyTo });
-    this.outputs.push({ kind: "send", to, messages: [this.ping(seq, request.target)] });
-    // Nack at 80% of the probe timeout (Lifeguard §3.1) but still relay an ack that arrives
-    // before the full timeout: the requester waits until the end of its protocol period.
-    if (request.wantNack) {
-      this.timers.schedule(now + nackTimeout(this.config.probeTimeoutMs), {
-        kind: "relay-nack",
-        seq,
-      });
-    }
-    this.timers.schedule(now + this.config.probeTimeoutMs, { kind: "relay-expire", seq });
-  }
-
-  private relayNack(seq: number): void {
-    const relay = this.relays.get(seq)!;
-    this.sendNack(relay.replyTo, relay.originSeq);
-  }
-
-  private sendNack(to: string, seq: number): void {
-    const nack: Nack = { type: "nack", seq, source: this.name };
-    this.outputs.push({ kind: "send", to, messages: [nack] });
-    this.count.nacksSent += 1;
-  }
-
-  private onAck(ack: Ack): void {
-    this.count.acksReceived += 1;
-    const probe = this.probe;
-    if (probe !== undefined && probe.seq === ack.seq) {
-      this.probeAcked();
-      return;
-    }
-    const relay = this.relays.get(ack.seq);
-    if (relay === undefined) return;
-    this.relays.delete(ack.seq);
-    const relayed: Ack = {
-      type: "ack",
-      seq: relay.originSeq,
-      source: ack.source,
-      payload: ack.payload,
-    };
-    this.outputs.push({ kind: "send", to: relay.replyTo, messages: [relayed] });
-  }
-
-  private onNack(nack: Nack): void {
-    const probe = this.probe;
-    if (probe === undefined || probe.seq !== nack.seq) return;
-    probe.nacks += 1;
-    this.count.nacksReceived += 1;
   }
 
   // ───────────────────────────── membership (SWIM §4.2) ─────────────────────────────
@@ -934,21 +760,6 @@ export class Swim {
 
   // ───────────────────────────── helpers ─────────────────────────────
 
-  private nextSeq(): number {
-    this.seq = (this.seq + 1) % SEQ_MODULUS;
-    return this.seq;
-  }
-
-  private ping(seq: number, target: string): Ping {
-    return {
-      type: "ping",
-      seq,
-      target,
-      source: this.name,
-      sourceAddresses: this.self.addresses,
-    };
-  }
-
   private selfAlive(): Alive {
     const self = this.self;
     return {
@@ -959,14 +770,6 @@ export class Swim {
       addresses: self.addresses,
       meta: self.meta,
     };
-  }
-
-  private replyAddress(
-    fromAddress: string,
-    sourceAddresses: readonly string[],
-  ): string | undefined {
-    if (fromAddress !== "") return fromAddress;
-    return firstSendableAddress(sourceAddresses, this.ownSchemes);
   }
 
   private emit(type: MemberEventType, member: Member, now: number): void {
