@@ -691,6 +691,15 @@ describe("piggy-backing (SWIM §4.1)", () => {
     expect(swim.counters.broadcastsSent).toBe(7);
   });
 
+  it("clearBroadcasts forgets everything queued (for runtimes seeding a converged view)", () => {
+    const swim = make();
+    swim.mergeRemote(["a", "b"].map((n) => member(n)), 0);
+    expect(swim.pendingBroadcasts()).toBe(2);
+    swim.clearBroadcasts();
+    expect(swim.pendingBroadcasts()).toBe(0);
+    expect(swim.piggyback(1400, approximateSize, 0)).toEqual([]);
+  });
+
   it("ignores message types it does not handle", () => {
     const swim = make();
     swim.drain();
