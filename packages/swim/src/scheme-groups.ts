@@ -36,6 +36,8 @@ export class SchemeGroups {
   private readonly ownSchemes: readonly string[];
   private readonly groups = new Map<string, SchemeGroup>();
   private readonly bridgeCache = new Map<SchemeGroup, SchemeGroup[]>();
+  /** Groups we can send to, rebuilt when a group is created. */
+  private sendable: SchemeGroup[] = [];
 
   /** @param ownSchemes the schemes of our own addresses. */
   constructor(ownSchemes: readonly string[]) {
@@ -51,6 +53,7 @@ export class SchemeGroups {
       group = new SchemeGroup(schemes, sharesScheme(schemes, this.ownSchemes));
       this.groups.set(key, group);
       this.bridgeCache.clear();
+      if (group.sendable) this.sendable = [...this.sendable, group];
     }
     return group;
   }
@@ -105,14 +108,12 @@ export class SchemeGroups {
    * dead and left ones not yet forgotten (so that they learn they were declared dead).
    */
   sampleGossipTargets(count: number, rng: Rng): Member[] {
-    const sendable = [...this.groups.values()].filter((g) => g.sendable);
-    return this.sample(sendable, count, rng, true, () => true);
+    return this.sample(this.sendable, count, rng, true, () => true);
   }
 
   /** One random alive member we can send to directly, if there is one. */
   randomAlive(rng: Rng): Member | undefined {
-    const sendable = [...this.groups.values()].filter((g) => g.sendable);
-    return this.sample(sendable, 1, rng, false, () => true)[0];
+    return this.sample(this.sendable, 1, rng, false, () => true)[0];
   }
 
   private relayGroups(target: Member): SchemeGroup[] {

@@ -693,7 +693,10 @@ describe("piggy-backing (SWIM §4.1)", () => {
 
   it("clearBroadcasts forgets everything queued (for runtimes seeding a converged view)", () => {
     const swim = make();
-    swim.mergeRemote(["a", "b"].map((n) => member(n)), 0);
+    swim.mergeRemote(
+      ["a", "b"].map((n) => member(n)),
+      0,
+    );
     expect(swim.pendingBroadcasts()).toBe(2);
     swim.clearBroadcasts();
     expect(swim.pendingBroadcasts()).toBe(0);
