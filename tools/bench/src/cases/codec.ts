@@ -28,9 +28,22 @@ import { measure, report } from "../measure.js";
 // protobufjs (a dependency of the codec, not of the bench) loaded from the codec's own location.
 const codecDir = dirname(dirname(fileURLToPath(import.meta.resolve("@grapevine/codec"))));
 const requireFromCodec = createRequire(`${codecDir}/package.json`);
-type Protobuf = typeof import("protobufjs");
+// Only what the bench uses; protobufjs's own types are not resolvable from here.
+interface ReflectedType {
+  fromObject(object: object): object;
+  encode(message: object): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): object;
+}
+interface LongStatic {
+  fromString(value: string, unsigned: boolean): object;
+}
+interface Protobuf {
+  util: { Long: unknown };
+  configure(): void;
+  loadSync(path: string): { lookupType(name: string): ReflectedType };
+}
 const protobuf = requireFromCodec("protobufjs") as Protobuf;
-const LongCtor = requireFromCodec("long") as typeof import("long").default;
+const LongCtor = requireFromCodec("long") as LongStatic;
 // Make sure protobufjs decodes uint64 into Long rather than lossy doubles.
 protobuf.util.Long = LongCtor;
 protobuf.configure();
@@ -43,13 +56,17 @@ const host = (i: number) => `ip-10-0-${i}-${(i * 37) % 250}.eu-west-1.compute.in
 const udp = (i: number) => `udp://10.0.${i}.${(i * 37) % 250}:7946`;
 const ws = (i: number) => `ws://${host(i)}:8080/gossip`;
 
-const ping: Message = {
+/** A probe on its own: what a quiet cluster sends every protocol period. */
+const barePing: Message = {
   type: "ping",
   seq: 48_213,
   target: host(2),
   source: host(1),
-  sourceAddresses: [udp(1), ws(1)],
+  sourceAddresses: [],
 };
+
+/** The probe that carries piggy-backed updates also advertises where to answer. */
+const ping: Message = { ...barePing, sourceAddresses: [udp(1), ws(1)] };
 
 function membership(i: number): Message {
   const name = host(10 + i);
@@ -65,7 +82,9 @@ function membership(i: number): Message {
         incarnation: BigInt(7 + i),
         generation: 1_732_000_000 + i,
         addresses: [udp(10 + i), ws(10 + i)],
-        meta: te.encode(`{"zone":"eu-west-1${"abc"[i % 3]}","role":"api"}`),
+        meta: te.encode(
+          `{"zone":"eu-west-1${"abc"[i % 3]}","role":"api","version":"2.14.1-build.5823"}`,
+        ),
       };
   }
 }
@@ -79,7 +98,7 @@ function stateDelta(): Message {
     tombstone: k % 11 === 10,
   });
   const owners = [0, 1, 2];
-  const perOwner = [12, 12, 11];
+  const perOwner = [9, 8, 8];
   return {
     type: "state-delta",
     delta: owners.map((o) => ({
@@ -95,7 +114,7 @@ function stateDelta(): Message {
 }
 const delta: Message[] = [stateDelta()];
 
-const contents: Record<string, Message[]> = { ping: [ping], compound, delta };
+const contents: Record<string, Message[]> = { ping: [barePing], compound, delta };
 
 // ---------------------------------------------------------------------------------------------
 // Reference formats
