@@ -123,7 +123,11 @@ export class Cluster {
     this.clock = options.clock ?? systemClock;
     this.rng = options.rng ?? cryptoRng();
     this.label = options.label ?? "";
-    for (const t of options.transports) this.transports.set(t.scheme, t);
+    for (const t of options.transports) {
+      // A transport may speak several schemes (WebSocket: ws, wss and dial-only ws-client).
+      const schemes = (t as { readonly schemes?: readonly string[] }).schemes ?? [t.scheme];
+      for (const scheme of schemes) this.transports.set(scheme, t);
+    }
     this.antiEntropyIntervalMs = options.antiEntropyIntervalMs ?? config.gossipIntervalMs * 5;
     this.streamTimeoutMs = options.streamTimeoutMs ?? 10_000;
     this.reconnectIntervalMs = options.reconnectIntervalMs ?? config.pushPullIntervalMs;
@@ -189,7 +193,7 @@ export class Cluster {
 
   /** The addresses this member advertises. */
   get addresses(): string[] {
-    return [...this.transports.values()].map((t) => t.address);
+    return [...new Set(this.transports.values())].map((t) => t.address);
   }
 
   /** Lifeguard local health score (0 is healthy; higher stretches our own timeouts). */
@@ -212,7 +216,7 @@ export class Cluster {
     if (this.reconnectIntervalMs > 0) {
       this.nextReconnectAt = now + this.rng.next() * this.reconnectIntervalMs;
     }
-    for (const t of this.transports.values()) {
+    for (const t of new Set(this.transports.values())) {
       void this.receiveDatagrams(t);
       void this.receiveStreams(t);
     }
@@ -267,7 +271,9 @@ export class Cluster {
     this.timer = undefined;
     for (const s of this.openStreams) s.abort();
     this.openStreams.clear();
-    await Promise.all([...this.transports.values()].map((t) => t.close().catch(() => undefined)));
+    await Promise.all(
+      [...new Set(this.transports.values())].map((t) => t.close().catch(() => undefined)),
+    );
     this.hub.close();
   }
 
