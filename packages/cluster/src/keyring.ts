@@ -1,0 +1,488 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+  randomFillSync,
+} from "node:crypto";
+
+/** Version of the seal layout, the first byte of every sealed packet. */
+export const SEAL_VERSION = 1;
+/** Bytes of the random GCM nonce that follows the version byte. */
+export const NONCE_BYTES = 12;
+/** Bytes of the GCM authentication tag at the end of a sealed packet. */
+export const TAG_BYTES = 16;
+/**
+ * Bytes a seal adds to a packet: version (1) + nonce (12) + tag (16) = 29. The runtime subtracts
+ * it from the transport's MTU (and frame limit) before filling a packet, so a sealed packet still
+ * fits.
+ */
+export const SEAL_OVERHEAD = 1 + NONCE_BYTES + TAG_BYTES;
+
+/** Why a keyring operation failed. See {@link KeyringError}. */
+export type KeyringErrorCode =
+  | "bad-key-length"
+  | "bad-base64"
+  | "no-keys"
+  | "not-installed"
+  | "remove-primary"
+  | "bad-file"
+  | "decrypt"
+  | "truncated"
+  | "unknown-version";
+
+/**
+ * The one error the keyring produces. Thrown by the constructor and by the management calls
+ * (`install`, `use`, `remove`, {@link parseKeyringFile}); returned, never thrown, by
+ * {@link Keyring.open}:
+ * - `bad-key-length`: a key that is not 16, 24 or 32 bytes (AES-128/192/256);
+ * - `bad-base64`: a key string that is not canonical standard base64;
+ * - `no-keys`: a keyring needs at least one key, its primary;
+ * - `not-installed`: `use` of a key the keyring does not hold;
+ * - `remove-primary`: `remove` of the primary key (make another key primary first);
+ * - `bad-file`: a keyring file that is not `{"keys": ["<base64>", ...]}`;
+ * - `truncated`: a sealed packet shorter than {@link SEAL_OVERHEAD};
+ * - `unknown-version`: a sealed packet whose first byte is not {@link SEAL_VERSION} (a plaintext
+ *   packet, or a newer seal layout);
+ * - `decrypt`: no installed key opens the packet (wrong key, wrong associated data, tampered).
+ *
+ * Messages never contain key material, not even a fragment of a malformed key.
+ */
+export class KeyringError extends Error {
+  override readonly name = "KeyringError";
+  /** Machine-readable cause; `message` says more for humans. */
+  readonly code: KeyringErrorCode;
+
+  constructor(code: KeyringErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/**
+ * The errors {@link Keyring.open} returns, made once: rejecting a flood of junk must not cost a
+ * stack trace per packet. Frozen so one caller cannot change what the next one sees.
+ */
+function sharedError(code: KeyringErrorCode, message: string): KeyringError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const error = new KeyringError(code, message);
+  Error.stackTraceLimit = limit;
+  return Object.freeze(error);
+}
+
+const OPEN_ERRORS = {
+  truncated: sharedError("truncated", `sealed packet shorter than ${SEAL_OVERHEAD} bytes`),
+  "unknown-version": sharedError("unknown-version", "not a sealed packet of a known version"),
+  decrypt: sharedError("decrypt", "no installed key opens the packet"),
+} as const;
+
+/** Outcome of {@link Keyring.open}. */
+export type OpenResult =
+  | {
+      readonly ok: true;
+      /** The packet's contents. */
+      readonly plaintext: Uint8Array;
+      /** Fingerprint of the key that opened it: shows when an old key has fallen out of use. */
+      readonly fingerprint: string;
+    }
+  | { readonly ok: false; readonly error: KeyringError };
+
+/** A key as given to the keyring: raw bytes, or their standard base64 text. */
+export type KeyInput = Uint8Array | string;
+
+/** One installed key as {@link Keyring.list} shows it: never the key itself. */
+export interface KeyInfo {
+  /** The first 16 hex digits of the key's SHA-256. */
+  readonly fingerprint: string;
+  /** True for the key that seals. */
+  readonly primary: boolean;
+}
+
+interface Entry {
+  /** Full SHA-256 hex of the key: identity inside the keyring. */
+  readonly id: string;
+  readonly fingerprint: string;
+  readonly cipher: "aes-128-gcm" | "aes-192-gcm" | "aes-256-gcm";
+  readonly key: KeyObject;
+}
+
+/** Length of a fingerprint, hex digits (64 bits of the hash). */
+const FINGERPRINT_HEX = 16;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function decodeBase64(text: string, what: string): Uint8Array {
+  const trimmed = text.trim();
+  const bytes = Buffer.from(trimmed, "base64");
+  // Buffer.from ignores junk; a canonical re-encoding catches it without echoing the input.
+  const canonical = bytes.toString("base64");
+  const ok =
+    trimmed.length > 0 &&
+    BASE64.test(trimmed) &&
+    (trimmed === canonical || trimmed === canonical.replace(/=+$/, ""));
+  if (!ok) {
+    throw new KeyringError(
+      "bad-base64",
+      `${what} is not standard base64 (A-Z a-z 0-9 + /, optional = padding)`,
+    );
+  }
+  return bytes;
+}
+
+function cipherFor(length: number, what: string): Entry["cipher"] {
+  switch (length) {
+    case 16:
+      return "aes-128-gcm";
+    case 24:
+      return "aes-192-gcm";
+    case 32:
+      return "aes-256-gcm";
+    default:
+      throw new KeyringError(
+        "bad-key-length",
+        `${what} is ${length} bytes; a key is 16, 24 or 32 bytes (AES-128, -192, -256)`,
+      );
+  }
+}
+
+function toEntry(input: KeyInput, what = "key"): Entry {
+  let bytes: Uint8Array;
+  if (typeof input === "string") bytes = decodeBase64(input, what);
+  else if (input instanceof Uint8Array) bytes = input;
+  else throw new KeyringError("bad-base64", `${what} must be a Uint8Array or a base64 string`);
+  const cipher = cipherFor(bytes.length, what);
+  const id = createHash("sha256").update(bytes).digest("hex");
+  // A KeyObject holds its own copy, outside the JS heap's reach: inspecting or serialising it
+  // shows only its type and size.
+  return { id, fingerprint: id.slice(0, FINGERPRINT_HEX), cipher, key: createSecretKey(bytes) };
+}
+
+/**
+ * The shared secret keys of a cluster: one primary key that seals every outgoing packet and any
+ * number of others that still open incoming ones, so keys rotate with no downtime (install the
+ * new key everywhere, make it primary everywhere, then remove the old one).
+ *
+ * Packets are sealed with AES-GCM (AES-128, -192 or -256 by key length) under a fresh random
+ * 96-bit nonce. Layout: `[version 1 byte][nonce 12][ciphertext][tag 16]`, so a sealed packet is
+ * exactly {@link SEAL_OVERHEAD} bytes longer than its plaintext. The version byte (1..7 are field
+ * number 0 in protobuf, which no envelope starts with) also tells a sealed packet from a
+ * plaintext one: see {@link looksSealed}.
+ *
+ * Nonce bound: nonces are random, so the chance that two packets under one key share a nonce
+ * after `n` seals (by all members together: they share the key) is about `n² / 2⁹⁷`. A repeated
+ * nonce leaks the XOR of two plaintexts and lets an attacker forge packets, so rotate a key before
+ * 2³² seals cluster-wide (NIST SP 800-38D §8.3; chance then ≈ 2⁻³³): for 100 members sending 50
+ * packets/s each, that is after about ten days.
+ *
+ * The key bytes are never exposed: {@link Keyring.list}, `toString`, `JSON.stringify` and
+ * `util.inspect` show fingerprints only. {@link Keyring.toKeyringFile} is the one, deliberately
+ * named, way to get them back out (to persist the keyring after a rotation).
+ */
+export class Keyring {
+  // ES private fields: invisible to inspect, JSON, structuredClone and property enumeration.
+  #primary: Entry;
+  /** Every installed key, primary included, by id, in installation order. */
+  readonly #entries = new Map<string, Entry>();
+
+  /**
+   * @param keys the keys (raw bytes or base64), primary first. Duplicates are ignored.
+   * @throws {KeyringError} `no-keys`, `bad-key-length` or `bad-base64`.
+   */
+  constructor(keys: readonly KeyInput[]) {
+    if (!Array.isArray(keys) || keys.length === 0) {
+      throw new KeyringError("no-keys", "a keyring needs at least one key (its primary)");
+    }
+    const entries = keys.map((k, i) => toEntry(k, `key ${i}`));
+    for (const e of entries) if (!this.#entries.has(e.id)) this.#entries.set(e.id, e);
+    this.#primary = entries[0]!;
+  }
+
+  /**
+   * A keyring from base64 text: one key, or several separated by commas or whitespace (primary
+   * first), as an environment variable would hold them.
+   *
+   * @throws {KeyringError} `no-keys`, `bad-base64` or `bad-key-length`.
+   */
+  static fromBase64(text: string): Keyring {
+    if (typeof text !== "string") {
+      throw new KeyringError("bad-base64", "keyring text must be a string");
+    }
+    const parts = text.split(/[\s,]+/).filter((p) => p.length > 0);
+    return new Keyring(parts);
+  }
+
+  /**
+   * A fresh random key from the OS generator.
+   *
+   * @param bits 128, 192 or 256 (default).
+   * @throws {KeyringError} `bad-key-length` for any other size.
+   */
+  static generateKey(bits: 128 | 192 | 256 = 256): Uint8Array {
+    if (bits !== 128 && bits !== 192 && bits !== 256) {
+      throw new KeyringError("bad-key-length", `a key is 128, 192 or 256 bits, not ${bits}`);
+    }
+    return new Uint8Array(randomBytes(bits / 8));
+  }
+
+  /** The fingerprint of a key, as {@link Keyring.list} shows it, without installing it. */
+  static fingerprint(key: KeyInput): string {
+    return toEntry(key).fingerprint;
+  }
+
+  /** Number of installed keys, primary included. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Fingerprint of the primary key. */
+  get primary(): string {
+    return this.#primary.fingerprint;
+  }
+
+  /** True when `key` is installed. Throws for a malformed key, like {@link Keyring.install}. */
+  has(key: KeyInput): boolean {
+    return this.#entries.has(toEntry(key).id);
+  }
+
+  /**
+   * Installs a key that opens packets (it does not seal until {@link Keyring.use}). Installing a
+   * key twice does nothing. Returns its fingerprint.
+   *
+   * @throws {KeyringError} `bad-key-length` or `bad-base64`.
+   */
+  install(key: KeyInput): string {
+    const entry = toEntry(key);
+    if (!this.#entries.has(entry.id)) this.#entries.set(entry.id, entry);
+    return entry.fingerprint;
+  }
+
+  /**
+   * Makes an installed key the primary: every packet sealed from now on uses it. The old primary
+   * stays installed and keeps opening packets until removed.
+   *
+   * @throws {KeyringError} `not-installed` (install it first), `bad-key-length` or `bad-base64`.
+   */
+  use(key: KeyInput): void {
+    const entry = this.#entries.get(toEntry(key).id);
+    if (!entry) {
+      throw new KeyringError(
+        "not-installed",
+        "that key is not installed: install it (on every member) before using it",
+      );
+    }
+    this.#primary = entry;
+  }
+
+  /**
+   * Uninstalls a key: packets sealed with it no longer open. Returns false when it was not
+   * installed.
+   *
+   * @throws {KeyringError} `remove-primary` for the primary (use another key first),
+   *   `bad-key-length` or `bad-base64`.
+   */
+  remove(key: KeyInput): boolean {
+    const { id } = toEntry(key);
+    if (id === this.#primary.id) {
+      throw new KeyringError(
+        "remove-primary",
+        "cannot remove the primary key: make another key primary first",
+      );
+    }
+    return this.#entries.delete(id);
+  }
+
+  /** The installed keys by fingerprint, primary first, then in installation order. */
+  list(): KeyInfo[] {
+    const out: KeyInfo[] = [{ fingerprint: this.#primary.fingerprint, primary: true }];
+    for (const e of this.#entries.values()) {
+      if (e !== this.#primary) out.push({ fingerprint: e.fingerprint, primary: false });
+    }
+    return out;
+  }
+
+  /**
+   * Seals one packet with the primary key under a fresh random nonce. The result is
+   * `plaintext.length + SEAL_OVERHEAD` bytes. `associatedData` is authenticated, not sent: the
+   * receiver must pass the same bytes to {@link Keyring.open} (see {@link associatedData}).
+   */
+  seal(plaintext: Uint8Array, associatedData: Uint8Array): Uint8Array {
+    const primary = this.#primary;
+    const out = Buffer.allocUnsafe(plaintext.length + SEAL_OVERHEAD);
+    out[0] = SEAL_VERSION;
+    const nonce = out.subarray(1, 1 + NONCE_BYTES);
+    randomFillSync(nonce);
+    const cipher = createCipheriv(primary.cipher, primary.key, nonce, {
+      authTagLength: TAG_BYTES,
+    });
+    // The version byte is authenticated too, so no future layout can be passed off as this one.
+    cipher.setAAD(out.subarray(0, 1));
+    cipher.setAAD(associatedData);
+    let at = 1 + NONCE_BYTES;
+    const body = cipher.update(plaintext);
+    out.set(body, at);
+    at += body.length;
+    const rest = cipher.final();
+    out.set(rest, at);
+    at += rest.length;
+    out.set(cipher.getAuthTag(), at);
+    return out;
+  }
+
+  /**
+   * Opens a packet sealed by {@link Keyring.seal}: tries the primary key first, then every other
+   * installed key. Never throws: a packet that is too short (`truncated`), not of a known seal
+   * version (`unknown-version`), or that no key opens with this `associatedData` (`decrypt`)
+   * comes back as `{ ok: false, error }`. The errors are shared, frozen instances without a
+   * stack, so rejecting junk stays cheap.
+   */
+  open(sealed: Uint8Array, associatedData: Uint8Array): OpenResult {
+    if (!(sealed instanceof Uint8Array) || !(associatedData instanceof Uint8Array)) {
+      return { ok: false, error: OPEN_ERRORS.decrypt };
+    }
+    if (sealed.length < SEAL_OVERHEAD) return { ok: false, error: OPEN_ERRORS.truncated };
+    if (sealed[0] !== SEAL_VERSION) return { ok: false, error: OPEN_ERRORS["unknown-version"] };
+    const plaintext = openWith(this.#primary, sealed, associatedData);
+    if (plaintext) return { ok: true, plaintext, fingerprint: this.#primary.fingerprint };
+    for (const entry of this.#entries.values()) {
+      if (entry === this.#primary) continue;
+      const p = openWith(entry, sealed, associatedData);
+      if (p) return { ok: true, plaintext: p, fingerprint: entry.fingerprint };
+    }
+    return { ok: false, error: OPEN_ERRORS.decrypt };
+  }
+
+  /**
+   * The keyring as keyring-file JSON (`{"keys": [...]}`, primary first): the one way to get the
+   * key bytes back out, to persist the keyring after a rotation. The text is secret: write it to
+   * a file only its owner can read.
+   */
+  toKeyringFile(): string {
+    const keys = [this.#primary, ...[...this.#entries.values()].filter((e) => e !== this.#primary)];
+    return `${JSON.stringify({ keys: keys.map((e) => e.key.export().toString("base64")) }, null, 2)}\n`;
+  }
+
+  /** `Keyring(2 keys; primary 0123456789abcdef; others fedcba9876543210)`: fingerprints only. */
+  toString(): string {
+    const others = this.list()
+      .filter((k) => !k.primary)
+      .map((k) => k.fingerprint);
+    const rest = others.length > 0 ? `; others ${others.join(", ")}` : "";
+    const n = this.#entries.size;
+    return `Keyring(${n} key${n === 1 ? "" : "s"}; primary ${this.#primary.fingerprint}${rest})`;
+  }
+
+  /** What `JSON.stringify` shows: fingerprints only. */
+  toJSON(): { primary: string; installed: KeyInfo[] } {
+    return { primary: this.#primary.fingerprint, installed: this.list() };
+  }
+
+  /** What `util.inspect` and `console.log` show: fingerprints only. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+function openWith(entry: Entry, sealed: Uint8Array, ad: Uint8Array): Uint8Array | undefined {
+  const tagAt = sealed.length - TAG_BYTES;
+  try {
+    const decipher = createDecipheriv(
+      entry.cipher,
+      entry.key,
+      sealed.subarray(1, 1 + NONCE_BYTES),
+      { authTagLength: TAG_BYTES },
+    );
+    decipher.setAAD(sealed.subarray(0, 1));
+    decipher.setAAD(ad);
+    decipher.setAuthTag(sealed.subarray(tagAt));
+    const body = decipher.update(sealed.subarray(1 + NONCE_BYTES, tagAt));
+    const rest = decipher.final();
+    return rest.length === 0 ? body : Buffer.concat([body, rest]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True when `packet` starts like a sealed packet: its first byte is 0..7, which as a protobuf tag
+ * is field number 0, so no plaintext envelope ever starts with it (every envelope starts with its
+ * version field, byte 0x08). Lets a member that accepts both (while a cluster turns encryption on)
+ * tell them apart before trying to open.
+ */
+export function looksSealed(packet: Uint8Array): boolean {
+  return packet.length > 0 && packet[0]! < 0x08;
+}
+
+/** What a sealed packet travels on: bound into the associated data, so one is never the other. */
+export type SealChannel = "datagram" | "stream";
+
+const AD_MAGIC_G = 0x47;
+const AD_MAGIC_V = 0x56;
+
+/**
+ * The GCM associated data for a cluster: `"GV"`, the channel (1 datagram, 2 stream frame), the
+ * wire format version (4 bytes, big-endian) and the cluster label (UTF-8, the rest). A packet
+ * sealed for another label, another wire version or the other channel does not open (`decrypt`),
+ * even under the right key. Compute it once per channel and reuse it.
+ *
+ * @param wireVersion the envelope's wire format version (`WIRE_VERSION` of `@grapevine/codec`).
+ * @param label the cluster label; empty for none.
+ * @param channel `datagram` (default) or `stream`.
+ */
+export function associatedData(
+  wireVersion: number,
+  label: string,
+  channel: SealChannel = "datagram",
+): Uint8Array {
+  if (!Number.isInteger(wireVersion) || wireVersion < 0 || wireVersion > 0xffff_ffff) {
+    throw new RangeError(`wire version must be an integer in 0-4294967295, got ${wireVersion}`);
+  }
+  const text = new TextEncoder().encode(label);
+  const out = new Uint8Array(7 + text.length);
+  out[0] = AD_MAGIC_G;
+  out[1] = AD_MAGIC_V;
+  out[2] = channel === "stream" ? 2 : 1;
+  new DataView(out.buffer).setUint32(3, wireVersion, false);
+  out.set(text, 7);
+  return out;
+}
+
+/**
+ * Parses a keyring file: JSON `{"keys": ["<base64>", ...]}`, primary first (other fields are
+ * ignored). Error messages name the bad entry by index and never quote it.
+ *
+ * @throws {KeyringError} `bad-file` (not JSON, no `keys` array, an entry not a string, no keys),
+ *   `bad-base64` or `bad-key-length` (naming `keys[i]`).
+ */
+export function parseKeyringFile(text: string): Keyring {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    // Not the parser's message: newer engines quote the text around the error, which may be a key.
+    throw new KeyringError("bad-file", "keyring file is not valid JSON");
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    throw new KeyringError("bad-file", 'keyring file must be a JSON object {"keys": [...]}');
+  }
+  const keys = (doc as { keys?: unknown }).keys;
+  if (!Array.isArray(keys)) {
+    throw new KeyringError("bad-file", 'keyring file has no "keys" array');
+  }
+  if (keys.length === 0) {
+    throw new KeyringError("bad-file", 'keyring file "keys" is empty: it needs a primary key');
+  }
+  const inputs = keys.map((k: unknown, i) => {
+    if (typeof k !== "string") {
+      throw new KeyringError("bad-file", `keyring file keys[${i}] is not a string`);
+    }
+    return k;
+  });
+  const bytes = inputs.map((k, i) => {
+    const key = decodeBase64(k, `keys[${i}]`);
+    cipherFor(key.length, `keyring file keys[${i}]`);
+    return key;
+  });
+  return new Keyring(bytes);
+}
