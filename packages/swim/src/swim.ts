@@ -177,7 +177,11 @@ export class Swim {
     this.table.set(self.name, this.self);
     this.aliveTotal = 1;
     this.liveTotal = 1;
-    this.timers.schedule(now + this.config.probeIntervalMs, { kind: "probe", token: 0 });
+    // The first probe lands at a random point of the first period (memberlist staggers its probe
+    // ticker the same way): members started together must not probe in lockstep, or every
+    // detection time in the cluster is quantised to the period boundaries.
+    const firstProbe = now + Math.floor(this.rng.next() * this.config.probeIntervalMs) + 1;
+    this.timers.schedule(firstProbe, { kind: "probe", token: 0 });
     if (this.config.pushPullIntervalMs > 0) {
       // Staggered so that nodes started together do not exchange state in lockstep.
       const first = now + Math.floor(this.rng.next() * this.config.pushPullIntervalMs);

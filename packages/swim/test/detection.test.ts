@@ -9,10 +9,9 @@ import { Harness } from "./harness.js";
 const PERIOD = 1000;
 
 /**
- * One run: `size` members start together at t = 0 (so their protocol periods are aligned, as
- * in the paper's analysis), one crashes in the middle of period `crashPeriod`; returns the
- * number of whole protocol periods from the next period boundary to the first suspicion
- * anywhere (1 = suspected at the end of the very first period after the crash).
+ * One run: `size` members start together at t = 0, each with its first probe at a random point
+ * of its first period (so probers are not in lockstep, as in a real cluster); one crashes at
+ * `crashAt`. Returns the time from the crash to the first suspicion anywhere, in periods.
  */
 function firstDetection(seed: number, size: number, crashPeriod: number): number {
   const h = new Harness({ seed, config: swimConfig("lan", { pushPullIntervalMs: 0 }) });
@@ -28,16 +27,15 @@ function firstDetection(seed: number, size: number, crashPeriod: number): number
       suspectedAt = event.at;
     }
   };
-  const boundary = (crashPeriod + 1) * PERIOD;
-  for (let t = boundary; suspectedAt < 0 && t < boundary + 200 * PERIOD; t += PERIOD) {
+  for (let t = crashAt + 50; suspectedAt < 0 && t < crashAt + 200 * PERIOD; t += 50) {
     h.runUntil(t);
   }
   expect(suspectedAt).toBeGreaterThan(0);
-  return (suspectedAt - boundary) / PERIOD;
+  return (suspectedAt - crashAt) / PERIOD;
 }
 
 describe("first detection of a crashed member", () => {
-  it("takes e/(e−1) ≈ 1.58 protocol periods on average, never more than the stated bound", () => {
+  it("takes e/(e−1) protocol periods plus the probe timeout on average (±20 %), within the bound", () => {
     const size = 32;
     const runs = 300;
     const periods: number[] = [];
@@ -46,18 +44,19 @@ describe("first detection of a crashed member", () => {
     }
     const mean = periods.reduce((a, b) => a + b, 0) / runs;
     const worst = Math.max(...periods);
+    // SWIM §3.1: some member probes the crashed one within e/(e−1) periods on average; the
+    // suspicion follows the probe timeout (LAN: 500 ms of a 1 s period).
+    const expected = Math.E / (Math.E - 1) + 0.5;
     console.info(
       `first detection over ${runs} seeds, N=${size}: mean ${mean.toFixed(3)} periods ` +
-        `(SWIM: e/(e-1) = ${(Math.E / (Math.E - 1)).toFixed(3)}), worst ${worst}, ` +
-        `bound ${worstCaseProbeGap(size - 1) + 1}`,
+        `(SWIM: e/(e-1) + timeout = ${expected.toFixed(3)}), worst ${worst.toFixed(2)}, ` +
+        `bound ${worstCaseProbeGap(size - 1) + 2}`,
     );
-    // Every suspicion lands exactly at the end of a protocol period.
-    for (const p of periods) expect(Number.isInteger(p)).toBe(true);
-    expect(mean).toBeGreaterThan(1.35);
-    expect(mean).toBeLessThan(1.8);
-    // Stated bound: each prober probes the crashed member within 2n − 1 periods of the
-    // crash (n = 31 others) and suspects it one period later.
-    expect(worst).toBeLessThanOrEqual(worstCaseProbeGap(size - 1) + 1);
+    expect(mean).toBeGreaterThan(expected * 0.8);
+    expect(mean).toBeLessThan(expected * 1.2);
+    // Stated bound: each prober probes the crashed member within 2n − 1 of its periods of the
+    // crash (n = 31 others; +1 for its unaligned phase) and suspects it one period later.
+    expect(worst).toBeLessThanOrEqual(worstCaseProbeGap(size - 1) + 2);
   });
 });
 
