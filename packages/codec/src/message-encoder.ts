@@ -46,9 +46,13 @@ const L7 = 0x3a;
 const stack: number[] = [];
 let top = 0;
 
+/** Stack entries kept between calls; a larger stack (from a huge push-pull) is released. */
+const RETAINED_STACK = 1 << 16;
+
 /** Forgets all sizes recorded so far; the next {@link sizeMessage} gets mark 0. */
 export function resetSizes(): void {
   top = 0;
+  if (stack.length > RETAINED_STACK) stack.length = 0;
 }
 
 /** Stack position at which the next {@link sizeMessage} records its sizes. */

@@ -14,12 +14,18 @@ type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
 type StringWrite = (this: Uint8Array, s: string, offset: number, length: number) => number;
 interface NodeBuffer {
   byteLength?: (s: string, encoding: "utf8") => number;
-  prototype?: { latin1Slice?: Latin1Slice; latin1Write?: StringWrite; utf8Write?: StringWrite };
+  prototype?: {
+    latin1Slice?: Latin1Slice;
+    utf8Slice?: Latin1Slice;
+    latin1Write?: StringWrite;
+    utf8Write?: StringWrite;
+  };
 }
 // Node's native string routines beat any JavaScript loop on all but the shortest strings (they
 // work on any Uint8Array, not only Buffers). Elsewhere the portable paths below are used.
 const nodeBuffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
 const latin1Slice = nodeBuffer?.prototype?.latin1Slice;
+const utf8Slice = nodeBuffer?.prototype?.utf8Slice;
 const latin1Write = nodeBuffer?.prototype?.latin1Write;
 const utf8Write = nodeBuffer?.prototype?.utf8Write;
 const nativeByteLength = nodeBuffer?.byteLength;
@@ -28,11 +34,14 @@ const nativeByteLength = nodeBuffer?.byteLength;
 const NATIVE_ENCODE_MIN = 12;
 
 /**
- * ASCII strings shorter than this are checked in JavaScript and sliced natively; longer ones, and
- * any with a non-ASCII byte, go to the validating `TextDecoder`, whose fixed cost (about 100 ns a
- * call) only pays off on long strings. Without Node's slice, the crossover is much lower.
+ * Decoding strategy. Short ASCII strings are checked by a JavaScript loop and sliced natively.
+ * Longer or non-ASCII ones go to Node's native UTF-8 slice, which replaces invalid sequences with
+ * U+FFFD: when the result holds no U+FFFD the input was valid, and only when it does (invalid
+ * input, or a real U+FFFD) does the validating `TextDecoder` decide. Without Node's routines,
+ * `TextDecoder` does it all; its fixed cost (about 100 ns a call) makes a JavaScript loop
+ * cheaper for very short strings.
  */
-const JS_DECODE_MAX = latin1Slice === undefined ? 16 : 128;
+const JS_SCAN_MAX = latin1Slice === undefined ? 16 : 48;
 
 /** Number of bytes `s` takes in UTF-8 (lone surrogates count as U+FFFD, 3 bytes). */
 export function utf8Length(s: string): number {
@@ -77,7 +86,7 @@ export function writeUtf8(buf: Uint8Array, pos: number, s: string, byteLength: n
 export function readUtf8(buf: Uint8Array, start: number, end: number): string | undefined {
   const n = end - start;
   if (n === 0) return "";
-  if (n < JS_DECODE_MAX) {
+  if (n < JS_SCAN_MAX) {
     let bits = 0;
     for (let i = start; i < end; i++) bits |= buf[i]!;
     if (bits < 0x80) {
@@ -86,6 +95,10 @@ export function readUtf8(buf: Uint8Array, start: number, end: number): string | 
       for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
       return s;
     }
+  }
+  if (utf8Slice !== undefined) {
+    const s = utf8Slice.call(buf, start, end);
+    if (s.indexOf("\uFFFD") === -1) return s;
   }
   try {
     return fatalDecoder.decode(buf.subarray(start, end));

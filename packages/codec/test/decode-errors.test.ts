@@ -114,6 +114,14 @@ describe("decode rejects with a typed reason", () => {
     ["an overlong UTF-8 encoding", envelope([ALIVE, lfield(1, [0xc0, 0xaf])])],
     ["a UTF-16 surrogate in UTF-8", envelope([ALIVE, lfield(1, [0xed, 0xa0, 0x80])])],
     ["a UTF-8 sequence cut short", envelope([ALIVE, lfield(1, [0x41, 0xe2, 0x82])])],
+    [
+      "invalid UTF-8 in a long name",
+      envelope([ALIVE, lfield(1, [...new TextEncoder().encode("é".repeat(40)), 0xc3])]),
+    ],
+    [
+      "a lone surrogate in a long name",
+      envelope([ALIVE, lfield(1, [...new Array(60).fill(0x61), 0xed, 0xb0, 0x80])]),
+    ],
     ["invalid UTF-8 in the label", bytes(vfield(1, 1), lfield(2, [0xfe]))],
     ["an alive without a name", envelope([ALIVE, vfield(2, 5)])],
     ["a suspect without from", envelope([SUSPECT, sfield(1, "n")])],

@@ -87,6 +87,8 @@ describe("round trip", () => {
       },
       { type: "suspect", name: "ノード-𝔘-ß", incarnation: 2n ** 63n, from: "👩‍👩‍👧" },
       { type: "dead", name: "x", incarnation: 2n ** 53n, from: "x" },
+      { type: "dead", name: "\uFFFD", incarnation: 1n, from: `long-${"\uFFFD".repeat(50)}` },
+      { type: "suspect", name: "é".repeat(100), incarnation: 1n, from: "a".repeat(200) },
       { type: "ping", seq: 0, target: "", source: "", sourceAddresses: [] },
       {
         type: "ping",
