@@ -218,12 +218,21 @@ export async function soak(
   const before = swimTotals(world);
   let suspectEvents = 0;
   let deadEvents = 0;
+  // A suspicion is one (member, incarnation) episode, however many nodes hear of it. Suspicions
+  // of healthy members are the false positives Lifeguard sets out to remove (Lifeguard §5);
+  // suspicions of stalled members are a correct reading of a member that did not answer.
+  const healthyEpisodes = new Set<string>();
+  const slowEpisodes = new Set<string>();
   const start = world.clock.now();
   const suspectPoints: Array<[number, number]> = [[0, 0]];
   world.onEvent((_node, e) => {
     if (e.type === "member-suspect") {
       suspectEvents += 1;
-      suspectPoints.push([(world.clock.now() - start) / 1000, suspectEvents]);
+      const subject = world.node(e.member.name);
+      const episode = `${e.member.name}@${e.member.incarnation}`;
+      if (subject.slow) slowEpisodes.add(episode);
+      else healthyEpisodes.add(episode);
+      suspectPoints.push([(world.clock.now() - start) / 1000, healthyEpisodes.size]);
     }
     if (e.type === "member-dead") deadEvents += 1;
   });
@@ -231,8 +240,10 @@ export async function soak(
   const after = swimTotals(world);
   return {
     figures: {
-      false_suspects: after.suspicions - before.suspicions,
-      false_suspect_events: suspectEvents,
+      false_suspects: healthyEpisodes.size,
+      suspects_of_slow: slowEpisodes.size,
+      suspicions_raised: after.suspicions - before.suspicions,
+      suspect_events: suspectEvents,
       false_deaths: deadEvents,
       refutations: after.refutations - before.refutations,
       slow_nodes: world.nodes.filter((n) => n.slow).length,
@@ -240,8 +251,8 @@ export async function soak(
     plot: {
       title: `soak: ${o.nodes} nodes, loss ${o.loss}, slow ${o.slow}, lifeguard ${o.lifeguard ? "on" : "off"}`,
       xLabel: "virtual seconds",
-      yLabel: "suspect events (cumulative)",
-      series: [{ label: "suspect events", points: suspectPoints }],
+      yLabel: "suspicions of healthy members (cumulative)",
+      series: [{ label: "false suspicions", points: suspectPoints }],
     },
     trafficWindow: mark,
   };

@@ -9,6 +9,11 @@ export interface SwimCounters {
   probesAcked: number;
   /** Probes that ended without any ack. */
   probesFailed: number;
+  /**
+   * Probes that got neither an ack nor any nack from the intermediaries asked in time: with
+   * awareness on, they raise our health score instead of a suspicion (nack-gated suspicion).
+   */
+  probesInconclusive: number;
   /** Probes of members we share no transport with, made through bridges only. */
   bridgedProbes: number;
   /** Acks received, including late and relayed ones. */
@@ -49,6 +54,7 @@ export function createCounters(): SwimCounters {
     probesSent: 0,
     probesAcked: 0,
     probesFailed: 0,
+    probesInconclusive: 0,
     bridgedProbes: 0,
     acksReceived: 0,
     pingReqsSent: 0,

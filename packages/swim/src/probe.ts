@@ -19,6 +19,11 @@ export interface ProbeInFlight {
   expectedNacks: number;
   /** Nacks received so far. */
   nacks: number;
+  /**
+   * When the intermediaries' nacks should have arrived if our own messages flow (ms): set when
+   * they are asked; Infinity before. Used by the nack-gated suspicion of {@link Prober}.
+   */
+  nacksDueAt: number;
 }
 
 /** A probe this node relays for another (SWIM §3.1 `ping-req`), keyed by the relay ping's seq. */
@@ -108,7 +113,15 @@ export class Prober {
     const host = this.host;
     const seq = this.nextSeq();
     const direct = firstSendableAddress(target.addresses, host.ownSchemes);
-    const probe: ProbeInFlight = { seq, target, deadlineAt, direct, expectedNacks: 0, nacks: 0 };
+    const probe: ProbeInFlight = {
+      seq,
+      target,
+      deadlineAt,
+      direct,
+      expectedNacks: 0,
+      nacks: 0,
+      nacksDueAt: Number.POSITIVE_INFINITY,
+    };
     this.current = probe;
     host.counters.probesSent += 1;
     if (direct !== undefined) {
@@ -128,7 +141,7 @@ export class Prober {
       host.schedule(now + timeoutMs, { kind: "probe-timeout", seq });
     } else {
       host.counters.bridgedProbes += 1;
-      this.askRelays(probe);
+      this.askRelays(probe, now);
     }
     host.schedule(deadlineAt, { kind: "probe-deadline", seq });
   }
@@ -155,7 +168,7 @@ export class Prober {
     if (this.isStale(timer)) return;
     switch (timer.kind) {
       case "probe-timeout":
-        this.timedOut(this.current!);
+        this.timedOut(this.current!, now);
         return;
       case "probe-deadline":
         this.deadline(this.current!, now);
@@ -234,16 +247,20 @@ export class Prober {
     this.acked();
   }
 
-  private timedOut(probe: ProbeInFlight): void {
-    this.askRelays(probe);
+  private timedOut(probe: ProbeInFlight, now: number): void {
+    this.askRelays(probe, now);
     if (this.host.config.streamProbe && probe.direct !== undefined) {
       this.host.counters.streamProbes += 1;
       this.host.streamProbe(probe.direct, probe.target.name, probe.seq, probe.deadlineAt);
     }
   }
 
-  private askRelays(probe: ProbeInFlight): void {
+  private askRelays(probe: ProbeInFlight, now: number): void {
     const host = this.host;
+    // A relay nacks nackTimeout after it hears from us; allow a tenth of the probe timeout more
+    // for the two hops.
+    const timeout = host.config.probeTimeoutMs;
+    probe.nacksDueAt = now + nackTimeout(timeout) + Math.ceil(timeout / 10);
     const target = probe.target;
     for (const relay of host.relaysFor(target, host.config.indirectChecks)) {
       const to = firstSendableAddress(relay.addresses, host.ownSchemes);
@@ -265,9 +282,20 @@ export class Prober {
 
   private deadline(probe: ProbeInFlight, now: number): void {
     this.current = undefined;
-    this.host.counters.probesFailed += 1;
-    this.host.awareness.applyDelta(failedProbeAwarenessDelta(probe.expectedNacks, probe.nacks));
-    this.host.probeFailed(probe.target, now);
+    const host = this.host;
+    host.awareness.applyDelta(failedProbeAwarenessDelta(probe.expectedNacks, probe.nacks));
+    // Nack-gated suspicion (with Lifeguard §3.1 awareness): intermediaries that were asked in
+    // time answer with an ack or a nack whatever the target's fate. When not one of them did,
+    // the silence says more about us (stalled, overloaded, cut off) than about the target, so
+    // the probe is inconclusive: our health score rises and the target is not suspected.
+    const silent =
+      probe.expectedNacks > 0 && probe.nacks === 0 && probe.nacksDueAt <= probe.deadlineAt;
+    if (host.config.lifeguard.awareness && silent) {
+      host.counters.probesInconclusive += 1;
+      return;
+    }
+    host.counters.probesFailed += 1;
+    host.probeFailed(probe.target, now);
   }
 
   private acked(): void {

@@ -289,6 +289,9 @@ describe("probing", () => {
       target,
       deadlineAt: 2000,
     });
+    // One intermediary nacks: our own messages flow, so the silence is the target's.
+    const seq = (pingReqs[0] as { seq: number }).seq;
+    swim.handle("udp://x", { type: "nack", seq, source: "x" }, 1800);
     swim.tick(2000);
     const later = swim.drain();
     expect(events(later).map((e) => [e.type, e.member.name])).toEqual([["suspect", target]]);
@@ -299,8 +302,35 @@ describe("probing", () => {
       from: "me",
     });
     expect(swim.counters.suspicionsRaised).toBe(1);
+    // Three expected nacks, one received: health +2 (Lifeguard §3.1).
+    expect(swim.health()).toBe(2);
+  });
+
+  it("nack-gated suspicion: no ack and not one nack is inconclusive, raising only our health score", () => {
+    const swim = withPeers(["a", "b", "c", "d", "e"]);
+    swim.tick(1000);
+    swim.drain();
+    swim.tick(1500);
+    swim.drain();
+    swim.tick(2000);
+    expect(events(swim.drain()).filter((e) => e.type === "suspect")).toEqual([]);
+    expect(swim.counters.suspicionsRaised).toBe(0);
+    expect(swim.counters.probesInconclusive).toBe(1);
     // Three expected nacks, none received: health +3 (Lifeguard §3.1).
     expect(swim.health()).toBe(3);
+  });
+
+  it("with awareness off, a silent probe still raises a suspicion (plain SWIM)", () => {
+    const swim = withPeers(["a", "b", "c", "d", "e"], {
+      lifeguard: { awareness: false, dynamicSuspicion: true, buddy: true },
+    });
+    swim.tick(1000);
+    swim.drain();
+    swim.tick(1500);
+    swim.drain();
+    swim.tick(2000);
+    expect(events(swim.drain()).filter((e) => e.type === "suspect")).toHaveLength(1);
+    expect(swim.counters.probesInconclusive).toBe(0);
   });
 
   it("nacks show our own path works: no health penalty when all intermediaries nack", () => {
