@@ -31,17 +31,17 @@ const utf8Write = nodeBuffer?.prototype?.utf8Write;
 const nativeByteLength = nodeBuffer?.byteLength;
 
 /** Strings at least this long are measured and written by the native routines when present. */
-const NATIVE_ENCODE_MIN = 12;
+const NATIVE_ENCODE_MIN = 16;
 
 /**
- * Decoding strategy. Short ASCII strings are checked by a JavaScript loop and sliced natively.
- * Longer or non-ASCII ones go to Node's native UTF-8 slice, which replaces invalid sequences with
+ * Decoding strategy. ASCII strings under this many bytes are checked by a JavaScript loop and
+ * sliced natively. Longer or non-ASCII ones go to Node's native UTF-8 slice, which replaces invalid sequences with
  * U+FFFD: when the result holds no U+FFFD the input was valid, and only when it does (invalid
  * input, or a real U+FFFD) does the validating `TextDecoder` decide. Without Node's routines,
- * `TextDecoder` does it all; its fixed cost (about 100 ns a call) makes a JavaScript loop
- * cheaper for very short strings.
+ * `TextDecoder` does the rest; its fixed cost (about 100 ns a call) makes a JavaScript loop
+ * cheaper for short ASCII strings.
  */
-const JS_SCAN_MAX = latin1Slice === undefined ? 16 : 48;
+const JS_SCAN_MAX = 16;
 
 /** Number of bytes `s` takes in UTF-8 (lone surrogates count as U+FFFD, 3 bytes). */
 export function utf8Length(s: string): number {
