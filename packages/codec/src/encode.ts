@@ -13,7 +13,7 @@ import { allocPacket } from "./packet-buffer.js";
 /** Options for {@link encodePacket}. */
 export interface EncodeOptions {
   /** Cluster label written into the envelope; empty or absent writes none. */
-  readonly label?: string;
+  readonly label?: string | undefined;
 }
 
 /**

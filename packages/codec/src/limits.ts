@@ -43,7 +43,7 @@ export interface CodecLimits {
    * label when this is non-empty) is rejected with reason `label-mismatch`. Unset: any label is
    * accepted and returned in the envelope.
    */
-  readonly label?: string;
+  readonly label?: string | undefined;
 }
 
 /** The limits {@link decode} applies to whatever the caller does not override. */
@@ -67,7 +67,7 @@ let lastPartial: Partial<CodecLimits> | undefined;
 let lastResolved: CodecLimits = DEFAULT_LIMITS;
 
 /**
- * Fills in defaults. The last partial object seen is remembered, so a caller that passes the same
+ * Fills in defaults (for absent and for `undefined` entries). The last partial object seen is remembered, so a caller that passes the same
  * object on every call pays for the merge once.
  *
  * @internal
@@ -75,8 +75,12 @@ let lastResolved: CodecLimits = DEFAULT_LIMITS;
 export function resolveLimits(limits: Partial<CodecLimits> | undefined): CodecLimits {
   if (limits === undefined) return DEFAULT_LIMITS;
   if (limits === lastPartial) return lastResolved;
-  const resolved: CodecLimits = { ...DEFAULT_LIMITS, ...limits };
+  const resolved: Record<string, unknown> = { ...DEFAULT_LIMITS };
+  // An explicitly undefined limit means the default, never "no limit".
+  for (const [name, value] of Object.entries(limits)) {
+    if (value !== undefined) resolved[name] = value;
+  }
   lastPartial = limits;
-  lastResolved = resolved;
-  return resolved;
+  lastResolved = resolved as unknown as CodecLimits;
+  return lastResolved;
 }

@@ -17,9 +17,9 @@ export const DEFAULT_MTU = 1400;
 /** Options for {@link pack}. */
 export interface PackOptions {
   /** Largest packet to produce, in bytes. Default {@link DEFAULT_MTU} (1,400). */
-  readonly mtu?: number;
+  readonly mtu?: number | undefined;
   /** Cluster label written into every envelope; empty or absent writes none. */
-  readonly label?: string;
+  readonly label?: string | undefined;
 }
 
 /** What {@link pack} produced. */

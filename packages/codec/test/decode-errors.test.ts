@@ -256,3 +256,19 @@ describe("decode semantics", () => {
     expect(result.ok && result.envelope.messages).toEqual([]);
   });
 });
+
+describe("options", () => {
+  it("an explicitly undefined label or limit means the default", () => {
+    const packet = encodePacket([{ type: "nack", seq: 1, source: "a" }], { label: undefined });
+    expect(decode(packet, { label: undefined }).ok).toBe(true);
+    const many = encodePacket(
+      Array.from({ length: DEFAULT_LIMITS.maxMessages + 1 }, () => ({
+        type: "nack" as const,
+        seq: 1,
+        source: "a",
+      })),
+    );
+    const result = decode(many, { maxMessages: undefined as unknown as number });
+    expect(!result.ok && result.error.reason).toBe("limit");
+  });
+});
