@@ -272,3 +272,21 @@ describe("options", () => {
     expect(!result.ok && result.error.reason).toBe("limit");
   });
 });
+
+describe("allocation", () => {
+  it("stays within a fixed multiple of the input, even for the densest packet", () => {
+    // 32,000 empty delta entries: two input bytes each, the most objects per input byte the
+    // schema allows within the default limits.
+    const entries = new Array<number>(64_000).fill(0).map((_, i) => (i % 2 === 0 ? 0x3a : 0));
+    const packet = bytes(
+      vfield(1, 1),
+      lfield(3, lfield(STATE_DELTA, lfield(1, [...sfield(1, "o"), ...entries]))),
+    );
+    decode(packet);
+    const before = process.memoryUsage().heapUsed;
+    const result = decode(packet);
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(result.ok).toBe(true);
+    expect(grown).toBeLessThan(100 * packet.length);
+  });
+});
