@@ -1,0 +1,370 @@
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { Cluster, type ClusterEvent } from "@grapevine/cluster";
+import type { Registry } from "prom-client";
+import type { AgentConfig } from "./config.js";
+import { formatDuration } from "./duration.js";
+import { RuntimeError, UsageError } from "./errors.js";
+import { httpUrl } from "./http-address.js";
+import { HttpApi } from "./http-api.js";
+import { type JoinOutcome, joinWithRetry } from "./join.js";
+import type { AgentLogger } from "./logger.js";
+import { createMetrics } from "./metrics.js";
+import { type AgentSnapshot, readSnapshot } from "./snapshot.js";
+import { SnapshotWriter } from "./snapshot-writer.js";
+import { type BoundTransport, bindTransports, closeTransports } from "./transports.js";
+
+/** The agent package's version, from its package.json (one level above `src` and `dist`). */
+export const AGENT_VERSION: string = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    return typeof pkg.version === "string" ? pkg.version : "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+})();
+
+/** A snapshot read at start, and what to log about it once logging is due. */
+interface LoadedSnapshot {
+  readonly snapshot: AgentSnapshot | undefined;
+  readonly log: (logger: AgentLogger) => void;
+}
+
+function loadSnapshot(config: AgentConfig): LoadedSnapshot {
+  const dataDir = config.dataDir;
+  if (dataDir === undefined) return { snapshot: undefined, log: () => undefined };
+  const read = readSnapshot(dataDir);
+  if (read.kind === "missing") {
+    return {
+      snapshot: undefined,
+      log: (logger) => logger.info({ dataDir }, "no snapshot yet; starting fresh"),
+    };
+  }
+  if (read.kind === "corrupt") {
+    return {
+      snapshot: undefined,
+      log: (logger) =>
+        logger.warn(
+          { dataDir, reason: read.reason },
+          "snapshot is unreadable or corrupt; ignoring it and starting fresh",
+        ),
+    };
+  }
+  if (read.snapshot.name !== config.name || read.snapshot.state.owner !== config.name) {
+    return {
+      snapshot: undefined,
+      log: (logger) =>
+        logger.warn(
+          { dataDir, snapshotName: read.snapshot.name },
+          "snapshot belongs to another node name; ignoring it and starting fresh",
+        ),
+    };
+  }
+  return { snapshot: read.snapshot, log: () => undefined };
+}
+
+function listen(server: Server, config: AgentConfig): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const where = httpUrl(config.http);
+      if (err.code === "EADDRINUSE") {
+        reject(new RuntimeError(`cannot listen on ${where}: address already in use`));
+      } else if (err.code === "EACCES") {
+        reject(new RuntimeError(`cannot listen on ${where}: permission denied`));
+      } else if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") {
+        reject(new UsageError(`--http ${where}: no such local address`));
+      } else {
+        reject(new RuntimeError(`cannot listen on ${where}: ${err.message}`));
+      }
+    };
+    server.once("error", onError);
+    server.listen({ host: config.http.host, port: config.http.port, exclusive: true }, () => {
+      server.off("error", onError);
+      const a = server.address();
+      resolve(typeof a === "object" && a !== null ? a.port : config.http.port);
+    });
+  });
+}
+
+/**
+ * The reference agent: one cluster member with its transports, its HTTP API and metrics, and
+ * snapshots in its data dir. {@link Agent.start} binds everything and starts joining;
+ * {@link Agent.leave} leaves gracefully; {@link Agent.close} stops the HTTP API.
+ */
+export class Agent {
+  /** Resolves when the cluster has left or stopped and the agent should exit. */
+  readonly finished: Promise<void>;
+  /** How joining ended (joining runs in the background after start). */
+  joined: Promise<JoinOutcome> = Promise.resolve({ kind: "aborted" });
+
+  private readonly api: HttpApi;
+  private readonly registry: Registry;
+  private readonly writer: SnapshotWriter | undefined;
+  private readonly joinAbort = new AbortController();
+  private readonly startedAt = Date.now();
+  private currentTags: Record<string, string>;
+  private leaving: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private finish!: () => void;
+
+  private constructor(
+    readonly config: AgentConfig,
+    readonly cluster: Cluster,
+    readonly transports: readonly BoundTransport[],
+    private readonly server: Server,
+    /** `http://host:port` of the API, with the real port. */
+    readonly httpUrl: string,
+    readonly generation: number,
+    private readonly logger: AgentLogger,
+  ) {
+    this.finished = new Promise((resolve) => {
+      this.finish = resolve;
+    });
+    this.currentTags = { ...config.tags };
+    this.registry = createMetrics(cluster, transports);
+    this.api = new HttpApi({
+      cluster,
+      registry: this.registry,
+      info: () => this.info(),
+      tags: () => this.currentTags,
+      setTags: (tags) => {
+        this.currentTags = { ...tags };
+        cluster.setTags(this.currentTags);
+      },
+      afterLocalWrite: () => this.writer?.flush(),
+      leave: () => this.leave(),
+    });
+    server.on("request", this.api.handle);
+    if (config.dataDir !== undefined) {
+      const dir = config.dataDir;
+      this.writer = new SnapshotWriter({
+        dir,
+        take: () => this.snapshot(),
+        onError: (err) =>
+          logger.warn({ dataDir: dir, err: (err as Error).message }, "could not write snapshot"),
+      });
+    }
+  }
+
+  /**
+   * Binds the transports and the HTTP API, starts the cluster member, restores the snapshot and
+   * starts joining (through `config.join` and the members the snapshot remembers). Throws
+   * {@link UsageError} or {@link RuntimeError} with one line; nothing stays bound on failure.
+   */
+  static async start(config: AgentConfig, logger: AgentLogger): Promise<Agent> {
+    // Nothing is logged until everything is bound, so that a bad address or an occupied port
+    // is the only line on stderr.
+    const transports = await bindTransports(config);
+    const server = createServer();
+    let port: number;
+    try {
+      port = await listen(server, config);
+    } catch (err) {
+      await closeTransports(transports.map((t) => t.transport));
+      throw err;
+    }
+    const loaded = loadSnapshot(config);
+    const snapshot = loaded.snapshot;
+    const generation = Math.max(
+      Date.now(),
+      (snapshot?.generation ?? 0) + 1,
+      (snapshot?.state.generation ?? 0) + 1,
+    );
+    let cluster: Cluster;
+    try {
+      cluster = Cluster.create({
+        name: config.name,
+        transports: transports.map((t) => t.transport),
+        preset: config.preset,
+        swim: config.swim,
+        tags: config.tags,
+        generation,
+        ...(config.label !== undefined ? { label: config.label } : {}),
+      });
+    } catch (err) {
+      server.close();
+      await closeTransports(transports.map((t) => t.transport));
+      throw new UsageError(err instanceof Error ? err.message : String(err));
+    }
+    loaded.log(logger);
+    const url = httpUrl({ host: config.http.host, port });
+    const agent = new Agent(config, cluster, transports, server, url, generation, logger);
+    await cluster.start();
+    agent.watchCluster();
+    if (snapshot) agent.restore(snapshot);
+    agent.writer?.start();
+    agent.writer?.flush();
+    agent.joined = agent.startJoining(snapshot);
+    return agent;
+  }
+
+  /** The line printed once everything is bound. */
+  readyLine(): string {
+    const addresses = this.transports.map((t) => t.transport.address).join(", ");
+    return `agent ${this.config.name} listening on ${addresses}, http ${this.httpUrl}`;
+  }
+
+  /**
+   * Leaves the cluster gracefully: stops joining, tells the cluster, waits for the leave to
+   * spread, writes the final snapshot. Idempotent. Resolves {@link finished}.
+   */
+  leave(): Promise<void> {
+    this.leaving ??= (async () => {
+      this.joinAbort.abort();
+      this.logger.info("leaving the cluster");
+      const started = Date.now();
+      await this.cluster.leave();
+      this.writer?.flush();
+      this.writer?.stop();
+      this.logger.info({ took: formatDuration(Date.now() - started) }, "left the cluster");
+      this.finish();
+    })();
+    return this.leaving;
+  }
+
+  /** Stops without leaving (peers will detect a failure), after writing the snapshot. */
+  async shutdown(): Promise<void> {
+    this.joinAbort.abort();
+    this.writer?.flush();
+    this.writer?.stop();
+    await this.cluster.shutdown();
+    this.finish();
+  }
+
+  /** Ends event streams and closes the HTTP API (after in-flight answers are sent). */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.api.closeStreams();
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.server.closeIdleConnections();
+      const force = setTimeout(() => this.server.closeAllConnections(), 2000);
+      await closed;
+      clearTimeout(force);
+      await this.cluster.shutdown();
+    })();
+    return this.closing;
+  }
+
+  /** Everything `GET /v1/info` reports. */
+  info(): Record<string, unknown> {
+    const c = this.cluster;
+    const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0, left: 0 };
+    for (const m of c.members()) counts[m.status] = (counts[m.status] ?? 0) + 1;
+    return {
+      name: c.name,
+      version: AGENT_VERSION,
+      status: c.status,
+      generation: this.generation,
+      addresses: c.addresses,
+      listening: this.transports.map((t) => t.listening ?? t.transport.address),
+      http: this.httpUrl,
+      startedAt: new Date(this.startedAt).toISOString(),
+      uptimeMs: Date.now() - this.startedAt,
+      health: c.health(),
+      members: counts,
+      tags: this.currentTags,
+      keys: c.entries().length,
+      config: {
+        preset: this.config.preset,
+        join: this.config.join,
+        joinTimeoutMs: this.config.joinTimeoutMs,
+        dataDir: this.config.dataDir ?? null,
+        label: this.config.label ?? null,
+        logLevel: this.config.logLevel,
+        swim: c.config,
+      },
+      snapshot:
+        this.writer === undefined
+          ? null
+          : { dataDir: this.config.dataDir, writes: this.writer.writes },
+      counters: { cluster: c.counters, swim: c.swimCounters(), state: c.stateCounters() },
+    };
+  }
+
+  private snapshot(): AgentSnapshot {
+    return {
+      name: this.cluster.name,
+      generation: this.generation,
+      savedAt: Date.now(),
+      members: this.cluster
+        .members()
+        .filter((m) => !m.local && m.status !== "left")
+        .map((m) => ({ name: m.name, status: m.status, addresses: m.addresses })),
+      state: this.cluster.snapshotLocalState(),
+    };
+  }
+
+  private restore(snapshot: AgentSnapshot): void {
+    try {
+      this.cluster.restoreLocalState(snapshot.state);
+      this.logger.info(
+        {
+          members: snapshot.members.length,
+          keys: snapshot.state.entries.filter((e) => !e.tombstone).length,
+          savedAt: new Date(snapshot.savedAt).toISOString(),
+        },
+        "snapshot restored",
+      );
+    } catch (err) {
+      this.logger.warn(
+        { reason: err instanceof Error ? err.message : String(err) },
+        "snapshot state could not be restored; starting with no keys",
+      );
+    }
+  }
+
+  private watchCluster(): void {
+    this.cluster.on("*", (event: ClusterEvent) => {
+      if (event.type === "key-changed") {
+        if (event.owner === this.cluster.name) this.writer?.changed();
+        this.logger.debug(
+          { node: event.owner, key: event.key, version: event.version },
+          event.newValue === undefined ? "key deleted" : "key changed",
+        );
+        return;
+      }
+      if (event.type === "user-message") return;
+      this.writer?.changed();
+      if (event.member.local) return;
+      const what = event.type.replace("member-", "member ");
+      const level =
+        event.type === "member-suspect" || event.type === "member-dead" ? "warn" : "info";
+      this.logger[level]({ member: event.member.name, addresses: event.member.addresses }, what);
+    });
+  }
+
+  private startJoining(snapshot: AgentSnapshot | undefined): Promise<JoinOutcome> {
+    const remembered = (snapshot?.members ?? []).flatMap((m) => m.addresses);
+    const seeds = [...new Set([...this.config.join, ...remembered])];
+    if (seeds.length === 0) return Promise.resolve({ kind: "aborted" });
+    const explicit = this.config.join.length > 0;
+    this.logger.info(
+      { seeds, fromSnapshot: remembered.length },
+      explicit ? "joining" : "rejoining members remembered in the snapshot",
+    );
+    return joinWithRetry(this.cluster, {
+      seeds,
+      timeoutMs: this.config.joinTimeoutMs,
+      signal: this.joinAbort.signal,
+      attemptTimeoutMs: Math.min(5000, Math.max(1000, this.cluster.config.probeIntervalMs * 2)),
+      joinedByPeer: () => this.cluster.aliveCount() > 1,
+      onRetry: (attempt, delayMs) =>
+        this.logger.warn(
+          { attempt, retryIn: formatDuration(delayMs) },
+          "no seed answered; retrying",
+        ),
+    }).then((outcome) => {
+      if (outcome.kind === "joined") {
+        this.logger.info(
+          { answered: outcome.answered, members: this.cluster.aliveCount() },
+          "joined the cluster",
+        );
+      } else if (outcome.kind === "joined-by-peer") {
+        this.logger.info({ members: this.cluster.aliveCount() }, "joined by another member");
+      } else if (outcome.kind === "timeout" && !explicit) {
+        this.logger.warn("no remembered member answered; running alone until someone joins");
+      }
+      return outcome;
+    });
+  }
+}

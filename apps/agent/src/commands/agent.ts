@@ -1,0 +1,103 @@
+import { hostname } from "node:os";
+import { Agent } from "../agent.js";
+import { type RawConfig, resolveConfig } from "../config.js";
+import { readConfigFile } from "../config-file.js";
+import { formatDuration } from "../duration.js";
+import { RuntimeError } from "../errors.js";
+import type { Io } from "../io.js";
+import { createLogger } from "../logger.js";
+
+/** Flags of `grapevine agent` as commander parses them (absent flags are undefined). */
+export interface AgentFlags {
+  readonly config?: string;
+  readonly name?: string;
+  readonly bind?: string[];
+  readonly advertise?: string[];
+  readonly join?: string[];
+  readonly joinTimeout?: string;
+  readonly http?: string;
+  readonly preset?: string;
+  readonly tag?: string[];
+  readonly dataDir?: string;
+  readonly label?: string;
+  readonly logLevel?: string;
+  readonly logJson?: boolean;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly tlsCa?: string;
+}
+
+/** Maps parsed flags to the highest-precedence config layer. */
+export function flagsLayer(flags: AgentFlags): RawConfig {
+  return {
+    name: flags.name,
+    bind: flags.bind,
+    advertise: flags.advertise,
+    join: flags.join,
+    joinTimeout: flags.joinTimeout,
+    http: flags.http,
+    preset: flags.preset,
+    tags: flags.tag,
+    dataDir: flags.dataDir,
+    label: flags.label,
+    logLevel: flags.logLevel,
+    logJson: flags.logJson,
+    tlsCert: flags.tlsCert,
+    tlsKey: flags.tlsKey,
+    tlsCa: flags.tlsCa,
+  };
+}
+
+/**
+ * `grapevine agent`: resolves the configuration, starts the agent, prints the ready line on
+ * stdout and runs until SIGINT/SIGTERM or `POST /v1/leave` (graceful leave, exit 0). A second
+ * signal stops at once without waiting for the leave to spread (exit 1). With `--join`, fails
+ * (exit 1) when no seed answers within `--join-timeout`.
+ */
+export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
+  const configPath = flags.config ?? io.env.GRAPEVINE_CONFIG;
+  const config = resolveConfig({
+    flags: flagsLayer(flags),
+    env: io.env,
+    ...(configPath ? { file: readConfigFile(configPath) } : {}),
+    hostname: hostname(),
+  });
+  const logger = createLogger(config.logLevel, config.logJson);
+  const agent = await Agent.start(config, logger);
+  io.stdout.write(`${agent.readyLine()}\n`);
+
+  let signals = 0;
+  let forced = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals === 1) {
+      logger.info({ signal }, "signal received; leaving gracefully (send again to stop at once)");
+      void agent.leave();
+    } else {
+      logger.warn({ signal }, "second signal; stopping without waiting for the leave to spread");
+      forced = true;
+      void agent.shutdown();
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const joinFailed = agent.joined.then((outcome) => {
+      if (outcome.kind === "timeout" && config.join.length > 0) return outcome;
+      return new Promise<never>(() => undefined);
+    });
+    const ended = await Promise.race([agent.finished.then(() => "finished" as const), joinFailed]);
+    if (ended !== "finished") {
+      await agent.shutdown();
+      await agent.close();
+      throw new RuntimeError(
+        `could not join any of ${config.join.join(", ")} within ${formatDuration(config.joinTimeoutMs)} (${ended.attempts} attempts)`,
+      );
+    }
+    await agent.close();
+    return forced ? 1 : 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

@@ -1,0 +1,75 @@
+import type { Io } from "../io.js";
+import { formatTable } from "../table.js";
+import { clientFor } from "./client-options.js";
+
+interface Info {
+  name: string;
+  version: string;
+  status: string;
+  generation: number;
+  addresses: string[];
+  http: string;
+  uptimeMs: number;
+  health: number;
+  members: Record<string, number>;
+  tags: Record<string, string>;
+  keys: number;
+  config: { preset: string; dataDir: string | null; label: string | null };
+  counters: {
+    cluster: Record<string, unknown> & { drops: Record<string, number> };
+    swim: Record<string, number>;
+  };
+}
+
+/** Formats `GET /v1/info` for people. */
+export function infoText(info: Info): string {
+  const c = info.counters.cluster;
+  const s = info.counters.swim;
+  const drops = Object.values(c.drops).reduce((a, b) => a + b, 0);
+  const rows: [string, string][] = [
+    ["name", info.name],
+    ["status", info.status],
+    ["version", info.version],
+    ["generation", String(info.generation)],
+    ["addresses", info.addresses.join(", ")],
+    ["http", info.http],
+    ["preset", info.config.preset],
+    ["label", info.config.label ?? "-"],
+    ["data dir", info.config.dataDir ?? "- (no snapshots)"],
+    ["uptime", `${Math.round(info.uptimeMs / 1000)}s`],
+    ["health score", `${info.health}${info.health === 0 ? " (healthy)" : " (degraded)"}`],
+    [
+      "members",
+      Object.entries(info.members)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(", "),
+    ],
+    [
+      "tags",
+      Object.entries(info.tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",") || "-",
+    ],
+    ["own keys", String(info.keys)],
+    ["packets in/out", `${c.packetsIn} / ${c.packetsOut}`],
+    ["bytes in/out", `${c.bytesIn} / ${c.bytesOut}`],
+    ["dropped", String(drops)],
+    ["probes acked/failed", `${s.probesAcked} / ${s.probesFailed}`],
+    ["suspicions raised", String(s.suspicionsRaised)],
+    ["refutations", String(s.refutations)],
+    ["push-pulls", `${c.pushPulls} (${c.pushPullFailures} failed)`],
+  ];
+  return formatTable(["", ""], rows).split("\n").slice(1).join("\n");
+}
+
+/** `grapevine info`: the agent's configuration, counters and health score. */
+export async function infoCommand(
+  options: { http?: string; json?: boolean },
+  io: Io,
+): Promise<number> {
+  const { body } = await clientFor(options, io).request("GET", "/v1/info");
+  io.stdout.write(
+    options.json ? `${JSON.stringify(body, null, 2)}\n` : `${infoText(body as Info)}\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,420 @@
+import type { ClusterOptions } from "@grapevine/cluster";
+import { parseAddress } from "@grapevine/transport";
+import { parseDuration } from "./duration.js";
+import { UsageError } from "./errors.js";
+import { type HttpAddress, parseHttpAddress } from "./http-address.js";
+
+/** Timing presets of the failure detector (see `@grapevine/swim`). */
+export type Preset = "lan" | "wan" | "local";
+
+/** Log levels, most to least verbose, plus `silent`. */
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+const PRESETS: readonly Preset[] = ["lan", "wan", "local"];
+const LOG_LEVELS: readonly LogLevel[] = [
+  "trace",
+  "debug",
+  "info",
+  "warn",
+  "error",
+  "fatal",
+  "silent",
+];
+
+/** Transport schemes the agent can bind. */
+export const BIND_SCHEMES = ["udp", "ws", "wss", "ws-client"] as const;
+
+/** Everything `grapevine agent` runs with, after flags, environment, file and defaults. */
+export interface AgentConfig {
+  /** Member name, unique in the cluster (default: the host name). */
+  readonly name: string;
+  /** Transport URLs to listen on, at most one per scheme (default `udp://127.0.0.1:7946`). */
+  readonly bind: readonly string[];
+  /** Addresses to advertise instead of the bound ones, matched to `bind` by scheme. */
+  readonly advertise: readonly string[];
+  /** Seed addresses to join through. */
+  readonly join: readonly string[];
+  /** Give up joining after this long and exit 1, ms; 0 retries for ever (default 0). */
+  readonly joinTimeoutMs: number;
+  /** Where the local HTTP API listens (default 127.0.0.1:7950). */
+  readonly http: HttpAddress;
+  /** Failure-detector timing preset (default `lan`). */
+  readonly preset: Preset;
+  /** Node metadata, advertised to every member as cluster tags. */
+  readonly tags: Readonly<Record<string, string>>;
+  /** Where snapshots are kept; no snapshots without it. */
+  readonly dataDir: string | undefined;
+  /** Cluster label: members with another label are ignored (default: none). */
+  readonly label: string | undefined;
+  /** Least severe log level written (default `info`). */
+  readonly logLevel: LogLevel;
+  /** Log pino JSON lines instead of human lines (both on stderr). */
+  readonly logJson: boolean;
+  /** PEM files for `wss://`: certificate, key and CAs to trust. */
+  readonly tls: { readonly cert?: string; readonly key?: string; readonly ca?: string };
+  /** Overrides of the preset's failure-detector settings (config file only). */
+  readonly swim: NonNullable<ClusterOptions["swim"]>;
+}
+
+/**
+ * One layer of raw settings as written by the user: flags, environment or config file. Lists may
+ * be given as arrays or comma-separated strings; durations as ms numbers or `5s`-style text.
+ */
+export interface RawConfig {
+  name?: unknown;
+  bind?: unknown;
+  advertise?: unknown;
+  join?: unknown;
+  joinTimeout?: unknown;
+  http?: unknown;
+  preset?: unknown;
+  tags?: unknown;
+  dataDir?: unknown;
+  label?: unknown;
+  logLevel?: unknown;
+  logJson?: unknown;
+  tlsCert?: unknown;
+  tlsKey?: unknown;
+  tlsCa?: unknown;
+  swim?: unknown;
+}
+
+type Field = keyof RawConfig;
+
+/** Config-file keys (camelCase) and the fields they set. */
+const FILE_KEYS: Readonly<Record<string, Field>> = {
+  name: "name",
+  bind: "bind",
+  advertise: "advertise",
+  join: "join",
+  joinTimeout: "joinTimeout",
+  http: "http",
+  preset: "preset",
+  tags: "tags",
+  dataDir: "dataDir",
+  label: "label",
+  logLevel: "logLevel",
+  logJson: "logJson",
+  swim: "swim",
+};
+
+/** Environment variables and the fields they set. */
+export const ENV_VARS: Readonly<Record<string, Field>> = {
+  GRAPEVINE_NAME: "name",
+  GRAPEVINE_BIND: "bind",
+  GRAPEVINE_ADVERTISE: "advertise",
+  GRAPEVINE_JOIN: "join",
+  GRAPEVINE_JOIN_TIMEOUT: "joinTimeout",
+  GRAPEVINE_HTTP: "http",
+  GRAPEVINE_PRESET: "preset",
+  GRAPEVINE_TAGS: "tags",
+  GRAPEVINE_DATA_DIR: "dataDir",
+  GRAPEVINE_LABEL: "label",
+  GRAPEVINE_LOG_LEVEL: "logLevel",
+  GRAPEVINE_LOG_JSON: "logJson",
+  GRAPEVINE_TLS_CERT: "tlsCert",
+  GRAPEVINE_TLS_KEY: "tlsKey",
+  GRAPEVINE_TLS_CA: "tlsCa",
+};
+
+const FLAGS: Readonly<Record<Field, string>> = {
+  name: "--name",
+  bind: "--bind",
+  advertise: "--advertise",
+  join: "--join",
+  joinTimeout: "--join-timeout",
+  http: "--http",
+  preset: "--preset",
+  tags: "--tag",
+  dataDir: "--data-dir",
+  label: "--label",
+  logLevel: "--log-level",
+  logJson: "--log-json",
+  tlsCert: "--tls-cert",
+  tlsKey: "--tls-key",
+  tlsCa: "--tls-ca",
+  swim: "swim",
+};
+
+/** Where the settings come from, highest precedence first: flags > env > file > defaults. */
+export interface ConfigSources {
+  /** Flags as parsed from the command line (absent flags left out or `undefined`). */
+  readonly flags: RawConfig;
+  /** The process environment; only `GRAPEVINE_*` variables are read. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The parsed config file, if one was given. */
+  readonly file?: { readonly path: string; readonly data: unknown };
+  /** Default member name. */
+  readonly hostname: string;
+}
+
+interface Layer {
+  readonly values: RawConfig;
+  /** How to name a field of this layer in an error message. */
+  readonly label: (field: Field) => string;
+}
+
+function envLayer(env: ConfigSources["env"]): Layer {
+  const values: RawConfig = {};
+  const names: Partial<Record<Field, string>> = {};
+  for (const [variable, field] of Object.entries(ENV_VARS)) {
+    const v = env[variable];
+    if (v === undefined || v === "") continue;
+    values[field] = v;
+    names[field] = variable;
+  }
+  return { values, label: (f) => names[f] ?? f };
+}
+
+function fileLayer(file: NonNullable<ConfigSources["file"]>): Layer {
+  const label = (f: Field) =>
+    `config file ${file.path}: ${f.startsWith("tls") ? `tls.${f.slice(3).toLowerCase()}` : f}`;
+  if (file.data === null || file.data === undefined) return { values: {}, label };
+  if (typeof file.data !== "object" || Array.isArray(file.data)) {
+    throw new UsageError(`config file ${file.path}: expected a mapping of settings at the top`);
+  }
+  const values: RawConfig = {};
+  for (const [key, value] of Object.entries(file.data)) {
+    if (key === "tls") {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new UsageError(`config file ${file.path}: tls must be a mapping (cert, key, ca)`);
+      }
+      for (const [k, v] of Object.entries(value)) {
+        if (k === "cert") values.tlsCert = v;
+        else if (k === "key") values.tlsKey = v;
+        else if (k === "ca") values.tlsCa = v;
+        else throw new UsageError(`config file ${file.path}: unknown key tls.${k}`);
+      }
+      continue;
+    }
+    const field = FILE_KEYS[key];
+    if (field === undefined) {
+      throw new UsageError(
+        `config file ${file.path}: unknown key ${JSON.stringify(key)} (known: ${[...Object.keys(FILE_KEYS), "tls"].join(", ")})`,
+      );
+    }
+    values[field] = value;
+  }
+  return { values, label };
+}
+
+function pick(
+  layers: readonly Layer[],
+  field: Field,
+): { value: unknown; label: string } | undefined {
+  for (const layer of layers) {
+    const value = layer.values[field];
+    if (value !== undefined) return { value, label: layer.label(field) };
+  }
+  return undefined;
+}
+
+function asString(value: unknown, label: string): string {
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (typeof value !== "string") throw new UsageError(`${label}: expected a string`);
+  return value;
+}
+
+function asList(value: unknown, label: string): string[] {
+  const items = Array.isArray(value) ? value : [value];
+  const out: string[] = [];
+  for (const item of items) {
+    for (const part of asString(item, label).split(",")) {
+      const trimmed = part.trim();
+      if (trimmed !== "") out.push(trimmed);
+    }
+  }
+  return out;
+}
+
+function asBoolean(value: unknown, label: string): boolean {
+  if (typeof value === "boolean") return value;
+  const text = asString(value, label).trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(text)) return true;
+  if (["0", "false", "no", "off"].includes(text)) return false;
+  throw new UsageError(`${label}: expected true or false, got ${JSON.stringify(value)}`);
+}
+
+function asOneOf<T extends string>(value: unknown, label: string, allowed: readonly T[]): T {
+  const text = asString(value, label);
+  if (!(allowed as readonly string[]).includes(text)) {
+    throw new UsageError(
+      `${label}: expected one of ${allowed.join(", ")}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return text as T;
+}
+
+/** Parses `k=v` tag text; keys are non-empty, values may be empty. */
+export function parseTag(text: string, label: string): [string, string] {
+  const eq = text.indexOf("=");
+  if (eq <= 0) throw new UsageError(`${label}: expected KEY=VALUE, got ${JSON.stringify(text)}`);
+  return [text.slice(0, eq).trim(), text.slice(eq + 1).trim()];
+}
+
+function asTags(value: unknown, label: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) out[k] = asString(v, `${label}.${k}`);
+    return out;
+  }
+  for (const item of asList(value, label)) {
+    const [k, v] = parseTag(item, label);
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Checks a gossip address URL and returns its canonical form.
+ *
+ * @param schemes the schemes accepted here.
+ */
+export function checkGossipUrl(url: string, label: string, schemes: readonly string[]): string {
+  let parsed: ReturnType<typeof parseAddress>;
+  try {
+    parsed = url === "ws-client://" ? { ...parseAddress("ws-client://x"), url } : parseAddress(url);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.replace(/^invalid address "[^"]*": /, "") : "";
+    throw new UsageError(`${label}: bad URL ${JSON.stringify(url)}: ${why}`);
+  }
+  if (!schemes.includes(parsed.scheme)) {
+    throw new UsageError(
+      `${label}: unsupported scheme in ${JSON.stringify(url)} (expected ${schemes.map((s) => `${s}://`).join(", ")})`,
+    );
+  }
+  return parsed.url;
+}
+
+function schemeOfUrl(url: string): string {
+  return url.slice(0, url.indexOf(":"));
+}
+
+/**
+ * Resolves the agent's configuration from its sources. Precedence is flags, then `GRAPEVINE_*`
+ * environment variables, then the config file, then defaults; lists (bind, join, advertise)
+ * replace each other whole, tags merge key by key. Throws {@link UsageError} naming the flag,
+ * variable or file key of the first bad value.
+ */
+export function resolveConfig(sources: ConfigSources): AgentConfig {
+  const flags: Layer = { values: sources.flags, label: (f) => FLAGS[f] };
+  const layers: Layer[] = [flags, envLayer(sources.env)];
+  if (sources.file) layers.push(fileLayer(sources.file));
+
+  const str = (field: Field): string | undefined => {
+    const p = pick(layers, field);
+    return p === undefined ? undefined : asString(p.value, p.label);
+  };
+
+  const name = (str("name") ?? sources.hostname).trim();
+  if (name === "") throw new UsageError(`${FLAGS.name}: the member name may not be empty`);
+
+  const bindPick = pick(layers, "bind");
+  const bind = bindPick
+    ? asList(bindPick.value, bindPick.label).map((u) =>
+        checkGossipUrl(u, bindPick.label, BIND_SCHEMES),
+      )
+    : ["udp://127.0.0.1:7946"];
+  if (bind.length === 0) throw new UsageError(`${bindPick?.label ?? "--bind"}: no address given`);
+  const seen = new Set<string>();
+  for (const url of bind) {
+    const scheme = schemeOfUrl(url) === "wss" ? "ws" : schemeOfUrl(url);
+    if (seen.has(scheme)) {
+      throw new UsageError(
+        `${bindPick?.label ?? "--bind"}: one address per transport, got two ${scheme} addresses`,
+      );
+    }
+    seen.add(scheme);
+  }
+
+  const advPick = pick(layers, "advertise");
+  const advertise = advPick
+    ? asList(advPick.value, advPick.label).map((u) =>
+        checkGossipUrl(u, advPick.label, BIND_SCHEMES),
+      )
+    : [];
+  for (const url of advertise) {
+    const scheme = schemeOfUrl(url);
+    if (!bind.some((b) => schemeOfUrl(b) === scheme)) {
+      throw new UsageError(
+        `${advPick?.label ?? "--advertise"}: ${url} matches no --bind address (same scheme needed)`,
+      );
+    }
+  }
+
+  const joinPick = pick(layers, "join");
+  const join = joinPick
+    ? asList(joinPick.value, joinPick.label).map((u) =>
+        checkGossipUrl(u, joinPick.label, ["udp", "ws", "wss"]),
+      )
+    : [];
+
+  const jt = pick(layers, "joinTimeout");
+  const joinTimeoutMs = jt
+    ? parseDuration(
+        typeof jt.value === "number" ? jt.value : asString(jt.value, jt.label),
+        jt.label,
+      )
+    : 0;
+
+  const httpPick = pick(layers, "http");
+  const http = httpPick
+    ? parseHttpAddress(asString(httpPick.value, httpPick.label), httpPick.label)
+    : { host: "127.0.0.1", port: 7950 };
+
+  const presetPick = pick(layers, "preset");
+  const preset = presetPick ? asOneOf(presetPick.value, presetPick.label, PRESETS) : "lan";
+
+  const tags: Record<string, string> = {};
+  for (const layer of [...layers].reverse()) {
+    const value = layer.values.tags;
+    if (value !== undefined) Object.assign(tags, asTags(value, layer.label("tags")));
+  }
+
+  const levelPick = pick(layers, "logLevel");
+  const logLevel = levelPick ? asOneOf(levelPick.value, levelPick.label, LOG_LEVELS) : "info";
+  const jsonPick = pick(layers, "logJson");
+  const logJson = jsonPick ? asBoolean(jsonPick.value, jsonPick.label) : false;
+
+  const swimPick = pick(layers, "swim");
+  let swim: AgentConfig["swim"] = {};
+  if (swimPick) {
+    if (typeof swimPick.value !== "object" || swimPick.value === null) {
+      throw new UsageError(`${swimPick.label}: expected a mapping of failure-detector settings`);
+    }
+    swim = swimPick.value as AgentConfig["swim"];
+  }
+
+  const tls: { cert?: string; key?: string; ca?: string } = {};
+  const cert = str("tlsCert");
+  const key = str("tlsKey");
+  const ca = str("tlsCa");
+  if (cert !== undefined) tls.cert = cert;
+  if (key !== undefined) tls.key = key;
+  if (ca !== undefined) tls.ca = ca;
+  if (
+    bind.some((b) => b.startsWith("wss://")) &&
+    (tls.cert === undefined || tls.key === undefined)
+  ) {
+    throw new UsageError("--bind wss://...: needs --tls-cert and --tls-key");
+  }
+
+  const dataDir = str("dataDir");
+  const label = str("label");
+  return {
+    name,
+    bind,
+    advertise,
+    join,
+    joinTimeoutMs,
+    http,
+    preset,
+    tags,
+    dataDir: dataDir === undefined || dataDir === "" ? undefined : dataDir,
+    label,
+    logLevel,
+    logJson,
+    tls,
+    swim,
+  };
+}

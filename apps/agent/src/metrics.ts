@@ -1,0 +1,224 @@
+import type { Cluster, DropReason } from "@grapevine/cluster";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { BoundTransport } from "./transports.js";
+
+const STATUSES = ["alive", "suspect", "dead", "left"] as const;
+
+/**
+ * A counter whose value is read from a running total at scrape time (the cluster keeps the
+ * totals; Prometheus only needs to see them). Labelled series are set from `read` on each scrape.
+ */
+function totalCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly string[],
+  read: () => ReadonlyArray<readonly [Record<string, string>, number]>,
+): void {
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [labels, value] of read()) this.inc(labels, value);
+    },
+  });
+}
+
+function plain(
+  value: () => number,
+): () => ReadonlyArray<readonly [Record<string, string>, number]> {
+  return () => [[{}, value()]];
+}
+
+/**
+ * Builds the agent's Prometheus registry (its own, not prom-client's global one): membership by
+ * status, packets/bytes/messages in and out, drops by reason, probe results, suspicions,
+ * refutations, push-pull count and duration, gossip rounds, state rejections, local health,
+ * transport counters and the default process metrics.
+ */
+export function createMetrics(cluster: Cluster, transports: readonly BoundTransport[]): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "grapevine_agent_" });
+  const c = cluster.counters;
+  const swim = () => cluster.swimCounters();
+  const state = () => cluster.stateCounters();
+
+  new Gauge({
+    name: "grapevine_members",
+    help: "Members known to this node (itself included), by status.",
+    labelNames: ["status"],
+    registers: [registry],
+    collect() {
+      const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0, left: 0 };
+      for (const m of cluster.members()) counts[m.status] = (counts[m.status] ?? 0) + 1;
+      for (const s of STATUSES) this.set({ status: s }, counts[s] ?? 0);
+    },
+  });
+  new Gauge({
+    name: "grapevine_health_score",
+    help: "Lifeguard local health score: 0 is healthy; higher stretches this node's probe timeouts.",
+    registers: [registry],
+    collect() {
+      this.set(cluster.health());
+    },
+  });
+  new Gauge({
+    name: "grapevine_local_keys",
+    help: "Live keys this node owns.",
+    registers: [registry],
+    collect() {
+      this.set(cluster.entries().length);
+    },
+  });
+  new Gauge({
+    name: "grapevine_state_owners",
+    help: "Nodes whose state this node holds (itself included).",
+    registers: [registry],
+    collect() {
+      this.set(cluster.owners().length);
+    },
+  });
+
+  totalCounter(
+    registry,
+    "grapevine_packets_total",
+    "Datagrams received and sent.",
+    ["direction"],
+    () => [
+      [{ direction: "in" }, c.packetsIn],
+      [{ direction: "out" }, c.packetsOut],
+    ],
+  );
+  totalCounter(
+    registry,
+    "grapevine_bytes_total",
+    "Datagram bytes received and sent.",
+    ["direction"],
+    () => [
+      [{ direction: "in" }, c.bytesIn],
+      [{ direction: "out" }, c.bytesOut],
+    ],
+  );
+  totalCounter(
+    registry,
+    "grapevine_messages_total",
+    "Protocol messages received and sent (a datagram carries one or more).",
+    ["direction"],
+    () => [
+      [{ direction: "in" }, c.messagesIn],
+      [{ direction: "out" }, c.messagesOut],
+    ],
+  );
+  totalCounter(
+    registry,
+    "grapevine_dropped_packets_total",
+    "Packets or stream frames dropped without processing, by reason.",
+    ["reason"],
+    () => (Object.keys(c.drops) as DropReason[]).map((r) => [{ reason: r }, c.drops[r]] as const),
+  );
+  totalCounter(
+    registry,
+    "grapevine_probes_total",
+    "Failure-detector probes by result (SWIM §4): acked in time, or failed.",
+    ["result"],
+    () => [
+      [{ result: "acked" }, swim().probesAcked],
+      [{ result: "failed" }, swim().probesFailed],
+    ],
+  );
+  totalCounter(
+    registry,
+    "grapevine_suspicions_total",
+    "Suspicions this node raised after its own failed probes.",
+    [],
+    plain(() => swim().suspicionsRaised),
+  );
+  totalCounter(
+    registry,
+    "grapevine_suspicions_refuted_total",
+    "Suspected members seen to refute (false suspicions).",
+    [],
+    plain(() => swim().suspicionsRefuted),
+  );
+  totalCounter(
+    registry,
+    "grapevine_dead_declared_total",
+    "Members this node declared dead when their suspicion timed out.",
+    [],
+    plain(() => swim().deadDeclared),
+  );
+  totalCounter(
+    registry,
+    "grapevine_refutations_total",
+    "Times this node refuted suspicion or death about itself (SWIM §4.2).",
+    [],
+    plain(() => swim().refutations),
+  );
+  totalCounter(
+    registry,
+    "grapevine_indirect_probes_total",
+    "ping-req messages sent as requester (SWIM §4.1).",
+    [],
+    plain(() => swim().pingReqsSent),
+  );
+  totalCounter(
+    registry,
+    "grapevine_push_pulls_total",
+    "Push-pull (full state) exchanges started by this node, by outcome.",
+    ["result"],
+    () => [
+      [{ result: "ok" }, Math.max(0, c.pushPulls - c.pushPullFailures)],
+      [{ result: "failed" }, c.pushPullFailures],
+    ],
+  );
+  totalCounter(
+    registry,
+    "grapevine_push_pull_seconds_total",
+    "Time spent in completed outgoing push-pull exchanges, seconds.",
+    [],
+    plain(() => c.pushPullMs / 1000),
+  );
+  totalCounter(
+    registry,
+    "grapevine_gossip_rounds_total",
+    "Gossip rounds run.",
+    [],
+    plain(() => c.gossipRounds),
+  );
+  totalCounter(
+    registry,
+    "grapevine_anti_entropy_rounds_total",
+    "Scuttlebutt digest exchanges started.",
+    [],
+    plain(() => c.antiEntropyRounds),
+  );
+  totalCounter(
+    registry,
+    "grapevine_keys_changed_total",
+    "Key changes seen (local writes and applied updates).",
+    [],
+    plain(() => c.keysChanged),
+  );
+  totalCounter(
+    registry,
+    "grapevine_state_rejected_total",
+    "Owner deltas refused by the state store, by reason.",
+    ["reason"],
+    () => Object.entries(state().rejected).map(([r, n]) => [{ reason: r }, n] as const),
+  );
+  totalCounter(
+    registry,
+    "grapevine_transport_datagrams_dropped_total",
+    "Datagrams dropped by a transport because the reader was behind, by transport.",
+    ["transport"],
+    () =>
+      transports.map(
+        (t) =>
+          [{ transport: t.transport.scheme }, t.transport.counters().datagramsDropped] as const,
+      ),
+  );
+  return registry;
+}

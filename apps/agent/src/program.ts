@@ -1,0 +1,227 @@
+import { Command, CommanderError, Option } from "commander";
+import { AGENT_VERSION } from "./agent.js";
+import { agentCommand } from "./commands/agent.js";
+import { httpOption } from "./commands/client-options.js";
+import { infoCommand } from "./commands/info.js";
+import { deleteCommand, getCommand, kvCommand, setCommand } from "./commands/kv.js";
+import { leaveCommand } from "./commands/leave.js";
+import { membersCommand } from "./commands/members.js";
+import { tagsDeleteCommand, tagsListCommand, tagsSetCommand } from "./commands/tags.js";
+import { watchCommand } from "./commands/watch.js";
+import { demoCommand } from "./demo/demo-command.js";
+import { EXIT_FAILURE, EXIT_USAGE, errorLine, RuntimeError, UsageError } from "./errors.js";
+import type { Io } from "./io.js";
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Runs `body` with an AbortSignal that fires on SIGINT or SIGTERM. */
+async function untilInterrupted<T>(body: (stop: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await body(controller.signal);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function buildProgram(io: Io, setCode: (code: number) => void): Command {
+  const program = new Command("grapevine")
+    .description(
+      "Grapevine agent and client: gossip-based cluster membership, failure detection and per-node key-value state.",
+    )
+    .version(AGENT_VERSION, "-V, --version")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: () => undefined,
+    })
+    .showSuggestionAfterError(true)
+    .helpCommand(false);
+
+  program
+    .command("agent")
+    .description("run an agent: one cluster member with its local HTTP API")
+    .option("--config <file>", "config file, JSON or YAML (also $GRAPEVINE_CONFIG)")
+    .option("--name <name>", "member name, unique in the cluster (default: the host name)")
+    .option(
+      "--bind <url>",
+      "address to listen on, repeatable: udp://IP:PORT, ws://HOST:PORT/PATH, wss://..., ws-client:// (default: udp://127.0.0.1:7946)",
+      collect,
+    )
+    .option("--advertise <url>", "address peers should use, per transport (repeatable)", collect)
+    .option("--join <url>", "seed address to join through, repeatable", collect)
+    .option(
+      "--join-timeout <duration>",
+      "give up joining after this long and exit 1: 5000 (ms), 5s, 1m (default: retry for ever)",
+    )
+    .option("--http <host:port>", "the local HTTP API (default: 127.0.0.1:7950)")
+    .addOption(
+      new Option("--preset <preset>", "failure-detector timing (default: lan)").choices([
+        "lan",
+        "wan",
+        "local",
+      ]),
+    )
+    .option("--tag <key=value>", "node metadata advertised to the cluster, repeatable", collect)
+    .option("--data-dir <dir>", "keep snapshots here, to rejoin and restore keys after a restart")
+    .option("--label <label>", "cluster label: members with another label are ignored")
+    .addOption(
+      new Option("--log-level <level>", "least severe level logged (default: info)").choices([
+        "trace",
+        "debug",
+        "info",
+        "warn",
+        "error",
+        "fatal",
+        "silent",
+      ]),
+    )
+    .option("--log-json", "log JSON lines (pino) instead of human lines; both go to stderr")
+    .option("--tls-cert <file>", "PEM certificate for wss://")
+    .option("--tls-key <file>", "PEM private key for wss://")
+    .option("--tls-ca <file>", "PEM CAs to trust when dialing wss:// peers")
+    .addHelpText(
+      "after",
+      "\nFlags override GRAPEVINE_* environment variables, which override the config file.\nOn SIGINT/SIGTERM the agent leaves the cluster gracefully and exits 0.",
+    )
+    .action(async (flags) => setCode(await agentCommand(flags, io)));
+
+  program
+    .command("members")
+    .description("list the members the agent knows")
+    .addOption(httpOption())
+    .option("--json", "print JSON")
+    .addOption(
+      new Option("--status <status>", "only members with this status").choices([
+        "alive",
+        "suspect",
+        "dead",
+        "left",
+      ]),
+    )
+    .action(async (opts) => setCode(await membersCommand(opts, io)));
+
+  program
+    .command("set")
+    .description("set one of the agent's own keys")
+    .argument("<key>")
+    .argument("<value>")
+    .addOption(httpOption())
+    .action(async (key: string, value: string, opts) =>
+      setCode(await setCommand(key, value, opts, io)),
+    );
+
+  program
+    .command("delete")
+    .description("delete one of the agent's own keys")
+    .argument("<key>")
+    .addOption(httpOption())
+    .action(async (key: string, opts) => setCode(await deleteCommand(key, opts, io)));
+
+  program
+    .command("get")
+    .description("print a key of NODE (default: the agent's own node)")
+    .usage("[options] [node] <key>")
+    .argument("<node-or-key>", "the node that owns the key, or the key of the agent's own node")
+    .argument("[key]", "the key, when a node is named first")
+    .addOption(httpOption())
+    .option("--json", "print JSON with the version")
+    .action(async (first: string, second: string | undefined, opts) =>
+      setCode(await getCommand(first, second, opts, io)),
+    );
+
+  program
+    .command("kv")
+    .description("list every key of every node the agent holds")
+    .addOption(httpOption())
+    .option("--json", "print JSON")
+    .action(async (opts) => setCode(await kvCommand(opts, io)));
+
+  program
+    .command("watch")
+    .description("stream membership and key events until Ctrl-C")
+    .addOption(httpOption())
+    .option("--json", "one JSON object per line")
+    .action(async (opts) =>
+      setCode(await untilInterrupted((stop) => watchCommand(opts, io, stop))),
+    );
+
+  const tags = program
+    .command("tags")
+    .description("list, set or delete the agent's tags (node metadata)")
+    .addOption(httpOption())
+    .action(async (opts) => setCode(await tagsListCommand(opts, io)));
+  tags
+    .command("set")
+    .description("add or replace tags")
+    .argument("<key=value...>")
+    .addOption(httpOption())
+    .action(async (pairs: string[], opts) => setCode(await tagsSetCommand(pairs, opts, io)));
+  tags
+    .command("delete")
+    .description("remove tags")
+    .argument("<key...>")
+    .addOption(httpOption())
+    .action(async (keys: string[], opts) => setCode(await tagsDeleteCommand(keys, opts, io)));
+
+  program
+    .command("leave")
+    .description("make the agent leave the cluster gracefully and exit")
+    .addOption(httpOption())
+    .action(async (opts) => setCode(await leaveCommand(opts, io)));
+
+  program
+    .command("info")
+    .description("the agent's configuration, counters and health score")
+    .addOption(httpOption())
+    .option("--json", "print JSON")
+    .action(async (opts) => setCode(await infoCommand(opts, io)));
+
+  program
+    .command("demo")
+    .description(
+      "start 5 agents on loopback and show membership, key spread, failure detection and leave",
+    )
+    .option("--keep", "keep the remaining agents running until Ctrl-C, to try the client commands")
+    .action(async (opts) => setCode(await untilInterrupted((stop) => demoCommand(opts, io, stop))));
+
+  return program;
+}
+
+/**
+ * Runs the `grapevine` CLI with `argv` (arguments after the program name) and resolves with the
+ * exit code: 0 on success, 2 for usage errors, 1 for runtime failures. Errors are printed as one
+ * line on stderr, never as a stack trace.
+ */
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  if (argv.length === 0) {
+    io.stderr.write(program.helpInformation());
+    return EXIT_USAGE;
+  }
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0;
+      const message = err.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ");
+      io.stderr.write(`grapevine: ${message} (see --help)\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`grapevine: ${errorLine(err)}\n`);
+    if (err instanceof UsageError) return EXIT_USAGE;
+    if (err instanceof RuntimeError) return EXIT_FAILURE;
+    return EXIT_FAILURE;
+  }
+}
