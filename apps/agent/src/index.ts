@@ -1,1 +1,29 @@
-export {};
+/**
+ * `@grapevine/agent`: the reference agent as a library, for embedding or testing. The `grapevine`
+ * command (src/cli.ts) is the usual way to run it.
+ */
+export { AGENT_VERSION, Agent } from "./agent.js";
+export { AgentClient } from "./client.js";
+export {
+  type AgentConfig,
+  type ConfigSources,
+  ENV_VARS,
+  type LogLevel,
+  type Preset,
+  type RawConfig,
+  resolveConfig,
+} from "./config.js";
+export { readConfigFile } from "./config-file.js";
+export { RuntimeError, UsageError } from "./errors.js";
+export { type ApiHost, HttpApi, MAX_BODY_BYTES } from "./http-api.js";
+export { createLogger } from "./logger.js";
+export { createMetrics } from "./metrics.js";
+export { runCli } from "./program.js";
+export {
+  type AgentSnapshot,
+  decodeSnapshot,
+  encodeSnapshot,
+  readSnapshot,
+  SNAPSHOT_FILE,
+  writeSnapshot,
+} from "./snapshot.js";

@@ -163,13 +163,17 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description("add or replace tags")
     .argument("<key=value...>")
     .addOption(httpOption())
-    .action(async (pairs: string[], opts) => setCode(await tagsSetCommand(pairs, opts, io)));
+    .action(async (pairs: string[], _opts, cmd: Command) =>
+      setCode(await tagsSetCommand(pairs, cmd.optsWithGlobals(), io)),
+    );
   tags
     .command("delete")
     .description("remove tags")
     .argument("<key...>")
     .addOption(httpOption())
-    .action(async (keys: string[], opts) => setCode(await tagsDeleteCommand(keys, opts, io)));
+    .action(async (keys: string[], _opts, cmd: Command) =>
+      setCode(await tagsDeleteCommand(keys, cmd.optsWithGlobals(), io)),
+    );
 
   program
     .command("leave")

@@ -1,0 +1,72 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  type AgentSnapshot,
+  decodeSnapshot,
+  encodeSnapshot,
+  readSnapshot,
+  SNAPSHOT_FILE,
+  writeSnapshot,
+} from "../src/snapshot.js";
+
+const snapshot: AgentSnapshot = {
+  name: "node-1",
+  generation: 1_700_000_000_000,
+  savedAt: 1_700_000_001_000,
+  members: [{ name: "node-2", status: "alive", addresses: ["udp://127.0.0.1:7001"] }],
+  state: {
+    owner: "node-1",
+    generation: 1_700_000_000_000,
+    maxVersion: 3,
+    entries: [
+      { key: "gone", value: new Uint8Array(0), version: 2, tombstone: true },
+      { key: "bytes", value: new Uint8Array([0, 255, 7]), version: 3, tombstone: false },
+    ],
+  },
+};
+
+describe("snapshot", () => {
+  it("round-trips through its JSON form, binary values included", () => {
+    expect(decodeSnapshot(encodeSnapshot(snapshot))).toEqual(snapshot);
+  });
+
+  it("is written atomically and read back", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "grapevine-snap-")), "nested");
+    writeSnapshot(dir, snapshot);
+    writeSnapshot(dir, { ...snapshot, savedAt: snapshot.savedAt + 1 });
+    expect(readdirSync(dir)).toEqual([SNAPSHOT_FILE]);
+    const read = readSnapshot(dir);
+    expect(read.kind).toBe("ok");
+    if (read.kind === "ok") expect(read.snapshot.savedAt).toBe(snapshot.savedAt + 1);
+  });
+
+  it("reports a missing snapshot as missing and anything unreadable as corrupt", () => {
+    const dir = mkdtempSync(join(tmpdir(), "grapevine-snap-"));
+    expect(readSnapshot(dir)).toEqual({ kind: "missing" });
+    const cases = [
+      "",
+      "{not json",
+      "[]",
+      JSON.stringify({ format: 99 }),
+      encodeSnapshot(snapshot).replace('"version": 3', '"version": -3'),
+      encodeSnapshot(snapshot).slice(0, 200),
+    ];
+    for (const text of cases) {
+      writeFileSync(join(dir, SNAPSHOT_FILE), text);
+      expect(readSnapshot(dir).kind, text.slice(0, 40)).toBe("corrupt");
+    }
+  });
+
+  it("keeps a human-readable file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "grapevine-snap-"));
+    writeSnapshot(dir, snapshot);
+    const text = readFileSync(join(dir, SNAPSHOT_FILE), "utf8");
+    expect(JSON.parse(text)).toMatchObject({
+      format: 1,
+      name: "node-1",
+      members: [{ name: "node-2" }],
+    });
+  });
+});
