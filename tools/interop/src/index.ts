@@ -31,4 +31,5 @@ export {
   sees,
   stateOf,
 } from "./views.js";
+export { runUntil } from "./virtual-time.js";
 export { holdsUntil, POLL_INTERVAL_MS, WaitTimeoutError, waitFor } from "./wait-for.js";
