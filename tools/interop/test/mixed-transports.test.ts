@@ -149,7 +149,7 @@ describe("a cluster of UDP-only, WebSocket-only and bridge nodes", () => {
         named(["udp-1", "udp-2", "udp-3", "ws-2", "ws-3"]).every(
           (n) => n.cluster.swimCounters().bridgedProbes > before.get(n.name)!,
         ),
-      15_000,
+      20_000,
       "every single-transport node to probe across transports again",
     );
 
