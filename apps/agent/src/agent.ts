@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { Cluster, type ClusterEvent } from "@grapevine/cluster";
 import type { Registry } from "prom-client";
@@ -13,16 +12,7 @@ import { createMetrics } from "./metrics.js";
 import { type AgentSnapshot, readSnapshot } from "./snapshot.js";
 import { SnapshotWriter } from "./snapshot-writer.js";
 import { type BoundTransport, bindTransports, closeTransports } from "./transports.js";
-
-/** The agent package's version, from its package.json (one level above `src` and `dist`). */
-export const AGENT_VERSION: string = (() => {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-    return typeof pkg.version === "string" ? pkg.version : "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
-})();
+import { AGENT_VERSION } from "./version.js";
 
 /** A snapshot read at start, and what to log about it once logging is due. */
 interface LoadedSnapshot {

@@ -2,7 +2,7 @@
  * `@grapevine/agent`: the reference agent as a library, for embedding or testing. The `grapevine`
  * command (src/cli.ts) is the usual way to run it.
  */
-export { AGENT_VERSION, Agent } from "./agent.js";
+export { Agent } from "./agent.js";
 export { AgentClient } from "./client.js";
 export {
   type AgentConfig,
@@ -27,3 +27,4 @@ export {
   SNAPSHOT_FILE,
   writeSnapshot,
 } from "./snapshot.js";
+export { AGENT_VERSION } from "./version.js";

@@ -1,6 +1,4 @@
 import { Command, CommanderError, Option } from "commander";
-import { AGENT_VERSION } from "./agent.js";
-import { agentCommand } from "./commands/agent.js";
 import { httpOption } from "./commands/client-options.js";
 import { infoCommand } from "./commands/info.js";
 import { deleteCommand, getCommand, kvCommand, setCommand } from "./commands/kv.js";
@@ -8,9 +6,9 @@ import { leaveCommand } from "./commands/leave.js";
 import { membersCommand } from "./commands/members.js";
 import { tagsDeleteCommand, tagsListCommand, tagsSetCommand } from "./commands/tags.js";
 import { watchCommand } from "./commands/watch.js";
-import { demoCommand } from "./demo/demo-command.js";
 import { EXIT_FAILURE, EXIT_USAGE, errorLine, RuntimeError, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
+import { AGENT_VERSION } from "./version.js";
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -91,7 +89,11 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       "after",
       "\nFlags override GRAPEVINE_* environment variables, which override the config file.\nOn SIGINT/SIGTERM the agent leaves the cluster gracefully and exits 0.",
     )
-    .action(async (flags) => setCode(await agentCommand(flags, io)));
+    .action(async (flags) => {
+      // The agent and the demo load the whole runtime; client commands stay quick to start.
+      const { agentCommand } = await import("./commands/agent.js");
+      setCode(await agentCommand(flags, io));
+    });
 
   program
     .command("members")
@@ -194,7 +196,10 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       "start 5 agents on loopback and show membership, key spread, failure detection and leave",
     )
     .option("--keep", "keep the remaining agents running until Ctrl-C, to try the client commands")
-    .action(async (opts) => setCode(await untilInterrupted((stop) => demoCommand(opts, io, stop))));
+    .action(async (opts) => {
+      const { demoCommand } = await import("./demo/demo-command.js");
+      setCode(await untilInterrupted((stop) => demoCommand(opts, io, stop)));
+    });
 
   return program;
 }

@@ -35,6 +35,7 @@ export async function watchCommand(
   if (res.status !== 200 || res.body === null) {
     throw new RuntimeError(`agent at ${client.base} answered HTTP ${res.status} to /v1/events`);
   }
+  io.stderr.write(`watching events of the agent at ${client.base} (Ctrl-C to stop)\n`);
   const parser = new SseParser();
   const decoder = new TextDecoder();
   try {

@@ -88,8 +88,13 @@ export class AgentHandle {
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly waiters = new Set<() => void>();
 
-  constructor(args: readonly string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [...CLI_ARGS, "agent", ...args], {
+  /** Starts `grapevine agent ARGS`. */
+  constructor(
+    args: readonly string[],
+    env: Record<string, string> = {},
+    command: readonly string[] = ["agent"],
+  ) {
+    this.child = spawn(process.execPath, [...CLI_ARGS, ...command, ...args], {
       cwd: REPO_ROOT,
       env: cleanEnv(env),
       stdio: ["ignore", "pipe", "pipe"],
@@ -110,6 +115,11 @@ export class AgentHandle {
         resolve({ code, signal });
       });
     });
+  }
+
+  /** Starts any other long-running command (`watch`), with the same helpers. */
+  static command(args: readonly string[], env: Record<string, string> = {}): AgentHandle {
+    return new AgentHandle(args, env, []);
   }
 
   private notify(): void {
