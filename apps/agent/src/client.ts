@@ -34,6 +34,7 @@ function describeFetchError(err: unknown): string {
     case "ENETUNREACH":
       return "host unreachable";
     default:
+      if (cause?.message === "bad port") return "fetch refuses to connect to this port";
       return cause?.message ?? (err instanceof Error ? err.message : String(err));
   }
 }

@@ -18,7 +18,10 @@ let a: Agent;
 let b: Agent;
 
 beforeAll(async () => {
-  a = await Agent.start(config("api-a", { tags: ["role=web"] }), logger);
+  a = await Agent.start(
+    config("api-a", { tags: ["role=web"], bind: ["udp://127.0.0.1:0", "ws://127.0.0.1:0/gossip"] }),
+    logger,
+  );
   b = await Agent.start(config("api-b", { join: a.cluster.addresses }), logger);
   expect((await b.joined).kind).toBe("joined");
   await waitForMember(a.httpUrl, "api-b", "alive");
@@ -213,6 +216,26 @@ describe("HTTP API", () => {
       /^grapevine_agent_process_cpu_seconds_total /m,
     ]) {
       expect(text).toMatch(line);
+    }
+  });
+
+  it("an agent on WebSocket only joins through a ws:// address", async () => {
+    const ws = a.cluster.addresses.find((x) => x.startsWith("ws://"));
+    expect(ws).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/gossip$/);
+    const c = await Agent.start(
+      config("api-ws", { bind: ["ws://127.0.0.1:0/gossip"], join: [ws] }),
+      logger,
+    );
+    try {
+      expect(c.readyLine()).toMatch(
+        /^agent api-ws listening on ws:\/\/127\.0\.0\.1:\d+\/gossip, http http:/,
+      );
+      expect((await c.joined).kind).toBe("joined");
+      await waitForMember(c.httpUrl, "api-b", "alive");
+      await waitForMember(b.httpUrl, "api-ws", "alive");
+    } finally {
+      await c.leave();
+      await c.close();
     }
   });
 
