@@ -787,10 +787,12 @@ function decodeEnvelope(end: number): DecodeResult {
  * costs ten times more than the rest of rejecting a packet, and a flood of junk must stay cheap.
  */
 function failure(reason: CodecErrorReason, detail: string): DecodeResult {
-  const stackTraceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
+  // V8's Error.stackTraceLimit, typed locally (no Node types needed to typecheck the codec).
+  const errorClass = Error as unknown as { stackTraceLimit: number };
+  const stackTraceLimit = errorClass.stackTraceLimit;
+  errorClass.stackTraceLimit = 0;
   const error = new CodecError(reason, detail);
-  Error.stackTraceLimit = stackTraceLimit;
+  errorClass.stackTraceLimit = stackTraceLimit;
   return { ok: false, error };
 }
 

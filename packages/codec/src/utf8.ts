@@ -6,9 +6,23 @@
  * @internal
  */
 
-const encoder = new TextEncoder();
+// TextEncoder and TextDecoder are reached through `globalThis` with local types, so that the
+// codec typechecks under configurations that load neither DOM nor Node types (the sans-IO
+// packages import its message types).
+interface Utf8Codecs {
+  TextEncoder: new () => {
+    encode(text: string): Uint8Array;
+    encodeInto(text: string, into: Uint8Array): { read: number; written: number };
+  };
+  TextDecoder: new (
+    label: string,
+    options: { fatal: boolean; ignoreBOM: boolean },
+  ) => { decode(bytes: Uint8Array): string };
+}
+const codecs = globalThis as unknown as Utf8Codecs;
+const encoder = new codecs.TextEncoder();
 // `ignoreBOM` keeps a leading U+FEFF: it is part of the string, not a byte-order mark.
-const fatalDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const fatalDecoder = new codecs.TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
 type StringWrite = (this: Uint8Array, s: string, offset: number, length: number) => number;
