@@ -39,9 +39,11 @@ async function bindOne(url: string, config: AgentConfig): Promise<BoundTransport
     ...(config.tls.key ? { key: readPem(config.tls.key, "--tls-key") } : {}),
     ...(config.tls.ca ? { ca: readPem(config.tls.ca, "--tls-ca") } : {}),
   };
+  // A dial-only node may name its identity in the bind URL (`ws-client://edge-7`).
+  const identity = scheme === "ws-client" && url !== "ws-client://" ? url : advertise;
   const t = await bindWs({
     ...(scheme === "ws-client" ? {} : { listen: url }),
-    ...(advertise ? { advertise } : {}),
+    ...(identity ? { advertise: identity } : {}),
     ...(Object.keys(tls).length > 0 ? { tls } : {}),
   });
   return { bind: url, listening: t.boundAddress, transport: t };
