@@ -343,18 +343,26 @@ export class Agent {
           { attempt, retryIn: formatDuration(delayMs) },
           "no seed answered; retrying",
         ),
-    }).then((outcome) => {
-      if (outcome.kind === "joined") {
-        this.logger.info(
-          { answered: outcome.answered, members: this.cluster.aliveCount() },
-          "joined the cluster",
+    })
+      .then((outcome) => {
+        if (outcome.kind === "joined") {
+          this.logger.info(
+            { answered: outcome.answered, members: this.cluster.aliveCount() },
+            "joined the cluster",
+          );
+        } else if (outcome.kind === "joined-by-peer") {
+          this.logger.info({ members: this.cluster.aliveCount() }, "joined by another member");
+        } else if (outcome.kind === "timeout" && !explicit) {
+          this.logger.warn("no remembered member answered; running alone until someone joins");
+        }
+        return outcome;
+      })
+      .catch((err: unknown) => {
+        this.logger.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          "joining failed",
         );
-      } else if (outcome.kind === "joined-by-peer") {
-        this.logger.info({ members: this.cluster.aliveCount() }, "joined by another member");
-      } else if (outcome.kind === "timeout" && !explicit) {
-        this.logger.warn("no remembered member answered; running alone until someone joins");
-      }
-      return outcome;
-    });
+        return { kind: "aborted" } as const;
+      });
   }
 }

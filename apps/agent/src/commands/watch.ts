@@ -23,7 +23,7 @@ export function watchLine(event: Record<string, unknown>): string {
 
 /**
  * `grapevine watch`: prints membership and key events as the agent sees them until Ctrl-C
- * (exit 0) or until the agent ends the stream.
+ * (exit 0); exits 1 when the agent ends the stream (it stopped or left).
  */
 export async function watchCommand(
   options: { http?: string; json?: boolean },
@@ -55,6 +55,5 @@ export async function watchCommand(
     throw new RuntimeError(`lost the event stream from ${client.base}: ${(err as Error).message}`);
   }
   if (stop.aborted) return 0;
-  io.stderr.write(`grapevine: the agent at ${client.base} closed the event stream\n`);
-  return 0;
+  throw new RuntimeError(`the agent at ${client.base} closed the event stream`);
 }
