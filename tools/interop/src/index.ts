@@ -6,6 +6,7 @@
 export {
   INTEROP_CLUSTER_OPTIONS,
   type InteropNode,
+  joinAndAnnounce,
   type MemberEventRecord,
   type StartNodeOptions,
   shutdownAll,

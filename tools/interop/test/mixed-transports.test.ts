@@ -8,6 +8,7 @@ import {
   eventsAbout,
   holdsUntil,
   type InteropNode,
+  joinAndAnnounce,
   shutdownAll,
   startNode,
   waitFor,
@@ -47,20 +48,14 @@ describe("a cluster of UDP-only, WebSocket-only and bridge nodes", () => {
     expect(udpSeed).toMatch(/^udp:\/\//);
     expect(wsSeed).toMatch(/^ws:\/\//);
     // Each node joins through bridge-1's address on its own transport, one after the other, and
-    // then advertises which transports it has. Setting tags makes the node broadcast its own
-    // `alive`, which a plain join does not do (see join-announcement.test.ts): without it, news of
-    // a newcomer rests on the seed's few retransmissions, and members that only the seed's
-    // bridges can reach may not hear of it until the next periodic push-pull (15 s).
+    // announces itself (see joinAndAnnounce).
     const joins: Array<[string, string]> = [
       ["bridge-2", udpSeed!],
       ...UDP_ONLY.map((name): [string, string] => [name, udpSeed!]),
       ...WS_ONLY.map((name): [string, string] => [name, wsSeed!]),
     ];
-    byName("bridge-1").cluster.setTags({ transports: "udp+ws" });
     for (const [name, seed] of joins) {
-      const { cluster } = byName(name);
-      expect(await cluster.join([seed]), `${name} joined`).toBe(1);
-      cluster.setTags({ transports: cluster.addresses.map((a) => a.split(":")[0]).join("+") });
+      expect(await joinAndAnnounce(byName(name), [seed]), `${name} joined`).toBe(1);
     }
   });
 

@@ -4,6 +4,7 @@ import {
   allSee,
   describeMembership,
   type InteropNode,
+  joinAndAnnounce,
   type MembershipView,
   membershipOf,
   type StateView,
@@ -51,12 +52,13 @@ async function runScenario(kit: TransportKit, nodes: InteropNode[]): Promise<Out
     node.cluster.set("self", name);
   }
   const seed = nodes[0]!.cluster.addresses;
-  const answered = await Promise.all(nodes.slice(1).map((n) => n.cluster.join(seed)));
+  const answered = await Promise.all(nodes.slice(1).map((n) => joinAndAnnounce(n, seed)));
   expect(answered).toEqual([1, 1, 1, 1]);
 
+  // Wide enough for a periodic push-pull (15 s) to repair a join that gossip missed.
   timings.join = await waitFor(
     () => allSee(nodes, NAMES, "alive"),
-    10_000,
+    20_000,
     "every node to see all five alive",
     views,
   );
@@ -90,9 +92,10 @@ async function runScenario(kit: TransportKit, nodes: InteropNode[]): Promise<Out
   );
 
   const leaving = byName(LEAVER).leave();
+  // Wide enough for a periodic push-pull (15 s) to repair a leave that gossip missed.
   timings.leaveSeen = await waitFor(
     () => allSee(running(), [LEAVER], "left"),
-    10_000,
+    20_000,
     `every other node to see ${LEAVER} as left`,
     views,
   );
