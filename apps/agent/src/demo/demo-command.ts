@@ -226,7 +226,8 @@ class Demo {
       groups.set(key, [...(groups.get(key) ?? []), observer]);
     }
     this.lastFlat = flat;
-    for (const [key, observers] of groups) {
+    for (const [key, observers] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+      observers.sort();
       const [member, status] = key.split(" ");
       const who = observers.length === 1 ? `${observers[0]} sees` : `${observers.join(", ")} see`;
       this.screen.log(`    ${at.padStart(7)}  ${who} ${member} ${status}`);
