@@ -97,10 +97,17 @@ export interface LiveMember {
   readonly port: number;
 }
 
-/** Options the hostile tests run every member with: short stream deadlines, one label. */
+/** The label every member of the test cluster runs with. */
 export const LABEL = "hostile-test";
+/** Handshake deadline of the members' UDP transports, ms (short, so stalled connections go fast). */
 export const CONNECT_TIMEOUT_MS = 1000;
+/** Deadline of one stream exchange, ms. */
 export const STREAM_TIMEOUT_MS = 1500;
+/**
+ * Push-pull period, ms: shorter than the local preset's 15 s, so that a member cut off by a forged
+ * claim (which only push-pull may reveal to it) finds out within seconds.
+ */
+export const PUSH_PULL_INTERVAL_MS = 4000;
 
 /** Starts `names.length` members on 127.0.0.1 and joins them through the first. */
 export async function startLiveCluster(names: readonly string[]): Promise<LiveMember[]> {
@@ -116,6 +123,7 @@ export async function startLiveCluster(names: readonly string[]): Promise<LiveMe
       preset: "local",
       label: LABEL,
       streamTimeoutMs: STREAM_TIMEOUT_MS,
+      swim: { pushPullIntervalMs: PUSH_PULL_INTERVAL_MS },
     });
     members.push({ cluster, transport, port: Number(new URL(transport.address).port) });
   }

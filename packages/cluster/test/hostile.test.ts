@@ -15,6 +15,7 @@ import {
   LABEL,
   type LiveMember,
   lengthPrefix,
+  PUSH_PULL_INTERVAL_MS,
   packet,
   RawTcp,
   RawUdp,
@@ -336,7 +337,8 @@ describe("a live member under hostile input (UDP + TCP loopback)", () => {
       STREAM_TIMEOUT_MS + slack,
       "stream deadline to cut stalled streams",
     );
-    expect(t.cluster.counters.streamsIn - streamsIn).toBe(2);
+    // Two streams of ours (members' own push-pulls may add more).
+    expect(t.cluster.counters.streamsIn - streamsIn).toBeGreaterThanOrEqual(2);
     await waitFor(
       () => t.cluster.counters.drops["stream-error"] - before["stream-error"] >= 2,
       2000,
@@ -428,10 +430,10 @@ describe("a live member under hostile input (UDP + TCP loopback)", () => {
       const refutations = t.swimCounters().refutations;
       await raw.send(target().port, packet([{ type, name: t.name, incarnation: inc, from: "c" }]));
       await waitFor(() => incarnationOf(t.name) > inc, 3000, `refutation of ${type}`);
-      expect(t.swimCounters().refutations).toBe(refutations + 1);
+      expect(t.swimCounters().refutations).toBeGreaterThan(refutations);
       const now = incarnationOf(t.name);
       await waitFor(
-        () => clusters().every((c) => incarnationOf(t.name, c) === now),
+        () => clusters().every((c) => incarnationOf(t.name, c) >= now),
         5000,
         "the refutation to spread",
       );
@@ -446,9 +448,9 @@ describe("a live member under hostile input (UDP + TCP loopback)", () => {
       ["dead", 2n ** 63n],
     ] as const) {
       await raw.send(target().port, packet([{ type, name: t.name, incarnation: inc, from: "b" }]));
-      await waitFor(() => incarnationOf(t.name) === inc + 1n, 3000, `refutation of ${type}`);
+      await waitFor(() => incarnationOf(t.name) > inc, 3000, `refutation of ${type}`);
       await waitFor(
-        () => clusters().every((c) => incarnationOf(t.name, c) === inc + 1n),
+        () => clusters().every((c) => incarnationOf(t.name, c) > inc),
         5000,
         "the refutation to spread",
       );
@@ -460,12 +462,18 @@ describe("a live member under hostile input (UDP + TCP loopback)", () => {
     const t = target().cluster;
     const inc = incarnationOf(t.name) + 10n;
     const forged = packet([{ type: "dead", name: t.name, incarnation: inc, from: "mallory" }]);
-    for (const m of members.slice(1)) await raw.send(m.port, forged);
-    await waitFor(
-      () => members.slice(1).every((m) => m.cluster.member(t.name)?.status !== "alive"),
-      3000,
-      "the forgery to land",
+    const fooled = new Set<string>();
+    const stop = members.slice(1).map((m) =>
+      m.cluster.on("*", (e) => {
+        if (e.type === "member-dead" && e.member.name === t.name) fooled.add(m.cluster.name);
+      }),
     );
+    try {
+      for (const m of members.slice(1)) await raw.send(m.port, forged);
+      await waitFor(() => fooled.size === members.length - 1, 3000, "the forgery to land");
+    } finally {
+      for (const off of stop) off();
+    }
     await waitFor(
       () => clusters().every((c) => c.member(t.name)?.status === "alive"),
       10_000,
@@ -475,7 +483,7 @@ describe("a live member under hostile input (UDP + TCP loopback)", () => {
     await expectHealthy();
   });
 
-  it("forged alive about b (higher incarnation, bogus address): b refutes, its address wins", async () => {
+  it("forged alive about b (higher incarnation, bogus address): b's real address wins again", async () => {
     const b = memberNamed("b").cluster;
     const self = b.member(b.name)!;
     const forgedInc = self.incarnation + 1000n;
@@ -493,13 +501,15 @@ describe("a live member under hostile input (UDP + TCP loopback)", () => {
         },
       ]),
     );
-    // The target takes the forgery (nothing authenticates a plaintext claim)...
+    // The target takes the forgery: nothing authenticates a plaintext claim.
     await waitFor(
       () => incarnationOf(b.name) >= forgedInc,
       3000,
       "the target to take the forged alive",
     );
-    // ...and b, hearing it, outbids it with its real address, which then wins everywhere.
+    // Probes to the bogus address fail, so b is suspected and may be declared dead. b recovers
+    // either by refuting (it hears the forgery or the suspicion: incarnation above the forged
+    // one) or, once declared dead, by reclaiming its name at its real address (push-pull).
     await waitFor(
       () =>
         clusters().every((c) => {
@@ -507,13 +517,13 @@ describe("a live member under hostile input (UDP + TCP loopback)", () => {
           return (
             m !== undefined &&
             m.status === "alive" &&
-            m.incarnation > forgedInc &&
             m.addresses.includes(b.addresses[0]!) &&
             !m.addresses.includes(bogus)
           );
         }),
-      15_000,
-      "b's refutation to win everywhere",
+      // Suspicion timeout (at most 18 s in the local preset) plus a push-pull period, with slack.
+      18_000 + PUSH_PULL_INTERVAL_MS + 8000,
+      "b alive at its real address everywhere",
     );
     await expectHealthy();
   });
