@@ -1,6 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Message } from "@grapevine/codec";
+import { decode, type Message } from "@grapevine/codec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DropReason } from "../src/index.js";
 import {
@@ -12,6 +12,7 @@ import {
   expectedDrops,
   frame,
   heapUsed,
+  hello,
   LABEL,
   type LiveMember,
   lengthPrefix,
@@ -106,7 +107,6 @@ async function expectHealthy(): Promise<void> {
   try {
     stream.write(frame(packet([{ ...ping, seq: streamSeq }])));
     await waitFor(() => stream.frames().length > 0, 3000, "an ack on the stream channel");
-    const { decode } = await import("@grapevine/codec");
     const r = decode(stream.frames()[0]!);
     expect(r.ok && r.envelope.messages[0]).toMatchObject({ type: "ack", seq: streamSeq });
   } finally {
@@ -125,7 +125,7 @@ function incarnationOf(name: string, viewer = target().cluster): bigint {
   return viewer.member(name)!.incarnation;
 }
 
-/** Valid envelope bytes built by hand: `[version][label][messages...]` with raw message bodies. */
+/** A protobuf varint. */
 function varint(n: number): number[] {
   const out: number[] = [];
   let v = n;
@@ -136,13 +136,15 @@ function varint(n: number): number[] {
   out.push(v);
   return out;
 }
-function lengthDelimited(tag: number, body: Uint8Array | number[]): number[] {
+/** A length-delimited field: tag byte, varint length, body. */
+function lengthDelimited(tag: number, body: readonly number[]): number[] {
   return [tag, ...varint(body.length), ...body];
 }
+/** Envelope bytes built by hand: `[version][label][messages...]` from raw message bodies. */
 function envelope(version: number | undefined, label: string, messages: number[][]): Uint8Array {
   const bytes: number[] = [];
   if (version !== undefined) bytes.push(0x08, ...varint(version));
-  if (label !== "") bytes.push(...lengthDelimited(0x12, Buffer.from(label, "utf8") as never));
+  if (label !== "") bytes.push(...lengthDelimited(0x12, Array.from(Buffer.from(label, "utf8"))));
   for (const m of messages) bytes.push(...lengthDelimited(0x1a, m));
   return Uint8Array.from(bytes);
 }
@@ -401,10 +403,7 @@ describe("a live member under hostile input (UDP + TCP loopback)", () => {
       Array.from({ length: 500 }, async (_, i) => {
         const c = await RawTcp.open(t.port);
         // Half announce themselves and then stall; half never send a byte.
-        if (i % 2 === 0)
-          c.write(
-            frame(Buffer.concat([Buffer.from([0x47, 0x56, 1, 1]), Buffer.from(raw.address)])),
-          );
+        if (i % 2 === 0) c.write(hello(raw.address));
         return c;
       }),
     );
