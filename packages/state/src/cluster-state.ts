@@ -222,11 +222,14 @@ export class ClusterState {
     return out;
   }
 
-  /** A summary of every owner held (this node included), in name order. */
+  /** A summary of every owner held that has written something (this node included), in name order. */
   owners(): OwnerInfo[] {
     const out: OwnerInfo[] = [];
-    for (let i = 0; i < this.ring.size; i++)
-      out.push(this.info(this.owners_.get(this.ring.at(i))!));
+    for (let i = 0; i < this.ring.size; i++) {
+      const state = this.owners_.get(this.ring.at(i))!;
+      // An owner that never wrote anything is not replicated (see `digest`): nothing to list.
+      if (state.maxVersion > 0) out.push(this.info(state));
+    }
     return out;
   }
 
@@ -288,7 +291,7 @@ export class ClusterState {
     const offerAbsent = (owner: string): void => {
       if (seen.has(owner)) return;
       const state = this.owners_.get(owner)!;
-      if (state.deadSince >= 0) return;
+      if (state.deadSince >= 0 || state.maxVersion === 0) return;
       candidates.push({ state, fromVersion: 0, reset: state.floor > 0 });
     };
     if (complete) {

@@ -43,6 +43,9 @@ export function buildDigest(
   for (; taken < count; taken++) {
     const name = ring.at((start + taken) % count);
     const state = owners.get(name)!;
+    // An owner that never wrote anything has nothing to reconcile: leaving it out is the same as
+    // "holds nothing" to the receiver, and keeps the digests of a key-less cluster empty.
+    if (state.maxVersion === 0) continue;
     const size = digestEntrySize(name, state.generation, state.maxVersion);
     if (used + size > budgetBytes) break;
     used += size;

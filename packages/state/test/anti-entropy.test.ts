@@ -40,7 +40,7 @@ describe("digest", () => {
     const seen = new Set<string>();
     let digests = 0;
     let smallest = Number.POSITIVE_INFINITY;
-    while (seen.size < 10_001) {
+    while (seen.size < 10_000) {
       const digest = a.digest(ENTRY_BUDGET);
       digests += 1;
       expect(digest.complete).toBe(false);
@@ -51,7 +51,7 @@ describe("digest", () => {
       expect(digests).toBeLessThan(1000);
     }
     // Contiguous slices: the whole ring is covered in ceil(owners / slice) digests.
-    expect(digests).toBeLessThanOrEqual(Math.ceil(10_001 / smallest));
+    expect(digests).toBeLessThanOrEqual(Math.ceil(10_000 / smallest));
   });
 
   it("tells which owners an incomplete slice covers, wrap-around included", () => {
@@ -69,9 +69,8 @@ describe("deltaFor", () => {
   it("sends owners a complete digest lacks from 0, and nothing a slice says nothing about", () => {
     const a = holding("a", 6, 2);
     const complete = a.deltaFor([], true, 100_000);
-    expect(complete.map((d) => d.owner).sort()).toEqual(
-      ["a", ...[0, 1, 2, 3, 4, 5].map(ownerName)].sort(),
-    );
+    // The holder itself never wrote anything: there is nothing of it to send.
+    expect(complete.map((d) => d.owner).sort()).toEqual([0, 1, 2, 3, 4, 5].map(ownerName).sort());
     expect(complete.every((d) => d.fromVersion === 0 && !d.reset)).toBe(true);
 
     // A slice covering owners 1..4 where the peer holds 1 and 4 only: 2 and 3 are lacking.

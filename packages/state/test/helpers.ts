@@ -50,7 +50,8 @@ function hash(text: string): number {
  */
 export function view(holder: ClusterState, owner: string): string {
   const info = holder.owner(owner);
-  if (info === undefined) return "absent";
+  // An owner that never wrote anything is not replicated: holding it empty is holding nothing.
+  if (info === undefined || info.maxVersion === 0) return "absent";
   const keys = holder
     .entries(owner)
     .map((e) => `${e.key}@${e.version}=${Array.from(e.value).join(".")}`)

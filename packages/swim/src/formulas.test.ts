@@ -77,13 +77,23 @@ describe("awarenessScaledTimeout (Lifeguard §3.1)", () => {
 });
 
 describe("pushPullInterval", () => {
-  it("is unscaled up to 32 members, then one more multiple per doubling", () => {
+  it("is unscaled up to 32 members, then proportional to N", () => {
     expect(pushPullInterval(30_000, 1)).toBe(30_000);
     expect(pushPullInterval(30_000, 32)).toBe(30_000);
     expect(pushPullInterval(30_000, 33)).toBe(60_000);
     expect(pushPullInterval(30_000, 64)).toBe(60_000);
     expect(pushPullInterval(30_000, 65)).toBe(90_000);
-    expect(pushPullInterval(30_000, 10_000)).toBe(30_000 * 10);
+    expect(pushPullInterval(30_000, 10_000)).toBe(30_000 * 313);
+  });
+
+  it("keeps each member's push-pull bytes per second constant as N grows", () => {
+    // Bytes of one exchange grow as N; exchanges per member per second shrink as 1/N.
+    const perMember = (n: number) => n / pushPullInterval(30_000, n);
+    const asymptote = 32 / 30_000;
+    for (const n of [64, 100, 1_000, 10_000]) {
+      expect(perMember(n) / asymptote).toBeGreaterThan(0.75);
+      expect(perMember(n) / asymptote).toBeLessThanOrEqual(1);
+    }
   });
 });
 

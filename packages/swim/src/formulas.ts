@@ -82,15 +82,17 @@ export const PUSH_PULL_SCALE_THRESHOLD = 32;
 
 /**
  * The push-pull interval for a cluster of N members: the base interval up to 32 members, then
- * one more multiple per doubling, so full-state exchanges cost O(N / log N) bytes per second
- * instead of growing linearly.
+ * stretched in proportion to N. A full exchange carries the whole member list (O(N) bytes), so a
+ * proportional interval keeps each member's push-pull traffic constant as the cluster grows, the
+ * constant per-member load SWIM promises; cluster-wide there are about 32 exchanges per base
+ * interval whatever N is. (memberlist stretches by log2 N only, so its per-member push-pull
+ * traffic grows as N / log N.)
  *
  * @returns ms.
  */
 export function pushPullInterval(intervalMs: number, memberCount: number): number {
   if (memberCount <= PUSH_PULL_SCALE_THRESHOLD) return intervalMs;
-  const multiplier = Math.ceil(Math.log2(memberCount) - Math.log2(PUSH_PULL_SCALE_THRESHOLD)) + 1;
-  return multiplier * intervalMs;
+  return Math.ceil(memberCount / PUSH_PULL_SCALE_THRESHOLD) * intervalMs;
 }
 
 /**

@@ -96,6 +96,8 @@ export class Swim {
   private readonly groups: SchemeGroups;
   private readonly timers = new TimerSet<SwimTimer>();
   private readonly queue: BroadcastQueue<Broadcast>;
+  /** When our last periodic push-pull started (construction time before the first), ms. */
+  private lastPushPullAt: number;
   private readonly awareness: Awareness;
   private readonly prober: Prober;
   private readonly pendingJoins = new Set<string>();
@@ -142,6 +144,7 @@ export class Swim {
     this.groups = new SchemeGroups(schemes);
     this.order = new ProbeOrder<Member>(options.rng);
     this.queue = new BroadcastQueue<Broadcast>({ limit: this.config.broadcastQueueLimit });
+    this.lastPushPullAt = options.now;
     this.awareness = new Awareness(
       this.config.awarenessMaxMultiplier,
       this.config.lifeguard.awareness,
@@ -750,6 +753,14 @@ export class Swim {
 
   private periodicPushPull(now: number): void {
     const next = pushPullInterval(this.config.pushPullIntervalMs, this.liveTotal);
+    if (this.hasJoined && now - this.lastPushPullAt < next / 2) {
+      // The cluster has grown since this timer was set: wait for the interval of its current
+      // size instead (still at a random point, so members do not exchange in lockstep).
+      const at = this.lastPushPullAt + next * (0.5 + this.rng.next());
+      this.timers.schedule(at, { kind: "push-pull", token: this.pushPullToken });
+      return;
+    }
+    this.lastPushPullAt = now;
     this.timers.schedule(now + next, { kind: "push-pull", token: this.pushPullToken });
     const peer = this.groups.randomAlive(this.rng);
     const to = peer && firstSendableAddress(peer.addresses, this.ownSchemes);
