@@ -8,6 +8,7 @@ import {
   type OwnerDelta,
   type PushPull,
   type PushPullMember,
+  WIRE_VERSION,
 } from "@grapevine/codec";
 import { ClusterState, type LocalSnapshot, type StateChange } from "@grapevine/state";
 import {
@@ -39,9 +40,20 @@ import {
   type MemberEvent,
   type MemberEventType,
 } from "./events.js";
+import { associatedData, type Keyring, looksSealed, SEAL_OVERHEAD } from "./keyring.js";
 import { MemberSampler } from "./member-sampler.js";
 import { type ClusterOptions, ClusterOptionsError, validateOptions } from "./options.js";
 import { cryptoRng, type Rng } from "./rng.js";
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * How a member with a keyring treats encryption (switching a running cluster on without a flag
+ * day; see SECURITY.md): `open-only` sends plaintext and opens sealed packets, `accept-plaintext`
+ * sends sealed and still accepts plaintext, `required` (the default) sends sealed and drops
+ * plaintext. `off`: no keyring.
+ */
+export type EncryptionMode = "off" | "open-only" | "accept-plaintext" | "required";
 
 const MEMBER_EVENT: Record<string, MemberEventType> = {
   join: "member-joined",
@@ -108,6 +120,15 @@ export class Cluster {
   private readonly openStreams = new Set<Stream>();
   private readonly memberCache = new Map<string, Member>();
 
+  /** The keyring sealing and opening packets, when the cluster is encrypted. */
+  readonly keyring: Keyring | undefined;
+  private readonly encryption: EncryptionMode;
+  private readonly sealOverhead: number;
+  private readonly adDatagram: Uint8Array;
+  private readonly adStream: Uint8Array;
+  /** Join push-pulls started by the current `join()`, by seed address. */
+  private readonly joinAttempts = new Map<string, Promise<boolean>>();
+
   private statusValue: ClusterStatus = "created";
   private timer: TimerHandle | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -123,13 +144,19 @@ export class Cluster {
     this.clock = options.clock ?? systemClock;
     this.rng = options.rng ?? cryptoRng();
     this.label = options.label ?? "";
+    this.keyring = options.keyring;
+    this.encryption = options.keyring ? (options.encryption ?? "required") : "off";
+    this.sealOverhead =
+      this.encryption === "required" || this.encryption === "accept-plaintext" ? SEAL_OVERHEAD : 0;
+    this.adDatagram = associatedData(WIRE_VERSION, this.label);
+    this.adStream = associatedData(WIRE_VERSION, this.label, "stream");
     for (const t of options.transports) {
       // A transport may speak several schemes (WebSocket: ws, wss and dial-only ws-client).
       const schemes = (t as { readonly schemes?: readonly string[] }).schemes ?? [t.scheme];
       for (const scheme of schemes) this.transports.set(scheme, t);
     }
     this.antiEntropyIntervalMs = options.antiEntropyIntervalMs ?? config.gossipIntervalMs * 5;
-    this.streamTimeoutMs = options.streamTimeoutMs ?? 10_000;
+    this.streamTimeoutMs = options.streamTimeoutMs ?? (options.preset === "local" ? 5_000 : 10_000);
     this.reconnectIntervalMs = options.reconnectIntervalMs ?? config.pushPullIntervalMs;
     this.reconnectTimeoutMs = options.reconnectTimeoutMs ?? 24 * 3_600_000;
     this.leaveTimeoutMs =
@@ -145,6 +172,7 @@ export class Cluster {
       self: {
         name: this.name,
         addresses: options.transports.map((t) => t.address),
+        sendSchemes: [...this.transports.keys()],
         meta,
         generation,
       },
@@ -234,11 +262,19 @@ export class Cluster {
     const targets = [...new Set(seeds)].filter((s) => !mine.has(s));
     if (targets.length === 0) return 0;
     const timeoutMs = options.timeoutMs ?? this.streamTimeoutMs;
+    // Swim asks for a push-pull with each seed it can reach, announces us to them, queues our
+    // own alive for gossip, and keeps retrying the seeds while we know no other member.
+    this.joinAttempts.clear();
+    this.swim.join(targets, this.clock.now());
+    this.flush();
+    const attempts = targets.flatMap((seed) => {
+      const attempt = this.joinAttempts.get(seed);
+      return attempt ? [attempt] : [];
+    });
+    this.joinAttempts.clear();
     const results = await Promise.all(
-      targets.map((seed) =>
-        withDeadline(this.clock, this.pushPull(seed, true), timeoutMs, `join ${seed}`).catch(
-          () => false,
-        ),
+      attempts.map((attempt) =>
+        withDeadline(this.clock, attempt, timeoutMs, "join").catch(() => false),
       ),
     );
     return results.filter(Boolean).length;
@@ -423,7 +459,14 @@ export class Cluster {
 
   private async receiveDatagrams(t: Transport): Promise<void> {
     try {
-      for await (const d of t.datagrams()) this.onDatagram(t, d);
+      for await (const d of t.datagrams()) {
+        try {
+          this.onDatagram(t, d);
+        } catch {
+          // Nothing a peer sends may stop this loop.
+          this.drop("internal");
+        }
+      }
     } catch {
       // The transport's iteration only ends in error when the transport breaks; nothing to do.
     }
@@ -441,7 +484,32 @@ export class Cluster {
     this.counters.drops[reason] += 1;
   }
 
-  private decodeOrDrop(bytes: Uint8Array, maxBytes: number): DecodeResult | undefined {
+  private decodeOrDrop(
+    input: Uint8Array,
+    maxBytes: number,
+    channel: "datagram" | "stream" = "datagram",
+  ): DecodeResult | undefined {
+    let bytes = input;
+    if (this.keyring) {
+      if (looksSealed(input)) {
+        if (input.length > maxBytes) {
+          this.drop("oversized");
+          return undefined;
+        }
+        const ad = channel === "stream" ? this.adStream : this.adDatagram;
+        const opened = this.keyring.open(input, ad);
+        if (!opened.ok) {
+          this.drop(
+            opened.error.code === "decrypt" ? "decrypt" : (opened.error.code as DropReason),
+          );
+          return undefined;
+        }
+        bytes = opened.plaintext;
+      } else if (this.encryption === "required") {
+        this.drop("decrypt");
+        return undefined;
+      }
+    }
     const r = decode(bytes, { maxPacketBytes: maxBytes, label: this.label });
     if (!r.ok) {
       this.drop(r.error.reason as DropReason);
@@ -535,7 +603,9 @@ export class Cluster {
   private applyDelta(delta: readonly OwnerDelta[], now: number, regossip: boolean): void {
     if (delta.length === 0) return;
     const result = this.state.apply(delta, now);
-    if (result.rejected.length > 0) this.counters.drops["rejected-state"] += result.rejected.length;
+    // Our own deltas echoed back by peers are normal gossip, not something to drop-count.
+    for (const r of result.rejected)
+      if (r.reason !== "self") this.counters.drops["rejected-state"] += 1;
     this.emitChanges(result.changes, now);
     if (regossip && result.changes.length > 0) {
       // Infection-style: what was news to us is passed on, a bounded number of times.
@@ -567,22 +637,19 @@ export class Cluster {
         "stream request",
         () => stream.abort(),
       );
-      if (!frame) return;
       const t = this.transports.get(schemeOf(stream.remote) ?? "");
-      const r = this.decodeOrDrop(frame, t?.maxFrameBytes ?? frame.length);
-      if (!r?.ok) return;
+      const r = frame && this.decodeOrDrop(frame, t?.maxFrameBytes ?? frame.length, "stream");
+      if (!r?.ok) {
+        // Nothing, or nothing we can read: free the connection at once.
+        stream.abort();
+        return;
+      }
       const now = this.clock.now();
       for (const msg of r.envelope.messages) {
         if (msg.type === "ping") {
           if (msg.target !== this.name) continue;
-          await stream.write(
-            encodePacket(
-              [{ type: "ack", seq: msg.seq, source: this.name, payload: new Uint8Array(0) }],
-              {
-                label: this.label,
-              },
-            ),
-          );
+          const ack: Message = { type: "ack", seq: msg.seq, source: this.name, payload: EMPTY };
+          await stream.write(this.seal(encodePacket([ack], { label: this.label }), this.adStream));
         } else if (msg.type === "push-pull") {
           this.mergePushPull(msg, now);
           if (!msg.reply) await stream.write(this.encodePushPull(false, true, t?.maxFrameBytes));
@@ -613,9 +680,9 @@ export class Cluster {
       members,
       delta: [],
     };
-    const budget = maxFrameBytes - envelopeOverhead(this.label) - messageSize(base);
+    const budget = maxFrameBytes - this.overhead() - messageSize(base);
     const delta = this.state.deltaFor([], true, Math.max(0, budget));
-    return encodePacket([{ ...base, delta }], { label: this.label });
+    return this.seal(encodePacket([{ ...base, delta }], { label: this.label }), this.adStream);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -628,7 +695,26 @@ export class Cluster {
 
   private budgetFor(address: string): number {
     const t = this.transportFor(address);
-    return (t?.mtu ?? 1400) - envelopeOverhead(this.label);
+    return (t?.mtu ?? 1400) - this.overhead();
+  }
+
+  /** Bytes of a packet that are not messages: the envelope, and the seal when encrypting. */
+  private overhead(): number {
+    return envelopeOverhead(this.label) + this.sealOverhead;
+  }
+
+  /** `messageSize`, but a message the codec refuses sizes as unsendable instead of throwing. */
+  private readonly sizeOf = (m: Message): number => {
+    try {
+      return messageSize(m);
+    } catch {
+      return Number.MAX_SAFE_INTEGER;
+    }
+  };
+
+  /** Seals an encoded packet or frame when this member sends sealed. */
+  private seal(bytes: Uint8Array, ad: Uint8Array): Uint8Array {
+    return this.keyring && this.sealOverhead > 0 ? this.keyring.seal(bytes, ad) : bytes;
   }
 
   private memberCount(): number {
@@ -643,10 +729,10 @@ export class Cluster {
       return false;
     }
     const now = this.clock.now();
-    let budget = t.mtu - envelopeOverhead(this.label);
+    let budget = t.mtu - this.overhead();
     const messages: Message[] = [];
     for (const m of primary) {
-      const size = messageSize(m);
+      const size = this.sizeOf(m);
       if (size > budget) {
         this.drop("unfit");
         continue;
@@ -655,20 +741,27 @@ export class Cluster {
       messages.push(m);
     }
     if (piggyback && budget > 8) {
-      for (const m of this.swim.piggyback(budget, messageSize, now)) {
-        budget -= messageSize(m);
+      for (const m of this.swim.piggyback(budget, this.sizeOf, now)) {
+        budget -= this.sizeOf(m);
         messages.push(m);
       }
       if (budget > 8) {
         const limit = retransmitLimit(this.config.retransmitMult, this.memberCount());
-        for (const m of this.stateQueue.select(budget, messageSize, limit)) {
-          budget -= messageSize(m);
+        for (const m of this.stateQueue.select(budget, this.sizeOf, limit)) {
+          budget -= this.sizeOf(m);
           messages.push(m);
         }
       }
     }
     if (messages.length === 0) return false;
-    const bytes = encodePacket(messages, { label: this.label });
+    let bytes: Uint8Array;
+    try {
+      bytes = this.seal(encodePacket(messages, { label: this.label }), this.adDatagram);
+    } catch {
+      // A message that cannot go on the wire (the codec refuses it) is dropped, not thrown.
+      this.drop("unfit");
+      return false;
+    }
     try {
       t.send(to, bytes);
     } catch {
@@ -700,7 +793,7 @@ export class Cluster {
   private stateDeltaBudget(): number {
     let mtu = Number.POSITIVE_INFINITY;
     for (const t of this.transports.values()) mtu = Math.min(mtu, t.mtu);
-    return Math.floor(((Number.isFinite(mtu) ? mtu : 1400) - envelopeOverhead(this.label)) * 0.8);
+    return Math.floor(((Number.isFinite(mtu) ? mtu : 1400) - this.overhead()) * 0.8);
   }
 
   private afterLocalChange(change: StateChange, now: number): void {
@@ -728,7 +821,13 @@ export class Cluster {
       for (let round = 0; round < 16; round++) {
         const outputs = this.swim.drain();
         if (outputs.length === 0) break;
-        for (const out of outputs) this.onSwimOutput(out);
+        for (const out of outputs) {
+          try {
+            this.onSwimOutput(out);
+          } catch {
+            this.drop("internal");
+          }
+        }
       }
     } finally {
       this.inFlush = false;
@@ -744,9 +843,11 @@ export class Cluster {
       case "stream-probe":
         void this.streamProbe(out.to, out.target, out.seq);
         return;
-      case "push-pull":
-        void this.pushPull(out.to, out.join);
+      case "push-pull": {
+        const attempt = this.pushPull(out.to, out.join);
+        if (out.join) this.joinAttempts.set(out.to, attempt);
         return;
+      }
       case "event":
         this.onMemberEvent(out.event.type, out.event.member, out.event.at);
         return;
@@ -833,7 +934,11 @@ export class Cluster {
     } catch {
       this.drop("internal");
     }
-    this.flush();
+    try {
+      this.flush();
+    } catch {
+      this.drop("internal");
+    }
     for (const w of this.idleWaiters.splice(0)) w();
   }
 
@@ -919,7 +1024,7 @@ export class Cluster {
         await stream.write(this.encodePushPull(join, false, t.maxFrameBytes));
         const frame = await readFrame(stream);
         if (!frame) throw new Error("push-pull: peer closed without answering");
-        const r = this.decodeOrDrop(frame, t.maxFrameBytes);
+        const r = this.decodeOrDrop(frame, t.maxFrameBytes, "stream");
         if (!r?.ok) throw new Error("push-pull: bad answer");
         const now = this.clock.now();
         for (const msg of r.envelope.messages) {
@@ -958,15 +1063,17 @@ export class Cluster {
       const probe = async (): Promise<boolean> => {
         stream = await t.dial(to, { timeoutMs: this.config.probeIntervalMs });
         this.openStreams.add(stream);
-        await stream.write(
-          encodePacket(
-            [{ type: "ping", seq, target, source: this.name, sourceAddresses: this.addresses }],
-            { label: this.label },
-          ),
-        );
+        const ping: Message = {
+          type: "ping",
+          seq,
+          target,
+          source: this.name,
+          sourceAddresses: this.addresses,
+        };
+        await stream.write(this.seal(encodePacket([ping], { label: this.label }), this.adStream));
         const frame = await readFrame(stream);
         if (!frame) return false;
-        const r = this.decodeOrDrop(frame, t.maxFrameBytes);
+        const r = this.decodeOrDrop(frame, t.maxFrameBytes, "stream");
         if (!r?.ok) return false;
         return r.envelope.messages.some((m) => m.type === "ack" && m.seq === seq);
       };

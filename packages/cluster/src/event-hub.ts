@@ -1,8 +1,12 @@
 import { EventEmitter } from "node:events";
-import type { ClusterEvent } from "./events.js";
+import type { ClusterEvent, MemberEvent, MemberEventType } from "./events.js";
 
 type Handler<E> = (event: E) => void;
-type ByType = { [K in ClusterEvent["type"]]: Extract<ClusterEvent, { type: K }> };
+type ByType = {
+  [K in ClusterEvent["type"]]: K extends MemberEventType
+    ? MemberEvent
+    : Extract<ClusterEvent, { type: K }>;
+};
 
 /**
  * Delivers cluster events to listeners (`on`) and to async iterators (`events()`). Listener

@@ -2,7 +2,9 @@
  * `@grapevine/cluster`: the Grapevine runtime. Membership, SWIM + Lifeguard failure detection and
  * eventually-consistent per-member state over pluggable transports.
  */
-export { Cluster, type ClusterStatus, type JoinOptions } from "./cluster.js";
+
+export { SwimConfigError } from "@grapevine/swim";
+export { Cluster, type ClusterStatus, type EncryptionMode, type JoinOptions } from "./cluster.js";
 export { type ClusterCounters, type DropReason, emptyCounters } from "./counters.js";
 export {
   type ClusterEvent,
@@ -14,5 +16,17 @@ export {
   type MemberEventType,
   type UserMessageEvent,
 } from "./events.js";
+export {
+  associatedData,
+  type KeyInfo,
+  type KeyInput,
+  Keyring,
+  KeyringError,
+  type KeyringErrorCode,
+  looksSealed,
+  type OpenResult,
+  parseKeyringFile,
+  SEAL_OVERHEAD,
+} from "./keyring.js";
 export { type ClusterOptions, ClusterOptionsError } from "./options.js";
 export { cryptoRng, type Rng, randomInt, seededRng } from "./rng.js";

@@ -1,5 +1,6 @@
 import type { SwimConfigOverrides, SwimPresetName } from "@grapevine/swim";
 import type { Clock, Transport } from "@grapevine/transport";
+import type { Keyring } from "./keyring.js";
 import type { Rng } from "./rng.js";
 
 /** Options for {@link Cluster.create}. */
@@ -27,6 +28,17 @@ export interface ClusterOptions {
   readonly generation?: number;
   /** Cluster label: packets with another label are dropped, so two clusters never merge. */
   readonly label?: string;
+  /**
+   * Keys that seal and open every packet and stream frame (AES-GCM). Changes to the keyring
+   * (install, use, remove) apply from the next packet. See SECURITY.md.
+   */
+  readonly keyring?: Keyring;
+  /**
+   * With a keyring: `required` (default) sends sealed and drops plaintext; `accept-plaintext`
+   * sends sealed and accepts both; `open-only` sends plaintext and accepts both (the first step
+   * of turning encryption on in a running cluster).
+   */
+  readonly encryption?: "open-only" | "accept-plaintext" | "required";
   /** Scuttlebutt anti-entropy period, ms (default: 5 gossip intervals). 0 disables it. */
   readonly antiEntropyIntervalMs?: number;
   /** Deadline of one stream exchange (push-pull), ms (default 10,000; `local` 5,000). */
@@ -115,6 +127,18 @@ export function validateOptions(options: ClusterOptions): void {
     (!Number.isSafeInteger(options.generation) || options.generation < 0)
   ) {
     throw new ClusterOptionsError("generation", "must be a non-negative safe integer");
+  }
+  if (
+    options.encryption !== undefined &&
+    !["open-only", "accept-plaintext", "required"].includes(options.encryption)
+  ) {
+    throw new ClusterOptionsError(
+      "encryption",
+      `must be open-only, accept-plaintext or required, got ${String(options.encryption)}`,
+    );
+  }
+  if (options.encryption !== undefined && options.keyring === undefined) {
+    throw new ClusterOptionsError("encryption", "needs a keyring");
   }
   positiveInt("antiEntropyIntervalMs", options.antiEntropyIntervalMs, true);
   positiveInt("streamTimeoutMs", options.streamTimeoutMs);

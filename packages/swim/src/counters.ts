@@ -44,6 +44,8 @@ export interface SwimCounters {
   broadcastsSent: number;
   /** Messages about another process claiming our name with a newer generation. */
   nameConflicts: number;
+  /** Membership claims refused for an incarnation no member can hold (2⁶⁴ − 1): forgeries. */
+  implausibleIncarnations: number;
   /** Push-pull exchanges the runtime reported as failed. */
   pushPullFailures: number;
 }
@@ -70,6 +72,7 @@ export function createCounters(): SwimCounters {
     membersReaped: 0,
     broadcastsSent: 0,
     nameConflicts: 0,
+    implausibleIncarnations: 0,
     pushPullFailures: 0,
   };
 }

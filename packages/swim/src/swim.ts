@@ -40,6 +40,12 @@ export interface SwimSelf {
   readonly generation: number;
   /** Starting incarnation; default 0. */
   readonly incarnation?: bigint;
+  /**
+   * Schemes we can send to beyond those of our own addresses: a transport may dial schemes it
+   * does not listen on (a dial-only WebSocket node reaches `ws://` peers; a listener answers
+   * `ws-client://` peers over the links they opened).
+   */
+  readonly sendSchemes?: readonly string[];
 }
 
 /** Everything {@link Swim} needs at construction. */
@@ -52,6 +58,9 @@ export interface SwimOptions {
   /** Current time, ms. */
   readonly now: number;
 }
+
+/** Largest incarnation accepted from peers: 2⁶⁴ − 2 (see `Swim.plausible`). */
+const MAX_INCARNATION = 2n ** 64n - 1n;
 
 /** Membership broadcasts: what piggy-backs on packets (SWIM §4.1). */
 type Broadcast = Alive | Suspect | Dead;
@@ -139,7 +148,9 @@ export class Swim {
     this.rng = options.rng;
     this.count = createCounters();
     this.counters = this.count;
-    const schemes = schemesOf(self.addresses);
+    const schemes = [
+      ...new Set([...schemesOf(self.addresses), ...(self.sendSchemes ?? [])]),
+    ].sort();
     this.ownSchemes = new Set(schemes);
     this.groups = new SchemeGroups(schemes);
     this.order = new ProbeOrder<Member>(options.rng);
@@ -211,6 +222,8 @@ export class Swim {
     }
     this.seeds = seeds;
     if (this.leaving) return;
+    // Our own alive is gossiped too, so every member hears of us, not only the seeds.
+    if (seeds.length > 0) this.queue.enqueue(this.name, this.selfAlive());
     for (const seed of seeds) {
       this.pendingJoins.add(seed);
       this.outputs.push({ kind: "push-pull", to: seed, join: true });
@@ -237,17 +250,28 @@ export class Swim {
         this.prober.onNack(message);
         return;
       case "alive":
-        this.onAlive(message, now);
+        if (this.plausible(message.incarnation)) this.onAlive(message, now);
         return;
       case "suspect":
-        this.onSuspect(message, now);
+        if (this.plausible(message.incarnation)) this.onSuspect(message, now);
         return;
       case "dead":
-        this.onDead(message, now);
+        if (this.plausible(message.incarnation)) this.onDead(message, now);
         return;
       default:
         return;
     }
+  }
+
+  /**
+   * An incarnation a real member can hold. The last uint64 value is refused: no member counts
+   * that high, and a claim there could not be refuted (the refutation would not fit the wire), so
+   * it can only be a forgery meant to silence a member for good.
+   */
+  private plausible(incarnation: bigint): boolean {
+    if (incarnation < MAX_INCARNATION) return true;
+    this.count.implausibleIncarnations += 1;
+    return false;
   }
 
   /**
@@ -259,6 +283,7 @@ export class Swim {
   mergeRemote(members: readonly PushPullMember[], now: number): void {
     let learned = false;
     for (const remote of members) {
+      if (!this.plausible(remote.incarnation)) continue;
       if (remote.name === this.name) {
         this.remoteAboutSelf(remote);
         continue;

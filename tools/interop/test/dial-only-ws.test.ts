@@ -58,7 +58,7 @@ describe("a dial-only WebSocket member among listeners", () => {
     );
   });
 
-  // BUG: Swim decides whom it can send to from the schemes of our own *addresses*
+  // Regression (fixed): Swim decides whom it can send to from the schemes of our own *addresses*
   // (packages/swim/src/swim.ts, constructor: `schemesOf(self.addresses)` → `ownSchemes` and
   // `SchemeGroups`), not from the schemes our transports can send to. A listener's address is
   // `ws://…`, so it never probes a `ws-client://…` member (neither directly nor through a
@@ -66,7 +66,7 @@ describe("a dial-only WebSocket member among listeners", () => {
   // scheme is `ws-client`, can send to no one: it never probes (probesSent stays 0). Its crash
   // is never detected. The runtime's transport map (cluster.ts constructor) already knows all
   // three schemes; Swim should be given them (e.g. `SwimSelf.schemes`).
-  it.fails("takes part in probing, and its crash is detected", async () => {
+  it("takes part in probing, and its crash is detected", async () => {
     const dialOnly = byName(DIAL_ONLY);
     await waitFor(
       () => dialOnly.cluster.swimCounters().probesAcked > 0,

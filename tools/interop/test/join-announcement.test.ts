@@ -8,10 +8,8 @@ import { INTEROP_CLUSTER_OPTIONS, runUntil } from "../src/index.js";
  * fast). Periodic push-pull is off, so membership spreads only by gossip, as it does between
  * push-pull intervals in a real cluster.
  *
- * Both tests are marked `it.fails`: they show that `Cluster.join` never calls `Swim.join`, so the
- * newcomer neither announces its own `alive` nor remembers its seeds (see README, "Known bugs").
- * The mixed-transport test works around the first by having every node set its tags after
- * joining. Remove `.fails` once the runtime is fixed.
+ * Regression tests: `Cluster.join` once bypassed `Swim.join`, so a newcomer neither announced its
+ * own `alive` nor remembered its seeds (see README, "Regressions guarded").
  */
 
 const BASE: Partial<ClusterOptions> = {
@@ -64,12 +62,12 @@ describe("joining", () => {
     await runUntil(clock, () => sees(old, "new") && sees(seed, "new"), 5_000, "old to hear of new");
   });
 
-  // BUG: a newcomer never broadcasts its own `alive` (memberlist does, at start): news of it
+  // Regression (fixed): a newcomer never broadcasts its own `alive` (memberlist does, at start): news of it
   // rests on its seed's retransmissions alone. Here the seed's datagrams to `old` are lost, so
   // `old` would hear of `new` only from `new` itself; it never does. In a mixed-transport
   // cluster the same thing leaves members that only bridges reach ignorant of a newcomer until
   // the next periodic push-pull.
-  it.fails("a newcomer announces itself to members its seed cannot reach", async () => {
+  it("a newcomer announces itself to members its seed cannot reach", async () => {
     clock = new VirtualClock();
     network = new MemoryNetwork({ clock, rng: seededRandom(2), latency: 1 });
     const seed = await start("seed");
@@ -83,11 +81,11 @@ describe("joining", () => {
     await runUntil(clock, () => sees(old, "new"), 5_000, "old to hear of new from new itself");
   });
 
-  // BUG (the same one, measured): with no self-announcement, 7 of these 100 seeded five-node
+  // Regression (fixed; the same one, measured): with no self-announcement, 7 of these 100 seeded five-node
   // joins through one seed take 2.6 to 13.8 s to converge, until a periodic push-pull repairs
   // what gossip missed. With every newcomer announcing itself (simulated by setting tags right
   // after joining) all 100 converge within 2 s.
-  it.fails("five nodes joined through one seed converge within 2 s, in 100 seeded runs", async () => {
+  it("five nodes joined through one seed converge within 2 s, in 100 seeded runs", async () => {
     const slow: Array<{ seed: number; ms: number }> = [];
     for (let seed = 1; seed <= 100; seed++) {
       clock = new VirtualClock();
@@ -117,10 +115,10 @@ describe("joining", () => {
     expect(slow).toEqual([]);
   });
 
-  // BUG: `Swim.join` remembers the seeds and, while no member is known, has the periodic
+  // Regression (fixed): `Swim.join` remembers the seeds and, while no member is known, has the periodic
   // push-pull retry one; `Cluster.join` does its own push-pulls and never calls it, so a node
   // whose seeds were all down when it joined stays alone for good.
-  it.fails("a node whose seeds were down keeps trying them and joins once one is up", async () => {
+  it("a node whose seeds were down keeps trying them and joins once one is up", async () => {
     clock = new VirtualClock();
     network = new MemoryNetwork({ clock, rng: seededRandom(3), latency: 1 });
     // Periodic push-pull on here: it is what retries the seeds.
