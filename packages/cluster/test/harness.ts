@@ -27,6 +27,7 @@ export async function startCluster(
   n: number,
   seed: number,
   overrides: Partial<ClusterOptions> = {},
+  perNode: (index: number) => Partial<ClusterOptions> = () => ({}),
 ): Promise<TestCluster> {
   const clock = new VirtualClock();
   const network = new MemoryNetwork({
@@ -47,6 +48,7 @@ export async function startCluster(
       generation: 1,
       preset: "lan",
       ...overrides,
+      ...perNode(i),
     });
     node.on("*", (e) => log.push(`${clock.now().toFixed(3)} ${name} ${describeEvent(e)}`));
     await node.start();
