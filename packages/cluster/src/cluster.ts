@@ -102,8 +102,6 @@ export class Cluster {
   private readonly hub: EventHub;
   private readonly label: string;
   private readonly stateQueue: BroadcastQueue<Message>;
-  /** Members believed alive or suspect (pruned lazily), for anti-entropy partner choice. */
-  private readonly liveMembers = new MemberSampler();
   /**
    * Members declared failed (not left), with an address to try and when they failed. Periodic
    * reconnect attempts to them heal long partitions, after the other side has been forgotten.
@@ -328,7 +326,6 @@ export class Cluster {
       if (out.kind !== "event" || out.event.member.name === this.name) continue;
       const m = out.event.member;
       if (m.status === "alive" || m.status === "suspect") {
-        this.liveMembers.add(m.name);
         this.state.markOwnerAlive(m.name, now, m.generation);
       }
     }
@@ -869,7 +866,6 @@ export class Cluster {
         }
       } else {
         this.forgetFailed(view.name);
-        this.liveMembers.add(view.name);
         if (type === "join" || type === "update") {
           this.emitChanges(this.state.markOwnerAlive(view.name, at, view.generation), at);
         }
@@ -921,7 +917,7 @@ export class Cluster {
       }
       if (now >= this.nextAntiEntropyAt) {
         this.nextAntiEntropyAt = now + this.antiEntropyIntervalMs;
-        if (this.statusValue === "running") this.antiEntropyRound();
+        if (this.statusValue === "running") this.antiEntropyRound(now);
       }
       if (now >= this.nextReconnectAt) {
         this.nextReconnectAt = now + this.reconnectIntervalMs;
@@ -942,10 +938,6 @@ export class Cluster {
     for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  private reachable(m: MemberView): boolean {
-    return m.addresses.some((a) => this.transportFor(a) !== undefined);
-  }
-
   private addressOf(m: MemberView): string | undefined {
     return m.addresses.find((a) => this.transportFor(a) !== undefined);
   }
@@ -954,15 +946,6 @@ export class Cluster {
     if (this.swim.pendingBroadcasts() === 0 && this.stateQueue.size === 0) return;
     this.counters.gossipRounds += 1;
     for (const to of this.swim.gossipTargets(this.config.gossipFanout, now)) this.sendNow(to, []);
-  }
-
-  private randomLiveMember(): MemberView | undefined {
-    const [name] = this.liveMembers.sample(1, this.rng, (n) => {
-      const m = this.swim.member(n);
-      if (!m || !(m.status === "alive" || m.status === "suspect")) return "remove";
-      return m.status === "alive" && this.reachable(m);
-    });
-    return name === undefined ? undefined : this.swim.member(name);
   }
 
   private forgetFailed(name: string): void {
@@ -992,9 +975,9 @@ export class Cluster {
     if (failed) void this.pushPull(failed.address, false);
   }
 
-  private antiEntropyRound(): void {
-    const m = this.randomLiveMember();
-    const to = m && this.addressOf(m);
+  private antiEntropyRound(now: number): void {
+    // A random member from swim's per-transport index (O(1), no scan of the membership).
+    const [to] = this.swim.gossipTargets(1, now);
     if (!to) return;
     this.counters.antiEntropyRounds += 1;
     const budget =
