@@ -7,6 +7,14 @@ import { RuntimeError, UsageError } from "./errors.js";
 import { httpUrl } from "./http-address.js";
 import { HttpApi } from "./http-api.js";
 import { type JoinOutcome, joinWithRetry } from "./join.js";
+import {
+  type KeyOpError,
+  type KeyOpName,
+  type KeyOpOptions,
+  type KeyOpReport,
+  KeyOps,
+} from "./key-ops.js";
+import { type LoadedKeyring, loadKeyring, writeKeyringFile } from "./keyring-file.js";
 import type { AgentLogger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { type AgentSnapshot, readSnapshot } from "./snapshot.js";
@@ -90,6 +98,8 @@ export class Agent {
   private readonly api: HttpApi;
   private readonly registry: Registry;
   private readonly writer: SnapshotWriter | undefined;
+  private readonly keyOps: KeyOps;
+  private readonly keyringFile: string | undefined;
   private readonly joinAbort = new AbortController();
   private readonly startedAt = Date.now();
   private currentTags: Record<string, string>;
@@ -106,12 +116,25 @@ export class Agent {
     readonly httpUrl: string,
     readonly generation: number,
     private readonly logger: AgentLogger,
+    keyring: LoadedKeyring,
   ) {
     this.finished = new Promise((resolve) => {
       this.finish = resolve;
     });
     this.currentTags = { ...config.tags };
     this.registry = createMetrics(cluster, transports);
+    this.keyringFile = keyring.file;
+    this.keyOps = new KeyOps({
+      cluster,
+      keyring: cluster.keyring,
+      encryption: config.encryption,
+      logger,
+      persist: () => {
+        if (this.keyringFile === undefined || cluster.keyring === undefined) return false;
+        writeKeyringFile(this.keyringFile, cluster.keyring);
+        return true;
+      },
+    });
     this.api = new HttpApi({
       cluster,
       registry: this.registry,
@@ -123,6 +146,7 @@ export class Agent {
       },
       afterLocalWrite: () => this.writer?.flush(),
       leave: () => this.leave(),
+      keyOp: (op, key, options) => this.keyOp(op, key, options),
     });
     server.on("request", this.api.handle);
     if (config.dataDir !== undefined) {
@@ -144,6 +168,7 @@ export class Agent {
   static async start(config: AgentConfig, logger: AgentLogger): Promise<Agent> {
     // Nothing is logged until everything is bound, so that a bad address or an occupied port
     // is the only line on stderr.
+    const keyring = loadKeyring(config);
     const transports = await bindTransports(config);
     const server = createServer();
     let port: number;
@@ -170,6 +195,9 @@ export class Agent {
         tags: config.tags,
         generation,
         ...(config.label !== undefined ? { label: config.label } : {}),
+        ...(keyring.keyring !== undefined && config.encryption !== "off"
+          ? { keyring: keyring.keyring, encryption: config.encryption }
+          : {}),
       });
     } catch (err) {
       server.close();
@@ -177,8 +205,9 @@ export class Agent {
       throw new UsageError(err instanceof Error ? err.message : String(err));
     }
     loaded.log(logger);
+    keyring.log(logger);
     const url = httpUrl({ host: config.http.host, port });
-    const agent = new Agent(config, cluster, transports, server, url, generation, logger);
+    const agent = new Agent(config, cluster, transports, server, url, generation, logger, keyring);
     await cluster.start();
     agent.watchCluster();
     if (snapshot) agent.restore(snapshot);
@@ -221,9 +250,18 @@ export class Agent {
     this.finish();
   }
 
+  /**
+   * Runs a keyring operation on the whole cluster (see {@link KeyOps}). Throws
+   * {@link KeyOpError} when it is refused before anything is sent.
+   */
+  keyOp(op: KeyOpName, key: string | undefined, options: KeyOpOptions): Promise<KeyOpReport> {
+    return this.keyOps.run(op, key, options);
+  }
+
   /** Ends event streams and closes the HTTP API (after in-flight answers are sent). */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.keyOps.close();
       this.api.closeStreams();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeIdleConnections();
@@ -254,12 +292,18 @@ export class Agent {
       members: counts,
       tags: this.currentTags,
       keys: c.entries().length,
+      keyring:
+        c.keyring === undefined
+          ? null
+          : { primary: c.keyring.primary, installed: c.keyring.list().map((k) => k.fingerprint) },
       config: {
         preset: this.config.preset,
         join: this.config.join,
         joinTimeoutMs: this.config.joinTimeoutMs,
         dataDir: this.config.dataDir ?? null,
         label: this.config.label ?? null,
+        encryption: this.config.encryption,
+        keyringFile: this.keyringFile ?? null,
         logLevel: this.config.logLevel,
         swim: c.config,
       },

@@ -1,4 +1,4 @@
-import type { ClusterOptions } from "@grapevine/cluster";
+import { type ClusterOptions, Keyring, KeyringError } from "@grapevine/cluster";
 import { parseAddress } from "@grapevine/transport";
 import { parseDuration } from "./duration.js";
 import { UsageError } from "./errors.js";
@@ -19,6 +19,15 @@ const LOG_LEVELS: readonly LogLevel[] = [
   "error",
   "fatal",
   "silent",
+];
+
+/** How an agent with a keyring treats encryption; `off` without one. */
+export type EncryptionSetting = "off" | "open-only" | "accept-plaintext" | "required";
+
+const ENCRYPTION_MODES: readonly Exclude<EncryptionSetting, "off">[] = [
+  "open-only",
+  "accept-plaintext",
+  "required",
 ];
 
 /** Transport schemes the agent can bind. */
@@ -46,6 +55,15 @@ export interface AgentConfig {
   readonly dataDir: string | undefined;
   /** Cluster label: members with another label are ignored (default: none). */
   readonly label: string | undefined;
+  /**
+   * The key given with `--encrypt`, as a one-key {@link Keyring} (which prints as a fingerprint,
+   * never as the key). Ignored when the keyring file exists.
+   */
+  readonly encryptKey: Keyring | undefined;
+  /** Keyring file: read at start, created from `encryptKey` if missing, rewritten on rotation. */
+  readonly keyringFile: string | undefined;
+  /** `off` without a key; otherwise `--encryption` (default `required`). */
+  readonly encryption: EncryptionSetting;
   /** Least severe log level written (default `info`). */
   readonly logLevel: LogLevel;
   /** Log pino JSON lines instead of human lines (both on stderr). */
@@ -71,6 +89,9 @@ export interface RawConfig {
   tags?: unknown;
   dataDir?: unknown;
   label?: unknown;
+  encrypt?: unknown;
+  keyring?: unknown;
+  encryption?: unknown;
   logLevel?: unknown;
   logJson?: unknown;
   tlsCert?: unknown;
@@ -93,6 +114,9 @@ const FILE_KEYS: Readonly<Record<string, Field>> = {
   tags: "tags",
   dataDir: "dataDir",
   label: "label",
+  encrypt: "encrypt",
+  keyring: "keyring",
+  encryption: "encryption",
   logLevel: "logLevel",
   logJson: "logJson",
   swim: "swim",
@@ -110,6 +134,9 @@ export const ENV_VARS: Readonly<Record<string, Field>> = {
   GRAPEVINE_TAGS: "tags",
   GRAPEVINE_DATA_DIR: "dataDir",
   GRAPEVINE_LABEL: "label",
+  GRAPEVINE_ENCRYPT: "encrypt",
+  GRAPEVINE_KEYRING: "keyring",
+  GRAPEVINE_ENCRYPTION: "encryption",
   GRAPEVINE_LOG_LEVEL: "logLevel",
   GRAPEVINE_LOG_JSON: "logJson",
   GRAPEVINE_TLS_CERT: "tlsCert",
@@ -128,6 +155,9 @@ const FLAGS: Readonly<Record<Field, string>> = {
   tags: "--tag",
   dataDir: "--data-dir",
   label: "--label",
+  encrypt: "--encrypt",
+  keyring: "--keyring",
+  encryption: "--encryption",
   logLevel: "--log-level",
   logJson: "--log-json",
   tlsCert: "--tls-cert",
@@ -263,6 +293,33 @@ function asTags(value: unknown, label: string): Record<string, string> {
     out[k] = v;
   }
   return out;
+}
+
+/** Parses an encryption mode; the error does not echo the value (it could be a misplaced key). */
+function asMode(value: unknown, label: string): Exclude<EncryptionSetting, "off"> {
+  const text = typeof value === "string" ? value.trim() : value;
+  const mode = ENCRYPTION_MODES.find((m) => m === text);
+  if (mode === undefined) {
+    throw new UsageError(`${label}: expected one of ${ENCRYPTION_MODES.join(", ")}`);
+  }
+  return mode;
+}
+
+/**
+ * Parses the `--encrypt` key (standard base64 of 16, 24 or 32 bytes) into a one-key keyring.
+ * The error names the setting and never quotes the key, not even part of it.
+ */
+function asKey(value: unknown, label: string): Keyring {
+  if (typeof value !== "string") throw new UsageError(`${label}: expected a base64 key`);
+  try {
+    return new Keyring([value.trim()]);
+  } catch (err) {
+    const why =
+      err instanceof KeyringError
+        ? err.message.replace(/^key 0 /, "the key ")
+        : "the key is not a valid key";
+    throw new UsageError(`${label}: ${why} (generate one with: openssl rand -base64 32)`);
+  }
 }
 
 /**
@@ -401,6 +458,21 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
 
   const dataDir = str("dataDir");
   const label = str("label");
+
+  const encryptPick = pick(layers, "encrypt");
+  const encryptKey =
+    encryptPick === undefined || encryptPick.value === ""
+      ? undefined
+      : asKey(encryptPick.value, encryptPick.label);
+  const keyringText = str("keyring");
+  const keyringFile = keyringText === undefined || keyringText === "" ? undefined : keyringText;
+  const modePick = pick(layers, "encryption");
+  let encryption: EncryptionSetting = "off";
+  if (encryptKey !== undefined || keyringFile !== undefined) {
+    encryption = modePick ? asMode(modePick.value, modePick.label) : "required";
+  } else if (modePick !== undefined) {
+    throw new UsageError(`${modePick.label}: needs a key (--encrypt KEY or --keyring FILE)`);
+  }
   return {
     name,
     bind,
@@ -412,6 +484,9 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
     tags,
     dataDir: dataDir === undefined || dataDir === "" ? undefined : dataDir,
     label,
+    encryptKey,
+    keyringFile,
+    encryption,
     logLevel,
     logJson,
     tls,

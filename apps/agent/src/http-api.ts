@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Cluster } from "@grapevine/cluster";
 import type { Registry } from "prom-client";
+import { parseDuration } from "./duration.js";
+import { UsageError } from "./errors.js";
+import { KeyOpError, type KeyOpName, type KeyOpOptions, type KeyOpReport } from "./key-ops.js";
 import { streamEvents } from "./sse.js";
 import { memberView, valueView } from "./views.js";
 
@@ -24,7 +27,17 @@ export interface ApiHost {
   afterLocalWrite(): void;
   /** Leaves the cluster gracefully; resolves once the leave has had time to spread. */
   leave(): Promise<void>;
+  /**
+   * Runs a keyring operation on the whole cluster; throws `KeyOpError` when it is refused before
+   * anything is sent.
+   */
+  keyOp(op: KeyOpName, key: string | undefined, options: KeyOpOptions): Promise<KeyOpReport>;
 }
+
+/** Default time a key operation waits for answers, ms. */
+export const DEFAULT_KEY_TIMEOUT_MS = 5000;
+/** Longest time a key operation may wait for answers, ms. */
+export const MAX_KEY_TIMEOUT_MS = 60_000;
 
 /** A request failed in a way the client should hear about, with an HTTP status. */
 class HttpError extends Error {
@@ -210,6 +223,9 @@ export class HttpApi {
 
     if (resource === "tags" && rest.length === 0) return this.tagsRoute(req, res, method, url);
 
+    if (resource === "keys" && rest.length <= 1)
+      return this.keysRoute(req, res, method, url, rest[0]);
+
     throw new HttpError(404, `no route ${url.pathname}`);
   }
 
@@ -293,6 +309,60 @@ export class HttpApi {
     const entry = entryOf(this.host.cluster, node, key);
     if (!entry) throw new HttpError(404, `no key ${JSON.stringify(key)} on ${node}`);
     sendJson(res, 200, { node, key, ...valueView(entry.value), version: entry.version });
+    return "done";
+  }
+
+  private async keysRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    url: URL,
+    op: string | undefined,
+  ): Promise<Outcome> {
+    let timeoutMs = DEFAULT_KEY_TIMEOUT_MS;
+    const timeout = url.searchParams.get("timeout");
+    if (timeout !== null) {
+      try {
+        timeoutMs = parseDuration(timeout, "timeout");
+      } catch (err) {
+        throw new HttpError(400, err instanceof UsageError ? err.message : "bad timeout");
+      }
+      if (timeoutMs < 1 || timeoutMs > MAX_KEY_TIMEOUT_MS) {
+        throw new HttpError(400, `timeout must be between 1ms and ${MAX_KEY_TIMEOUT_MS / 1000}s`);
+      }
+    }
+    let name: KeyOpName;
+    let key: string | undefined;
+    let force = false;
+    if (op === undefined) {
+      if (method !== "GET") methodNotAllowed(["GET"]);
+      name = "list";
+    } else if (op === "install" || op === "use" || op === "remove") {
+      if (method !== "POST") methodNotAllowed(["POST"]);
+      const body = await readJson(req);
+      const given = (body as { key?: unknown } | undefined)?.key;
+      if (typeof body !== "object" || body === null || typeof given !== "string") {
+        throw new HttpError(400, 'JSON body must be {"key": "<base64>"}');
+      }
+      const f = (body as { force?: unknown }).force;
+      if (f !== undefined && typeof f !== "boolean") {
+        throw new HttpError(400, "force must be true or false");
+      }
+      name = op;
+      key = given;
+      force = f === true;
+    } else {
+      throw new HttpError(
+        404,
+        "expected /v1/keys, /v1/keys/install, /v1/keys/use or /v1/keys/remove",
+      );
+    }
+    try {
+      sendJson(res, 200, await this.host.keyOp(name, key, { timeoutMs, force }));
+    } catch (err) {
+      if (err instanceof KeyOpError) throw new HttpError(err.status, err.message);
+      throw err;
+    }
     return "done";
   }
 

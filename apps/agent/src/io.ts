@@ -3,6 +3,8 @@ export interface Io {
   readonly stdout: { write(text: string | Uint8Array): unknown; readonly isTTY?: boolean };
   readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Standard input, for commands that read a secret from it (`keys install -`). */
+  readonly stdin?: AsyncIterable<string | Uint8Array>;
 }
 
 /** The real process streams and environment. */
@@ -10,4 +12,5 @@ export const processIo: Io = {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
+  stdin: process.stdin,
 };

@@ -74,6 +74,14 @@ export function createMetrics(cluster: Cluster, transports: readonly BoundTransp
     },
   });
   new Gauge({
+    name: "grapevine_keyring_keys",
+    help: "Encryption keys installed in this node's keyring (0 without encryption).",
+    registers: [registry],
+    collect() {
+      this.set(cluster.keyring?.size ?? 0);
+    },
+  });
+  new Gauge({
     name: "grapevine_state_owners",
     help: "Nodes whose state this node holds (itself included).",
     registers: [registry],

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { httpOption } from "./commands/client-options.js";
 import { infoCommand } from "./commands/info.js";
+import { DEFAULT_KEYS_TIMEOUT, keysCommand } from "./commands/keys.js";
 import { deleteCommand, getCommand, kvCommand, setCommand } from "./commands/kv.js";
 import { leaveCommand } from "./commands/leave.js";
 import { membersCommand } from "./commands/members.js";
@@ -70,6 +71,18 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--tag <key=value>", "node metadata advertised to the cluster, repeatable", collect)
     .option("--data-dir <dir>", "keep snapshots here, to rejoin and restore keys after a restart")
     .option("--label <label>", "cluster label: members with another label are ignored")
+    .option(
+      "--encrypt <key>",
+      "seal all gossip with this key: base64 of 16, 24 or 32 bytes (prefer $GRAPEVINE_ENCRYPT or --keyring: command lines are visible to other users)",
+    )
+    .option(
+      "--keyring <file>",
+      'keyring file {"keys": [...]}, primary first: read at start, created from --encrypt if missing, rewritten (0600) by key rotations',
+    )
+    .option(
+      "--encryption <mode>",
+      "with a key: open-only, accept-plaintext or required (default: required)",
+    )
     .addOption(
       new Option("--log-level <level>", "least severe level logged (default: info)").choices([
         "trace",
@@ -176,6 +189,47 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action(async (keys: string[], _opts, cmd: Command) =>
       setCode(await tagsDeleteCommand(keys, cmd.optsWithGlobals(), io)),
     );
+
+  const keyOptions = (cmd: Command, withForce = false) => {
+    cmd
+      .addOption(httpOption())
+      .option("--json", "print JSON")
+      .option(
+        "--timeout <duration>",
+        `how long to wait for every member to answer (default: ${DEFAULT_KEYS_TIMEOUT})`,
+      );
+    if (withForce) cmd.option("--force", "skip the check that the whole cluster is ready for it");
+    return cmd;
+  };
+  const keys = keyOptions(
+    program
+      .command("keys")
+      .description(
+        "list, install, use or remove encryption keys on every member of the cluster (exit 1 unless all answer)",
+      ),
+  ).action(async (opts) => setCode(await keysCommand("list", undefined, opts, io)));
+  keyOptions(
+    keys
+      .command("list")
+      .description("every key, how many members hold it and how many seal with it (primary)"),
+  ).action(async (_opts, cmd: Command) =>
+    setCode(await keysCommand("list", undefined, cmd.optsWithGlobals(), io)),
+  );
+  for (const [op, description, force] of [
+    ["install", "install a key on every member (it opens packets; it does not seal yet)", false],
+    ["use", "make an installed key the primary on every member: it seals from now on", true],
+    ["remove", "remove a key from every member (not the primary)", true],
+  ] as const) {
+    keyOptions(
+      keys
+        .command(op)
+        .description(description)
+        .argument("<key>", "the key, base64; - reads it from standard input"),
+      force,
+    ).action(async (key: string, _opts, cmd: Command) =>
+      setCode(await keysCommand(op, key, cmd.optsWithGlobals(), io)),
+    );
+  }
 
   program
     .command("leave")

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { Cluster } from "@grapevine/cluster";
+import { isKeyMessage } from "./key-ops.js";
 import { eventView } from "./views.js";
 
 /** Bytes a slow event-stream client may leave unread before it is cut off. */
@@ -9,7 +10,8 @@ const HEARTBEAT_MS = 15_000;
 
 /**
  * Streams cluster events to one client as Server-Sent Events: `event: <type>` and
- * `data: <JSON>` per event (see {@link eventView}), a `: heartbeat` comment every 15 s. A client
+ * `data: <JSON>` per event (see {@link eventView}), a `: heartbeat` comment every 15 s. The
+ * agent's own key-operation messages are left out. A client
  * more than 1 MiB behind is disconnected rather than buffered without bound. Returns a function
  * that ends the stream.
  */
@@ -32,6 +34,8 @@ export function streamEvents(cluster: Cluster, res: ServerResponse, onEnd: () =>
   };
   const unsubscribe = cluster.on("*", (event) => {
     if (ended) return;
+    // The agent's own key-operation messages carry key material: never streamed.
+    if (event.type === "user-message" && isKeyMessage(event.name)) return;
     if (res.writableLength > MAX_UNREAD_BYTES) {
       end();
       return;

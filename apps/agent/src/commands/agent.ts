@@ -20,6 +20,9 @@ export interface AgentFlags {
   readonly tag?: string[];
   readonly dataDir?: string;
   readonly label?: string;
+  readonly encrypt?: string;
+  readonly keyring?: string;
+  readonly encryption?: string;
   readonly logLevel?: string;
   readonly logJson?: boolean;
   readonly tlsCert?: string;
@@ -40,6 +43,9 @@ export function flagsLayer(flags: AgentFlags): RawConfig {
     tags: flags.tag,
     dataDir: flags.dataDir,
     label: flags.label,
+    encrypt: flags.encrypt,
+    keyring: flags.keyring,
+    encryption: flags.encryption,
     logLevel: flags.logLevel,
     logJson: flags.logJson,
     tlsCert: flags.tlsCert,
