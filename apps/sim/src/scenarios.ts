@@ -138,6 +138,7 @@ export async function failure(
   const firstSuspect = new Map<string, number>();
   const firstDead = new Map<string, number>();
   const deadCount = new Map<string, number>();
+  const allDeadAt = new Map<string, number>();
   const seenDead = new Set<string>();
   let start = world.clock.now();
   const deadPoints: Array<[number, number]> = [[0, 0]];
@@ -154,6 +155,7 @@ export async function failure(
       if (!seenDead.has(key)) {
         seenDead.add(key);
         deadCount.set(name, (deadCount.get(name) ?? 0) + 1);
+        if (deadCount.get(name) === world.nodes.length - victims.length) allDeadAt.set(name, t);
         deadPairs += 1;
         deadPoints.push([t / 1000, deadPairs]);
       }
@@ -169,6 +171,15 @@ export async function failure(
     progress,
   );
   const suspects = [...firstSuspect.values()];
+  // Per victim: from its first suspicion to every live node holding it dead (the suspicion
+  // timeout plus the spread of the verdict); the worst victim is reported.
+  let worstDeadAfterSuspect: number | undefined;
+  for (const v of victims) {
+    const done = allDeadAt.get(v.name);
+    const suspected = firstSuspect.get(v.name);
+    if (done === undefined || suspected === undefined) continue;
+    worstDeadAfterSuspect = Math.max(worstDeadAfterSuspect ?? 0, done - suspected);
+  }
   const cfg = config(o);
   const expectedFirstSuspect = (Math.E / (Math.E - 1)) * cfg.probeIntervalMs + cfg.probeTimeoutMs;
   const total = liveCount * victims.length;
@@ -181,6 +192,7 @@ export async function failure(
       expected_first_suspect_s: seconds(expectedFirstSuspect),
       first_dead_s: seconds(firstDead.size ? Math.min(...firstDead.values()) : undefined),
       all_dead_s: seconds(allDeadMs),
+      worst_dead_after_suspect_s: seconds(worstDeadAfterSuspect),
     },
     plot: {
       title: `failure: ${o.kill} of ${o.nodes} crash, loss ${o.loss} (seed ${o.seed})`,
