@@ -280,18 +280,28 @@ export class Cluster {
 
   /**
    * Leaves gracefully: tells the cluster (a `dead` message about ourselves with a higher
-   * incarnation, so peers report "left", not "failed"), waits until that has been gossiped or
-   * `timeoutMs` passes, then stops. Idempotent.
+   * incarnation, so peers report "left", not "failed"), waits until that has been gossiped its
+   * retransmit-limit times or `timeoutMs` passes, then stops. Idempotent.
    */
   async leave(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.statusValue !== "running") return;
     this.statusValue = "leaving";
     this.swim.leave(this.clock.now());
     this.flush();
-    // Gossip rounds carry the leave; give them the time to send it retransmit-limit times.
-    const wait = options.timeoutMs ?? this.leaveTimeoutMs;
+    // Gossip rounds carry the leave: wait until it has been sent its retransmit-limit times
+    // (nothing left in the membership queue), or the timeout. With no one alive (our count no
+    // longer includes us), there is no one to tell.
+    const deadline = this.clock.now() + (options.timeoutMs ?? this.leaveTimeoutMs);
     await new Promise<void>((resolve) => {
-      this.clock.setTimeout(resolve, wait);
+      const check = (): void => {
+        const spread = this.swim.pendingBroadcasts() === 0 || this.swim.aliveCount() === 0;
+        if (spread || this.clock.now() >= deadline || this.stopped()) resolve();
+        else {
+          const next = Math.min(this.config.gossipIntervalMs, deadline - this.clock.now());
+          this.clock.setTimeout(check, Math.max(1, next));
+        }
+      };
+      check();
     });
     this.statusValue = "left";
     await this.shutdown();
