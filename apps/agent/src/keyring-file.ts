@@ -137,7 +137,7 @@ export function loadKeyring(config: AgentConfig): LoadedKeyring {
     keyring = parseKeyringFile(text);
   } catch (err) {
     const message = err instanceof KeyringError ? err.message : "not a keyring file";
-    throw new UsageError(`--keyring ${file}: ${message.replace(/^keyring file /, "")}`);
+    throw new UsageError(`--keyring ${file}: ${message}`);
   }
   return {
     keyring,
