@@ -187,9 +187,10 @@ describe("an encrypted cluster", () => {
     await Promise.all(strangers.map((s) => s.waitLog(/no seed answered; retrying/)));
     const after = await info(a);
     expect(after.counters.cluster.drops.decrypt).toBeGreaterThanOrEqual(before + 3);
-    expect(metric(await metrics(a), 'grapevine_dropped_packets_total{reason="decrypt"}')).toBe(
-      after.counters.cluster.drops.decrypt,
-    );
+    // The strangers keep retrying, so the counter may only have grown since.
+    expect(
+      metric(await metrics(a), 'grapevine_dropped_packets_total{reason="decrypt"}'),
+    ).toBeGreaterThanOrEqual(after.counters.cluster.drops.decrypt ?? 0);
     for (const s of strangers) {
       expect(await memberNames(s)).toEqual([s.name]);
       s.kill("SIGKILL");
