@@ -176,6 +176,10 @@ describe("an encrypted cluster", () => {
   it("forms with one key and never admits a wrong key, another label or plaintext", async () => {
     expect((await info(a)).config.encryption).toBe("required");
     expect((await info(a)).keyring?.primary).toBe(Keyring.fingerprint(K1));
+    const text = await cli(["info", "--http", b.httpAddress]);
+    expect(text.stdout).toMatch(
+      new RegExp(`encryption +required, 1 key \\(primary ${Keyring.fingerprint(K1)}\\), keyring /`),
+    );
     const before = (await info(a)).counters.cluster.drops.decrypt ?? 0;
     const seed = ["--join", a.addresses[0]!];
     const strangers = await Promise.all([

@@ -14,11 +14,27 @@ interface Info {
   members: Record<string, number>;
   tags: Record<string, string>;
   keys: number;
-  config: { preset: string; dataDir: string | null; label: string | null };
+  keyring?: { primary: string; installed: string[] } | null;
+  config: {
+    preset: string;
+    dataDir: string | null;
+    label: string | null;
+    encryption?: string;
+    keyringFile?: string | null;
+  };
   counters: {
     cluster: Record<string, unknown> & { drops: Record<string, number> };
     swim: Record<string, number>;
   };
+}
+
+/** `required, 2 keys (primary 0123456789abcdef), keyring /path`: fingerprints only. */
+function encryptionText(info: Info): string {
+  const k = info.keyring;
+  if (!k) return "off";
+  const n = k.installed.length;
+  const file = info.config.keyringFile ? `keyring ${info.config.keyringFile}` : "no keyring file";
+  return `${info.config.encryption ?? "on"}, ${n} key${n === 1 ? "" : "s"} (primary ${k.primary}), ${file}`;
 }
 
 /** Formats `GET /v1/info` for people. */
@@ -35,6 +51,7 @@ export function infoText(info: Info): string {
     ["http", info.http],
     ["preset", info.config.preset],
     ["label", info.config.label ?? "-"],
+    ["encryption", encryptionText(info)],
     ["data dir", info.config.dataDir ?? "- (no snapshots)"],
     ["uptime", `${Math.round(info.uptimeMs / 1000)}s`],
     ["health score", `${info.health}${info.health === 0 ? " (healthy)" : " (degraded)"}`],
