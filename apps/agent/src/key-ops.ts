@@ -491,14 +491,18 @@ export class KeyOps {
     const self = this.host.cluster.name;
     if (req.from === self) return;
     const now = Date.now();
+    let seen = this.seen.get(req.id);
     if (Math.abs(now - req.time) > MAX_REQUEST_AGE_MS) {
-      this.host.logger.warn(
-        { id: req.id, from: req.from, op: req.op },
-        "key operation request too old or from the future; ignored (replayed, or clocks apart)",
-      );
+      if (seen === undefined) {
+        // Remembered, so that a flood of copies costs one warning.
+        this.remember(req.id, { time: now, answer: { ok: false }, attempts: new Set(), seq: 0 });
+        this.host.logger.warn(
+          { id: req.id, from: req.from, op: req.op },
+          "key operation request too old or from the future; ignored (replayed, or clocks apart)",
+        );
+      }
       return;
     }
-    let seen = this.seen.get(req.id);
     if (seen === undefined) {
       seen = {
         time: now,
@@ -515,7 +519,8 @@ export class KeyOps {
       req.op === "list" ||
       (this.host.keyring !== undefined && this.host.encryption === "required")
     ) {
-      this.send(KEY_REQUEST, req);
+      const { id, from, op, key, time, attempt } = req;
+      this.send(KEY_REQUEST, { v: 1, id, from, op, time, attempt, ...(key ? { key } : {}) });
     }
     seen.seq += 1;
     const response: Response = {
@@ -548,7 +553,19 @@ export class KeyOps {
       return;
     }
     // Relay answers to requests this member took part in, so they reach the requester.
-    if (this.seen.has(res.id)) this.send(KEY_RESPONSE, res);
+    if (this.seen.has(res.id)) {
+      const { id, to, node, seq, ok, error, keys } = res;
+      this.send(KEY_RESPONSE, {
+        v: 1,
+        id,
+        to,
+        node,
+        seq,
+        ok,
+        ...(error !== undefined ? { error } : {}),
+        ...(keys !== undefined ? { keys } : {}),
+      });
+    }
   }
 
   private remember(id: string, seen: Seen): void {
