@@ -32,20 +32,40 @@ function niceTicks(min: number, max: number, count = 5): number[] {
   return ticks;
 }
 
+/** At most ~2,000 points per line: an SVG path needs no more to look exact at this size. */
+function thin(
+  points: ReadonlyArray<readonly [number, number]>,
+): ReadonlyArray<readonly [number, number]> {
+  if (points.length <= 2000) return points;
+  const step = Math.ceil(points.length / 2000);
+  const out = points.filter((_, i) => i % step === 0);
+  out.push(points[points.length - 1]!);
+  return out;
+}
+
 /** Renders a line plot as a standalone SVG document (no dependencies; opens in any browser). */
 export function renderSvg(spec: PlotSpec): string {
   const width = 720;
   const height = 420;
   const m = { left: 64, right: 20, top: 40, bottom: 52 };
-  const all = spec.series.flatMap((s) => s.points);
-  const xs = all.map((p) => p[0]);
-  const ys = all.map((p) => p[1]);
-  const xMin = xs.length ? Math.min(...xs) : 0;
-  const xMax = xs.length ? Math.max(...xs) : 1;
-  const [yMin, yMax] = spec.yRange ?? [
-    ys.length ? Math.min(0, ...ys) : 0,
-    ys.length ? Math.max(...ys) || 1 : 1,
-  ];
+  // Loops, not Math.min(...xs): a long run has more points than the call stack has room for.
+  let xMin = Number.POSITIVE_INFINITY;
+  let xMax = Number.NEGATIVE_INFINITY;
+  let yLow = 0;
+  let yHigh = Number.NEGATIVE_INFINITY;
+  for (const s of spec.series) {
+    for (const [x, y] of s.points) {
+      if (x < xMin) xMin = x;
+      if (x > xMax) xMax = x;
+      if (y < yLow) yLow = y;
+      if (y > yHigh) yHigh = y;
+    }
+  }
+  if (!Number.isFinite(xMin)) {
+    xMin = 0;
+    xMax = 1;
+  }
+  const [yMin, yMax] = spec.yRange ?? [yLow, Number.isFinite(yHigh) && yHigh !== 0 ? yHigh : 1];
   const sx = (x: number) => m.left + ((x - xMin) / (xMax - xMin || 1)) * (width - m.left - m.right);
   const sy = (y: number) =>
     height - m.bottom - ((y - yMin) / (yMax - yMin || 1)) * (height - m.top - m.bottom);
@@ -77,7 +97,7 @@ export function renderSvg(spec: PlotSpec): string {
   );
   spec.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
-    const d = s.points
+    const d = thin(s.points)
       .map((p, j) => `${j === 0 ? "M" : "L"}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`)
       .join("");
     if (d) out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);

@@ -96,3 +96,18 @@ describe("option parsing", () => {
     });
   });
 });
+
+describe("plots", () => {
+  it("render a million points without exhausting the stack, thinned to a drawable path", () => {
+    const points: Array<[number, number]> = [];
+    for (let i = 0; i < 1_000_000; i++) points.push([i / 1000, i]);
+    const svg = renderSvg({
+      title: "t",
+      xLabel: "x",
+      yLabel: "y",
+      series: [{ label: "l", points }],
+    });
+    expect(svg.length).toBeLessThan(200_000);
+    expect(svg).toContain("<path");
+  });
+});
