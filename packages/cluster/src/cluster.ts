@@ -44,6 +44,7 @@ import { associatedData, type Keyring, looksSealed, SEAL_OVERHEAD } from "./keyr
 import { MemberSampler } from "./member-sampler.js";
 import { type ClusterOptions, ClusterOptionsError, validateOptions } from "./options.js";
 import { cryptoRng, type Rng } from "./rng.js";
+import { SeenMessages } from "./seen-messages.js";
 
 const EMPTY = new Uint8Array(0);
 
@@ -111,7 +112,8 @@ export class Cluster {
   private readonly reconnectIntervalMs: number;
   private readonly reconnectTimeoutMs: number;
   private nextReconnectAt = Number.POSITIVE_INFINITY;
-  private userSeq = 0;
+  /** Application messages already delivered (relayed messages come back). */
+  private readonly seenMessages = new SeenMessages(60_000, 16_384);
   private readonly antiEntropyIntervalMs: number;
   private readonly streamTimeoutMs: number;
   private readonly leaveTimeoutMs: number;
@@ -448,8 +450,9 @@ export class Cluster {
   broadcast(name: string, payload: Uint8Array): void {
     this.assertRunning("broadcast");
     const msg: Message = { type: "user", from: this.name, name, payload };
-    this.userSeq += 1;
-    this.stateQueue.enqueue(`user:${this.name}:${this.userSeq}`, msg);
+    const key = SeenMessages.key(this.name, name, payload);
+    this.seenMessages.firstSighting(key, this.clock.now());
+    this.stateQueue.enqueue(`user:${key}`, msg);
     this.flush();
   }
 
@@ -623,6 +626,10 @@ export class Cluster {
   }
 
   private onUserMessage(msg: Extract<Message, { type: "user" }>, now: number): void {
+    const key = SeenMessages.key(msg.from, msg.name, msg.payload);
+    if (!this.seenMessages.firstSighting(key, now)) return;
+    // Infection-style: pass it on a bounded number of times, like membership updates.
+    this.stateQueue.enqueue(`user:${key}`, msg);
     this.counters.userMessages += 1;
     this.hub.emit({
       type: "user-message",

@@ -91,3 +91,23 @@ describe("cluster on the memory network (virtual time)", () => {
     expect(b).toEqual(a);
   });
 });
+
+describe("application messages", () => {
+  it("a broadcast reaches every one of 50 members exactly once, relayed infection-style", async () => {
+    const tc = await startCluster(50, 12);
+    const names = tc.nodes.map((c) => c.name);
+    await tc.runUntil(() => allSeeAlive(tc.nodes, names), 60_000);
+    const received = new Map<string, number>();
+    for (const c of tc.nodes) {
+      c.on("user-message", (e) => {
+        if (e.name === "deploy") received.set(c.name, (received.get(c.name) ?? 0) + 1);
+      });
+    }
+    tc.byName("n7").broadcast("deploy", new TextEncoder().encode("v2"));
+    await tc.runUntil(() => received.size >= 49, 10_000, 50);
+    await tc.clock.runFor(10_000);
+    expect(received.has("n7")).toBe(false);
+    expect([...received.values()].every((count) => count === 1)).toBe(true);
+    expect(received.size).toBe(49);
+  });
+});
