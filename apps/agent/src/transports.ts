@@ -5,6 +5,7 @@ import { bindUdp, type UdpTransport } from "@grapevine/transport-udp";
 import { bindWs, type WsTransport } from "@grapevine/transport-ws";
 import type { AgentConfig } from "./config.js";
 import { RuntimeError, UsageError } from "./errors.js";
+import { checkCertificate } from "./tls-check.js";
 
 /** A transport the agent bound, with what it was asked to bind. */
 export interface BoundTransport {
@@ -38,7 +39,10 @@ async function bindOne(url: string, config: AgentConfig): Promise<BoundTransport
     ...(config.tls.cert ? { cert: readPem(config.tls.cert, "--tls-cert") } : {}),
     ...(config.tls.key ? { key: readPem(config.tls.key, "--tls-key") } : {}),
     ...(config.tls.ca ? { ca: readPem(config.tls.ca, "--tls-ca") } : {}),
+    // A CA on a wss:// listener means mutual TLS: dialers must present a certificate it signed.
+    ...(config.tls.ca && scheme === "wss" ? { requestCert: true } : {}),
   };
+  if (tls.cert && config.tls.cert) checkCertificate(tls.cert, tls.key, config.tls.cert);
   // A dial-only node may name its identity in the bind URL (`ws-client://edge-7`).
   const identity = scheme === "ws-client" && url !== "ws-client://" ? url : advertise;
   const t = await bindWs({
