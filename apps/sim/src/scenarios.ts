@@ -39,6 +39,31 @@ function config(options: SimOptions) {
   return swimConfig(options.preset, {});
 }
 
+/**
+ * Runs until every node lists all N members alive, recording the converged fraction over time
+ * (seconds since the call) into `points`. Returns the ms it took, or undefined at `limitMs`.
+ */
+function runUntilAllSeeAll(
+  world: World,
+  points: Array<[number, number]>,
+  limitMs: number,
+  progress: Progress,
+): Promise<number | undefined> {
+  const n = world.nodes.length;
+  const start = world.clock.now();
+  return world.runUntil(
+    () => {
+      let full = 0;
+      for (const node of world.nodes) if (node.cluster.aliveCount() === n) full += 1;
+      points.push([(world.clock.now() - start) / 1000, full / n]);
+      return full === n;
+    },
+    limitMs,
+    100,
+    progress,
+  );
+}
+
 /** `join`: N nodes start and join through 3 seeds → `converged_s`. */
 export async function join(
   world: World,
@@ -46,21 +71,10 @@ export async function join(
   progress: Progress,
 ): Promise<ScenarioResult> {
   const mark = trafficMark(world);
-  const start = world.clock.now();
   const known: Array<[number, number]> = [];
   world.joinThroughSeeds();
   const n = o.nodes;
-  const convergedMs = await world.runUntil(
-    () => {
-      let full = 0;
-      for (const node of world.nodes) if (node.cluster.aliveCount() === n) full += 1;
-      known.push([(world.clock.now() - start) / 1000, full / n]);
-      return full === n;
-    },
-    o.durationS * 1000,
-    100,
-    progress,
-  );
+  const convergedMs = await runUntilAllSeeAll(world, known, o.durationS * 1000, progress);
   return {
     figures: { converged_s: seconds(convergedMs) },
     plot: {
@@ -285,17 +299,11 @@ export async function partition(
   await world.runFor(o.durationS * 1000, 1000, (f) => progress(f / 2));
   world.network.heal();
   const n = o.nodes;
-  const start = world.clock.now();
   const points: Array<[number, number]> = [];
-  const healMs = await world.runUntil(
-    () => {
-      let full = 0;
-      for (const node of world.nodes) if (node.cluster.aliveCount() === n) full += 1;
-      points.push([(world.clock.now() - start) / 1000, full / n]);
-      return full === n;
-    },
+  const healMs = await runUntilAllSeeAll(
+    world,
+    points,
     Math.max(600_000, o.durationS * 1000),
-    100,
     (f) => progress(0.5 + f / 2),
   );
   return {
