@@ -136,7 +136,6 @@ export class Cluster {
   private nextAntiEntropyAt = Number.POSITIVE_INFINITY;
   private nextStateTickAt = Number.POSITIVE_INFINITY;
   private inFlush = false;
-  private readonly idleWaiters: Array<() => void> = [];
 
   private constructor(options: ClusterOptions, config: SwimConfig) {
     this.name = options.name;
@@ -952,7 +951,6 @@ export class Cluster {
     } catch {
       this.drop("internal");
     }
-    for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private addressOf(m: MemberView): string | undefined {
