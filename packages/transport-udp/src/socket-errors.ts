@@ -1,46 +1,22 @@
 import type { Socket } from "node:net";
-import { TransportError, type TransportErrorCode } from "@grapevine/transport";
+import {
+  toTransportError as sharedToTransportError,
+  type TransportError,
+  type TransportErrorCode,
+} from "@grapevine/transport";
 
-const CODES: Readonly<Record<string, TransportErrorCode>> = {
-  EADDRINUSE: "address-in-use",
-  EACCES: "access-denied",
-  EPERM: "access-denied",
-  EADDRNOTAVAIL: "invalid-address",
-  ECONNREFUSED: "unreachable",
-  EHOSTUNREACH: "unreachable",
-  ENETUNREACH: "unreachable",
-  EHOSTDOWN: "unreachable",
-  ENETDOWN: "unreachable",
-  ENOTFOUND: "unreachable",
-  EAI_AGAIN: "unreachable",
-  ECONNRESET: "reset",
-  ECONNABORTED: "reset",
-  EPIPE: "reset",
-  ERR_STREAM_DESTROYED: "reset",
-  ETIMEDOUT: "timeout",
-};
-
-/** The errno code of a Node system error (`ECONNREFUSED`, ...), if it has one. */
-export function errnoOf(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
-}
+export { errnoOf } from "@grapevine/transport";
 
 /**
- * Turns whatever a socket emitted into a {@link TransportError}: system errors by errno
- * (`EADDRINUSE` → `address-in-use`, `ECONNREFUSED` → `unreachable`, ...), anything unknown as
- * `fallback`. A TransportError passes through unchanged.
+ * Turns whatever a socket emitted into a {@link TransportError} (see the shared mapping in
+ * `@grapevine/transport`); anything unknown becomes `fallback` (default `reset`).
  */
 export function toTransportError(
   err: unknown,
   what: string,
   fallback: TransportErrorCode = "reset",
 ): TransportError {
-  if (err instanceof TransportError) return err;
-  const errno = errnoOf(err);
-  const code = (errno !== undefined ? CODES[errno] : undefined) ?? fallback;
-  const detail = err instanceof Error ? err.message : String(err);
-  return new TransportError(code, `${what}: ${detail}`, { cause: err });
+  return sharedToTransportError(err, what, fallback);
 }
 
 /**

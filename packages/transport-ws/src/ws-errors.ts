@@ -1,21 +1,11 @@
-import { TransportError, type TransportErrorCode } from "@grapevine/transport";
+import {
+  toTransportError as sharedToTransportError,
+  type TransportError,
+  type TransportErrorCode,
+} from "@grapevine/transport";
 
-const CODES: Readonly<Record<string, TransportErrorCode>> = {
-  EADDRINUSE: "address-in-use",
-  EACCES: "access-denied",
-  EPERM: "access-denied",
-  EADDRNOTAVAIL: "invalid-address",
-  ECONNREFUSED: "unreachable",
-  EHOSTUNREACH: "unreachable",
-  ENETUNREACH: "unreachable",
-  EHOSTDOWN: "unreachable",
-  ENETDOWN: "unreachable",
-  ENOTFOUND: "unreachable",
-  EAI_AGAIN: "unreachable",
-  ECONNRESET: "reset",
-  ECONNABORTED: "reset",
-  EPIPE: "reset",
-  ETIMEDOUT: "timeout",
+/** TLS and WebSocket codes, on top of the shared system error mapping. */
+const WS_CODES: Readonly<Record<string, TransportErrorCode>> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: "unreachable",
   SELF_SIGNED_CERT_IN_CHAIN: "unreachable",
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: "unreachable",
@@ -36,9 +26,5 @@ export function toTransportError(
   what: string,
   fallback: TransportErrorCode,
 ): TransportError {
-  if (err instanceof TransportError) return err;
-  const code = (err as { code?: unknown } | null)?.code;
-  const mapped = typeof code === "string" ? CODES[code] : undefined;
-  const detail = err instanceof Error ? err.message : String(err);
-  return new TransportError(mapped ?? fallback, `${what}: ${detail}`, { cause: err });
+  return sharedToTransportError(err, what, fallback, WS_CODES);
 }
