@@ -82,6 +82,17 @@ export function createMetrics(cluster: Cluster, transports: readonly BoundTransp
     },
   });
   new Gauge({
+    name: "grapevine_gossip_queue_depth",
+    help: "Broadcasts waiting to be gossiped, by queue (membership updates; state deltas and application messages).",
+    labelNames: ["queue"],
+    registers: [registry],
+    collect() {
+      const depth = cluster.queueDepth();
+      this.set({ queue: "membership" }, depth.membership);
+      this.set({ queue: "state" }, depth.state);
+    },
+  });
+  new Gauge({
     name: "grapevine_state_owners",
     help: "Nodes whose state this node holds (itself included).",
     registers: [registry],

@@ -223,6 +223,14 @@ export class Cluster {
     return [...new Set(this.transports.values())].map((t) => t.address);
   }
 
+  /**
+   * Broadcasts waiting to be gossiped: membership updates, and state deltas plus application
+   * messages. Each leaves its queue after its retransmit limit.
+   */
+  queueDepth(): { membership: number; state: number } {
+    return { membership: this.swim.pendingBroadcasts(), state: this.stateQueue.size };
+  }
+
   /** Lifeguard local health score (0 is healthy; higher stretches our own timeouts). */
   health(): number {
     return this.swim.health();
