@@ -74,7 +74,7 @@ function benchDigest(owners: number): void {
     budgetBytes: BUDGET,
     entriesPerDigest: slice.entries.length,
     complete: slice.complete,
-    opsPerSec: measure(() => state.digest(BUDGET)),
+    ops_per_s: measure(() => state.digest(BUDGET)),
   });
   const whole = state.digest(Number.MAX_SAFE_INTEGER);
   report({
@@ -82,7 +82,7 @@ function benchDigest(owners: number): void {
     case: `digest-${owners}-complete`,
     owners,
     bytes: digestSize(whole.entries),
-    opsPerSec: measure(() => state.digest(Number.MAX_SAFE_INTEGER), { samples: 3 }),
+    ops_per_s: measure(() => state.digest(Number.MAX_SAFE_INTEGER), { samples: 3 }),
   });
 }
 
@@ -105,7 +105,7 @@ function benchStaleDigest(owners: number, complete: boolean): void {
     deltaBytes: deltaSize(sample),
     ownersInDelta: sample.length,
     entriesInDelta: sample.reduce((n, d) => n + d.entries.length, 0),
-    opsPerSec: measure(() => state.deltaFor(peerDigest, complete, BUDGET)),
+    ops_per_s: measure(() => state.deltaFor(peerDigest, complete, BUDGET)),
   });
 }
 
@@ -128,7 +128,7 @@ function benchApply(): void {
   const receiver = new ClusterState({ self: "receiver", generation: 1, rng: seeded(3) });
   let generation = 1;
   let applied = 0;
-  const opsPerSec = measure((i) => {
+  const ops_per_s = measure((i) => {
     const delta = chain[i % chain.length]!;
     if (i % chain.length === 0) generation += 1;
     const result = receiver.apply([{ ...delta, generation }], i);
@@ -140,8 +140,8 @@ function benchApply(): void {
     case: "apply-full-mtu-delta",
     budgetBytes: BUDGET,
     entriesPerDelta: Math.round(entries * 10) / 10,
-    opsPerSec,
-    entriesPerSec: Math.round(opsPerSec * entries),
+    ops_per_s,
+    entries_per_s: Math.round(ops_per_s * entries),
     changesSeen: applied > 0,
   });
 }
