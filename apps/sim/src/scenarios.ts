@@ -143,7 +143,7 @@ export async function failure(
   world.converge();
   await world.runFor(WARMUP_MS, 500);
   const mark = trafficMark(world);
-  // Victims chosen by the seed, spread over the name space.
+  // Victims spread evenly over the name space (the same ones for every seed).
   const victims: SimNode[] = [];
   const step = Math.max(1, Math.floor(world.nodes.length / (o.kill + 1)));
   for (let i = 1; victims.length < o.kill; i++)
