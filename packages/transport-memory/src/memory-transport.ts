@@ -1,5 +1,6 @@
 import {
   AsyncQueue,
+  assertSendable,
   type Clock,
   type Datagram,
   type DialOptions,
@@ -81,13 +82,7 @@ export class MemoryTransport implements Transport, StreamOwner {
   }
 
   send(to: string, data: Uint8Array): void {
-    if (this.closedFlag) throw new TransportError("closed", `${this.address} is closed`);
-    if (data.byteLength > this.mtu) {
-      throw new TransportError(
-        "oversized",
-        `datagram of ${data.byteLength} bytes exceeds the ${this.mtu}-byte MTU`,
-      );
-    }
+    assertSendable(this.closedFlag, this.mtu, data, this.address);
     this.network.sendDatagram(this, to, data);
   }
 

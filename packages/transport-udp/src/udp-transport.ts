@@ -2,6 +2,7 @@ import type { Socket as DgramSocket } from "node:dgram";
 import { connect, isIP, type Server, type Socket } from "node:net";
 import {
   AsyncQueue,
+  assertSendable,
   type Datagram,
   type DialOptions,
   formatAddress,
@@ -290,13 +291,7 @@ class UdpTransportImpl implements UdpTransport {
   }
 
   send(to: string, data: Uint8Array): void {
-    if (this.closing) throw new TransportError("closed", "transport is closed");
-    if (data.byteLength > this.mtu) {
-      throw new TransportError(
-        "oversized",
-        `datagram of ${data.byteLength} bytes exceeds the ${this.mtu}-byte mtu`,
-      );
-    }
+    assertSendable(this.closing !== undefined, this.mtu, data, "transport");
     const t = this.target(to);
     let host = t.host;
     if (t.family === 4 && this.family === 6) host = `::ffff:${host}`;

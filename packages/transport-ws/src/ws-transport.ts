@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Duplex } from "node:stream";
 import {
   AsyncQueue,
+  assertSendable,
   type Datagram,
   type DialOptions,
   formatAddress,
@@ -487,13 +488,7 @@ class WsTransportImpl implements WsTransport, PeerLinkOwner {
   // ── Transport ───────────────────────────────────────────────────────────────
 
   send(to: string, data: Uint8Array): void {
-    if (this.closing) throw new TransportError("closed", "transport is closed");
-    if (data.byteLength > this.mtu) {
-      throw new TransportError(
-        "oversized",
-        `datagram of ${data.byteLength} bytes exceeds the ${this.mtu}-byte mtu`,
-      );
-    }
+    assertSendable(this.closing !== undefined, this.mtu, data, "transport");
     const address = this.target(to);
     const link = this.route(address);
     if (link !== undefined) {

@@ -39,3 +39,18 @@ export class TransportError extends Error {
 export function isTransportError(err: unknown, code?: TransportErrorCode): err is TransportError {
   return err instanceof TransportError && (code === undefined || err.code === code);
 }
+
+/**
+ * The check every transport's `send` starts with, so that a closed transport and a datagram of
+ * `mtu + 1` bytes fail the same way everywhere: `TransportError('closed')`, then
+ * `TransportError('oversized')`.
+ */
+export function assertSendable(closed: boolean, mtu: number, data: Uint8Array, what: string): void {
+  if (closed) throw new TransportError("closed", `${what} is closed`);
+  if (data.byteLength > mtu) {
+    throw new TransportError(
+      "oversized",
+      `datagram of ${data.byteLength} bytes exceeds the ${mtu}-byte MTU`,
+    );
+  }
+}

@@ -7,6 +7,11 @@ export {
 } from "./address.js";
 export { AsyncQueue } from "./async-queue.js";
 export { type Clock, systemClock, type TimerHandle } from "./clock.js";
-export { isTransportError, TransportError, type TransportErrorCode } from "./errors.js";
+export {
+  assertSendable,
+  isTransportError,
+  TransportError,
+  type TransportErrorCode,
+} from "./errors.js";
 export { errnoOf, SYSTEM_ERROR_CODES, toTransportError } from "./system-errors.js";
 export type { Datagram, DialOptions, Stream, Transport } from "./transport.js";
