@@ -47,6 +47,7 @@ function runUntilAllSeeAll(
   world: World,
   points: Array<[number, number]>,
   limitMs: number,
+  stepMs: number,
   progress: Progress,
 ): Promise<number | undefined> {
   const n = world.nodes.length;
@@ -59,7 +60,7 @@ function runUntilAllSeeAll(
       return full === n;
     },
     limitMs,
-    100,
+    stepMs,
     progress,
   );
 }
@@ -74,7 +75,7 @@ export async function join(
   const known: Array<[number, number]> = [];
   world.joinThroughSeeds();
   const n = o.nodes;
-  const convergedMs = await runUntilAllSeeAll(world, known, o.durationS * 1000, progress);
+  const convergedMs = await runUntilAllSeeAll(world, known, o.durationS * 1000, 10, progress);
   return {
     figures: { converged_s: seconds(convergedMs) },
     plot: {
@@ -304,6 +305,7 @@ export async function partition(
     world,
     points,
     Math.max(600_000, o.durationS * 1000),
+    100,
     (f) => progress(0.5 + f / 2),
   );
   return {
