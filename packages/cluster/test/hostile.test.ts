@@ -374,11 +374,9 @@ describe("a live member under hostile input (UDP + TCP loopback)", () => {
     await expectHealthy();
   });
 
-  // Regression (fixed; cluster.ts, onStream): after a frame that fails to decode (and after a peer that ends the
-  // stream without a frame) onStream returns without closing or aborting the stream. The
-  // connection keeps its slot (of maxConnections) and the transport keeps buffering whatever the
-  // peer sends next, with no reader, until the transport's idle timeout (30 s by default), far
-  // past the stream deadline. Fix: `stream.abort()` on those early returns.
+  // Regression: onStream once returned without closing or aborting the stream after a frame that
+  // failed to decode (or a peer that ended without a frame), so the connection kept its slot and
+  // the transport kept buffering, unread, until its idle timeout. It now aborts at once.
   it("stream channel: the connection is dropped promptly after a bad frame", async () => {
     const t = target();
     const s = await RawTcp.handshake(t.port, raw.address);
@@ -588,14 +586,10 @@ describe("a member (in a child process) told of a claim at the largest incarnati
     }
   });
 
-  // Regression (fixed; swim refute + cluster sendNow): a `suspect` (or `dead`, or `alive`) about a member at
-  // incarnation 2^64 - 1, the largest the wire carries, makes it refute at 2^64, which the codec
-  // cannot encode. The next time its own alive is piggy-backed, messageSize throws a CodecError
-  // inside Cluster.sendNow (outside its try), through flush(), which onTimer and onDatagram call
-  // outside their try blocks: an uncaught exception, and the process dies. One unauthenticated
-  // datagram takes a member down. Fix: never refute above 2^64 - 1 (treat a claim at the maximum
-  // as unrefutable noise, or saturate), and have sendNow drop a message it cannot encode
-  // (counted) instead of throwing.
+  // Regression: a claim about a member at incarnation 2^64 - 1 once made it refute at 2^64, which
+  // the codec cannot encode; the CodecError escaped Cluster.sendNow through flush() in a timer and
+  // killed the process. Swim now refuses claims at 2^64 - 1, and the runtime drops (and counts) a
+  // message it cannot encode instead of throwing.
   it("survives it and keeps answering pings", async () => {
     await attacker.send(
       port,

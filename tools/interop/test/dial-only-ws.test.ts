@@ -58,14 +58,9 @@ describe("a dial-only WebSocket member among listeners", () => {
     );
   });
 
-  // Regression (fixed): Swim decides whom it can send to from the schemes of our own *addresses*
-  // (packages/swim/src/swim.ts, constructor: `schemesOf(self.addresses)` → `ownSchemes` and
-  // `SchemeGroups`), not from the schemes our transports can send to. A listener's address is
-  // `ws://…`, so it never probes a `ws-client://…` member (neither directly nor through a
-  // relay: no group it can send to shares `ws-client`), and the dial-only member, whose only
-  // scheme is `ws-client`, can send to no one: it never probes (probesSent stays 0). Its crash
-  // is never detected. The runtime's transport map (cluster.ts constructor) already knows all
-  // three schemes; Swim should be given them (e.g. `SwimSelf.schemes`).
+  // Regression: Swim once derived the schemes it can send to from its own addresses only, so
+  // listeners never probed a `ws-client://` member and the dial-only member probed no one; its
+  // crash went undetected. The runtime now passes every scheme its transports can send to.
   it("takes part in probing, and its crash is detected", async () => {
     const dialOnly = byName(DIAL_ONLY);
     await waitFor(

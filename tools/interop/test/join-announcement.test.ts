@@ -62,11 +62,9 @@ describe("joining", () => {
     await runUntil(clock, () => sees(old, "new") && sees(seed, "new"), 5_000, "old to hear of new");
   });
 
-  // Regression (fixed): a newcomer never broadcasts its own `alive` (memberlist does, at start): news of it
-  // rests on its seed's retransmissions alone. Here the seed's datagrams to `old` are lost, so
-  // `old` would hear of `new` only from `new` itself; it never does. In a mixed-transport
-  // cluster the same thing leaves members that only bridges reach ignorant of a newcomer until
-  // the next periodic push-pull.
+  // Regression: a newcomer once never broadcast its own `alive`, so members its seed could not
+  // reach never heard of it. Here the seed's datagrams to `old` are lost: `old` must hear of
+  // `new` from `new` itself.
   it("a newcomer announces itself to members its seed cannot reach", async () => {
     clock = new VirtualClock();
     network = new MemoryNetwork({ clock, rng: seededRandom(2), latency: 1 });
@@ -81,10 +79,8 @@ describe("joining", () => {
     await runUntil(clock, () => sees(old, "new"), 5_000, "old to hear of new from new itself");
   });
 
-  // Regression (fixed; the same one, measured): with no self-announcement, 7 of these 100 seeded five-node
-  // joins through one seed take 2.6 to 13.8 s to converge, until a periodic push-pull repairs
-  // what gossip missed. With every newcomer announcing itself (simulated by setting tags right
-  // after joining) all 100 converge within 2 s.
+  // Regression (the same one, measured): without self-announcement, 7 of these 100 seeded
+  // five-node joins through one seed took 2.6 to 13.8 s to converge; all must converge in 2 s.
   it("five nodes joined through one seed converge within 2 s, in 100 seeded runs", async () => {
     const slow: Array<{ seed: number; ms: number }> = [];
     for (let seed = 1; seed <= 100; seed++) {
@@ -115,9 +111,8 @@ describe("joining", () => {
     expect(slow).toEqual([]);
   });
 
-  // Regression (fixed): `Swim.join` remembers the seeds and, while no member is known, has the periodic
-  // push-pull retry one; `Cluster.join` does its own push-pulls and never calls it, so a node
-  // whose seeds were all down when it joined stays alone for good.
+  // Regression: `Cluster.join` once bypassed `Swim.join`, so seeds that were down at join were
+  // never retried and the node stayed alone for good.
   it("a node whose seeds were down keeps trying them and joins once one is up", async () => {
     clock = new VirtualClock();
     network = new MemoryNetwork({ clock, rng: seededRandom(3), latency: 1 });
