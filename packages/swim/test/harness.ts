@@ -15,6 +15,7 @@ import {
   schemeOf,
   seededRng,
   swimConfig,
+  TimerSet,
 } from "../src/index.js";
 
 /** One node of the simulated cluster. */
@@ -94,12 +95,6 @@ export function approximateSize(message: Message): number {
   }
 }
 
-interface Pending {
-  readonly at: number;
-  readonly order: number;
-  readonly run: () => void;
-}
-
 export class Harness {
   now = 0;
   readonly nodes = new Map<string, SimNode>();
@@ -124,8 +119,8 @@ export class Harness {
   private readonly keepLog: boolean;
   private readonly netRng: Rng;
   private readonly byAddress = new Map<string, SimNode>();
-  private readonly pending: Pending[] = [];
-  private order = 0;
+  /** Deliveries and scheduled actions: swim's own timer heap (same instant ⇒ set order). */
+  private readonly pending = new TimerSet<() => void>();
   private nodeCount = 0;
 
   constructor(options: HarnessOptions) {
@@ -191,7 +186,7 @@ export class Harness {
   /** Run the cluster until virtual time `until` (ms). */
   runUntil(until: number): void {
     for (;;) {
-      const nextPending = this.pending[0]?.at ?? Number.POSITIVE_INFINITY;
+      const nextPending = this.pending.nextAt();
       let nextWake = Number.POSITIVE_INFINITY;
       for (const node of this.nodes.values()) {
         if (!node.up) continue;
@@ -202,7 +197,7 @@ export class Harness {
       if (next > until) break;
       this.now = Math.max(this.now, next);
       if (nextPending <= nextWake) {
-        this.popPending().run();
+        this.pending.popDue(this.now)!();
       } else {
         for (const node of this.nodes.values()) {
           if (node.up && node.swim.nextWakeAt() <= this.now) {
@@ -222,17 +217,7 @@ export class Harness {
 
   /** Schedule `run` at virtual time `at`. */
   at(at: number, run: () => void): void {
-    const entry: Pending = { at, order: this.order++, run };
-    const heap = this.pending;
-    heap.push(entry);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!earlier(entry, heap[parent]!)) break;
-      heap[i] = heap[parent]!;
-      i = parent;
-    }
-    heap[i] = entry;
+    this.pending.schedule(at, run);
   }
 
   /** Events seen by `node` (all nodes when omitted), optionally of one type about one member. */
@@ -420,30 +405,6 @@ export class Harness {
       });
     });
   }
-
-  private popPending(): Pending {
-    const heap = this.pending;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= heap.length) break;
-        const right = left + 1;
-        const child = right < heap.length && earlier(heap[right]!, heap[left]!) ? right : left;
-        if (!earlier(heap[child]!, last)) break;
-        heap[i] = heap[child]!;
-        i = child;
-      }
-      heap[i] = last;
-    }
-    return top;
-  }
-}
-
-function earlier(a: Pending, b: Pending): boolean {
-  return a.at < b.at || (a.at === b.at && a.order < b.order);
 }
 
 /** JSON with bigints and byte arrays spelled out, for logs and hashes. */
