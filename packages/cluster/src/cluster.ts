@@ -118,7 +118,6 @@ export class Cluster {
   private readonly streamTimeoutMs: number;
   private readonly leaveTimeoutMs: number;
   private readonly openStreams = new Set<Stream>();
-  private readonly memberCache = new Map<string, Member>();
 
   /** The keyring sealing and opening packets, when the cluster is encrypted. */
   readonly keyring: Keyring | undefined;
@@ -516,9 +515,8 @@ export class Cluster {
         const ad = channel === "stream" ? this.adStream : this.adDatagram;
         const opened = this.keyring.open(input, ad);
         if (!opened.ok) {
-          this.drop(
-            opened.error.code === "decrypt" ? "decrypt" : (opened.error.code as DropReason),
-          );
+          // The keyring's failure codes (truncated, unknown-version, decrypt) are drop reasons.
+          this.drop(opened.error.code as DropReason);
           return undefined;
         }
         bytes = opened.plaintext;
@@ -895,7 +893,6 @@ export class Cluster {
         }
       }
     }
-    this.memberCache.delete(view.name);
     const event: MemberEvent = { type: eventType, member: this.toMember(view), at };
     this.hub.emit(event);
   }
