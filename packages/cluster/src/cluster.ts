@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import {
   type DecodeResult,
   decode,
@@ -176,6 +177,8 @@ export class Cluster {
       },
       rng: this.rng,
       now,
+      // Secret, so peers cannot pick colliding names; it changes no behaviour (runs stay seeded).
+      hashSeed: randomInt(0x1_0000_0000),
     });
     this.state = new ClusterState({
       self: this.name,

@@ -53,7 +53,10 @@ export function aliveVerdict(
 export type SuspectVerdict = "suspect" | "confirm" | "unknown" | "stale";
 
 /** Classify a `suspect` claim; see {@link SuspectVerdict}. */
-export function suspectVerdict(held: HeldState | undefined, incarnation: bigint): SuspectVerdict {
+export function suspectVerdict(
+  held: Pick<HeldState, "status" | "incarnation"> | undefined,
+  incarnation: bigint,
+): SuspectVerdict {
   if (held === undefined) return "unknown";
   if (held.status === "dead" || held.status === "left") return "stale";
   if (incarnation < held.incarnation) return "stale";
@@ -69,7 +72,7 @@ export type DeadVerdict = "dead" | "left" | "unknown" | "stale";
 
 /** Classify a `dead` claim; `graceful` is `from === name`. See {@link DeadVerdict}. */
 export function deadVerdict(
-  held: HeldState | undefined,
+  held: Pick<HeldState, "status" | "incarnation"> | undefined,
   incarnation: bigint,
   graceful: boolean,
 ): DeadVerdict {

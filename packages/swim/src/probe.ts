@@ -1,16 +1,25 @@
-import type { Ack, Message, Nack, Ping, PingReq } from "@grapevine/codec";
+import type { Ack, MemberStatus, Message, Nack, Ping, PingReq } from "@grapevine/codec";
 import { firstSendableAddress } from "./addresses.js";
 import type { Awareness } from "./awareness.js";
 import type { SwimConfig } from "./config.js";
 import type { SwimCounters } from "./counters.js";
 import { nackTimeout } from "./formulas.js";
-import type { Member } from "./members.js";
+
+/** The member a probe is about, as it stood when the probe started. */
+export interface ProbeTarget {
+  /** Its slot in the member table (checked against the name before acting on it). */
+  readonly slot: number;
+  readonly name: string;
+  readonly addresses: readonly string[];
+  readonly status: MemberStatus;
+  readonly incarnation: bigint;
+}
 
 /** The probe this node has in flight: at most one per protocol period (SWIM §3). */
 export interface ProbeInFlight {
   /** Token of the probe: its timers, acks, nacks and stream-probe result carry it. */
   readonly seq: number;
-  readonly target: Member;
+  readonly target: ProbeTarget;
   /** End of the probe's (awareness-stretched) protocol period: suspect the target if no ack by then, ms. */
   readonly deadlineAt: number;
   /** Address the direct ping went to; undefined when only bridges can reach the target. */
@@ -71,10 +80,13 @@ export interface ProbeHost {
   streamProbe(to: string, target: string, seq: number, deadlineAt: number): void;
   /** Set a timer. */
   schedule(at: number, timer: ProbeTimer): void;
-  /** Up to `count` alive members other than `target` that we can send to and that can reach it. */
-  relaysFor(target: Member, count: number): Member[];
+  /**
+   * Address lists of up to `count` alive members other than `target` that we can send to and
+   * that can reach it.
+   */
+  relaysFor(target: ProbeTarget, count: number): ReadonlyArray<readonly string[]>;
   /** The probe of `target` got no ack by the end of its period. */
-  probeFailed(target: Member, now: number): void;
+  probeFailed(target: ProbeTarget, now: number): void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -109,7 +121,7 @@ export class Prober {
   }
 
   /** Probe `target` for one protocol period ending at `deadlineAt` (ms). */
-  start(target: Member, now: number, deadlineAt: number): void {
+  start(target: ProbeTarget, now: number, deadlineAt: number): void {
     const host = this.host;
     const seq = this.nextSeq();
     const direct = firstSendableAddress(target.addresses, host.ownSchemes);
@@ -263,7 +275,7 @@ export class Prober {
     probe.nacksDueAt = now + nackTimeout(timeout) + Math.ceil(timeout / 10);
     const target = probe.target;
     for (const relay of host.relaysFor(target, host.config.indirectChecks)) {
-      const to = firstSendableAddress(relay.addresses, host.ownSchemes);
+      const to = firstSendableAddress(relay, host.ownSchemes);
       if (to === undefined) continue;
       const pingReq: PingReq = {
         type: "ping-req",

@@ -1,26 +1,30 @@
 import { schemesOf, sharesScheme } from "./addresses.js";
-import { isLive, type Member } from "./members.js";
+import { isLive, type MemberTable, SlotList } from "./members.js";
 import { type Rng, randomIndex } from "./rng.js";
 
 /**
- * All members that advertise the same set of transport schemes. Members are listed here so that
- * random peers (indirect probers, bridges, gossip targets) can be drawn in O(k) without scanning
- * the membership: a cluster has only a handful of distinct scheme sets.
+ * All members that advertise the same set of transport schemes. Members are listed here (by
+ * slot in the {@link MemberTable}) so that random peers (indirect probers, bridges, gossip
+ * targets) can be drawn in O(k) without scanning the membership: a cluster has only a handful of
+ * distinct scheme sets.
  */
 export class SchemeGroup {
+  /** Position in {@link SchemeGroups}: the id stored in the member table. */
+  readonly id: number;
   /** The sorted schemes joined with ",": the group's identity. */
   readonly key: string;
   readonly schemes: readonly string[];
   /** We share a scheme with these members, so we can send to them directly. */
   readonly sendable: boolean;
-  /** Alive and suspect members. */
-  readonly live: Member[] = [];
-  /** Dead and left members not yet forgotten. */
-  readonly dead: Member[] = [];
+  /** Slots of alive and suspect members. */
+  readonly live = new SlotList();
+  /** Slots of dead and left members not yet forgotten. */
+  readonly dead = new SlotList();
   /** How many of `live` are alive (not suspect). */
   aliveCount = 0;
 
-  constructor(schemes: readonly string[], sendable: boolean) {
+  constructor(id: number, schemes: readonly string[], sendable: boolean) {
+    this.id = id;
     this.schemes = schemes;
     this.key = schemes.join(",");
     this.sendable = sendable;
@@ -34,61 +38,86 @@ export class SchemeGroup {
  */
 export class SchemeGroups {
   private readonly ownSchemes: readonly string[];
-  private readonly groups = new Map<string, SchemeGroup>();
+  private readonly table: MemberTable;
+  private readonly byKey = new Map<string, SchemeGroup>();
+  private readonly all: SchemeGroup[] = [];
   private readonly bridgeCache = new Map<SchemeGroup, SchemeGroup[]>();
   /** Groups we can send to, rebuilt when a group is created. */
   private sendable: SchemeGroup[] = [];
 
-  /** @param ownSchemes the schemes of our own addresses. */
-  constructor(ownSchemes: readonly string[]) {
+  /**
+   * @param ownSchemes the schemes of our own addresses.
+   * @param table the member table whose slots are listed.
+   */
+  constructor(ownSchemes: readonly string[], table: MemberTable) {
     this.ownSchemes = ownSchemes;
+    this.table = table;
   }
 
   /** The (interned) group for a member advertising `addresses`. */
   groupFor(addresses: readonly string[]): SchemeGroup {
     const schemes = schemesOf(addresses);
     const key = schemes.join(",");
-    let group = this.groups.get(key);
+    let group = this.byKey.get(key);
     if (group === undefined) {
-      group = new SchemeGroup(schemes, sharesScheme(schemes, this.ownSchemes));
-      this.groups.set(key, group);
+      group = new SchemeGroup(this.all.length, schemes, sharesScheme(schemes, this.ownSchemes));
+      this.byKey.set(key, group);
+      this.all.push(group);
       this.bridgeCache.clear();
       if (group.sendable) this.sendable = [...this.sendable, group];
     }
     return group;
   }
 
-  /** List `member` in its group according to its current status (call after changing it). */
-  attach(member: Member): void {
-    const group = member.group;
-    if (group === undefined || member.slot >= 0) return;
-    const list = isLive(member.status) ? group.live : group.dead;
-    member.slot = list.length;
-    list.push(member);
-    if (member.status === "alive") group.aliveCount += 1;
+  /** The group `slot` belongs to, if it has been assigned one. */
+  groupOf(slot: number): SchemeGroup | undefined {
+    const id = this.table.groupIds[slot]!;
+    return id < 0 ? undefined : this.all[id];
   }
 
-  /** Unlist `member` (call before changing its status or addresses). */
-  detach(member: Member): void {
-    const group = member.group;
-    if (group === undefined || member.slot < 0) return;
-    const list = isLive(member.status) ? group.live : group.dead;
-    const last = list.pop()!;
-    if (last !== member) {
-      list[member.slot] = last;
-      last.slot = member.slot;
+  /** Assign `slot` to the group of its current addresses (unlisted; call {@link attach} next). */
+  assign(slot: number): void {
+    this.table.groupIds[slot] = this.groupFor(this.table.addresses(slot)).id;
+  }
+
+  /** List `slot` in its group according to its current status (call after changing it). */
+  attach(slot: number): void {
+    const table = this.table;
+    const group = this.groupOf(slot);
+    if (group === undefined || table.groupSlots[slot]! >= 0) return;
+    const status = table.status(slot);
+    const list = isLive(status) ? group.live : group.dead;
+    table.groupSlots[slot] = list.length;
+    list.push(slot);
+    if (status === "alive") group.aliveCount += 1;
+  }
+
+  /** Unlist `slot` (call before changing its status or addresses). */
+  detach(slot: number): void {
+    const table = this.table;
+    const group = this.groupOf(slot);
+    const at = table.groupSlots[slot]!;
+    if (group === undefined || at < 0) return;
+    const status = table.status(slot);
+    const list = isLive(status) ? group.live : group.dead;
+    const last = list.pop();
+    if (last !== slot) {
+      list.set(at, last);
+      table.groupSlots[last] = at;
     }
-    member.slot = -1;
-    if (member.status === "alive") group.aliveCount -= 1;
+    table.groupSlots[slot] = -1;
+    if (status === "alive") group.aliveCount -= 1;
   }
 
   /**
    * Whether some alive member other than `target` can relay a probe to it: we can send to the
    * relay, and the relay shares a scheme with the target. O(number of scheme sets).
    */
-  hasRelayFor(target: Member): boolean {
+  hasRelayFor(target: number): boolean {
+    const own = this.groupOf(target);
+    const targetAlive = this.table.status(target) === "alive";
     for (const group of this.relayGroups(target)) {
-      const others = group === target.group && target.status === "alive" ? 1 : 0;
+      const others = group === own && targetAlive ? 1 : 0;
       if (group.aliveCount - others > 0) return true;
     }
     return false;
@@ -99,31 +128,29 @@ export class SchemeGroups {
    * share a scheme with `target` (SWIM §3.1's K random members for `ping-req`; bridges when we
    * share no scheme with the target ourselves). Expected O(count).
    */
-  sampleRelays(target: Member, count: number, rng: Rng): Member[] {
-    return this.sample(this.relayGroups(target), count, rng, false, (m) => m !== target);
+  sampleRelays(target: number, count: number, rng: Rng): number[] {
+    return this.sample(this.relayGroups(target), count, rng, false, target);
   }
 
   /**
    * Up to `count` distinct members we can send to directly: alive or suspect members, plus
    * dead and left ones not yet forgotten (so that they learn they were declared dead).
    */
-  sampleGossipTargets(count: number, rng: Rng): Member[] {
-    return this.sample(this.sendable, count, rng, true, () => true);
+  sampleGossipTargets(count: number, rng: Rng): number[] {
+    return this.sample(this.sendable, count, rng, true, -1);
   }
 
   /** One random alive member we can send to directly, if there is one. */
-  randomAlive(rng: Rng): Member | undefined {
-    return this.sample(this.sendable, 1, rng, false, () => true)[0];
+  randomAlive(rng: Rng): number | undefined {
+    return this.sample(this.sendable, 1, rng, false, -1)[0];
   }
 
-  private relayGroups(target: Member): SchemeGroup[] {
-    const targetGroup = target.group;
+  private relayGroups(target: number): SchemeGroup[] {
+    const targetGroup = this.groupOf(target);
     if (targetGroup === undefined) return [];
     let cached = this.bridgeCache.get(targetGroup);
     if (cached === undefined) {
-      cached = [...this.groups.values()].filter(
-        (g) => g.sendable && sharesScheme(g.schemes, targetGroup.schemes),
-      );
+      cached = this.all.filter((g) => g.sendable && sharesScheme(g.schemes, targetGroup.schemes));
       this.bridgeCache.set(targetGroup, cached);
     }
     return cached;
@@ -134,32 +161,32 @@ export class SchemeGroups {
     count: number,
     rng: Rng,
     includeDead: boolean,
-    accept: (m: Member) => boolean,
-  ): Member[] {
+    exclude: number,
+  ): number[] {
     let total = 0;
     for (const g of groups) total += g.live.length + (includeDead ? g.dead.length : 0);
-    const chosen: Member[] = [];
+    const chosen: number[] = [];
     if (total === 0 || count <= 0) return chosen;
     const attempts = 3 * count + 8;
     for (let i = 0; i < attempts && chosen.length < count; i++) {
       let r = randomIndex(rng, total);
-      let picked: Member | undefined;
+      let picked = -1;
       for (const g of groups) {
         if (r < g.live.length) {
-          picked = g.live[r];
+          picked = g.live.at(r);
           break;
         }
         r -= g.live.length;
         if (includeDead) {
           if (r < g.dead.length) {
-            picked = g.dead[r];
+            picked = g.dead.at(r);
             break;
           }
           r -= g.dead.length;
         }
       }
-      if (picked === undefined || chosen.includes(picked) || !accept(picked)) continue;
-      if (!includeDead && picked.status !== "alive") continue;
+      if (picked < 0 || picked === exclude || chosen.includes(picked)) continue;
+      if (!includeDead && this.table.status(picked) !== "alive") continue;
       chosen.push(picked);
     }
     return chosen;

@@ -14,14 +14,14 @@ import {
   FORGOTTEN,
   IN_PROBE_ORDER,
   isLive,
-  Member,
+  MemberTable,
   type MemberView,
   sameAddresses,
   sameMeta,
 } from "./members.js";
 import { aliveVerdict, deadVerdict, suspectVerdict } from "./merge.js";
 import type { MemberEventType, SwimOutput } from "./output.js";
-import { type ProbeHost, Prober, type ProbeTimer } from "./probe.js";
+import { type ProbeHost, Prober, type ProbeTarget, type ProbeTimer } from "./probe.js";
 import { ProbeOrder } from "./probe-order.js";
 import { type Rng, randomIndex } from "./rng.js";
 import { SchemeGroups } from "./scheme-groups.js";
@@ -57,6 +57,12 @@ export interface SwimOptions {
   readonly rng: Rng;
   /** Current time, ms. */
   readonly now: number;
+  /**
+   * Seed of the hash index over member names. It changes no behaviour, only the index layout;
+   * a runtime should pass a secret random value so that peers cannot choose names that collide.
+   * Default 0.
+   */
+  readonly hashSeed?: number;
 }
 
 /** Largest incarnation accepted from peers: 2⁶⁴ − 2 (see `Swim.plausible`). */
@@ -68,8 +74,8 @@ type Broadcast = Alive | Suspect | Dead;
 type SwimTimer =
   | ProbeTimer
   | { readonly kind: "probe"; readonly token: number }
-  | { readonly kind: "suspicion"; readonly member: Member; readonly suspicion: Suspicion }
-  | { readonly kind: "reap"; readonly member: Member; readonly changedAt: number }
+  | { readonly kind: "suspicion"; readonly slot: number; readonly suspicion: Suspicion }
+  | { readonly kind: "reap"; readonly name: string; readonly changedAt: number }
   | { readonly kind: "push-pull"; readonly token: number };
 
 /**
@@ -97,11 +103,13 @@ export class Swim {
 
   private readonly count: SwimCounters;
   private readonly rng: Rng;
-  private readonly self: Member;
+  /** Our own slot in {@link table}: always the first. */
+  private readonly self = 0;
   private readonly ownSchemes: ReadonlySet<string>;
-  private readonly table = new Map<string, Member>();
-  private readonly suspicions = new Map<Member, Suspicion>();
-  private readonly order: ProbeOrder<Member>;
+  private readonly table: MemberTable;
+  /** Suspicions in progress, by slot. */
+  private readonly suspicions = new Map<number, Suspicion>();
+  private readonly order: ProbeOrder<number>;
   private readonly groups: SchemeGroups;
   private readonly timers = new TimerSet<SwimTimer>();
   private readonly queue: BroadcastQueue<Broadcast>;
@@ -152,8 +160,9 @@ export class Swim {
       ...new Set([...schemesOf(self.addresses), ...(self.sendSchemes ?? [])]),
     ].sort();
     this.ownSchemes = new Set(schemes);
-    this.groups = new SchemeGroups(schemes);
-    this.order = new ProbeOrder<Member>(options.rng);
+    this.table = new MemberTable(options.hashSeed ?? 0);
+    this.groups = new SchemeGroups(schemes, this.table);
+    this.order = new ProbeOrder<number>(options.rng);
     this.queue = new BroadcastQueue<Broadcast>({ limit: this.config.broadcastQueueLimit });
     this.lastPushPullAt = options.now;
     this.awareness = new Awareness(
@@ -174,12 +183,15 @@ export class Swim {
         this.outputs.push({ kind: "stream-probe", to, target, seq, deadlineAt });
       },
       schedule: (at, timer) => this.timers.schedule(at, timer),
-      relaysFor: (target, count) => this.groups.sampleRelays(target, count, this.rng),
+      relaysFor: (target, count) =>
+        this.groups
+          .sampleRelays(target.slot, count, this.rng)
+          .map((slot) => this.table.addresses(slot)),
       probeFailed: (target, now) => this.probeFailed(target, now),
     };
     this.prober = new Prober(host);
     const now = options.now;
-    this.self = new Member(
+    this.table.add(
       self.name,
       incarnation,
       self.generation,
@@ -188,7 +200,6 @@ export class Swim {
       self.meta,
       now,
     );
-    this.table.set(self.name, this.self);
     this.aliveTotal = 1;
     this.liveTotal = 1;
     // The first probe lands at a random point of the first period (memberlist staggers its probe
@@ -213,7 +224,7 @@ export class Swim {
    * random seed for as long as we know no other member.
    */
   join(seedAddresses: readonly string[], _now: number): void {
-    const own = new Set(this.self.addresses);
+    const own = new Set(this.table.addresses(this.self));
     const seeds: string[] = [];
     for (const seed of seedAddresses) {
       if (own.has(seed) || seeds.includes(seed)) continue;
@@ -281,6 +292,8 @@ export class Swim {
    * (as memberlist does), learning it first if it is unknown or a newer generation.
    */
   mergeRemote(members: readonly PushPullMember[], now: number): void {
+    // A peer's list is about the size of the cluster: grow the table once, to fit.
+    this.table.reserve(members.length + 1);
     let learned = false;
     for (const remote of members) {
       if (!this.plausible(remote.incarnation)) continue;
@@ -289,15 +302,16 @@ export class Swim {
         continue;
       }
       learned = true;
-      const held = this.table.get(remote.name);
-      if (held !== undefined && remote.generation < held.generation) continue;
+      const held = this.table.find(remote.name);
+      const heldGeneration = held < 0 ? -1 : this.table.generation(held);
+      if (held >= 0 && remote.generation < heldGeneration) continue;
       switch (remote.status) {
         case "alive":
           this.onAlive(aliveOf(remote), now);
           break;
         case "left":
           // A newer life that has already left: learn it, then its leave.
-          if (held !== undefined && remote.generation > held.generation) {
+          if (held >= 0 && remote.generation > heldGeneration) {
             this.onAlive(aliveOf(remote), now);
           }
           this.onDead(
@@ -307,8 +321,8 @@ export class Swim {
           break;
         case "suspect":
         case "dead":
-          if (held === undefined && remote.status === "dead") break;
-          if (held === undefined || remote.generation > held.generation) {
+          if (held < 0 && remote.status === "dead") break;
+          if (held < 0 || remote.generation > heldGeneration) {
             this.onAlive(aliveOf(remote), now);
           }
           this.onSuspect(
@@ -331,8 +345,11 @@ export class Swim {
 
   /** Our full member list for a push-pull exchange: every member not yet forgotten, ourselves included. */
   localMembers(): PushPullMember[] {
+    const table = this.table;
     const members: PushPullMember[] = [];
-    for (const member of this.table.values()) members.push(member.toPushPull());
+    for (let slot = 0; slot < table.slotEnd; slot++) {
+      if (table.has(slot)) members.push(table.toPushPull(slot));
+    }
     return members;
   }
 
@@ -384,14 +401,10 @@ export class Swim {
     this.probeToken += 1;
     this.pushPullToken += 1;
     this.pendingJoins.clear();
-    this.self.incarnation += 1n;
+    const incarnation = this.table.incarnation(this.self) + 1n;
+    this.table.setIncarnation(this.self, incarnation);
     this.setStatus(this.self, "left", now);
-    this.queue.enqueue(this.name, {
-      type: "dead",
-      name: this.name,
-      incarnation: this.self.incarnation,
-      from: this.name,
-    });
+    this.queue.enqueue(this.name, { type: "dead", name: this.name, incarnation, from: this.name });
     this.emit("left", this.self, now);
   }
 
@@ -401,8 +414,8 @@ export class Swim {
    */
   setMeta(meta: Uint8Array, now: number): void {
     if (this.leaving) throw new Error("swim: cannot set metadata after leaving");
-    this.self.meta = meta;
-    this.self.incarnation += 1n;
+    this.table.setMeta(this.self, meta);
+    this.table.setIncarnation(this.self, this.table.incarnation(this.self) + 1n);
     this.queue.enqueue(this.name, this.selfAlive());
     this.emit("update", this.self, now);
   }
@@ -429,8 +442,8 @@ export class Swim {
    */
   gossipTargets(count: number, _now: number): string[] {
     const targets: string[] = [];
-    for (const member of this.groups.sampleGossipTargets(count, this.rng)) {
-      const address = firstSendableAddress(member.addresses, this.ownSchemes);
+    for (const slot of this.groups.sampleGossipTargets(count, this.rng)) {
+      const address = firstSendableAddress(this.table.addresses(slot), this.ownSchemes);
       if (address !== undefined) targets.push(address);
     }
     return targets;
@@ -445,14 +458,18 @@ export class Swim {
 
   /** Snapshots of every member not yet forgotten, ourselves included. O(N). */
   members(): MemberView[] {
+    const table = this.table;
     const views: MemberView[] = [];
-    for (const member of this.table.values()) views.push(member.view());
+    for (let slot = 0; slot < table.slotEnd; slot++) {
+      if (table.has(slot)) views.push(table.view(slot));
+    }
     return views;
   }
 
   /** A snapshot of one member, if known. */
   member(name: string): MemberView | undefined {
-    return this.table.get(name)?.view();
+    const slot = this.table.find(name);
+    return slot < 0 ? undefined : this.table.view(slot);
   }
 
   /** Members currently alive, ourselves included (until we leave). */
@@ -467,7 +484,7 @@ export class Swim {
 
   /** Our current incarnation. */
   incarnation(): bigint {
-    return this.self.incarnation;
+    return this.table.incarnation(this.self);
   }
 
   /** Whether a push-pull exchange has brought us another member's view (or we were told of one). */
@@ -500,13 +517,15 @@ export class Swim {
       case "relay-expire":
         return this.prober.isStale(timer);
       case "suspicion":
-        return this.suspicions.get(timer.member) !== timer.suspicion;
-      case "reap":
+        return this.suspicions.get(timer.slot) !== timer.suspicion;
+      case "reap": {
+        const slot = this.table.find(timer.name);
         return (
-          this.table.get(timer.member.name) !== timer.member ||
-          timer.member.stateChangedAt !== timer.changedAt ||
-          isLive(timer.member.status)
+          slot < 0 ||
+          this.table.stateChangedAt(slot) !== timer.changedAt ||
+          isLive(this.table.status(slot))
         );
+      }
       case "push-pull":
         return timer.token !== this.pushPullToken;
     }
@@ -525,10 +544,10 @@ export class Swim {
         this.prober.fire(timer, now);
         return;
       case "suspicion":
-        this.suspicionExpired(timer.member, timer.suspicion, now);
+        this.suspicionExpired(timer.slot, timer.suspicion, now);
         return;
       case "reap":
-        this.reap(timer.member);
+        this.reap(this.table.find(timer.name));
         return;
       case "push-pull":
         this.periodicPushPull(now);
@@ -538,30 +557,57 @@ export class Swim {
 
   // ───────────────────────────── probing (SWIM §3, §4.3) ─────────────────────────────
 
-  private readonly probeEligible = (member: Member): boolean =>
-    isLive(member.status) &&
-    (member.flags & FORGOTTEN) === 0 &&
-    (firstSendableAddress(member.addresses, this.ownSchemes) !== undefined ||
-      this.groups.hasRelayFor(member));
+  private readonly probeEligible = (slot: number): boolean => {
+    const table = this.table;
+    return (
+      (table.flags[slot]! & FORGOTTEN) === 0 &&
+      isLive(table.status(slot)) &&
+      (firstSendableAddress(table.addresses(slot), this.ownSchemes) !== undefined ||
+        this.groups.hasRelayFor(slot))
+    );
+  };
 
-  private readonly probeRetain = (member: Member): boolean => {
-    const keep = isLive(member.status) && (member.flags & FORGOTTEN) === 0;
-    if (!keep) member.flags &= ~IN_PROBE_ORDER;
+  private readonly probeRetain = (slot: number): boolean => {
+    const table = this.table;
+    const forgotten = (table.flags[slot]! & FORGOTTEN) !== 0;
+    const keep = !forgotten && isLive(table.status(slot));
+    if (!keep) {
+      table.flags[slot]! &= ~IN_PROBE_ORDER;
+      // The walk was the last holder of a forgotten slot: it may now be reused.
+      if (forgotten) table.release(slot);
+    }
     return keep;
   };
 
   private startProbe(now: number): void {
     const deadlineAt = now + this.awareness.scale(this.config.probeIntervalMs);
-    const target = this.order.next(this.probeEligible, this.probeRetain);
-    if (target !== undefined) this.prober.start(target, now, deadlineAt);
+    const slot = this.order.next(this.probeEligible, this.probeRetain);
+    if (slot !== undefined) this.prober.start(this.probeTarget(slot), now, deadlineAt);
     this.timers.schedule(deadlineAt, { kind: "probe", token: this.probeToken });
   }
 
-  private probeFailed(target: Member, now: number): void {
-    if (this.table.get(target.name) !== target || !isLive(target.status)) return;
+  private probeTarget(slot: number): ProbeTarget {
+    const table = this.table;
+    return {
+      slot,
+      name: table.name(slot),
+      addresses: table.addresses(slot),
+      status: table.status(slot),
+      incarnation: table.incarnation(slot),
+    };
+  }
+
+  private probeFailed(target: ProbeTarget, now: number): void {
+    const slot = target.slot;
+    if (this.table.find(target.name) !== slot || !isLive(this.table.status(slot))) return;
     this.count.suspicionsRaised += 1;
     this.onSuspect(
-      { type: "suspect", name: target.name, incarnation: target.incarnation, from: this.name },
+      {
+        type: "suspect",
+        name: target.name,
+        incarnation: this.table.incarnation(slot),
+        from: this.name,
+      },
       now,
     );
   }
@@ -573,11 +619,10 @@ export class Swim {
       this.aliveAboutSelf(alive);
       return;
     }
-    const held = this.table.get(alive.name);
-    const verdict = aliveVerdict(held, alive);
-    if (verdict === "stale") return;
-    if (held === undefined) {
-      const member = new Member(
+    const table = this.table;
+    const held = table.find(alive.name);
+    if (held < 0) {
+      const slot = table.add(
         alive.name,
         alive.incarnation,
         alive.generation,
@@ -586,28 +631,38 @@ export class Swim {
         alive.meta,
         now,
       );
-      this.table.set(member.name, member);
-      member.group = this.groups.groupFor(member.addresses);
+      this.groups.assign(slot);
       this.aliveTotal += 1;
       this.liveTotal += 1;
-      this.groups.attach(member);
-      this.enterProbeOrder(member);
-      this.emit("join", member, now);
-      this.queue.enqueue(member.name, alive);
+      this.groups.attach(slot);
+      this.enterProbeOrder(slot);
+      this.emit("join", slot, now);
+      this.queue.enqueue(alive.name, alive);
       return;
     }
-    const was = held.status;
+    const was = table.status(held);
+    const verdict = aliveVerdict(
+      {
+        status: was,
+        incarnation: table.incarnation(held),
+        generation: table.generation(held),
+        addresses: table.addresses(held),
+      },
+      alive,
+    );
+    if (verdict === "stale") return;
+    const movedAddresses = !sameAddresses(table.addresses(held), alive.addresses);
     const changed =
-      held.generation !== alive.generation ||
-      !sameAddresses(held.addresses, alive.addresses) ||
-      !sameMeta(held.meta, alive.meta);
-    held.incarnation = alive.incarnation;
-    held.generation = alive.generation;
-    held.meta = alive.meta;
-    if (!sameAddresses(held.addresses, alive.addresses)) {
+      table.generation(held) !== alive.generation ||
+      movedAddresses ||
+      !sameMeta(table.meta(held), alive.meta);
+    table.setIncarnation(held, alive.incarnation);
+    table.setGeneration(held, alive.generation);
+    table.setMeta(held, alive.meta);
+    if (movedAddresses) {
       this.groups.detach(held);
-      held.addresses = alive.addresses;
-      held.group = this.groups.groupFor(held.addresses);
+      table.setAddresses(held, alive.addresses);
+      this.groups.assign(held);
       this.groups.attach(held);
     }
     if (was !== "alive") {
@@ -622,21 +677,25 @@ export class Swim {
     } else if (changed) {
       this.emit("update", held, now);
     }
-    this.queue.enqueue(held.name, alive);
+    this.queue.enqueue(alive.name, alive);
   }
 
   private onSuspect(suspect: Suspect, now: number): void {
+    const table = this.table;
     if (suspect.name === this.name) {
-      if (!this.leaving && suspect.incarnation >= this.self.incarnation) {
+      if (!this.leaving && suspect.incarnation >= table.incarnation(this.self)) {
         this.refute(suspect.incarnation, true);
       }
       return;
     }
-    const held = this.table.get(suspect.name);
-    const verdict = suspectVerdict(held, suspect.incarnation);
-    if (held === undefined) return;
+    const held = table.find(suspect.name);
+    if (held < 0) return;
+    const verdict = suspectVerdict(
+      { status: table.status(held), incarnation: table.incarnation(held) },
+      suspect.incarnation,
+    );
     if (verdict === "suspect") {
-      held.incarnation = suspect.incarnation;
+      table.setIncarnation(held, suspect.incarnation);
       this.setStatus(held, "suspect", now);
       const n = this.liveTotal;
       const minMs = suspicionTimeout(this.config.suspicionMult, n, this.config.probeIntervalMs);
@@ -649,79 +708,97 @@ export class Swim {
         expectedConfirmations: dynamic ? expectedConfirmations(this.config.suspicionMult, n) : 0,
       });
       this.suspicions.set(held, suspicion);
-      this.timers.schedule(suspicion.deadline(), { kind: "suspicion", member: held, suspicion });
+      this.timers.schedule(suspicion.deadline(), { kind: "suspicion", slot: held, suspicion });
       this.emit("suspect", held, now);
-      this.queue.enqueue(held.name, suspect);
+      this.queue.enqueue(suspect.name, suspect);
     } else if (verdict === "confirm") {
-      if (suspect.incarnation > held.incarnation) held.incarnation = suspect.incarnation;
+      if (suspect.incarnation > table.incarnation(held)) {
+        table.setIncarnation(held, suspect.incarnation);
+      }
       const suspicion = this.suspicions.get(held);
       if (suspicion?.confirm(suspect.from)) {
         // Lifeguard §3.2: an independent confirmation shortens the timeout; pass it on.
-        this.timers.schedule(suspicion.deadline(), { kind: "suspicion", member: held, suspicion });
-        this.queue.enqueue(held.name, suspect);
+        this.timers.schedule(suspicion.deadline(), { kind: "suspicion", slot: held, suspicion });
+        this.queue.enqueue(suspect.name, suspect);
       }
     }
   }
 
-  private suspicionExpired(member: Member, suspicion: Suspicion, now: number): void {
-    if (member.status !== "suspect") return;
+  private suspicionExpired(slot: number, suspicion: Suspicion, now: number): void {
+    const table = this.table;
+    if (table.status(slot) !== "suspect") return;
     if (now < suspicion.deadline()) {
-      this.timers.schedule(suspicion.deadline(), { kind: "suspicion", member, suspicion });
+      this.timers.schedule(suspicion.deadline(), { kind: "suspicion", slot, suspicion });
       return;
     }
     this.count.deadDeclared += 1;
     this.onDead(
-      { type: "dead", name: member.name, incarnation: member.incarnation, from: this.name },
+      {
+        type: "dead",
+        name: table.name(slot),
+        incarnation: table.incarnation(slot),
+        from: this.name,
+      },
       now,
     );
   }
 
   private onDead(dead: Dead, now: number): void {
+    const table = this.table;
     if (dead.name === this.name) {
-      if (!this.leaving && dead.incarnation >= this.self.incarnation) {
+      if (!this.leaving && dead.incarnation >= table.incarnation(this.self)) {
         this.refute(dead.incarnation, true);
       }
       return;
     }
-    const held = this.table.get(dead.name);
-    const verdict = deadVerdict(held, dead.incarnation, dead.from === dead.name);
-    if (held === undefined || (verdict !== "dead" && verdict !== "left")) return;
-    held.incarnation = dead.incarnation;
+    const held = table.find(dead.name);
+    if (held < 0) return;
+    const verdict = deadVerdict(
+      { status: table.status(held), incarnation: table.incarnation(held) },
+      dead.incarnation,
+      dead.from === dead.name,
+    );
+    if (verdict !== "dead" && verdict !== "left") return;
+    table.setIncarnation(held, dead.incarnation);
     this.suspicions.delete(held);
     this.setStatus(held, verdict, now);
     this.timers.schedule(now + this.config.gossipToTheDeadMs, {
       kind: "reap",
-      member: held,
+      name: dead.name,
       changedAt: now,
     });
     this.emit(verdict, held, now);
-    this.queue.enqueue(held.name, dead);
+    this.queue.enqueue(dead.name, dead);
   }
 
-  private reap(member: Member): void {
-    this.table.delete(member.name);
-    this.groups.detach(member);
-    member.group = undefined;
-    member.flags |= FORGOTTEN;
+  private reap(slot: number): void {
+    const table = this.table;
+    this.groups.detach(slot);
+    table.forget(slot);
+    // Out of the probe walk already (it drops non-live entries when a round ends): reuse now.
+    if ((table.flags[slot]! & IN_PROBE_ORDER) === 0) table.release(slot);
     this.count.membersReaped += 1;
   }
 
   private aliveAboutSelf(alive: Alive): void {
     if (this.leaving) return;
-    const self = this.self;
-    if (alive.generation > self.generation) {
+    const table = this.table;
+    const generation = table.generation(this.self);
+    const incarnation = table.incarnation(this.self);
+    if (alive.generation > generation) {
       this.count.nameConflicts += 1;
       return;
     }
-    if (alive.generation < self.generation) {
+    if (alive.generation < generation) {
       // An echo of our previous life: outbid it so its stale suspicions cannot touch us.
-      if (alive.incarnation >= self.incarnation) this.refute(alive.incarnation, false);
+      if (alive.incarnation >= incarnation) this.refute(alive.incarnation, false);
       return;
     }
     if (
-      alive.incarnation > self.incarnation ||
-      (alive.incarnation === self.incarnation &&
-        (!sameAddresses(alive.addresses, self.addresses) || !sameMeta(alive.meta, self.meta)))
+      alive.incarnation > incarnation ||
+      (alive.incarnation === incarnation &&
+        (!sameAddresses(alive.addresses, table.addresses(this.self)) ||
+          !sameMeta(alive.meta, table.meta(this.self))))
     ) {
       this.refute(alive.incarnation, false);
     }
@@ -729,14 +806,15 @@ export class Swim {
 
   private remoteAboutSelf(remote: PushPullMember): void {
     if (this.leaving) return;
-    if (remote.generation > this.self.generation) {
+    const generation = this.table.generation(this.self);
+    if (remote.generation > generation) {
       this.count.nameConflicts += 1;
       return;
     }
     if (remote.status === "alive") {
       this.aliveAboutSelf(aliveOf(remote));
-    } else if (remote.incarnation >= this.self.incarnation) {
-      this.refute(remote.incarnation, remote.generation === this.self.generation);
+    } else if (remote.incarnation >= this.table.incarnation(this.self)) {
+      this.refute(remote.incarnation, remote.generation === generation);
     }
   }
 
@@ -745,8 +823,8 @@ export class Swim {
    * `alive`. Lifeguard §3.1: having to refute suspicion of oneself is a sign of being slow.
    */
   private refute(claimed: bigint, penalise: boolean): void {
-    const self = this.self;
-    self.incarnation = (claimed > self.incarnation ? claimed : self.incarnation) + 1n;
+    const held = this.table.incarnation(this.self);
+    this.table.setIncarnation(this.self, (claimed > held ? claimed : held) + 1n);
     if (penalise) {
       this.count.refutations += 1;
       this.awareness.applyDelta(1);
@@ -754,24 +832,26 @@ export class Swim {
     this.queue.enqueue(this.name, this.selfAlive());
   }
 
-  private setStatus(member: Member, status: MemberStatus, now: number): void {
-    const was = member.status;
+  private setStatus(slot: number, status: MemberStatus, now: number): void {
+    const table = this.table;
+    const was = table.status(slot);
     if (was === status) return;
-    this.groups.detach(member);
+    this.groups.detach(slot);
     if (was === "alive") this.aliveTotal -= 1;
     if (isLive(was)) this.liveTotal -= 1;
-    member.status = status;
-    member.stateChangedAt = now;
+    table.setStatus(slot, status);
+    table.setStateChangedAt(slot, now);
     if (status === "alive") this.aliveTotal += 1;
     if (isLive(status)) this.liveTotal += 1;
-    this.groups.attach(member);
-    if (isLive(status)) this.enterProbeOrder(member);
+    this.groups.attach(slot);
+    if (isLive(status)) this.enterProbeOrder(slot);
   }
 
-  private enterProbeOrder(member: Member): void {
-    if (member === this.self || (member.flags & IN_PROBE_ORDER) !== 0) return;
-    member.flags |= IN_PROBE_ORDER;
-    this.order.insert(member);
+  private enterProbeOrder(slot: number): void {
+    const flags = this.table.flags;
+    if (slot === this.self || (flags[slot]! & IN_PROBE_ORDER) !== 0) return;
+    flags[slot]! |= IN_PROBE_ORDER;
+    this.order.insert(slot);
   }
 
   // ───────────────────────────── push-pull ─────────────────────────────
@@ -788,7 +868,10 @@ export class Swim {
     this.lastPushPullAt = now;
     this.timers.schedule(now + next, { kind: "push-pull", token: this.pushPullToken });
     const peer = this.groups.randomAlive(this.rng);
-    const to = peer && firstSendableAddress(peer.addresses, this.ownSchemes);
+    const to =
+      peer === undefined
+        ? undefined
+        : firstSendableAddress(this.table.addresses(peer), this.ownSchemes);
     if (to !== undefined) {
       this.outputs.push({ kind: "push-pull", to, join: false });
     } else if (!this.hasJoined && this.seeds.length > 0) {
@@ -801,19 +884,20 @@ export class Swim {
   // ───────────────────────────── helpers ─────────────────────────────
 
   private selfAlive(): Alive {
+    const table = this.table;
     const self = this.self;
     return {
       type: "alive",
-      name: self.name,
-      incarnation: self.incarnation,
-      generation: self.generation,
-      addresses: self.addresses,
-      meta: self.meta,
+      name: this.name,
+      incarnation: table.incarnation(self),
+      generation: table.generation(self),
+      addresses: table.addresses(self),
+      meta: table.meta(self),
     };
   }
 
-  private emit(type: MemberEventType, member: Member, now: number): void {
-    this.outputs.push({ kind: "event", event: { type, member: member.view(), at: now } });
+  private emit(type: MemberEventType, slot: number, now: number): void {
+    this.outputs.push({ kind: "event", event: { type, member: this.table.view(slot), at: now } });
   }
 }
 

@@ -105,3 +105,55 @@ describe("10,000 members in one instance", () => {
     expect(swim.members().filter((m) => m.status === "dead")).toHaveLength(1000);
   });
 });
+
+describe("slot reuse", () => {
+  it("a forgotten member's slot is reused only after the walk lets go: one probe per member per round", () => {
+    const swim = new Swim({
+      config: swimConfig("lan", { pushPullIntervalMs: 0 }),
+      self: { name: "me", addresses: ["mem://me"], meta: EMPTY, generation: 0 },
+      rng: seededRng(5),
+      now: 0,
+    });
+    const alive = (name: string, at: number) =>
+      swim.handle(
+        "mem://x",
+        {
+          type: "alive",
+          name,
+          incarnation: 0n,
+          generation: 1,
+          addresses: [`mem://${name}`],
+          meta: EMPTY,
+        },
+        at,
+      );
+    for (let i = 0; i < 40; i++) alive(`m${i}`, 0);
+    // m0..m2 die and are forgotten 30 s later, before the walk's round of 40 members ends.
+    for (let i = 0; i < 3; i++) {
+      swim.handle("mem://x", { type: "dead", name: `m${i}`, incarnation: 0n, from: "x" }, 500);
+    }
+    runAcking(swim, 31_000);
+    expect(swim.counters.membersReaped).toBe(3);
+    // New members and a returning one arrive while the forgotten slots may still be in the walk.
+    for (const name of ["m0", "x1", "x2", "x3"]) alive(name, 31_000);
+    swim.drain();
+    const counts = new Map<string, number>();
+    for (let at = swim.nextWakeAt(); at <= 31_000 + 41 * 20_000; at = swim.nextWakeAt()) {
+      swim.tick(at);
+      for (const out of swim.drain()) {
+        if (out.kind !== "send") continue;
+        for (const m of out.messages) {
+          if (m.type !== "ping") continue;
+          counts.set(m.target, (counts.get(m.target) ?? 0) + 1);
+          swim.handle(out.to, { type: "ack", seq: m.seq, source: m.target, payload: EMPTY }, at);
+        }
+      }
+    }
+    // 41 live members, 820 periods: 20 rounds, each member probed once a round (±1 at the edges);
+    // a slot reused while the walk still held it would be probed twice a round.
+    expect(counts.size).toBe(41);
+    expect(counts.has("m1")).toBe(false);
+    for (const n of counts.values()) expect(Math.abs(n - 20)).toBeLessThanOrEqual(2);
+    expect(swim.members()).toHaveLength(42);
+  });
+});
