@@ -342,11 +342,9 @@ export class Cluster {
    */
   seedMembers(members: readonly PushPullMember[]): void {
     const now = this.clock.now();
-    this.swim.mergeRemote(members, now);
-    for (const out of this.swim.drain()) {
-      if (out.kind !== "event" || out.event.member.name === this.name) continue;
-      const m = out.event.member;
-      if (m.status === "alive" || m.status === "suspect") {
+    this.swim.seed(members, now);
+    for (const m of members) {
+      if (m.name !== this.name && m.status === "alive") {
         this.state.markOwnerAlive(m.name, now, m.generation);
       }
     }

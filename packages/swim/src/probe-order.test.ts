@@ -55,7 +55,7 @@ const always = (): boolean => true;
 
 describe("ProbeOrder", () => {
   it("visits every entry exactly once per round", () => {
-    const order = new ProbeOrder<number>(seededRng(5));
+    const order = new ProbeOrder(seededRng(5));
     for (let i = 0; i < 10; i++) order.insert(i);
     for (let round = 0; round < 5; round++) {
       const seen = new Set<number>();
@@ -64,19 +64,19 @@ describe("ProbeOrder", () => {
     }
   });
   it("skips ineligible entries without spending a step on them", () => {
-    const order = new ProbeOrder<number>(seededRng(5));
+    const order = new ProbeOrder(seededRng(5));
     for (let i = 0; i < 10; i++) order.insert(i);
     const odd = (n: number): boolean => n % 2 === 1;
     for (let i = 0; i < 20; i++) expect(odd(order.next(odd, always)!)).toBe(true);
   });
   it("returns undefined when nothing is eligible, and when empty", () => {
-    const order = new ProbeOrder<number>(seededRng(5));
+    const order = new ProbeOrder(seededRng(5));
     expect(order.next(always, always)).toBeUndefined();
     order.insert(1);
     expect(order.next(() => false, always)).toBeUndefined();
   });
   it("drops entries that are not retained at the end of a round", () => {
-    const order = new ProbeOrder<number>(seededRng(5));
+    const order = new ProbeOrder(seededRng(5));
     for (let i = 0; i < 6; i++) order.insert(i);
     const keepEven = (n: number): boolean => n % 2 === 0;
     for (let i = 0; i < 6; i++) order.next(always, keepEven);
@@ -87,7 +87,7 @@ describe("ProbeOrder", () => {
   it("inserts at random positions", () => {
     const firsts = new Set<number>();
     for (let seed = 0; seed < 50; seed++) {
-      const order = new ProbeOrder<number>(seededRng(seed));
+      const order = new ProbeOrder(seededRng(seed));
       for (let i = 0; i < 5; i++) order.insert(i);
       firsts.add(order.snapshot().indexOf(4));
     }
@@ -101,7 +101,7 @@ describe("ProbeOrder", () => {
         fc.integer(),
         fc.array(fc.boolean(), { minLength: 50, maxLength: 400 }),
         (initial, seed, insertAt) => {
-          const order = new ProbeOrder<number>(seededRng(seed));
+          const order = new ProbeOrder(seededRng(seed));
           for (let i = 0; i < initial; i++) order.insert(i);
           let next = initial;
           const lastVisit = new Map<number, number>();
@@ -129,7 +129,7 @@ describe("ProbeOrder", () => {
   it("reaches the 2n − 1 bound without insertions: first in one round, last in the next", () => {
     let worst = 0;
     for (let seed = 0; seed < 300; seed++) {
-      const order = new ProbeOrder<number>(seededRng(seed));
+      const order = new ProbeOrder(seededRng(seed));
       for (let i = 0; i < 4; i++) order.insert(i);
       const last = new Map<number, number>();
       for (let step = 0; step < 40; step++) {

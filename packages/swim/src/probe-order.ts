@@ -4,7 +4,7 @@ import { type Rng, randomIndex } from "./rng.js";
  * Shuffle `items` in place (Fisher–Yates), drawing from `rng`. Every permutation is equally
  * likely for a uniform `rng`.
  */
-export function shuffleInPlace<T>(items: T[], rng: Rng): void {
+export function shuffleInPlace<T>(items: { length: number; [index: number]: T }, rng: Rng): void {
   for (let i = items.length - 1; i > 0; i--) {
     const j = randomIndex(rng, i + 1);
     const tmp = items[i]!;
@@ -47,15 +47,16 @@ export function worstCaseProbeGap(members: number, insertionsMeanwhile = 0): num
 }
 
 /**
- * The randomised round-robin walk of the member list (SWIM §4.3). Each round visits every
- * entry once in a random order; at the end of a round the list is compacted (entries that
- * should no longer be walked are dropped) and reshuffled. Joining members are inserted at a
- * random position. All operations are O(1) amortised: the O(n) compaction and shuffle happen
- * once per n steps.
+ * The randomised round-robin walk of the member list (SWIM §4.3), over member slots (small
+ * non-negative integers, 4 bytes each). Each round visits every entry once in a random order; at
+ * the end of a round the list is compacted (entries that should no longer be walked are dropped)
+ * and reshuffled. Joining members are inserted at a random position. All operations are O(1)
+ * amortised: the O(n) compaction and shuffle happen once per n steps.
  */
-export class ProbeOrder<T> {
+export class ProbeOrder {
   private readonly rng: Rng;
-  private readonly items: T[] = [];
+  private items = new Int32Array(8);
+  private count = 0;
   private index = 0;
 
   constructor(rng: Rng) {
@@ -64,18 +65,21 @@ export class ProbeOrder<T> {
 
   /** Entries in the walk, including those to be dropped at the next compaction. */
   get length(): number {
-    return this.items.length;
+    return this.count;
   }
 
   /** Add an entry at a random position (see {@link insertionIndex}). */
-  insert(item: T): void {
-    const at = insertionIndex(this.items.length, this.rng);
-    if (at === this.items.length) {
-      this.items.push(item);
-    } else {
-      this.items.push(this.items[at]!);
-      this.items[at] = item;
+  insert(item: number): void {
+    const at = insertionIndex(this.count, this.rng);
+    if (this.count === this.items.length) {
+      const bigger = new Int32Array(Math.ceil(this.items.length * 1.5) + 8);
+      bigger.set(this.items);
+      this.items = bigger;
     }
+    const items = this.items;
+    items[this.count] = items[at]!;
+    items[at] = item;
+    this.count += 1;
   }
 
   /**
@@ -84,14 +88,14 @@ export class ProbeOrder<T> {
    * starts a new round. Visits each entry at most about twice per call, and returns undefined
    * when none is eligible.
    */
-  next(eligible: (item: T) => boolean, retain: (item: T) => boolean): T | undefined {
+  next(eligible: (item: number) => boolean, retain: (item: number) => boolean): number | undefined {
     let wrapped = false;
     for (;;) {
-      if (this.index >= this.items.length) {
+      if (this.index >= this.count) {
         if (wrapped) return undefined;
         wrapped = true;
         this.startRound(retain);
-        if (this.items.length === 0) return undefined;
+        if (this.count === 0) return undefined;
       }
       const item = this.items[this.index]!;
       this.index += 1;
@@ -100,17 +104,19 @@ export class ProbeOrder<T> {
   }
 
   /** The current order (for tests and diagnostics). */
-  snapshot(): readonly T[] {
-    return this.items.slice();
+  snapshot(): readonly number[] {
+    return Array.from(this.items.subarray(0, this.count));
   }
 
-  private startRound(retain: (item: T) => boolean): void {
+  private startRound(retain: (item: number) => boolean): void {
+    const items = this.items;
     let kept = 0;
-    for (const item of this.items) {
-      if (retain(item)) this.items[kept++] = item;
+    for (let i = 0; i < this.count; i++) {
+      const item = items[i]!;
+      if (retain(item)) items[kept++] = item;
     }
-    this.items.length = kept;
-    shuffleInPlace(this.items, this.rng);
+    this.count = kept;
+    shuffleInPlace(items.subarray(0, kept), this.rng);
     this.index = 0;
   }
 }

@@ -109,7 +109,7 @@ export class Swim {
   private readonly table: MemberTable;
   /** Suspicions in progress, by slot. */
   private readonly suspicions = new Map<number, Suspicion>();
-  private readonly order: ProbeOrder<number>;
+  private readonly order: ProbeOrder;
   private readonly groups: SchemeGroups;
   private readonly timers = new TimerSet<SwimTimer>();
   private readonly queue: BroadcastQueue<Broadcast>;
@@ -162,7 +162,7 @@ export class Swim {
     this.ownSchemes = new Set(schemes);
     this.table = new MemberTable(options.hashSeed ?? 0);
     this.groups = new SchemeGroups(schemes, this.table);
-    this.order = new ProbeOrder<number>(options.rng);
+    this.order = new ProbeOrder(options.rng);
     this.queue = new BroadcastQueue<Broadcast>({ limit: this.config.broadcastQueueLimit });
     this.lastPushPullAt = options.now;
     this.awareness = new Awareness(
@@ -340,6 +340,36 @@ export class Swim {
     if (learned) {
       this.hasJoined = true;
       this.pendingJoins.clear();
+    }
+  }
+
+  /**
+   * Learn `members` out of band, as members everyone already knows: unknown alive ones are
+   * listed and enter the probe walk, with no events and no broadcasts; everything else is
+   * skipped. For a runtime starting from a converged membership (a simulation of a running
+   * cluster), where N joins would be noise. O(members).
+   */
+  seed(members: readonly PushPullMember[], now: number): void {
+    const table = this.table;
+    table.reserve(table.size + members.length);
+    for (const m of members) {
+      if (m.status !== "alive" || m.name === this.name || !this.plausible(m.incarnation)) continue;
+      if (table.find(m.name) >= 0) continue;
+      const slot = table.add(
+        m.name,
+        m.incarnation,
+        m.generation,
+        "alive",
+        m.addresses,
+        m.meta,
+        now,
+      );
+      this.groups.assign(slot);
+      this.aliveTotal += 1;
+      this.liveTotal += 1;
+      this.groups.attach(slot);
+      this.enterProbeOrder(slot);
+      this.hasJoined = true;
     }
   }
 
