@@ -742,3 +742,40 @@ describe("piggy-backing (SWIM §4.1)", () => {
     expect(swim.drain()).toEqual([]);
   });
 });
+
+describe("seed", () => {
+  it("lists unknown alive members quietly: no events, no broadcasts, and they are probed", () => {
+    const swim = make();
+    swim.drain();
+    swim.handle("udp://x", alive("known", { incarnation: 5n }), 0);
+    swim.drain();
+    const before = swim.pendingBroadcasts();
+    swim.seed(
+      [
+        member("me", { incarnation: 9n }),
+        member("a"),
+        member("b", { meta: new Uint8Array([1]) }),
+        member("known", { incarnation: 1n }),
+        member("gone", { status: "dead" }),
+        member("sick", { status: "suspect" }),
+        member("forged", { incarnation: 2n ** 64n - 1n }),
+      ],
+      10,
+    );
+    expect(swim.drain()).toEqual([]);
+    expect(swim.pendingBroadcasts()).toBe(before);
+    expect(swim.incarnation()).toBe(0n);
+    expect(swim.joined()).toBe(true);
+    expect(swim.members().map((m) => m.name)).toEqual(["me", "known", "a", "b"]);
+    expect(swim.member("known")?.incarnation).toBe(5n);
+    expect(swim.member("b")).toMatchObject({ status: "alive", meta: new Uint8Array([1]) });
+    const probed = new Set<string>();
+    for (let at = swim.nextWakeAt(); at < 10_000; at = swim.nextWakeAt()) {
+      swim.tick(at);
+      for (const send of sends(swim.drain())) {
+        for (const m of send.messages) if (m.type === "ping") probed.add(m.target);
+      }
+    }
+    expect([...probed].sort()).toEqual(["a", "b", "known"]);
+  });
+});
