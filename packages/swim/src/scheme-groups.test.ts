@@ -96,3 +96,24 @@ describe("SchemeGroups", () => {
     expect(groups.sampleGossipTargets(1, seededRng(1))).toHaveLength(1);
   });
 });
+
+describe("SchemeGroups.groupFor's single-address shortcut", () => {
+  it("gives the same group as the full computation, whatever the order of lookups", () => {
+    const addresses = [
+      ["udp://a"],
+      ["UDP://b"],
+      ["ws://c"],
+      ["udp://d"],
+      ["udpx://e"],
+      ["udp://f", "ws://f"],
+      ["udp:/g"],
+      ["udp://h"],
+    ];
+    const { groups } = setup(["udp"]);
+    for (let round = 0; round < 3; round++) {
+      for (const a of addresses) {
+        expect(groups.groupFor(a).key).toBe(setup(["udp"]).groups.groupFor(a).key);
+      }
+    }
+  });
+});

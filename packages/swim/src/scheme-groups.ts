@@ -44,6 +44,9 @@ export class SchemeGroups {
   private readonly bridgeCache = new Map<SchemeGroup, SchemeGroup[]>();
   /** Groups we can send to, rebuilt when a group is created. */
   private sendable: SchemeGroup[] = [];
+  /** The last single-scheme group looked up, and its `scheme://` prefix: the common case. */
+  private lastGroup: SchemeGroup | undefined = undefined;
+  private lastPrefix = "";
 
   /**
    * @param ownSchemes the schemes of our own addresses.
@@ -56,6 +59,10 @@ export class SchemeGroups {
 
   /** The (interned) group for a member advertising `addresses`. */
   groupFor(addresses: readonly string[]): SchemeGroup {
+    // Most members advertise one address of the scheme the previous one had: no allocation.
+    if (addresses.length === 1 && this.lastGroup !== undefined) {
+      if (addresses[0]!.startsWith(this.lastPrefix)) return this.lastGroup;
+    }
     const schemes = schemesOf(addresses);
     const key = schemes.join(",");
     let group = this.byKey.get(key);
@@ -65,6 +72,10 @@ export class SchemeGroups {
       this.all.push(group);
       this.bridgeCache.clear();
       if (group.sendable) this.sendable = [...this.sendable, group];
+    }
+    if (addresses.length === 1 && schemes.length === 1) {
+      this.lastGroup = group;
+      this.lastPrefix = `${schemes[0]}://`;
     }
     return group;
   }
