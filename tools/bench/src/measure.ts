@@ -1,3 +1,6 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
 /** Options for {@link measure}. */
 export interface MeasureOptions {
   /** Minimum wall time per sample, in ms. */
@@ -37,4 +40,23 @@ export function measure(fn: (i: number) => unknown, options: MeasureOptions = {}
 /** Prints one benchmark row as a JSON line. */
 export function report(row: Record<string, unknown>): void {
   console.log(JSON.stringify(row));
+}
+
+/** A full garbage collection, if one can be forced (gc exposed through `--expose-gc`). */
+export function forcedGc(): (() => void) | null {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (typeof exposed === "function") return exposed;
+  try {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as unknown;
+    return typeof gc === "function" ? (gc as () => void) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Heap in use after three forced full collections (without `gc`, as it stands). */
+export function heapAfterGc(gc: (() => void) | null): number {
+  if (gc !== null) for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().heapUsed;
 }

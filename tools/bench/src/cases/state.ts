@@ -3,8 +3,6 @@
  * digests of 1,000 and 10,000 owners, answering a stale digest, applying a full-MTU delta, and the
  * memory held per entry at 10,000 owners x 10 keys.
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import {
   ClusterState,
   type DeltaEntry,
@@ -14,7 +12,7 @@ import {
   type OwnerDelta,
   type Rng,
 } from "@grapevine/state";
-import { measure, report } from "../measure.js";
+import { forcedGc, heapAfterGc, measure, report } from "../measure.js";
 
 /** Entry budget of one 1400-byte packet, less envelope and message framing. */
 const BUDGET = 1400 - 32;
@@ -144,23 +142,6 @@ function benchApply(): void {
     entries_per_s: Math.round(ops_per_s * entries),
     changesSeen: applied > 0,
   });
-}
-
-function forcedGc(): (() => void) | null {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (typeof exposed === "function") return exposed;
-  try {
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as unknown;
-    return typeof gc === "function" ? (gc as () => void) : null;
-  } catch {
-    return null;
-  }
-}
-
-function heapAfterGc(gc: (() => void) | null): number {
-  if (gc !== null) for (let i = 0; i < 3; i++) gc();
-  return process.memoryUsage().heapUsed;
 }
 
 function benchMemory(): void {
