@@ -355,20 +355,7 @@ export class Swim {
     for (const m of members) {
       if (m.status !== "alive" || m.name === this.name || !this.plausible(m.incarnation)) continue;
       if (table.find(m.name) >= 0) continue;
-      const slot = table.add(
-        m.name,
-        m.incarnation,
-        m.generation,
-        "alive",
-        m.addresses,
-        m.meta,
-        now,
-      );
-      this.groups.assign(slot);
-      this.aliveTotal += 1;
-      this.liveTotal += 1;
-      this.groups.attach(slot);
-      this.enterProbeOrder(slot);
+      this.listNew(m, now);
       this.hasJoined = true;
     }
   }
@@ -652,20 +639,7 @@ export class Swim {
     const table = this.table;
     const held = table.find(alive.name);
     if (held < 0) {
-      const slot = table.add(
-        alive.name,
-        alive.incarnation,
-        alive.generation,
-        "alive",
-        alive.addresses,
-        alive.meta,
-        now,
-      );
-      this.groups.assign(slot);
-      this.aliveTotal += 1;
-      this.liveTotal += 1;
-      this.groups.attach(slot);
-      this.enterProbeOrder(slot);
+      const slot = this.listNew(alive, now);
       this.emit("join", slot, now);
       this.queue.enqueue(alive.name, alive);
       return;
@@ -708,6 +682,25 @@ export class Swim {
       this.emit("update", held, now);
     }
     this.queue.enqueue(alive.name, alive);
+  }
+
+  /** Add a member we did not know, alive, to the table, its group and the probe walk. */
+  private listNew(m: Omit<Alive, "type">, now: number): number {
+    const slot = this.table.add(
+      m.name,
+      m.incarnation,
+      m.generation,
+      "alive",
+      m.addresses,
+      m.meta,
+      now,
+    );
+    this.groups.assign(slot);
+    this.aliveTotal += 1;
+    this.liveTotal += 1;
+    this.groups.attach(slot);
+    this.enterProbeOrder(slot);
+    return slot;
   }
 
   private onSuspect(suspect: Suspect, now: number): void {
