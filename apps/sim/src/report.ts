@@ -1,8 +1,7 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseOptions, type SimOptions, UsageError } from "./options.js";
-import { renderSvg } from "./plot.js";
-import { runSimulation, type SimResult } from "./run.js";
+import { UsageError } from "./options.js";
 
 /** One row of the report matrix. */
 interface Case {
@@ -76,17 +75,39 @@ const COLUMNS = [
   "run_hash",
 ] as const;
 
-function cell(r: SimResult, column: (typeof COLUMNS)[number]): string {
-  const flat: Record<string, unknown> = { ...r, ...r.figures };
-  const v = flat[column];
+/** One run's `--json` line: every figure, flat. */
+type Row = Record<string, unknown>;
+
+function cell(r: Row, column: (typeof COLUMNS)[number]): string {
+  const v = r[column];
   if (v === undefined) return "";
   if (v === null) return "–";
   if (typeof v === "boolean") return v ? "on" : "off";
   return String(v);
 }
 
+/**
+ * Runs one case in a child process of this command (so that `peak_rss_mb` is the case's own and
+ * one large run leaves nothing behind for the next), writing its plot; returns its figures.
+ */
+function runCase(c: Case, plots: string): Row {
+  const args = [...c.argv.split(" "), "--json", "--quiet"];
+  if (c.plot) args.push("--plot", join(plots, c.plot));
+  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (child.error) throw child.error;
+  const last = child.stdout.trimEnd().split("\n").pop() ?? "";
+  if (child.status !== 0 || !last.startsWith("{")) {
+    throw new Error(`sim ${c.argv} failed (exit ${child.status})`);
+  }
+  return JSON.parse(last) as Row;
+}
+
 /** `pnpm sim report`: runs the matrix, writes a Markdown table and SVG plots. Returns the exit code. */
-export async function runReport(argv: string[]): Promise<number> {
+export function runReport(argv: string[]): number {
   let sizes = [100, 1000];
   let out = "docs";
   let seed = 1;
@@ -124,14 +145,12 @@ export async function runReport(argv: string[]): Promise<number> {
   }
   const plots = join(out, "sim");
   mkdirSync(plots, { recursive: true });
-  const results: SimResult[] = [];
+  const results: Row[] = [];
   for (const c of matrix(sizes, seed)) {
-    const options = parseOptions(c.argv.split(" ")) as SimOptions;
     process.stderr.write(`sim report: ${c.argv} ... `);
-    const r = await runSimulation({ ...options, quiet: true });
+    const r = runCase(c, plots);
     process.stderr.write(`${r.wall_s} s\n`);
     results.push(r);
-    if (c.plot && r.plot) writeFileSync(join(plots, c.plot), renderSvg(r.plot));
   }
   const lines = [
     "# Simulation report",

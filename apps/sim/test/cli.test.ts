@@ -1,0 +1,75 @@
+/**
+ * The `grapevine-sim` command as users run it: a child process from the sources, its exit codes,
+ * its `--json` line, and `report` (each case in a child of its own).
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { heapNeededMib, largestNodes } from "../src/heap.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const CLI = ["--import", "tsx", "--conditions=@grapevine/source", "apps/sim/src/cli.ts"];
+const dirs: string[] = [];
+
+function sim(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...CLI, ...args],
+      { cwd: REPO_ROOT, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe("grapevine-sim", () => {
+  it("prints one JSON object as the last line with --json", async () => {
+    const r = await sim(["spread", "--nodes", "30", "--json"]);
+    expect(r.code).toBe(0);
+    const row = JSON.parse(r.stdout.trimEnd().split("\n").pop()!);
+    expect(row).toMatchObject({ scenario: "spread", nodes: 30, seed: 1 });
+    expect(row.p100_s).toBeGreaterThan(0);
+    expect(row.run_hash).toMatch(/^[0-9a-f]{16}$/);
+  }, 60_000);
+
+  it("exits 2 with one line on a bad option", async () => {
+    const r = await sim(["spread", "--nodes", "ten"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--nodes/);
+    expect(r.stdout).toBe("");
+  }, 60_000);
+
+  it("report: runs the matrix case by case and writes the table and plots", async () => {
+    const out = mkdtempSync(join(tmpdir(), "sim-report-"));
+    dirs.push(out);
+    const r = await sim(["report", "--nodes", "10", "--out", out]);
+    expect(r.code).toBe(0);
+    const md = readFileSync(join(out, "simulation.md"), "utf8");
+    const rows = md.split("\n").filter((l) => /^\| (spread|failure|idle|soak|partition) /.test(l));
+    // spread + failure at two loss rates, idle, three soaks, partition.
+    expect(rows).toHaveLength(9);
+    for (const row of rows) expect(row).toMatch(/\| [0-9a-f]{16} \|$/);
+    expect(readdirSync(join(out, "sim")).sort()).toContain("spread-n10-loss0.svg");
+  }, 120_000);
+
+  it("sizes the heap for the run: ~10 GB at 10,000 nodes, Node's default below ~5,000", () => {
+    expect(heapNeededMib(10_000)).toBeGreaterThan(9_000);
+    expect(heapNeededMib(10_000)).toBeLessThan(12_000);
+    expect(heapNeededMib(1_000)).toBeLessThan(4_096);
+    expect(largestNodes(["spread", "--nodes", "10000"])).toBe(10_000);
+    expect(largestNodes(["spread", "--nodes=5000", "--json"])).toBe(5_000);
+    expect(largestNodes(["report", "--nodes", "100,10000,1000"])).toBe(10_000);
+    expect(largestNodes(["spread", "--nodes", "lots"])).toBe(0);
+    expect(largestNodes(["idle"])).toBe(0);
+  });
+});
