@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import { Cluster, type ClusterEvent } from "@grapevine/cluster";
 import type { Registry } from "prom-client";
 import type { AgentConfig } from "./config.js";
+import { DataDirLock } from "./data-dir-lock.js";
 import { formatDuration } from "./duration.js";
 import { RuntimeError, UsageError } from "./errors.js";
 import { httpUrl } from "./http-address.js";
@@ -103,6 +104,7 @@ export class Agent {
   private readonly joinAbort = new AbortController();
   private readonly startedAt = Date.now();
   private currentTags: Record<string, string>;
+  private writing = true;
   private leaving: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private finish!: () => void;
@@ -117,6 +119,7 @@ export class Agent {
     readonly generation: number,
     private readonly logger: AgentLogger,
     keyring: LoadedKeyring,
+    private readonly lock: DataDirLock | undefined,
   ) {
     this.finished = new Promise((resolve) => {
       this.finish = resolve;
@@ -161,11 +164,28 @@ export class Agent {
   }
 
   /**
-   * Binds the transports and the HTTP API, starts the cluster member, restores the snapshot and
-   * starts joining (through `config.join` and the members the snapshot remembers). Throws
-   * {@link UsageError} or {@link RuntimeError} with one line; nothing stays bound on failure.
+   * Locks the data dir (see {@link DataDirLock}), binds the transports and the HTTP API, starts
+   * the cluster member, restores the snapshot and starts joining (through `config.join` and the
+   * members the snapshot remembers). Throws {@link UsageError} or {@link RuntimeError} with one
+   * line; nothing stays bound and the data dir stays unlocked on failure.
    */
   static async start(config: AgentConfig, logger: AgentLogger): Promise<Agent> {
+    // First, so that an agent refused the data dir touches nothing else, not even a port.
+    const lock =
+      config.dataDir === undefined ? undefined : DataDirLock.acquire(config.dataDir, config.name);
+    try {
+      return await Agent.startLocked(config, logger, lock);
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
+  }
+
+  private static async startLocked(
+    config: AgentConfig,
+    logger: AgentLogger,
+    lock: DataDirLock | undefined,
+  ): Promise<Agent> {
     // Nothing is logged until everything is bound, so that a bad address or an occupied port
     // is the only line on stderr.
     const keyring = loadKeyring(config);
@@ -204,10 +224,26 @@ export class Agent {
       await closeTransports(transports.map((t) => t.transport));
       throw new UsageError(err instanceof Error ? err.message : String(err));
     }
+    if (lock?.tookOver !== undefined) {
+      logger.warn(
+        { dataDir: config.dataDir, reason: lock.tookOver },
+        "took over a stale data dir lock",
+      );
+    }
     loaded.log(logger);
     keyring.log(logger);
     const url = httpUrl({ host: config.http.host, port });
-    const agent = new Agent(config, cluster, transports, server, url, generation, logger, keyring);
+    const agent = new Agent(
+      config,
+      cluster,
+      transports,
+      server,
+      url,
+      generation,
+      logger,
+      keyring,
+      lock,
+    );
     await cluster.start();
     agent.watchCluster();
     if (snapshot) agent.restore(snapshot);
@@ -225,7 +261,8 @@ export class Agent {
 
   /**
    * Leaves the cluster gracefully: stops joining, tells the cluster, waits for the leave to
-   * spread, writes the final snapshot. Idempotent. Resolves {@link finished}.
+   * spread, writes the final snapshot and unlocks the data dir. Idempotent. Resolves
+   * {@link finished}.
    */
   leave(): Promise<void> {
     this.leaving ??= (async () => {
@@ -233,20 +270,25 @@ export class Agent {
       this.logger.info("leaving the cluster");
       const started = Date.now();
       await this.cluster.leave();
-      this.writer?.flush();
-      this.writer?.stop();
+      // A second signal may have stopped the agent meanwhile and given up the data dir.
+      if (this.writing) this.writer?.flush();
+      this.stopWriting();
       this.logger.info({ took: formatDuration(Date.now() - started) }, "left the cluster");
       this.finish();
     })();
     return this.leaving;
   }
 
-  /** Stops without leaving (peers will detect a failure), after writing the snapshot. */
+  /**
+   * Stops without leaving (peers will detect a failure), after writing the snapshot; unlocks the
+   * data dir.
+   */
   async shutdown(): Promise<void> {
     this.joinAbort.abort();
     this.writer?.flush();
     this.writer?.stop();
     await this.cluster.shutdown();
+    this.stopWriting();
     this.finish();
   }
 
@@ -258,7 +300,10 @@ export class Agent {
     return this.keyOps.run(op, key, options);
   }
 
-  /** Ends event streams and closes the HTTP API (after in-flight answers are sent). */
+  /**
+   * Ends event streams, closes the HTTP API (after in-flight answers are sent), stops the cluster
+   * member and unlocks the data dir.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.keyOps.close();
@@ -269,6 +314,7 @@ export class Agent {
       await closed;
       clearTimeout(force);
       await this.cluster.shutdown();
+      this.stopWriting();
     })();
     return this.closing;
   }
@@ -313,6 +359,13 @@ export class Agent {
           : { dataDir: this.config.dataDir, writes: this.writer.writes },
       counters: { cluster: c.counters, swim: c.swimCounters(), state: c.stateCounters() },
     };
+  }
+
+  /** No more snapshot writes: the data dir is free for the next agent. Idempotent. */
+  private stopWriting(): void {
+    this.writing = false;
+    this.writer?.stop();
+    this.lock?.release();
   }
 
   private snapshot(): AgentSnapshot {

@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from "node:dgram";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -159,6 +159,36 @@ describe("runtime failures", () => {
   });
 });
 
+describe("the data dir lock", () => {
+  it("a second agent on a data dir in use exits 2 naming the holder; stopping frees it", async () => {
+    const dataDir = tempDir();
+    const lockFile = join(dataDir, "LOCK");
+    const first = await new AgentHandle([
+      ...LOCAL,
+      "--name",
+      "first",
+      "--data-dir",
+      dataDir,
+    ]).ready();
+    const pid = first.child.pid;
+    expect(JSON.parse(readFileSync(lockFile, "utf8"))).toEqual({ pid, name: "first" });
+
+    const second = await runCliProcess(["agent", ...LOCAL, "--name", "second"], {
+      env: { GRAPEVINE_DATA_DIR: dataDir },
+    });
+    expect(second.code).toBe(2);
+    expect(second.stdout).toBe("");
+    expectOneLine(second.stderr, /is in use by another agent/);
+    expect(second.stderr).toContain(
+      `data dir ${dataDir} is in use by another agent (pid ${pid}, node first)`,
+    );
+
+    first.kill("SIGTERM");
+    expect((await first.exit()).code).toBe(0);
+    expect(existsSync(lockFile)).toBe(false);
+  });
+});
+
 describe("config file, environment and flags in a real agent", () => {
   it("applies flags over env over file, and starts fresh from a corrupt snapshot", async () => {
     const dataDir = tempDir();
@@ -271,6 +301,7 @@ describe("a cluster of agents driven by the client commands", () => {
     // Restart it from its data dir alone: no --join; it rejoins the members it knew.
     const b2 = await new AgentHandle([...LOCAL, "--name", "bravo", "--data-dir", dirB]).ready();
     await b2.waitLog(/snapshot restored/);
+    await b2.waitLog(/WARN .*took over a stale data dir lock/);
     await waitForMember(a.http, "bravo", "alive");
     const getRestored = await runCliProcess(["get", "greeting", "--http", b2.httpAddress]);
     expect(getRestored).toMatchObject({ code: 0, stdout: "hello\n" });
