@@ -12,7 +12,8 @@ interface Case {
 const USAGE = `usage: pnpm sim report [--nodes 100,1000] [--out docs] [--seed S]
 
 Runs the scenario matrix (spread, failure and idle for each N, at 0 % and 10 % loss; soak with
-slow nodes, Lifeguard on and off) and writes docs/simulation.md plus SVG plots.`;
+slow nodes, Lifeguard on and off; one-victim failures over ten seeds) and writes
+docs/simulation.md plus SVG plots. Each case runs in a child process.`;
 
 function matrix(sizes: readonly number[], seed: number): Case[] {
   const cases: Case[] = [];
@@ -34,7 +35,7 @@ function matrix(sizes: readonly number[], seed: number): Case[] {
     }
     cases.push({ argv: `idle --nodes ${n} --duration 60 --seed ${seed}` });
   }
-  const soakN = Math.max(...sizes.filter((n) => n <= 1000));
+  const soakN = mediumSize(sizes);
   for (const lg of ["on", "off"]) {
     cases.push({
       argv: `soak --nodes ${soakN} --slow 0.05 --duration 600 --lifeguard ${lg} --seed ${seed}`,
@@ -47,6 +48,43 @@ function matrix(sizes: readonly number[], seed: number): Case[] {
     plot: "partition.svg",
   });
   return cases;
+}
+
+/** The size soaks, partitions and the seed sweep run at: the largest up to 1,000. */
+function mediumSize(sizes: readonly number[]): number {
+  return Math.max(...sizes.filter((n) => n <= 1000));
+}
+
+/** Seeds of the one-victim sweep: one crash gives one sample of the first detection time. */
+const SWEEP_SEEDS = 10;
+
+function sweepCases(n: number, seed: number): Case[] {
+  return Array.from({ length: SWEEP_SEEDS }, (_, i) => ({
+    argv: `failure --nodes ${n} --loss 0 --kill 1 --seed ${seed + i}`,
+  }));
+}
+
+/** The sweep's section of the report: each seed's detection, and the mean against SWIM's. */
+function sweepSection(n: number, rows: readonly Row[]): string[] {
+  const first = rows.map((r) => Number(r.first_suspect_s));
+  const mean = first.reduce((a, b) => a + b, 0) / first.length;
+  const expected = Number(rows[0]?.expected_first_suspect_s);
+  const off = ((mean - expected) / expected) * 100;
+  return [
+    `## One victim, ${rows.length} seeds (N = ${n})`,
+    "",
+    "One crash is one sample of the first detection time, so the mean over seeds is what compares",
+    `with SWIM's expectation (e/(e−1) probe periods plus the probe timeout): **${mean.toFixed(3)} s**`,
+    `against ${expected.toFixed(3)} s (${off >= 0 ? "+" : "−"}${Math.abs(off).toFixed(1)} %).`,
+    "",
+    "| seed | first_suspect_s | all_dead_s | worst_dead_after_suspect_s | run_hash |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows.map(
+      (r) =>
+        `| ${r.seed} | ${r.first_suspect_s} | ${r.all_dead_s} | ${r.worst_dead_after_suspect_s} | ${r.run_hash} |`,
+    ),
+    "",
+  ];
 }
 
 const COLUMNS = [
@@ -145,13 +183,16 @@ export function runReport(argv: string[]): number {
   }
   const plots = join(out, "sim");
   mkdirSync(plots, { recursive: true });
-  const results: Row[] = [];
-  for (const c of matrix(sizes, seed)) {
-    process.stderr.write(`sim report: ${c.argv} ... `);
-    const r = runCase(c, plots);
-    process.stderr.write(`${r.wall_s} s\n`);
-    results.push(r);
-  }
+  const runAll = (cases: readonly Case[]): Row[] =>
+    cases.map((c) => {
+      process.stderr.write(`sim report: ${c.argv} ... `);
+      const r = runCase(c, plots);
+      process.stderr.write(`${r.wall_s} s\n`);
+      return r;
+    });
+  const results = runAll(matrix(sizes, seed));
+  const sweepN = mediumSize(sizes);
+  const sweep = runAll(sweepCases(sweepN, seed));
   const lines = [
     "# Simulation report",
     "",
@@ -163,6 +204,7 @@ export function runReport(argv: string[]): number {
     `| ${COLUMNS.map(() => "---").join(" | ")} |`,
     ...results.map((r) => `| ${COLUMNS.map((c) => cell(r, c)).join(" | ")} |`),
     "",
+    ...sweepSection(sweepN, sweep),
     "Plots:",
     "",
     ...matrix(sizes, seed)
