@@ -12,7 +12,7 @@ interface Case {
 const USAGE = `usage: pnpm sim report [--nodes 100,1000] [--out docs] [--seed S]
 
 Runs the scenario matrix (spread, failure and idle for each N, at 0 % and 10 % loss; soak with
-slow nodes, Lifeguard on and off; one-victim failures over ten seeds) and writes
+slow nodes, Lifeguard on and off; one-victim failures over twenty seeds) and writes
 docs/simulation.md plus SVG plots. Each case runs in a child process.`;
 
 function matrix(sizes: readonly number[], seed: number): Case[] {
@@ -56,7 +56,7 @@ function mediumSize(sizes: readonly number[]): number {
 }
 
 /** Seeds of the one-victim sweep: one crash gives one sample of the first detection time. */
-const SWEEP_SEEDS = 10;
+const SWEEP_SEEDS = 20;
 
 function sweepCases(n: number, seed: number): Case[] {
   return Array.from({ length: SWEEP_SEEDS }, (_, i) => ({

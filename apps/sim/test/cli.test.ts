@@ -60,9 +60,9 @@ describe("grapevine-sim", () => {
     expect(rows).toHaveLength(9);
     for (const row of rows) expect(row).toMatch(/\| [0-9a-f]{16} \|$/);
     expect(readdirSync(join(out, "sim")).sort()).toContain("spread-n10-loss0.svg");
-    expect(md).toContain("## One victim, 10 seeds (N = 10)");
+    expect(md).toContain("## One victim, 20 seeds (N = 10)");
     expect(md).toMatch(/\*\*\d+\.\d{3} s\*\*\s+against 2\.082 s/);
-    expect(md.split("\n").filter((l) => /^\| \d+ \| /.test(l))).toHaveLength(10);
+    expect(md.split("\n").filter((l) => /^\| \d+ \| /.test(l))).toHaveLength(20);
   }, 120_000);
 
   it("sizes the heap for the run: ~10 GB at 10,000 nodes, Node's default below ~5,000", () => {
