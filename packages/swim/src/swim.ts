@@ -68,6 +68,9 @@ export interface SwimOptions {
 /** Largest incarnation accepted from peers: 2⁶⁴ − 2 (see `Swim.plausible`). */
 const MAX_INCARNATION = 2n ** 64n - 1n;
 
+/** What an `alive` says about a member; also the shape of a push-pull entry. */
+type AliveClaim = Omit<Alive, "type">;
+
 /** Membership broadcasts: what piggy-backs on packets (SWIM §4.1). */
 type Broadcast = Alive | Suspect | Dead;
 
@@ -307,12 +310,12 @@ export class Swim {
       if (held >= 0 && remote.generation < heldGeneration) continue;
       switch (remote.status) {
         case "alive":
-          this.onAlive(aliveOf(remote), now);
+          this.onAlive(remote, now, held);
           break;
         case "left":
           // A newer life that has already left: learn it, then its leave.
           if (held >= 0 && remote.generation > heldGeneration) {
-            this.onAlive(aliveOf(remote), now);
+            this.onAlive(remote, now);
           }
           this.onDead(
             { type: "dead", name: remote.name, incarnation: remote.incarnation, from: remote.name },
@@ -323,7 +326,7 @@ export class Swim {
         case "dead":
           if (held < 0 && remote.status === "dead") break;
           if (held < 0 || remote.generation > heldGeneration) {
-            this.onAlive(aliveOf(remote), now);
+            this.onAlive(remote, now);
           }
           this.onSuspect(
             {
@@ -631,17 +634,20 @@ export class Swim {
 
   // ───────────────────────────── membership (SWIM §4.2) ─────────────────────────────
 
-  private onAlive(alive: Alive, now: number): void {
+  /**
+   * An `alive` claim, from a message or a push-pull entry. `held` is the claimed member's slot
+   * when the caller has already looked it up.
+   */
+  private onAlive(alive: AliveClaim, now: number, held = this.table.find(alive.name)): void {
     if (alive.name === this.name) {
       this.aliveAboutSelf(alive);
       return;
     }
     const table = this.table;
-    const held = table.find(alive.name);
     if (held < 0) {
       const slot = this.listNew(alive, now);
       this.emit("join", slot, now);
-      this.queue.enqueue(alive.name, alive);
+      this.queue.enqueue(alive.name, aliveMessage(alive));
       return;
     }
     const was = table.status(held);
@@ -681,11 +687,11 @@ export class Swim {
     } else if (changed) {
       this.emit("update", held, now);
     }
-    this.queue.enqueue(alive.name, alive);
+    this.queue.enqueue(alive.name, aliveMessage(alive));
   }
 
   /** Add a member we did not know, alive, to the table, its group and the probe walk. */
-  private listNew(m: Omit<Alive, "type">, now: number): number {
+  private listNew(m: AliveClaim, now: number): number {
     const slot = this.table.add(
       m.name,
       m.incarnation,
@@ -803,7 +809,7 @@ export class Swim {
     this.count.membersReaped += 1;
   }
 
-  private aliveAboutSelf(alive: Alive): void {
+  private aliveAboutSelf(alive: AliveClaim): void {
     if (this.leaving) return;
     const table = this.table;
     const generation = table.generation(this.self);
@@ -835,7 +841,7 @@ export class Swim {
       return;
     }
     if (remote.status === "alive") {
-      this.aliveAboutSelf(aliveOf(remote));
+      this.aliveAboutSelf(remote);
     } else if (remote.incarnation >= this.table.incarnation(this.self)) {
       this.refute(remote.incarnation, remote.generation === generation);
     }
@@ -924,13 +930,15 @@ export class Swim {
   }
 }
 
-function aliveOf(remote: PushPullMember): Alive {
+/** `claim` as an `alive` message: itself when it is one, else a copy of its fields. */
+function aliveMessage(claim: AliveClaim): Alive {
+  if ((claim as Partial<Alive>).type === "alive") return claim as Alive;
   return {
     type: "alive",
-    name: remote.name,
-    incarnation: remote.incarnation,
-    generation: remote.generation,
-    addresses: remote.addresses,
-    meta: remote.meta,
+    name: claim.name,
+    incarnation: claim.incarnation,
+    generation: claim.generation,
+    addresses: claim.addresses,
+    meta: claim.meta,
   };
 }
