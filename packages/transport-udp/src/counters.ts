@@ -18,6 +18,16 @@ export interface UdpCounters {
   readonly sendErrors: number;
   /** Stream connections dropped for breaking the framing (oversized length prefix, bad hello). */
   readonly framesRejected: number;
+  /**
+   * Stream connections dropped because a frame they announced did not fit in the transport's
+   * `maxBufferedFrameBytes` budget.
+   */
+  readonly framesRefusedOverBudget: number;
+  /**
+   * Bytes reserved right now by incoming stream frames not yet whole, across all connections (a
+   * level, not a running count; at most `maxBufferedFrameBytes`).
+   */
+  readonly bufferedFrameBytes: number;
   /** Streams opened by `dial`. */
   readonly streamsDialed: number;
   /** Streams accepted from peers. */

@@ -1,6 +1,7 @@
 import { isTransportError } from "@grapevine/transport";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ByteBudget } from "./byte-budget.js";
 import { encodeEndOfStream, encodeFrame, FrameDecoder } from "./frame-codec.js";
 
 function decodeAll(bytes: Buffer, cuts: number[], limit: number): Uint8Array[] {
@@ -80,5 +81,88 @@ describe("FrameDecoder", () => {
       error = err;
     }
     expect(isTransportError(error, "protocol")).toBe(true);
+  });
+
+  it("holds a frame's announced length from its header until the frame is handed out", () => {
+    const budget = new ByteBudget(1000);
+    const decoder = new FrameDecoder(500, budget);
+    const bytes = encodeFrame(new Uint8Array(300).fill(9));
+    const held: number[] = [];
+    decoder.push(bytes.subarray(0, 3), () => {});
+    expect(budget.inUse).toBe(0);
+    decoder.push(bytes.subarray(3, 10), () => {});
+    expect(budget.inUse).toBe(300);
+    decoder.push(bytes.subarray(10), () => held.push(budget.inUse));
+    expect(held).toEqual([0]);
+    expect(budget.inUse).toBe(0);
+    expect(decoder.reservedBytes).toBe(0);
+  });
+
+  it("throws limit when the shared budget cannot cover a frame, leaving others' reservations", () => {
+    const budget = new ByteBudget(150);
+    const first = new FrameDecoder(100, budget);
+    const second = new FrameDecoder(100, budget);
+    first.push(encodeFrame(new Uint8Array(100)).subarray(0, 20), () => {});
+    let error: unknown;
+    try {
+      second.push(encodeFrame(new Uint8Array(51)).subarray(0, 20), () => {});
+    } catch (err) {
+      error = err;
+    }
+    expect(isTransportError(error, "limit")).toBe(true);
+    expect((error as Error).message).toMatch(/buffer budget for incoming frames is exhausted/);
+    second.dispose();
+    expect(budget.inUse).toBe(100);
+    // A frame that fits in what is left still goes through.
+    const third = new FrameDecoder(100, budget);
+    const frames: number[] = [];
+    third.push(encodeFrame(new Uint8Array(50)), (f) => frames.push(f.byteLength));
+    expect(frames).toEqual([50]);
+    expect(budget.inUse).toBe(100);
+  });
+
+  it("reserves nothing for a length prefix above the limit", () => {
+    const budget = new ByteBudget(1000);
+    const decoder = new FrameDecoder(100, budget);
+    expect(() => decoder.push(encodeFrame(new Uint8Array(101)), () => {})).toThrow();
+    expect(budget.inUse).toBe(0);
+  });
+
+  it("has released the frame's reservation when the frame handler throws", () => {
+    const budget = new ByteBudget(1000);
+    const decoder = new FrameDecoder(100, budget);
+    expect(() =>
+      decoder.push(encodeFrame(new Uint8Array(40)), () => {
+        throw new Error("bad frame");
+      }),
+    ).toThrow("bad frame");
+    expect(budget.inUse).toBe(0);
+  });
+
+  it("dispose releases a partial frame's reservation once and ignores later bytes", () => {
+    const budget = new ByteBudget(1000);
+    const decoder = new FrameDecoder(500, budget);
+    decoder.push(encodeFrame(new Uint8Array(400)).subarray(0, 100), () => {});
+    expect(budget.inUse).toBe(400);
+    decoder.dispose();
+    decoder.dispose();
+    expect(budget.inUse).toBe(0);
+    decoder.push(encodeFrame(new Uint8Array(400)), () => {
+      throw new Error("no frame after dispose");
+    });
+    expect(budget.inUse).toBe(0);
+  });
+
+  it("stops at once when a frame handler disposes it", () => {
+    const budget = new ByteBudget(1000);
+    const decoder = new FrameDecoder(500, budget);
+    const bytes = Buffer.concat([encodeFrame(Uint8Array.of(1)), encodeFrame(new Uint8Array(400))]);
+    const frames: number[] = [];
+    decoder.push(bytes.subarray(0, 20), (f) => {
+      frames.push(f.byteLength);
+      decoder.dispose();
+    });
+    expect(frames).toEqual([1]);
+    expect(budget.inUse).toBe(0);
   });
 });

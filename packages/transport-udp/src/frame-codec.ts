@@ -1,4 +1,5 @@
 import { TransportError } from "@grapevine/transport";
+import { ByteBudget } from "./byte-budget.js";
 
 /** Bytes in a frame's length prefix (unsigned 32-bit, big-endian). */
 export const FRAME_HEADER_BYTES = 4;
@@ -37,15 +38,29 @@ export function encodeFrame(payload: Uint8Array): Buffer {
  * Splits a TCP byte stream into length-prefixed frames. The limit is checked against the length
  * prefix before anything is allocated, so a peer announcing a 4 GiB frame costs nothing: the
  * decoder throws `TransportError('protocol')` and the caller drops the connection.
+ *
+ * A frame's whole announced length is reserved from a {@link ByteBudget} when its header is read
+ * (that is what the decoder commits to buffering) and released when the frame is handed out or
+ * the decoder is {@link dispose}d. When the budget cannot cover a frame the decoder throws
+ * `TransportError('limit')`, and the caller drops the connection.
  */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
   /** Length of the frame being assembled, or -1 while its header is incomplete. */
   private expected = -1;
+  /** Bytes of the budget held for the frame being assembled. */
+  private reserved = 0;
+  private disposed = false;
 
-  /** @param maxFrameBytes largest payload accepted, in bytes; may be lowered with {@link setLimit}. */
-  constructor(private maxFrameBytes: number) {}
+  /**
+   * @param maxFrameBytes largest payload accepted, in bytes; may be lowered with {@link setLimit}.
+   * @param budget where frames being assembled reserve their length; unlimited when omitted.
+   */
+  constructor(
+    private maxFrameBytes: number,
+    private readonly budget: ByteBudget = new ByteBudget(Number.POSITIVE_INFINITY),
+  ) {}
 
   /** Changes the frame size limit (the handshake runs with a small one), in bytes. */
   setLimit(maxFrameBytes: number): void {
@@ -67,19 +82,27 @@ export class FrameDecoder {
     return this.sawEnd;
   }
 
+  /** Bytes of the budget this decoder holds right now (the announced length of a partial frame). */
+  get reservedBytes(): number {
+    return this.reserved;
+  }
+
   private sawEnd = false;
 
   /**
    * Feeds received bytes; calls `onFrame` for every whole frame, in order, and `onEnd` at the
    * end-of-stream marker. Throws `TransportError('protocol')` for a length prefix above the
-   * limit or any byte after the end-of-stream marker.
+   * limit or any byte after the end-of-stream marker, and `TransportError('limit')` when the
+   * budget cannot cover an announced frame. Ignores bytes once disposed.
    */
   push(chunk: Buffer, onFrame: (frame: Uint8Array) => void, onEnd: () => void = () => {}): void {
-    if (chunk.byteLength === 0) return;
+    if (chunk.byteLength === 0 || this.disposed) return;
     if (this.sawEnd) throw new TransportError("protocol", "bytes after the end of the stream");
     this.chunks.push(chunk);
     this.buffered += chunk.byteLength;
     for (;;) {
+      // A frame handler may have torn the connection down; a disposed decoder reserves nothing.
+      if (this.disposed) return;
       if (this.expected < 0) {
         if (this.buffered < FRAME_HEADER_BYTES) return;
         const length = this.peekHeader();
@@ -98,14 +121,34 @@ export class FrameDecoder {
             `peer announced a ${length}-byte frame; the limit is ${this.maxFrameBytes} bytes`,
           );
         }
+        if (!this.budget.tryReserve(length)) {
+          throw new TransportError(
+            "limit",
+            `peer announced a ${length}-byte frame; the transport's buffer budget for incoming ` +
+              `frames is exhausted (${this.budget.inUse} of ${this.budget.limitBytes} bytes in use)`,
+          );
+        }
+        this.reserved = length;
         this.consume(FRAME_HEADER_BYTES);
         this.expected = length;
       }
       if (this.buffered < this.expected) return;
       const frame = this.take(this.expected);
       this.expected = -1;
+      this.budget.release(this.reserved);
+      this.reserved = 0;
       onFrame(frame);
     }
+  }
+
+  /**
+   * Releases whatever this decoder holds of its budget and makes it ignore further bytes; called
+   * once the connection is gone, however it went. Idempotent.
+   */
+  dispose(): void {
+    this.disposed = true;
+    this.budget.release(this.reserved);
+    this.reserved = 0;
   }
 
   private peekHeader(): number {

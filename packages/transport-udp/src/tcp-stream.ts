@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { AsyncQueue, type Stream, TransportError } from "@grapevine/transport";
+import type { ByteBudget } from "./byte-budget.js";
 import { encodeEndOfStream, encodeFrame, FrameDecoder } from "./frame-codec.js";
 import {
   decodeHello,
@@ -15,6 +16,8 @@ import { resetSocket, toTransportError } from "./socket-errors.js";
 export interface TcpStreamOptions {
   /** Largest frame either way, in bytes. */
   readonly maxFrameBytes: number;
+  /** The transport's budget for bytes of incoming frames not yet whole, shared by its streams. */
+  readonly frameBudget: ByteBudget;
   /** Break the stream after this many ms with no bytes in either direction. */
   readonly idleTimeoutMs: number;
   /** Break the stream when a write cannot be handed to the kernel within this many ms. */
@@ -25,6 +28,8 @@ export interface TcpStreamOptions {
   readonly onClosed: (stream: TcpStream) => void;
   /** Called when the peer broke the framing (oversized length prefix, bad handshake). */
   readonly onProtocolError: (err: TransportError) => void;
+  /** Called when a frame the peer announced did not fit in {@link frameBudget}. */
+  readonly onOverBudget: (err: TransportError) => void;
 }
 
 type Phase = "await-reply" | "await-hello" | "open";
@@ -43,7 +48,7 @@ const READ_HIGH_WATER_BYTES = 1024 * 1024;
  */
 export class TcpStream implements Stream {
   private readonly inbox = new AsyncQueue<Uint8Array>();
-  private readonly decoder = new FrameDecoder(HANDSHAKE_MAX_BYTES);
+  private readonly decoder: FrameDecoder;
   private phase: Phase;
   private remoteAddress: string;
   private queuedBytes = 0;
@@ -66,6 +71,7 @@ export class TcpStream implements Stream {
   ) {
     this.phase = phase;
     this.remoteAddress = remote;
+    this.decoder = new FrameDecoder(HANDSHAKE_MAX_BYTES, options.frameBudget);
     options.onCreated(this);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -148,6 +154,7 @@ export class TcpStream implements Stream {
     } catch (err) {
       const error = toTransportError(err, `stream from ${this.remote}`, "protocol");
       if (error.code === "protocol") this.options.onProtocolError(error);
+      else if (error.code === "limit") this.options.onOverBudget(error);
       this.fail(error);
     }
   }
@@ -220,6 +227,8 @@ export class TcpStream implements Stream {
     if (!this.inbox.closed) {
       this.fail(new TransportError("reset", `connection to ${this.remote} closed`));
     }
+    // However the connection ended, a frame cut short gives its reservation back.
+    this.decoder.dispose();
     if (this.gone) return;
     this.gone = true;
     this.options.onClosed(this);
@@ -228,6 +237,7 @@ export class TcpStream implements Stream {
   private fail(err: TransportError): void {
     if (this.failure) return;
     this.failure = err;
+    this.decoder.dispose();
     this.settleHandshake(err);
     this.inbox.fail(err);
     resetSocket(this.socket);
@@ -334,6 +344,7 @@ export class TcpStream implements Stream {
     this.aborted = true;
     this.writeEnded = true;
     this.settleHandshake(new TransportError("closed", `stream to ${this.remote} was aborted`));
+    this.decoder.dispose();
     this.inbox.end();
     this.inbox.clear();
     resetSocket(this.socket);

@@ -13,6 +13,7 @@ import {
   TransportError,
 } from "@grapevine/transport";
 import { bindSockets } from "./bind-sockets.js";
+import { ByteBudget } from "./byte-budget.js";
 import type { UdpCounters } from "./counters.js";
 import { DatagramStream } from "./datagram-stream.js";
 import { encodeFrame, MAX_FRAME_LIMIT } from "./frame-codec.js";
@@ -37,6 +38,16 @@ export interface UdpTransportOptions {
   readonly mtu?: number;
   /** Largest stream frame (default 4 MiB). */
   readonly maxFrameBytes?: number;
+  /**
+   * Most bytes this transport holds in incoming stream frames not yet whole, across all its
+   * connections (default 64 MiB, or `maxFrameBytes` when that is larger; may not be below
+   * `maxFrameBytes`). A frame reserves its announced length when its header arrives, so without
+   * this bound `maxConnections` strangers announcing `maxFrameBytes` each could make the node
+   * buffer their product before anything is authenticated. A connection whose frame does not fit
+   * is broken with `limit` and counted in `framesRefusedOverBudget`; connections already holding
+   * reservations carry on.
+   */
+  readonly maxBufferedFrameBytes?: number;
   /** Default deadline for `dial`: TCP connect plus handshake (default 5000). */
   readonly connectTimeoutMs?: number;
   /** A stream with no bytes either way for this long is broken with `timeout` (default 30000; 0 = never). */
@@ -63,6 +74,7 @@ export interface UdpTransport extends Transport {
 const DEFAULTS = {
   mtu: 1400,
   maxFrameBytes: 4 * 1024 * 1024,
+  maxBufferedFrameBytes: 64 * 1024 * 1024,
   connectTimeoutMs: 5000,
   idleTimeoutMs: 30_000,
   writeTimeoutMs: 10_000,
@@ -116,7 +128,8 @@ function parseBind(url: string): { host: string; port: number } {
  * (one TCP connection per stream, frames prefixed with a 4-byte big-endian length). Resolves once
  * both sockets are bound; rejects with `TransportError` `invalid-address` (bad bind or advertise
  * address, or an unspecified bind address with no advertise), `address-in-use` or
- * `access-denied`. Throws `RangeError` for out-of-range numeric options.
+ * `access-denied`. Throws `RangeError` for out-of-range numeric options (including a
+ * `maxBufferedFrameBytes` below `maxFrameBytes`).
  */
 export async function bindUdp(options: UdpTransportOptions): Promise<UdpTransport> {
   const bind = parseBind(options.bind);
@@ -138,14 +151,28 @@ export async function bindUdp(options: UdpTransportOptions): Promise<UdpTranspor
       "binds every interface, so it cannot be advertised; set `advertise` to an address peers can reach",
     );
   }
+  const maxFrameBytes = positiveInt(
+    "maxFrameBytes",
+    options.maxFrameBytes,
+    DEFAULTS.maxFrameBytes,
+    MAX_FRAME_LIMIT,
+  );
+  const maxBufferedFrameBytes = positiveInt(
+    "maxBufferedFrameBytes",
+    options.maxBufferedFrameBytes,
+    Math.max(DEFAULTS.maxBufferedFrameBytes, maxFrameBytes),
+    Number.MAX_SAFE_INTEGER,
+  );
+  if (maxBufferedFrameBytes < maxFrameBytes) {
+    throw new RangeError(
+      `maxBufferedFrameBytes must be at least maxFrameBytes (${maxFrameBytes}), ` +
+        `or no frame of the largest size could ever be received; got ${maxBufferedFrameBytes}`,
+    );
+  }
   const settings = {
     mtu: positiveInt("mtu", options.mtu, DEFAULTS.mtu, MAX_UDP_PAYLOAD),
-    maxFrameBytes: positiveInt(
-      "maxFrameBytes",
-      options.maxFrameBytes,
-      DEFAULTS.maxFrameBytes,
-      MAX_FRAME_LIMIT,
-    ),
+    maxFrameBytes,
+    maxBufferedFrameBytes,
     connectTimeoutMs: positiveInt(
       "connectTimeoutMs",
       options.connectTimeoutMs,
@@ -197,6 +224,7 @@ export async function bindUdp(options: UdpTransportOptions): Promise<UdpTranspor
 type Settings = {
   readonly mtu: number;
   readonly maxFrameBytes: number;
+  readonly maxBufferedFrameBytes: number;
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly writeTimeoutMs: number;
@@ -226,23 +254,31 @@ class UdpTransportImpl implements UdpTransport {
     bytesOut: 0,
     sendErrors: 0,
     framesRejected: 0,
+    framesRefusedOverBudget: 0,
     streamsDialed: 0,
     streamsAccepted: 0,
     connectionsRefused: 0,
     socketErrors: 0,
   };
   private readonly streamOptions: TcpStreamOptions;
+  /** Bytes reserved by incoming frames not yet whole, across every stream connection. */
+  private readonly frameBudget: ByteBudget;
 
   constructor(private readonly settings: Settings) {
     this.mtu = settings.mtu;
     this.maxFrameBytes = settings.maxFrameBytes;
     this.incomingStreams = new AsyncQueue<Stream>(settings.maxConnections);
+    this.frameBudget = new ByteBudget(settings.maxBufferedFrameBytes);
     this.streamOptions = {
       maxFrameBytes: settings.maxFrameBytes,
+      frameBudget: this.frameBudget,
       idleTimeoutMs: settings.idleTimeoutMs,
       writeTimeoutMs: settings.writeTimeoutMs,
       onProtocolError: () => {
         this.tally.framesRejected += 1;
+      },
+      onOverBudget: () => {
+        this.tally.framesRefusedOverBudget += 1;
       },
       onCreated: (stream) => this.open.add(stream),
       onClosed: (stream) => this.open.delete(stream),
@@ -270,6 +306,7 @@ class UdpTransportImpl implements UdpTransport {
     const c = this.inbound.counts;
     return {
       ...this.tally,
+      bufferedFrameBytes: this.frameBudget.inUse,
       datagramsIn: c.received,
       bytesIn: c.receivedBytes,
       datagramsDropped: c.dropped,

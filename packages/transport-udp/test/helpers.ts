@@ -60,3 +60,23 @@ export function pattern(n: number, seed = 0): Uint8Array {
   for (let i = 0; i < n; i++) out[i] = (i + seed) % 251;
   return out;
 }
+
+/**
+ * Resolves once `condition()` holds, checking every few ms, or rejects after `ms`. For state a
+ * test cannot observe through an event (a transport's counters).
+ */
+export async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const holds = new Promise<void>((resolve) => {
+    const check = () => {
+      if (condition()) resolve();
+      else timer = setTimeout(check, 2);
+    };
+    check();
+  });
+  try {
+    await within(holds, ms, what);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,8 +1,10 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import type { Stream } from "@grapevine/transport";
 import { afterEach, describe, expect, it } from "vitest";
+import { encodeFrame } from "../src/frame-codec.js";
+import { encodeHello, encodeReply } from "../src/handshake.js";
 import { bindUdp, type UdpTransport, type UdpTransportOptions } from "../src/index.js";
-import { drain, next, pattern, rejectionCode, thrownCode, within } from "./helpers.js";
+import { drain, next, pattern, rejectionCode, thrownCode, until, within } from "./helpers.js";
 
 const open: UdpTransport[] = [];
 const servers: Server[] = [];
@@ -40,6 +42,28 @@ function rawConnect(t: UdpTransport): Promise<Socket> {
     s.on("error", reject);
     rawSockets.push(s);
   });
+}
+
+/**
+ * A raw TCP connection that has done the dialer's side of the handshake, announcing `announce`,
+ * with its stream taken from `accepted`; for sending frames that are never finished.
+ */
+async function rawStream(
+  t: UdpTransport,
+  accepted: AsyncIterator<Stream>,
+  announce: string,
+): Promise<{ raw: Socket; stream: Stream }> {
+  const raw = await rawConnect(t);
+  const reply = new Promise<Buffer>((resolve) => {
+    let received = Buffer.alloc(0);
+    raw.on("data", (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (received.byteLength >= 8) resolve(received);
+    });
+  });
+  raw.write(encodeFrame(encodeHello(announce)));
+  expect(await within(reply, 2000, "handshake reply")).toEqual(encodeFrame(encodeReply("accept")));
+  return { raw, stream: await next(accepted, 2000, "accepted stream") };
 }
 
 function closedWithin(s: Socket, ms: number): Promise<void> {
@@ -110,6 +134,18 @@ describe("binding", () => {
   it("refuses out-of-range numeric options", async () => {
     await expect(bindUdp({ bind: "udp://127.0.0.1:0", mtu: 0 })).rejects.toThrow(RangeError);
     await expect(bindUdp({ bind: "udp://127.0.0.1:0", mtu: 70_000 })).rejects.toThrow(RangeError);
+  });
+
+  it("refuses a maxBufferedFrameBytes below maxFrameBytes, and raises its default to fit", async () => {
+    const bind = "udp://127.0.0.1:0";
+    await expect(
+      bindUdp({ bind, maxFrameBytes: 1000, maxBufferedFrameBytes: 999 }),
+    ).rejects.toThrow(/maxBufferedFrameBytes must be at least maxFrameBytes \(1000\)/);
+    await expect(bindUdp({ bind, maxBufferedFrameBytes: 0 })).rejects.toThrow(RangeError);
+    await expect(bindUdp({ bind, maxBufferedFrameBytes: 1.5 })).rejects.toThrow(RangeError);
+    // Only maxFrameBytes above the 64 MiB default budget: the budget follows it.
+    await node({ maxFrameBytes: 100 * 1024 * 1024 });
+    await node({ maxFrameBytes: 1000, maxBufferedFrameBytes: 1000 });
   });
 
   it("close is idempotent and ends the iterables", async () => {
@@ -424,5 +460,108 @@ describe("protocol violations on the stream port", () => {
     const b = await node({ connectTimeoutMs: 150 });
     const raw = await rawConnect(b);
     await closedWithin(raw, 3000);
+  });
+});
+
+describe("buffer budget for incoming frames", () => {
+  const KiB = 1024;
+
+  it("breaks the connection whose frame does not fit; the others carry on", async () => {
+    const b = await node({ maxFrameBytes: 64 * KiB, maxBufferedFrameBytes: 128 * KiB });
+    const accepted = b.streams()[Symbol.asyncIterator]();
+    const big = pattern(64 * KiB);
+    const frame = encodeFrame(big);
+    const peers = [];
+    for (const port of [9001, 9002, 9003]) {
+      peers.push(await rawStream(b, accepted, `udp://127.0.0.1:${port}`));
+    }
+    const [first, second, third] = peers as [
+      (typeof peers)[0],
+      (typeof peers)[0],
+      (typeof peers)[0],
+    ];
+
+    first.raw.write(frame.subarray(0, 10));
+    second.raw.write(frame.subarray(0, 10));
+    await until(() => b.counters().bufferedFrameBytes === 128 * KiB, 2000, "two frames reserved");
+    third.raw.write(frame.subarray(0, 10));
+    await closedWithin(third.raw, 2000);
+    expect(await rejectionCode(drain(third.stream))).toBe("limit");
+    expect(b.counters()).toMatchObject({
+      framesRefusedOverBudget: 1,
+      framesRejected: 0,
+      bufferedFrameBytes: 128 * KiB,
+    });
+
+    // The first connection finishes its frame and starts another; the second is still open.
+    const firstFrames = first.stream[Symbol.asyncIterator]();
+    first.raw.write(frame.subarray(10));
+    expect(Uint8Array.from(await next(firstFrames))).toEqual(big);
+    first.raw.write(frame.subarray(0, 10));
+    await until(() => b.counters().bufferedFrameBytes === 128 * KiB, 2000, "the next frame");
+    expect(second.raw.destroyed).toBe(false);
+
+    first.raw.destroy();
+    second.raw.destroy();
+    await until(() => b.counters().bufferedFrameBytes === 0, 2000, "the budget released");
+
+    const a = await node();
+    const dialed = await a.dial(b.address);
+    const legit = await next(accepted, 2000, "accepted stream");
+    const payload = pattern(60 * KiB, 7);
+    await dialed.write(payload);
+    expect(Uint8Array.from(await next(legit[Symbol.asyncIterator]()))).toEqual(payload);
+    expect(b.counters()).toMatchObject({ framesRefusedOverBudget: 1, bufferedFrameBytes: 0 });
+  });
+
+  it("gives a partial frame's reservation back however its connection ends", async () => {
+    const b = await node({ maxFrameBytes: 1000, maxBufferedFrameBytes: 4000 });
+    const accepted = b.streams()[Symbol.asyncIterator]();
+    const partial = encodeFrame(pattern(1000)).subarray(0, 100);
+    const endings: [string, (peer: { raw: Socket; stream: Stream }) => void][] = [
+      ["the peer hangs up", ({ raw }) => raw.end()],
+      ["the peer resets", ({ raw }) => raw.resetAndDestroy()],
+      ["the stream is aborted here", ({ stream }) => stream.abort()],
+      [
+        "the stream is closed here, then the peer hangs up",
+        ({ raw, stream }) => {
+          void stream.close();
+          raw.end();
+        },
+      ],
+    ];
+    let port = 9100;
+    for (const [how, end] of endings) {
+      const peer = await rawStream(b, accepted, `udp://127.0.0.1:${port++}`);
+      peer.raw.write(partial);
+      await until(() => b.counters().bufferedFrameBytes === 1000, 2000, `reserved (${how})`);
+      end(peer);
+      await until(() => b.counters().bufferedFrameBytes === 0, 2000, `released (${how})`);
+    }
+
+    // Closing the transport releases what its open connections hold.
+    for (let i = 0; i < 4; i++) {
+      const peer = await rawStream(b, accepted, `udp://127.0.0.1:${port++}`);
+      peer.raw.write(partial);
+    }
+    await until(() => b.counters().bufferedFrameBytes === 4000, 2000, "four frames reserved");
+    await b.close();
+    expect(b.counters()).toMatchObject({ bufferedFrameBytes: 0, framesRefusedOverBudget: 0 });
+  });
+
+  it("an idle timeout mid-frame gives the reservation back", async () => {
+    // Budget = one frame: a leaked reservation would refuse the next frame.
+    const b = await node({ maxFrameBytes: 1000, maxBufferedFrameBytes: 1000, idleTimeoutMs: 300 });
+    const accepted = b.streams()[Symbol.asyncIterator]();
+    const { raw } = await rawStream(b, accepted, "udp://127.0.0.1:9200");
+    raw.write(encodeFrame(pattern(1000)).subarray(0, 100));
+    await closedWithin(raw, 3000);
+    await until(() => b.counters().bufferedFrameBytes === 0, 2000, "the budget released");
+    const a = await node();
+    const dialed = await a.dial(b.address);
+    const legit = await next(accepted, 2000, "accepted stream");
+    await dialed.write(pattern(1000));
+    expect(Uint8Array.from(await next(legit[Symbol.asyncIterator]()))).toEqual(pattern(1000));
+    expect(b.counters().framesRefusedOverBudget).toBe(0);
   });
 });
