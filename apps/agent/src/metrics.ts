@@ -239,5 +239,27 @@ export function createMetrics(cluster: Cluster, transports: readonly BoundTransp
           [{ transport: t.transport.scheme }, t.transport.counters().datagramsDropped] as const,
       ),
   );
+  const udp = () =>
+    transports.flatMap((t) =>
+      t.transport.scheme === "udp"
+        ? [{ bind: t.listening ?? t.bind, counters: t.transport.counters() }]
+        : [],
+    );
+  totalCounter(
+    registry,
+    "grapevine_udp_frames_refused_over_budget_total",
+    "Stream connections broken because their next frame did not fit the transport's budget for half-received frames (maxBufferedFrameBytes), by listener.",
+    ["bind"],
+    () => udp().map((u) => [{ bind: u.bind }, u.counters.framesRefusedOverBudget] as const),
+  );
+  new Gauge({
+    name: "grapevine_udp_buffered_frame_bytes",
+    help: "Bytes reserved now by half-received stream frames, by listener (bounded by maxBufferedFrameBytes).",
+    labelNames: ["bind"],
+    registers: [registry],
+    collect() {
+      for (const u of udp()) this.set({ bind: u.bind }, u.counters.bufferedFrameBytes);
+    },
+  });
   return registry;
 }

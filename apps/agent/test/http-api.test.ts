@@ -216,6 +216,8 @@ describe("HTTP API", () => {
       /^grapevine_gossip_queue_depth\{queue="state"\} \d+$/m,
       /^# TYPE grapevine_packets_total counter$/m,
       /^grapevine_agent_process_cpu_seconds_total /m,
+      /^grapevine_udp_frames_refused_over_budget_total\{bind="udp:\/\/127\.0\.0\.1:\d+"\} 0$/m,
+      /^grapevine_udp_buffered_frame_bytes\{bind="udp:\/\/127\.0\.0\.1:\d+"\} 0$/m,
     ]) {
       expect(text).toMatch(line);
     }
