@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-const roots = ["packages/swim/src", "packages/state/src"];
+const roots = ["packages/swim/src", "packages/state/src", "packages/node/src"];
 const banned = [
   [/\bMath\.random\b/, "Math.random: use the injected seeded RNG"],
   [/\bDate\.now\b|\bnew Date\b/, "Date: take `now` as an argument"],

@@ -1,4 +1,5 @@
-import type { SwimConfigOverrides, SwimPresetName } from "@grapevine/swim";
+import { encodeTags, type NodeCoreOptions } from "@grapevine/node";
+import type { SwimConfig, SwimConfigOverrides, SwimPresetName } from "@grapevine/swim";
 import type { Clock, Transport } from "@grapevine/transport";
 import type { Keyring } from "./keyring.js";
 import type { Rng } from "./rng.js";
@@ -155,4 +156,43 @@ export function validateOptions(options: ClusterOptions): void {
       if (typeof v !== "string") throw new ClusterOptionsError(`tags.${k}`, "must be a string");
     }
   }
+}
+
+/** The schemes a transport sends to (WebSocket speaks ws, wss and dial-only ws-client). */
+export function schemesOf(t: Transport): readonly string[] {
+  return (t as { readonly schemes?: readonly string[] }).schemes ?? [t.scheme];
+}
+
+/** The node core's options from validated cluster options and what the runtime decides. */
+export function coreOptions(
+  options: ClusterOptions,
+  config: SwimConfig,
+  runtime: Pick<NodeCoreOptions, "now" | "rng" | "sealOverhead" | "hashSeed" | "generation">,
+): NodeCoreOptions {
+  const optional = {
+    antiEntropyIntervalMs: options.antiEntropyIntervalMs,
+    leaveTimeoutMs: options.leaveTimeoutMs,
+    reconnectIntervalMs: options.reconnectIntervalMs,
+    reconnectTimeoutMs: options.reconnectTimeoutMs,
+    tombstoneGraceMs: options.tombstoneGraceMs,
+    deadOwnerGraceMs: options.deadOwnerGraceMs,
+    maxKeyBytes: options.maxKeyBytes,
+    maxValueBytes: options.maxValueBytes,
+  };
+  const set = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
+  return {
+    ...set,
+    ...runtime,
+    name: options.name,
+    addresses: options.transports.map((t) => t.address),
+    links: options.transports.map((t) => ({
+      schemes: schemesOf(t),
+      mtu: t.mtu,
+      maxFrameBytes: t.maxFrameBytes,
+    })),
+    config,
+    meta: options.meta ?? (options.tags ? encodeTags(options.tags) : new Uint8Array(0)),
+    label: options.label ?? "",
+    streamTimeoutMs: options.streamTimeoutMs ?? (options.preset === "local" ? 5_000 : 10_000),
+  };
 }

@@ -1,4 +1,6 @@
 import type { MemberStatus } from "@grapevine/codec";
+import type { MemberView } from "@grapevine/swim";
+import { decodeUtf8, encodeUtf8 } from "./utf8.js";
 
 /** A member as the local node sees it. */
 export interface Member {
@@ -48,7 +50,7 @@ export interface KeyChangedEvent {
   readonly at: number;
 }
 
-/** An application message broadcast by some member with {@link Cluster.broadcast}. */
+/** An application message broadcast by some member. */
 export interface UserMessageEvent {
   readonly type: "user-message";
   readonly from: string;
@@ -64,14 +66,16 @@ export type ClusterEvent = MemberEvent | KeyChangedEvent | UserMessageEvent;
 export function encodeTags(tags: Readonly<Record<string, string>>): Uint8Array {
   const sorted: Record<string, string> = {};
   for (const k of Object.keys(tags).sort()) sorted[k] = String(tags[k]);
-  return new TextEncoder().encode(JSON.stringify(sorted));
+  return encodeUtf8(JSON.stringify(sorted));
 }
 
 /** Decodes member metadata written by {@link encodeTags}; anything else decodes as `{}`. */
 export function decodeTags(meta: Uint8Array): Record<string, string> {
   if (meta.length === 0 || meta[0] !== 0x7b) return {};
   try {
-    const parsed: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(meta));
+    const text = decodeUtf8(meta);
+    if (text === undefined) return {};
+    const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(parsed)) if (typeof v === "string") out[k] = v;
@@ -79,4 +83,32 @@ export function decodeTags(meta: Uint8Array): Record<string, string> {
   } catch {
     return {};
   }
+}
+
+const MEMBER_EVENT: Readonly<Record<string, MemberEventType>> = {
+  join: "member-joined",
+  update: "member-updated",
+  suspect: "member-suspect",
+  alive: "member-alive",
+  dead: "member-dead",
+  left: "member-left",
+};
+
+/** The application event named after a membership change of the failure detector. */
+export function memberEventType(swimType: string): MemberEventType | undefined {
+  return Object.hasOwn(MEMBER_EVENT, swimType) ? MEMBER_EVENT[swimType] : undefined;
+}
+
+/** A failure detector's member view as the application sees it (`self`: our own name). */
+export function toMember(view: MemberView, self: string): Member {
+  return {
+    name: view.name,
+    status: view.status,
+    incarnation: view.incarnation,
+    generation: view.generation,
+    addresses: view.addresses,
+    meta: view.meta,
+    tags: decodeTags(view.meta),
+    local: view.name === self,
+  };
 }
