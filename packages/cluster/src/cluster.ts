@@ -8,7 +8,7 @@ import {
   type NodeCounters,
   type NodeOutput,
 } from "@grapevine/node";
-import type { ClusterState, LocalSnapshot } from "@grapevine/state";
+import type { ClusterState, LocalSnapshot, OwnerInfo } from "@grapevine/state";
 import { type Swim, type SwimConfig, swimConfig } from "@grapevine/swim";
 import {
   type Clock,
@@ -288,6 +288,11 @@ export class Cluster {
     return this.core.store
       .entries(owner)
       .map((e) => ({ key: e.key, value: e.value, version: e.version }));
+  }
+
+  /** What this member holds of `owner`'s state: generation, versions, heartbeat, key count. */
+  stateOwner(owner: string): OwnerInfo | undefined {
+    return this.core.store.owner(owner);
   }
 
   /** Owners whose state this member holds. */
