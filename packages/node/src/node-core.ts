@@ -1,16 +1,9 @@
-import {
-  decode,
-  type Message,
-  type OwnerDelta,
-  type PushPullMember,
-  type UserMessage,
-} from "@grapevine/codec";
+import type { PushPullMember, UserMessage } from "@grapevine/codec";
 import {
   ClusterState,
   DEFAULT_DEAD_OWNER_GRACE_MS,
   DEFAULT_TOMBSTONE_GRACE_MS,
   type LocalSnapshot,
-  type StateChange,
 } from "@grapevine/state";
 import {
   type MemberView,
@@ -18,20 +11,21 @@ import {
   Swim,
   type SwimConfig,
   type SwimOutput,
-  schemeOf,
   TimerSet,
 } from "@grapevine/swim";
-import { answerSyn, answerSynAck, synFor } from "./anti-entropy.js";
-import { emptyNodeCounters, type NodeCounters, type PacketDropReason } from "./counters.js";
+import { synFor } from "./anti-entropy.js";
+import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
 import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
-import type { Link, NodeCoreOptions, ResolvedTiming } from "./options.js";
+import { Inbox } from "./inbox.js";
+import type { NodeCoreOptions, ResolvedTiming } from "./options.js";
 import { resolveTiming } from "./options.js";
+import { Outbox } from "./outbox.js";
 import type { NodeOutput } from "./outputs.js";
-import { MIN_BROADCAST_BYTES, PacketBuilder, sizeOf } from "./packet-builder.js";
-import { pushPullMessage } from "./push-pull.js";
+import { PacketBuilder } from "./packet-builder.js";
 import { Reconnect } from "./reconnect.js";
-import { type StreamExchange, StreamExchanges } from "./stream-exchanges.js";
+import { StateSync } from "./state-sync.js";
+import { StreamWork } from "./stream-work.js";
 import { UserMessages } from "./user-messages.js";
 
 /** The core's own timers; stale ones are recognised by their token and ignored (foca). */
@@ -72,22 +66,17 @@ export class NodeCore {
   private readonly state: ClusterState;
   private readonly rng: Rng;
   private readonly addresses: readonly string[];
-  private readonly links = new Map<string, Link>();
-  private readonly builder: PacketBuilder;
+  private readonly outbox: Outbox;
+  private readonly streams: StreamWork;
+  private readonly inbox: Inbox;
   private readonly label: string;
   private readonly dissemination: Dissemination;
   private readonly reconnect: Reconnect;
   private readonly userMessages = new UserMessages();
-  private readonly exchanges = new StreamExchanges();
   private readonly schedule = new TimerSet<Task>();
-  private readonly stateGraceMs: number;
-  private readonly deltaBudget: number;
-  private outputs: NodeOutput[] = [];
+  private readonly stateSync: StateSync;
   private statusValue: NodeCoreStatus = "created";
-  private stateTickAt = Number.POSITIVE_INFINITY;
   private leaveDeadline = Number.POSITIVE_INFINITY;
-  /** The join whose push-pulls swim is asking for right now. */
-  private joining: number | undefined;
 
   constructor(options: NodeCoreOptions) {
     this.name = options.name;
@@ -96,14 +85,13 @@ export class NodeCore {
     this.addresses = options.addresses.slice();
     this.label = options.label ?? "";
     this.timing = resolveTiming(options);
-    for (const link of options.links) for (const s of link.schemes) this.links.set(s, link);
-    this.builder = new PacketBuilder(this.label, options.sealOverhead ?? 0);
+    const builder = new PacketBuilder(this.label, options.sealOverhead ?? 0);
     this.swim = new Swim({
       config: options.config,
       self: {
         name: options.name,
         addresses: this.addresses,
-        sendSchemes: [...this.links.keys()],
+        sendSchemes: options.links.flatMap((link) => link.schemes),
         meta: options.meta,
         generation: options.generation,
       },
@@ -113,7 +101,6 @@ export class NodeCore {
     });
     const tombstoneGraceMs = options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS;
     const deadOwnerGraceMs = options.deadOwnerGraceMs ?? DEFAULT_DEAD_OWNER_GRACE_MS;
-    this.stateGraceMs = Math.min(tombstoneGraceMs, deadOwnerGraceMs);
     this.state = new ClusterState({
       self: options.name,
       generation: options.generation,
@@ -132,7 +119,39 @@ export class NodeCore {
     this.reconnect = new Reconnect(this.timing.reconnectTimeoutMs);
     let smallestMtu = Number.POSITIVE_INFINITY;
     for (const link of options.links) smallestMtu = Math.min(smallestMtu, link.mtu);
-    this.deltaBudget = this.builder.stateDeltaBudget(smallestMtu, this.name, this.addresses);
+    this.stateSync = new StateSync({
+      state: this.state,
+      dissemination: this.dissemination,
+      counters: this.counters,
+      deltaBudget: builder.stateDeltaBudget(smallestMtu, this.name, this.addresses),
+      graceMs: Math.min(tombstoneGraceMs, deadOwnerGraceMs),
+      emit: (event) => this.emit(event),
+      scheduleTick: (at) => this.schedule.schedule(at, { kind: "state-tick", at }),
+    });
+    this.outbox = new Outbox(options.links, builder, this.swim, this.dissemination, this.counters);
+    this.streams = new StreamWork({
+      name: this.name,
+      addresses: this.addresses,
+      swim: this.swim,
+      state: this.state,
+      outbox: this.outbox,
+      counters: this.counters,
+      timing: this.timing,
+      deadline: (at, id) => this.schedule.schedule(at, { kind: "stream-deadline", id }),
+      mergePushPull: (members, delta, now) => this.inbox.mergePushPull(members, delta, now),
+    });
+    this.inbox = new Inbox({
+      name: this.name,
+      label: this.label,
+      swim: this.swim,
+      state: this.state,
+      stateSync: this.stateSync,
+      outbox: this.outbox,
+      dissemination: this.dissemination,
+      userMessages: this.userMessages,
+      counters: this.counters,
+      emit: (event) => this.emit(event),
+    });
   }
 
   // ── lifecycle ──────────────────────────────────────────────────────────────────────────────
@@ -171,20 +190,20 @@ export class NodeCore {
   join(seeds: readonly string[], now: number, timeoutMs = this.timing.streamTimeoutMs): number {
     const mine = new Set(this.addresses);
     const targets = [...new Set(seeds)].filter((s) => !mine.has(s));
-    const token = this.exchanges.startJoin();
+    const token = this.streams.startJoin();
     if (targets.length > 0 && this.statusValue === "running") {
-      this.joining = token;
+      this.streams.joining = token;
       try {
         this.swim.join(targets, now);
         this.pump(now);
       } finally {
-        this.joining = undefined;
+        this.streams.joining = undefined;
       }
     }
-    if (this.exchanges.joinPending(token)) {
+    if (this.streams.joinPending(token)) {
       this.schedule.schedule(now + timeoutMs, { kind: "join-deadline", token });
     } else {
-      this.finishJoin(token);
+      this.streams.finishJoin(token);
     }
     return token;
   }
@@ -206,7 +225,7 @@ export class NodeCore {
   /** Stops: every later input is ignored and nothing more is produced. */
   stop(): void {
     this.statusValue = "stopped";
-    this.outputs = [];
+    this.outbox.outputs = [];
   }
 
   // ── the step functions ─────────────────────────────────────────────────────────────────────
@@ -214,14 +233,7 @@ export class NodeCore {
   /** A datagram (opened, not sealed) from the address URL `from`. */
   handleDatagram(from: string, bytes: Uint8Array, now: number): void {
     if (!this.accepting()) return;
-    this.counters.packetsIn += 1;
-    this.counters.bytesIn += bytes.length;
-    const messages = this.decodeOrDrop(bytes, this.linkFor(from)?.mtu ?? bytes.length);
-    if (messages === undefined) return;
-    for (const message of messages) {
-      this.counters.messagesIn += 1;
-      this.guard(() => this.dispatch(from, message, now));
-    }
+    this.inbox.datagram(from, bytes, now);
     this.pump(now);
   }
 
@@ -231,42 +243,26 @@ export class NodeCore {
    */
   handleStreamFrame(from: string, bytes: Uint8Array, now: number): Uint8Array | undefined {
     if (!this.accepting()) return undefined;
-    const maxFrame = this.linkFor(from)?.maxFrameBytes ?? bytes.length;
-    const messages = this.decodeOrDrop(bytes, maxFrame);
-    if (messages === undefined) return undefined;
-    let reply: Message | undefined;
-    for (const msg of messages) {
-      if (msg.type === "ping" && msg.target === this.name) {
-        reply = { type: "ack", seq: msg.seq, source: this.name, payload: new Uint8Array(0) };
-      } else if (msg.type === "push-pull") {
-        this.guard(() => this.mergePushPull(msg.members, msg.delta, now));
-        if (!msg.reply) {
-          const flags = { join: false, reply: true };
-          reply = pushPullMessage(this.swim, this.state, flags, this.builder.budget(maxFrame));
-        }
-      }
-    }
+    const reply = this.inbox.streamFrame(from, bytes, now);
     this.pump(now);
-    return reply === undefined ? undefined : this.builder.encode([reply]);
+    return reply;
   }
 
   /** The reply (opened) to the stream exchange `id`, or `undefined` when the exchange failed. */
   handleStreamReply(id: number, bytes: Uint8Array | undefined, now: number): void {
-    const exchange = this.exchanges.settle(id);
-    if (exchange === undefined || this.statusValue === "stopped") return;
-    const maxFrame = this.linkFor(exchange.to)?.maxFrameBytes ?? Number.MAX_SAFE_INTEGER;
-    const messages = bytes === undefined ? undefined : this.decodeOrDrop(bytes, maxFrame);
-    this.guard(() => this.completeExchange(exchange, messages, now));
+    if (!this.streams.isOpen(id) || this.statusValue === "stopped") return;
+    const messages = bytes === undefined ? undefined : this.inbox.decode(bytes, bytes.length);
+    this.inbox.guard(() => this.streams.settle(id, messages, now));
     this.pump(now);
   }
 
   /** Runs everything due at `now`. */
   tick(now: number): void {
     if (this.statusValue === "stopped" || this.statusValue === "created") return;
-    this.guard(() => this.swim.tick(now));
+    this.inbox.guard(() => this.swim.tick(now));
     for (let task = this.schedule.popDue(now); task; task = this.schedule.popDue(now)) {
       const due = task;
-      this.guard(() => this.runTask(due, now));
+      this.inbox.guard(() => this.runTask(due, now));
     }
     this.pump(now);
   }
@@ -281,8 +277,8 @@ export class NodeCore {
 
   /** Everything produced since the last call, oldest first. */
   drain(): NodeOutput[] {
-    const outputs = this.outputs;
-    this.outputs = [];
+    const outputs = this.outbox.outputs;
+    this.outbox.outputs = [];
     return outputs;
   }
 
@@ -291,13 +287,15 @@ export class NodeCore {
   /** Sets one of our keys. Throws a `RangeError` (and changes nothing) over the size limits. */
   set(key: string, value: Uint8Array, now: number): void {
     const change = this.state.set(key, value, now);
-    if (change) this.afterLocalChange(change, now);
+    if (change) this.stateSync.localChange(change, now);
+    this.pump(now);
   }
 
   /** Deletes one of our keys. Returns whether it existed. */
   delete(key: string, now: number): boolean {
     const change = this.state.delete(key, now);
-    if (change) this.afterLocalChange(change, now);
+    if (change) this.stateSync.localChange(change, now);
+    this.pump(now);
     return change !== null;
   }
 
@@ -316,10 +314,7 @@ export class NodeCore {
 
   /** Restores our keys from a snapshot of an earlier run, in this run's generation. */
   restore(snapshot: LocalSnapshot, now: number): void {
-    this.emitChanges(this.state.restore(snapshot, now), now);
-    const delta = this.state.localDelta(0, this.deltaBudget);
-    if (delta) this.dissemination.enqueueStateDelta(delta);
-    this.wantStateTick(now + this.stateGraceMs);
+    this.stateSync.restored(snapshot, now);
     this.pump(now);
   }
 
@@ -382,237 +377,31 @@ export class NodeCore {
     return this.statusValue === "running" || this.statusValue === "leaving";
   }
 
-  /** Runs `fn`; nothing a peer sends may escape a step as an exception. */
-  private guard(fn: () => void): void {
-    try {
-      fn();
-    } catch {
-      this.drop("internal");
-    }
-  }
-
-  private drop(reason: PacketDropReason): void {
-    this.counters.drops[reason] += 1;
-  }
-
-  private linkFor(address: string): Link | undefined {
-    const scheme = schemeOf(address);
-    return scheme === undefined ? undefined : this.links.get(scheme);
-  }
-
-  private decodeOrDrop(bytes: Uint8Array, maxBytes: number): readonly Message[] | undefined {
-    const r = decode(bytes, { maxPacketBytes: maxBytes, label: this.label });
-    if (!r.ok) {
-      this.drop(r.error.reason as PacketDropReason);
-      return undefined;
-    }
-    return r.envelope.messages;
-  }
-
-  private dispatch(from: string, msg: Message, now: number): void {
-    switch (msg.type) {
-      case "ping":
-      case "ping-req":
-      case "ack":
-      case "nack":
-      case "alive":
-      case "suspect":
-      case "dead":
-        this.swim.handle(from, msg, now);
-        return;
-      case "state-syn": {
-        const budget = this.budgetFor(from);
-        if (budget !== undefined) this.send(from, [answerSyn(this.state, msg, budget)], true, now);
-        return;
-      }
-      case "state-syn-ack": {
-        this.applyDelta(msg.delta, now, false);
-        const budget = this.budgetFor(from);
-        const ack = budget === undefined ? undefined : answerSynAck(this.state, msg, budget);
-        if (ack) this.send(from, [ack], true, now);
-        return;
-      }
-      case "state-ack":
-        this.applyDelta(msg.delta, now, false);
-        return;
-      case "state-delta":
-        this.applyDelta(msg.delta, now, true);
-        return;
-      case "user":
-        this.onUserMessage(msg, now);
-        return;
-      case "push-pull":
-        // Push-pull travels on streams only.
-        return;
-    }
-  }
-
-  private budgetFor(address: string): number | undefined {
-    const link = this.linkFor(address);
-    return link === undefined ? undefined : this.builder.budget(link.mtu);
-  }
-
-  /** Sends `primary` to `to` in one packet, filled up with piggy-backed broadcasts. */
-  private send(to: string, primary: readonly Message[], piggyback: boolean, now: number): void {
-    const link = this.linkFor(to);
-    if (link === undefined) {
-      this.drop("no-transport");
-      return;
-    }
-    const { fitted, left, unfit } = this.builder.fit(primary, this.builder.budget(link.mtu));
-    this.counters.drops.unfit += unfit;
-    if (piggyback) this.piggyback(fitted, left, now);
-    if (fitted.length === 0) return;
-    const bytes = this.builder.encode(fitted);
-    if (bytes === undefined) {
-      this.drop("unfit");
-      return;
-    }
-    this.counters.packetsOut += 1;
-    this.counters.bytesOut += bytes.length;
-    this.counters.messagesOut += fitted.length;
-    this.outputs.push({ kind: "datagram", to, bytes });
-  }
-
-  /** Appends membership, then state and user broadcasts that fit in `budget` bytes. */
-  private piggyback(messages: Message[], budget: number, now: number): void {
-    let left = budget;
-    if (left >= MIN_BROADCAST_BYTES) {
-      for (const m of this.swim.piggyback(left, sizeOf, now)) {
-        left -= sizeOf(m);
-        messages.push(m);
-        this.counters.broadcastsSent += 1;
-      }
-    }
-    if (left >= MIN_BROADCAST_BYTES && this.dissemination.size > 0) {
-      const members = Math.max(1, this.swim.aliveCount());
-      for (const m of this.dissemination.select(left, sizeOf, members)) {
-        left -= sizeOf(m);
-        messages.push(m);
-        this.counters.broadcastsSent += 1;
-      }
-    }
-  }
-
   /** Turns swim's outputs into the core's, until swim has nothing more to say. */
   private pump(now: number): void {
     if (this.statusValue === "stopped") return;
     for (let round = 0; round < 16; round++) {
       const outputs = this.swim.drain();
       if (outputs.length === 0) break;
-      for (const out of outputs) this.guard(() => this.onSwimOutput(out, now));
+      for (const out of outputs) this.inbox.guard(() => this.onSwimOutput(out, now));
     }
   }
 
   private onSwimOutput(out: SwimOutput, now: number): void {
     switch (out.kind) {
       case "send":
-        this.send(out.to, out.messages, true, now);
+        this.outbox.send(out.to, out.messages, true, now);
         return;
-      case "stream-probe": {
-        const ping: Message = {
-          type: "ping",
-          seq: out.seq,
-          target: out.target,
-          source: this.name,
-          sourceAddresses: this.addresses,
-        };
-        this.counters.streamProbes += 1;
-        const deadline = now + this.config.probeIntervalMs;
-        if (!this.openExchange(out.to, [ping], { purpose: "probe", seq: out.seq }, deadline, now)) {
-          this.swim.streamProbeResult(out.seq, false, now);
-        }
+      case "stream-probe":
+        this.streams.probe(out.to, out.target, out.seq, now, this.config.probeIntervalMs);
         return;
-      }
       case "push-pull":
-        this.startPushPull(out.to, out.join, now);
+        this.streams.pushPull(out.to, out.join, now);
         return;
       case "event":
         this.onMemberEvent(out.event.type, out.event.member, out.event.at);
         return;
     }
-  }
-
-  private startPushPull(to: string, join: boolean, now: number): void {
-    const link = this.linkFor(to);
-    const token = join ? this.joining : undefined;
-    if (link === undefined || this.statusValue === "stopped") {
-      this.swim.pushPullFailed(to, now);
-      return;
-    }
-    this.counters.pushPulls += 1;
-    const frame = pushPullMessage(
-      this.swim,
-      this.state,
-      { join, reply: false },
-      this.builder.budget(link.maxFrameBytes),
-    );
-    const deadline = now + this.timing.streamTimeoutMs;
-    const what = { purpose: "push-pull", join: token } as const;
-    if (!this.openExchange(to, [frame], what, deadline, now)) {
-      this.counters.pushPullFailures += 1;
-      this.swim.pushPullFailed(to, now);
-    }
-  }
-
-  /** Starts a stream exchange; false when its request cannot be encoded. */
-  private openExchange(
-    to: string,
-    request: readonly Message[],
-    what: Pick<StreamExchange, "purpose"> & Partial<Pick<StreamExchange, "seq" | "join">>,
-    deadlineAt: number,
-    now: number,
-  ): boolean {
-    const bytes = this.builder.encode(request);
-    if (bytes === undefined) {
-      this.drop("unfit");
-      return false;
-    }
-    const id = this.exchanges.open({ ...what, to, startedAt: now });
-    this.schedule.schedule(deadlineAt, { kind: "stream-deadline", id });
-    this.outputs.push({ kind: "stream", id, to, bytes, purpose: what.purpose, deadlineAt });
-    return true;
-  }
-
-  private completeExchange(
-    exchange: StreamExchange,
-    reply: readonly Message[] | undefined,
-    now: number,
-  ): void {
-    if (exchange.purpose === "probe") {
-      const acked = reply?.some((m) => m.type === "ack" && m.seq === exchange.seq) ?? false;
-      this.swim.streamProbeResult(exchange.seq ?? -1, acked, now);
-      return;
-    }
-    let answered = false;
-    for (const msg of reply ?? []) {
-      if (msg.type !== "push-pull") continue;
-      this.mergePushPull(msg.members, msg.delta, now);
-      answered = true;
-    }
-    if (answered) {
-      this.counters.pushPullMs += now - exchange.startedAt;
-    } else {
-      this.counters.pushPullFailures += 1;
-      if (this.statusValue !== "stopped") this.swim.pushPullFailed(exchange.to, now);
-    }
-    if (exchange.join !== undefined && this.exchanges.joinSettled(exchange.join, answered)) {
-      this.finishJoin(exchange.join);
-    }
-  }
-
-  private finishJoin(token: number): void {
-    const joined = this.exchanges.finishJoin(token);
-    if (joined !== undefined) this.outputs.push({ kind: "join-done", token, joined });
-  }
-
-  private mergePushPull(
-    members: readonly PushPullMember[],
-    delta: readonly OwnerDelta[],
-    now: number,
-  ): void {
-    this.swim.mergeRemote(members, now);
-    this.applyDelta(delta, now, false);
   }
 
   private runTask(task: Task, now: number): void {
@@ -634,17 +423,17 @@ export class NodeCore {
           return status === undefined || status === "dead";
         };
         const address = running ? this.reconnect.pick(now, this.rng, stillDead) : undefined;
-        if (address !== undefined) this.startPushPull(address, false, now);
+        if (address !== undefined) this.streams.pushPull(address, false, now);
         return;
       }
       case "state-tick":
-        if (task.at === this.stateTickAt) this.stateTick(now);
+        this.stateSync.tick(task.at, now);
         return;
       case "stream-deadline":
-        if (this.exchanges.has(task.id)) this.handleStreamReply(task.id, undefined, now);
+        if (this.streams.isOpen(task.id)) this.streams.settle(task.id, undefined, now);
         return;
       case "join-deadline":
-        this.finishJoin(task.token);
+        this.streams.finishJoin(task.token);
         return;
       case "leave-check":
         this.leaveCheck(now);
@@ -656,7 +445,7 @@ export class NodeCore {
     if (this.swim.pendingBroadcasts() === 0 && this.dissemination.size === 0) return;
     this.counters.gossipRounds += 1;
     for (const to of this.swim.gossipTargets(this.config.gossipFanout, now)) {
-      this.send(to, [], true, now);
+      this.outbox.send(to, [], true, now);
     }
   }
 
@@ -664,94 +453,25 @@ export class NodeCore {
     // Our heartbeat rises once a period and rides on every delta we send (Scuttlebutt §3).
     this.state.heartbeat();
     const [to] = this.swim.gossipTargets(1, now);
-    const budget = to === undefined ? undefined : this.budgetFor(to);
+    const budget = to === undefined ? undefined : this.outbox.budgetFor(to);
     if (to === undefined || budget === undefined) return;
     this.counters.antiEntropyRounds += 1;
-    this.send(to, [synFor(this.state, budget)], false, now);
+    this.outbox.send(to, [synFor(this.state, budget)], false, now);
   }
 
   private leaveCheck(now: number): void {
     const spread = this.swim.pendingBroadcasts() === 0 || this.swim.aliveCount() === 0;
     if (spread || now >= this.leaveDeadline) {
       this.leaveDeadline = Number.POSITIVE_INFINITY;
-      this.outputs.push({ kind: "leave-done" });
+      this.outbox.outputs.push({ kind: "leave-done" });
       return;
     }
     const next = Math.min(now + this.config.gossipIntervalMs, this.leaveDeadline);
     this.schedule.schedule(next, { kind: "leave-check" });
   }
 
-  /** Asks for a state tick at `at` unless one is due sooner (state's work is never earlier). */
-  private wantStateTick(at: number): void {
-    if (at >= this.stateTickAt) return;
-    this.stateTickAt = at;
-    this.schedule.schedule(at, { kind: "state-tick", at });
-  }
-
-  private stateTick(now: number): void {
-    this.stateTickAt = Number.POSITIVE_INFINITY;
-    const result = this.state.tick(now);
-    this.emitChanges(result.changes, now);
-    if (result.nextTickAt !== null) this.wantStateTick(Math.max(now + 1, result.nextTickAt));
-  }
-
-  private applyDelta(delta: readonly OwnerDelta[], now: number, regossip: boolean): void {
-    if (delta.length === 0) return;
-    const result = this.state.apply(delta, now);
-    // Our own deltas echoed back by peers are normal gossip, not something to count as dropped.
-    for (const r of result.rejected) if (r.reason !== "self") this.drop("rejected-state");
-    this.emitChanges(result.changes, now);
-    this.wantStateTick(now + this.stateGraceMs);
-    if (regossip && result.changes.length > 0) {
-      // Infection-style: what was news to us is passed on, a bounded number of times.
-      for (const d of delta) {
-        if (result.changes.some((c) => c.owner === d.owner)) {
-          this.dissemination.enqueueStateDelta(d);
-        }
-      }
-    }
-  }
-
-  private afterLocalChange(change: StateChange, now: number): void {
-    const delta = this.state.localDelta(change.version - 1, this.deltaBudget);
-    if (delta) this.dissemination.enqueueStateDelta(delta);
-    this.emitChanges([change], now);
-    this.wantStateTick(now + this.stateGraceMs);
-    this.pump(now);
-  }
-
-  private onUserMessage(msg: UserMessage, now: number): void {
-    const key = this.userMessages.received(msg, now);
-    if (key === undefined) return;
-    // Infection-style: pass it on a bounded number of times, like membership updates.
-    this.dissemination.enqueueUser(key, msg);
-    this.counters.userMessages += 1;
-    this.emit({
-      type: "user-message",
-      from: msg.from,
-      name: msg.name,
-      payload: msg.payload,
-      at: now,
-    });
-  }
-
-  private emitChanges(changes: readonly StateChange[], now: number): void {
-    for (const c of changes) {
-      this.counters.keysChanged += 1;
-      this.emit({
-        type: "key-changed",
-        owner: c.owner,
-        key: c.key,
-        oldValue: c.previous?.value,
-        newValue: c.current?.value,
-        version: c.version,
-        at: now,
-      });
-    }
-  }
-
   private emit(event: ClusterEvent): void {
-    this.outputs.push({ kind: "event", event });
+    this.outbox.outputs.push({ kind: "event", event });
   }
 
   private onMemberEvent(type: string, view: MemberView, at: number): void {
@@ -759,16 +479,15 @@ export class NodeCore {
     if (eventType === undefined) return;
     if (view.name !== this.name) {
       if (type === "dead" || type === "left") {
-        this.state.markOwnerDead(view.name, at);
-        this.wantStateTick(at + this.stateGraceMs);
-        const address = view.addresses.find((a) => this.linkFor(a) !== undefined);
+        this.stateSync.ownerDead(view.name, at);
+        const address = view.addresses.find((a) => this.outbox.linkFor(a) !== undefined);
         if (type === "dead" && address !== undefined)
           this.reconnect.failedAt(view.name, address, at);
         else this.reconnect.forget(view.name);
       } else {
         this.reconnect.forget(view.name);
         if (type === "join" || type === "update") {
-          this.emitChanges(this.state.markOwnerAlive(view.name, at, view.generation), at);
+          this.stateSync.ownerAlive(view.name, at, view.generation);
         }
       }
     }
