@@ -10,38 +10,23 @@ import {
 } from "@grapevine/node";
 import type { ClusterState, LocalSnapshot, OwnerInfo } from "@grapevine/state";
 import { type Swim, type SwimConfig, swimConfig } from "@grapevine/swim";
-import {
-  type Clock,
-  type Datagram,
-  type Stream,
-  schemeOf,
-  systemClock,
-  type TimerHandle,
-  type Transport,
-} from "@grapevine/transport";
+import { type Clock, systemClock, type TimerHandle } from "@grapevine/transport";
 import { EventHub } from "./event-hub.js";
 import type { Keyring } from "./keyring.js";
 import {
   type ClusterOptions,
   ClusterOptionsError,
+  type ClusterStatus,
   coreOptions,
-  schemesOf,
+  type JoinOptions,
   validateOptions,
 } from "./options.js";
 import { cryptoRng } from "./rng.js";
-import { type Channel, type EncryptionMode, Sealer } from "./sealer.js";
-import { answerStream, requestReply, type StreamHost } from "./stream-edge.js";
+import { type EncryptionMode, Sealer } from "./sealer.js";
+import { TransportEdge } from "./transport-edge.js";
 
+export type { ClusterStatus, JoinOptions } from "./options.js";
 export type { EncryptionMode } from "./sealer.js";
-
-/** Lifecycle of a {@link Cluster}. */
-export type ClusterStatus = "created" | "running" | "leaving" | "left" | "stopped";
-
-/** Options of {@link Cluster.join}. */
-export interface JoinOptions {
-  /** Give up after this many ms (default: the stream timeout). */
-  readonly timeoutMs?: number;
-}
 
 /**
  * A member of a gossip cluster: the runtime shell around the sans-IO node core
@@ -63,10 +48,8 @@ export class Cluster {
 
   private readonly core: NodeCore;
   private readonly clock: Clock;
-  private readonly sealer: Sealer;
-  private readonly transports = new Map<string, Transport>();
+  private readonly edge: TransportEdge;
   private readonly hub: EventHub;
-  private readonly openStreams = new Set<Stream>();
   private readonly joinWaiters = new Map<number, (joined: number) => void>();
   private leaveWaiter: (() => void) | undefined;
   private readonly pendingEvents: ClusterEvent[] = [];
@@ -74,7 +57,6 @@ export class Cluster {
   private statusValue: ClusterStatus = "created";
   private timer: TimerHandle | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
-  private readonly streamHost: StreamHost;
 
   private constructor(options: ClusterOptions, config: SwimConfig) {
     this.name = options.name;
@@ -83,20 +65,8 @@ export class Cluster {
     this.keyring = options.keyring;
     const label = options.label ?? "";
     const mode: EncryptionMode = options.keyring ? (options.encryption ?? "required") : "off";
-    this.sealer = new Sealer(options.keyring, mode, label);
-    for (const t of options.transports) for (const s of schemesOf(t)) this.transports.set(s, t);
-    this.streamHost = {
-      clock: this.clock,
-      openStreams: this.openStreams,
-      seal: (bytes, channel) => this.sealer.seal(bytes, channel),
-      open: (input, maxBytes, channel) => this.open(input, maxBytes, channel),
-      streamError: () => {
-        this.core.counters.drops["stream-error"] += 1;
-      },
-      streamAccepted: () => {
-        this.core.counters.streamsIn += 1;
-      },
-    };
+    const sealer = new Sealer(options.keyring, mode, label);
+    this.edge = new TransportEdge(options.transports, this.clock, sealer, () => this.core.counters);
     this.hub = new EventHub(options.eventBufferLimit ?? 10_000, () => {
       this.core.counters.listenerErrors += 1;
     });
@@ -104,7 +74,7 @@ export class Cluster {
       coreOptions(options, config, {
         now: this.clock.now(),
         rng: options.rng ?? cryptoRng(),
-        sealOverhead: this.sealer.overhead,
+        sealOverhead: sealer.overhead,
         // Secret, so peers cannot pick colliding names; it changes no behaviour (runs stay seeded).
         hashSeed: randomInt(0x1_0000_0000),
         generation: options.generation ?? Date.now(),
@@ -136,7 +106,7 @@ export class Cluster {
 
   /** The addresses this member advertises. */
   get addresses(): string[] {
-    return [...new Set(this.transports.values())].map((t) => t.address);
+    return this.edge.addresses();
   }
 
   /** Running totals (packets, bytes, drops by reason, rounds, ...). */
@@ -159,10 +129,24 @@ export class Cluster {
   async start(): Promise<void> {
     if (this.statusValue !== "created") return;
     this.statusValue = "running";
-    for (const t of new Set(this.transports.values())) {
-      void this.receiveDatagrams(t);
-      void this.receiveStreams(t);
-    }
+    this.edge.listen(
+      {
+        datagram: (from, bytes) => {
+          if (this.statusValue === "stopped") return;
+          this.step((now) => this.core.handleDatagram(from, bytes, now));
+        },
+        streamRequest: (from, bytes) => {
+          let reply: Uint8Array | undefined;
+          if (this.statusValue !== "stopped") {
+            this.step((now) => {
+              reply = this.core.handleStreamFrame(from, bytes, now);
+            });
+          }
+          return reply;
+        },
+      },
+      this.core.timing.streamTimeoutMs,
+    );
     this.step((now) => this.core.start(now));
   }
 
@@ -204,14 +188,10 @@ export class Cluster {
     this.core.stop();
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    for (const s of this.openStreams) s.abort();
-    this.openStreams.clear();
     for (const resolve of this.joinWaiters.values()) resolve(0);
     this.joinWaiters.clear();
     this.leaveWaiter?.();
-    await Promise.all(
-      [...new Set(this.transports.values())].map((t) => t.close().catch(() => undefined)),
-    );
+    await this.edge.close();
     this.hub.close();
   }
 
@@ -356,7 +336,7 @@ export class Cluster {
   private carryOut(out: NodeOutput): void {
     switch (out.kind) {
       case "datagram":
-        this.sendDatagram(out.to, out.bytes);
+        this.edge.send(out.to, out.bytes);
         return;
       case "stream":
         void this.exchange(out.id, out.to, out.bytes, out.deadlineAt);
@@ -403,73 +383,11 @@ export class Cluster {
     }, delay);
   }
 
-  private transportFor(address: string): Transport | undefined {
-    return this.transports.get(schemeOf(address) ?? "");
-  }
-
-  private sendDatagram(to: string, bytes: Uint8Array): void {
-    const sealed = this.sealer.seal(bytes, "datagram");
-    this.core.counters.bytesOut += sealed.length - bytes.length;
-    try {
-      this.transportFor(to)?.send(to, sealed);
-    } catch {
-      this.core.counters.drops["send-error"] += 1;
-    }
-  }
-
-  /** Opens a packet or frame; a drop is counted and yields `undefined`. */
-  private open(input: Uint8Array, maxBytes: number, channel: Channel): Uint8Array | undefined {
-    const opened = this.sealer.open(input, maxBytes, channel);
-    if (opened.ok) return opened.bytes;
-    this.core.counters.drops[opened.reason] += 1;
-    return undefined;
-  }
-
   /** One stream exchange the core asked for; its outcome goes back to the core as a step. */
   private async exchange(id: number, to: string, request: Uint8Array, deadlineAt: number) {
-    const timeoutMs = Math.max(1, deadlineAt - this.clock.now());
-    const t = this.transportFor(to);
-    const reply = await requestReply(this.streamHost, t, to, request, timeoutMs);
+    const reply = await this.edge.exchange(to, request, Math.max(1, deadlineAt - this.clock.now()));
     if (this.statusValue !== "stopped") {
       this.step((now) => this.core.handleStreamReply(id, reply, now));
-    }
-  }
-
-  private async receiveDatagrams(t: Transport): Promise<void> {
-    try {
-      for await (const d of t.datagrams()) this.onDatagram(t, d);
-    } catch {
-      // The iteration only ends in error when the transport breaks; nothing to do.
-    }
-  }
-
-  private onDatagram(t: Transport, d: Datagram): void {
-    if (this.statusValue === "stopped" || this.statusValue === "created") return;
-    const bytes = this.open(d.data, t.mtu, "datagram");
-    if (bytes === undefined) {
-      this.core.counters.packetsIn += 1;
-      this.core.counters.bytesIn += d.data.length;
-      return;
-    }
-    this.core.counters.bytesIn += d.data.length - bytes.length;
-    this.step((now) => this.core.handleDatagram(d.from, bytes, now));
-  }
-
-  private async receiveStreams(t: Transport): Promise<void> {
-    const timeoutMs = this.core.timing.streamTimeoutMs;
-    try {
-      for await (const s of t.streams()) {
-        void answerStream(this.streamHost, t, s, timeoutMs, (request) => {
-          let reply: Uint8Array | undefined;
-          if (this.statusValue === "stopped") return undefined;
-          this.step((now) => {
-            reply = this.core.handleStreamFrame(s.remote, request, now);
-          });
-          return reply;
-        });
-      }
-    } catch {
-      // As above.
     }
   }
 

@@ -4,6 +4,15 @@ import type { Clock, Transport } from "@grapevine/transport";
 import type { Keyring } from "./keyring.js";
 import type { Rng } from "./rng.js";
 
+/** Lifecycle of a cluster member. */
+export type ClusterStatus = "created" | "running" | "leaving" | "left" | "stopped";
+
+/** Options of `Cluster.join`. */
+export interface JoinOptions {
+  /** Give up after this many ms (default: the stream timeout). */
+  readonly timeoutMs?: number;
+}
+
 /** Options for {@link Cluster.create}. */
 export interface ClusterOptions {
   /** Unique member name (1–128 bytes of UTF-8; letters, digits and `._-:@` recommended). */
