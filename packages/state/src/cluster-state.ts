@@ -1,7 +1,9 @@
+import { type ApplyResult, type ApplyTarget, applyDeltas } from "./apply-delta.js";
 import type { StateChange } from "./changes.js";
-import { emptyCounters, type RejectReason, type StateCounters } from "./counters.js";
-import { cutOwnerDelta, type DeltaCandidate, fillDeltas } from "./delta.js";
-import { buildDigest, coveredRange, type Digest, forEachInRange } from "./digest.js";
+import { emptyCounters, type StateCounters } from "./counters.js";
+import { cutOwnerDelta, fillDeltas } from "./delta.js";
+import { deltaCandidates } from "./delta-candidates.js";
+import { buildDigest, type Digest } from "./digest.js";
 import { EMPTY_VALUE, Entry, type StateEntry } from "./entry.js";
 import {
   DEFAULT_DEAD_OWNER_GRACE_MS,
@@ -9,21 +11,16 @@ import {
   DEFAULT_TOMBSTONE_GRACE_MS,
   type StateLimits,
 } from "./limits.js";
-import {
-  type MergeSink,
-  mergeIncrement,
-  recordChange,
-  replaceWholesale,
-  sameBytes,
-} from "./merge.js";
-import { OwnerRing } from "./owner-ring.js";
-import { OwnerState } from "./owner-state.js";
+import { recordChange, sameBytes } from "./merge.js";
+import type { OwnerState } from "./owner-state.js";
+import { OwnerTable } from "./owner-table.js";
 import type { Rng } from "./rng.js";
 import { utf8Length } from "./size.js";
 import type { LocalSnapshot } from "./snapshot.js";
 import { TombstoneQueue } from "./tombstone-queue.js";
-import { checkOwnerDelta } from "./validate.js";
 import type { DigestEntry, OwnerDelta } from "./wire.js";
+
+export type { ApplyResult, Rejection } from "./apply-delta.js";
 
 /** Options of a {@link ClusterState}. */
 export interface ClusterStateOptions {
@@ -42,22 +39,6 @@ export interface ClusterStateOptions {
   readonly tombstoneGraceMs?: number;
   /** How long a dead owner's state is kept before it is dropped, in ms. */
   readonly deadOwnerGraceMs?: number;
-}
-
-/** A peer's owner delta that was refused, and why. */
-export interface Rejection {
-  readonly owner: string;
-  readonly reason: RejectReason;
-}
-
-/** What {@link ClusterState.apply} did. */
-export interface ApplyResult {
-  /** Keys whose visible value changed, in the order they were applied. */
-  readonly changes: StateChange[];
-  /** Owner deltas refused (nothing of them was applied). */
-  readonly rejected: Rejection[];
-  /** Owners whose delta started beyond what is held and was set aside (not an error). */
-  readonly gaps: string[];
 }
 
 /** What {@link ClusterState.tick} did. */
@@ -86,11 +67,6 @@ export interface OwnedEntry extends StateEntry {
   readonly owner: string;
 }
 
-interface DroppedOwner {
-  readonly generation: number;
-  readonly at: number;
-}
-
 /**
  * The cluster state as one node holds it: for every owner node, its generation, heartbeat and
  * versioned keys; for this node, the writes. Reconciled with peers by scuttlebutt anti-entropy
@@ -108,13 +84,11 @@ export class ClusterState {
   private readonly limits: StateLimits;
   private readonly tombstoneGraceMs: number;
   private readonly deadOwnerGraceMs: number;
-  private readonly owners_ = new Map<string, OwnerState>();
-  private readonly ring = new OwnerRing();
+  private readonly counters_: StateCounters = emptyCounters();
+  private readonly owners_ = new OwnerTable(this.counters_);
   private readonly local: OwnerState;
   private readonly tombstones = new TombstoneQueue();
-  private readonly dead = new Map<string, OwnerState>();
-  private readonly dropped = new Map<string, DroppedOwner>();
-  private readonly counters_: StateCounters = emptyCounters();
+  private readonly applyTarget: ApplyTarget;
   private cursor = "";
 
   constructor(options: ClusterStateOptions) {
@@ -127,9 +101,14 @@ export class ClusterState {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.tombstoneGraceMs = options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS;
     this.deadOwnerGraceMs = options.deadOwnerGraceMs ?? DEFAULT_DEAD_OWNER_GRACE_MS;
-    this.local = new OwnerState(options.self, options.generation);
-    this.owners_.set(options.self, this.local);
-    this.ring.insert(options.self);
+    this.local = this.owners_.create(options.self, options.generation);
+    this.applyTarget = {
+      self: this.self,
+      limits: this.limits,
+      owners: this.owners_,
+      tombstones: this.tombstones,
+      counters: this.counters_,
+    };
   }
 
   /** This node's generation. */
@@ -217,7 +196,7 @@ export class ClusterState {
       const state = this.owners_.get(owner);
       if (state !== undefined) visit(state);
     } else {
-      for (const state of this.owners_.values()) visit(state);
+      for (const state of this.owners_.states.values()) visit(state);
     }
     return out;
   }
@@ -225,8 +204,8 @@ export class ClusterState {
   /** A summary of every owner held that has written something (this node included), in name order. */
   owners(): OwnerInfo[] {
     const out: OwnerInfo[] = [];
-    for (let i = 0; i < this.ring.size; i++) {
-      const state = this.owners_.get(this.ring.at(i))!;
+    for (let i = 0; i < this.owners_.ring.size; i++) {
+      const state = this.owners_.get(this.owners_.ring.at(i))!;
       // An owner that never wrote anything is not replicated (see `digest`): nothing to list.
       if (state.maxVersion > 0) out.push(this.info(state));
     }
@@ -247,7 +226,7 @@ export class ClusterState {
    * order, starting where the previous slice stopped, so that successive digests cover every owner.
    */
   digest(budgetBytes: number): Digest {
-    const slice = buildDigest(this.ring, this.owners_, this.cursor, budgetBytes);
+    const slice = buildDigest(this.owners_.ring, this.owners_.states, this.cursor, budgetBytes);
     this.cursor = slice.nextCursor;
     return slice.digest;
   }
@@ -271,35 +250,7 @@ export class ClusterState {
     complete: boolean,
     budgetBytes: number,
   ): OwnerDelta[] {
-    const candidates: DeltaCandidate[] = [];
-    const seen = new Set<string>();
-    for (const entry of peerDigest) {
-      if (seen.has(entry.owner)) continue;
-      seen.add(entry.owner);
-      const state = this.owners_.get(entry.owner);
-      if (state === undefined || entry.generation > state.generation) continue;
-      if (entry.generation < state.generation) {
-        // A newer generation from 0 replaces what the peer holds; `reset` tells it that
-        // tombstones may have been collected here (see `apply`).
-        candidates.push({ state, fromVersion: 0, reset: state.floor > 0 });
-      } else if (entry.maxVersion < state.floor) {
-        candidates.push({ state, fromVersion: 0, reset: true });
-      } else if (entry.maxVersion < state.maxVersion) {
-        candidates.push({ state, fromVersion: entry.maxVersion, reset: false });
-      }
-    }
-    const offerAbsent = (owner: string): void => {
-      if (seen.has(owner)) return;
-      const state = this.owners_.get(owner)!;
-      if (state.deadSince >= 0 || state.maxVersion === 0) return;
-      candidates.push({ state, fromVersion: 0, reset: state.floor > 0 });
-    };
-    if (complete) {
-      for (let i = 0; i < this.ring.size; i++) offerAbsent(this.ring.at(i));
-    } else {
-      const range = coveredRange(peerDigest);
-      if (range !== null) forEachInRange(this.ring, range, offerAbsent);
-    }
+    const candidates = deltaCandidates(this.owners_, peerDigest, complete);
     const deltas = fillDeltas(candidates, budgetBytes, this.rng, () => {
       this.counters_.resetsTooLarge += 1;
     });
@@ -331,22 +282,7 @@ export class ClusterState {
    * is already as recent.
    */
   apply(deltas: readonly OwnerDelta[], now: number): ApplyResult {
-    const changes: StateChange[] = [];
-    const rejected: Rejection[] = [];
-    const gaps: string[] = [];
-    const sink: MergeSink = { changes, tombstones: this.tombstones, now };
-    for (const delta of deltas) {
-      const outcome = this.applyOne(delta, sink);
-      if (outcome === "applied" || outcome === "duplicate") continue;
-      if (outcome === "gap") {
-        this.counters_.gaps += 1;
-        gaps.push(delta.owner);
-      } else {
-        this.counters_.rejected[outcome] += 1;
-        rejected.push({ owner: delta.owner, reason: outcome });
-      }
-    }
-    return { changes, rejected, gaps };
+    return applyDeltas(this.applyTarget, deltas, now);
   }
 
   // ---- membership ---------------------------------------------------------------------------
@@ -358,10 +294,7 @@ export class ClusterState {
    * generation does not: liveness is the membership layer's call).
    */
   markOwnerDead(owner: string, now: number): void {
-    const state = this.owners_.get(owner);
-    if (state === undefined || state === this.local || state.deadSince >= 0) return;
-    state.deadSince = now;
-    this.dead.set(owner, state);
+    this.owners_.markDead(owner, now, this.local);
   }
 
   /**
@@ -371,19 +304,7 @@ export class ClusterState {
    * and the returned changes say which keys disappeared.
    */
   markOwnerAlive(owner: string, now: number, generation?: number): StateChange[] {
-    const changes: StateChange[] = [];
-    const marker = this.dropped.get(owner);
-    if (marker !== undefined && (generation === undefined || generation >= marker.generation)) {
-      this.dropped.delete(owner);
-    }
-    const state = this.owners_.get(owner);
-    if (state === undefined || state === this.local) return changes;
-    state.deadSince = -1;
-    this.dead.delete(owner);
-    if (generation !== undefined && generation > state.generation) {
-      this.dropOwner(state, now, changes);
-    }
-    return changes;
+    return this.owners_.markAlive(owner, now, generation, this.local);
   }
 
   /**
@@ -395,17 +316,7 @@ export class ClusterState {
       if (state.collect(entry)) this.counters_.tombstonesCollected += 1;
     });
     const changes: StateChange[] = [];
-    let next = Number.POSITIVE_INFINITY;
-    for (const state of [...this.dead.values()]) {
-      const dropAt = state.deadSince + this.deadOwnerGraceMs;
-      if (dropAt <= now) this.dropOwner(state, now, changes);
-      else next = Math.min(next, dropAt);
-    }
-    for (const [owner, marker] of this.dropped) {
-      const forgetAt = marker.at + this.deadOwnerGraceMs;
-      if (forgetAt <= now) this.dropped.delete(owner);
-      else next = Math.min(next, forgetAt);
-    }
+    let next = this.owners_.expire(now, this.deadOwnerGraceMs, changes);
     const oldest = this.tombstones.oldest();
     if (oldest !== null) next = Math.min(next, oldest + this.tombstoneGraceMs);
     return { changes, nextTickAt: Number.isFinite(next) ? next : null };
@@ -458,52 +369,6 @@ export class ClusterState {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  private applyOne(
-    delta: OwnerDelta,
-    sink: MergeSink,
-  ): RejectReason | "applied" | "duplicate" | "gap" {
-    const reason = checkOwnerDelta(delta, this.self, this.limits);
-    if (reason !== null) return reason;
-    const state = this.owners_.get(delta.owner);
-    if (state === undefined) {
-      const marker = this.dropped.get(delta.owner);
-      if (marker !== undefined && delta.generation <= marker.generation) return "dropped-owner";
-      if (delta.fromVersion !== 0) return "gap";
-      this.dropped.delete(delta.owner);
-      const fresh = new OwnerState(delta.owner, delta.generation);
-      this.owners_.set(delta.owner, fresh);
-      this.ring.insert(delta.owner);
-      return this.replaced(fresh, delta, sink);
-    }
-    if (delta.generation < state.generation) return "stale-generation";
-    if (delta.generation > state.generation) {
-      if (delta.fromVersion !== 0) return "gap";
-      return this.replaced(state, delta, sink);
-    }
-    if (delta.reset) {
-      if (delta.maxVersion <= state.maxVersion) return this.duplicate(state, delta);
-      return this.replaced(state, delta, sink);
-    }
-    if (delta.fromVersion > state.maxVersion) return "gap";
-    if (delta.maxVersion <= state.maxVersion) return this.duplicate(state, delta);
-    this.counters_.entriesApplied += mergeIncrement(state, delta, sink);
-    this.counters_.applied += 1;
-    return "applied";
-  }
-
-  private replaced(state: OwnerState, delta: OwnerDelta, sink: MergeSink): "applied" {
-    const floor = delta.reset ? delta.maxVersion : 0;
-    this.counters_.entriesApplied += replaceWholesale(state, delta, floor, sink);
-    this.counters_.applied += 1;
-    return "applied";
-  }
-
-  private duplicate(state: OwnerState, delta: OwnerDelta): "duplicate" {
-    if (delta.heartbeat > state.heartbeat) state.heartbeat = delta.heartbeat;
-    this.counters_.duplicates += 1;
-    return "duplicate";
-  }
-
   private writeLocal(entry: Entry, now: number): StateChange | null {
     const previous = this.local.write(entry);
     if (entry.tombstone) this.tombstones.push(this.local, entry, now);
@@ -523,17 +388,6 @@ export class ClusterState {
       throw new RangeError(
         `value of ${value.byteLength} bytes is over the ${this.limits.maxValueBytes}-byte limit`,
       );
-    }
-  }
-
-  private dropOwner(state: OwnerState, now: number, changes: StateChange[]): void {
-    this.owners_.delete(state.owner);
-    this.ring.remove(state.owner);
-    this.dead.delete(state.owner);
-    this.dropped.set(state.owner, { generation: state.generation, at: now });
-    this.counters_.ownersDropped += 1;
-    for (const entry of state.current()) {
-      recordChange(changes, state.owner, entry.key, entry, undefined);
     }
   }
 
