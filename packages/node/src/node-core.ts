@@ -86,6 +86,7 @@ export class NodeCore {
     this.label = options.label ?? "";
     this.timing = resolveTiming(options);
     const builder = new PacketBuilder(this.label, options.sealOverhead ?? 0);
+    this.dissemination = new Dissemination(options.config.broadcastQueueLimit);
     this.swim = new Swim({
       config: options.config,
       self: {
@@ -98,6 +99,7 @@ export class NodeCore {
       rng: options.rng,
       now: options.now,
       hashSeed: options.hashSeed ?? 0,
+      broadcasts: this.dissemination.queue,
     });
     const tombstoneGraceMs = options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS;
     const deadOwnerGraceMs = options.deadOwnerGraceMs ?? DEFAULT_DEAD_OWNER_GRACE_MS;
@@ -112,10 +114,6 @@ export class NodeCore {
         maxValueBytes: options.maxValueBytes ?? 1024,
       },
     });
-    this.dissemination = new Dissemination(
-      options.config.broadcastQueueLimit,
-      options.config.retransmitMult,
-    );
     this.reconnect = new Reconnect(this.timing.reconnectTimeoutMs);
     let smallestMtu = Number.POSITIVE_INFINITY;
     for (const link of options.links) smallestMtu = Math.min(smallestMtu, link.mtu);
@@ -368,7 +366,7 @@ export class NodeCore {
 
   /** Broadcasts waiting: membership updates, and state deltas plus user messages. */
   queueDepth(): { membership: number; state: number } {
-    return { membership: this.swim.pendingBroadcasts(), state: this.dissemination.size };
+    return this.dissemination.depth();
   }
 
   // ── inside a step ──────────────────────────────────────────────────────────────────────────
@@ -442,7 +440,7 @@ export class NodeCore {
   }
 
   private gossipRound(now: number): void {
-    if (this.swim.pendingBroadcasts() === 0 && this.dissemination.size === 0) return;
+    if (this.dissemination.size === 0) return;
     this.counters.gossipRounds += 1;
     for (const to of this.swim.gossipTargets(this.config.gossipFanout, now)) {
       this.outbox.send(to, [], true, now);
