@@ -378,6 +378,7 @@ export class NodeCore {
   /** Turns swim's outputs into the core's, until swim has nothing more to say. */
   private pump(now: number): void {
     if (this.statusValue === "stopped") return;
+    this.stateSync.reannounceIfRefuted();
     for (let round = 0; round < 16; round++) {
       const outputs = this.swim.drain();
       if (outputs.length === 0) break;

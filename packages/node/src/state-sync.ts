@@ -64,6 +64,18 @@ export class StateSync {
     for (const d of delta) if (news.has(d.owner)) dissemination.enqueueStateDelta(d);
   }
 
+  /**
+   * After a peer claimed something about our own state that we did not write, the store moved our
+   * generation above the claim: announce our whole state again, so the claim is replaced on every
+   * peer (as SWIM re-announces `alive` after refuting a suspicion).
+   */
+  reannounceIfRefuted(): void {
+    const { state, dissemination, deltaBudget } = this.host;
+    if (!state.takeRefuted()) return;
+    const delta = state.announcement(deltaBudget);
+    if (delta) dissemination.enqueueStateDelta(delta);
+  }
+
   /** The membership declared `owner` dead (or left) at `at`. */
   ownerDead(owner: string, at: number): void {
     this.host.state.markOwnerDead(owner, at);
