@@ -8,6 +8,8 @@ export {
   decodeTags,
   emptyNodeCounters,
   encodeTags,
+  type HealthChangedEvent,
+  type HealthState,
   type KeyChangedEvent,
   type Member,
   type MemberEvent,

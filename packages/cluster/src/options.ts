@@ -70,6 +70,11 @@ export interface ClusterOptions {
   readonly maxKeyBytes?: number;
   /** Largest value, bytes (default 1024: state must fit datagrams). */
   readonly maxValueBytes?: number;
+  /**
+   * With other members known, no answer from any of them for this long makes the member isolated,
+   * ms (default: one probe interval plus the minimum suspicion timeout).
+   */
+  readonly isolationWindowMs?: number;
   /** Events buffered per `events()` iterator before the oldest are dropped (default 10,000). */
   readonly eventBufferLimit?: number;
 }
@@ -160,6 +165,7 @@ export function validateOptions(options: ClusterOptions): void {
   positiveInt("maxKeyBytes", options.maxKeyBytes);
   positiveInt("maxValueBytes", options.maxValueBytes);
   positiveInt("eventBufferLimit", options.eventBufferLimit);
+  positiveInt("isolationWindowMs", options.isolationWindowMs);
   if (options.tags !== undefined) {
     for (const [k, v] of Object.entries(options.tags)) {
       if (typeof v !== "string") throw new ClusterOptionsError(`tags.${k}`, "must be a string");
@@ -187,6 +193,7 @@ export function coreOptions(
     deadOwnerGraceMs: options.deadOwnerGraceMs,
     maxKeyBytes: options.maxKeyBytes,
     maxValueBytes: options.maxValueBytes,
+    isolationWindowMs: options.isolationWindowMs,
   };
   const set = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
   return {

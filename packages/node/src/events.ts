@@ -1,5 +1,6 @@
 import type { MemberStatus } from "@grapevine/codec";
 import type { MemberView } from "@grapevine/swim";
+import type { HealthState } from "./isolation.js";
 import { decodeUtf8, encodeUtf8 } from "./utf8.js";
 
 /** A member as the local node sees it. */
@@ -59,8 +60,19 @@ export interface UserMessageEvent {
   readonly at: number;
 }
 
+/**
+ * This node's judgement of its own situation changed (see `HealthState`): `isolated` when it
+ * knows other members but has heard no answer from any of them for the isolation window.
+ */
+export interface HealthChangedEvent {
+  readonly type: "health-changed";
+  readonly state: HealthState;
+  readonly previous: HealthState;
+  readonly at: number;
+}
+
 /** Every event a cluster emits. */
-export type ClusterEvent = MemberEvent | KeyChangedEvent | UserMessageEvent;
+export type ClusterEvent = MemberEvent | KeyChangedEvent | UserMessageEvent | HealthChangedEvent;
 
 /** Encodes string tags as member metadata (UTF-8 JSON object, keys sorted). */
 export function encodeTags(tags: Readonly<Record<string, string>>): Uint8Array {

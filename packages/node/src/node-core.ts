@@ -18,6 +18,7 @@ import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
 import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
 import { Inbox } from "./inbox.js";
+import { HealthJudge, type HealthState, isolationWindow } from "./isolation.js";
 import type { NodeCoreOptions, ResolvedTiming } from "./options.js";
 import { resolveTiming } from "./options.js";
 import { Outbox } from "./outbox.js";
@@ -75,6 +76,7 @@ export class NodeCore {
   private readonly userMessages = new UserMessages();
   private readonly schedule = new TimerSet<Task>();
   private readonly stateSync: StateSync;
+  private readonly health_: HealthJudge;
   private statusValue: NodeCoreStatus = "created";
   private leaveDeadline = Number.POSITIVE_INFINITY;
 
@@ -115,32 +117,26 @@ export class NodeCore {
       },
     });
     this.reconnect = new Reconnect(this.timing.reconnectTimeoutMs);
+    const fixedWindow = options.isolationWindowMs;
+    this.health_ = new HealthJudge(options.now, (members) =>
+      fixedWindow === undefined ? isolationWindow(options.config, members) : fixedWindow,
+    );
     let smallestMtu = Number.POSITIVE_INFINITY;
     for (const link of options.links) smallestMtu = Math.min(smallestMtu, link.mtu);
     this.stateSync = new StateSync({
-      state: this.state,
-      dissemination: this.dissemination,
-      counters: this.counters,
+      ...{ state: this.state, dissemination: this.dissemination, counters: this.counters },
       deltaBudget: builder.stateDeltaBudget(smallestMtu, this.name, this.addresses),
       graceMs: Math.min(tombstoneGraceMs, deadOwnerGraceMs),
       emit: (event) => this.emit(event),
       scheduleTick: (at) => this.schedule.schedule(at, { kind: "state-tick", at }),
     });
     this.outbox = new Outbox(options.links, builder, this.swim, this.dissemination, this.counters);
-    this.streams = new StreamWork({
+    // What the inbox and the stream work share of the core.
+    const parts = {
       name: this.name,
       addresses: this.addresses,
-      swim: this.swim,
-      state: this.state,
-      outbox: this.outbox,
-      counters: this.counters,
-      timing: this.timing,
-      deadline: (at, id) => this.schedule.schedule(at, { kind: "stream-deadline", id }),
-      mergePushPull: (members, delta, now) => this.inbox.mergePushPull(members, delta, now),
-    });
-    this.inbox = new Inbox({
-      name: this.name,
       label: this.label,
+      timing: this.timing,
       swim: this.swim,
       state: this.state,
       stateSync: this.stateSync,
@@ -148,7 +144,13 @@ export class NodeCore {
       dissemination: this.dissemination,
       userMessages: this.userMessages,
       counters: this.counters,
-      emit: (event) => this.emit(event),
+      emit: (event: ClusterEvent) => this.emit(event),
+    };
+    this.inbox = new Inbox(parts);
+    this.streams = new StreamWork({
+      ...parts,
+      deadline: (at, id) => this.schedule.schedule(at, { kind: "stream-deadline", id }),
+      mergePushPull: (members, delta, now) => this.inbox.mergePushPull(members, delta, now),
     });
   }
 
@@ -335,18 +337,23 @@ export class NodeCore {
 
   /** Every member known, ourselves included. */
   members(): Member[] {
-    return this.swim.members().map((m) => toMember(m, this.name));
+    return this.swim.members().map((m) => this.view(m));
   }
 
   /** One member by name. */
   member(name: string): Member | undefined {
     const m = this.swim.member(name);
-    return m ? toMember(m, this.name) : undefined;
+    return m ? this.view(m) : undefined;
   }
 
   /** Members alive or suspect, ourselves included. */
   aliveCount(): number {
     return this.swim.aliveCount();
+  }
+
+  /** This node's judgement of its own situation: healthy, degraded or isolated. */
+  healthState(): HealthState {
+    return this.health_.state;
   }
 
   /** Lifeguard local health score (0 is healthy). */
@@ -379,6 +386,7 @@ export class NodeCore {
   private pump(now: number): void {
     if (this.statusValue === "stopped") return;
     this.stateSync.reannounceIfRefuted();
+    this.judgeHealth(now);
     for (let round = 0; round < 16; round++) {
       const outputs = this.swim.drain();
       if (outputs.length === 0) break;
@@ -416,12 +424,7 @@ export class NodeCore {
         return;
       case "reconnect": {
         this.schedule.schedule(now + this.timing.reconnectIntervalMs, task);
-        // Forgotten counts as still failed: reconnecting is for exactly that case.
-        const stillDead = (n: string): boolean => {
-          const status = this.swim.member(n)?.status;
-          return status === undefined || status === "dead";
-        };
-        const address = running ? this.reconnect.pick(now, this.rng, stillDead) : undefined;
+        const address = running ? this.reconnect.pick(now, this.rng, this.swim) : undefined;
         if (address !== undefined) this.streams.pushPull(address, false, now);
         return;
       }
@@ -469,6 +472,15 @@ export class NodeCore {
     this.schedule.schedule(next, { kind: "leave-check" });
   }
 
+  private view(m: MemberView): Member {
+    return this.health_.view(toMember(m, this.name));
+  }
+
+  private judgeHealth(now: number): void {
+    const changed = this.health_.judge(now, this.swim);
+    if (changed) this.emit(changed);
+  }
+
   private emit(event: ClusterEvent): void {
     this.outbox.outputs.push({ kind: "event", event });
   }
@@ -477,18 +489,9 @@ export class NodeCore {
     const eventType = memberEventType(type);
     if (eventType === undefined) return;
     if (view.name !== this.name) {
-      if (type === "dead" || type === "left") {
-        this.stateSync.ownerDead(view.name, at);
-        const address = view.addresses.find((a) => this.outbox.linkFor(a) !== undefined);
-        if (type === "dead" && address !== undefined)
-          this.reconnect.failedAt(view.name, address, at);
-        else this.reconnect.forget(view.name);
-      } else {
-        this.reconnect.forget(view.name);
-        if (type === "join" || type === "update") {
-          this.stateSync.ownerAlive(view.name, at, view.generation);
-        }
-      }
+      this.stateSync.memberChanged(view.name, type, view.generation, at);
+      const address = view.addresses.find((a) => this.outbox.linkFor(a) !== undefined);
+      this.reconnect.memberChanged(view.name, type, address, at);
     }
     this.emit({ type: eventType, member: toMember(view, this.name), at });
   }

@@ -76,6 +76,12 @@ export class StateSync {
     if (delta) dissemination.enqueueStateDelta(delta);
   }
 
+  /** Follows a membership event about another member (`join`, `update`, `dead`, `left`, ...). */
+  memberChanged(owner: string, type: string, generation: number, at: number): void {
+    if (type === "dead" || type === "left") this.ownerDead(owner, at);
+    else if (type === "join" || type === "update") this.ownerAlive(owner, at, generation);
+  }
+
   /** The membership declared `owner` dead (or left) at `at`. */
   ownerDead(owner: string, at: number): void {
     this.host.state.markOwnerDead(owner, at);
