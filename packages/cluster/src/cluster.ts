@@ -221,12 +221,16 @@ export class Cluster {
     return this.core.aliveCount();
   }
 
-  /** Replaces this member's advertised tags (metadata) and spreads the change. */
+  /**
+   * Replaces this member's advertised tags (metadata) and spreads the change. Throws a
+   * `LimitError` (field `tags`) when they encode to more than the metadata limit (1,024 B).
+   */
   setTags(tags: Readonly<Record<string, string>>): void {
-    this.setMeta(encodeTags(tags));
+    this.assertRunning("setTags");
+    this.step((now) => this.core.setMeta(encodeTags(tags), now, "tags"));
   }
 
-  /** Replaces this member's advertised metadata bytes and spreads the change. */
+  /** Replaces this member's advertised metadata bytes and spreads the change (limit: 1,024 B). */
   setMeta(meta: Uint8Array): void {
     this.assertRunning("setMeta");
     this.step((now) => this.core.setMeta(meta, now));

@@ -25,6 +25,14 @@ export {
   type UserMessageEvent,
 } from "./events.js";
 export { HealthJudge, type HealthState, IsolationWatch, isolationWindow } from "./isolation.js";
+export {
+  checkSize,
+  checkText,
+  DEFAULT_INPUT_LIMITS,
+  type InputLimits,
+  LimitError,
+  type LimitedField,
+} from "./limits.js";
 export { MemberSampler } from "./member-sampler.js";
 export { NodeCore, type NodeCoreStatus } from "./node-core.js";
 export { type Link, type NodeCoreOptions, type ResolvedTiming, resolveTiming } from "./options.js";

@@ -13,12 +13,13 @@ import {
   type SwimOutput,
   TimerSet,
 } from "@grapevine/swim";
-import { synFor } from "./anti-entropy.js";
+import { antiEntropyRound } from "./anti-entropy.js";
 import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
 import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
 import { Inbox } from "./inbox.js";
 import { HealthJudge, type HealthState, isolationWindow } from "./isolation.js";
+import { checkSize, checkText, type InputLimits, inputLimits } from "./limits.js";
 import type { NodeCoreOptions, ResolvedTiming } from "./options.js";
 import { resolveTiming } from "./options.js";
 import { Outbox } from "./outbox.js";
@@ -80,7 +81,11 @@ export class NodeCore {
   private statusValue: NodeCoreStatus = "created";
   private leaveDeadline = Number.POSITIVE_INFINITY;
 
+  /** The sizes this member accepts for its own input (name, metadata, keys, values), bytes. */
+  readonly limits: InputLimits;
+
   constructor(options: NodeCoreOptions) {
+    this.limits = inputLimits(options);
     this.name = options.name;
     this.config = options.config;
     this.rng = options.rng;
@@ -111,10 +116,7 @@ export class NodeCore {
       rng: options.rng,
       tombstoneGraceMs,
       deadOwnerGraceMs,
-      limits: {
-        maxKeyBytes: options.maxKeyBytes ?? 256,
-        maxValueBytes: options.maxValueBytes ?? 1024,
-      },
+      limits: { maxKeyBytes: this.limits.maxKeyBytes, maxValueBytes: this.limits.maxValueBytes },
     });
     this.reconnect = new Reconnect(this.timing.reconnectTimeoutMs);
     const fixedWindow = options.isolationWindowMs;
@@ -284,8 +286,10 @@ export class NodeCore {
 
   // ── local changes ──────────────────────────────────────────────────────────────────────────
 
-  /** Sets one of our keys. Throws a `RangeError` (and changes nothing) over the size limits. */
+  /** Sets one of our keys. Throws a {@link LimitError} (and changes nothing) over the limits. */
   set(key: string, value: Uint8Array, now: number): void {
+    checkText("key", key, this.limits.maxKeyBytes);
+    checkSize("value", value.byteLength, this.limits.maxValueBytes);
     const change = this.state.set(key, value, now);
     if (change) this.stateSync.localChange(change, now);
     this.pump(now);
@@ -299,8 +303,12 @@ export class NodeCore {
     return change !== null;
   }
 
-  /** Replaces our metadata and spreads it. */
-  setMeta(meta: Uint8Array, now: number): void {
+  /**
+   * Replaces our metadata and spreads it. Throws a {@link LimitError} naming `field` (tags when
+   * they were encoded into it) over the metadata limit.
+   */
+  setMeta(meta: Uint8Array, now: number, field: "meta" | "tags" = "meta"): void {
+    checkSize(field, meta.byteLength, this.limits.maxMetaBytes);
     this.swim.setMeta(meta, now);
     this.pump(now);
   }
@@ -416,11 +424,11 @@ export class NodeCore {
     switch (task.kind) {
       case "gossip":
         this.schedule.schedule(now + this.config.gossipIntervalMs, task);
-        this.gossipRound(now);
+        this.outbox.gossipRound(this.config.gossipFanout, now);
         return;
       case "anti-entropy":
         this.schedule.schedule(now + this.timing.antiEntropyIntervalMs, task);
-        if (running) this.antiEntropyRound(now);
+        if (running) antiEntropyRound(this.state, this.swim, this.outbox, now);
         return;
       case "reconnect": {
         this.schedule.schedule(now + this.timing.reconnectIntervalMs, task);
@@ -441,24 +449,6 @@ export class NodeCore {
         this.leaveCheck(now);
         return;
     }
-  }
-
-  private gossipRound(now: number): void {
-    if (this.dissemination.size === 0) return;
-    this.counters.gossipRounds += 1;
-    for (const to of this.swim.gossipTargets(this.config.gossipFanout, now)) {
-      this.outbox.send(to, [], true, now);
-    }
-  }
-
-  private antiEntropyRound(now: number): void {
-    // Our heartbeat rises once a period and rides on every delta we send (Scuttlebutt §3).
-    this.state.heartbeat();
-    const [to] = this.swim.gossipTargets(1, now);
-    const budget = to === undefined ? undefined : this.outbox.budgetFor(to);
-    if (to === undefined || budget === undefined) return;
-    this.counters.antiEntropyRounds += 1;
-    this.outbox.send(to, [synFor(this.state, budget)], false, now);
   }
 
   private leaveCheck(now: number): void {

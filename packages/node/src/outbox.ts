@@ -21,7 +21,7 @@ export class Outbox {
     readonly builder: PacketBuilder,
     private readonly swim: Swim,
     private readonly dissemination: Dissemination,
-    private readonly counters: NodeCounters,
+    readonly counters: NodeCounters,
   ) {
     for (const link of links) for (const s of link.schemes) this.links.set(s, link);
   }
@@ -83,6 +83,13 @@ export class Outbox {
     }
     this.outputs.push({ kind: "stream", id, to, bytes, purpose, deadlineAt });
     return true;
+  }
+
+  /** A gossip round: when anything waits to be disseminated, a packet to `fanout` random members. */
+  gossipRound(fanout: number, now: number): void {
+    if (this.dissemination.size === 0) return;
+    this.counters.gossipRounds += 1;
+    for (const to of this.swim.gossipTargets(fanout, now)) this.send(to, [], true, now);
   }
 
   /** Appends the broadcasts of the one dissemination queue that fit in `budget` bytes. */
