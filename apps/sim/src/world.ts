@@ -2,7 +2,12 @@ import { createHash, type Hash } from "node:crypto";
 import { Cluster, type ClusterEvent, type Member, seededRng } from "@grapevine/cluster";
 import type { PushPullMember } from "@grapevine/codec";
 import type { SwimCounters } from "@grapevine/swim";
-import { MemoryNetwork, seededRandom, VirtualClock } from "@grapevine/transport-memory";
+import {
+  MemoryNetwork,
+  seededRandom,
+  VirtualClock,
+  type VirtualClockOptions,
+} from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
 
 /** What scenarios use of a simulated member: the same in both runtimes. */
@@ -44,7 +49,7 @@ export type WorldListener = (node: SimNode, event: ClusterEvent) => void;
  * node goes into a running hash, so two runs with one seed can be compared by one string.
  */
 export abstract class World {
-  readonly clock = new VirtualClock();
+  readonly clock: VirtualClock;
   abstract readonly network: SimNetwork;
   readonly nodes: SimNode[] = [];
   protected readonly byName = new Map<string, SimNode>();
@@ -53,7 +58,15 @@ export abstract class World {
   private readonly stallRng;
   eventCount = 0;
 
-  constructor(readonly options: SimOptions) {
+  /**
+   * @param clockOptions how the virtual clock settles promise chains between timestamps: a
+   *   runtime driven only by synchronous timer callbacks passes `{ settle: null }`.
+   */
+  constructor(
+    readonly options: SimOptions,
+    clockOptions: VirtualClockOptions = {},
+  ) {
+    this.clock = new VirtualClock(clockOptions);
     this.stallRng = seededRng(`${options.seed}:stalls`);
   }
 
