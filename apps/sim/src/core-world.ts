@@ -1,7 +1,7 @@
 import { type ClusterEvent, type Member, seededRng } from "@grapevine/cluster";
 import type { PushPullMember } from "@grapevine/codec";
 import { NodeCore, type NodeOutput } from "@grapevine/node";
-import { swimConfig } from "@grapevine/swim";
+import { MemberRegistry, swimConfig } from "@grapevine/swim";
 import { latencySampler, type RandomSource, seededRandom } from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
 import { type SimMember, type SimNetwork, type SimNode, World } from "./world.js";
@@ -33,7 +33,8 @@ class CoreMember implements SimMember {
     private readonly world: CoreWorld,
     readonly node: () => SimNode,
   ) {
-    this.addresses = [address];
+    // Frozen: member tables then keep this very list instead of a copy of it.
+    this.addresses = Object.freeze([address]);
   }
 
   /** Runs one step of the core at the clock's time and carries out what it produced. */
@@ -237,6 +238,9 @@ export class CoreWorld extends World {
       lifeguard: { awareness: lifeguard, dynamicSuspicion: lifeguard, buddy: lifeguard },
     });
     const members: CoreMember[] = [];
+    // One registry for every core: each member's record (name, addresses, ...) exists once, not
+    // once per node that knows it.
+    const registry = new MemberRegistry(seed);
     for (const name of this.names()) {
       const address = `mem://${name}`;
       const core = new NodeCore({
@@ -249,6 +253,7 @@ export class CoreWorld extends World {
         generation: 1,
         meta: new Uint8Array(0),
         streamTimeoutMs: preset === "local" ? 5_000 : 10_000,
+        memberRegistry: registry,
       });
       let node: SimNode | undefined;
       const member = new CoreMember(core, address, this, () => node!);

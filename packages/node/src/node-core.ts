@@ -72,7 +72,6 @@ export class NodeCore {
   private readonly outbox: Outbox;
   private readonly streams: StreamWork;
   private readonly inbox: Inbox;
-  private readonly label: string;
   private readonly dissemination: Dissemination;
   private readonly reconnect: Reconnect;
   private readonly userMessages = new UserMessages();
@@ -91,9 +90,9 @@ export class NodeCore {
     this.config = options.config;
     this.rng = options.rng;
     this.addresses = options.addresses.slice();
-    this.label = options.label ?? "";
+    const label = options.label ?? "";
     this.timing = resolveTiming(options);
-    const builder = new PacketBuilder(this.label, options.sealOverhead ?? 0);
+    const builder = new PacketBuilder(label, options.sealOverhead ?? 0);
     this.dissemination = new Dissemination(options.config.broadcastQueueLimit);
     this.swim = new Swim({
       config: options.config,
@@ -108,6 +107,7 @@ export class NodeCore {
       now: options.now,
       hashSeed: options.hashSeed ?? 0,
       broadcasts: this.dissemination.queue,
+      ...(options.memberRegistry ? { registry: options.memberRegistry } : {}),
     });
     const tombstoneGraceMs = options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS;
     const deadOwnerGraceMs = options.deadOwnerGraceMs ?? DEFAULT_DEAD_OWNER_GRACE_MS;
@@ -138,7 +138,7 @@ export class NodeCore {
     const parts = {
       name: this.name,
       addresses: this.addresses,
-      label: this.label,
+      label,
       timing: this.timing,
       swim: this.swim,
       state: this.state,
@@ -229,6 +229,12 @@ export class NodeCore {
   stop(): void {
     this.statusValue = "stopped";
     this.outbox.outputs = [];
+  }
+
+  /** Stops, and hands the member table's records back to a shared `memberRegistry`. */
+  dispose(): void {
+    this.stop();
+    this.swim.dispose();
   }
 
   // ── the step functions ─────────────────────────────────────────────────────────────────────
@@ -333,11 +339,7 @@ export class NodeCore {
    */
   seed(members: readonly PushPullMember[], now: number): void {
     this.swim.seed(members, now);
-    for (const m of members) {
-      if (m.name !== this.name && m.status === "alive") {
-        this.state.markOwnerAlive(m.name, now, m.generation);
-      }
-    }
+    this.stateSync.seeded(members, this.name, now);
     this.swim.clearBroadcasts();
     this.pump(now);
   }

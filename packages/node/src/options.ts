@@ -1,4 +1,4 @@
-import type { Rng, SwimConfig } from "@grapevine/swim";
+import type { MemberRegistry, Rng, SwimConfig } from "@grapevine/swim";
 
 /** What the core needs to know of one bound transport: its schemes and its size limits. */
 export interface Link {
@@ -37,6 +37,12 @@ export interface NodeCoreOptions {
   readonly sealOverhead?: number;
   /** Secret seed of the member table's name index (so peers cannot send colliding names). */
   readonly hashSeed?: number;
+  /**
+   * Where the failure detector's member table keeps member records; by default one of its own.
+   * Cores simulated in one process share one (each member's record then exists once); a core
+   * dropped while the registry lives on must be disposed ({@link NodeCore.dispose}).
+   */
+  readonly memberRegistry?: MemberRegistry;
   /** Scuttlebutt anti-entropy period, ms (default 5 gossip intervals; 0 disables it). */
   readonly antiEntropyIntervalMs?: number;
   /** Deadline of one stream exchange (push-pull), ms (default 10,000). */

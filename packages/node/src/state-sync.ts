@@ -1,4 +1,4 @@
-import type { OwnerDelta } from "@grapevine/codec";
+import type { OwnerDelta, PushPullMember } from "@grapevine/codec";
 import type { ClusterState, LocalSnapshot, StateChange } from "@grapevine/state";
 import type { NodeCounters } from "./counters.js";
 import type { Dissemination } from "./dissemination.js";
@@ -103,6 +103,18 @@ export class StateSync {
   ownerDead(owner: string, at: number): void {
     this.host.state.markOwnerDead(owner, at);
     this.wantTick(at + this.host.graceMs);
+  }
+
+  /**
+   * A converged member list was taken as known (`NodeCore.seed`): their owners are alive. With
+   * nothing held of any other owner (the usual start) there is nothing to revive: O(1).
+   */
+  seeded(members: readonly PushPullMember[], self: string, now: number): void {
+    const { state } = this.host;
+    if (state.knownOwners <= 1) return;
+    for (const m of members) {
+      if (m.name !== self && m.status === "alive") state.markOwnerAlive(m.name, now, m.generation);
+    }
   }
 
   /** The membership sees `owner` alive at `generation`. */

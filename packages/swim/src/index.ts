@@ -26,6 +26,7 @@ export {
   retransmitLimit,
   suspicionTimeout,
 } from "./formulas.js";
+export { MemberRegistry } from "./member-registry.js";
 export { isLive, type MemberView } from "./members.js";
 export {
   type AliveVerdict,

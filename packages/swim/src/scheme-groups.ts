@@ -1,5 +1,5 @@
 import { schemesOf, sharesScheme } from "./addresses.js";
-import { isLive, type MemberTable, SlotList } from "./members.js";
+import { GROUPED, isLive, type MemberTable, SlotList } from "./members.js";
 import { type Rng, randomIndex } from "./rng.js";
 
 /**
@@ -80,15 +80,35 @@ export class SchemeGroups {
     return group;
   }
 
-  /** The group `slot` belongs to, if it has been assigned one. */
+  /**
+   * The group `slot` belongs to, if it has been assigned one: the group of its current addresses
+   * (so detach a member before changing its addresses, and assign it again after).
+   */
   groupOf(slot: number): SchemeGroup | undefined {
-    const id = this.table.groupIds[slot]!;
-    return id < 0 ? undefined : this.all[id];
+    const table = this.table;
+    if ((table.flags[slot]! & GROUPED) === 0) return undefined;
+    return this.groupFor(table.addresses(slot));
   }
 
   /** Assign `slot` to the group of its current addresses (unlisted; call {@link attach} next). */
   assign(slot: number): void {
-    this.table.groupIds[slot] = this.groupFor(this.table.addresses(slot)).id;
+    this.groupFor(this.table.addresses(slot));
+    this.table.flags[slot]! |= GROUPED;
+  }
+
+  /**
+   * {@link assign} then {@link attach} for a member just added, with room made in its group's
+   * list for `more` members to follow (a whole member list being listed).
+   */
+  list(slot: number, more = 0): void {
+    const table = this.table;
+    const group = this.groupFor(table.addresses(slot));
+    table.flags[slot]! |= GROUPED;
+    const list = isLive(table.status(slot)) ? group.live : group.dead;
+    if (more > 0) list.reserve(list.length + 1 + more);
+    table.groupSlots[slot] = list.length;
+    list.push(slot);
+    if (table.status(slot) === "alive") group.aliveCount += 1;
   }
 
   /** List `slot` in its group according to its current status (call after changing it). */

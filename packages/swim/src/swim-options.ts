@@ -2,6 +2,7 @@ import type { Message } from "@grapevine/codec";
 import type { BroadcastQueue } from "./broadcast-queue.js";
 import type { SwimConfig } from "./config.js";
 import { SwimConfigError } from "./config.js";
+import type { MemberRegistry } from "./member-registry.js";
 import type { Rng } from "./rng.js";
 
 /** This node's own identity, as given to `Swim`. */
@@ -46,6 +47,12 @@ export interface SwimOptions {
    * {@link Swim.piggyback} selects from all of it. Default: a queue of swim's own.
    */
   readonly broadcasts?: BroadcastQueue<Message>;
+  /**
+   * Where the member table keeps its records (name, incarnation, generation, addresses,
+   * metadata); by default one of its own. Nodes simulated in one process share one, so that each
+   * member's record exists once; see `MemberRegistry` (and `Swim.dispose`).
+   */
+  readonly registry?: MemberRegistry;
 }
 /**
  * Check our own identity and the start time, as given to `Swim`; returns the starting

@@ -92,6 +92,7 @@ export class Swim {
         schedule,
         output,
         broadcasts: options.broadcasts,
+        registry: options.registry,
       },
       schemes,
       options.rng,
@@ -302,6 +303,14 @@ export class Swim {
       if (address !== undefined) targets.push(address);
     }
     return targets;
+  }
+
+  /**
+   * Hands the member table's references back to a shared {@link SwimOptions.registry}, for a
+   * detector discarded while that registry lives on; the detector must not be used afterwards.
+   */
+  dispose(): void {
+    this.membership.table.releaseAll();
   }
 
   /** Everything produced since the last call, oldest first. */

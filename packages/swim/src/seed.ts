@@ -1,0 +1,39 @@
+import type { PushPullMember } from "@grapevine/codec";
+import { IN_PROBE_ORDER, type MemberTable } from "./members.js";
+import type { ProbeOrder } from "./probe-order.js";
+import type { SchemeGroups } from "./scheme-groups.js";
+
+/**
+ * Lists the unknown alive members of `members` in `table` as members everyone already knows
+ * (see `Swim.seed`): each is added alive at `now`, listed in its scheme group and inserted into
+ * the probe walk, in list order; members held already, ourselves (`self`), other statuses and
+ * implausible incarnations (`plausible` false) are skipped. Returns how many were listed.
+ *
+ * A simulator seeds N tables of N members, so this is the O(N²) part of starting one: one name
+ * lookup per member and no allocation.
+ */
+export function seedAlive(
+  table: MemberTable,
+  groups: SchemeGroups,
+  order: ProbeOrder,
+  members: readonly PushPullMember[],
+  now: number,
+  self: string,
+  plausible: (incarnation: bigint) => boolean,
+): number {
+  table.reserve(table.size + members.length);
+  order.reserve(order.length + members.length);
+  let listed = 0;
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i]!;
+    if (m.status !== "alive" || m.name === self || !plausible(m.incarnation)) continue;
+    const slot = table.addAlive(m.name, m.incarnation, m.generation, m.addresses, m.meta, now);
+    if (slot < 0) continue;
+    // The first member listed makes room in its group for the rest (usually all in one group).
+    groups.list(slot, listed === 0 ? members.length - i - 1 : 0);
+    table.flags[slot]! |= IN_PROBE_ORDER;
+    order.insert(slot);
+    listed += 1;
+  }
+  return listed;
+}
