@@ -29,9 +29,27 @@ export function firstSendableAddress(
   ownSchemes: ReadonlySet<string>,
 ): string | undefined {
   for (const address of addresses) {
-    if (ownSchemes.has(schemeOf(address))) return address;
+    const end = address.indexOf("://");
+    if (end > 0 && plainScheme(address, end)) {
+      // The scheme is its own lower case: compare it in place instead of slicing a copy (this
+      // runs for every probe and gossip target).
+      for (const scheme of ownSchemes) {
+        if (scheme.length === end && address.startsWith(scheme)) return address;
+      }
+    } else if (ownSchemes.has(schemeOf(address))) {
+      return address;
+    }
   }
   return undefined;
+}
+
+/** Whether `address[0, end)` holds no character that lower-casing would change. */
+function plainScheme(address: string, end: number): boolean {
+  for (let i = 0; i < end; i++) {
+    const c = address.charCodeAt(i);
+    if (c >= 128 || (c >= 65 && c <= 90)) return false;
+  }
+  return true;
 }
 
 /** Whether two scheme lists have a scheme in common. */
