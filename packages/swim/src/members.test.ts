@@ -13,8 +13,8 @@ import {
 
 const EMPTY = new Uint8Array(0);
 
-function add(table: MemberTable, name: string, incarnation = 0n): number {
-  return table.add(name, incarnation, 1, "alive", [`mem://${name}`], EMPTY, 0);
+function add(table: MemberTable, name: string, incarnation = 0n, at = 0): number {
+  return table.add(name, incarnation, 1, "alive", [`mem://${name}`], EMPTY, at);
 }
 
 describe("MemberTable", () => {
@@ -86,6 +86,31 @@ describe("MemberTable", () => {
     table.release(a);
     expect(add(table, "c")).toBe(a);
     expect(table.flags[a]).toBe(0);
+  });
+
+  it("keeps one change time for all while they agree, and each its own once they differ", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(30), fc.constantFrom(0, 0, 0, 5, -0)), { maxLength: 60 }),
+        (ops) => {
+          const table = new MemberTable();
+          const model = new Map<number, number>();
+          for (const [i, at] of ops) {
+            const slot = table.find(`m${i}`);
+            if (slot < 0) model.set(add(table, `m${i}`, 0n, at), at);
+            else if (i % 3 === 0) {
+              table.forget(slot);
+              table.release(slot);
+              model.delete(slot);
+            } else {
+              table.setStateChangedAt(slot, at);
+              model.set(slot, at);
+            }
+            for (const [s, t] of model) expect(Object.is(table.stateChangedAt(s), t)).toBe(true);
+          }
+        },
+      ),
+    );
   });
 
   it("stores every uint64 incarnation exactly and refuses anything beyond", () => {

@@ -75,7 +75,13 @@ export class MemberTable {
   private readonly free: number[] = [];
   /** Record id + 1 per slot, 0 when the slot holds no member (fresh columns need no filling). */
   private records = new Int32Array(0);
-  private changedAt = new Float64Array(0);
+  /**
+   * When each member's status last changed, ms; `null` while every member held has the same time
+   * ({@link commonChangedAt}): a table seeded with a converged membership at one instant (every
+   * simulated node at once) needs no such column until a status changes.
+   */
+  private changedAt: Float64Array | null = null;
+  private commonChangedAt = Number.NaN;
   /** {@link IN_PROBE_ORDER} | {@link FORGOTTEN} | {@link GROUPED} | the status, per slot. */
   flags = new Uint8Array(0);
   /** Position in the group's live or dead list, −1 when not listed (see SchemeGroups). */
@@ -144,7 +150,7 @@ export class MemberTable {
       slot = this.end++;
     }
     this.records[slot] = record + 1;
-    this.changedAt[slot] = changedAt;
+    this.setStateChangedAt(slot, changedAt);
     this.flags[slot] = statusCode << STATUS_SHIFT;
     this.groupSlots[slot] = -1;
     this.setSlotOf(this.registry.nameIdOf(record), slot);
@@ -172,6 +178,17 @@ export class MemberTable {
       id < 0
         ? registry.intern(name, incarnation, generation, addresses, meta)
         : registry.internName(id, incarnation, generation, addresses, meta);
+    return this.place(record, 0, changedAt);
+  }
+
+  /**
+   * Add the member of `record` (a record of this table's registry) alive at `changedAt`, unless
+   * its name is held already: its new slot (the record retained once more), or −1.
+   */
+  addRecord(record: number, changedAt: number): number {
+    const id = this.registry.nameIdOf(record);
+    if (id < this.slotOf.length && this.slotOf[id]! > 0) return -1;
+    this.registry.retain(record);
     return this.place(record, 0, changedAt);
   }
 
@@ -211,7 +228,8 @@ export class MemberTable {
     this.count = 0;
     this.free.length = 0;
     this.records = new Int32Array(0);
-    this.changedAt = new Float64Array(0);
+    this.changedAt = null;
+    this.commonChangedAt = Number.NaN;
     this.flags = new Uint8Array(0);
     this.groupSlots = new Int32Array(0);
     this.slotOf = new Int32Array(0);
@@ -284,10 +302,18 @@ export class MemberTable {
 
   /** When this node last saw the member's status change, ms. */
   stateChangedAt(slot: number): number {
-    return this.changedAt[slot]!;
+    return this.changedAt === null ? this.commonChangedAt : this.changedAt[slot]!;
   }
 
   setStateChangedAt(slot: number, at: number): void {
+    if (this.changedAt === null) {
+      if (this.count === 0 || Object.is(at, this.commonChangedAt)) {
+        this.commonChangedAt = at;
+        return;
+      }
+      // The first time that differs from the others: from now on, one per member.
+      this.changedAt = new Float64Array(this.capacity).fill(this.commonChangedAt);
+    }
     this.changedAt[slot] = at;
   }
 
@@ -335,7 +361,9 @@ export class MemberTable {
 
   private grow(capacity: number): void {
     this.records = grown(this.records, new Int32Array(capacity));
-    this.changedAt = grown(this.changedAt, new Float64Array(capacity));
+    if (this.changedAt !== null) {
+      this.changedAt = grown(this.changedAt, new Float64Array(capacity));
+    }
     this.flags = grown(this.flags, new Uint8Array(capacity));
     this.groupSlots = grown(this.groupSlots, new Int32Array(capacity));
     this.capacity = capacity;
