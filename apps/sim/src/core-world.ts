@@ -1,7 +1,7 @@
 import { type ClusterEvent, type Member, seededRng } from "@grapevine/cluster";
 import type { PushPullMember } from "@grapevine/codec";
 import { NodeCore, type NodeOutput } from "@grapevine/node";
-import { MemberRegistry, swimConfig } from "@grapevine/swim";
+import { MemberRegistry, PreparedMembers, swimConfig } from "@grapevine/swim";
 import { latencySampler, type RandomSource, seededRandom } from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
 import { type SimMember, type SimNetwork, type SimNode, World } from "./world.js";
@@ -91,7 +91,7 @@ class CoreMember implements SimMember {
   swimCounters() {
     return this.core.detector.counters;
   }
-  seedMembers(members: readonly PushPullMember[]): void {
+  seedMembers(members: readonly PushPullMember[] | PreparedMembers): void {
     this.step((now) => this.core.seed(members, now));
   }
   join(seeds: readonly string[]): void {
@@ -223,6 +223,13 @@ class CoreNetwork implements SimNetwork {
 export class CoreWorld extends World {
   readonly net: CoreNetwork;
   readonly network: SimNetwork;
+  /**
+   * One registry for every core: each member's record (name, addresses, ...) exists once, not
+   * once per node that knows it.
+   */
+  private readonly registry: MemberRegistry;
+  /** The cores, in the order of {@link nodes}. */
+  private readonly cores: CoreMember[] = [];
 
   constructor(options: SimOptions) {
     // Every step runs inside a synchronous timer callback: no promise chain needs settling
@@ -230,6 +237,17 @@ export class CoreWorld extends World {
     super(options, { settle: null });
     this.net = new CoreNetwork(this, seededRandom(options.seed), options.loss, options.latencyMs);
     this.network = this.net;
+    this.registry = new MemberRegistry(options.seed);
+  }
+
+  /**
+   * {@link World.converge} with the member list interned once: each of the N cores then seeds
+   * its N entries by copying record ids, not by looking up and comparing N names.
+   */
+  override converge(): void {
+    const prepared = new PreparedMembers(this.registry, this.convergedMembers());
+    for (const core of this.cores) core.seedMembers(prepared);
+    prepared.release();
   }
 
   async create(): Promise<void> {
@@ -238,9 +256,7 @@ export class CoreWorld extends World {
       lifeguard: { awareness: lifeguard, dynamicSuspicion: lifeguard, buddy: lifeguard },
     });
     const members: CoreMember[] = [];
-    // One registry for every core: each member's record (name, addresses, ...) exists once, not
-    // once per node that knows it.
-    const registry = new MemberRegistry(seed);
+    const registry = this.registry;
     for (const name of this.names()) {
       const address = `mem://${name}`;
       const core = new NodeCore({
@@ -261,6 +277,7 @@ export class CoreWorld extends World {
       this.net.members.set(address, member);
       this.add(node);
       members.push(member);
+      this.cores.push(member);
     }
     for (const m of members) m.step((now) => m.core.start(now));
   }

@@ -117,7 +117,13 @@ export abstract class World {
    * push-pull would, without simulating N joins (scenarios that begin "in a converged cluster").
    */
   converge(): void {
-    const members: PushPullMember[] = this.nodes.map((n) => ({
+    const members = this.convergedMembers();
+    for (const n of this.nodes) n.cluster.seedMembers(members);
+  }
+
+  /** Every node as a converged member list holds it: alive, incarnation 0, generation 1. */
+  protected convergedMembers(): PushPullMember[] {
+    return this.nodes.map((n) => ({
       name: n.name,
       incarnation: 0n,
       generation: 1,
@@ -125,7 +131,6 @@ export abstract class World {
       addresses: n.cluster.addresses,
       meta: new Uint8Array(0),
     }));
-    for (const n of this.nodes) n.cluster.seedMembers(members);
   }
 
   /** Marks a fraction of nodes slow: their message handling stalls now and then. */

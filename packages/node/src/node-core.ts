@@ -7,6 +7,7 @@ import {
 } from "@grapevine/state";
 import {
   type MemberView,
+  type PreparedMembers,
   type Rng,
   retransmitLimit,
   Swim,
@@ -241,7 +242,7 @@ export class NodeCore {
 
   /** A datagram (opened, not sealed) from the address URL `from`. */
   handleDatagram(from: string, bytes: Uint8Array, now: number): void {
-    if (!this.accepting()) return;
+    if (this.statusValue !== "running" && this.statusValue !== "leaving") return;
     this.inbox.datagram(from, bytes, now);
     this.pump(now);
   }
@@ -251,7 +252,7 @@ export class NodeCore {
    * write back (not yet sealed), or `undefined` to close the stream without one.
    */
   handleStreamFrame(from: string, bytes: Uint8Array, now: number): Uint8Array | undefined {
-    if (!this.accepting()) return undefined;
+    if (this.statusValue !== "running" && this.statusValue !== "leaving") return undefined;
     const reply = this.inbox.streamFrame(from, bytes, now);
     this.pump(now);
     return reply;
@@ -337,7 +338,7 @@ export class NodeCore {
    * Takes a converged member list as a completed push-pull would, with no events and no gossip
    * (simulations and tests that start from a converged cluster).
    */
-  seed(members: readonly PushPullMember[], now: number): void {
+  seed(members: readonly PushPullMember[] | PreparedMembers, now: number): void {
     this.swim.seed(members, now);
     this.stateSync.seeded(members, this.name, now);
     this.swim.clearBroadcasts();
@@ -388,10 +389,6 @@ export class NodeCore {
   }
 
   // ── inside a step ──────────────────────────────────────────────────────────────────────────
-
-  private accepting(): boolean {
-    return this.statusValue === "running" || this.statusValue === "leaving";
-  }
 
   /** Turns swim's outputs into the core's, until swim has nothing more to say. */
   private pump(now: number): void {

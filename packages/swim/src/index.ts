@@ -47,6 +47,7 @@ export {
   worstCaseProbeGap,
 } from "./probe-order.js";
 export { type Rng, randomIndex, seededRng } from "./rng.js";
+export { PreparedMembers } from "./seed.js";
 export { Suspicion, type SuspicionParams } from "./suspicion.js";
 export { Swim, type SwimOptions, type SwimSelf } from "./swim.js";
 export { TimerSet } from "./timers.js";

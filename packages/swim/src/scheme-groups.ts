@@ -101,8 +101,12 @@ export class SchemeGroups {
    * list for `more` members to follow (a whole member list being listed).
    */
   list(slot: number, more = 0): void {
+    this.listIn(this.groupFor(this.table.addresses(slot)), slot, more);
+  }
+
+  /** {@link list} into `group`, which must be the group of the member's addresses. */
+  listIn(group: SchemeGroup, slot: number, more = 0): void {
     const table = this.table;
-    const group = this.groupFor(table.addresses(slot));
     table.flags[slot]! |= GROUPED;
     const list = isLive(table.status(slot)) ? group.live : group.dead;
     if (more > 0) list.reserve(list.length + 1 + more);

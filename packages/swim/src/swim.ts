@@ -10,6 +10,7 @@ import type { SwimOutput } from "./output.js";
 import { type ProbeHost, Prober, type ProbeTarget, type ProbeTimer } from "./probe.js";
 import { PushPull, type PushPullTimer } from "./push-pull.js";
 import type { Rng } from "./rng.js";
+import type { PreparedMembers } from "./seed.js";
 import { type SwimOptions, validateSelf } from "./swim-options.js";
 import { TimerSet } from "./timers.js";
 
@@ -201,9 +202,10 @@ export class Swim {
    * Learn `members` out of band, as members everyone already knows: unknown alive ones are
    * listed and enter the probe walk, with no events and no broadcasts; everything else is
    * skipped. For a runtime starting from a converged membership (a simulation of a running
-   * cluster), where N joins would be noise. O(members).
+   * cluster), where N joins would be noise. O(members). A list prepared in this detector's
+   * registry ({@link PreparedMembers}) seeds many detectors at the cost of copying.
    */
-  seed(members: readonly PushPullMember[], now: number): void {
+  seed(members: readonly PushPullMember[] | PreparedMembers, now: number): void {
     this.pushPull.seed(members, now);
   }
 
