@@ -19,8 +19,10 @@ import { antiEntropyRound } from "./anti-entropy.js";
 import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
 import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
+import { GossipRounds } from "./gossip-rounds.js";
 import { Inbox } from "./inbox.js";
 import { HealthJudge, type HealthState, isolationWindow } from "./isolation.js";
+import { Leaving } from "./leaving.js";
 import { checkSize, checkText, type InputLimits, inputLimits } from "./limits.js";
 import type { NodeCoreOptions, ResolvedTiming } from "./options.js";
 import { resolveTiming } from "./options.js";
@@ -79,8 +81,10 @@ export class NodeCore {
   private readonly schedule = new TimerSet<Task>();
   private readonly stateSync: StateSync;
   private readonly health_: HealthJudge;
+  /** The gossip rounds (read-only use: when a skipped round is due, for a simulator's clock). */
+  readonly gossipRounds: GossipRounds<Task>;
+  private readonly leaving: Leaving;
   private statusValue: NodeCoreStatus = "created";
-  private leaveDeadline = Number.POSITIVE_INFINITY;
 
   /** The sizes this member accepts for its own input (name, metadata, keys, values), bytes. */
   readonly limits: InputLimits;
@@ -135,6 +139,14 @@ export class NodeCore {
       scheduleTick: (at) => this.schedule.schedule(at, { kind: "state-tick", at }),
     });
     this.outbox = new Outbox(options.links, builder, this.swim, this.dissemination, this.counters);
+    this.leaving = new Leaving(this.swim, this.outbox, options.config.gossipIntervalMs, (at) =>
+      this.schedule.schedule(at, { kind: "leave-check" }),
+    );
+    this.gossipRounds = new GossipRounds<Task>(this.schedule, { kind: "gossip" }, options, {
+      idle: (at) => this.dissemination.size === 0 && !this.health_.turnsAt(at, this.swim),
+      replayed: (at) => this.judgeHealth(at),
+      round: (now) => this.outbox.gossipRound(options.config.gossipFanout, now),
+    });
     // What the inbox and the stream work share of the core.
     const parts = {
       name: this.name,
@@ -172,9 +184,8 @@ export class NodeCore {
   start(now: number): void {
     if (this.statusValue !== "created") return;
     this.statusValue = "running";
-    const { gossipIntervalMs } = this.config;
     const { antiEntropyIntervalMs, reconnectIntervalMs } = this.timing;
-    this.schedule.schedule(now + this.rng.next() * gossipIntervalMs, { kind: "gossip" });
+    this.gossipRounds.start(now + this.rng.next() * this.config.gossipIntervalMs);
     if (antiEntropyIntervalMs > 0) {
       const at = now + this.rng.next() * antiEntropyIntervalMs;
       this.schedule.schedule(at, { kind: "anti-entropy" });
@@ -192,24 +203,17 @@ export class NodeCore {
    * once all have answered or failed, or at `now + timeoutMs`.
    */
   join(seeds: readonly string[], now: number, timeoutMs = this.timing.streamTimeoutMs): number {
+    this.gossipRounds.catchUp(now);
     const mine = new Set(this.addresses);
     const targets = [...new Set(seeds)].filter((s) => !mine.has(s));
-    const token = this.streams.startJoin();
-    if (targets.length > 0 && this.statusValue === "running") {
-      this.streams.joining = token;
-      try {
-        this.swim.join(targets, now);
-        this.pump(now);
-      } finally {
-        this.streams.joining = undefined;
-      }
-    }
-    if (this.streams.joinPending(token)) {
-      this.schedule.schedule(now + timeoutMs, { kind: "join-deadline", token });
-    } else {
-      this.streams.finishJoin(token);
-    }
-    return token;
+    const ask = (): void => {
+      this.swim.join(targets, now);
+      this.pump(now);
+    };
+    return this.streams.join(
+      targets.length > 0 && this.statusValue === "running" ? ask : null,
+      (token) => this.schedule.schedule(now + timeoutMs, { kind: "join-deadline", token }),
+    );
   }
 
   /**
@@ -218,11 +222,11 @@ export class NodeCore {
    * then a `leave-done` output.
    */
   leave(now: number, timeoutMs = this.timing.leaveTimeoutMs): void {
+    this.gossipRounds.catchUp(now);
     if (this.statusValue !== "running") return;
     this.statusValue = "leaving";
     this.swim.leave(now);
-    this.leaveDeadline = now + timeoutMs;
-    this.schedule.schedule(now, { kind: "leave-check" });
+    this.leaving.begin(now, timeoutMs);
     this.pump(now);
   }
 
@@ -242,7 +246,7 @@ export class NodeCore {
 
   /** A datagram (opened, not sealed) from the address URL `from`. */
   handleDatagram(from: string, bytes: Uint8Array, now: number): void {
-    if (this.statusValue !== "running" && this.statusValue !== "leaving") return;
+    if (!this.enter(now)) return;
     this.inbox.datagram(from, bytes, now);
     this.pump(now);
   }
@@ -252,7 +256,7 @@ export class NodeCore {
    * write back (not yet sealed), or `undefined` to close the stream without one.
    */
   handleStreamFrame(from: string, bytes: Uint8Array, now: number): Uint8Array | undefined {
-    if (this.statusValue !== "running" && this.statusValue !== "leaving") return undefined;
+    if (!this.enter(now)) return undefined;
     const reply = this.inbox.streamFrame(from, bytes, now);
     this.pump(now);
     return reply;
@@ -261,6 +265,7 @@ export class NodeCore {
   /** The reply (opened) to the stream exchange `id`, or `undefined` when the exchange failed. */
   handleStreamReply(id: number, bytes: Uint8Array | undefined, now: number): void {
     if (!this.streams.isOpen(id) || this.statusValue === "stopped") return;
+    this.gossipRounds.catchUp(now);
     const messages = bytes === undefined ? undefined : this.inbox.decode(bytes, bytes.length);
     this.inbox.guard(() => this.streams.settle(id, messages, now));
     this.pump(now);
@@ -268,7 +273,7 @@ export class NodeCore {
 
   /** Runs everything due at `now`. */
   tick(now: number): void {
-    if (this.statusValue === "stopped" || this.statusValue === "created") return;
+    if (!this.enter(now)) return;
     this.inbox.guard(() => this.swim.tick(now));
     for (let task = this.schedule.popDue(now); task; task = this.schedule.popDue(now)) {
       const due = task;
@@ -282,7 +287,7 @@ export class NodeCore {
     if (this.statusValue === "stopped" || this.statusValue === "created") {
       return Number.POSITIVE_INFINITY;
     }
-    return Math.min(this.swim.nextWakeAt(), this.schedule.nextAt());
+    return Math.min(this.swim.nextWakeAt(), this.gossipRounds.nextAt());
   }
 
   /** Everything produced since the last call, oldest first. */
@@ -296,6 +301,7 @@ export class NodeCore {
 
   /** Sets one of our keys. Throws a {@link LimitError} (and changes nothing) over the limits. */
   set(key: string, value: Uint8Array, now: number): void {
+    this.gossipRounds.catchUp(now);
     checkText("key", key, this.limits.maxKeyBytes);
     checkSize("value", value.byteLength, this.limits.maxValueBytes);
     const change = this.state.set(key, value, now);
@@ -305,6 +311,7 @@ export class NodeCore {
 
   /** Deletes one of our keys. Returns whether it existed. */
   delete(key: string, now: number): boolean {
+    this.gossipRounds.catchUp(now);
     const change = this.state.delete(key, now);
     if (change) this.stateSync.localChange(change, now);
     this.pump(now);
@@ -316,6 +323,7 @@ export class NodeCore {
    * they were encoded into it) over the metadata limit.
    */
   setMeta(meta: Uint8Array, now: number, field: "meta" | "tags" = "meta"): void {
+    this.gossipRounds.catchUp(now);
     checkSize(field, meta.byteLength, this.limits.maxMetaBytes);
     this.swim.setMeta(meta, now);
     this.pump(now);
@@ -323,6 +331,7 @@ export class NodeCore {
 
   /** Broadcasts an application message to every member (best effort, infection-style). */
   broadcast(name: string, payload: Uint8Array, now: number): void {
+    this.gossipRounds.catchUp(now);
     const message: UserMessage = { type: "user", from: this.name, name, payload };
     this.dissemination.enqueueUser(this.userMessages.own(message, now), message);
     this.pump(now);
@@ -330,6 +339,7 @@ export class NodeCore {
 
   /** Restores our keys from a snapshot of an earlier run, in this run's generation. */
   restore(snapshot: LocalSnapshot, now: number): void {
+    this.gossipRounds.catchUp(now);
     this.stateSync.restored(snapshot, now);
     this.pump(now);
   }
@@ -339,6 +349,7 @@ export class NodeCore {
    * (simulations and tests that start from a converged cluster).
    */
   seed(members: readonly PushPullMember[] | PreparedMembers, now: number): void {
+    this.gossipRounds.catchUp(now);
     this.swim.seed(members, now);
     this.stateSync.seeded(members, this.name, now);
     this.swim.clearBroadcasts();
@@ -349,13 +360,13 @@ export class NodeCore {
 
   /** Every member known, ourselves included. */
   members(): Member[] {
-    return this.swim.members().map((m) => this.view(m));
+    return this.swim.members().map((m) => this.health_.view(toMember(m, this.name)));
   }
 
   /** One member by name. */
   member(name: string): Member | undefined {
     const m = this.swim.member(name);
-    return m ? this.view(m) : undefined;
+    return m ? this.health_.view(toMember(m, this.name)) : undefined;
   }
 
   /** Members alive or suspect, ourselves included. */
@@ -423,8 +434,7 @@ export class NodeCore {
     const running = this.statusValue === "running";
     switch (task.kind) {
       case "gossip":
-        this.schedule.schedule(now + this.config.gossipIntervalMs, task);
-        this.outbox.gossipRound(this.config.gossipFanout, now);
+        this.gossipRounds.run(now);
         return;
       case "anti-entropy":
         this.schedule.schedule(now + this.timing.antiEntropyIntervalMs, task);
@@ -450,20 +460,9 @@ export class NodeCore {
         this.streams.finishJoin(task.token);
         return;
       case "leave-check":
-        this.leaveCheck(now);
+        this.leaving.check(now);
         return;
     }
-  }
-
-  private leaveCheck(now: number): void {
-    const spread = this.swim.pendingBroadcasts() === 0 || this.swim.aliveCount() === 0;
-    if (spread || now >= this.leaveDeadline) {
-      this.leaveDeadline = Number.POSITIVE_INFINITY;
-      this.outbox.outputs.push({ kind: "leave-done" });
-      return;
-    }
-    const next = Math.min(now + this.config.gossipIntervalMs, this.leaveDeadline);
-    this.schedule.schedule(next, { kind: "leave-check" });
   }
 
   /** Anti-entropy periods a change keeps digests flowing: the retransmit limit for N members. */
@@ -471,8 +470,11 @@ export class NodeCore {
     return retransmitLimit(this.config.retransmitMult, this.swim.aliveCount());
   }
 
-  private view(m: MemberView): Member {
-    return this.health_.view(toMember(m, this.name));
+  /** Whether input is taken now (running or leaving); if so, replays the skipped gossip rounds. */
+  private enter(now: number): boolean {
+    if (this.statusValue !== "running" && this.statusValue !== "leaving") return false;
+    this.gossipRounds.catchUp(now);
+    return true;
   }
 
   private judgeHealth(now: number): void {

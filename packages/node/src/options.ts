@@ -43,6 +43,13 @@ export interface NodeCoreOptions {
    * dropped while the registry lives on must be disposed ({@link NodeCore.dispose}).
    */
   readonly memberRegistry?: MemberRegistry;
+  /**
+   * Gossip rounds that would change nothing go without a wake-up (`NodeCore.nextWakeAt` skips them;
+   * the next step replays them). Only for a runtime that calls `tick` exactly at `nextWakeAt` (a
+   * simulator on a virtual clock): there it changes nothing but the number of wake-ups. Default
+   * false.
+   */
+  readonly skipIdleRounds?: boolean;
   /** Scuttlebutt anti-entropy period, ms (default 5 gossip intervals; 0 disables it). */
   readonly antiEntropyIntervalMs?: number;
   /** Deadline of one stream exchange (push-pull), ms (default 10,000). */
