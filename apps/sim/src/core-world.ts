@@ -4,6 +4,7 @@ import { NodeCore, type NodeOutput } from "@grapevine/node";
 import { MemberRegistry, PreparedMembers, swimConfig } from "@grapevine/swim";
 import { latencySampler, type RandomSource, seededRandom } from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
+import { WakeTimer } from "./wake-timer.js";
 import { type SimMember, type SimNetwork, type SimNode, World } from "./world.js";
 
 /** Datagram size limit of the simulated network, bytes (a LAN UDP packet). */
@@ -25,7 +26,7 @@ class CoreMember implements SimMember {
   crashed = false;
   paused = false;
   held: Array<() => void> = [];
-  private timerAt = Number.POSITIVE_INFINITY;
+  private readonly timer: WakeTimer;
 
   constructor(
     readonly core: NodeCore,
@@ -35,6 +36,12 @@ class CoreMember implements SimMember {
   ) {
     // Frozen: member tables then keep this very list instead of a copy of it.
     this.addresses = Object.freeze([address]);
+    this.timer = new WakeTimer(
+      world.clock,
+      core,
+      () => this.step((now) => this.core.tick(now)),
+      () => this.crashed,
+    );
   }
 
   /** Runs one step of the core at the clock's time and carries out what it produced. */
@@ -43,7 +50,7 @@ class CoreMember implements SimMember {
     fn(this.world.clock.now());
     const events: ClusterEvent[] = [];
     for (const out of this.core.drain()) this.carryOut(out, events);
-    this.arm();
+    this.timer.arm();
     for (const e of events) this.world.recordEvent(this.node(), e);
   }
 
@@ -61,22 +68,6 @@ class CoreMember implements SimMember {
       default:
         return;
     }
-  }
-
-  arm(): void {
-    const at = this.core.nextWakeAt();
-    if (at >= this.timerAt || this.crashed) return;
-    this.timerAt = at;
-    const clock = this.world.clock;
-    clock.setTimeout(
-      () => {
-        // Timers are never cancelled: one that was overtaken by an earlier one is stale.
-        if (this.timerAt !== at) return;
-        this.timerAt = Number.POSITIVE_INFINITY;
-        this.step((now) => this.core.tick(now));
-      },
-      Math.max(0, at - clock.now()),
-    );
   }
 
   aliveCount(): number {
@@ -270,6 +261,7 @@ export class CoreWorld extends World {
         meta: new Uint8Array(0),
         streamTimeoutMs: preset === "local" ? 5_000 : 10_000,
         memberRegistry: registry,
+        skipIdleRounds: true,
       });
       let node: SimNode | undefined;
       const member = new CoreMember(core, address, this, () => node!);

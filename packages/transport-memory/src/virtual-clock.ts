@@ -91,6 +91,24 @@ export class VirtualClock implements Clock {
     return timer;
   }
 
+  /**
+   * Schedules `fn` at the virtual time `timeMs` exactly (at `now()` if that has passed): for a
+   * caller that computed the time itself and must not see it rounded through a delay.
+   */
+  setTimeoutAt(fn: () => void, timeMs: number): TimerHandle {
+    // biome-ignore lint/complexity/useMathMinMax: a NaN time must count as now, not poison the heap.
+    const time = timeMs > this.current ? timeMs : this.current;
+    const timer = new VirtualTimer(time, this.seq++, fn);
+    this.push(timer);
+    this.live++;
+    const wake = this.wake;
+    if (wake !== undefined) {
+      this.wake = undefined;
+      wake();
+    }
+    return timer;
+  }
+
   /** Cancels a timer of this clock; fired, cancelled or foreign handles are ignored. */
   clearTimeout(handle: TimerHandle): void {
     if (!(handle instanceof VirtualTimer) || handle.fn === undefined) return;
