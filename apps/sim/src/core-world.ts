@@ -1,7 +1,7 @@
 import { type ClusterEvent, type Member, seededRng } from "@grapevine/cluster";
 import type { PushPullMember } from "@grapevine/codec";
 import { NodeCore, type NodeOutput } from "@grapevine/node";
-import { MemberRegistry, PreparedMembers, swimConfig } from "@grapevine/swim";
+import { ColumnArena, MemberRegistry, PreparedMembers, swimConfig } from "@grapevine/swim";
 import { latencySampler, type RandomSource, seededRandom } from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
 import { WakeTimer } from "./wake-timer.js";
@@ -228,7 +228,9 @@ export class CoreWorld extends World {
     super(options, { settle: null });
     this.net = new CoreNetwork(this, seededRandom(options.seed), options.loss, options.latencyMs);
     this.network = this.net;
-    this.registry = new MemberRegistry(options.seed);
+    // Every table is sized once, when the cluster converges: its columns are carved from large
+    // shared buffers (each allocation of buffers costs a full garbage collection).
+    this.registry = new MemberRegistry(options.seed, { arena: new ColumnArena() });
   }
 
   /**

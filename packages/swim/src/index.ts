@@ -5,6 +5,7 @@
 export { firstSendableAddress, schemeOf, schemesOf, sharesScheme } from "./addresses.js";
 export { Awareness } from "./awareness.js";
 export { BroadcastQueue } from "./broadcast-queue.js";
+export { ColumnArena } from "./column-arena.js";
 export {
   type LifeguardSwitches,
   type SwimConfig,

@@ -1,3 +1,4 @@
+import type { ColumnArena } from "./column-arena.js";
 import { sameAddresses, sameMeta } from "./same.js";
 
 const U64_MAX = 2n ** 64n - 1n;
@@ -57,9 +58,19 @@ export class MemberRegistry {
   private addressLists: (readonly string[])[] = [];
   private metas: Uint8Array[] = [];
 
-  /** @param seed mixed into the name hash, so colliding names cannot be prepared in advance. */
-  constructor(seed = 0) {
+  /**
+   * Where the member tables sharing this registry carve their large columns from, if anywhere
+   * (see {@link ColumnArena}: only for tables sized once, as a simulator's are).
+   */
+  readonly arena: ColumnArena | undefined;
+
+  /**
+   * @param seed mixed into the name hash, so colliding names cannot be prepared in advance.
+   * @param options `arena`: see {@link arena}.
+   */
+  constructor(seed = 0, options: { readonly arena?: ColumnArena } = {}) {
     this.seed = seed | 0;
+    this.arena = options.arena;
   }
 
   /** Records alive (referred to by some entry). */

@@ -312,7 +312,7 @@ export class MemberTable {
         return;
       }
       // The first time that differs from the others: from now on, one per member.
-      this.changedAt = new Float64Array(this.capacity).fill(this.commonChangedAt);
+      this.changedAt = this.float64(this.capacity).fill(this.commonChangedAt);
     }
     this.changedAt[slot] = at;
   }
@@ -352,20 +352,32 @@ export class MemberTable {
   private setSlotOf(nameId: number, slot: number): void {
     if (nameId >= this.slotOf.length) {
       // The registry's name space, not this table's size: ids come from the registry.
-      const bigger = new Int32Array(Math.max(nameId + 1, this.registry.nameIdEnd));
+      const bigger = this.int32Column(Math.max(nameId + 1, this.registry.nameIdEnd));
       bigger.set(this.slotOf);
       this.slotOf = bigger;
     }
     this.slotOf[nameId] = slot + 1;
   }
 
+  /** A zeroed Int32Array for a column, from the registry's arena if it has one. */
+  int32Column(length: number): Int32Array<ArrayBuffer> {
+    return this.registry.arena?.int32(length) ?? new Int32Array(length);
+  }
+
+  private float64(length: number): Float64Array<ArrayBuffer> {
+    return this.registry.arena?.float64(length) ?? new Float64Array(length);
+  }
+
   private grow(capacity: number): void {
-    this.records = grown(this.records, new Int32Array(capacity));
+    this.records = grown(this.records, this.int32Column(capacity));
     if (this.changedAt !== null) {
-      this.changedAt = grown(this.changedAt, new Float64Array(capacity));
+      this.changedAt = grown(this.changedAt, this.float64(capacity));
     }
-    this.flags = grown(this.flags, new Uint8Array(capacity));
-    this.groupSlots = grown(this.groupSlots, new Int32Array(capacity));
+    this.flags = grown(
+      this.flags,
+      this.registry.arena?.uint8(capacity) ?? new Uint8Array(capacity),
+    );
+    this.groupSlots = grown(this.groupSlots, this.int32Column(capacity));
     this.capacity = capacity;
   }
 }
@@ -387,10 +399,10 @@ export class SlotList {
   private items = new Int32Array(4);
   length = 0;
 
-  /** Make room for `count` slots in all without further growth. */
-  reserve(count: number): void {
+  /** Make room for `count` slots in all without further growth (`allocate` makes the room). */
+  reserve(count: number, allocate = (length: number) => new Int32Array(length)): void {
     if (count <= this.items.length) return;
-    const bigger = new Int32Array(count);
+    const bigger = allocate(count);
     bigger.set(this.items);
     this.items = bigger;
   }

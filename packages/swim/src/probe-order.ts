@@ -68,10 +68,10 @@ export class ProbeOrder {
     return this.count;
   }
 
-  /** Make room for `count` entries in all without further growth. */
-  reserve(count: number): void {
+  /** Make room for `count` entries in all without further growth (`allocate` makes the room). */
+  reserve(count: number, allocate = (length: number) => new Int32Array(length)): void {
     if (count <= this.items.length) return;
-    const bigger = new Int32Array(count);
+    const bigger = allocate(count);
     bigger.set(this.items);
     this.items = bigger;
   }

@@ -109,7 +109,7 @@ export class SchemeGroups {
     const table = this.table;
     table.flags[slot]! |= GROUPED;
     const list = isLive(table.status(slot)) ? group.live : group.dead;
-    if (more > 0) list.reserve(list.length + 1 + more);
+    if (more > 0) list.reserve(list.length + 1 + more, (n) => table.int32Column(n));
     table.groupSlots[slot] = list.length;
     list.push(slot);
     if (table.status(slot) === "alive") group.aliveCount += 1;
