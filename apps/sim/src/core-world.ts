@@ -221,13 +221,19 @@ export class CoreWorld extends World {
   private readonly registry: MemberRegistry;
   /** The cores, in the order of {@link nodes}. */
   private readonly cores: CoreMember[] = [];
+  private readonly skipIdleRounds: boolean;
 
-  constructor(options: SimOptions) {
+  /**
+   * @param skipIdleRounds whether cores skip the wake-ups of gossip rounds that would change
+   *   nothing (default; the run is the same either way, only faster).
+   */
+  constructor(options: SimOptions, { skipIdleRounds = true }: { skipIdleRounds?: boolean } = {}) {
     // Every step runs inside a synchronous timer callback: no promise chain needs settling
     // between timestamps, so the clock skips the macrotask turn it would otherwise take for each.
     super(options, { settle: null });
     this.net = new CoreNetwork(this, seededRandom(options.seed), options.loss, options.latencyMs);
     this.network = this.net;
+    this.skipIdleRounds = skipIdleRounds;
     // Every table is sized once, when the cluster converges: its columns are carved from large
     // shared buffers (each allocation of buffers costs a full garbage collection).
     this.registry = new MemberRegistry(options.seed, { arena: new ColumnArena() });
@@ -263,7 +269,7 @@ export class CoreWorld extends World {
         meta: new Uint8Array(0),
         streamTimeoutMs: preset === "local" ? 5_000 : 10_000,
         memberRegistry: registry,
-        skipIdleRounds: true,
+        skipIdleRounds: this.skipIdleRounds,
       });
       let node: SimNode | undefined;
       const member = new CoreMember(core, address, this, () => node!);

@@ -11,8 +11,9 @@ import type { VirtualClock } from "@grapevine/transport-memory";
  * orders timers due at one instant by when they were set, and a node that woke for every round
  * set its timers at other moments (probe timers fall on whole milliseconds, so such ties are
  * common). To keep every run what it was, this keeps the wake-up timer of such a node as a plan
- * (its skipped rounds cost no clock event) and sets each real wake-up's timer at the very moment
- * that node would have: at the last skipped round before it, or at the step itself.
+ * (its skipped rounds cost no clock event) and sets each real wake-up's timer as that node would
+ * have: at the step itself, or, when rounds are skipped before it, as of the last of them (the
+ * clock orders it as if set then).
  */
 export class WakeTimer {
   /** The time of the clock timer that steps the core; Infinity when none is live. */
@@ -24,7 +25,7 @@ export class WakeTimer {
    */
   private roundAt = Number.POSITIVE_INFINITY;
   private until = Number.POSITIVE_INFINITY;
-  /** Identifies the current plan; a marker of an older one does nothing when it fires. */
+  /** Identifies the current plan; a timer of an older one does nothing when it fires. */
   private plan = 0;
 
   constructor(
@@ -67,40 +68,44 @@ export class WakeTimer {
     return at;
   }
 
-  /** Skipped rounds from `from` while before `until`; the last of them sets `until`'s timer. */
+  /**
+   * Skipped rounds from `from` while before `until`; the last of them, at `last`, would set
+   * `until`'s timer, as a delay `until − last` from then.
+   */
   private planRounds(from: number, until: number): void {
     const plan = ++this.plan;
-    this.realAt = Number.POSITIVE_INFINITY;
     this.roundAt = from;
     this.until = until;
+    this.realAt = until;
     const interval = this.core.config.gossipIntervalMs;
     let last = from;
     while (last + interval < until) last += interval;
-    this.clock.setTimeoutAt(() => {
-      if (this.plan !== plan || this.stopped()) return;
-      this.setReal(until, this.clock.now());
-    }, last);
+    const at = last + Math.max(0, until - last);
+    this.clock.setTimeoutAt(() => this.fire(plan), at, last);
   }
 
   /** The wake-up at `at`, set now as a timer `at − now` away. */
   private setReal(at: number, now: number): void {
-    ++this.plan;
+    const plan = ++this.plan;
     this.roundAt = Number.POSITIVE_INFINITY;
     this.realAt = at;
     if (at === Number.POSITIVE_INFINITY) return;
-    this.clock.setTimeout(() => this.fire(at), Math.max(0, at - now));
+    this.clock.setTimeout(() => this.fire(plan), Math.max(0, at - now));
   }
 
   /** The wake-up at exactly `at` (a round that turned out to have work). */
   private setRealAt(at: number): void {
-    ++this.plan;
+    const plan = ++this.plan;
     this.roundAt = Number.POSITIVE_INFINITY;
     this.realAt = at;
-    this.clock.setTimeoutAt(() => this.fire(at), at);
+    this.clock.setTimeoutAt(() => this.fire(plan), at);
   }
 
-  private fire(at: number): void {
-    if (this.realAt !== at) return;
+  private fire(plan: number): void {
+    // Timers are never cancelled: one overtaken by a later plan is stale.
+    if (this.plan !== plan) return;
+    this.plan += 1;
+    this.roundAt = Number.POSITIVE_INFINITY;
     this.realAt = Number.POSITIVE_INFINITY;
     this.wake();
   }
