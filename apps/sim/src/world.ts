@@ -1,7 +1,8 @@
 import { createHash, type Hash } from "node:crypto";
-import { Cluster, type ClusterEvent, seededRng } from "@grapevine/cluster";
+import { Cluster, type ClusterEvent } from "@grapevine/cluster";
 import type { PushPullMember } from "@grapevine/codec";
-import { MemoryNetwork, seededRandom, VirtualClock } from "@grapevine/transport-memory";
+import { seededRng } from "@grapevine/protocol";
+import { MemoryNetwork, VirtualClock } from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
 
 /** One simulated node and what the world remembers of it. */
@@ -35,7 +36,7 @@ export class World {
   constructor(readonly options: SimOptions) {
     this.network = new MemoryNetwork({
       clock: this.clock,
-      rng: seededRandom(options.seed),
+      rng: seededRng(options.seed),
       latency: { meanMs: options.latencyMs, jitterMs: options.latencyMs / 2 },
       loss: options.loss,
       // Push-pull frames of a 10,000-member cluster are large; the stream channel allows them.

@@ -1,6 +1,6 @@
+import type { Rng } from "@grapevine/protocol";
 import type { SwimConfig } from "./config.js";
 import { SwimConfigError } from "./config.js";
-import type { Rng } from "./rng.js";
 
 /** This node's own identity, as given to `Swim`. */
 export interface SwimSelf {
