@@ -1,11 +1,16 @@
 #!/usr/bin/env node
-// The sans-IO rule (STYLE.md): swim, state and protocol never read a clock, draw
+// The sans-IO rule (STYLE.md): swim, state, node and protocol never read a clock, draw
 // randomness from a global, or touch I/O. Biome bans the globals; this check
 // catches the member accesses a global ban cannot (Math.random, globalThis.*).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-const roots = ["packages/swim/src", "packages/state/src", "packages/protocol/src"];
+const roots = [
+  "packages/swim/src",
+  "packages/state/src",
+  "packages/node/src",
+  "packages/protocol/src",
+];
 const banned = [
   [/\bMath\.random\b/, "Math.random: use the injected seeded RNG"],
   [/\bDate\.now\b|\bnew Date\b/, "Date: take `now` as an argument"],

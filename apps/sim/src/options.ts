@@ -7,6 +7,14 @@ export const PRESETS = ["lan", "wan", "local"] as const;
 /** One of {@link PRESETS}. */
 export type Preset = (typeof PRESETS)[number];
 
+/** What drives the simulated nodes. */
+export const RUNTIMES = ["core", "memory"] as const;
+/**
+ * One of {@link RUNTIMES}: `core` drives node cores directly on the virtual clock (fast, the
+ * default); `memory` runs whole clusters (runtime shell, codec, sealing) over the memory transport.
+ */
+export type Runtime = (typeof RUNTIMES)[number];
+
 /** Everything a simulation run is parameterised by. */
 export interface SimOptions {
   readonly scenario: Scenario;
@@ -26,6 +34,7 @@ export interface SimOptions {
   /** Fraction of nodes whose message handling stalls (soak). */
   readonly slow: number;
   readonly lifeguard: boolean;
+  readonly runtime: Runtime;
   readonly json: boolean;
   /** Where to write an SVG plot, if anywhere. */
   readonly plot: string | undefined;
@@ -68,6 +77,8 @@ options:
   --kill K            nodes to crash in 'failure' (default 1)
   --slow F            fraction of nodes that stall (soak; default 0)
   --lifeguard on|off  Lifeguard refinements (default on)
+  --runtime R         core (node cores on the virtual clock, default) | memory (full clusters
+                      over the memory transport)
   --json              print one JSON object as the last line
   --plot FILE.svg     write an SVG plot of the run
   --quiet             no progress bar
@@ -114,6 +125,7 @@ export function parseOptions(argv: readonly string[]): SimOptions | "help" {
   let kill = 1;
   let slow = 0;
   let lifeguard = true;
+  let runtime: Runtime = "core";
   let json = false;
   let plot: string | undefined;
   let quiet = false;
@@ -163,6 +175,16 @@ export function parseOptions(argv: readonly string[]): SimOptions | "help" {
         lifeguard = v === "on";
         break;
       }
+      case "--runtime": {
+        const v = value();
+        if (!v || !(RUNTIMES as readonly string[]).includes(v)) {
+          throw new UsageError(
+            `--runtime must be one of ${RUNTIMES.join(", ")}, got ${JSON.stringify(v)}`,
+          );
+        }
+        runtime = v as Runtime;
+        break;
+      }
       case "--json":
         json = true;
         break;
@@ -192,6 +214,7 @@ export function parseOptions(argv: readonly string[]): SimOptions | "help" {
     kill,
     slow,
     lifeguard,
+    runtime,
     json,
     plot,
     quiet,

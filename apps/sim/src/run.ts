@@ -1,7 +1,8 @@
+import { CoreWorld } from "./core-world.js";
 import type { SimOptions } from "./options.js";
 import type { PlotSpec } from "./plot.js";
 import { scenarios } from "./scenarios.js";
-import { World } from "./world.js";
+import { MemoryWorld } from "./world.js";
 
 /** The outcome of one simulation run: every figure of the scenario plus the common ones. */
 export interface SimResult {
@@ -12,6 +13,7 @@ export interface SimResult {
   readonly loss: number;
   readonly latency_ms: number;
   readonly lifeguard: boolean;
+  readonly runtime: string;
   readonly figures: Record<string, number | null>;
   readonly wall_s: number;
   readonly peak_rss_mb: number;
@@ -34,7 +36,7 @@ export async function runSimulation(
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 250);
   sampleRss.unref();
-  const world = new World(options);
+  const world = options.runtime === "memory" ? new MemoryWorld(options) : new CoreWorld(options);
   try {
     await world.create();
     const result = await scenarios[options.scenario](world, options, (f) => {
@@ -53,6 +55,7 @@ export async function runSimulation(
       loss: options.loss,
       latency_ms: options.latencyMs,
       lifeguard: options.lifeguard,
+      runtime: options.runtime,
       figures: result.figures,
       wall_s: Math.round((performance.now() - wallStart) / 100) / 10,
       peak_rss_mb: Math.round(peakRss / (1024 * 1024)),

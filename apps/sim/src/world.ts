@@ -1,14 +1,36 @@
 import { createHash, type Hash } from "node:crypto";
-import { Cluster, type ClusterEvent } from "@grapevine/cluster";
+import { Cluster, type ClusterEvent, type Member } from "@grapevine/cluster";
 import type { PushPullMember } from "@grapevine/codec";
 import { seededRng } from "@grapevine/protocol";
+import type { SwimCounters } from "@grapevine/swim";
 import { MemoryNetwork, VirtualClock } from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
+
+/** What scenarios use of a simulated member: the same in both runtimes. */
+export interface SimMember {
+  readonly addresses: readonly string[];
+  aliveCount(): number;
+  member(name: string): Member | undefined;
+  set(key: string, value: string): void;
+  swimCounters(): Readonly<SwimCounters>;
+  seedMembers(members: readonly PushPullMember[]): void;
+  join(seeds: readonly string[]): unknown;
+  shutdown(): Promise<void> | void;
+}
+
+/** What scenarios use of the network: partitions, pauses, crashes, traffic totals. */
+export interface SimNetwork {
+  partition(groups: readonly (readonly string[])[]): void;
+  heal(): void;
+  pause(node: string): void;
+  resume(node: string): void;
+  crash(node: string): void;
+}
 
 /** One simulated node and what the world remembers of it. */
 export interface SimNode {
   readonly name: string;
-  readonly cluster: Cluster;
+  readonly cluster: SimMember;
   /** Crashed by the scenario (stops counting as live). */
   crashed: boolean;
   /** A slow node: its deliveries stall from time to time. */
@@ -19,31 +41,40 @@ export interface SimNode {
 export type WorldListener = (node: SimNode, event: ClusterEvent) => void;
 
 /**
- * N real `@grapevine/cluster` nodes on one memory network and one virtual clock: the same code as
- * production, on simulated time. Every event of every node goes into a running hash, so two runs
- * with one seed can be compared by one string.
+ * N simulated nodes on one virtual clock, whichever runtime drives them. Every event of every
+ * node goes into a running hash, so two runs with one seed can be compared by one string.
  */
-export class World {
+export abstract class World {
   readonly clock = new VirtualClock();
-  readonly network: MemoryNetwork;
+  abstract readonly network: SimNetwork;
   readonly nodes: SimNode[] = [];
-  private readonly byName = new Map<string, SimNode>();
+  protected readonly byName = new Map<string, SimNode>();
   private readonly hash: Hash = createHash("sha256");
   private readonly listeners: WorldListener[] = [];
   private readonly stallRng;
   eventCount = 0;
 
   constructor(readonly options: SimOptions) {
-    this.network = new MemoryNetwork({
-      clock: this.clock,
-      rng: seededRng(options.seed),
-      latency: { meanMs: options.latencyMs, jitterMs: options.latencyMs / 2 },
-      loss: options.loss,
-      // Push-pull frames of a 10,000-member cluster are large; the stream channel allows them.
-      maxFrameBytes: 16 * 1024 * 1024,
-      receiveQueueLimit: 65_536,
-    });
     this.stallRng = seededRng(`${options.seed}:stalls`);
+  }
+
+  /** Creates and starts the nodes (not yet joined). */
+  abstract create(): Promise<void>;
+
+  /** Bytes and messages sent by all nodes so far (datagrams and stream frames). */
+  abstract traffic(): { bytes: number; messages: number };
+
+  /** Adds a node made by a runtime. */
+  protected add(node: SimNode): void {
+    this.nodes.push(node);
+    this.byName.set(node.name, node);
+  }
+
+  /** Node names n0…n{N−1}, zero-padded to one width. */
+  protected names(): string[] {
+    const count = this.options.nodes;
+    const width = String(count - 1).length;
+    return Array.from({ length: count }, (_, i) => `n${String(i).padStart(width, "0")}`);
   }
 
   /** Adds a listener for every event of every node. */
@@ -61,32 +92,6 @@ export class World {
   /** Nodes not crashed. */
   live(): SimNode[] {
     return this.nodes.filter((n) => !n.crashed);
-  }
-
-  /** Creates and starts the nodes (not yet joined). */
-  async create(): Promise<void> {
-    const { nodes: count, seed, preset, lifeguard } = this.options;
-    const width = String(count - 1).length;
-    for (let i = 0; i < count; i++) {
-      const name = `n${String(i).padStart(width, "0")}`;
-      const transport = await this.network.bind(`mem://${name}`);
-      const cluster = Cluster.create({
-        name,
-        transports: [transport],
-        clock: this.clock,
-        rng: seededRng(`${seed}:${name}`),
-        generation: 1,
-        preset,
-        swim: {
-          lifeguard: { awareness: lifeguard, dynamicSuspicion: lifeguard, buddy: lifeguard },
-        },
-      });
-      const node: SimNode = { name, cluster, crashed: false, slow: false };
-      cluster.on("*", (event) => this.record(node, event));
-      this.nodes.push(node);
-      this.byName.set(name, node);
-    }
-    for (const n of this.nodes) await n.cluster.start();
   }
 
   /** Every node joins through the first three (the join scenario). */
@@ -170,7 +175,7 @@ export class World {
     await this.runUntil(() => false, ms, stepMs, progress);
   }
 
-  private record(node: SimNode, event: ClusterEvent): void {
+  protected record(node: SimNode, event: ClusterEvent): void {
     this.eventCount += 1;
     this.hash.update(`${this.clock.now().toFixed(3)} ${node.name} ${describe(event)}\n`);
     for (const l of this.listeners) l(node, event);
@@ -181,6 +186,57 @@ export class World {
     return this.hash.copy().digest("hex").slice(0, 16);
   }
 
+  /** Stops every node. */
+  async shutdown(): Promise<void> {
+    for (const n of this.nodes) if (!n.crashed) await n.cluster.shutdown();
+  }
+}
+
+/**
+ * N real `@grapevine/cluster` nodes on one memory network: the same code as production, runtime
+ * shell and transport included, on simulated time.
+ */
+export class MemoryWorld extends World {
+  readonly network: MemoryNetwork;
+
+  constructor(options: SimOptions) {
+    super(options);
+    this.network = new MemoryNetwork({
+      clock: this.clock,
+      rng: seededRng(options.seed),
+      latency: { meanMs: options.latencyMs, jitterMs: options.latencyMs / 2 },
+      loss: options.loss,
+      // Push-pull frames of a 10,000-member cluster are large; the stream channel allows them.
+      maxFrameBytes: 16 * 1024 * 1024,
+      receiveQueueLimit: 65_536,
+    });
+  }
+
+  /** Creates and starts the nodes (not yet joined). */
+  async create(): Promise<void> {
+    const { seed, preset, lifeguard } = this.options;
+    const clusters: Cluster[] = [];
+    for (const name of this.names()) {
+      const transport = await this.network.bind(`mem://${name}`);
+      const cluster = Cluster.create({
+        name,
+        transports: [transport],
+        clock: this.clock,
+        rng: seededRng(`${seed}:${name}`),
+        generation: 1,
+        preset,
+        swim: {
+          lifeguard: { awareness: lifeguard, dynamicSuspicion: lifeguard, buddy: lifeguard },
+        },
+      });
+      const node: SimNode = { name, cluster, crashed: false, slow: false };
+      cluster.on("*", (event) => this.record(node, event));
+      this.add(node);
+      clusters.push(cluster);
+    }
+    for (const c of clusters) await c.start();
+  }
+
   /** Bytes and messages sent by all nodes so far (datagrams and stream frames). */
   traffic(): { bytes: number; messages: number } {
     const c = this.network.counters();
@@ -188,11 +244,6 @@ export class World {
       bytes: c.datagramBytesSent + c.frameBytesSent,
       messages: c.datagramsSent + c.framesSent,
     };
-  }
-
-  /** Stops every node. */
-  async shutdown(): Promise<void> {
-    for (const n of this.nodes) if (!n.crashed) await n.cluster.shutdown();
   }
 }
 
@@ -202,6 +253,8 @@ function describe(e: ClusterEvent): string {
       return `key ${e.owner}/${e.key}@${e.version}${e.newValue ? "" : " deleted"}`;
     case "user-message":
       return `user ${e.from} ${e.name}`;
+    case "health-changed":
+      return `health ${e.state}`;
     default:
       return `${e.type} ${e.member.name} ${e.member.incarnation}`;
   }

@@ -44,6 +44,26 @@ describe("simulator scenarios (small N, fixed seeds)", () => {
     expect(r.figures.heal_s).not.toBeNull();
   });
 
+  it("both runtimes (node cores direct, clusters over the memory transport): same figures", async () => {
+    for (const args of ["failure --nodes 120 --kill 2 --seed 8", "spread --nodes 120 --seed 9"]) {
+      const core = await runSimulation(opts(`${args} --runtime core`));
+      const memory = await runSimulation(opts(`${args} --runtime memory`));
+      expect(core.runtime).toBe("core");
+      expect(memory.runtime).toBe("memory");
+      for (const [name, value] of Object.entries(core.figures)) {
+        const other = memory.figures[name];
+        if (value === null || other === null || other === undefined) {
+          expect(other, name).toBe(value);
+        } else {
+          // Same protocol code, same seeds; only the stream set-up timing differs slightly.
+          expect(Math.abs(value - other), name).toBeLessThanOrEqual(0.1 * Math.max(1, value));
+        }
+      }
+      const again = await runSimulation(opts(`${args} --runtime core`));
+      expect(again.run_hash).toBe(core.run_hash);
+    }
+  });
+
   it("same seed ⇒ same run_hash; another seed ⇒ another", async () => {
     const a = await runSimulation(
       opts("soak --nodes 60 --loss 0.05 --slow 0.1 --duration 30 --seed 8"),

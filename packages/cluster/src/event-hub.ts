@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { ClusterEvent, MemberEvent, MemberEventType } from "./events.js";
+import type { ClusterEvent, MemberEvent, MemberEventType } from "@grapevine/node";
 
 type Handler<E> = (event: E) => void;
 type ByType = {

@@ -3,19 +3,26 @@
  * eventually-consistent per-member state over pluggable transports.
  */
 
-export { SwimConfigError } from "@grapevine/swim";
-export { Cluster, type ClusterStatus, type EncryptionMode, type JoinOptions } from "./cluster.js";
-export { type ClusterCounters, type DropReason, emptyCounters } from "./counters.js";
 export {
   type ClusterEvent,
   decodeTags,
+  emptyNodeCounters,
   encodeTags,
+  type HealthChangedEvent,
+  type HealthState,
+  type InputLimits,
   type KeyChangedEvent,
+  LimitError,
   type Member,
   type MemberEvent,
   type MemberEventType,
+  type NodeCounters,
+  type PacketDropReason,
   type UserMessageEvent,
-} from "./events.js";
+} from "@grapevine/node";
+export { SwimConfigError } from "@grapevine/swim";
+export { Cluster, type ClusterStatus, type EncryptionMode, type JoinOptions } from "./cluster.js";
+export { type ClusterCounters, type DropReason, emptyCounters } from "./counters.js";
 export {
   associatedData,
   type KeyInfo,

@@ -1,17 +1,12 @@
-import type { MemberStatus } from "@grapevine/codec";
+import type { MemberView } from "@grapevine/swim";
+import type { HealthState } from "./isolation.js";
+import { decodeUtf8, encodeUtf8 } from "./utf8.js";
 
-/** A member as the local node sees it. */
-export interface Member {
-  readonly name: string;
-  readonly status: MemberStatus;
-  /** SWIM incarnation number: raised by the member to refute suspicion (SWIM §4.2). */
-  readonly incarnation: bigint;
-  /** Process generation: a restarted member takes a higher one. */
-  readonly generation: number;
-  /** Address URLs the member advertises, one per transport it listens on. */
-  readonly addresses: readonly string[];
-  /** Raw metadata bytes as advertised. */
-  readonly meta: Uint8Array;
+/**
+ * A member as the local node sees it: the failure detector's view (name, status, incarnation,
+ * generation, addresses, metadata) with the metadata decoded as tags.
+ */
+export interface Member extends Omit<MemberView, "stateChangedAt"> {
   /** Metadata decoded as string tags (empty when the metadata is not a tag map). */
   readonly tags: Readonly<Record<string, string>>;
   /** True for the local node. */
@@ -48,7 +43,7 @@ export interface KeyChangedEvent {
   readonly at: number;
 }
 
-/** An application message broadcast by some member with {@link Cluster.broadcast}. */
+/** An application message broadcast by some member. */
 export interface UserMessageEvent {
   readonly type: "user-message";
   readonly from: string;
@@ -57,21 +52,34 @@ export interface UserMessageEvent {
   readonly at: number;
 }
 
+/**
+ * This node's judgement of its own situation changed (see `HealthState`): `isolated` when it
+ * knows other members but has heard no answer from any of them for the isolation window.
+ */
+export interface HealthChangedEvent {
+  readonly type: "health-changed";
+  readonly state: HealthState;
+  readonly previous: HealthState;
+  readonly at: number;
+}
+
 /** Every event a cluster emits. */
-export type ClusterEvent = MemberEvent | KeyChangedEvent | UserMessageEvent;
+export type ClusterEvent = MemberEvent | KeyChangedEvent | UserMessageEvent | HealthChangedEvent;
 
 /** Encodes string tags as member metadata (UTF-8 JSON object, keys sorted). */
 export function encodeTags(tags: Readonly<Record<string, string>>): Uint8Array {
   const sorted: Record<string, string> = {};
   for (const k of Object.keys(tags).sort()) sorted[k] = String(tags[k]);
-  return new TextEncoder().encode(JSON.stringify(sorted));
+  return encodeUtf8(JSON.stringify(sorted));
 }
 
 /** Decodes member metadata written by {@link encodeTags}; anything else decodes as `{}`. */
 export function decodeTags(meta: Uint8Array): Record<string, string> {
   if (meta.length === 0 || meta[0] !== 0x7b) return {};
   try {
-    const parsed: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(meta));
+    const text = decodeUtf8(meta);
+    if (text === undefined) return {};
+    const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(parsed)) if (typeof v === "string") out[k] = v;
@@ -79,4 +87,32 @@ export function decodeTags(meta: Uint8Array): Record<string, string> {
   } catch {
     return {};
   }
+}
+
+const MEMBER_EVENT: Readonly<Record<string, MemberEventType>> = {
+  join: "member-joined",
+  update: "member-updated",
+  suspect: "member-suspect",
+  alive: "member-alive",
+  dead: "member-dead",
+  left: "member-left",
+};
+
+/** The application event named after a membership change of the failure detector. */
+export function memberEventType(swimType: string): MemberEventType | undefined {
+  return Object.hasOwn(MEMBER_EVENT, swimType) ? MEMBER_EVENT[swimType] : undefined;
+}
+
+/** A failure detector's member view as the application sees it (`self`: our own name). */
+export function toMember(view: MemberView, self: string): Member {
+  return {
+    name: view.name,
+    status: view.status,
+    incarnation: view.incarnation,
+    generation: view.generation,
+    addresses: view.addresses,
+    meta: view.meta,
+    tags: decodeTags(view.meta),
+    local: view.name === self,
+  };
 }

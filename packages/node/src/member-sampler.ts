@@ -1,4 +1,4 @@
-import type { Rng } from "./rng.js";
+import type { Rng } from "@grapevine/swim";
 
 /**
  * A set of member names that supports O(1) add, remove and uniform random sampling: how gossip

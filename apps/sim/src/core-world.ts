@@ -1,0 +1,271 @@
+import type { ClusterEvent, Member } from "@grapevine/cluster";
+import type { PushPullMember } from "@grapevine/codec";
+import { NodeCore, type NodeOutput } from "@grapevine/node";
+import { type Rng, seededRng } from "@grapevine/protocol";
+import { swimConfig } from "@grapevine/swim";
+import { latencySampler } from "@grapevine/transport-memory";
+import type { SimOptions } from "./options.js";
+import { type SimMember, type SimNetwork, type SimNode, World } from "./world.js";
+
+/** Datagram size limit of the simulated network, bytes (a LAN UDP packet). */
+const MTU = 1400;
+/** Stream frame limit: push-pull frames of a 10,000-member cluster are large. */
+const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Deliveries held for a paused node before more are dropped (as the memory network does). */
+const HELD_LIMIT = 65_536;
+/** One-way trips before a stream's request frame arrives: SYN, SYN-ACK, then the frame. */
+const STREAM_SETUP_TRIPS = 3;
+
+/**
+ * A node core driven directly by the simulator: one virtual-clock timer armed at the core's next
+ * wake time, datagrams and stream frames handed over as bytes, outputs carried out at once and
+ * events recorded after each step (as the cluster shell does, without promises or transports).
+ */
+class CoreMember implements SimMember {
+  readonly addresses: readonly string[];
+  crashed = false;
+  paused = false;
+  held: Array<() => void> = [];
+  private timerAt = Number.POSITIVE_INFINITY;
+
+  constructor(
+    readonly core: NodeCore,
+    readonly address: string,
+    private readonly world: CoreWorld,
+    readonly node: () => SimNode,
+  ) {
+    this.addresses = [address];
+  }
+
+  /** Runs one step of the core at the clock's time and carries out what it produced. */
+  step(fn: (now: number) => void): void {
+    if (this.crashed) return;
+    fn(this.world.clock.now());
+    const events: ClusterEvent[] = [];
+    for (const out of this.core.drain()) this.carryOut(out, events);
+    this.arm();
+    for (const e of events) this.world.recordEvent(this.node(), e);
+  }
+
+  private carryOut(out: NodeOutput, events: ClusterEvent[]): void {
+    switch (out.kind) {
+      case "datagram":
+        this.world.net.sendDatagram(this, out.to, out.bytes);
+        return;
+      case "stream":
+        this.world.net.exchange(this, out.id, out.to, out.bytes);
+        return;
+      case "event":
+        events.push(out.event);
+        return;
+      default:
+        return;
+    }
+  }
+
+  arm(): void {
+    const at = this.core.nextWakeAt();
+    if (at >= this.timerAt || this.crashed) return;
+    this.timerAt = at;
+    const clock = this.world.clock;
+    clock.setTimeout(
+      () => {
+        // Timers are never cancelled: one that was overtaken by an earlier one is stale.
+        if (this.timerAt !== at) return;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.step((now) => this.core.tick(now));
+      },
+      Math.max(0, at - clock.now()),
+    );
+  }
+
+  aliveCount(): number {
+    return this.core.aliveCount();
+  }
+  member(name: string): Member | undefined {
+    return this.core.member(name);
+  }
+  set(key: string, value: string): void {
+    this.step((now) => this.core.set(key, new TextEncoder().encode(value), now));
+  }
+  swimCounters() {
+    return this.core.detector.counters;
+  }
+  seedMembers(members: readonly PushPullMember[]): void {
+    this.step((now) => this.core.seed(members, now));
+  }
+  join(seeds: readonly string[]): void {
+    this.step((now) => this.core.join(seeds, now));
+  }
+  shutdown(): void {
+    this.core.stop();
+  }
+}
+
+/**
+ * The simulated network of the direct runtime: per-datagram loss and latency from one seeded
+ * source, partitions, paused and crashed nodes, traffic totals. Streams are a request and a reply
+ * frame, each after its link delays, failing as a TCP connection would (refused by a crashed node,
+ * lost across a partition, held by a paused one).
+ */
+class CoreNetwork implements SimNetwork {
+  readonly members = new Map<string, CoreMember>();
+  datagrams = 0;
+  datagramBytes = 0;
+  frames = 0;
+  frameBytes = 0;
+  private group = new Map<string, number>();
+  private readonly latency;
+
+  constructor(
+    private readonly world: CoreWorld,
+    private readonly random: Rng,
+    private readonly loss: number,
+    latencyMs: number,
+  ) {
+    this.latency = latencySampler({ meanMs: latencyMs, jitterMs: latencyMs / 2 });
+  }
+
+  partition(groups: readonly (readonly string[])[]): void {
+    this.group = new Map();
+    groups.forEach((names, i) => {
+      for (const n of names) this.group.set(`mem://${n}`, i);
+    });
+  }
+  heal(): void {
+    this.group = new Map();
+  }
+  pause(node: string): void {
+    const m = this.members.get(`mem://${node}`);
+    if (m) m.paused = true;
+  }
+  resume(node: string): void {
+    const m = this.members.get(`mem://${node}`);
+    if (!m || m.crashed) return;
+    m.paused = false;
+    const held = m.held;
+    m.held = [];
+    for (const deliver of held) deliver();
+  }
+  crash(node: string): void {
+    const m = this.members.get(`mem://${node}`);
+    if (!m) return;
+    m.crashed = true;
+    m.held = [];
+    m.core.stop();
+  }
+
+  private cut(a: string, b: string): boolean {
+    if (this.group.size === 0) return false;
+    return (this.group.get(a) ?? -1) !== (this.group.get(b) ?? -1);
+  }
+
+  /** Runs `deliver` at `to` after `delay`, unless `to` crashed by then; held while it is paused. */
+  private at(to: CoreMember, delay: number, deliver: () => void): void {
+    this.world.clock.setTimeout(() => {
+      if (to.crashed) return;
+      if (!to.paused) deliver();
+      else if (to.held.length < HELD_LIMIT) to.held.push(deliver);
+    }, delay);
+  }
+
+  sendDatagram(from: CoreMember, to: string, bytes: Uint8Array): void {
+    this.datagrams += 1;
+    this.datagramBytes += bytes.length;
+    const receiver = this.members.get(to);
+    if (!receiver || receiver.crashed || this.cut(from.address, to)) return;
+    if (this.loss > 0 && this.random.next() < this.loss) return;
+    const delay = this.latency(from.address, to, this.random);
+    this.at(receiver, delay, () =>
+      receiver.step((now) => receiver.core.handleDatagram(from.address, bytes, now)),
+    );
+  }
+
+  exchange(from: CoreMember, id: number, to: string, request: Uint8Array): void {
+    this.frames += 1;
+    this.frameBytes += request.length;
+    const fail = (): void => from.step((now) => from.core.handleStreamReply(id, undefined, now));
+    // Lost across a partition: the core's own deadline ends the exchange.
+    if (this.cut(from.address, to)) return;
+    const receiver = this.members.get(to);
+    if (!receiver || receiver.crashed) {
+      this.world.clock.setTimeout(fail, 2 * this.latency(from.address, to, this.random));
+      return;
+    }
+    let setup = 0;
+    for (let i = 0; i < STREAM_SETUP_TRIPS; i++)
+      setup += this.latency(from.address, to, this.random);
+    this.at(receiver, setup, () => {
+      let reply: Uint8Array | undefined;
+      receiver.step((now) => {
+        reply = receiver.core.handleStreamFrame(from.address, request, now);
+      });
+      if (reply === undefined) {
+        this.at(from, this.latency(to, from.address, this.random), fail);
+        return;
+      }
+      const answer = reply;
+      this.frames += 1;
+      this.frameBytes += answer.length;
+      if (this.cut(to, from.address)) return;
+      this.at(from, this.latency(to, from.address, this.random), () =>
+        from.step((now) => from.core.handleStreamReply(id, answer, now)),
+      );
+    });
+  }
+}
+
+/**
+ * N node cores driven directly on the virtual clock (`--runtime core`, the default): the protocol
+ * code of production without the runtime shell, transports or promises in the hot loop, so large
+ * clusters simulate quickly. `--runtime memory` runs full clusters over the memory transport.
+ */
+export class CoreWorld extends World {
+  readonly net: CoreNetwork;
+  readonly network: SimNetwork;
+
+  constructor(options: SimOptions) {
+    super(options);
+    this.net = new CoreNetwork(this, seededRng(options.seed), options.loss, options.latencyMs);
+    this.network = this.net;
+  }
+
+  async create(): Promise<void> {
+    const { seed, preset, lifeguard } = this.options;
+    const config = swimConfig(preset, {
+      lifeguard: { awareness: lifeguard, dynamicSuspicion: lifeguard, buddy: lifeguard },
+    });
+    const members: CoreMember[] = [];
+    for (const name of this.names()) {
+      const address = `mem://${name}`;
+      const core = new NodeCore({
+        name,
+        addresses: [address],
+        links: [{ schemes: ["mem"], mtu: MTU, maxFrameBytes: MAX_FRAME_BYTES }],
+        config,
+        rng: seededRng(`${seed}:${name}`),
+        now: this.clock.now(),
+        generation: 1,
+        meta: new Uint8Array(0),
+        streamTimeoutMs: preset === "local" ? 5_000 : 10_000,
+      });
+      let node: SimNode | undefined;
+      const member = new CoreMember(core, address, this, () => node!);
+      node = { name, cluster: member, crashed: false, slow: false };
+      this.net.members.set(address, member);
+      this.add(node);
+      members.push(member);
+    }
+    for (const m of members) m.step((now) => m.core.start(now));
+  }
+
+  /** Records an event of a node (after the step that produced it). */
+  recordEvent(node: SimNode, event: ClusterEvent): void {
+    this.record(node, event);
+  }
+
+  traffic(): { bytes: number; messages: number } {
+    const n = this.net;
+    return { bytes: n.datagramBytes + n.frameBytes, messages: n.datagrams + n.frames };
+  }
+}

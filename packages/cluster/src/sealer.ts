@@ -1,0 +1,61 @@
+import { WIRE_VERSION } from "@grapevine/codec";
+import type { PacketDropReason } from "@grapevine/node";
+import { associatedData, type Keyring, looksSealed, SEAL_OVERHEAD } from "./keyring.js";
+
+/**
+ * How a member with a keyring treats encryption (switching a running cluster on without a flag
+ * day; see SECURITY.md): `open-only` sends plaintext and opens sealed packets, `accept-plaintext`
+ * sends sealed and still accepts plaintext, `required` (the default) sends sealed and drops
+ * plaintext. `off`: no keyring.
+ */
+export type EncryptionMode = "off" | "open-only" | "accept-plaintext" | "required";
+
+/** Which channel a packet travels on: sealed with different associated data, so never swapped. */
+export type Channel = "datagram" | "stream";
+
+/** An opened packet, or why it was dropped. */
+export type Opened =
+  | { readonly ok: true; readonly bytes: Uint8Array }
+  | { readonly ok: false; readonly reason: PacketDropReason };
+
+/**
+ * The edge where packets are sealed (AES-256-GCM with the keyring's primary key) after the node
+ * core encoded them, and opened before the core decodes them. The associated data binds the wire
+ * version, the cluster label and the channel.
+ */
+export class Sealer {
+  /** Bytes a seal adds to each packet or frame this member sends. */
+  readonly overhead: number;
+  private readonly ad: Record<Channel, Uint8Array>;
+
+  constructor(
+    private readonly keyring: Keyring | undefined,
+    readonly mode: EncryptionMode,
+    label: string,
+  ) {
+    this.overhead = mode === "required" || mode === "accept-plaintext" ? SEAL_OVERHEAD : 0;
+    this.ad = {
+      datagram: associatedData(WIRE_VERSION, label),
+      stream: associatedData(WIRE_VERSION, label, "stream"),
+    };
+  }
+
+  /** Seals `bytes` when this member sends sealed; returns them as they are otherwise. */
+  seal(bytes: Uint8Array, channel: Channel): Uint8Array {
+    return this.keyring && this.overhead > 0 ? this.keyring.seal(bytes, this.ad[channel]) : bytes;
+  }
+
+  /** Opens a received packet or frame of at most `maxBytes`, by the encryption mode. */
+  open(input: Uint8Array, maxBytes: number, channel: Channel): Opened {
+    if (!this.keyring) return { ok: true, bytes: input };
+    if (looksSealed(input)) {
+      if (input.length > maxBytes) return { ok: false, reason: "oversized" };
+      const opened = this.keyring.open(input, this.ad[channel]);
+      // The keyring's failure codes (truncated, unknown-version, decrypt) are drop reasons.
+      if (!opened.ok) return { ok: false, reason: opened.error.code as PacketDropReason };
+      return { ok: true, bytes: opened.plaintext };
+    }
+    if (this.mode === "required") return { ok: false, reason: "decrypt" };
+    return { ok: true, bytes: input };
+  }
+}

@@ -1,0 +1,172 @@
+import type { NodeCounters } from "@grapevine/node";
+import {
+  type Clock,
+  type Datagram,
+  type Stream,
+  schemeOf,
+  type Transport,
+} from "@grapevine/transport";
+import { readFrame, withDeadline } from "./deadline.js";
+import { schemesOf } from "./options.js";
+import type { Channel, Sealer } from "./sealer.js";
+
+/** Where opened input goes: the runtime turns each call into one step of the node core. */
+export interface EdgeHandlers {
+  /** An opened datagram from `from`. */
+  datagram(from: string, bytes: Uint8Array): void;
+  /** An opened stream request from `from`: the reply frame (not yet sealed), if any. */
+  streamRequest(from: string, bytes: Uint8Array): Uint8Array | undefined;
+}
+
+/**
+ * Where real transports meet the node core: receive loops on every transport, sealing on the way
+ * out and opening on the way in (a packet that fails to open is dropped and counted, never seen by
+ * the core), and stream exchanges with deadlines. Holds no protocol decisions.
+ */
+export class TransportEdge {
+  private readonly transports = new Map<string, Transport>();
+  private readonly openStreams = new Set<Stream>();
+  private closed = false;
+
+  constructor(
+    transports: readonly Transport[],
+    private readonly clock: Clock,
+    private readonly sealer: Sealer,
+    private readonly counters: () => NodeCounters,
+  ) {
+    for (const t of transports) for (const s of schemesOf(t)) this.transports.set(s, t);
+  }
+
+  /** The addresses this member listens on. */
+  addresses(): string[] {
+    return [...new Set(this.transports.values())].map((t) => t.address);
+  }
+
+  /** Starts receiving on every transport. */
+  listen(handlers: EdgeHandlers, streamTimeoutMs: number): void {
+    for (const t of new Set(this.transports.values())) {
+      void this.receiveDatagrams(t, handlers);
+      void this.receiveStreams(t, handlers, streamTimeoutMs);
+    }
+  }
+
+  /** Seals and sends a datagram; a transport that refuses it is counted, not thrown. */
+  send(to: string, bytes: Uint8Array): void {
+    const counters = this.counters();
+    const sealed = this.sealer.seal(bytes, "datagram");
+    counters.bytesOut += sealed.length - bytes.length;
+    try {
+      this.transportFor(to)?.send(to, sealed);
+    } catch {
+      counters.drops["send-error"] += 1;
+    }
+  }
+
+  /**
+   * One stream exchange: dial `to`, write the sealed request, read and open one reply frame, all
+   * within `timeoutMs`. Resolves the opened reply, or `undefined` when anything failed.
+   */
+  async exchange(
+    to: string,
+    request: Uint8Array,
+    timeoutMs: number,
+  ): Promise<Uint8Array | undefined> {
+    const t = this.transportFor(to);
+    let stream: Stream | undefined;
+    try {
+      if (!t) return undefined;
+      const run = async (): Promise<Uint8Array | undefined> => {
+        stream = await t.dial(to, { timeoutMs });
+        this.openStreams.add(stream);
+        await stream.write(this.sealer.seal(request, "stream"));
+        const frame = await readFrame(stream);
+        await stream.close();
+        return frame && this.open(frame, t.maxFrameBytes, "stream");
+      };
+      const abort = (): void => stream?.abort();
+      return await withDeadline(this.clock, run(), timeoutMs, `stream to ${to}`, abort);
+    } catch {
+      stream?.abort();
+      return undefined;
+    } finally {
+      if (stream) this.openStreams.delete(stream);
+    }
+  }
+
+  /** Aborts open streams and closes every transport. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const s of this.openStreams) s.abort();
+    this.openStreams.clear();
+    await Promise.all(
+      [...new Set(this.transports.values())].map((t) => t.close().catch(() => undefined)),
+    );
+  }
+
+  private transportFor(address: string): Transport | undefined {
+    return this.transports.get(schemeOf(address) ?? "");
+  }
+
+  /** Opens a packet or frame; a drop is counted and yields `undefined`. */
+  private open(input: Uint8Array, maxBytes: number, channel: Channel): Uint8Array | undefined {
+    const opened = this.sealer.open(input, maxBytes, channel);
+    if (opened.ok) return opened.bytes;
+    this.counters().drops[opened.reason] += 1;
+    return undefined;
+  }
+
+  private async receiveDatagrams(t: Transport, handlers: EdgeHandlers): Promise<void> {
+    try {
+      for await (const d of t.datagrams()) if (!this.closed) this.onDatagram(t, d, handlers);
+    } catch {
+      // The iteration only ends in error when the transport breaks; nothing to do.
+    }
+  }
+
+  private onDatagram(t: Transport, d: Datagram, handlers: EdgeHandlers): void {
+    const counters = this.counters();
+    const bytes = this.open(d.data, t.mtu, "datagram");
+    if (bytes === undefined) {
+      counters.packetsIn += 1;
+      counters.bytesIn += d.data.length;
+      return;
+    }
+    counters.bytesIn += d.data.length - bytes.length;
+    handlers.datagram(d.from, bytes);
+  }
+
+  private async receiveStreams(t: Transport, handlers: EdgeHandlers, timeoutMs: number) {
+    try {
+      for await (const s of t.streams()) void this.answer(t, s, handlers, timeoutMs);
+    } catch {
+      // As above.
+    }
+  }
+
+  /** A peer's stream: one request frame in, at most one reply frame out. */
+  private async answer(t: Transport, stream: Stream, handlers: EdgeHandlers, timeoutMs: number) {
+    this.openStreams.add(stream);
+    this.counters().streamsIn += 1;
+    try {
+      const abort = (): void => stream.abort();
+      const frame = await withDeadline(this.clock, readFrame(stream), timeoutMs, "stream", abort);
+      const request = frame && this.open(frame, t.maxFrameBytes, "stream");
+      const reply =
+        request === undefined || this.closed
+          ? undefined
+          : handlers.streamRequest(stream.remote, request);
+      if (reply === undefined) {
+        // Nothing, or nothing we can read: free the connection at once.
+        stream.abort();
+        return;
+      }
+      await stream.write(this.sealer.seal(reply, "stream"));
+      await stream.close();
+    } catch {
+      this.counters().drops["stream-error"] += 1;
+      stream.abort();
+    } finally {
+      this.openStreams.delete(stream);
+    }
+  }
+}

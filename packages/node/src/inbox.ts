@@ -1,0 +1,150 @@
+import { decode, type Message, type UserMessage } from "@grapevine/codec";
+import type { ClusterState } from "@grapevine/state";
+import type { Swim } from "@grapevine/swim";
+import { answerSyn, answerSynAck } from "./anti-entropy.js";
+import type { NodeCounters, PacketDropReason } from "./counters.js";
+import type { Dissemination } from "./dissemination.js";
+import type { ClusterEvent } from "./events.js";
+import type { Outbox } from "./outbox.js";
+import { pushPullMessage } from "./push-pull.js";
+import type { StateSync } from "./state-sync.js";
+import type { UserMessages } from "./user-messages.js";
+
+/** What {@link Inbox} needs of the core it serves. */
+export interface InboxHost {
+  readonly name: string;
+  readonly label: string;
+  readonly swim: Swim;
+  readonly state: ClusterState;
+  readonly stateSync: StateSync;
+  readonly outbox: Outbox;
+  readonly dissemination: Dissemination;
+  readonly userMessages: UserMessages;
+  readonly counters: NodeCounters;
+  emit(event: ClusterEvent): void;
+}
+
+/**
+ * Everything the core receives: packets are decoded (a packet the codec refuses is dropped and
+ * counted under the codec's reason) and each message goes where it belongs: SWIM messages to the
+ * failure detector, anti-entropy to the state store (answered within the packet budget), deltas
+ * and user messages to dissemination; stream requests (probes and push-pulls) are answered.
+ * A message that throws is counted as `internal` and the rest of the packet still runs.
+ */
+export class Inbox {
+  constructor(private readonly host: InboxHost) {}
+
+  /** Decodes a packet or frame of at most `maxBytes`; `undefined` (counted) when refused. */
+  decode(bytes: Uint8Array, maxBytes: number): readonly Message[] | undefined {
+    const r = decode(bytes, { maxPacketBytes: maxBytes, label: this.host.label });
+    if (r.ok) return r.envelope.messages;
+    this.drop(r.error.reason as PacketDropReason);
+    return undefined;
+  }
+
+  /** A datagram's messages, in order. */
+  datagram(from: string, bytes: Uint8Array, now: number): void {
+    const { counters } = this.host;
+    counters.packetsIn += 1;
+    counters.bytesIn += bytes.length;
+    const messages = this.decode(bytes, this.host.outbox.linkFor(from)?.mtu ?? bytes.length);
+    if (messages === undefined) return;
+    for (const message of messages) {
+      counters.messagesIn += 1;
+      this.guard(() => this.dispatch(from, message, now));
+    }
+  }
+
+  /** A stream request: the reply frame to write back, if any. */
+  streamFrame(from: string, bytes: Uint8Array, now: number): Uint8Array | undefined {
+    const { host } = this;
+    const maxFrame = host.outbox.linkFor(from)?.maxFrameBytes ?? bytes.length;
+    const messages = this.decode(bytes, maxFrame);
+    if (messages === undefined) return undefined;
+    let reply: Message | undefined;
+    for (const msg of messages) {
+      if (msg.type === "ping" && msg.target === host.name) {
+        reply = { type: "ack", seq: msg.seq, source: host.name, payload: new Uint8Array(0) };
+      } else if (msg.type === "push-pull") {
+        this.guard(() => this.mergePushPull(msg.members, msg.delta, now));
+        if (!msg.reply) {
+          const budget = host.outbox.builder.budget(maxFrame);
+          reply = pushPullMessage(host.swim, host.state, { join: false, reply: true }, budget);
+        }
+      }
+    }
+    return reply === undefined ? undefined : host.outbox.builder.encode([reply]);
+  }
+
+  /** A peer's member list and state from a push-pull, either way. */
+  mergePushPull(
+    members: Extract<Message, { type: "push-pull" }>["members"],
+    delta: Extract<Message, { type: "push-pull" }>["delta"],
+    now: number,
+  ): void {
+    this.host.swim.mergeRemote(members, now);
+    this.host.stateSync.apply(delta, now, false);
+  }
+
+  /** Runs `fn`; nothing a peer sends may escape a step as an exception. */
+  guard(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      this.drop("internal");
+    }
+  }
+
+  private drop(reason: PacketDropReason): void {
+    this.host.counters.drops[reason] += 1;
+  }
+
+  private dispatch(from: string, msg: Message, now: number): void {
+    const { swim, state, stateSync, outbox } = this.host;
+    switch (msg.type) {
+      case "ping":
+      case "ping-req":
+      case "ack":
+      case "nack":
+      case "alive":
+      case "suspect":
+      case "dead":
+        swim.handle(from, msg, now);
+        return;
+      case "state-syn": {
+        const budget = outbox.budgetFor(from);
+        if (budget !== undefined) outbox.send(from, [answerSyn(state, msg, budget)], true, now);
+        return;
+      }
+      case "state-syn-ack": {
+        stateSync.apply(msg.delta, now, false);
+        const budget = outbox.budgetFor(from);
+        const ack = budget === undefined ? undefined : answerSynAck(state, msg, budget);
+        if (ack) outbox.send(from, [ack], true, now);
+        return;
+      }
+      case "state-ack":
+        stateSync.apply(msg.delta, now, false);
+        return;
+      case "state-delta":
+        stateSync.apply(msg.delta, now, true);
+        return;
+      case "user":
+        this.userMessage(msg, now);
+        return;
+      case "push-pull":
+        // Push-pull travels on streams only.
+        return;
+    }
+  }
+
+  private userMessage(msg: UserMessage, now: number): void {
+    const key = this.host.userMessages.received(msg, now);
+    if (key === undefined) return;
+    // Infection-style: pass it on a bounded number of times, like membership updates.
+    this.host.dissemination.enqueueUser(key, msg);
+    this.host.counters.userMessages += 1;
+    const { from, name, payload } = msg;
+    this.host.emit({ type: "user-message", from, name, payload, at: now });
+  }
+}

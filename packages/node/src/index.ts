@@ -1,0 +1,45 @@
+/**
+ * `@grapevine/node`: one cluster member's whole protocol (SWIM + Lifeguard, state, dissemination,
+ * anti-entropy, push-pull, reconnect, joins, leaves) as a sans-IO step function. Runtimes
+ * (`@grapevine/cluster`, the simulator) feed it datagrams, stream frames and ticks with the time,
+ * and carry out what it drains.
+ */
+export { answerSyn, answerSynAck, synFor } from "./anti-entropy.js";
+export {
+  emptyNodeCounters,
+  type NodeCounters,
+  type PacketDropReason,
+} from "./counters.js";
+export { Dissemination } from "./dissemination.js";
+export {
+  type ClusterEvent,
+  decodeTags,
+  encodeTags,
+  type HealthChangedEvent,
+  type KeyChangedEvent,
+  type Member,
+  type MemberEvent,
+  type MemberEventType,
+  memberEventType,
+  toMember,
+  type UserMessageEvent,
+} from "./events.js";
+export { HealthJudge, type HealthState, IsolationWatch, isolationWindow } from "./isolation.js";
+export {
+  checkSize,
+  checkText,
+  DEFAULT_INPUT_LIMITS,
+  type InputLimits,
+  LimitError,
+  type LimitedField,
+} from "./limits.js";
+export { MemberSampler } from "./member-sampler.js";
+export { NodeCore, type NodeCoreStatus } from "./node-core.js";
+export { type Link, type NodeCoreOptions, type ResolvedTiming, resolveTiming } from "./options.js";
+export type { NodeOutput, StreamPurpose } from "./outputs.js";
+export { MAX_NAME_BYTES, MIN_BROADCAST_BYTES, PacketBuilder, sizeOf } from "./packet-builder.js";
+export { pushPullMessage } from "./push-pull.js";
+export { Reconnect } from "./reconnect.js";
+export { SeenMessages } from "./seen-messages.js";
+export { type StreamExchange, StreamExchanges } from "./stream-exchanges.js";
+export { USER_MESSAGE_MEMORY, USER_MESSAGE_TTL_MS, UserMessages } from "./user-messages.js";

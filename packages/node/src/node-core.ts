@@ -1,0 +1,498 @@
+import type { PushPullMember, UserMessage } from "@grapevine/codec";
+import {
+  ClusterState,
+  DEFAULT_DEAD_OWNER_GRACE_MS,
+  DEFAULT_TOMBSTONE_GRACE_MS,
+  type LocalSnapshot,
+} from "@grapevine/state";
+import {
+  type MemberView,
+  type Rng,
+  retransmitLimit,
+  Swim,
+  type SwimConfig,
+  type SwimOutput,
+  TimerSet,
+} from "@grapevine/swim";
+import { antiEntropyRound } from "./anti-entropy.js";
+import { emptyNodeCounters, type NodeCounters } from "./counters.js";
+import { Dissemination } from "./dissemination.js";
+import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
+import { Inbox } from "./inbox.js";
+import { HealthJudge, type HealthState, isolationWindow } from "./isolation.js";
+import { checkSize, checkText, type InputLimits, inputLimits } from "./limits.js";
+import type { NodeCoreOptions, ResolvedTiming } from "./options.js";
+import { resolveTiming } from "./options.js";
+import { Outbox } from "./outbox.js";
+import type { NodeOutput } from "./outputs.js";
+import { PacketBuilder } from "./packet-builder.js";
+import { Reconnect } from "./reconnect.js";
+import { StateSync } from "./state-sync.js";
+import { StreamWork } from "./stream-work.js";
+import { UserMessages } from "./user-messages.js";
+
+/** The core's own timers; stale ones are recognised by their token and ignored (foca). */
+type Task =
+  | { readonly kind: "gossip" }
+  | { readonly kind: "anti-entropy" }
+  | { readonly kind: "reconnect" }
+  | { readonly kind: "state-tick"; readonly at: number }
+  | { readonly kind: "stream-deadline"; readonly id: number }
+  | { readonly kind: "join-deadline"; readonly token: number }
+  | { readonly kind: "leave-check" };
+
+/** Where the node is in its life, as the core sees it. */
+export type NodeCoreStatus = "created" | "running" | "leaving" | "stopped";
+
+/**
+ * One cluster member's whole protocol as a sans-IO state machine: SWIM + Lifeguard (`Swim`), the
+ * scuttlebutt state store (`ClusterState`), infection-style dissemination of state and user
+ * messages, anti-entropy, push-pull, reconnection of failed members, joins and leaves.
+ *
+ * It never reads a clock, draws from a global random source, sets a timer or touches a socket
+ * (foca's shape): every entry point is synchronous and takes `now` (ms); randomness comes from the
+ * injected `Rng`; what it wants done is drained with {@link drain} as plain data
+ * ({@link NodeOutput}); it wants to be called again at {@link nextWakeAt}. Packets are encoded here
+ * and sealed by the runtime; input is decoded here after the runtime opened it.
+ */
+export class NodeCore {
+  /** This member's name. */
+  readonly name: string;
+  /** Effective failure-detector and gossip settings. */
+  readonly config: SwimConfig;
+  /** Running totals (packets, bytes, drops by reason, rounds, ...). */
+  readonly counters: NodeCounters = emptyNodeCounters();
+  /** Timing settings in force. */
+  readonly timing: ResolvedTiming;
+
+  private readonly swim: Swim;
+  private readonly state: ClusterState;
+  private readonly rng: Rng;
+  private readonly addresses: readonly string[];
+  private readonly outbox: Outbox;
+  private readonly streams: StreamWork;
+  private readonly inbox: Inbox;
+  private readonly label: string;
+  private readonly dissemination: Dissemination;
+  private readonly reconnect: Reconnect;
+  private readonly userMessages = new UserMessages();
+  private readonly schedule = new TimerSet<Task>();
+  private readonly stateSync: StateSync;
+  private readonly health_: HealthJudge;
+  private statusValue: NodeCoreStatus = "created";
+  private leaveDeadline = Number.POSITIVE_INFINITY;
+
+  /** The sizes this member accepts for its own input (name, metadata, keys, values), bytes. */
+  readonly limits: InputLimits;
+
+  constructor(options: NodeCoreOptions) {
+    this.limits = inputLimits(options);
+    this.name = options.name;
+    this.config = options.config;
+    this.rng = options.rng;
+    this.addresses = options.addresses.slice();
+    this.label = options.label ?? "";
+    this.timing = resolveTiming(options);
+    const builder = new PacketBuilder(this.label, options.sealOverhead ?? 0);
+    this.dissemination = new Dissemination(options.config.broadcastQueueLimit);
+    this.swim = new Swim({
+      config: options.config,
+      self: {
+        name: options.name,
+        addresses: this.addresses,
+        sendSchemes: options.links.flatMap((link) => link.schemes),
+        meta: options.meta,
+        generation: options.generation,
+      },
+      rng: options.rng,
+      now: options.now,
+      hashSeed: options.hashSeed ?? 0,
+      broadcasts: this.dissemination.queue,
+    });
+    const tombstoneGraceMs = options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS;
+    const deadOwnerGraceMs = options.deadOwnerGraceMs ?? DEFAULT_DEAD_OWNER_GRACE_MS;
+    this.state = new ClusterState({
+      self: options.name,
+      generation: options.generation,
+      rng: options.rng,
+      tombstoneGraceMs,
+      deadOwnerGraceMs,
+      limits: { maxKeyBytes: this.limits.maxKeyBytes, maxValueBytes: this.limits.maxValueBytes },
+    });
+    this.reconnect = new Reconnect(this.timing.reconnectTimeoutMs);
+    const fixedWindow = options.isolationWindowMs;
+    this.health_ = new HealthJudge(options.now, (members) =>
+      fixedWindow === undefined ? isolationWindow(options.config, members) : fixedWindow,
+    );
+    let smallestMtu = Number.POSITIVE_INFINITY;
+    for (const link of options.links) smallestMtu = Math.min(smallestMtu, link.mtu);
+    this.stateSync = new StateSync({
+      ...{ state: this.state, dissemination: this.dissemination, counters: this.counters },
+      deltaBudget: builder.stateDeltaBudget(smallestMtu, this.name, this.addresses),
+      graceMs: Math.min(tombstoneGraceMs, deadOwnerGraceMs),
+      emit: (event) => this.emit(event),
+      scheduleTick: (at) => this.schedule.schedule(at, { kind: "state-tick", at }),
+    });
+    this.outbox = new Outbox(options.links, builder, this.swim, this.dissemination, this.counters);
+    // What the inbox and the stream work share of the core.
+    const parts = {
+      name: this.name,
+      addresses: this.addresses,
+      label: this.label,
+      timing: this.timing,
+      swim: this.swim,
+      state: this.state,
+      stateSync: this.stateSync,
+      outbox: this.outbox,
+      dissemination: this.dissemination,
+      userMessages: this.userMessages,
+      counters: this.counters,
+      emit: (event: ClusterEvent) => this.emit(event),
+    };
+    this.inbox = new Inbox(parts);
+    this.streams = new StreamWork({
+      ...parts,
+      deadline: (at, id) => this.schedule.schedule(at, { kind: "stream-deadline", id }),
+      mergePushPull: (members, delta, now) => this.inbox.mergePushPull(members, delta, now),
+    });
+  }
+
+  // ── lifecycle ──────────────────────────────────────────────────────────────────────────────
+
+  /** Where the node is in its life. */
+  get status(): NodeCoreStatus {
+    return this.statusValue;
+  }
+
+  /**
+   * Starts the periodic work (gossip, anti-entropy, reconnect), each at a random point of its
+   * first period so that members started together do not act in lockstep.
+   */
+  start(now: number): void {
+    if (this.statusValue !== "created") return;
+    this.statusValue = "running";
+    const { gossipIntervalMs } = this.config;
+    const { antiEntropyIntervalMs, reconnectIntervalMs } = this.timing;
+    this.schedule.schedule(now + this.rng.next() * gossipIntervalMs, { kind: "gossip" });
+    if (antiEntropyIntervalMs > 0) {
+      const at = now + this.rng.next() * antiEntropyIntervalMs;
+      this.schedule.schedule(at, { kind: "anti-entropy" });
+    }
+    if (reconnectIntervalMs > 0) {
+      const at = now + this.rng.next() * reconnectIntervalMs;
+      this.schedule.schedule(at, { kind: "reconnect" });
+    }
+    this.pump(now);
+  }
+
+  /**
+   * Joins through seed addresses: a push-pull with each seed we share a transport with, and our
+   * `alive` to each. Returns a token; a `join-done` output with it reports how many seeds answered,
+   * once all have answered or failed, or at `now + timeoutMs`.
+   */
+  join(seeds: readonly string[], now: number, timeoutMs = this.timing.streamTimeoutMs): number {
+    const mine = new Set(this.addresses);
+    const targets = [...new Set(seeds)].filter((s) => !mine.has(s));
+    const token = this.streams.startJoin();
+    if (targets.length > 0 && this.statusValue === "running") {
+      this.streams.joining = token;
+      try {
+        this.swim.join(targets, now);
+        this.pump(now);
+      } finally {
+        this.streams.joining = undefined;
+      }
+    }
+    if (this.streams.joinPending(token)) {
+      this.schedule.schedule(now + timeoutMs, { kind: "join-deadline", token });
+    } else {
+      this.streams.finishJoin(token);
+    }
+    return token;
+  }
+
+  /**
+   * Leaves gracefully: a `dead` notice about ourselves at a higher incarnation (peers report
+   * "left"), gossiped until it has been sent its retransmit-limit times or `timeoutMs` passes;
+   * then a `leave-done` output.
+   */
+  leave(now: number, timeoutMs = this.timing.leaveTimeoutMs): void {
+    if (this.statusValue !== "running") return;
+    this.statusValue = "leaving";
+    this.swim.leave(now);
+    this.leaveDeadline = now + timeoutMs;
+    this.schedule.schedule(now, { kind: "leave-check" });
+    this.pump(now);
+  }
+
+  /** Stops: every later input is ignored and nothing more is produced. */
+  stop(): void {
+    this.statusValue = "stopped";
+    this.outbox.outputs = [];
+  }
+
+  // ── the step functions ─────────────────────────────────────────────────────────────────────
+
+  /** A datagram (opened, not sealed) from the address URL `from`. */
+  handleDatagram(from: string, bytes: Uint8Array, now: number): void {
+    if (!this.accepting()) return;
+    this.inbox.datagram(from, bytes, now);
+    this.pump(now);
+  }
+
+  /**
+   * A request frame (opened) arriving on a stream accepted from `from`. Returns the reply frame to
+   * write back (not yet sealed), or `undefined` to close the stream without one.
+   */
+  handleStreamFrame(from: string, bytes: Uint8Array, now: number): Uint8Array | undefined {
+    if (!this.accepting()) return undefined;
+    const reply = this.inbox.streamFrame(from, bytes, now);
+    this.pump(now);
+    return reply;
+  }
+
+  /** The reply (opened) to the stream exchange `id`, or `undefined` when the exchange failed. */
+  handleStreamReply(id: number, bytes: Uint8Array | undefined, now: number): void {
+    if (!this.streams.isOpen(id) || this.statusValue === "stopped") return;
+    const messages = bytes === undefined ? undefined : this.inbox.decode(bytes, bytes.length);
+    this.inbox.guard(() => this.streams.settle(id, messages, now));
+    this.pump(now);
+  }
+
+  /** Runs everything due at `now`. */
+  tick(now: number): void {
+    if (this.statusValue === "stopped" || this.statusValue === "created") return;
+    this.inbox.guard(() => this.swim.tick(now));
+    for (let task = this.schedule.popDue(now); task; task = this.schedule.popDue(now)) {
+      const due = task;
+      this.inbox.guard(() => this.runTask(due, now));
+    }
+    this.pump(now);
+  }
+
+  /** When the core next wants {@link tick} called, ms (Infinity: never). */
+  nextWakeAt(): number {
+    if (this.statusValue === "stopped" || this.statusValue === "created") {
+      return Number.POSITIVE_INFINITY;
+    }
+    return Math.min(this.swim.nextWakeAt(), this.schedule.nextAt());
+  }
+
+  /** Everything produced since the last call, oldest first. */
+  drain(): NodeOutput[] {
+    const outputs = this.outbox.outputs;
+    this.outbox.outputs = [];
+    return outputs;
+  }
+
+  // ── local changes ──────────────────────────────────────────────────────────────────────────
+
+  /** Sets one of our keys. Throws a {@link LimitError} (and changes nothing) over the limits. */
+  set(key: string, value: Uint8Array, now: number): void {
+    checkText("key", key, this.limits.maxKeyBytes);
+    checkSize("value", value.byteLength, this.limits.maxValueBytes);
+    const change = this.state.set(key, value, now);
+    if (change) this.stateSync.localChange(change, now);
+    this.pump(now);
+  }
+
+  /** Deletes one of our keys. Returns whether it existed. */
+  delete(key: string, now: number): boolean {
+    const change = this.state.delete(key, now);
+    if (change) this.stateSync.localChange(change, now);
+    this.pump(now);
+    return change !== null;
+  }
+
+  /**
+   * Replaces our metadata and spreads it. Throws a {@link LimitError} naming `field` (tags when
+   * they were encoded into it) over the metadata limit.
+   */
+  setMeta(meta: Uint8Array, now: number, field: "meta" | "tags" = "meta"): void {
+    checkSize(field, meta.byteLength, this.limits.maxMetaBytes);
+    this.swim.setMeta(meta, now);
+    this.pump(now);
+  }
+
+  /** Broadcasts an application message to every member (best effort, infection-style). */
+  broadcast(name: string, payload: Uint8Array, now: number): void {
+    const message: UserMessage = { type: "user", from: this.name, name, payload };
+    this.dissemination.enqueueUser(this.userMessages.own(message, now), message);
+    this.pump(now);
+  }
+
+  /** Restores our keys from a snapshot of an earlier run, in this run's generation. */
+  restore(snapshot: LocalSnapshot, now: number): void {
+    this.stateSync.restored(snapshot, now);
+    this.pump(now);
+  }
+
+  /**
+   * Takes a converged member list as a completed push-pull would, with no events and no gossip
+   * (simulations and tests that start from a converged cluster).
+   */
+  seed(members: readonly PushPullMember[], now: number): void {
+    this.swim.seed(members, now);
+    for (const m of members) {
+      if (m.name !== this.name && m.status === "alive") {
+        this.state.markOwnerAlive(m.name, now, m.generation);
+      }
+    }
+    this.swim.clearBroadcasts();
+    this.pump(now);
+  }
+
+  // ── reads ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Every member known, ourselves included. */
+  members(): Member[] {
+    return this.swim.members().map((m) => this.view(m));
+  }
+
+  /** One member by name. */
+  member(name: string): Member | undefined {
+    const m = this.swim.member(name);
+    return m ? this.view(m) : undefined;
+  }
+
+  /** Members alive or suspect, ourselves included. */
+  aliveCount(): number {
+    return this.swim.aliveCount();
+  }
+
+  /** This node's judgement of its own situation: healthy, degraded or isolated. */
+  healthState(): HealthState {
+    return this.health_.state;
+  }
+
+  /** Lifeguard local health score (0 is healthy). */
+  health(): number {
+    return this.swim.health();
+  }
+
+  /** The failure detector (read-only use: counters, views). */
+  get detector(): Swim {
+    return this.swim;
+  }
+
+  /** The state store (read-only use: keys, owners, counters, snapshots). */
+  get store(): ClusterState {
+    return this.state;
+  }
+
+  /** Broadcasts waiting: membership updates, and state deltas plus user messages. */
+  queueDepth(): { membership: number; state: number } {
+    return this.dissemination.depth();
+  }
+
+  // ── inside a step ──────────────────────────────────────────────────────────────────────────
+
+  private accepting(): boolean {
+    return this.statusValue === "running" || this.statusValue === "leaving";
+  }
+
+  /** Turns swim's outputs into the core's, until swim has nothing more to say. */
+  private pump(now: number): void {
+    if (this.statusValue === "stopped") return;
+    this.stateSync.reannounceIfRefuted();
+    this.judgeHealth(now);
+    for (let round = 0; round < 16; round++) {
+      const outputs = this.swim.drain();
+      if (outputs.length === 0) break;
+      for (const out of outputs) this.inbox.guard(() => this.onSwimOutput(out, now));
+    }
+  }
+
+  private onSwimOutput(out: SwimOutput, now: number): void {
+    switch (out.kind) {
+      case "send":
+        this.outbox.send(out.to, out.messages, true, now);
+        return;
+      case "stream-probe":
+        this.streams.probe(out.to, out.target, out.seq, now, this.config.probeIntervalMs);
+        return;
+      case "push-pull":
+        this.streams.pushPull(out.to, out.join, now);
+        return;
+      case "event":
+        this.onMemberEvent(out.event.type, out.event.member, out.event.at);
+        return;
+    }
+  }
+
+  private runTask(task: Task, now: number): void {
+    const running = this.statusValue === "running";
+    switch (task.kind) {
+      case "gossip":
+        this.schedule.schedule(now + this.config.gossipIntervalMs, task);
+        this.outbox.gossipRound(this.config.gossipFanout, now);
+        return;
+      case "anti-entropy":
+        this.schedule.schedule(now + this.timing.antiEntropyIntervalMs, task);
+        // Our heartbeat rises once a period; it rides on every delta we send (Scuttlebutt §3).
+        this.state.heartbeat();
+        if (running && this.stateSync.antiEntropyDue(this.activeRounds())) {
+          antiEntropyRound(this.state, this.swim, this.outbox, now);
+        }
+        return;
+      case "reconnect": {
+        this.schedule.schedule(now + this.timing.reconnectIntervalMs, task);
+        const address = running ? this.reconnect.pick(now, this.rng, this.swim) : undefined;
+        if (address !== undefined) this.streams.pushPull(address, false, now);
+        return;
+      }
+      case "state-tick":
+        this.stateSync.tick(task.at, now);
+        return;
+      case "stream-deadline":
+        if (this.streams.isOpen(task.id)) this.streams.settle(task.id, undefined, now);
+        return;
+      case "join-deadline":
+        this.streams.finishJoin(task.token);
+        return;
+      case "leave-check":
+        this.leaveCheck(now);
+        return;
+    }
+  }
+
+  private leaveCheck(now: number): void {
+    const spread = this.swim.pendingBroadcasts() === 0 || this.swim.aliveCount() === 0;
+    if (spread || now >= this.leaveDeadline) {
+      this.leaveDeadline = Number.POSITIVE_INFINITY;
+      this.outbox.outputs.push({ kind: "leave-done" });
+      return;
+    }
+    const next = Math.min(now + this.config.gossipIntervalMs, this.leaveDeadline);
+    this.schedule.schedule(next, { kind: "leave-check" });
+  }
+
+  /** Anti-entropy periods a change keeps digests flowing: the retransmit limit for N members. */
+  private activeRounds(): number {
+    return retransmitLimit(this.config.retransmitMult, this.swim.aliveCount());
+  }
+
+  private view(m: MemberView): Member {
+    return this.health_.view(toMember(m, this.name));
+  }
+
+  private judgeHealth(now: number): void {
+    const changed = this.health_.judge(now, this.swim);
+    if (changed) this.emit(changed);
+  }
+
+  private emit(event: ClusterEvent): void {
+    this.outbox.outputs.push({ kind: "event", event });
+  }
+
+  private onMemberEvent(type: string, view: MemberView, at: number): void {
+    const eventType = memberEventType(type);
+    if (eventType === undefined) return;
+    if (view.name !== this.name) {
+      this.stateSync.memberChanged(view.name, type, view.generation, at);
+      const address = view.addresses.find((a) => this.outbox.linkFor(a) !== undefined);
+      this.reconnect.memberChanged(view.name, type, address, at);
+    }
+    this.emit({ type: eventType, member: toMember(view, this.name), at });
+  }
+}

@@ -1,0 +1,84 @@
+import type { Rng, SwimConfig } from "@grapevine/swim";
+
+/** What the core needs to know of one bound transport: its schemes and its size limits. */
+export interface Link {
+  /** URL schemes the transport sends to (`udp`; `ws`, `wss`, `ws-client`; `mem`). */
+  readonly schemes: readonly string[];
+  /** Largest datagram the transport sends, bytes (sealed packet included). */
+  readonly mtu: number;
+  /** Largest stream frame the transport carries, bytes (sealed frame included). */
+  readonly maxFrameBytes: number;
+}
+
+/** Everything a {@link NodeCore} is built from. Times are ms on the caller's clock. */
+export interface NodeCoreOptions {
+  /** This member's unique name. */
+  readonly name: string;
+  /** Address URLs this member advertises, one per listening transport. */
+  readonly addresses: readonly string[];
+  /** The transports this member can send on. */
+  readonly links: readonly Link[];
+  /** Failure-detector and gossip settings (see `swimConfig`). */
+  readonly config: SwimConfig;
+  /** Seeded random source: the only randomness the core uses. */
+  readonly rng: Rng;
+  /** The time of construction, ms. */
+  readonly now: number;
+  /** This process's generation: higher than any earlier run of this member. */
+  readonly generation: number;
+  /** Advertised metadata bytes. */
+  readonly meta: Uint8Array;
+  /** Cluster label written into every envelope and required of every packet received. */
+  readonly label?: string;
+  /**
+   * Bytes the runtime adds to every packet and frame after the core encodes it (the AES-GCM seal:
+   * version, nonce and tag). Packets are built to `mtu − sealOverhead`.
+   */
+  readonly sealOverhead?: number;
+  /** Secret seed of the member table's name index (so peers cannot send colliding names). */
+  readonly hashSeed?: number;
+  /** Scuttlebutt anti-entropy period, ms (default 5 gossip intervals; 0 disables it). */
+  readonly antiEntropyIntervalMs?: number;
+  /** Deadline of one stream exchange (push-pull), ms (default 10,000). */
+  readonly streamTimeoutMs?: number;
+  /** Longest a leave waits for its news to spread, ms (default 5 gossip intervals + one probe interval). */
+  readonly leaveTimeoutMs?: number;
+  /** Period of reconnect attempts to failed members, ms (default the push-pull interval; 0 disables). */
+  readonly reconnectIntervalMs?: number;
+  /** How long a failed member is retried, ms (default 24 hours). */
+  readonly reconnectTimeoutMs?: number;
+  /** Tombstone grace period, ms (state default). */
+  readonly tombstoneGraceMs?: number;
+  /** Dead-owner grace period, ms (state default). */
+  readonly deadOwnerGraceMs?: number;
+  /** Largest key, UTF-8 bytes (default 256). */
+  readonly maxKeyBytes?: number;
+  /** Largest value, bytes (default 1,024). */
+  readonly maxValueBytes?: number;
+  /**
+   * With other members known, no answer from any of them for this long makes the node isolated,
+   * ms (default: one probe interval plus the minimum suspicion timeout, see `isolationWindow`).
+   */
+  readonly isolationWindowMs?: number;
+}
+
+/** The options with every default filled in. */
+export interface ResolvedTiming {
+  readonly antiEntropyIntervalMs: number;
+  readonly streamTimeoutMs: number;
+  readonly leaveTimeoutMs: number;
+  readonly reconnectIntervalMs: number;
+  readonly reconnectTimeoutMs: number;
+}
+
+/** Fills in the timing defaults of {@link NodeCoreOptions}. */
+export function resolveTiming(options: NodeCoreOptions): ResolvedTiming {
+  const { config } = options;
+  return {
+    antiEntropyIntervalMs: options.antiEntropyIntervalMs ?? config.gossipIntervalMs * 5,
+    streamTimeoutMs: options.streamTimeoutMs ?? 10_000,
+    leaveTimeoutMs: options.leaveTimeoutMs ?? config.gossipIntervalMs * 5 + config.probeIntervalMs,
+    reconnectIntervalMs: options.reconnectIntervalMs ?? config.pushPullIntervalMs,
+    reconnectTimeoutMs: options.reconnectTimeoutMs ?? 24 * 3_600_000,
+  };
+}

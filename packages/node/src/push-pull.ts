@@ -1,0 +1,28 @@
+import type { PushPull } from "@grapevine/codec";
+import type { ClusterState } from "@grapevine/state";
+import type { Swim } from "@grapevine/swim";
+import { sizeOf } from "./packet-builder.js";
+
+/**
+ * A full state exchange over the stream channel (memberlist's push-pull): the whole member list
+ * and as much state as fits in one frame. A joining member sends one to each seed (`join`), every
+ * member sends one to a random member each push-pull interval, and the receiver of a request
+ * (`reply` false) answers with its own.
+ */
+export function pushPullMessage(
+  swim: Swim,
+  state: ClusterState,
+  flags: { readonly join: boolean; readonly reply: boolean },
+  frameBudget: number,
+): PushPull {
+  const base: PushPull = {
+    type: "push-pull",
+    join: flags.join,
+    reply: flags.reply,
+    source: swim.name,
+    members: swim.localMembers(),
+    delta: [],
+  };
+  const room = frameBudget - sizeOf(base);
+  return { ...base, delta: state.deltaFor([], true, Math.max(0, room)) };
+}

@@ -1,0 +1,142 @@
+import { seededRng, swimConfig } from "@grapevine/swim";
+import type { ClusterEvent } from "../src/events.js";
+import { NodeCore } from "../src/node-core.js";
+
+/** A datagram or stream request in flight between two cores. */
+export type InFlight =
+  | {
+      readonly kind: "datagram";
+      readonly from: string;
+      readonly to: string;
+      readonly bytes: Uint8Array;
+    }
+  | {
+      readonly kind: "stream";
+      readonly from: string;
+      readonly to: string;
+      readonly id: number;
+      readonly bytes: Uint8Array;
+    };
+
+/** What one core produced that a test looks at. */
+export interface Observed {
+  readonly events: ClusterEvent[];
+  readonly joins: Map<number, number>;
+  leaves: number;
+}
+
+/**
+ * A few node cores wired by hand: the test decides what is delivered, dropped or duplicated, and
+ * when each core ticks. Time is a plain number; nothing here is asynchronous.
+ */
+export class CoreNet {
+  now = 0;
+  readonly cores = new Map<string, NodeCore>();
+  readonly observed = new Map<string, Observed>();
+  readonly inFlight: InFlight[] = [];
+  /** Nodes cut off from everyone: what they send and what is sent to them is lost. */
+  readonly cut = new Set<string>();
+  /** Called after each step with the events it produced (a test's "event handler"). */
+  onEvents: (name: string, events: readonly ClusterEvent[]) => void = () => {};
+
+  constructor(names: readonly string[], seed: number, config = swimConfig("local", {})) {
+    for (const name of names) {
+      const core = new NodeCore({
+        name,
+        addresses: [`mem://${name}`],
+        links: [{ schemes: ["mem"], mtu: 1400, maxFrameBytes: 1 << 20 }],
+        config,
+        rng: seededRng(seed * 7919 + this.cores.size),
+        now: this.now,
+        generation: 1,
+        meta: new Uint8Array(0),
+        streamTimeoutMs: 5_000,
+      });
+      this.cores.set(name, core);
+      this.observed.set(name, { events: [], joins: new Map(), leaves: 0 });
+    }
+    for (const name of names) this.step(name, (now, core) => core.start(now));
+  }
+
+  core(name: string): NodeCore {
+    const c = this.cores.get(name);
+    if (!c) throw new Error(`no core ${name}`);
+    return c;
+  }
+
+  /** Runs `fn` on one core at the current time and collects what it produced. */
+  step(name: string, fn: (now: number, core: NodeCore) => void): void {
+    const core = this.core(name);
+    fn(this.now, core);
+    const seen = this.observed.get(name)!;
+    const events: ClusterEvent[] = [];
+    for (const out of core.drain()) {
+      switch (out.kind) {
+        case "datagram":
+          this.inFlight.push({
+            kind: "datagram",
+            from: name,
+            to: nameOf(out.to),
+            bytes: out.bytes,
+          });
+          break;
+        case "stream":
+          this.inFlight.push({
+            kind: "stream",
+            from: name,
+            to: nameOf(out.to),
+            id: out.id,
+            bytes: out.bytes,
+          });
+          break;
+        case "event":
+          events.push(out.event);
+          break;
+        case "join-done":
+          seen.joins.set(out.token, out.joined);
+          break;
+        case "leave-done":
+          seen.leaves += 1;
+          break;
+      }
+    }
+    seen.events.push(...events);
+    if (events.length > 0) this.onEvents(name, events);
+  }
+
+  /** Delivers one message in flight (a stream request is answered at once). */
+  deliver(m: InFlight): void {
+    if (!this.cores.has(m.to) || this.cut.has(m.to) || this.cut.has(m.from)) return;
+    if (m.kind === "datagram") {
+      this.step(m.to, (now, core) => core.handleDatagram(`mem://${m.from}`, m.bytes, now));
+      return;
+    }
+    let reply: Uint8Array | undefined;
+    this.step(m.to, (now, core) => {
+      reply = core.handleStreamFrame(`mem://${m.from}`, m.bytes, now);
+    });
+    this.step(m.from, (now, core) => core.handleStreamReply(m.id, reply, now));
+  }
+
+  /** Ticks every core that is due at the current time. */
+  tickDue(): void {
+    for (const [name, core] of this.cores) {
+      if (core.nextWakeAt() <= this.now) this.step(name, (now, c) => c.tick(now));
+    }
+  }
+
+  /** Fair delivery: everything in flight arrives, cores tick when due, for `ms` of time. */
+  runFair(ms: number, stepMs = 10): void {
+    const end = this.now + ms;
+    while (this.now < end) {
+      while (this.inFlight.length > 0) this.deliver(this.inFlight.shift()!);
+      this.tickDue();
+      while (this.inFlight.length > 0) this.deliver(this.inFlight.shift()!);
+      this.now += stepMs;
+    }
+  }
+}
+
+function nameOf(address: string): string {
+  return address.replace(/^mem:\/\//, "");
+}
