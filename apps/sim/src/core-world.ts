@@ -1,8 +1,9 @@
-import { type ClusterEvent, type Member, seededRng } from "@grapevine/cluster";
+import type { ClusterEvent, Member } from "@grapevine/cluster";
 import type { PushPullMember } from "@grapevine/codec";
 import { NodeCore, type NodeOutput } from "@grapevine/node";
+import { type Rng, seededRng } from "@grapevine/protocol";
 import { swimConfig } from "@grapevine/swim";
-import { latencySampler, type RandomSource, seededRandom } from "@grapevine/transport-memory";
+import { latencySampler } from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
 import { type SimMember, type SimNetwork, type SimNode, World } from "./world.js";
 
@@ -118,7 +119,7 @@ class CoreNetwork implements SimNetwork {
 
   constructor(
     private readonly world: CoreWorld,
-    private readonly random: RandomSource,
+    private readonly random: Rng,
     private readonly loss: number,
     latencyMs: number,
   ) {
@@ -225,7 +226,7 @@ export class CoreWorld extends World {
 
   constructor(options: SimOptions) {
     super(options);
-    this.net = new CoreNetwork(this, seededRandom(options.seed), options.loss, options.latencyMs);
+    this.net = new CoreNetwork(this, seededRng(options.seed), options.loss, options.latencyMs);
     this.network = this.net;
   }
 

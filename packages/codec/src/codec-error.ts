@@ -1,3 +1,5 @@
+import { GrapevineError } from "@grapevine/protocol";
+
 /**
  * Why a packet was rejected:
  * - `truncated`: the input ends before the envelope does (including an empty input);
@@ -20,13 +22,16 @@ export type CodecErrorReason =
   | "label-mismatch"
   | "limit";
 
-/** The only error the codec produces: returned by `decode`, thrown by the encoders. */
-export class CodecError extends Error {
-  /** Machine-readable cause; `message` says more for humans. */
+/**
+ * The only error the codec produces: returned by `decode`, thrown by the encoders. A
+ * `GrapevineError` whose `code` is its {@link CodecErrorReason}.
+ */
+export class CodecError extends GrapevineError<CodecErrorReason> {
+  /** Machine-readable cause, the same as `code`; `message` says more for humans. */
   readonly reason: CodecErrorReason;
 
   constructor(reason: CodecErrorReason, message: string) {
-    super(message);
+    super(reason, message);
     this.name = "CodecError";
     this.reason = reason;
   }

@@ -9,7 +9,7 @@
 export { CodecError, type CodecErrorReason, isCodecError } from "./codec-error.js";
 export { type DecodeResult, decode } from "./decode.js";
 export { type EncodeOptions, encodePacket } from "./encode.js";
-export { type CodecLimits, DEFAULT_LIMITS } from "./limits.js";
+export { type CodecLimits, DEFAULT_CODEC_LIMITS, DEFAULT_LIMITS } from "./limits.js";
 export type {
   Ack,
   Alive,

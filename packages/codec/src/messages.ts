@@ -9,11 +9,16 @@
  *   rejects values above `Number.MAX_SAFE_INTEGER` as `malformed` rather than lose precision.
  */
 
+import type { MemberStatus as ProtocolMemberStatus } from "@grapevine/protocol";
+
 /** Format version written into every packet envelope. Bumped only on incompatible changes. */
 export const WIRE_VERSION = 1;
 
-/** Membership status as seen by one node (SWIM §4.2; `left` is a graceful leave). */
-export type MemberStatus = "alive" | "suspect" | "dead" | "left";
+/**
+ * Membership status as seen by one node (SWIM §4.2; `left` is a graceful leave).
+ * @deprecated Import `MemberStatus` from `@grapevine/protocol`.
+ */
+export type MemberStatus = ProtocolMemberStatus;
 
 /** Direct probe (SWIM §3). `target` names the member the sender means to reach. */
 export interface Ping {
@@ -158,7 +163,7 @@ export interface PushPullMember {
   readonly name: string;
   readonly incarnation: bigint;
   readonly generation: number;
-  readonly status: MemberStatus;
+  readonly status: ProtocolMemberStatus;
   readonly addresses: readonly string[];
   readonly meta: Uint8Array;
 }

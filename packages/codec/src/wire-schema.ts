@@ -3,7 +3,8 @@
  * schema test checks every number here against the `.proto` (through the generated code), so the
  * two cannot drift apart.
  */
-import type { MemberStatus, MessageType } from "./messages.js";
+import type { MemberStatus } from "@grapevine/protocol";
+import type { MessageType } from "./messages.js";
 
 /** Envelope field numbers (`grapevine.v1.Envelope`). */
 export const ENVELOPE_FIELD = Object.freeze({ version: 1, label: 2, messages: 3 } as const);

@@ -1,4 +1,5 @@
-import type { MemberStatus, PushPullMember } from "@grapevine/codec";
+import type { PushPullMember } from "@grapevine/codec";
+import { MEMBER_STATUSES, type MemberStatus, isLive as protocolIsLive } from "@grapevine/protocol";
 
 /** A snapshot of one member as this node sees it (SWIM §4.2). */
 export interface MemberView {
@@ -16,17 +17,18 @@ export interface MemberView {
   readonly stateChangedAt: number;
 }
 
-/** Alive or suspect: still a member, still probed. */
-export function isLive(status: MemberStatus): boolean {
-  return status === "alive" || status === "suspect";
-}
+/**
+ * Alive or suspect: still a member, still probed.
+ * @deprecated Import `isLive` from `@grapevine/protocol`.
+ */
+export const isLive: (status: MemberStatus) => boolean = protocolIsLive;
 
 /** Bit in a member's flags: the member is in the probe walk. */
 export const IN_PROBE_ORDER = 1;
 /** Bit in a member's flags: the member has been forgotten (its slot awaits reuse). */
 export const FORGOTTEN = 2;
 
-const STATUSES: readonly MemberStatus[] = ["alive", "suspect", "dead", "left"];
+const STATUSES: readonly MemberStatus[] = MEMBER_STATUSES;
 const STATUS_CODE: Readonly<Record<MemberStatus, number>> = {
   alive: 0,
   suspect: 1,

@@ -1,15 +1,13 @@
 import type { Message } from "@grapevine/codec";
-import { Swim, seededRng, swimConfig } from "@grapevine/swim";
+import { seededRng } from "@grapevine/protocol";
+import { Swim, swimConfig } from "@grapevine/swim";
 
 // Two nodes on a virtual clock, wired back to back: this loop is the runtime's job.
 const config = swimConfig("local");
 const nodes = new Map<string, Swim>();
 for (const name of ["a", "b"]) {
   const self = { name, addresses: [`mem://${name}`], meta: new Uint8Array(0), generation: 0 };
-  nodes.set(
-    `mem://${name}`,
-    new Swim({ config, self, rng: seededRng(name.charCodeAt(0)), now: 0 }),
-  );
+  nodes.set(`mem://${name}`, new Swim({ config, self, rng: seededRng(name), now: 0 }));
 }
 const addressOf = (swim: Swim): string => `mem://${swim.name}`;
 const sizeOf = (_m: Message): number => 64; // the codec knows the real size
