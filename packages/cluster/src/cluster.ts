@@ -160,9 +160,15 @@ export class Cluster {
     this.reconnectTimeoutMs = options.reconnectTimeoutMs ?? 24 * 3_600_000;
     this.leaveTimeoutMs =
       options.leaveTimeoutMs ?? config.gossipIntervalMs * 5 + config.probeIntervalMs;
-    this.hub = new EventHub(options.eventBufferLimit ?? 10_000, () => {
-      this.counters.listenerErrors += 1;
-    });
+    this.hub = new EventHub(
+      options.eventBufferLimit ?? 10_000,
+      () => {
+        this.counters.listenerErrors += 1;
+      },
+      () => {
+        this.counters.eventsDropped += 1;
+      },
+    );
     const now = this.clock.now();
     const generation = options.generation ?? Date.now();
     const meta = options.meta ?? (options.tags ? encodeTags(options.tags) : new Uint8Array(0));

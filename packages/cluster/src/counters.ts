@@ -35,6 +35,11 @@ export interface ClusterCounters {
   keysChanged: number;
   /** Exceptions thrown by event listeners (caught; the runtime goes on). */
   listenerErrors: number;
+  /**
+   * Events dropped by `events()` iterators that fell behind: past `eventBufferLimit` buffered
+   * events, each new one pushes out the oldest.
+   */
+  eventsDropped: number;
   userMessages: number;
 }
 
@@ -71,6 +76,7 @@ export function emptyCounters(): ClusterCounters {
     streamsIn: 0,
     keysChanged: 0,
     listenerErrors: 0,
+    eventsDropped: 0,
     userMessages: 0,
   };
 }
