@@ -4,7 +4,7 @@
 // step that fails counts as one failure there.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 
 const results = ".test-results.json";
 let failedSteps = 0;
@@ -22,6 +22,8 @@ function step(name, cmd, args, env = process.env) {
 
 const bin = (name) => `node_modules/.bin/${name}`;
 
+const tsc = resolvePath("node_modules/typescript/bin/tsc");
+
 // Typecheck every workspace package (two at a time: the machine has two cores).
 async function typecheckAll() {
   const jobs = [];
@@ -37,14 +39,10 @@ async function typecheckAll() {
   let failures = 0;
   const run = ([dir, config]) =>
     new Promise((resolve) => {
-      const child = spawn(
-        process.execPath,
-        ["../../node_modules/typescript/bin/tsc", "-p", config, "--noEmit"],
-        {
-          cwd: dir,
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
+      const child = spawn(process.execPath, [tsc, "-p", config, "--noEmit"], {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let out = "";
       child.stdout.on("data", (d) => (out += d));
       child.stderr.on("data", (d) => (out += d));
