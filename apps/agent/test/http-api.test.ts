@@ -212,6 +212,7 @@ describe("HTTP API", () => {
       /^grapevine_push_pulls_total\{result="ok"\} \d+$/m,
       /^grapevine_push_pull_seconds_total [\d.e-]+$/m,
       /^grapevine_health_score 0$/m,
+      /^grapevine_events_dropped_total 0$/m,
       /^grapevine_gossip_queue_depth\{queue="membership"\} \d+$/m,
       /^grapevine_gossip_queue_depth\{queue="state"\} \d+$/m,
       /^# TYPE grapevine_packets_total counter$/m,

@@ -12,6 +12,8 @@ it("the README example is the one in test/readme-example.ts, and it runs", async
   const readme = readFileSync(join(here, "../README.md"), "utf8");
   const example = readFileSync(join(here, "readme-example.ts"), "utf8");
   expect(readme).toContain(example.trim());
+  // It waits on events, not on the wall clock.
+  expect(example).not.toMatch(/setTimeout|sleep\(/);
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ["--import", "tsx", "--conditions=@grapevine/source", join(here, "readme-example.ts")],
