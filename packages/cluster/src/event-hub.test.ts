@@ -1,6 +1,6 @@
+import type { ClusterEvent, KeyChangedEvent, MemberEvent } from "@grapevine/node";
 import { describe, expect, it } from "vitest";
 import { EventHub } from "./event-hub.js";
-import type { ClusterEvent, KeyChangedEvent, MemberEvent } from "./events.js";
 
 const keyChanged = (n: number): KeyChangedEvent => ({
   type: "key-changed",

@@ -1,6 +1,6 @@
+import { seededRng } from "@grapevine/protocol";
 import { describe, expect, it } from "vitest";
 import { MemberSampler } from "./member-sampler.js";
-import { seededRng } from "./rng.js";
 
 function sampler(...names: string[]): MemberSampler {
   const s = new MemberSampler();
