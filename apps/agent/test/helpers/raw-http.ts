@@ -9,6 +9,7 @@ export interface RawAnswer {
   readonly headers: Record<string, string | string[] | undefined>;
   readonly text: string;
   /** The parsed JSON body, or undefined. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read many JSON shapes; each checks the fields it uses
   readonly json: any;
 }
 
