@@ -327,8 +327,12 @@ export class HttpApi {
     const path = url.pathname.replace(/\/+$/, "") || "/";
     const { guard } = this.options;
 
+    const rule = routeRule(method, parts);
     const site = guard.checkSite(req);
-    if (site !== undefined) this.refuse(site);
+    if (site !== undefined) {
+      if (rule.changes) audit(this.claimed(req), path);
+      this.refuse(site);
+    }
     const origin = req.headers.origin;
     const cors = origin !== undefined && guard.isCorsOrigin(origin);
     if (cors) {
@@ -345,7 +349,6 @@ export class HttpApi {
       return "done";
     }
 
-    const rule = routeRule(method, parts);
     const caller = guard.authorize(req, path, rule);
     if (rule.changes) {
       audit(caller.who ?? this.claimed(req), path);

@@ -176,6 +176,14 @@ describe("an agent with no tokens, on loopback (the default)", () => {
         ["api PUT /v1/kv/raw", 200, "anonymous"],
       ]),
     );
+    // Refused attacks are audited too, with why they were refused.
+    expect(audit.map((l) => [l.msg, l.status, l.error])).toEqual(
+      expect.arrayContaining([
+        ["api POST /v1/leave", 403, "origin-not-allowed"],
+        ["api POST /v1/leave", 403, "simple-request"],
+        ["api PUT /v1/kv/owned", 421, "host-not-allowed"],
+      ]),
+    );
     expect(audit.every((l) => typeof l.remote === "string" && typeof l.ms === "number")).toBe(true);
     // Reads are not audited.
     expect(audit.some((l) => String(l.msg).startsWith("api GET"))).toBe(false);
