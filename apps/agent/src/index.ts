@@ -33,10 +33,10 @@ export {
   type TokenScope,
   TokenSet,
 } from "./http-tokens.js";
-export { RateLimiter } from "./rate-limit.js";
 export { createLogger } from "./logger.js";
 export { createMetrics } from "./metrics.js";
 export { runCli } from "./program.js";
+export { RateLimiter } from "./rate-limit.js";
 export {
   type AgentSnapshot,
   decodeSnapshot,
