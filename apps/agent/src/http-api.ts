@@ -204,7 +204,15 @@ export function routeRule(method: string, parts: readonly string[]): RouteRule {
   if (first !== "v1") return READ;
   const changing = method === "PUT" || method === "DELETE" || method === "POST";
   if (resource === "keys" && rest.length <= 1) {
-    return { scope: "keys", changes: changing, costly: true };
+    // Decoded as the router decodes it, so that no spelling of an operation escapes its rule.
+    let op: string | undefined;
+    try {
+      op = rest[0] === undefined ? undefined : decodeURIComponent(rest[0]);
+    } catch {
+      op = "";
+    }
+    const isOp = op === "install" || op === "use" || op === "remove";
+    return { scope: "keys", changes: changing && (op === undefined || isOp), costly: true };
   }
   if (!changing) return READ;
   if (resource === "kv" && rest.length === 1 && method !== "POST") return WRITE;

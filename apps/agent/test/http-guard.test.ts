@@ -112,6 +112,8 @@ describe("route rules", () => {
     expect(rule("POST", "/v1/leave")).toMatchObject({ scope: "write", changes: true });
     expect(rule("GET", "/v1/keys")).toMatchObject({ scope: "keys", changes: false, costly: true });
     expect(rule("POST", "/v1/keys/install")).toMatchObject({ scope: "keys", changes: true });
+    expect(rule("POST", "/v1/keys/%69nstall")).toMatchObject({ scope: "keys", changes: true });
+    expect(rule("POST", "/v1/keys/rotate")).toMatchObject({ scope: "keys", changes: false });
     expect(rule("GET", "/metrics")).toMatchObject({ scope: "read" });
     expect(rule("POST", "/v1/nothing")).toMatchObject({ scope: "read", changes: false });
   });

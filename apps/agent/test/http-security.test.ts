@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "../src/agent.js";
 import { type RawConfig, resolveConfig } from "../src/config.js";
 import { UsageError } from "../src/errors.js";
+import { logApiExposure, TokenStore } from "../src/http-server.js";
 import { hashToken } from "../src/http-tokens.js";
 import { createLogger } from "../src/logger.js";
 import { waitForMember } from "./helpers/cli-process.js";
@@ -261,6 +262,15 @@ describe("an agent with API tokens", () => {
     const list = await send(agent.httpUrl, "GET", "/v1/keys", w);
     expect(list.status).toBe(403);
     expect(list.json.error.required).toBe("keys");
+    // However the operation is spelled.
+    const encoded = await send(
+      agent.httpUrl,
+      "POST",
+      "/v1/keys/%69nstall",
+      { ...w, ...json },
+      '{"key":"x"}',
+    );
+    expect(encoded.status).toBe(403);
     // Past the token check: this agent has no keyring, which the route itself refuses.
     const keeper = await send(agent.httpUrl, "GET", "/v1/keys", bearer(tokens.keeper));
     expect(keeper.status).toBe(409);
@@ -567,6 +577,30 @@ describe("configuration of the API's security", () => {
     for (const http of ["127.0.0.1:0", "localhost:0", "[::1]:0", "127.0.0.2:0"]) {
       expect(() => config("x", { http })).not.toThrow();
     }
+  });
+
+  it("warns about an exposed API: no authentication, or tokens in plaintext", () => {
+    const warnings = (extra: RawConfig, tokens: TokenStore) => {
+      const { logger, lines } = capturingLogger();
+      logApiExposure(config("x", extra), "http://0.0.0.0:7950", tokens, logger);
+      return lines.map((l) => `${l.level} ${l.msg}`);
+    };
+    const file = join(dir, "exposure-tokens.json");
+    writeTokens(file, [{ name: "ops", scope: "write", token: newToken() }]);
+    const label = { path: file, label: "--http-token-file" };
+    expect(
+      warnings({ http: "0.0.0.0:7950", httpInsecure: true }, new TokenStore(undefined)),
+    ).toEqual([
+      expect.stringMatching(/^40 the HTTP API has no authentication on a non-loopback address/),
+    ]);
+    expect(warnings({ http: "0.0.0.0:7950", httpTokenFile: file }, new TokenStore(label))).toEqual([
+      expect.stringMatching(/^40 API tokens cross the network in plaintext/),
+    ]);
+    expect(warnings({}, new TokenStore(label))).toEqual([]);
+    writeFileSync(file, '{"tokens": []}');
+    expect(warnings({}, new TokenStore(label))).toEqual([
+      expect.stringMatching(/^40 the API token file has no tokens/),
+    ]);
   });
 
   it("names the flag, variable or key at fault for every bad setting", () => {
