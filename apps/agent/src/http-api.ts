@@ -266,6 +266,7 @@ export class HttpApi {
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = Date.now();
     let audited: { who: string; path: string } | undefined;
+    let errorCode: string | undefined;
     this.serve(req, res, (who, path) => {
       audited = { who, path };
     })
@@ -278,7 +279,7 @@ export class HttpApi {
           err instanceof HttpError
             ? err
             : new HttpError(500, err instanceof Error ? err.message : String(err));
-        res.setHeader("x-grapevine-error", failure.code);
+        errorCode = failure.code;
         sendError(res, failure);
         if (failure.status === 413) req.resume();
       })
@@ -286,14 +287,14 @@ export class HttpApi {
         if (audited === undefined) return;
         const entry = audited;
         const done = () => {
-          const code = res.getHeader("x-grapevine-error");
+          const code = errorCode;
           this.options.audit({
             who: entry.who,
             remote: req.socket.remoteAddress ?? "",
             method: req.method ?? "",
             path: entry.path,
             status: res.writableFinished ? res.statusCode : 0,
-            ...(typeof code === "string" ? { error: code } : {}),
+            ...(code !== undefined ? { error: code } : {}),
             ms: Date.now() - started,
           });
         };
