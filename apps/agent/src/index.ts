@@ -15,10 +15,28 @@ export {
 } from "./config.js";
 export { readConfigFile } from "./config-file.js";
 export { RuntimeError, UsageError } from "./errors.js";
-export { type ApiHost, HttpApi, MAX_BODY_BYTES } from "./http-api.js";
+export {
+  type ApiErrorBody,
+  type ApiHost,
+  type ApiOptions,
+  type AuditEntry,
+  HttpApi,
+  MAX_BODY_BYTES,
+  routeRule,
+} from "./http-api.js";
+export { type GuardOptions, HttpGuard, isSimpleRequest } from "./http-guard.js";
+export {
+  hashToken,
+  parseTokenFile,
+  readTokenFile,
+  type TokenEntry,
+  type TokenScope,
+  TokenSet,
+} from "./http-tokens.js";
 export { createLogger } from "./logger.js";
 export { createMetrics } from "./metrics.js";
 export { runCli } from "./program.js";
+export { RateLimiter } from "./rate-limit.js";
 export {
   type AgentSnapshot,
   decodeSnapshot,

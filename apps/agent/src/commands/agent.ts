@@ -28,6 +28,14 @@ export interface AgentFlags {
   readonly tlsCert?: string;
   readonly tlsKey?: string;
   readonly tlsCa?: string;
+  readonly httpTokenFile?: string;
+  readonly httpInsecure?: boolean;
+  readonly httpAllowHost?: string[];
+  readonly httpAllowOrigin?: string[];
+  readonly httpOpen?: string[];
+  readonly httpTlsCert?: string;
+  readonly httpTlsKey?: string;
+  readonly httpClientCa?: string;
 }
 
 /** Maps parsed flags to the highest-precedence config layer. */
@@ -51,14 +59,22 @@ export function flagsLayer(flags: AgentFlags): RawConfig {
     tlsCert: flags.tlsCert,
     tlsKey: flags.tlsKey,
     tlsCa: flags.tlsCa,
+    httpTokenFile: flags.httpTokenFile,
+    httpInsecure: flags.httpInsecure,
+    httpAllowHosts: flags.httpAllowHost,
+    httpAllowOrigins: flags.httpAllowOrigin,
+    httpOpen: flags.httpOpen,
+    httpTlsCert: flags.httpTlsCert,
+    httpTlsKey: flags.httpTlsKey,
+    httpClientCa: flags.httpClientCa,
   };
 }
 
 /**
  * `grapevine agent`: resolves the configuration, starts the agent, prints the ready line on
  * stdout and runs until SIGINT/SIGTERM or `POST /v1/leave` (graceful leave, exit 0). A second
- * signal stops at once without waiting for the leave to spread (exit 1). With `--join`, fails
- * (exit 1) when no seed answers within `--join-timeout`.
+ * signal stops at once without waiting for the leave to spread (exit 1). SIGHUP reloads the API
+ * token file. With `--join`, fails (exit 1) when no seed answers within `--join-timeout`.
  */
 export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
   const configPath = flags.config ?? io.env.GRAPEVINE_CONFIG;
@@ -85,8 +101,10 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
       void agent.shutdown();
     }
   };
+  const onHangup = () => agent.reloadTokens();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onHangup);
   try {
     const joinFailed = agent.joined.then((outcome) => {
       if (outcome.kind === "timeout" && config.join.length > 0) return outcome;
@@ -105,5 +123,6 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onHangup);
   }
 }
