@@ -8,7 +8,6 @@ import {
 import {
   type MemberView,
   type Rng,
-  retransmitLimit,
   Swim,
   type SwimConfig,
   type SwimOutput,
@@ -429,11 +428,7 @@ export class NodeCore {
         return;
       case "anti-entropy":
         this.schedule.schedule(now + this.timing.antiEntropyIntervalMs, task);
-        // Our heartbeat rises once a period; it rides on every delta we send (Scuttlebutt §3).
-        this.state.heartbeat();
-        if (running && this.stateSync.antiEntropyDue(this.activeRounds())) {
-          antiEntropyRound(this.state, this.swim, this.outbox, now);
-        }
+        if (running) antiEntropyRound(this.state, this.swim, this.outbox, now);
         return;
       case "reconnect": {
         this.schedule.schedule(now + this.timing.reconnectIntervalMs, task);
@@ -465,11 +460,6 @@ export class NodeCore {
     }
     const next = Math.min(now + this.config.gossipIntervalMs, this.leaveDeadline);
     this.schedule.schedule(next, { kind: "leave-check" });
-  }
-
-  /** Anti-entropy periods a change keeps digests flowing: the retransmit limit for N members. */
-  private activeRounds(): number {
-    return retransmitLimit(this.config.retransmitMult, this.swim.aliveCount());
   }
 
   private view(m: MemberView): Member {
