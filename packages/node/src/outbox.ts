@@ -26,11 +26,6 @@ export class Outbox {
     for (const link of links) for (const s of link.schemes) this.links.set(s, link);
   }
 
-  /** Every scheme this member can send to. */
-  schemes(): string[] {
-    return [...this.links.keys()];
-  }
-
   /** The link a packet to `address` leaves on, if this member has one for its scheme. */
   linkFor(address: string): Link | undefined {
     const scheme = schemeOf(address);
