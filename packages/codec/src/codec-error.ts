@@ -1,3 +1,5 @@
+import type { CodecLimits } from "./limits.js";
+
 /**
  * Why a packet was rejected:
  * - `truncated`: the input ends before the envelope does (including an empty input);
@@ -20,15 +22,32 @@ export type CodecErrorReason =
   | "label-mismatch"
   | "limit";
 
+/** Where in the schema a {@link CodecError} arose, when it concerns one field or limit. */
+export interface CodecErrorDetails {
+  /**
+   * The field at fault as `Message.field` in the `.proto`'s names with camelCase fields
+   * (`"OwnerDelta.entries"`, `"Alive.name"`, `"Envelope.label"`).
+   */
+  readonly field?: string | undefined;
+  /** The {@link CodecLimits} entry that was exceeded (reason `limit` or `oversized`). */
+  readonly limit?: keyof CodecLimits | undefined;
+}
+
 /** The only error the codec produces: returned by `decode`, thrown by the encoders. */
 export class CodecError extends Error {
   /** Machine-readable cause; `message` says more for humans. */
   readonly reason: CodecErrorReason;
+  /** The field at fault, when the error concerns one (see {@link CodecErrorDetails.field}). */
+  readonly field: string | undefined;
+  /** The limit exceeded, for reasons `limit` and `oversized`. */
+  readonly limit: keyof CodecLimits | undefined;
 
-  constructor(reason: CodecErrorReason, message: string) {
+  constructor(reason: CodecErrorReason, message: string, details?: CodecErrorDetails) {
     super(message);
     this.name = "CodecError";
     this.reason = reason;
+    this.field = details?.field;
+    this.limit = details?.limit;
   }
 }
 

@@ -10,9 +10,6 @@
  * `Long`), and JSON decode does not revive bigints or bytes. The codec rows include all of it.
  */
 
-import { createRequire } from "node:module";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   DEFAULT_MTU,
   decode,
@@ -21,32 +18,10 @@ import {
   messageSize,
   pack,
 } from "@grapevine/codec";
-import { grapevine } from "@grapevine/codec/generated";
 import { decode as msgpackDecode, encode as msgpackEncode } from "@msgpack/msgpack";
-import { measure, report } from "../measure.js";
-
-// protobufjs (a dependency of the codec, not of the bench) loaded from the codec's own location.
-const codecDir = dirname(dirname(fileURLToPath(import.meta.resolve("@grapevine/codec"))));
-const requireFromCodec = createRequire(`${codecDir}/package.json`);
-// Only what the bench uses; protobufjs's own types are not resolvable from here.
-interface ReflectedType {
-  fromObject(object: object): object;
-  encode(message: object): { finish(): Uint8Array };
-  decode(bytes: Uint8Array): object;
-}
-interface LongStatic {
-  fromString(value: string, unsigned: boolean): object;
-}
-interface Protobuf {
-  util: { Long: unknown };
-  configure(): void;
-  loadSync(path: string): { lookupType(name: string): ReflectedType };
-}
-const protobuf = requireFromCodec("protobufjs") as Protobuf;
-const LongCtor = requireFromCodec("long") as LongStatic;
-// Make sure protobufjs decodes uint64 into Long rather than lossy doubles.
-protobuf.util.Long = LongCtor;
-protobuf.configure();
+import Long from "long";
+import { forcedGc, measure, report } from "../measure.js";
+import { reflectionEnvelope, staticEnvelope } from "../protobufjs-static.js";
 
 // ---------------------------------------------------------------------------------------------
 // Content
@@ -129,11 +104,10 @@ function toJson(messages: readonly Message[]): string {
   );
 }
 
-const Long = LongCtor;
 const u64 = (b: bigint) => Long.fromString(b.toString(), true);
 
 /** The messages as protobufjs properties objects (done ahead of timing). */
-function toProto(messages: readonly Message[]): grapevine.v1.Envelope.$Properties {
+function toProto(messages: readonly Message[]): object {
   const out = messages.map((m) => {
     switch (m.type) {
       case "ping":
@@ -154,12 +128,33 @@ function toProto(messages: readonly Message[]): grapevine.v1.Envelope.$Propertie
         throw new Error(`bench: no protobufjs mapping for ${m.type}`);
     }
   });
-  return { version: 1, messages: out } as grapevine.v1.Envelope.$Properties;
+  return { version: 1, messages: out };
 }
 
-const StaticEnvelope = grapevine.v1.Envelope;
-const reflectionRoot = protobuf.loadSync(`${codecDir}/proto/grapevine.proto`);
-const ReflectionEnvelope = reflectionRoot.lookupType("grapevine.v1.Envelope");
+const StaticEnvelope = await staticEnvelope();
+const ReflectionEnvelope = reflectionEnvelope();
+
+function countEntries(owners: readonly { entries: readonly unknown[] }[]): number {
+  return owners.reduce((n, o) => n + o.entries.length, 0);
+}
+
+/** Heap and array-buffer bytes retained per call of `fn`, over `calls` calls kept alive. */
+function retainedBytes(fn: () => unknown, calls = 4000): number {
+  const gc = forcedGc();
+  if (gc === null) return Number.NaN;
+  const held: unknown[] = new Array(calls);
+  fn();
+  const used = () => {
+    for (let i = 0; i < 3; i++) gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const before = used();
+  for (let i = 0; i < calls; i++) held[i] = fn();
+  const after = used();
+  if (held.length !== calls) throw new Error("unreachable");
+  return (after - before) / calls;
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -226,6 +221,25 @@ export default async function codec(args: string[]): Promise<void> {
     );
     run(`decode/${name}/msgpack`, packed.length, () => msgpackDecode(packed, msgpackOptions));
   }
+
+  // Allocation: what one decoded state delta holds, per entry. Results are kept alive (so the
+  // figure is what the decoder allocated for them, not garbage) and the heap is measured after
+  // forced collections; byte values off the V8 heap count through `arrayBuffers`.
+  const entries = delta[0]!.type === "state-delta" ? countEntries(delta[0]!.delta) : 0;
+  const deltaPacket = encodePacket(delta);
+  const deltaStatic = StaticEnvelope.encode(toProto(delta)).finish();
+  const alloc = (name: string, fn: () => unknown) => {
+    if (!name.includes(options.filter)) return;
+    const perPacket = retainedBytes(fn);
+    report({
+      case: name,
+      bytes_per_entry: Math.round(perPacket / entries),
+      bytes_per_packet: Math.round(perPacket),
+      entries,
+    });
+  };
+  alloc("alloc/decode/delta", () => decode(deltaPacket));
+  alloc("alloc/decode/delta/protobufjs-static", () => StaticEnvelope.decode(deltaStatic));
 
   // The runtime's per-packet work: size each piggy-backed update, then pack.
   const update = compound[1]!;
