@@ -11,6 +11,7 @@
  */
 import type { CodecErrorReason } from "./codec-error.js";
 import { type CodecLimits, DEFAULT_LIMITS } from "./limits.js";
+import { cachedUtf8, MAX_CACHED_BYTES, releaseInput } from "./string-cache.js";
 import { readUtf8 } from "./utf8.js";
 
 /** Thrown inside the decoder and turned into a `CodecError` at its boundary; carries no stack. */
@@ -60,6 +61,7 @@ export function startRead(bytes: Uint8Array, limits: CodecLimits): void {
 
 /** Releases the input and the limits. */
 export function endRead(): void {
+  releaseInput();
   buf = EMPTY;
   pos = 0;
   lim = DEFAULT_LIMITS;
@@ -210,7 +212,7 @@ export function readString(
   if (len > max) fail("limit", `${field} of ${len} bytes exceeds ${limit} (${max})`, field, limit);
   const start = pos;
   pos += len;
-  const s = readUtf8(buf, start, pos);
+  const s = len <= MAX_CACHED_BYTES ? cachedUtf8(buf, start, len) : readUtf8(buf, start, pos);
   if (s === undefined) fail("malformed", `${field} is not valid UTF-8`, field);
   return s;
 }

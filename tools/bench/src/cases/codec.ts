@@ -5,6 +5,10 @@
  * protobufjs (generated static code and runtime reflection, same .proto), JSON and MessagePack
  * as reference rows. One JSON line per case: `{"case", "ops_per_s", "bytes"}`.
  *
+ * `decode/delta-unique` decodes 4,096 distinct deltas in turn, so that no string repeats (the
+ * decoder's string cache misses every time); `alloc/decode/delta` reports the bytes a decoded
+ * delta holds per entry (`bytes_per_entry`), against protobufjs' static code.
+ *
  * The reference rows are flattering to the references: protobufjs rows work on protobufjs
  * objects prepared ahead (no conversion from or to the codec's message types; uint64 stays a
  * `Long`), and JSON decode does not revive bigints or bytes. The codec rows include all of it.
@@ -65,9 +69,13 @@ function membership(i: number): Message {
 }
 const compound: Message[] = [ping, ...Array.from({ length: 8 }, (_, i) => membership(i))];
 
-function stateDelta(): Message {
+/**
+ * A state delta near the MTU. `salt` (7 characters) replaces a word of every owner name and key
+ * with the same length, so that deltas of distinct salts share no string.
+ */
+function stateDelta(salt = "service"): Message {
   const entry = (owner: number, k: number) => ({
-    key: `service/${["version", "load", "region", "build", "health", "conns"][k % 6]}/${k}`,
+    key: `${salt}/${["version", "load", "region", "build", "health", "conns"][k % 6]}/${k}`,
     value: te.encode(`value-${owner}-${k}-${"x".repeat(12)}`),
     version: 1_000 + k,
     tombstone: k % 11 === 10,
@@ -77,7 +85,7 @@ function stateDelta(): Message {
   return {
     type: "state-delta",
     delta: owners.map((o) => ({
-      owner: host(20 + o),
+      owner: salt === "service" ? host(20 + o) : host(20 + o).replace("compute", salt),
       generation: 1_732_000_000 + o,
       fromVersion: 999,
       reset: false,
@@ -88,6 +96,15 @@ function stateDelta(): Message {
   };
 }
 const delta: Message[] = [stateDelta()];
+/**
+ * Distinct deltas, decoded in turn: no owner name or key repeats from one packet to the next
+ * within 4,096 packets, so every string misses the decoder's string cache, as in a cluster whose
+ * state churns through more distinct keys than the cache holds.
+ */
+const UNIQUE_DELTAS = 4096;
+const uniqueDeltas: Message[][] = Array.from({ length: UNIQUE_DELTAS }, (_, i) => [
+  stateDelta(`u${i.toString(36).padStart(6, "0")}`),
+]);
 
 const contents: Record<string, Message[]> = { ping: [barePing], compound, delta };
 
@@ -221,6 +238,18 @@ export default async function codec(args: string[]): Promise<void> {
     );
     run(`decode/${name}/msgpack`, packed.length, () => msgpackDecode(packed, msgpackOptions));
   }
+
+  // The cache-miss path: every packet's strings are new to the decoder.
+  const uniquePackets = uniqueDeltas.map((ms) => encodePacket(ms).slice());
+  const uniqueStatic = uniqueDeltas.map((ms) => StaticEnvelope.encode(toProto(ms)).finish());
+  for (const p of uniquePackets) {
+    if (p.length > DEFAULT_MTU) throw new Error(`bench: a unique delta is ${p.length} bytes`);
+  }
+  const mask = UNIQUE_DELTAS - 1;
+  run("decode/delta-unique", uniquePackets[0]!.length, (i) => decode(uniquePackets[i & mask]!));
+  run("decode/delta-unique/protobufjs-static", uniqueStatic[0]!.length, (i) =>
+    StaticEnvelope.decode(uniqueStatic[i & mask]!),
+  );
 
   // Allocation: what one decoded state delta holds, per entry. Results are kept alive (so the
   // figure is what the decoder allocated for them, not garbage) and the heap is measured after
