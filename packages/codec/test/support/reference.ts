@@ -143,13 +143,26 @@ export function messageToProto(m: Message): Obj {
   }
 }
 
-/** Encodes with the generated protobufjs code. */
-export function referenceEncode(messages: readonly Message[], label = ""): Uint8Array {
-  const encoded = ProtoEnvelope.encode({
-    version: 1,
-    label,
-    messages: messages.map(messageToProto),
-  }).finish();
+/** What the reference helpers use of a protobufjs `Envelope`, reflected or static. */
+export interface EnvelopeType {
+  encode(message: object): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): object;
+  toObject(message: object, options: object): object;
+}
+
+/** Encodes with protobufjs. */
+export function referenceEncode(
+  messages: readonly Message[],
+  label = "",
+  envelope: EnvelopeType = ProtoEnvelope,
+): Uint8Array {
+  const encoded = envelope
+    .encode({
+      version: 1,
+      label,
+      messages: messages.map(messageToProto),
+    })
+    .finish();
   return new Uint8Array(encoded);
 }
 
@@ -272,10 +285,13 @@ function messageFromProto(o: Obj): Message | undefined {
   }
 }
 
-/** Decodes with the generated protobufjs code. */
-export function referenceDecode(bytes: Uint8Array): Envelope {
-  const decoded = ProtoEnvelope.decode(bytes);
-  const o = ProtoEnvelope.toObject(decoded, {
+/** Decodes with protobufjs. */
+export function referenceDecode(
+  bytes: Uint8Array,
+  envelope: EnvelopeType = ProtoEnvelope,
+): Envelope {
+  const decoded = envelope.decode(bytes);
+  const o = envelope.toObject(decoded, {
     longs: BigInt,
     enums: String,
     defaults: true,
