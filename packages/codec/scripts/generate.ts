@@ -16,6 +16,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { markInternal } from "./codegen/common.js";
 import { emitDecode } from "./codegen/emit-decode.js";
 import { emitEncode } from "./codegen/emit-encode.js";
 import { emitSchema } from "./codegen/emit-schema.js";
@@ -32,10 +33,10 @@ export const GEN_DIR = join(packageDir, "src", "gen");
 export function generate(source: string): Record<string, string> {
   const schema = readSchema(source);
   return {
-    "decode.ts": emitDecode(schema),
-    "encode.ts": emitEncode(schema),
+    "decode.ts": markInternal(emitDecode(schema)),
+    "encode.ts": markInternal(emitEncode(schema)),
     "messages.ts": emitTypes(schema),
-    "schema.ts": emitSchema(schema),
+    "schema.ts": markInternal(emitSchema(schema)),
   };
 }
 

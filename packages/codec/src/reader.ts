@@ -14,7 +14,11 @@ import { type CodecLimits, DEFAULT_LIMITS } from "./limits.js";
 import { cachedUtf8, MAX_CACHED_BYTES, releaseInput } from "./string-cache.js";
 import { readUtf8 } from "./utf8.js";
 
-/** Thrown inside the decoder and turned into a `CodecError` at its boundary; carries no stack. */
+/**
+ * Thrown inside the decoder and turned into a `CodecError` at its boundary; carries no stack.
+ *
+ * @internal
+ */
 export class DecodeFailure {
   constructor(
     readonly reason: CodecErrorReason,
@@ -24,7 +28,11 @@ export class DecodeFailure {
   ) {}
 }
 
-/** Stops decoding with `reason`; `field` names the schema field at fault, `limit` the limit. */
+/**
+ * Stops decoding with `reason`; `field` names the schema field at fault, `limit` the limit.
+ *
+ * @internal
+ */
 export function fail(
   reason: CodecErrorReason,
   detail: string,
@@ -38,20 +46,38 @@ const EMPTY: Uint8Array = new Uint8Array(0);
 /**
  * Every empty byte field decodes to this one frozen array: a zero-length `Uint8Array` holds
  * nothing to share, and allocating one costs as much as a large one.
+ *
+ * @internal
  */
 export const NO_BYTES: Uint8Array = Object.freeze(new Uint8Array(0));
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
-/** The input being decoded. */
+/**
+ * The input being decoded.
+ *
+ * @internal
+ */
 export let buf: Uint8Array = EMPTY;
-/** Read position in {@link buf}. */
+/**
+ * Read position in {@link buf}.
+ *
+ * @internal
+ */
 export let pos = 0;
-/** The limits in force for this packet. */
+/**
+ * The limits in force for this packet.
+ *
+ * @internal
+ */
 export let lim: CodecLimits = DEFAULT_LIMITS;
 /** Reason for a read running past its end: the packet is cut short only at the top level. */
 let overrun: CodecErrorReason = "truncated";
 
-/** Starts decoding `bytes` (a plain `Uint8Array`) at offset 0 under `limits`. */
+/**
+ * Starts decoding `bytes` (a plain `Uint8Array`) at offset 0 under `limits`.
+ *
+ * @internal
+ */
 export function startRead(bytes: Uint8Array, limits: CodecLimits): void {
   buf = bytes;
   pos = 0;
@@ -59,7 +85,11 @@ export function startRead(bytes: Uint8Array, limits: CodecLimits): void {
   overrun = "truncated";
 }
 
-/** Releases the input and the limits. */
+/**
+ * Releases the input and the limits.
+ *
+ * @internal
+ */
 export function endRead(): void {
   releaseInput();
   buf = EMPTY;
@@ -67,7 +97,11 @@ export function endRead(): void {
   lim = DEFAULT_LIMITS;
 }
 
-/** Moves back to `at` (pass 2 of the envelope reads it again from the start). */
+/**
+ * Moves back to `at` (pass 2 of the envelope reads it again from the start).
+ *
+ * @internal
+ */
 export function seek(at: number): void {
   pos = at;
 }
@@ -75,12 +109,18 @@ export function seek(at: number): void {
 /**
  * From here on a read that runs past its end is `malformed`: the envelope's framing was checked,
  * so an overrun can only be inside a message.
+ *
+ * @internal
  */
 export function framingChecked(): void {
   overrun = "malformed";
 }
 
-/** A varint that must fit a safe integer (uint64 fields read as `number`). */
+/**
+ * A varint that must fit a safe integer (uint64 fields read as `number`).
+ *
+ * @internal
+ */
 export function readVarint(end: number): number {
   if (pos >= end) fail(overrun, "varint runs past the end");
   let b = buf[pos++]!;
@@ -101,7 +141,11 @@ export function readVarint(end: number): number {
   return fail("malformed", "varint longer than 10 bytes");
 }
 
-/** A `uint64` over its full range, as a `bigint`. */
+/**
+ * A `uint64` over its full range, as a `bigint`.
+ *
+ * @internal
+ */
 export function readUint64(end: number): bigint {
   const start = pos;
   let value = 0;
@@ -126,14 +170,22 @@ export function readUint64(end: number): bigint {
   return fail("malformed", "varint longer than 10 bytes");
 }
 
-/** A `uint32`: a varint below 2^32. */
+/**
+ * A `uint32`: a varint below 2^32.
+ *
+ * @internal
+ */
 export function readUint32(end: number, field: string): number {
   const value = readVarint(end);
   if (value > 0xffffffff) fail("malformed", `${field} above 2^32-1`, field);
   return value;
 }
 
-/** A `bool`: any non-zero varint is true, as in every protobuf decoder. */
+/**
+ * A `bool`: any non-zero varint is true, as in every protobuf decoder.
+ *
+ * @internal
+ */
 export function readBool(end: number): boolean {
   let set = false;
   for (let i = 0; i < 10; i++) {
@@ -145,7 +197,11 @@ export function readBool(end: number): boolean {
   return fail("malformed", "varint longer than 10 bytes");
 }
 
-/** A field tag, `(field number << 3) | wire type`. The caller has checked `pos < end`. */
+/**
+ * A field tag, `(field number << 3) | wire type`. The caller has checked `pos < end`.
+ *
+ * @internal
+ */
 export function readTag(end: number): number {
   const tag = buf[pos]!;
   if (tag < 0x80) {
@@ -158,14 +214,22 @@ export function readTag(end: number): number {
   return long;
 }
 
-/** A length prefix, checked against the bytes left before `end`. */
+/**
+ * A length prefix, checked against the bytes left before `end`.
+ *
+ * @internal
+ */
 export function readLength(end: number): number {
   const len = readVarint(end);
   if (len > end - pos) fail(overrun, "length prefix runs past the end");
   return len;
 }
 
-/** Moves past `len` bytes that {@link readLength} has vouched for. */
+/**
+ * Moves past `len` bytes that {@link readLength} has vouched for.
+ *
+ * @internal
+ */
 export function skip(len: number): void {
   pos += len;
 }
@@ -173,6 +237,8 @@ export function skip(len: number): void {
 /**
  * Skips a field the message does not know. A field it does know (`known`: its field numbers)
  * arriving with another wire type is malformed, as is a group or an undefined wire type.
+ *
+ * @internal
  */
 export function skipField(tag: number, end: number, known: readonly number[]): void {
   const field = tag >>> 3;
@@ -201,7 +267,11 @@ export function skipField(tag: number, end: number, known: readonly number[]): v
   }
 }
 
-/** A `string` of at most `max` UTF-8 bytes (the limit `limit`); invalid UTF-8 is malformed. */
+/**
+ * A `string` of at most `max` UTF-8 bytes (the limit `limit`); invalid UTF-8 is malformed.
+ *
+ * @internal
+ */
 export function readString(
   end: number,
   max: number,
@@ -217,7 +287,11 @@ export function readString(
   return s;
 }
 
-/** A `bytes` field of at most `max` bytes, copied out of the input. */
+/**
+ * A `bytes` field of at most `max` bytes, copied out of the input.
+ *
+ * @internal
+ */
 export function readBytes(
   end: number,
   max: number,
@@ -232,17 +306,29 @@ export function readBytes(
   return buf.slice(start, pos);
 }
 
-/** Fails with `limit` for a repeated field (or a count over a message) above `max` elements. */
+/**
+ * Fails with `limit` for a repeated field (or a count over a message) above `max` elements.
+ *
+ * @internal
+ */
 export function tooMany(field: string, limit: keyof CodecLimits, max: number): never {
   return fail("limit", `${field}: more than ${max} (${limit})`, field, limit);
 }
 
-/** Fails with `malformed` for a required field that is absent or empty. */
+/**
+ * Fails with `malformed` for a required field that is absent or empty.
+ *
+ * @internal
+ */
 export function missing(field: string): never {
   return fail("malformed", `${field} is missing`, field);
 }
 
-/** The string at `[start, end)` (found earlier), checked against `max` bytes and for UTF-8. */
+/**
+ * The string at `[start, end)` (found earlier), checked against `max` bytes and for UTF-8.
+ *
+ * @internal
+ */
 export function readStringAt(
   start: number,
   end: number,

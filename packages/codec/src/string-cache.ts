@@ -13,7 +13,11 @@
  */
 import { readUtf8 } from "./utf8.js";
 
-/** Longest string cached, in UTF-8 bytes. Member names, state keys and addresses fit. */
+/**
+ * Longest string cached, in UTF-8 bytes. Member names, state keys and addresses fit.
+ *
+ * @internal
+ */
 export const MAX_CACHED_BYTES = 64;
 /** Number of slots (a power of two: the slot is the hash's top bits). */
 const SLOTS = 1024;
@@ -29,7 +33,11 @@ let viewed: Uint8Array | null = null;
 const NO_VIEW: DataView = new DataView(new ArrayBuffer(0));
 let view = NO_VIEW;
 
-/** Forgets the input (so that the cache does not keep a caller's buffer alive). */
+/**
+ * Forgets the input (so that the cache does not keep a caller's buffer alive).
+ *
+ * @internal
+ */
 export function releaseInput(): void {
   viewed = null;
   view = NO_VIEW;
@@ -38,6 +46,8 @@ export function releaseInput(): void {
 /**
  * The string at `buf[start, start + len)`, from the cache when the same bytes were decoded
  * before; `undefined` if they are not valid UTF-8. `len` is at most {@link MAX_CACHED_BYTES}.
+ *
+ * @internal
  */
 export function cachedUtf8(buf: Uint8Array, start: number, len: number): string | undefined {
   if (viewed !== buf) {

@@ -22,7 +22,11 @@ const MAX_UINT64 = (1n << 64n) - 1n;
 const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
 const UINT32_MASK = 0xffffffffn;
 
-/** Throws the encoder's one error: a value that cannot be put on the wire. */
+/**
+ * Throws the encoder's one error: a value that cannot be put on the wire.
+ *
+ * @internal
+ */
 export function unencodable(what: string, field?: string): never {
   throw new CodecError("malformed", `cannot encode ${what}`, { field });
 }
@@ -36,28 +40,48 @@ let top = 0;
 /** Stack entries kept between calls; a larger stack (from a huge push-pull) is released. */
 const RETAINED_STACK = 1 << 16;
 
-/** Forgets all sizes recorded so far; the next message sized gets mark 0. */
+/**
+ * Forgets all sizes recorded so far; the next message sized gets mark 0.
+ *
+ * @internal
+ */
 export function resetSizes(): void {
   top = 0;
   if (stack.length > RETAINED_STACK) stack.length = 0;
 }
 
-/** Stack position at which the next message records its sizes. */
+/**
+ * Stack position at which the next message records its sizes.
+ *
+ * @internal
+ */
 export function sizeMark(): number {
   return top;
 }
 
-/** Reserves a stack slot for a length known only after its contents are sized. */
+/**
+ * Reserves a stack slot for a length known only after its contents are sized.
+ *
+ * @internal
+ */
 export function reserve(): number {
   return top++;
 }
 
-/** Fills a slot from {@link reserve}. */
+/**
+ * Fills a slot from {@link reserve}.
+ *
+ * @internal
+ */
 export function setSize(slot: number, len: number): void {
   stack[slot] = len;
 }
 
-/** Bytes of a varint holding `n`, a non-negative safe integer. */
+/**
+ * Bytes of a varint holding `n`, a non-negative safe integer.
+ *
+ * @internal
+ */
 export function varintSize(n: number): number {
   if (n < 0x80) return 1;
   if (n < 0x4000) return 2;
@@ -76,7 +100,11 @@ function bigVarintSize(b: bigint): number {
   return 10;
 }
 
-/** A `string` field; omitted when empty. */
+/**
+ * A `string` field; omitted when empty.
+ *
+ * @internal
+ */
 export function sString(tagBytes: number, s: string): number {
   if (s.length === 0) return 0;
   const len = utf8Length(s);
@@ -84,13 +112,21 @@ export function sString(tagBytes: number, s: string): number {
   return tagBytes + varintSize(len) + len;
 }
 
-/** A required `string` field: never empty. */
+/**
+ * A required `string` field: never empty.
+ *
+ * @internal
+ */
 export function sRequired(tagBytes: number, s: string, field: string): number {
   if (s.length === 0) unencodable(`${field}: empty`, field);
   return sString(tagBytes, s);
 }
 
-/** A `repeated string` field: every element is written, empty ones too. */
+/**
+ * A `repeated string` field: every element is written, empty ones too.
+ *
+ * @internal
+ */
 export function sStrings(tagBytes: number, list: readonly string[]): number {
   let total = 0;
   for (let i = 0; i < list.length; i++) {
@@ -102,13 +138,21 @@ export function sStrings(tagBytes: number, list: readonly string[]): number {
   return total;
 }
 
-/** A `bytes` field; omitted when empty. */
+/**
+ * A `bytes` field; omitted when empty.
+ *
+ * @internal
+ */
 export function sBytes(tagBytes: number, b: Uint8Array): number {
   const len = b.length;
   return len === 0 ? 0 : tagBytes + varintSize(len) + len;
 }
 
-/** A `repeated bytes` field. */
+/**
+ * A `repeated bytes` field.
+ *
+ * @internal
+ */
 export function sBytesList(tagBytes: number, list: readonly Uint8Array[]): number {
   let total = 0;
   for (let i = 0; i < list.length; i++) {
@@ -118,7 +162,11 @@ export function sBytesList(tagBytes: number, list: readonly Uint8Array[]): numbe
   return total;
 }
 
-/** A `uint64` field read as a `number`: a safe integer, omitted when 0. */
+/**
+ * A `uint64` field read as a `number`: a safe integer, omitted when 0.
+ *
+ * @internal
+ */
 export function sUint(tagBytes: number, n: number, field: string): number {
   if (n === 0) return 0;
   if (!Number.isSafeInteger(n) || n < 0) {
@@ -127,7 +175,11 @@ export function sUint(tagBytes: number, n: number, field: string): number {
   return tagBytes + varintSize(n);
 }
 
-/** A `uint32` field, omitted when 0. */
+/**
+ * A `uint32` field, omitted when 0.
+ *
+ * @internal
+ */
 export function sUint32(tagBytes: number, n: number, field: string): number {
   if (n === 0) return 0;
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
@@ -136,7 +188,11 @@ export function sUint32(tagBytes: number, n: number, field: string): number {
   return tagBytes + varintSize(n);
 }
 
-/** A `uint64` field over its full range, as a `bigint`; omitted when 0. */
+/**
+ * A `uint64` field over its full range, as a `bigint`; omitted when 0.
+ *
+ * @internal
+ */
 export function sBigUint(tagBytes: number, b: bigint, field: string): number {
   if (b === 0n) return 0;
   if (typeof b !== "bigint" || b < 0n || b > MAX_UINT64) {
@@ -145,7 +201,11 @@ export function sBigUint(tagBytes: number, b: bigint, field: string): number {
   return tagBytes + bigVarintSize(b);
 }
 
-/** A `bool` field; omitted when false. */
+/**
+ * A `bool` field; omitted when false.
+ *
+ * @internal
+ */
 export function sBool(tagBytes: number, b: boolean): number {
   return b ? tagBytes + 1 : 0;
 }
@@ -153,6 +213,8 @@ export function sBool(tagBytes: number, b: boolean): number {
 /**
  * An enum field whose wire value is `value` (`undefined`: the string is not a member of the
  * enum). Never 0, so always written.
+ *
+ * @internal
  */
 export function sEnum(
   tagBytes: number,
@@ -164,7 +226,11 @@ export function sEnum(
   return tagBytes + varintSize(value);
 }
 
-/** A nested message of `len` bytes. */
+/**
+ * A nested message of `len` bytes.
+ *
+ * @internal
+ */
 export function sNested(tagBytes: number, len: number): number {
   return tagBytes + varintSize(len) + len;
 }
@@ -177,13 +243,21 @@ let buf: Uint8Array = NO_BUFFER;
 let pos = 0;
 let cur = 0;
 
-/** Starts writing into `out` at offset 0. */
+/**
+ * Starts writing into `out` at offset 0.
+ *
+ * @internal
+ */
 export function startWrite(out: Uint8Array): void {
   buf = out;
   pos = 0;
 }
 
-/** Returns the number of bytes written since {@link startWrite} and releases the buffer. */
+/**
+ * Returns the number of bytes written since {@link startWrite} and releases the buffer.
+ *
+ * @internal
+ */
 export function endWrite(): number {
   const written = pos;
   buf = NO_BUFFER;
@@ -191,22 +265,38 @@ export function endWrite(): number {
   return written;
 }
 
-/** Replays sizes from `mark`, as recorded when the message was sized. */
+/**
+ * Replays sizes from `mark`, as recorded when the message was sized.
+ *
+ * @internal
+ */
 export function replayFrom(mark: number): void {
   cur = mark;
 }
 
-/** The replay position: just past the sizes consumed so far. */
+/**
+ * The replay position: just past the sizes consumed so far.
+ *
+ * @internal
+ */
 export function replayMark(): number {
   return cur;
 }
 
-/** The next recorded size. */
+/**
+ * The next recorded size.
+ *
+ * @internal
+ */
 export function nextSize(): number {
   return stack[cur++]!;
 }
 
-/** Writes a varint; `n` is a non-negative safe integer. */
+/**
+ * Writes a varint; `n` is a non-negative safe integer.
+ *
+ * @internal
+ */
 export function wVarint(n: number): void {
   while (n > 0x7f) {
     buf[pos++] = (n & 0x7f) | 0x80;
@@ -230,13 +320,21 @@ function wBigVarint(b: bigint): void {
   buf[pos++] = lo;
 }
 
-/** Writes a field tag. */
+/**
+ * Writes a field tag.
+ *
+ * @internal
+ */
 export function wTag(tag: number): void {
   if (tag < 0x80) buf[pos++] = tag;
   else wVarint(tag);
 }
 
-/** Writes a non-empty string's field, replaying its recorded length. */
+/**
+ * Writes a non-empty string's field, replaying its recorded length.
+ *
+ * @internal
+ */
 export function wString(tag: number, s: string): void {
   if (s.length === 0) return;
   const len = stack[cur++]!;
@@ -246,7 +344,11 @@ export function wString(tag: number, s: string): void {
   pos += len;
 }
 
-/** Writes every element of a repeated string field. */
+/**
+ * Writes every element of a repeated string field.
+ *
+ * @internal
+ */
 export function wStrings(tag: number, list: readonly string[]): void {
   for (let i = 0; i < list.length; i++) {
     const len = stack[cur++]!;
@@ -267,7 +369,11 @@ function copyBytes(b: Uint8Array): void {
   pos += len;
 }
 
-/** Writes a non-empty bytes field. */
+/**
+ * Writes a non-empty bytes field.
+ *
+ * @internal
+ */
 export function wBytes(tag: number, b: Uint8Array): void {
   if (b.length === 0) return;
   wTag(tag);
@@ -275,7 +381,11 @@ export function wBytes(tag: number, b: Uint8Array): void {
   copyBytes(b);
 }
 
-/** Writes every element of a repeated bytes field. */
+/**
+ * Writes every element of a repeated bytes field.
+ *
+ * @internal
+ */
 export function wBytesList(tag: number, list: readonly Uint8Array[]): void {
   for (let i = 0; i < list.length; i++) {
     const b = list[i]!;
@@ -285,46 +395,74 @@ export function wBytesList(tag: number, list: readonly Uint8Array[]): void {
   }
 }
 
-/** Writes a non-zero integer field. */
+/**
+ * Writes a non-zero integer field.
+ *
+ * @internal
+ */
 export function wUint(tag: number, n: number): void {
   if (n === 0) return;
   wTag(tag);
   wVarint(n);
 }
 
-/** Writes a non-zero `bigint` field. */
+/**
+ * Writes a non-zero `bigint` field.
+ *
+ * @internal
+ */
 export function wBigUint(tag: number, b: bigint): void {
   if (b === 0n) return;
   wTag(tag);
   wBigVarint(b);
 }
 
-/** Writes a true bool field. */
+/**
+ * Writes a true bool field.
+ *
+ * @internal
+ */
 export function wBool(tag: number, b: boolean): void {
   if (!b) return;
   wTag(tag);
   buf[pos++] = 1;
 }
 
-/** Writes an enum field (its value was checked when sizing). */
+/**
+ * Writes an enum field (its value was checked when sizing).
+ *
+ * @internal
+ */
 export function wEnum(tag: number, value: number): void {
   wTag(tag);
   wVarint(value);
 }
 
-/** Writes a nested message's tag and recorded length; its fields follow. */
+/**
+ * Writes a nested message's tag and recorded length; its fields follow.
+ *
+ * @internal
+ */
 export function wNested(tag: number): void {
   wTag(tag);
   wVarint(stack[cur++]!);
 }
 
-/** Writes `len` as a length prefix after `tag` (a length computed, not recorded). */
+/**
+ * Writes `len` as a length prefix after `tag` (a length computed, not recorded).
+ *
+ * @internal
+ */
 export function wLength(tag: number, len: number): void {
   wTag(tag);
   wVarint(len);
 }
 
-/** Writes a string field whose length the caller measured (the envelope's label). */
+/**
+ * Writes a string field whose length the caller measured (the envelope's label).
+ *
+ * @internal
+ */
 export function wMeasuredString(tag: number, s: string, len: number): void {
   wTag(tag);
   wVarint(len);

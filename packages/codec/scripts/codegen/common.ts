@@ -64,3 +64,17 @@ export function importList(names: readonly string[], from: string, typeOnly = fa
   if (names.length === 0) return "";
   return `import ${typeOnly ? "type " : ""}{\n${names.map((n) => `  ${n},`).join("\n")}\n} from "${from}";\n`;
 }
+
+/**
+ * Tags the TSDoc of every exported function and constant of `text` `@internal`, so that the
+ * published declarations (built with `stripInternal`) leave out what only the codec calls.
+ */
+export function markInternal(text: string): string {
+  return text.replace(
+    /\/\*\*((?:(?!\*\/)[\s\S])*?)\s*\*\/\n(export (?:function|const) )/g,
+    (_match, body: string, declaration: string) => {
+      const inner = body.includes("\n") ? `${body.trimEnd()}\n *` : `\n * ${body.trim()}\n *`;
+      return `/**${inner}\n * @internal\n */\n${declaration}`;
+    },
+  );
+}

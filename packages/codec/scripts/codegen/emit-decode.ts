@@ -127,7 +127,7 @@ function finish(field: FieldModel): { checks: string[]; value: string } {
 function emitMessage(message: MessageModel, type: string | undefined): string {
   const fields = message.fields;
   let out = `\n/** Decodes a \`${message.name}\` from \`[pos, end)\`. */\n`;
-  out += `export function decode${message.name}(end: number): ${message.name} {\n`;
+  out += `function decode${message.name}(end: number): ${message.name} {\n`;
   for (const f of fields) out += `  ${initial(f)};\n`;
   out += "  while (pos < end) {\n    const tag = readTag(end);\n    switch (tag) {\n";
   for (const f of fields) {

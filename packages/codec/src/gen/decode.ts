@@ -73,7 +73,7 @@ let totalMaxEntries = 0;
 let totalMaxOwners = 0;
 
 /** Decodes a `Ping` from `[pos, end)`. */
-export function decodePing(end: number): Ping {
+function decodePing(end: number): Ping {
   let seq = 0;
   let target = "";
   let source = "";
@@ -102,7 +102,7 @@ export function decodePing(end: number): Ping {
 }
 
 /** Decodes a `PingReq` from `[pos, end)`. */
-export function decodePingReq(end: number): PingReq {
+function decodePingReq(end: number): PingReq {
   let seq = 0;
   let target = "";
   const targetAddresses: string[] = [];
@@ -140,7 +140,7 @@ export function decodePingReq(end: number): PingReq {
 }
 
 /** Decodes a `Ack` from `[pos, end)`. */
-export function decodeAck(end: number): Ack {
+function decodeAck(end: number): Ack {
   let seq = 0;
   let source = "";
   let payload = NO_BYTES;
@@ -164,7 +164,7 @@ export function decodeAck(end: number): Ack {
 }
 
 /** Decodes a `Nack` from `[pos, end)`. */
-export function decodeNack(end: number): Nack {
+function decodeNack(end: number): Nack {
   let seq = 0;
   let source = "";
   while (pos < end) {
@@ -184,7 +184,7 @@ export function decodeNack(end: number): Nack {
 }
 
 /** Decodes a `Alive` from `[pos, end)`. */
-export function decodeAlive(end: number): Alive {
+function decodeAlive(end: number): Alive {
   let name = "";
   let incarnation = 0n;
   let generation = 0;
@@ -218,7 +218,7 @@ export function decodeAlive(end: number): Alive {
 }
 
 /** Decodes a `Suspect` from `[pos, end)`. */
-export function decodeSuspect(end: number): Suspect {
+function decodeSuspect(end: number): Suspect {
   let name = "";
   let incarnation = 0n;
   let from = "";
@@ -244,7 +244,7 @@ export function decodeSuspect(end: number): Suspect {
 }
 
 /** Decodes a `Dead` from `[pos, end)`. */
-export function decodeDead(end: number): Dead {
+function decodeDead(end: number): Dead {
   let name = "";
   let incarnation = 0n;
   let from = "";
@@ -270,7 +270,7 @@ export function decodeDead(end: number): Dead {
 }
 
 /** Decodes a `DigestEntry` from `[pos, end)`. */
-export function decodeDigestEntry(end: number): DigestEntry {
+function decodeDigestEntry(end: number): DigestEntry {
   let owner = "";
   let generation = 0;
   let maxVersion = 0;
@@ -295,7 +295,7 @@ export function decodeDigestEntry(end: number): DigestEntry {
 }
 
 /** Decodes a `DeltaEntry` from `[pos, end)`. */
-export function decodeDeltaEntry(end: number): DeltaEntry {
+function decodeDeltaEntry(end: number): DeltaEntry {
   let key = "";
   let value = NO_BYTES;
   let version = 0;
@@ -323,7 +323,7 @@ export function decodeDeltaEntry(end: number): DeltaEntry {
 }
 
 /** Decodes a `OwnerDelta` from `[pos, end)`. */
-export function decodeOwnerDelta(end: number): OwnerDelta {
+function decodeOwnerDelta(end: number): OwnerDelta {
   let owner = "";
   let generation = 0;
   let fromVersion = 0;
@@ -367,7 +367,7 @@ export function decodeOwnerDelta(end: number): OwnerDelta {
 }
 
 /** Decodes a `StateSyn` from `[pos, end)`. */
-export function decodeStateSyn(end: number): StateSyn {
+function decodeStateSyn(end: number): StateSyn {
   const digest: DigestEntry[] = [];
   let complete = false;
   while (pos < end) {
@@ -390,7 +390,7 @@ export function decodeStateSyn(end: number): StateSyn {
 }
 
 /** Decodes a `StateSynAck` from `[pos, end)`. */
-export function decodeStateSynAck(end: number): StateSynAck {
+function decodeStateSynAck(end: number): StateSynAck {
   const digest: DigestEntry[] = [];
   let complete = false;
   const delta: OwnerDelta[] = [];
@@ -420,7 +420,7 @@ export function decodeStateSynAck(end: number): StateSynAck {
 }
 
 /** Decodes a `StateAck` from `[pos, end)`. */
-export function decodeStateAck(end: number): StateAck {
+function decodeStateAck(end: number): StateAck {
   const delta: OwnerDelta[] = [];
   while (pos < end) {
     const tag = readTag(end);
@@ -439,7 +439,7 @@ export function decodeStateAck(end: number): StateAck {
 }
 
 /** Decodes a `StateDelta` from `[pos, end)`. */
-export function decodeStateDelta(end: number): StateDelta {
+function decodeStateDelta(end: number): StateDelta {
   const delta: OwnerDelta[] = [];
   while (pos < end) {
     const tag = readTag(end);
@@ -458,7 +458,7 @@ export function decodeStateDelta(end: number): StateDelta {
 }
 
 /** Decodes a `PushPullMember` from `[pos, end)`. */
-export function decodePushPullMember(end: number): PushPullMember {
+function decodePushPullMember(end: number): PushPullMember {
   let name = "";
   let incarnation = 0n;
   let generation = 0;
@@ -498,7 +498,7 @@ export function decodePushPullMember(end: number): PushPullMember {
 }
 
 /** Decodes a `PushPull` from `[pos, end)`. */
-export function decodePushPull(end: number): PushPull {
+function decodePushPull(end: number): PushPull {
   let join = false;
   let reply = false;
   let source = "";
@@ -536,7 +536,7 @@ export function decodePushPull(end: number): PushPull {
 }
 
 /** Decodes a `UserMessage` from `[pos, end)`. */
-export function decodeUserMessage(end: number): UserMessage {
+function decodeUserMessage(end: number): UserMessage {
   let from = "";
   let name = "";
   let payload = NO_BYTES;
@@ -564,6 +564,8 @@ export function decodeUserMessage(end: number): UserMessage {
  * does not know (sent by a newer node): it is skipped. A wrapper with no field at all cannot come
  * from any encoder and is malformed. A repeated kind: the last one wins, as in every protobuf
  * decoder.
+ *
+ * @internal
  */
 export function decodeMessage(end: number): Message | undefined {
   let message: Message | undefined;
@@ -683,6 +685,8 @@ export interface DecodedEnvelope {
  * Decodes an `Envelope` occupying `[pos, end)`, in two passes. Pass 1 reads the envelope's own
  * fields, checking framing, version, label and message count before any message is decoded;
  * pass 2 decodes the messages, counting and skipping those of unknown kinds.
+ *
+ * @internal
  */
 export function decodeEnvelope(end: number): DecodedEnvelope {
   const start = pos;

@@ -547,6 +547,8 @@ function wrapped(slot: number, kindTagBytes: number, body: number): number {
  * of bytes it adds to an envelope: the `messages` tag, the length prefix and the `Message`
  * wrapper (kind tag, body length prefix, body). Throws `CodecError` (`malformed`) for values
  * that cannot be encoded.
+ *
+ * @internal
  */
 export function sizeMessage(message: Message): number {
   const slot = reserve();
@@ -586,6 +588,8 @@ export function sizeMessage(message: Message): number {
  * Writes `message` as one `messages` field, replaying the sizes recorded at `mark`. Returns the
  * mark just past this message's sizes, which is the next message's mark when they were sized in
  * order.
+ *
+ * @internal
  */
 export function writeMessage(message: Message, mark: number): number {
   replayFrom(mark);
@@ -662,7 +666,11 @@ export function writeMessage(message: Message, mark: number): number {
   return replayMark();
 }
 
-/** Bytes of the envelope fields other than `messages`: the version and the label if any. */
+/**
+ * Bytes of the envelope fields other than `messages`: the version and the label if any.
+ *
+ * @internal
+ */
 export function envelopeHeaderSize(label: string): number {
   const version = 1 + varintSize(WIRE_VERSION);
   if (label.length === 0) return version;
@@ -670,7 +678,11 @@ export function envelopeHeaderSize(label: string): number {
   return version + 1 + varintSize(len) + len;
 }
 
-/** Writes the envelope's version and label fields. */
+/**
+ * Writes the envelope's version and label fields.
+ *
+ * @internal
+ */
 export function writeEnvelopeHeader(label: string): void {
   wUint(0x08, WIRE_VERSION); // uint32 version = 1
   if (label.length === 0) return;

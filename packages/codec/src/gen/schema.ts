@@ -12,6 +12,8 @@ export interface FieldTag {
 /**
  * Every field of every message of `grapevine.v1`, by message and camelCase field name.
  * The kinds of `Message` are in {@link MESSAGE_KIND}.
+ *
+ * @internal
  */
 export const FIELDS = {
   Envelope: {
@@ -116,7 +118,11 @@ export const FIELDS = {
   },
 } as const satisfies Record<string, Record<string, FieldTag>>;
 
-/** Field number of each message kind in the `kind` oneof of `Message`. */
+/**
+ * Field number of each message kind in the `kind` oneof of `Message`.
+ *
+ * @internal
+ */
 export const MESSAGE_KIND = {
   "ping": 1,
   "ping-req": 2,
@@ -133,7 +139,11 @@ export const MESSAGE_KIND = {
   "user": 13,
 } as const satisfies Record<MessageType, number>;
 
-/** Wire value of each {@link MemberStatus} (`enum MemberStatus`); 0 is unset. */
+/**
+ * Wire value of each {@link MemberStatus} (`enum MemberStatus`); 0 is unset.
+ *
+ * @internal
+ */
 export const MEMBER_STATUS_VALUE = {
   "alive": 1,
   "suspect": 2,
@@ -141,7 +151,11 @@ export const MEMBER_STATUS_VALUE = {
   "left": 4,
 } as const satisfies Record<MemberStatus, number>;
 
-/** The wire value of `value`; `undefined` for anything that is not a {@link MemberStatus}. */
+/**
+ * The wire value of `value`; `undefined` for anything that is not a {@link MemberStatus}.
+ *
+ * @internal
+ */
 export function memberStatusValue(value: MemberStatus): number | undefined {
   switch (value) {
     case "alive":
@@ -157,7 +171,11 @@ export function memberStatusValue(value: MemberStatus): number | undefined {
   }
 }
 
-/** The {@link MemberStatus} of wire value `n`; `undefined` for 0 (unset) and unknown values. */
+/**
+ * The {@link MemberStatus} of wire value `n`; `undefined` for 0 (unset) and unknown values.
+ *
+ * @internal
+ */
 export function memberStatusOf(n: number): MemberStatus | undefined {
   switch (n) {
     case 1:
