@@ -189,7 +189,7 @@ export function decodeMessage(end: number): Message | undefined {
     switch (tag) {
 `;
   for (const k of schema.kinds) {
-    out += `      case ${hex(k.tag)}: { // ${k.message} ${k.member} = ${k.number}
+    out += `      case ${hex(k.tag)}: { // ${k.message} ${k.protoMember} = ${k.number}
         const len = readLength(end);
 ${totals.map((t) => `        ${totalCounter(t)} = 0;\n`).join("")}        message = decode${k.message}(pos + len);
         break;

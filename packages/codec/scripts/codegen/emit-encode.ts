@@ -195,7 +195,7 @@ export function writeMessage(message: Message, mark: number): number {
   switch (message.type) {
 ${schema.kinds
   .map(
-    (k) => `    case ${JSON.stringify(k.type)}: // ${k.message} ${k.member} = ${k.number}
+    (k) => `    case ${JSON.stringify(k.type)}: // ${k.message} ${k.protoMember} = ${k.number}
       wLength(${hex(messages.tag)}, ${k.tagBytes} + varintSize(body) + body);
       wLength(${hex(k.tag)}, body);
       write${k.message}(message);

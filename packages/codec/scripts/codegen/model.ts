@@ -64,6 +64,8 @@ export interface KindModel {
   readonly type: string;
   /** The oneof member's camelCase name. */
   readonly member: string;
+  /** The oneof member's snake_case name, as in the `.proto`. */
+  readonly protoMember: string;
   readonly number: number;
   readonly tag: number;
   readonly tagBytes: number;
@@ -194,6 +196,7 @@ export function readSchema(source: string): SchemaModel {
     return {
       type: kebab(f.name),
       member: f.name,
+      protoMember: snake(f.name),
       number: f.id,
       tag,
       tagBytes: varintBytes(tag),

@@ -581,7 +581,7 @@ export function decodeMessage(end: number): Message | undefined {
         message = decodePing(pos + len);
         break;
       }
-      case 0x12: { // PingReq pingReq = 2
+      case 0x12: { // PingReq ping_req = 2
         const len = readLength(end);
         totalMaxEntries = 0;
         totalMaxOwners = 0;
@@ -623,35 +623,35 @@ export function decodeMessage(end: number): Message | undefined {
         message = decodeDead(pos + len);
         break;
       }
-      case 0x42: { // StateSyn stateSyn = 8
+      case 0x42: { // StateSyn state_syn = 8
         const len = readLength(end);
         totalMaxEntries = 0;
         totalMaxOwners = 0;
         message = decodeStateSyn(pos + len);
         break;
       }
-      case 0x4a: { // StateSynAck stateSynAck = 9
+      case 0x4a: { // StateSynAck state_syn_ack = 9
         const len = readLength(end);
         totalMaxEntries = 0;
         totalMaxOwners = 0;
         message = decodeStateSynAck(pos + len);
         break;
       }
-      case 0x52: { // StateAck stateAck = 10
+      case 0x52: { // StateAck state_ack = 10
         const len = readLength(end);
         totalMaxEntries = 0;
         totalMaxOwners = 0;
         message = decodeStateAck(pos + len);
         break;
       }
-      case 0x5a: { // StateDelta stateDelta = 11
+      case 0x5a: { // StateDelta state_delta = 11
         const len = readLength(end);
         totalMaxEntries = 0;
         totalMaxOwners = 0;
         message = decodeStateDelta(pos + len);
         break;
       }
-      case 0x62: { // PushPull pushPull = 12
+      case 0x62: { // PushPull push_pull = 12
         const len = readLength(end);
         totalMaxEntries = 0;
         totalMaxOwners = 0;

@@ -600,7 +600,7 @@ export function writeMessage(message: Message, mark: number): number {
       wLength(0x0a, body);
       writePing(message);
       break;
-    case "ping-req": // PingReq pingReq = 2
+    case "ping-req": // PingReq ping_req = 2
       wLength(0x1a, 1 + varintSize(body) + body);
       wLength(0x12, body);
       writePingReq(message);
@@ -630,27 +630,27 @@ export function writeMessage(message: Message, mark: number): number {
       wLength(0x3a, body);
       writeDead(message);
       break;
-    case "state-syn": // StateSyn stateSyn = 8
+    case "state-syn": // StateSyn state_syn = 8
       wLength(0x1a, 1 + varintSize(body) + body);
       wLength(0x42, body);
       writeStateSyn(message);
       break;
-    case "state-syn-ack": // StateSynAck stateSynAck = 9
+    case "state-syn-ack": // StateSynAck state_syn_ack = 9
       wLength(0x1a, 1 + varintSize(body) + body);
       wLength(0x4a, body);
       writeStateSynAck(message);
       break;
-    case "state-ack": // StateAck stateAck = 10
+    case "state-ack": // StateAck state_ack = 10
       wLength(0x1a, 1 + varintSize(body) + body);
       wLength(0x52, body);
       writeStateAck(message);
       break;
-    case "state-delta": // StateDelta stateDelta = 11
+    case "state-delta": // StateDelta state_delta = 11
       wLength(0x1a, 1 + varintSize(body) + body);
       wLength(0x5a, body);
       writeStateDelta(message);
       break;
-    case "push-pull": // PushPull pushPull = 12
+    case "push-pull": // PushPull push_pull = 12
       wLength(0x1a, 1 + varintSize(body) + body);
       wLength(0x62, body);
       writePushPull(message);
