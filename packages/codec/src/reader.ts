@@ -11,7 +11,7 @@
  */
 import type { CodecErrorReason } from "./codec-error.js";
 import { type CodecLimits, DEFAULT_LIMITS } from "./limits.js";
-import { cachedUtf8, MAX_CACHED_BYTES, releaseInput } from "./string-cache.js";
+import { cachedUtf8, MAX_CACHED_BYTES } from "./string-cache.js";
 import { readUtf8 } from "./utf8.js";
 
 /**
@@ -91,7 +91,6 @@ export function startRead(bytes: Uint8Array, limits: CodecLimits): void {
  * @internal
  */
 export function endRead(): void {
-  releaseInput();
   buf = EMPTY;
   pos = 0;
   lim = DEFAULT_LIMITS;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cachedUtf8, MAX_CACHED_BYTES, releaseInput } from "./string-cache.js";
+import { cachedUtf8, MAX_CACHED_BYTES } from "./string-cache.js";
 import { readUtf8 } from "./utf8.js";
 
 const utf8 = new TextEncoder();
@@ -23,7 +23,6 @@ describe("cachedUtf8", () => {
             buf.set(b, offset);
             expect(cachedUtf8(buf, offset, b.length)).toBe(readUtf8(b, 0, b.length));
           }
-          releaseInput();
         },
       ),
       { seed: 17, numRuns: 400 },
@@ -45,6 +44,17 @@ describe("cachedUtf8", () => {
       expect(cachedUtf8(b, 0, b.length)).toBe(s);
       const again = utf8.encode(`key/${(i * 7919) % 5000}/${"x".repeat(((i * 7919) % 5000) % 40)}`);
       expect(cachedUtf8(again, 0, again.length)).toBe(new TextDecoder().decode(again));
+    }
+  });
+
+  it("strings of every length up to the largest cached, each twice", () => {
+    for (let len = 0; len <= MAX_CACHED_BYTES; len++) {
+      for (const fill of ["a", "b"]) {
+        const s = fill.repeat(len);
+        const b = utf8.encode(s);
+        expect(cachedUtf8(b, 0, len)).toBe(s);
+        expect(cachedUtf8(Uint8Array.from(b), 0, len)).toBe(s);
+      }
     }
   });
 

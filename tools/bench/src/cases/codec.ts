@@ -1,13 +1,17 @@
 /**
- * `pnpm bench codec [filter] [--samples N] [--sample-ms MS]`: encode and decode throughput of the
- * Grapevine wire format on three packets (a bare ping, a ping with 8 piggy-backed membership
- * updates near the 1,400-byte MTU, a state delta near the MTU), with the same content through
+ * `pnpm bench codec [filter] [--samples N] [--sample-ms MS] [--rounds N]`: encode and decode
+ * throughput of the Grapevine wire format on three packets (a bare ping, a ping with 8
+ * piggy-backed membership updates near the 1,400-byte MTU, a state delta near the MTU), with the
+ * same content through
  * protobufjs (generated static code and runtime reflection, same .proto), JSON and MessagePack
  * as reference rows. One JSON line per case: `{"case", "ops_per_s", "bytes"}`.
  *
  * `decode/delta-unique` decodes 4,096 distinct deltas in turn, so that no string repeats (the
  * decoder's string cache misses every time); `alloc/decode/delta` reports the bytes a decoded
- * delta holds per entry (`bytes_per_entry`), against protobufjs' static code.
+ * delta holds per entry (`bytes_per_entry`), against protobufjs' static code. `ratio/<case>`
+ * rows give the codec's speed relative to each reference case, measured in alternating slices
+ * (`{"case", "ratio", "min", "max", "rounds"}`): quote those, not quotients of rows measured
+ * at different times.
  *
  * The reference rows are flattering to the references: protobufjs rows work on protobufjs
  * objects prepared ahead (no conversion from or to the codec's message types; uint64 stays a
@@ -24,7 +28,7 @@ import {
 } from "@grapevine/codec";
 import { decode as msgpackDecode, encode as msgpackEncode } from "@msgpack/msgpack";
 import Long from "long";
-import { forcedGc, measure, report } from "../measure.js";
+import { compare, forcedGc, measure, report } from "../measure.js";
 import { reflectionEnvelope, staticEnvelope } from "../protobufjs-static.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -179,14 +183,16 @@ interface Options {
   filter: string;
   samples: number;
   sampleMs: number;
+  rounds: number;
 }
 
 function parseArgs(args: string[]): Options {
-  const options: Options = { filter: "", samples: 5, sampleMs: 300 };
+  const options: Options = { filter: "", samples: 5, sampleMs: 300, rounds: 11 };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--samples") options.samples = Number(args[++i]);
     else if (arg === "--sample-ms") options.sampleMs = Number(args[++i]);
+    else if (arg === "--rounds") options.rounds = Number(args[++i]);
     else options.filter = arg;
   }
   return options;
@@ -194,7 +200,9 @@ function parseArgs(args: string[]): Options {
 
 export default async function codec(args: string[]): Promise<void> {
   const options = parseArgs(args);
+  const cases = new Map<string, (i: number) => unknown>();
   const run = (name: string, bytes: number, fn: (i: number) => unknown) => {
+    cases.set(name, fn);
     if (!name.includes(options.filter)) return;
     const ops = measure(fn, { samples: options.samples, sampleMs: options.sampleMs });
     report({ case: name, ops_per_s: ops, bytes });
@@ -269,6 +277,25 @@ export default async function codec(args: string[]): Promise<void> {
   };
   alloc("alloc/decode/delta", () => decode(deltaPacket));
   alloc("alloc/decode/delta/protobufjs-static", () => StaticEnvelope.decode(deltaStatic));
+
+  // Ratios against the references, each measured in alternating slices (see `compare`): the
+  // figures to quote on a shared machine, where rates measured a minute apart are not comparable.
+  const pairs: [string, string][] = [];
+  for (const name of Object.keys(contents)) {
+    for (const op of ["decode", "encode"]) {
+      for (const reference of ["protobufjs-static", "msgpack"]) {
+        pairs.push([`${op}/${name}`, `${op}/${name}/${reference}`]);
+      }
+    }
+  }
+  pairs.push(["decode/delta-unique", "decode/delta-unique/protobufjs-static"]);
+  for (const [ours, theirs] of pairs) {
+    const name = `ratio/${theirs}`;
+    const a = cases.get(ours);
+    const b = cases.get(theirs);
+    if (!name.includes(options.filter) || a === undefined || b === undefined) continue;
+    report({ case: name, ...compare(a, b, { rounds: options.rounds }) });
+  }
 
   // The runtime's per-packet work: size each piggy-backed update, then pack.
   const update = compound[1]!;
