@@ -1,4 +1,4 @@
-import { ClusterState, type Rng } from "../src/index.js";
+import { ClusterState, type Rng } from "@grapevine/state";
 
 // A small seeded generator (the runtime injects its own).
 const seeded = (seed: number): Rng => {
