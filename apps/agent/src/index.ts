@@ -2,7 +2,7 @@
  * `@grapevine/agent`: the reference agent as a library, for embedding or testing. The `grapevine`
  * command (src/cli.ts) is the usual way to run it.
  */
-export { Agent } from "./agent.js";
+export { Agent, type AgentStartOptions } from "./agent.js";
 export { AgentClient } from "./client.js";
 export {
   type AgentConfig,
@@ -16,9 +16,22 @@ export {
 export { readConfigFile } from "./config-file.js";
 export { RuntimeError, UsageError } from "./errors.js";
 export { type ApiHost, HttpApi, MAX_BODY_BYTES } from "./http-api.js";
+export {
+  type JoinOutcome,
+  type JoinRetryOptions,
+  joinWithRetry,
+  type SeedFailure,
+} from "./join.js";
 export { createLogger } from "./logger.js";
 export { createMetrics } from "./metrics.js";
 export { runCli } from "./program.js";
+export {
+  type LookupAddress,
+  type LookupAll,
+  type ResolvedSeed,
+  resolveSeeds,
+  systemLookup,
+} from "./seed-resolver.js";
 export {
   type AgentSnapshot,
   decodeSnapshot,

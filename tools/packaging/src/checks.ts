@@ -1,8 +1,7 @@
-import { createRequire } from "node:module";
-import { dirname, join, posix } from "node:path";
+import { posix } from "node:path";
+import { checkPackage, createPackageFromTarballData } from "@arethetypeswrong/core";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
-import { run } from "./pack.js";
 import type { Tarball } from "./tarball.js";
 
 /** One thing wrong with a tarball. `id` is stable (for the known-issues list), `detail` is for people. */
@@ -138,31 +137,24 @@ export async function publintProblems(t: Tarball): Promise<Problem[]> {
 const ESM_ONLY_IGNORED = new Set(["node10", "node16-cjs"]);
 
 /**
- * are-the-types-wrong (the CLI, ESM-only profile: node16 from ESM and bundler resolution) on the
- * tarball, on every export whose targets are JavaScript (a `.proto` export has no types to check).
+ * are-the-types-wrong on the tarball with the ESM-only profile (node16 from ESM, and bundler
+ * resolution), on every export whose targets are JavaScript (a `.proto` export has no types to
+ * check). Runs `@arethetypeswrong/core`, the library behind `attw`, in this process: one
+ * TypeScript load for every package instead of one CLI start each.
  */
 export async function attwProblems(t: Tarball): Promise<Problem[]> {
-  const require = createRequire(import.meta.url);
-  const cli = join(dirname(require.resolve("@arethetypeswrong/cli/package.json")), "dist/index.js");
   const targets = exportTargets(t.manifest.exports);
   const nonJs = [...new Set(targets.map(([subpath]) => subpath))].filter(
     (subpath) => !targets.some(([s, , target]) => s === subpath && /\.m?js$/.test(target)),
   );
-  const args = [cli, t.file, "--format", "json", "--no-definitely-typed"];
-  if (nonJs.length > 0) args.push("--exclude-entrypoints", ...nonJs);
-  const result = await run(process.execPath, args, { timeoutMs: 60_000 });
-  let report: {
-    analysis?: { problems?: { kind: string; entrypoint?: string; resolutionKind?: string }[] };
-  };
-  try {
-    report = JSON.parse(result.stdout);
-  } catch {
-    return [{ id: "attw:crashed", detail: `${result.stdout}\n${result.stderr}`.trim() }];
-  }
-  return (report.analysis?.problems ?? [])
-    .filter((p) => p.resolutionKind === undefined || !ESM_ONLY_IGNORED.has(p.resolutionKind))
+  const result = await checkPackage(createPackageFromTarballData(t.bytes), {
+    excludeEntrypoints: nonJs,
+  });
+  if (!result.types) return [{ id: "attw:no-types", detail: "the package ships no types" }];
+  return result.problems
+    .filter((p) => !("resolutionKind" in p) || !ESM_ONLY_IGNORED.has(p.resolutionKind))
     .map((p) => ({
       id: `attw:${p.kind}`,
-      detail: `${p.kind} at ${p.entrypoint ?? "?"} (${p.resolutionKind ?? "all resolutions"})`,
+      detail: `${p.kind}${"entrypoint" in p ? ` at ${p.entrypoint}` : ""}${"resolutionKind" in p ? ` (${p.resolutionKind})` : ""}`,
     }));
 }

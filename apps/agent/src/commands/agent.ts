@@ -15,6 +15,8 @@ export interface AgentFlags {
   readonly advertise?: string[];
   readonly join?: string[];
   readonly joinTimeout?: string;
+  readonly joinRetryInterval?: string;
+  readonly joinMaxAttempts?: string;
   readonly http?: string;
   readonly preset?: string;
   readonly tag?: string[];
@@ -38,6 +40,8 @@ export function flagsLayer(flags: AgentFlags): RawConfig {
     advertise: flags.advertise,
     join: flags.join,
     joinTimeout: flags.joinTimeout,
+    joinRetryInterval: flags.joinRetryInterval,
+    joinMaxAttempts: flags.joinMaxAttempts,
     http: flags.http,
     preset: flags.preset,
     tags: flags.tag,
@@ -89,7 +93,8 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
   process.on("SIGTERM", onSignal);
   try {
     const joinFailed = agent.joined.then((outcome) => {
-      if (outcome.kind === "timeout" && config.join.length > 0) return outcome;
+      const gaveUp = outcome.kind === "timeout" || outcome.kind === "attempts-exhausted";
+      if (gaveUp && config.join.length > 0) return outcome;
       return new Promise<never>(() => undefined);
     });
     const ended = await Promise.race([agent.finished.then(() => "finished" as const), joinFailed]);
@@ -97,7 +102,9 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
       await agent.shutdown();
       await agent.close();
       throw new RuntimeError(
-        `could not join any of ${config.join.join(", ")} within ${formatDuration(config.joinTimeoutMs)} (${ended.attempts} attempts)`,
+        ended.kind === "timeout"
+          ? `could not join any of ${config.join.join(", ")} within ${formatDuration(config.joinTimeoutMs)} (${ended.attempts} attempts)`
+          : `could not join any of ${config.join.join(", ")} in ${ended.attempts} attempts`,
       );
     }
     await agent.close();
