@@ -427,6 +427,11 @@ export class Agent {
         return;
       }
       if (event.type === "user-message") return;
+      if (event.type === "health-changed") {
+        const level = event.state === "isolated" ? "warn" : "info";
+        this.logger[level]({ state: event.state, previous: event.previous }, "health changed");
+        return;
+      }
       this.writer?.changed();
       if (event.member.local) return;
       const what = event.type.replace("member-", "member ");

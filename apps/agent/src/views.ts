@@ -67,6 +67,8 @@ export function eventView(event: ClusterEvent, now = new Date()): Record<string,
         name: event.name,
         payload: Buffer.from(event.payload).toString("base64"),
       };
+    case "health-changed":
+      return { type: event.type, time, state: event.state, previous: event.previous };
     default:
       return { type: event.type, time, member: memberView(event.member) };
   }

@@ -252,6 +252,8 @@ function describe(e: ClusterEvent): string {
       return `key ${e.owner}/${e.key}@${e.version}${e.newValue ? "" : " deleted"}`;
     case "user-message":
       return `user ${e.from} ${e.name}`;
+    case "health-changed":
+      return `health ${e.state}`;
     default:
       return `${e.type} ${e.member.name} ${e.member.incarnation}`;
   }

@@ -3,6 +3,7 @@ import type { PushPullMember } from "@grapevine/codec";
 import {
   type ClusterEvent,
   encodeTags,
+  type HealthState,
   type Member,
   NodeCore,
   type NodeCounters,
@@ -120,6 +121,15 @@ export class Cluster {
     return this.core.queueDepth();
   }
 
+  /**
+   * This member's judgement of its own situation: `healthy`, `degraded` (Lifeguard's score is
+   * raised) or `isolated` (it knows other members but has heard no answer from any of them for the
+   * isolation window; its peers then show as suspect in its own view, and it declares nobody dead).
+   */
+  healthState(): HealthState {
+    return this.core.healthState();
+  }
+
   /** Lifeguard local health score (0 is healthy; higher stretches our own timeouts). */
   health(): number {
     return this.core.health();
@@ -131,19 +141,9 @@ export class Cluster {
     this.statusValue = "running";
     this.edge.listen(
       {
-        datagram: (from, bytes) => {
-          if (this.statusValue === "stopped") return;
-          this.step((now) => this.core.handleDatagram(from, bytes, now));
-        },
-        streamRequest: (from, bytes) => {
-          let reply: Uint8Array | undefined;
-          if (this.statusValue !== "stopped") {
-            this.step((now) => {
-              reply = this.core.handleStreamFrame(from, bytes, now);
-            });
-          }
-          return reply;
-        },
+        datagram: (from, bytes) => this.step((now) => this.core.handleDatagram(from, bytes, now)),
+        streamRequest: (from, bytes) =>
+          this.step((now) => this.core.handleStreamFrame(from, bytes, now)),
       },
       this.core.timing.streamTimeoutMs,
     );
@@ -221,12 +221,16 @@ export class Cluster {
     return this.core.aliveCount();
   }
 
-  /** Replaces this member's advertised tags (metadata) and spreads the change. */
+  /**
+   * Replaces this member's advertised tags (metadata) and spreads the change. Throws a
+   * `LimitError` (field `tags`) when they encode to more than the metadata limit (1,024 B).
+   */
   setTags(tags: Readonly<Record<string, string>>): void {
-    this.setMeta(encodeTags(tags));
+    this.assertRunning("setTags");
+    this.step((now) => this.core.setMeta(encodeTags(tags), now, "tags"));
   }
 
-  /** Replaces this member's advertised metadata bytes and spreads the change. */
+  /** Replaces this member's advertised metadata bytes and spreads the change (limit: 1,024 B). */
   setMeta(meta: Uint8Array): void {
     this.assertRunning("setMeta");
     this.step((now) => this.core.setMeta(meta, now));
@@ -245,11 +249,7 @@ export class Cluster {
   /** Deletes one of this member's keys (a tombstone spreads, then is collected). */
   delete(key: string): boolean {
     this.assertRunning("delete");
-    let existed = false;
-    this.step((now) => {
-      existed = this.core.delete(key, now);
-    });
-    return existed;
+    return this.step((now) => this.core.delete(key, now));
   }
 
   /** A key of this member, or of `owner` when given. */
@@ -323,9 +323,9 @@ export class Cluster {
    * Runs one step of the core at the current time, carries out its outputs, re-arms the timer,
    * then delivers the step's events (outside the step: a handler may call back in).
    */
-  private step(fn: (now: number) => void): void {
+  private step<T>(fn: (now: number) => T): T {
     try {
-      fn(this.clock.now());
+      return fn(this.clock.now());
     } finally {
       for (const out of this.core.drain()) this.carryOut(out);
       this.arm();

@@ -13,8 +13,22 @@ export interface JoinOptions {
   readonly timeoutMs?: number;
 }
 
+/** The node core's options a cluster passes through as they are (see `NodeCoreOptions`). */
+type CoreTuning = Pick<
+  NodeCoreOptions,
+  | "antiEntropyIntervalMs"
+  | "leaveTimeoutMs"
+  | "reconnectIntervalMs"
+  | "reconnectTimeoutMs"
+  | "tombstoneGraceMs"
+  | "deadOwnerGraceMs"
+  | "maxKeyBytes"
+  | "maxValueBytes"
+  | "isolationWindowMs"
+>;
+
 /** Options for {@link Cluster.create}. */
-export interface ClusterOptions {
+export interface ClusterOptions extends CoreTuning {
   /** Unique member name (1–128 bytes of UTF-8; letters, digits and `._-:@` recommended). */
   readonly name: string;
   /** Bound transports to listen and send on; the member advertises each one's address. */
@@ -49,27 +63,8 @@ export interface ClusterOptions {
    * of turning encryption on in a running cluster).
    */
   readonly encryption?: "open-only" | "accept-plaintext" | "required";
-  /** Scuttlebutt anti-entropy period, ms (default: 5 gossip intervals). 0 disables it. */
-  readonly antiEntropyIntervalMs?: number;
   /** Deadline of one stream exchange (push-pull), ms (default 10,000; `local` 5,000). */
   readonly streamTimeoutMs?: number;
-  /** How long `leave()` waits at most for the leave to spread, ms (default 5 gossip intervals + probe interval). */
-  readonly leaveTimeoutMs?: number;
-  /**
-   * How often to try a push-pull with one member that failed (not left), ms (default: the push-pull
-   * interval). This is what re-merges the two sides of a long partition. 0 disables it.
-   */
-  readonly reconnectIntervalMs?: number;
-  /** Failed members are retried for this long, ms (default 24 hours). */
-  readonly reconnectTimeoutMs?: number;
-  /** Tombstones are kept this long before collection, ms (default 1 hour). */
-  readonly tombstoneGraceMs?: number;
-  /** State of dead members is kept this long before it is dropped, ms (default 1 hour). */
-  readonly deadOwnerGraceMs?: number;
-  /** Largest key, bytes of UTF-8 (default 256). */
-  readonly maxKeyBytes?: number;
-  /** Largest value, bytes (default 1024: state must fit datagrams). */
-  readonly maxValueBytes?: number;
   /** Events buffered per `events()` iterator before the oldest are dropped (default 10,000). */
   readonly eventBufferLimit?: number;
 }
@@ -160,6 +155,7 @@ export function validateOptions(options: ClusterOptions): void {
   positiveInt("maxKeyBytes", options.maxKeyBytes);
   positiveInt("maxValueBytes", options.maxValueBytes);
   positiveInt("eventBufferLimit", options.eventBufferLimit);
+  positiveInt("isolationWindowMs", options.isolationWindowMs);
   if (options.tags !== undefined) {
     for (const [k, v] of Object.entries(options.tags)) {
       if (typeof v !== "string") throw new ClusterOptionsError(`tags.${k}`, "must be a string");
@@ -187,6 +183,7 @@ export function coreOptions(
     deadOwnerGraceMs: options.deadOwnerGraceMs,
     maxKeyBytes: options.maxKeyBytes,
     maxValueBytes: options.maxValueBytes,
+    isolationWindowMs: options.isolationWindowMs,
   };
   const set = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
   return {

@@ -19,6 +19,7 @@ function describeEvent(e: ClusterEvent): string {
     return `${e.type} ${e.owner}/${e.key}=${v}@${e.version}`;
   }
   if (e.type === "user-message") return `${e.type} ${e.from} ${e.name}`;
+  if (e.type === "health-changed") return `${e.type} ${e.previous}→${e.state}`;
   return `${e.type} ${e.member.name} inc=${e.member.incarnation}`;
 }
 

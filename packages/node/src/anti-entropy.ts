@@ -1,5 +1,7 @@
 import type { StateAck, StateSyn, StateSynAck } from "@grapevine/codec";
 import type { ClusterState } from "@grapevine/state";
+import type { Swim } from "@grapevine/swim";
+import type { Outbox } from "./outbox.js";
 import { sizeOf } from "./packet-builder.js";
 
 /**
@@ -42,4 +44,18 @@ export function answerSynAck(
   const room = budget - sizeOf({ type: "state-ack", delta: [] });
   const delta = state.deltaFor(synAck.digest, synAck.complete, Math.max(0, room));
   return delta.length > 0 ? { type: "state-ack", delta } : undefined;
+}
+
+/** One anti-entropy round: our digest goes to one random member. */
+export function antiEntropyRound(
+  state: ClusterState,
+  swim: Swim,
+  outbox: Outbox,
+  now: number,
+): void {
+  const [to] = swim.gossipTargets(1, now);
+  const budget = to === undefined ? undefined : outbox.budgetFor(to);
+  if (to === undefined || budget === undefined) return;
+  outbox.counters.antiEntropyRounds += 1;
+  outbox.send(to, [synFor(state, budget)], false, now);
 }

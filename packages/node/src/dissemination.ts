@@ -1,25 +1,34 @@
 import type { Message, OwnerDelta, UserMessage } from "@grapevine/codec";
-import { BroadcastQueue, retransmitLimit } from "@grapevine/swim";
+import { BroadcastQueue } from "@grapevine/swim";
+
+/** Key prefix of the failure detector's membership broadcasts in the shared queue. */
+const MEMBERSHIP = "m";
 
 /**
- * Infection-style dissemination of state deltas and user messages (SWIM §4.1): each item rides
- * on outgoing packets until it has been sent retransmitMult·⌈log10(N+1)⌉ times, least-sent and
- * newest first (see `BroadcastQueue`). Keys are prefixed by kind, and names are length-prefixed,
- * so no owner, key or message can displace an item of another kind or owner.
+ * The one dissemination queue of a node (SWIM §4.1): membership broadcasts (queued by the failure
+ * detector, which shares this queue), state deltas and user messages ride on outgoing packets
+ * until each has been sent retransmitMult·⌈log10(N+1)⌉ times, least-sent and newest first (see
+ * `BroadcastQueue`); `Swim.piggyback` selects from it. Keys are prefixed by kind (`m` membership,
+ * `k`/`o` state, `u` user) and names are length-prefixed, so no member, owner, key or message can
+ * displace an item of another kind or owner.
  */
 export class Dissemination {
-  private readonly queue: BroadcastQueue<Message>;
+  /** The queue, shared with the failure detector. */
+  readonly queue: BroadcastQueue<Message>;
 
-  constructor(
-    limit: number,
-    private readonly retransmitMult: number,
-  ) {
+  constructor(limit: number) {
     this.queue = new BroadcastQueue<Message>({ limit });
   }
 
-  /** Items waiting. */
+  /** Items waiting, of every kind. */
   get size(): number {
     return this.queue.size;
+  }
+
+  /** Items waiting: membership broadcasts, and state deltas plus user messages (O(n)). */
+  depth(): { membership: number; state: number } {
+    const membership = this.queue.count(MEMBERSHIP);
+    return { membership, state: this.queue.size - membership };
   }
 
   /** Items dropped because the queue was full. */
@@ -37,14 +46,6 @@ export class Dissemination {
   /** Queues a user message under its dedup key. */
   enqueueUser(key: string, message: UserMessage): void {
     this.queue.enqueue(`u${key}`, message);
-  }
-
-  /**
-   * Items that fit in `budgetBytes`, each counted as one transmission. `members` is the cluster
-   * size the retransmit limit is computed from.
-   */
-  select(budgetBytes: number, sizeOf: (m: Message) => number, members: number): Message[] {
-    return this.queue.select(budgetBytes, sizeOf, retransmitLimit(this.retransmitMult, members));
   }
 
   /** Forgets everything queued. */

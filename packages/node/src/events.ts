@@ -1,19 +1,12 @@
-import type { MemberStatus } from "@grapevine/codec";
 import type { MemberView } from "@grapevine/swim";
+import type { HealthState } from "./isolation.js";
 import { decodeUtf8, encodeUtf8 } from "./utf8.js";
 
-/** A member as the local node sees it. */
-export interface Member {
-  readonly name: string;
-  readonly status: MemberStatus;
-  /** SWIM incarnation number: raised by the member to refute suspicion (SWIM §4.2). */
-  readonly incarnation: bigint;
-  /** Process generation: a restarted member takes a higher one. */
-  readonly generation: number;
-  /** Address URLs the member advertises, one per transport it listens on. */
-  readonly addresses: readonly string[];
-  /** Raw metadata bytes as advertised. */
-  readonly meta: Uint8Array;
+/**
+ * A member as the local node sees it: the failure detector's view (name, status, incarnation,
+ * generation, addresses, metadata) with the metadata decoded as tags.
+ */
+export interface Member extends Omit<MemberView, "stateChangedAt"> {
   /** Metadata decoded as string tags (empty when the metadata is not a tag map). */
   readonly tags: Readonly<Record<string, string>>;
   /** True for the local node. */
@@ -59,8 +52,19 @@ export interface UserMessageEvent {
   readonly at: number;
 }
 
+/**
+ * This node's judgement of its own situation changed (see `HealthState`): `isolated` when it
+ * knows other members but has heard no answer from any of them for the isolation window.
+ */
+export interface HealthChangedEvent {
+  readonly type: "health-changed";
+  readonly state: HealthState;
+  readonly previous: HealthState;
+  readonly at: number;
+}
+
 /** Every event a cluster emits. */
-export type ClusterEvent = MemberEvent | KeyChangedEvent | UserMessageEvent;
+export type ClusterEvent = MemberEvent | KeyChangedEvent | UserMessageEvent | HealthChangedEvent;
 
 /** Encodes string tags as member metadata (UTF-8 JSON object, keys sorted). */
 export function encodeTags(tags: Readonly<Record<string, string>>): Uint8Array {

@@ -15,6 +15,7 @@ export {
   type ClusterEvent,
   decodeTags,
   encodeTags,
+  type HealthChangedEvent,
   type KeyChangedEvent,
   type Member,
   type MemberEvent,
@@ -23,6 +24,15 @@ export {
   toMember,
   type UserMessageEvent,
 } from "./events.js";
+export { HealthJudge, type HealthState, IsolationWatch, isolationWindow } from "./isolation.js";
+export {
+  checkSize,
+  checkText,
+  DEFAULT_INPUT_LIMITS,
+  type InputLimits,
+  LimitError,
+  type LimitedField,
+} from "./limits.js";
 export { MemberSampler } from "./member-sampler.js";
 export { NodeCore, type NodeCoreStatus } from "./node-core.js";
 export { type Link, type NodeCoreOptions, type ResolvedTiming, resolveTiming } from "./options.js";

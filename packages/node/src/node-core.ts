@@ -8,16 +8,19 @@ import {
 import {
   type MemberView,
   type Rng,
+  retransmitLimit,
   Swim,
   type SwimConfig,
   type SwimOutput,
   TimerSet,
 } from "@grapevine/swim";
-import { synFor } from "./anti-entropy.js";
+import { antiEntropyRound } from "./anti-entropy.js";
 import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
 import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
 import { Inbox } from "./inbox.js";
+import { HealthJudge, type HealthState, isolationWindow } from "./isolation.js";
+import { checkSize, checkText, type InputLimits, inputLimits } from "./limits.js";
 import type { NodeCoreOptions, ResolvedTiming } from "./options.js";
 import { resolveTiming } from "./options.js";
 import { Outbox } from "./outbox.js";
@@ -75,10 +78,15 @@ export class NodeCore {
   private readonly userMessages = new UserMessages();
   private readonly schedule = new TimerSet<Task>();
   private readonly stateSync: StateSync;
+  private readonly health_: HealthJudge;
   private statusValue: NodeCoreStatus = "created";
   private leaveDeadline = Number.POSITIVE_INFINITY;
 
+  /** The sizes this member accepts for its own input (name, metadata, keys, values), bytes. */
+  readonly limits: InputLimits;
+
   constructor(options: NodeCoreOptions) {
+    this.limits = inputLimits(options);
     this.name = options.name;
     this.config = options.config;
     this.rng = options.rng;
@@ -86,6 +94,7 @@ export class NodeCore {
     this.label = options.label ?? "";
     this.timing = resolveTiming(options);
     const builder = new PacketBuilder(this.label, options.sealOverhead ?? 0);
+    this.dissemination = new Dissemination(options.config.broadcastQueueLimit);
     this.swim = new Swim({
       config: options.config,
       self: {
@@ -98,6 +107,7 @@ export class NodeCore {
       rng: options.rng,
       now: options.now,
       hashSeed: options.hashSeed ?? 0,
+      broadcasts: this.dissemination.queue,
     });
     const tombstoneGraceMs = options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS;
     const deadOwnerGraceMs = options.deadOwnerGraceMs ?? DEFAULT_DEAD_OWNER_GRACE_MS;
@@ -107,42 +117,29 @@ export class NodeCore {
       rng: options.rng,
       tombstoneGraceMs,
       deadOwnerGraceMs,
-      limits: {
-        maxKeyBytes: options.maxKeyBytes ?? 256,
-        maxValueBytes: options.maxValueBytes ?? 1024,
-      },
+      limits: { maxKeyBytes: this.limits.maxKeyBytes, maxValueBytes: this.limits.maxValueBytes },
     });
-    this.dissemination = new Dissemination(
-      options.config.broadcastQueueLimit,
-      options.config.retransmitMult,
-    );
     this.reconnect = new Reconnect(this.timing.reconnectTimeoutMs);
+    const fixedWindow = options.isolationWindowMs;
+    this.health_ = new HealthJudge(options.now, (members) =>
+      fixedWindow === undefined ? isolationWindow(options.config, members) : fixedWindow,
+    );
     let smallestMtu = Number.POSITIVE_INFINITY;
     for (const link of options.links) smallestMtu = Math.min(smallestMtu, link.mtu);
     this.stateSync = new StateSync({
-      state: this.state,
-      dissemination: this.dissemination,
-      counters: this.counters,
+      ...{ state: this.state, dissemination: this.dissemination, counters: this.counters },
       deltaBudget: builder.stateDeltaBudget(smallestMtu, this.name, this.addresses),
       graceMs: Math.min(tombstoneGraceMs, deadOwnerGraceMs),
       emit: (event) => this.emit(event),
       scheduleTick: (at) => this.schedule.schedule(at, { kind: "state-tick", at }),
     });
     this.outbox = new Outbox(options.links, builder, this.swim, this.dissemination, this.counters);
-    this.streams = new StreamWork({
+    // What the inbox and the stream work share of the core.
+    const parts = {
       name: this.name,
       addresses: this.addresses,
-      swim: this.swim,
-      state: this.state,
-      outbox: this.outbox,
-      counters: this.counters,
-      timing: this.timing,
-      deadline: (at, id) => this.schedule.schedule(at, { kind: "stream-deadline", id }),
-      mergePushPull: (members, delta, now) => this.inbox.mergePushPull(members, delta, now),
-    });
-    this.inbox = new Inbox({
-      name: this.name,
       label: this.label,
+      timing: this.timing,
       swim: this.swim,
       state: this.state,
       stateSync: this.stateSync,
@@ -150,7 +147,13 @@ export class NodeCore {
       dissemination: this.dissemination,
       userMessages: this.userMessages,
       counters: this.counters,
-      emit: (event) => this.emit(event),
+      emit: (event: ClusterEvent) => this.emit(event),
+    };
+    this.inbox = new Inbox(parts);
+    this.streams = new StreamWork({
+      ...parts,
+      deadline: (at, id) => this.schedule.schedule(at, { kind: "stream-deadline", id }),
+      mergePushPull: (members, delta, now) => this.inbox.mergePushPull(members, delta, now),
     });
   }
 
@@ -284,8 +287,10 @@ export class NodeCore {
 
   // ── local changes ──────────────────────────────────────────────────────────────────────────
 
-  /** Sets one of our keys. Throws a `RangeError` (and changes nothing) over the size limits. */
+  /** Sets one of our keys. Throws a {@link LimitError} (and changes nothing) over the limits. */
   set(key: string, value: Uint8Array, now: number): void {
+    checkText("key", key, this.limits.maxKeyBytes);
+    checkSize("value", value.byteLength, this.limits.maxValueBytes);
     const change = this.state.set(key, value, now);
     if (change) this.stateSync.localChange(change, now);
     this.pump(now);
@@ -299,8 +304,12 @@ export class NodeCore {
     return change !== null;
   }
 
-  /** Replaces our metadata and spreads it. */
-  setMeta(meta: Uint8Array, now: number): void {
+  /**
+   * Replaces our metadata and spreads it. Throws a {@link LimitError} naming `field` (tags when
+   * they were encoded into it) over the metadata limit.
+   */
+  setMeta(meta: Uint8Array, now: number, field: "meta" | "tags" = "meta"): void {
+    checkSize(field, meta.byteLength, this.limits.maxMetaBytes);
     this.swim.setMeta(meta, now);
     this.pump(now);
   }
@@ -337,18 +346,23 @@ export class NodeCore {
 
   /** Every member known, ourselves included. */
   members(): Member[] {
-    return this.swim.members().map((m) => toMember(m, this.name));
+    return this.swim.members().map((m) => this.view(m));
   }
 
   /** One member by name. */
   member(name: string): Member | undefined {
     const m = this.swim.member(name);
-    return m ? toMember(m, this.name) : undefined;
+    return m ? this.view(m) : undefined;
   }
 
   /** Members alive or suspect, ourselves included. */
   aliveCount(): number {
     return this.swim.aliveCount();
+  }
+
+  /** This node's judgement of its own situation: healthy, degraded or isolated. */
+  healthState(): HealthState {
+    return this.health_.state;
   }
 
   /** Lifeguard local health score (0 is healthy). */
@@ -368,7 +382,7 @@ export class NodeCore {
 
   /** Broadcasts waiting: membership updates, and state deltas plus user messages. */
   queueDepth(): { membership: number; state: number } {
-    return { membership: this.swim.pendingBroadcasts(), state: this.dissemination.size };
+    return this.dissemination.depth();
   }
 
   // ── inside a step ──────────────────────────────────────────────────────────────────────────
@@ -380,6 +394,8 @@ export class NodeCore {
   /** Turns swim's outputs into the core's, until swim has nothing more to say. */
   private pump(now: number): void {
     if (this.statusValue === "stopped") return;
+    this.stateSync.reannounceIfRefuted();
+    this.judgeHealth(now);
     for (let round = 0; round < 16; round++) {
       const outputs = this.swim.drain();
       if (outputs.length === 0) break;
@@ -409,20 +425,19 @@ export class NodeCore {
     switch (task.kind) {
       case "gossip":
         this.schedule.schedule(now + this.config.gossipIntervalMs, task);
-        this.gossipRound(now);
+        this.outbox.gossipRound(this.config.gossipFanout, now);
         return;
       case "anti-entropy":
         this.schedule.schedule(now + this.timing.antiEntropyIntervalMs, task);
-        if (running) this.antiEntropyRound(now);
+        // Our heartbeat rises once a period; it rides on every delta we send (Scuttlebutt §3).
+        this.state.heartbeat();
+        if (running && this.stateSync.antiEntropyDue(this.activeRounds())) {
+          antiEntropyRound(this.state, this.swim, this.outbox, now);
+        }
         return;
       case "reconnect": {
         this.schedule.schedule(now + this.timing.reconnectIntervalMs, task);
-        // Forgotten counts as still failed: reconnecting is for exactly that case.
-        const stillDead = (n: string): boolean => {
-          const status = this.swim.member(n)?.status;
-          return status === undefined || status === "dead";
-        };
-        const address = running ? this.reconnect.pick(now, this.rng, stillDead) : undefined;
+        const address = running ? this.reconnect.pick(now, this.rng, this.swim) : undefined;
         if (address !== undefined) this.streams.pushPull(address, false, now);
         return;
       }
@@ -441,24 +456,6 @@ export class NodeCore {
     }
   }
 
-  private gossipRound(now: number): void {
-    if (this.swim.pendingBroadcasts() === 0 && this.dissemination.size === 0) return;
-    this.counters.gossipRounds += 1;
-    for (const to of this.swim.gossipTargets(this.config.gossipFanout, now)) {
-      this.outbox.send(to, [], true, now);
-    }
-  }
-
-  private antiEntropyRound(now: number): void {
-    // Our heartbeat rises once a period and rides on every delta we send (Scuttlebutt §3).
-    this.state.heartbeat();
-    const [to] = this.swim.gossipTargets(1, now);
-    const budget = to === undefined ? undefined : this.outbox.budgetFor(to);
-    if (to === undefined || budget === undefined) return;
-    this.counters.antiEntropyRounds += 1;
-    this.outbox.send(to, [synFor(this.state, budget)], false, now);
-  }
-
   private leaveCheck(now: number): void {
     const spread = this.swim.pendingBroadcasts() === 0 || this.swim.aliveCount() === 0;
     if (spread || now >= this.leaveDeadline) {
@@ -470,6 +467,20 @@ export class NodeCore {
     this.schedule.schedule(next, { kind: "leave-check" });
   }
 
+  /** Anti-entropy periods a change keeps digests flowing: the retransmit limit for N members. */
+  private activeRounds(): number {
+    return retransmitLimit(this.config.retransmitMult, this.swim.aliveCount());
+  }
+
+  private view(m: MemberView): Member {
+    return this.health_.view(toMember(m, this.name));
+  }
+
+  private judgeHealth(now: number): void {
+    const changed = this.health_.judge(now, this.swim);
+    if (changed) this.emit(changed);
+  }
+
   private emit(event: ClusterEvent): void {
     this.outbox.outputs.push({ kind: "event", event });
   }
@@ -478,18 +489,9 @@ export class NodeCore {
     const eventType = memberEventType(type);
     if (eventType === undefined) return;
     if (view.name !== this.name) {
-      if (type === "dead" || type === "left") {
-        this.stateSync.ownerDead(view.name, at);
-        const address = view.addresses.find((a) => this.outbox.linkFor(a) !== undefined);
-        if (type === "dead" && address !== undefined)
-          this.reconnect.failedAt(view.name, address, at);
-        else this.reconnect.forget(view.name);
-      } else {
-        this.reconnect.forget(view.name);
-        if (type === "join" || type === "update") {
-          this.stateSync.ownerAlive(view.name, at, view.generation);
-        }
-      }
+      this.stateSync.memberChanged(view.name, type, view.generation, at);
+      const address = view.addresses.find((a) => this.outbox.linkFor(a) !== undefined);
+      this.reconnect.memberChanged(view.name, type, address, at);
     }
     this.emit({ type: eventType, member: toMember(view, this.name), at });
   }

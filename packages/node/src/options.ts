@@ -55,6 +55,11 @@ export interface NodeCoreOptions {
   readonly maxKeyBytes?: number;
   /** Largest value, bytes (default 1,024). */
   readonly maxValueBytes?: number;
+  /**
+   * With other members known, no answer from any of them for this long makes the node isolated,
+   * ms (default: one probe interval plus the minimum suspicion timeout, see `isolationWindow`).
+   */
+  readonly isolationWindowMs?: number;
 }
 
 /** The options with every default filled in. */

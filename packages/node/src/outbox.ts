@@ -21,7 +21,7 @@ export class Outbox {
     readonly builder: PacketBuilder,
     private readonly swim: Swim,
     private readonly dissemination: Dissemination,
-    private readonly counters: NodeCounters,
+    readonly counters: NodeCounters,
   ) {
     for (const link of links) for (const s of link.schemes) this.links.set(s, link);
   }
@@ -85,23 +85,19 @@ export class Outbox {
     return true;
   }
 
-  /** Appends membership, then state and user broadcasts that fit in `budget` bytes. */
+  /** A gossip round: when anything waits to be disseminated, a packet to `fanout` random members. */
+  gossipRound(fanout: number, now: number): void {
+    if (this.dissemination.size === 0) return;
+    this.counters.gossipRounds += 1;
+    for (const to of this.swim.gossipTargets(fanout, now)) this.send(to, [], true, now);
+  }
+
+  /** Appends the broadcasts of the one dissemination queue that fit in `budget` bytes. */
   private piggyback(messages: Message[], budget: number, now: number): void {
-    let left = budget;
-    if (left >= MIN_BROADCAST_BYTES) {
-      for (const m of this.swim.piggyback(left, sizeOf, now)) {
-        left -= sizeOf(m);
-        messages.push(m);
-        this.counters.broadcastsSent += 1;
-      }
-    }
-    if (left >= MIN_BROADCAST_BYTES && this.dissemination.size > 0) {
-      const members = Math.max(1, this.swim.aliveCount());
-      for (const m of this.dissemination.select(left, sizeOf, members)) {
-        left -= sizeOf(m);
-        messages.push(m);
-        this.counters.broadcastsSent += 1;
-      }
+    if (budget < MIN_BROADCAST_BYTES || this.dissemination.size === 0) return;
+    for (const m of this.swim.piggyback(budget, sizeOf, now)) {
+      messages.push(m);
+      this.counters.broadcastsSent += 1;
     }
   }
 }

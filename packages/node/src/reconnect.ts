@@ -1,4 +1,4 @@
-import type { Rng } from "@grapevine/swim";
+import type { Rng, Swim } from "@grapevine/swim";
 import { MemberSampler } from "./member-sampler.js";
 
 /**
@@ -29,10 +29,23 @@ export class Reconnect {
   }
 
   /**
-   * The address of one random failed member still worth trying at `now`, or `undefined`.
-   * `stillDead(name)` says whether the membership still lists it failed.
+   * Follows the membership: a member that `failed` (not left) is remembered at `address`, one that
+   * left or is alive again is forgotten.
    */
-  pick(now: number, rng: Rng, stillDead: (name: string) => boolean): string | undefined {
+  memberChanged(name: string, type: string, address: string | undefined, at: number): void {
+    if (type === "dead" && address !== undefined) this.failedAt(name, address, at);
+    else this.forget(name);
+  }
+
+  /**
+   * The address of one random failed member still worth trying at `now`, or `undefined`: one the
+   * membership still lists failed, or has forgotten (reconnecting is for exactly that case).
+   */
+  pick(now: number, rng: Rng, swim: Swim): string | undefined {
+    const stillDead = (n: string): boolean => {
+      const status = swim.member(n)?.status;
+      return status === undefined || status === "dead";
+    };
     const [name] = this.sampler.sample(1, rng, (n) => {
       const failed = this.failed.get(n);
       if (!failed || now - failed.since > this.timeoutMs || !stillDead(n)) {

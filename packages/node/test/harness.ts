@@ -34,11 +34,12 @@ export class CoreNet {
   readonly cores = new Map<string, NodeCore>();
   readonly observed = new Map<string, Observed>();
   readonly inFlight: InFlight[] = [];
+  /** Nodes cut off from everyone: what they send and what is sent to them is lost. */
+  readonly cut = new Set<string>();
   /** Called after each step with the events it produced (a test's "event handler"). */
   onEvents: (name: string, events: readonly ClusterEvent[]) => void = () => {};
 
-  constructor(names: readonly string[], seed: number) {
-    const config = swimConfig("local", {});
+  constructor(names: readonly string[], seed: number, config = swimConfig("local", {})) {
     for (const name of names) {
       const core = new NodeCore({
         name,
@@ -105,7 +106,7 @@ export class CoreNet {
 
   /** Delivers one message in flight (a stream request is answered at once). */
   deliver(m: InFlight): void {
-    if (!this.cores.has(m.to)) return;
+    if (!this.cores.has(m.to) || this.cut.has(m.to) || this.cut.has(m.from)) return;
     if (m.kind === "datagram") {
       this.step(m.to, (now, core) => core.handleDatagram(`mem://${m.from}`, m.bytes, now));
       return;

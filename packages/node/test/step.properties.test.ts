@@ -44,14 +44,20 @@ const MAY_FOLLOW: Record<MemberEventType, ReadonlyArray<MemberEventType | "none"
 function checkCausalOrder(observer: string, events: readonly ClusterEvent[]): void {
   const lastMember = new Map<string, MemberEventType>();
   const lastVersion = new Map<string, number>();
+  let health = "healthy";
   for (const e of events) {
+    if (e.type === "health-changed") {
+      expect(e.previous, `${observer}: health ${health} → ${e.state}`).toBe(health);
+      health = e.state;
+      continue;
+    }
     if (e.type === "key-changed") {
       const k = `${e.owner}\u0000${e.key}`;
       expect(e.version, `${observer}: ${e.owner}/${e.key} versions rise`).toBeGreaterThan(
         lastVersion.get(k) ?? 0,
       );
       lastVersion.set(k, e.version);
-    } else if (e.type !== "user-message") {
+    } else if (e.type !== "user-message" && e.type !== "health-changed") {
       const before = lastMember.get(e.member.name) ?? "none";
       expect(
         MAY_FOLLOW[e.type],

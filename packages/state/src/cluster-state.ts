@@ -15,9 +15,11 @@ import { recordChange, sameBytes } from "./merge.js";
 import type { OwnerState } from "./owner-state.js";
 import { OwnerTable } from "./owner-table.js";
 import type { Rng } from "./rng.js";
+import { deltaSelfClaim, digestSelfClaim, type SelfClaimReason } from "./self-claims.js";
 import { utf8Length } from "./size.js";
 import type { LocalSnapshot } from "./snapshot.js";
 import { TombstoneQueue } from "./tombstone-queue.js";
+import { checkOwnerDelta } from "./validate.js";
 import type { DigestEntry, OwnerDelta } from "./wire.js";
 
 export type { ApplyResult, Rejection } from "./apply-delta.js";
@@ -90,6 +92,7 @@ export class ClusterState {
   private readonly tombstones = new TombstoneQueue();
   private readonly applyTarget: ApplyTarget;
   private cursor = "";
+  private refuted = false;
 
   constructor(options: ClusterStateOptions) {
     if (options.self.length === 0) throw new RangeError("self must be a non-empty name");
@@ -250,6 +253,11 @@ export class ClusterState {
     complete: boolean,
     budgetBytes: number,
   ): OwnerDelta[] {
+    for (const entry of peerDigest) {
+      if (entry.owner !== this.self) continue;
+      const claim = digestSelfClaim(this.local, entry);
+      if (claim !== null) this.refute(entry.generation, claim);
+    }
     const candidates = deltaCandidates(this.owners_, peerDigest, complete);
     const deltas = fillDeltas(candidates, budgetBytes, this.rng, () => {
       this.counters_.resetsTooLarge += 1;
@@ -282,7 +290,54 @@ export class ClusterState {
    * is already as recent.
    */
   apply(deltas: readonly OwnerDelta[], now: number): ApplyResult {
-    return applyDeltas(this.applyTarget, deltas, now);
+    const others = deltas.filter((d) => d.owner !== this.self);
+    const result = applyDeltas(this.applyTarget, others, now);
+    if (others.length === deltas.length) return result;
+    for (const delta of deltas) {
+      if (delta.owner !== this.self) continue;
+      // Shape first (an impossible delta claims nothing), then what it says about us.
+      const invalid = checkOwnerDelta(delta, "", this.limits);
+      const claim = invalid === null ? deltaSelfClaim(this.local, delta) : null;
+      if (claim !== null) {
+        this.refute(delta.generation, claim);
+      } else {
+        const reason = invalid ?? "self";
+        this.counters_.rejected[reason] += 1;
+        result.rejected.push({ owner: delta.owner, reason });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Whether this node refuted a claim about its own state since the last call, and so must
+   * announce its state again (with {@link announcement}).
+   */
+  takeRefuted(): boolean {
+    const refuted = this.refuted;
+    this.refuted = false;
+    return refuted;
+  }
+
+  /**
+   * This node's whole state from version 0 in its current generation, cut to `budgetBytes`: what
+   * replaces everything peers hold of it (after a refutation; an empty state announces itself too,
+   * so forged keys are dropped everywhere). `null` when not even the header fits.
+   */
+  announcement(budgetBytes: number): OwnerDelta | null {
+    const local = this.local;
+    return cutOwnerDelta(local, 0, local.floor > 0, budgetBytes)?.delta ?? null;
+  }
+
+  /**
+   * SWIM §4.2 for state: outbid a claim about our own state by moving our generation above it
+   * (keeping our keys), so that our next announcement replaces the claim on every peer.
+   */
+  private refute(claimedGeneration: number, reason: SelfClaimReason): void {
+    const local = this.local;
+    local.generation = Math.max(local.generation, claimedGeneration) + 1;
+    this.counters_.selfRefutations[reason] += 1;
+    this.refuted = true;
   }
 
   // ---- membership ---------------------------------------------------------------------------

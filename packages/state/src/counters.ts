@@ -30,6 +30,8 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   "value-too-large",
 ];
 
+import type { SelfClaimReason } from "./self-claims.js";
+
 /** Running totals kept by a `ClusterState`, for metrics. All are counts since construction. */
 export interface StateCounters {
   /** Owner deltas applied (they advanced what is held). */
@@ -45,6 +47,11 @@ export interface StateCounters {
   gaps: number;
   /** Owner deltas refused, per reason. */
   rejected: Record<RejectReason, number>;
+  /**
+   * Claims about this node's own state that it did not make, refuted by moving its generation
+   * above them and announcing its state again (as SWIM refutes a suspicion), per reason.
+   */
+  selfRefutations: Record<SelfClaimReason, number>;
   /** Tombstones collected after their grace period. */
   tombstonesCollected: number;
   /** Owners dropped after their dead grace period or replaced by a newer generation. */
@@ -74,6 +81,7 @@ export function emptyCounters(): StateCounters {
       "key-too-large": 0,
       "value-too-large": 0,
     },
+    selfRefutations: { generation: 0, version: 0, reset: 0, entry: 0 },
     tombstonesCollected: 0,
     ownersDropped: 0,
     resetsSent: 0,

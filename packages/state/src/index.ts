@@ -29,6 +29,13 @@ export {
 } from "./limits.js";
 export type { Rng } from "./rng.js";
 export {
+  deltaSelfClaim,
+  digestSelfClaim,
+  MAX_GENERATION,
+  SELF_CLAIM_REASONS,
+  type SelfClaimReason,
+} from "./self-claims.js";
+export {
   deltaEntrySize,
   deltaSize,
   digestEntrySize,

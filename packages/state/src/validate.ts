@@ -1,5 +1,6 @@
 import type { RejectReason } from "./counters.js";
 import type { StateLimits } from "./limits.js";
+import { MAX_GENERATION } from "./self-claims.js";
 import { utf8Length } from "./size.js";
 import type { OwnerDelta } from "./wire.js";
 
@@ -10,7 +11,8 @@ function isVersion(value: number): boolean {
 /**
  * Checks what can be checked of a peer's owner delta without looking at what is held: that it is
  * not about `self`, that versions form a strictly increasing run inside `(fromVersion,
- * maxVersion]`, that a reset starts at 0 and that keys and values are within `limits`. Returns the
+ * maxVersion]`, that a reset starts at 0, that the generation is below `MAX_GENERATION` and that
+ * keys and values are within `limits`. Returns the
  * reason to refuse it, or `null`.
  */
 export function checkOwnerDelta(
@@ -27,6 +29,7 @@ export function checkOwnerDelta(
     return "non-monotonic";
   }
   if (!isVersion(delta.generation) || !isVersion(delta.heartbeat)) return "malformed";
+  if (delta.generation >= MAX_GENERATION) return "malformed";
   if (delta.reset && delta.fromVersion !== 0) return "malformed";
   let previous = delta.fromVersion;
   for (const entry of delta.entries) {

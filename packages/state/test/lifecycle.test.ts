@@ -211,7 +211,7 @@ describe("generations", () => {
 describe("bad input from peers", () => {
   const base = (): OwnerDelta => syntheticDelta("o", 3);
   const cases: [string, (d: OwnerDelta) => OwnerDelta, string][] = [
-    ["about this node", (d) => ({ ...d, owner: "b" }), "self"],
+    ["about this node, from an older self", (d) => ({ ...d, owner: "b", generation: 0 }), "self"],
     ["older generation", (d) => ({ ...d, generation: 0 }), "stale-generation"],
     [
       "versions going backwards",

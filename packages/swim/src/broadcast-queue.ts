@@ -81,6 +81,13 @@ export class BroadcastQueue<T> {
   }
 
   /** Remove everything (the dropped count is kept). */
+  /** How many queued items have a key starting with `prefix` (O(n): for metrics, not hot paths). */
+  count(prefix: string): number {
+    let n = 0;
+    for (const key of this.byKey.keys()) if (key.startsWith(prefix)) n += 1;
+    return n;
+  }
+
   clear(): void {
     this.byKey.clear();
     this.tiers.length = 0;

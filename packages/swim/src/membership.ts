@@ -1,4 +1,4 @@
-import type { Alive, Dead, MemberStatus, Suspect } from "@grapevine/codec";
+import type { Alive, Dead, MemberStatus, Message, Suspect } from "@grapevine/codec";
 import type { Awareness } from "./awareness.js";
 import { BroadcastQueue } from "./broadcast-queue.js";
 import type { SwimConfig } from "./config.js";
@@ -37,6 +37,8 @@ export interface MembershipHost {
   schedule(at: number, timer: MembershipTimer): void;
   /** Append an output (here: membership events), after everything produced before it. */
   output(output: SwimOutput): void;
+  /** A dissemination queue shared with the runtime, if it brings one (see `SwimOptions`). */
+  readonly broadcasts?: BroadcastQueue<Message> | undefined;
 }
 
 /** This node's identity as the membership list starts with it. */
@@ -67,7 +69,16 @@ export class Membership {
   /** The randomised round-robin probe walk (SWIM §4.3) over live members. */
   readonly order: ProbeOrder;
   /** Membership broadcasts waiting to be piggy-backed. */
-  readonly queue: BroadcastQueue<Broadcast>;
+  readonly queue: BroadcastQueue<Message>;
+
+  /**
+   * Queues a membership broadcast about `name`, replacing an older one about the same member.
+   * Keys start with `m`, so a queue shared with the runtime (whose keys start otherwise) never
+   * lets a member name displace anything but news about that member.
+   */
+  broadcast(name: string, message: Broadcast): void {
+    this.queue.enqueue(`m${name}`, message);
+  }
   /** Suspicions in progress, by slot. */
   readonly suspicions = new Map<number, Suspicion>();
   /** Members currently alive, ourselves included (until we leave). */
@@ -100,7 +111,8 @@ export class Membership {
     this.table = new MemberTable(hashSeed);
     this.groups = new SchemeGroups(schemes, this.table);
     this.order = new ProbeOrder(rng);
-    this.queue = new BroadcastQueue<Broadcast>({ limit: this.config.broadcastQueueLimit });
+    this.queue =
+      host.broadcasts ?? new BroadcastQueue<Message>({ limit: this.config.broadcastQueueLimit });
     this.table.add(
       self.name,
       self.incarnation,
@@ -155,7 +167,7 @@ export class Membership {
     if (held < 0) {
       const slot = this.listNew(alive, now);
       this.emit("join", slot, now);
-      this.queue.enqueue(alive.name, aliveMessage(alive));
+      this.broadcast(alive.name, aliveMessage(alive));
       return;
     }
     const was = table.status(held);
@@ -195,7 +207,7 @@ export class Membership {
     } else if (changed) {
       this.emit("update", held, now);
     }
-    this.queue.enqueue(alive.name, aliveMessage(alive));
+    this.broadcast(alive.name, aliveMessage(alive));
   }
 
   /** Add a member we did not know, alive, to the table, its group and the probe walk. */
@@ -248,7 +260,7 @@ export class Membership {
       this.suspicions.set(held, suspicion);
       this.host.schedule(suspicion.deadline(), { kind: "suspicion", slot: held, suspicion });
       this.emit("suspect", held, now);
-      this.queue.enqueue(suspect.name, suspect);
+      this.broadcast(suspect.name, suspect);
     } else if (verdict === "confirm") {
       if (suspect.incarnation > table.incarnation(held)) {
         table.setIncarnation(held, suspect.incarnation);
@@ -257,7 +269,7 @@ export class Membership {
       if (suspicion?.confirm(suspect.from)) {
         // Lifeguard §3.2: an independent confirmation shortens the timeout; pass it on.
         this.host.schedule(suspicion.deadline(), { kind: "suspicion", slot: held, suspicion });
-        this.queue.enqueue(suspect.name, suspect);
+        this.broadcast(suspect.name, suspect);
       }
     }
   }
@@ -323,7 +335,7 @@ export class Membership {
       changedAt: now,
     });
     this.emit(verdict, held, now);
-    this.queue.enqueue(dead.name, dead);
+    this.broadcast(dead.name, dead);
   }
 
   private reap(slot: number): void {
@@ -343,7 +355,7 @@ export class Membership {
     const incarnation = this.table.incarnation(this.self) + 1n;
     this.table.setIncarnation(this.self, incarnation);
     this.setStatus(this.self, "left", now);
-    this.queue.enqueue(this.name, { type: "dead", name: this.name, incarnation, from: this.name });
+    this.broadcast(this.name, { type: "dead", name: this.name, incarnation, from: this.name });
     this.emit("left", this.self, now);
   }
 
@@ -351,7 +363,7 @@ export class Membership {
   setOwnMeta(meta: Uint8Array, now: number): void {
     this.table.setMeta(this.self, meta);
     this.table.setIncarnation(this.self, this.table.incarnation(this.self) + 1n);
-    this.queue.enqueue(this.name, this.selfAlive());
+    this.broadcast(this.name, this.selfAlive());
     this.emit("update", this.self, now);
   }
 

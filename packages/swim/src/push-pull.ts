@@ -88,7 +88,7 @@ export class PushPull {
     this.seeds = seeds;
     if (membership.leaving) return;
     // Our own alive is gossiped too, so every member hears of us, not only the seeds.
-    if (seeds.length > 0) membership.queue.enqueue(membership.name, membership.selfAlive());
+    if (seeds.length > 0) membership.broadcast(membership.name, membership.selfAlive());
     for (const seed of seeds) {
       this.pendingJoins.add(seed);
       this.host.output({ kind: "push-pull", to: seed, join: true });

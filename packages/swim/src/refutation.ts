@@ -58,5 +58,5 @@ export function refute(m: Membership, claimed: bigint, penalise: boolean): void 
     m.count.refutations += 1;
     m.host.awareness.applyDelta(1);
   }
-  m.queue.enqueue(m.name, m.selfAlive());
+  m.broadcast(m.name, m.selfAlive());
 }

@@ -1,3 +1,5 @@
+import type { Message } from "@grapevine/codec";
+import type { BroadcastQueue } from "./broadcast-queue.js";
 import type { SwimConfig } from "./config.js";
 import { SwimConfigError } from "./config.js";
 import type { Rng } from "./rng.js";
@@ -37,6 +39,13 @@ export interface SwimOptions {
    * Default 0.
    */
   readonly hashSeed?: number;
+  /**
+   * A dissemination queue shared with the runtime (SWIM §4.1): membership broadcasts go into it
+   * (keys prefixed `m`) beside the runtime's own (state deltas, user messages), so one queue with
+   * one retransmit limit, retransmitMult·⌈log10(N+1)⌉, carries everything that piggy-backs, and
+   * {@link Swim.piggyback} selects from all of it. Default: a queue of swim's own.
+   */
+  readonly broadcasts?: BroadcastQueue<Message>;
 }
 /**
  * Check our own identity and the start time, as given to `Swim`; returns the starting

@@ -91,6 +91,7 @@ export class Swim {
         awareness: this.awareness,
         schedule,
         output,
+        broadcasts: options.broadcasts,
       },
       schemes,
       options.rng,
@@ -347,7 +348,7 @@ export class Swim {
     return this.pushPull.joined;
   }
 
-  /** Membership broadcasts still waiting to be sent. */
+  /** Broadcasts still waiting to be sent (with a shared queue: the runtime's too). */
   pendingBroadcasts(): number {
     return this.membership.queue.size;
   }

@@ -1,8 +1,4 @@
+export { bindWs, generateClientIdentity } from "./bind-ws.js";
 export type { WsCounters } from "./counters.js";
-export {
-  bindWs,
-  generateClientIdentity,
-  type WsTlsOptions,
-  type WsTransport,
-  type WsTransportOptions,
-} from "./ws-transport.js";
+export type { WsTlsOptions, WsTransportOptions } from "./ws-options.js";
+export type { WsTransport } from "./ws-transport.js";

@@ -17,6 +17,9 @@ export function watchLine(event: Record<string, unknown>): string {
   if (type === "user-message") {
     return `${time} ${type.padEnd(14)} ${String(event.from)} ${String(event.name)}`;
   }
+  if (type === "health-changed") {
+    return `${time} ${type.padEnd(14)} ${String(event.previous)} → ${String(event.state)}`;
+  }
   const m = event.member as MemberView | undefined;
   return `${time} ${type.padEnd(14)} ${m?.name ?? "?"} ${m?.status ?? ""} ${m?.addresses.join(",") ?? ""}`.trimEnd();
 }

@@ -1,0 +1,103 @@
+import { type Swim, type SwimConfig, suspicionTimeout } from "@grapevine/swim";
+import type { HealthChangedEvent, Member } from "./events.js";
+
+/**
+ * How this node judges its own situation:
+ * - `healthy`: it hears from its peers and Lifeguard's local health score is 0;
+ * - `degraded`: it hears from peers but its health score is raised (missed acks, refutations);
+ * - `isolated`: it knows other members but has heard no ack, nack or push-pull answer from any of
+ *   them for the isolation window: its network is cut, or every peer stalls. It then reports its
+ *   peers as suspect in its own view (never gossiped) and declares nobody dead.
+ */
+export type HealthState = "healthy" | "degraded" | "isolated";
+
+/**
+ * The default isolation window, ms: one probe interval plus the minimum suspicion timeout for
+ * `memberCount` members, the time in which a healthy member would have heard at least one answer
+ * and in which a peer's failure would have been settled.
+ */
+export function isolationWindow(config: SwimConfig, memberCount: number): number {
+  const { suspicionMult, probeIntervalMs } = config;
+  return probeIntervalMs + suspicionTimeout(suspicionMult, memberCount, probeIntervalMs);
+}
+
+/**
+ * Watches for answers from peers (a count that rises with every ack, nack or push-pull reply) and
+ * says when the node becomes isolated and when it is not any more. Sans-IO: `now` comes in.
+ */
+export class IsolationWatch {
+  private heardCount = -1;
+  private lastHeardAt: number;
+  private isolatedValue = false;
+
+  constructor(
+    now: number,
+    private readonly windowMs: (memberCount: number) => number,
+  ) {
+    this.lastHeardAt = now;
+  }
+
+  /** Whether the node is isolated now. */
+  get isolated(): boolean {
+    return this.isolatedValue;
+  }
+
+  /**
+   * Updates the verdict at `now` from the running count of answers and the number of other
+   * members known alive or suspect (a node alone, or never joined, is not isolated). Returns true
+   * when the verdict changed.
+   */
+  check(now: number, answers: number, othersKnown: number): boolean {
+    if (answers !== this.heardCount || othersKnown === 0) {
+      this.heardCount = answers;
+      this.lastHeardAt = now;
+    }
+    const isolated = now - this.lastHeardAt > this.windowMs(othersKnown + 1);
+    if (isolated === this.isolatedValue) return false;
+    this.isolatedValue = isolated;
+    return true;
+  }
+}
+
+/**
+ * The node's health state from the isolation watch and Lifeguard's score, and the view of members
+ * that goes with it.
+ */
+export class HealthJudge {
+  private readonly watch: IsolationWatch;
+  private stateValue: HealthState = "healthy";
+
+  constructor(now: number, windowMs: (memberCount: number) => number) {
+    this.watch = new IsolationWatch(now, windowMs);
+  }
+
+  /** The current state. */
+  get state(): HealthState {
+    return this.stateValue;
+  }
+
+  /** Judges again at `now` from the detector's counters; the event when the state changed. */
+  judge(now: number, swim: Swim): HealthChangedEvent | undefined {
+    const c = swim.counters;
+    const answers = c.acksReceived + c.nacksReceived + c.streamProbeAcks;
+    this.watch.check(now, answers, Math.max(0, swim.aliveCount() - 1));
+    const state: HealthState = this.watch.isolated
+      ? "isolated"
+      : swim.health() > 0
+        ? "degraded"
+        : "healthy";
+    if (state === this.stateValue) return undefined;
+    const previous = this.stateValue;
+    this.stateValue = state;
+    return { type: "health-changed", state, previous, at: now };
+  }
+
+  /**
+   * A member as the application sees it: while isolated, the peers this node cannot reach show as
+   * suspect (in this view only: nothing is gossiped, nobody is declared dead).
+   */
+  view(member: Member): Member {
+    if (!this.watch.isolated || member.local || member.status !== "alive") return member;
+    return { ...member, status: "suspect" };
+  }
+}
