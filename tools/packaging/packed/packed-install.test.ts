@@ -177,9 +177,15 @@ describe.concurrent("installed with npm from the registry", () => {
       .map((p) => p.manifest.name);
     await npmInstall(dir, libraries);
     sizes["every library"] = installedBytes(join(dir, "node_modules"));
+    // The compliance suite's vitest is an optional peer: not installed until the user asks.
+    expect(existsSync(join(dir, "node_modules/@grapevine/transport-compliance"))).toBe(true);
+    expect(existsSync(join(dir, "node_modules/vitest"))).toBe(false);
 
-    // What a TypeScript user adds: node's types, and vitest to run the compliance suite.
+    // What a TypeScript user adds: node's types, ws's (an optional peer of transport-ws), and
+    // vitest to run the compliance suite.
     const rootRequire = createRequire(join(repoRoot, "package.json"));
+    const wsTypes = tarball("@grapevine/transport-ws").manifest.peerDependencies?.["@types/ws"];
+    expect(wsTypes).toBeDefined();
     const version = (name: string) =>
       (
         JSON.parse(readFileSync(rootRequire.resolve(`${name}/package.json`), "utf8")) as {
@@ -188,7 +194,11 @@ describe.concurrent("installed with npm from the registry", () => {
       ).version;
     await npmInstall(
       dir,
-      [`@types/node@${version("@types/node")}`, `vitest@${version("vitest")}`],
+      [
+        `@types/node@${version("@types/node")}`,
+        `@types/ws@${wsTypes}`,
+        `vitest@${version("vitest")}`,
+      ],
       ["--save-dev"],
     );
 

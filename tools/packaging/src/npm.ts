@@ -70,14 +70,23 @@ export function emptyProject(dir: string, name: string): string {
   return dir;
 }
 
-/** Bytes in the regular files under `dir` (what `du --apparent-size` counts, less directories). */
+/**
+ * Bytes in the regular files under `dir` (what `du --apparent-size` counts, less directories).
+ * An entry that disappears while it is walked (npm's cache or a staging folder) counts nothing.
+ */
 export function installedBytes(dir: string): number {
   let total = 0;
-  for (const name of readdirSync(dir)) {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
     const path = join(dir, name);
-    const stat = lstatSync(path);
-    if (stat.isDirectory()) total += installedBytes(path);
-    else if (stat.isFile()) total += stat.size;
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) total += installedBytes(path);
+    else if (stat?.isFile()) total += stat.size;
   }
   return total;
 }
