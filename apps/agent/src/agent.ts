@@ -1,12 +1,20 @@
-import { createServer, type Server } from "node:http";
 import { Cluster, type ClusterEvent } from "@grapevine/cluster";
 import type { Registry } from "prom-client";
 import type { AgentConfig } from "./config.js";
 import { DataDirLock } from "./data-dir-lock.js";
+import { DialFailures } from "./dial-failures.js";
 import { formatDuration } from "./duration.js";
 import { RuntimeError, UsageError } from "./errors.js";
 import { httpUrl } from "./http-address.js";
 import { HttpApi } from "./http-api.js";
+import { HttpGuard } from "./http-guard.js";
+import {
+  type ApiServer,
+  apiUrl,
+  createApiServer,
+  logApiExposure,
+  TokenStore,
+} from "./http-server.js";
 import { type JoinOutcome, joinWithRetry } from "./join.js";
 import {
   type KeyOpError,
@@ -18,6 +26,8 @@ import {
 import { type LoadedKeyring, loadKeyring, writeKeyringFile } from "./keyring-file.js";
 import type { AgentLogger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
+import { RateLimiter } from "./rate-limit.js";
+import { type LookupAll, systemLookup } from "./seed-resolver.js";
 import { type AgentSnapshot, readSnapshot } from "./snapshot.js";
 import { SnapshotWriter } from "./snapshot-writer.js";
 import { type BoundTransport, bindTransports, closeTransports } from "./transports.js";
@@ -62,7 +72,7 @@ function loadSnapshot(config: AgentConfig): LoadedSnapshot {
   return { snapshot: read.snapshot, log: () => undefined };
 }
 
-function listen(server: Server, config: AgentConfig): Promise<number> {
+function listen(server: ApiServer, config: AgentConfig): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       const where = httpUrl(config.http);
@@ -83,6 +93,12 @@ function listen(server: Server, config: AgentConfig): Promise<number> {
       resolve(typeof a === "object" && a !== null ? a.port : config.http.port);
     });
   });
+}
+
+/** Options of {@link Agent.start} beyond the configuration. */
+export interface AgentStartOptions {
+  /** Resolves seed host names (default: the system resolver); tests inject a fake one. */
+  readonly lookup?: LookupAll;
 }
 
 /**
@@ -113,13 +129,15 @@ export class Agent {
     readonly config: AgentConfig,
     readonly cluster: Cluster,
     readonly transports: readonly BoundTransport[],
-    private readonly server: Server,
-    /** `http://host:port` of the API, with the real port. */
+    private readonly server: ApiServer,
+    /** `http://host:port` (or `https://`) of the API, with the real port. */
     readonly httpUrl: string,
+    private readonly tokens: TokenStore,
     readonly generation: number,
     private readonly logger: AgentLogger,
     keyring: LoadedKeyring,
     private readonly lock: DataDirLock | undefined,
+    private readonly seeds: { readonly dialFailures: DialFailures; readonly lookup: LookupAll },
   ) {
     this.finished = new Promise((resolve) => {
       this.finish = resolve;
@@ -138,19 +156,44 @@ export class Agent {
         return true;
       },
     });
-    this.api = new HttpApi({
-      cluster,
-      registry: this.registry,
-      info: () => this.info(),
-      tags: () => this.currentTags,
-      setTags: (tags) => {
-        this.currentTags = { ...tags };
-        cluster.setTags(this.currentTags);
+    const sec = config.httpSecurity;
+    const guard = new HttpGuard({
+      scheme: config.http.scheme ?? "http",
+      bindHost: config.http.host,
+      port: () => {
+        const a = server.address();
+        return typeof a === "object" && a !== null ? a.port : config.http.port;
       },
-      afterLocalWrite: () => this.writer?.flush(),
-      leave: () => this.leave(),
-      keyOp: (op, key, options) => this.keyOp(op, key, options),
+      allowHosts: sec.allowHosts,
+      allowOrigins: sec.allowOrigins,
+      openPaths: new Set(sec.open),
+      tokens: () => tokens.current(),
     });
+    this.api = new HttpApi(
+      {
+        cluster,
+        registry: this.registry,
+        info: () => this.info(),
+        tags: () => this.currentTags,
+        setTags: (tags) => {
+          this.currentTags = { ...tags };
+          cluster.setTags(this.currentTags);
+        },
+        afterLocalWrite: () => this.writer?.flush(),
+        leave: () => this.leave(),
+        keyOp: (op, key, options) => this.keyOp(op, key, options),
+      },
+      {
+        guard,
+        writeLimiter: new RateLimiter(sec.limits.writesPerSecond, sec.limits.writeBurst),
+        maxBodyBytes: sec.limits.maxBodyBytes,
+        audit: (entry) => {
+          const { path, method, ...fields } = entry;
+          const level = entry.status >= 200 && entry.status < 400 ? "info" : "warn";
+          logger[level]({ ...fields }, `api ${method} ${path}`);
+        },
+      },
+    );
     server.on("request", this.api.handle);
     if (config.dataDir !== undefined) {
       const dir = config.dataDir;
@@ -169,12 +212,16 @@ export class Agent {
    * members the snapshot remembers). Throws {@link UsageError} or {@link RuntimeError} with one
    * line; nothing stays bound and the data dir stays unlocked on failure.
    */
-  static async start(config: AgentConfig, logger: AgentLogger): Promise<Agent> {
+  static async start(
+    config: AgentConfig,
+    logger: AgentLogger,
+    options: AgentStartOptions = {},
+  ): Promise<Agent> {
     // First, so that an agent refused the data dir touches nothing else, not even a port.
     const lock =
       config.dataDir === undefined ? undefined : DataDirLock.acquire(config.dataDir, config.name);
     try {
-      return await Agent.startLocked(config, logger, lock);
+      return await Agent.startLocked(config, logger, lock, options);
     } catch (err) {
       lock?.release();
       throw err;
@@ -185,12 +232,14 @@ export class Agent {
     config: AgentConfig,
     logger: AgentLogger,
     lock: DataDirLock | undefined,
+    options: AgentStartOptions,
   ): Promise<Agent> {
     // Nothing is logged until everything is bound, so that a bad address or an occupied port
     // is the only line on stderr.
     const keyring = loadKeyring(config);
+    const tokens = new TokenStore(config.httpSecurity.tokenFile);
+    const server = createApiServer(config);
     const transports = await bindTransports(config);
-    const server = createServer();
     let port: number;
     try {
       port = await listen(server, config);
@@ -205,11 +254,12 @@ export class Agent {
       (snapshot?.generation ?? 0) + 1,
       (snapshot?.state.generation ?? 0) + 1,
     );
+    const dialFailures = new DialFailures();
     let cluster: Cluster;
     try {
       cluster = Cluster.create({
         name: config.name,
-        transports: transports.map((t) => t.transport),
+        transports: transports.map((t) => dialFailures.wrap(t.transport)),
         preset: config.preset,
         swim: config.swim,
         tags: config.tags,
@@ -232,17 +282,20 @@ export class Agent {
     }
     loaded.log(logger);
     keyring.log(logger);
-    const url = httpUrl({ host: config.http.host, port });
+    const url = apiUrl(config, port);
+    logApiExposure(config, url, tokens, logger);
     const agent = new Agent(
       config,
       cluster,
       transports,
       server,
       url,
+      tokens,
       generation,
       logger,
       keyring,
       lock,
+      { dialFailures, lookup: options.lookup ?? systemLookup },
     );
     await cluster.start();
     agent.watchCluster();
@@ -251,6 +304,26 @@ export class Agent {
     agent.writer?.flush();
     agent.joined = agent.startJoining(snapshot);
     return agent;
+  }
+
+  /**
+   * Reads the API token file again (on SIGHUP): new tokens work and removed ones stop working
+   * from the next request on. A bad file is logged and the tokens loaded before stay in force.
+   */
+  reloadTokens(): void {
+    if (this.config.httpSecurity.tokenFile === undefined) {
+      this.logger.info("SIGHUP: no API token file to reload");
+      return;
+    }
+    try {
+      const count = this.tokens.reload();
+      this.logger.info({ tokens: count }, "reloaded the API token file");
+    } catch (err) {
+      this.logger.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        "could not reload the API token file; the tokens loaded before stay in force",
+      );
+    }
   }
 
   /** The line printed once everything is bound. */
@@ -351,6 +424,16 @@ export class Agent {
         encryption: this.config.encryption,
         keyringFile: this.keyringFile ?? null,
         logLevel: this.config.logLevel,
+        httpApi: {
+          tls: this.config.http.scheme === "https",
+          clientCertificates: this.config.httpSecurity.clientCa !== undefined,
+          tokenFile: this.config.httpSecurity.tokenFile?.path ?? null,
+          tokens: this.tokens.current()?.size ?? null,
+          open: this.config.httpSecurity.open,
+          allowHosts: this.config.httpSecurity.allowHosts,
+          allowOrigins: this.config.httpSecurity.allowOrigins,
+          insecure: this.config.httpSecurity.insecure,
+        },
         swim: c.config,
       },
       snapshot:
@@ -437,14 +520,27 @@ export class Agent {
     return joinWithRetry(this.cluster, {
       seeds,
       timeoutMs: this.config.joinTimeoutMs,
+      maxAttempts: this.config.joinMaxAttempts,
+      maxBackoffMs: this.config.joinRetryIntervalMs,
+      lookup: this.seeds.lookup,
+      dialFailures: this.seeds.dialFailures,
       signal: this.joinAbort.signal,
       attemptTimeoutMs: Math.min(5000, Math.max(1000, this.cluster.config.probeIntervalMs * 2)),
       joinedByPeer: () => this.cluster.aliveCount() > 1,
-      onRetry: (attempt, delayMs) =>
-        this.logger.warn(
-          { attempt, retryIn: formatDuration(delayMs) },
-          "no seed answered; retrying",
-        ),
+      onAttemptFailed: (attempt, failures, retryInMs) => {
+        for (const f of failures) {
+          this.logger.warn(
+            { attempt, seed: f.seed, ...(f.address ? { address: f.address } : {}), cause: f.cause },
+            "seed did not answer",
+          );
+        }
+        if (retryInMs !== undefined) {
+          this.logger.warn(
+            { attempt, retryIn: formatDuration(retryInMs) },
+            "no seed answered; retrying",
+          );
+        }
+      },
     })
       .then((outcome) => {
         if (outcome.kind === "joined") {
@@ -454,7 +550,10 @@ export class Agent {
           );
         } else if (outcome.kind === "joined-by-peer") {
           this.logger.info({ members: this.cluster.aliveCount() }, "joined by another member");
-        } else if (outcome.kind === "timeout" && !explicit) {
+        } else if (
+          (outcome.kind === "timeout" || outcome.kind === "attempts-exhausted") &&
+          !explicit
+        ) {
           this.logger.warn("no remembered member answered; running alone until someone joins");
         }
         return outcome;

@@ -1,8 +1,10 @@
+import { isIP } from "node:net";
 import { type ClusterOptions, Keyring, KeyringError } from "@grapevine/cluster";
 import { parseAddress } from "@grapevine/transport";
 import { parseDuration } from "./duration.js";
 import { UsageError } from "./errors.js";
-import { type HttpAddress, parseHttpAddress } from "./http-address.js";
+import { type HttpAddress, httpUrl, parseHttpAddress } from "./http-address.js";
+import { isLoopbackHost, isWildcardHost } from "./http-guard.js";
 
 /** Timing presets of the failure detector (see `@grapevine/swim`). */
 export type Preset = "lan" | "wan" | "local";
@@ -30,8 +32,74 @@ const ENCRYPTION_MODES: readonly Exclude<EncryptionSetting, "off">[] = [
   "required",
 ];
 
+/** Default longest pause between join attempts, ms (`--join-retry-interval`). */
+export const DEFAULT_JOIN_RETRY_INTERVAL_MS = 15_000;
+
 /** Transport schemes the agent can bind. */
 export const BIND_SCHEMES = ["udp", "ws", "wss", "ws-client"] as const;
+
+/** A file named by a setting, with how to name that setting in an error message. */
+export interface SettingFile {
+  readonly path: string;
+  /** The flag, variable or config key that named it, e.g. `--http-token-file`. */
+  readonly label: string;
+}
+
+/** Paths that `--http-open` can serve without a token. */
+export type OpenPath = "/health" | "/metrics";
+
+/**
+ * Limits that protect the HTTP API from slow and greedy clients (config file `httpLimits`).
+ * Durations are ms, sizes bytes.
+ */
+export interface HttpLimits {
+  /** A client must send its whole request head within this long (slowloris), ms. Default 10 s. */
+  readonly headerTimeoutMs: number;
+  /** A client must send its whole request, body included, within this long, ms. Default 30 s. */
+  readonly requestTimeoutMs: number;
+  /** An idle kept-alive connection is closed after this long, ms. Default 5 s. */
+  readonly idleTimeoutMs: number;
+  /** Largest request head (request line and headers), bytes. Default 16 KiB. */
+  readonly maxHeaderBytes: number;
+  /** Largest request body, bytes. Default 1 MiB. */
+  readonly maxBodyBytes: number;
+  /** State-changing calls a second each client may sustain; 0: no limit. Default 20. */
+  readonly writesPerSecond: number;
+  /** State-changing calls a client may make at once. Default 40. */
+  readonly writeBurst: number;
+}
+
+/** Defaults of {@link HttpLimits}. */
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headerTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  idleTimeoutMs: 5_000,
+  maxHeaderBytes: 16 * 1024,
+  maxBodyBytes: 1024 * 1024,
+  writesPerSecond: 20,
+  writeBurst: 40,
+};
+
+/** How the HTTP API authenticates callers and protects itself; see the README's "Securing the agent". */
+export interface HttpSecurityConfig {
+  /** Token file (`{"tokens": [{name, scope, sha256}]}`); without it the API has no tokens. */
+  readonly tokenFile: SettingFile | undefined;
+  /** Serve a non-loopback address with no tokens and no client certificates anyway. */
+  readonly insecure: boolean;
+  /** Extra names (`Host` header) the API answers to, lowercase. */
+  readonly allowHosts: readonly string[];
+  /** Origins of other sites whose pages may call the API (CORS), e.g. `https://ops.example`. */
+  readonly allowOrigins: readonly string[];
+  /** Paths served without a token even when tokens are configured (default `/health`). */
+  readonly open: readonly OpenPath[];
+  /** PEM certificate for `--http https://...`. */
+  readonly tlsCert: SettingFile | undefined;
+  /** PEM private key for `--http https://...`. */
+  readonly tlsKey: SettingFile | undefined;
+  /** PEM CAs: when set, every client must present a certificate signed by one of them. */
+  readonly clientCa: SettingFile | undefined;
+  readonly limits: HttpLimits;
+}
 
 /** Everything `grapevine agent` runs with, after flags, environment, file and defaults. */
 export interface AgentConfig {
@@ -45,8 +113,17 @@ export interface AgentConfig {
   readonly join: readonly string[];
   /** Give up joining after this long and exit 1, ms; 0 retries for ever (default 0). */
   readonly joinTimeoutMs: number;
-  /** Where the local HTTP API listens (default 127.0.0.1:7950). */
+  /**
+   * Longest pause between join attempts, ms: the pause starts at 250 ms (or this, if shorter)
+   * and doubles after each failed attempt up to this (default 15,000).
+   */
+  readonly joinRetryIntervalMs: number;
+  /** Give up joining after this many attempts and exit 1; 0 means no limit (default 0). */
+  readonly joinMaxAttempts: number;
+  /** Where the local HTTP API listens (default 127.0.0.1:7950); `https` with TLS. */
   readonly http: HttpAddress;
+  /** Tokens, TLS, Host/Origin checks and limits of the HTTP API. */
+  readonly httpSecurity: HttpSecurityConfig;
   /** Failure-detector timing preset (default `lan`). */
   readonly preset: Preset;
   /** Node metadata, advertised to every member as cluster tags. */
@@ -84,6 +161,8 @@ export interface RawConfig {
   advertise?: unknown;
   join?: unknown;
   joinTimeout?: unknown;
+  joinRetryInterval?: unknown;
+  joinMaxAttempts?: unknown;
   http?: unknown;
   preset?: unknown;
   tags?: unknown;
@@ -98,6 +177,15 @@ export interface RawConfig {
   tlsKey?: unknown;
   tlsCa?: unknown;
   swim?: unknown;
+  httpTokenFile?: unknown;
+  httpInsecure?: unknown;
+  httpAllowHosts?: unknown;
+  httpAllowOrigins?: unknown;
+  httpOpen?: unknown;
+  httpTlsCert?: unknown;
+  httpTlsKey?: unknown;
+  httpClientCa?: unknown;
+  httpLimits?: unknown;
 }
 
 type Field = keyof RawConfig;
@@ -109,6 +197,8 @@ const FILE_KEYS: Readonly<Record<string, Field>> = {
   advertise: "advertise",
   join: "join",
   joinTimeout: "joinTimeout",
+  joinRetryInterval: "joinRetryInterval",
+  joinMaxAttempts: "joinMaxAttempts",
   http: "http",
   preset: "preset",
   tags: "tags",
@@ -120,6 +210,15 @@ const FILE_KEYS: Readonly<Record<string, Field>> = {
   logLevel: "logLevel",
   logJson: "logJson",
   swim: "swim",
+  httpTokenFile: "httpTokenFile",
+  httpInsecure: "httpInsecure",
+  httpAllowHosts: "httpAllowHosts",
+  httpAllowOrigins: "httpAllowOrigins",
+  httpOpen: "httpOpen",
+  httpTlsCert: "httpTlsCert",
+  httpTlsKey: "httpTlsKey",
+  httpClientCa: "httpClientCa",
+  httpLimits: "httpLimits",
 };
 
 /** Environment variables and the fields they set. */
@@ -129,6 +228,8 @@ export const ENV_VARS: Readonly<Record<string, Field>> = {
   GRAPEVINE_ADVERTISE: "advertise",
   GRAPEVINE_JOIN: "join",
   GRAPEVINE_JOIN_TIMEOUT: "joinTimeout",
+  GRAPEVINE_JOIN_RETRY_INTERVAL: "joinRetryInterval",
+  GRAPEVINE_JOIN_MAX_ATTEMPTS: "joinMaxAttempts",
   GRAPEVINE_HTTP: "http",
   GRAPEVINE_PRESET: "preset",
   GRAPEVINE_TAGS: "tags",
@@ -142,6 +243,14 @@ export const ENV_VARS: Readonly<Record<string, Field>> = {
   GRAPEVINE_TLS_CERT: "tlsCert",
   GRAPEVINE_TLS_KEY: "tlsKey",
   GRAPEVINE_TLS_CA: "tlsCa",
+  GRAPEVINE_HTTP_TOKEN_FILE: "httpTokenFile",
+  GRAPEVINE_HTTP_INSECURE: "httpInsecure",
+  GRAPEVINE_HTTP_ALLOW_HOSTS: "httpAllowHosts",
+  GRAPEVINE_HTTP_ALLOW_ORIGINS: "httpAllowOrigins",
+  GRAPEVINE_HTTP_OPEN: "httpOpen",
+  GRAPEVINE_HTTP_TLS_CERT: "httpTlsCert",
+  GRAPEVINE_HTTP_TLS_KEY: "httpTlsKey",
+  GRAPEVINE_HTTP_CLIENT_CA: "httpClientCa",
 };
 
 const FLAGS: Readonly<Record<Field, string>> = {
@@ -150,6 +259,8 @@ const FLAGS: Readonly<Record<Field, string>> = {
   advertise: "--advertise",
   join: "--join",
   joinTimeout: "--join-timeout",
+  joinRetryInterval: "--join-retry-interval",
+  joinMaxAttempts: "--join-max-attempts",
   http: "--http",
   preset: "--preset",
   tags: "--tag",
@@ -164,6 +275,15 @@ const FLAGS: Readonly<Record<Field, string>> = {
   tlsKey: "--tls-key",
   tlsCa: "--tls-ca",
   swim: "swim",
+  httpTokenFile: "--http-token-file",
+  httpInsecure: "--http-insecure",
+  httpAllowHosts: "--http-allow-host",
+  httpAllowOrigins: "--http-allow-origin",
+  httpOpen: "--http-open",
+  httpTlsCert: "--http-tls-cert",
+  httpTlsKey: "--http-tls-key",
+  httpClientCa: "--http-client-ca",
+  httpLimits: "httpLimits",
 };
 
 /** Where the settings come from, highest precedence first: flags > env > file > defaults. */
@@ -255,6 +375,16 @@ function asList(value: unknown, label: string): string[] {
     }
   }
   return out;
+}
+
+function asCount(value: unknown, label: string): number {
+  const text = typeof value === "number" ? String(value) : asString(value, label).trim();
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(
+      `${label}: expected a whole number (0 for no limit), got ${JSON.stringify(text)}`,
+    );
+  }
+  return Number(text);
 }
 
 function asBoolean(value: unknown, label: string): boolean {
@@ -414,10 +544,24 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
       )
     : 0;
 
+  const jri = pick(layers, "joinRetryInterval");
+  const joinRetryIntervalMs = jri
+    ? parseDuration(
+        typeof jri.value === "number" ? jri.value : asString(jri.value, jri.label),
+        jri.label,
+      )
+    : DEFAULT_JOIN_RETRY_INTERVAL_MS;
+  if (joinRetryIntervalMs <= 0) {
+    throw new UsageError(`${jri?.label ?? "--join-retry-interval"}: must be more than 0`);
+  }
+  const jma = pick(layers, "joinMaxAttempts");
+  const joinMaxAttempts = jma ? asCount(jma.value, jma.label) : 0;
+
   const httpPick = pick(layers, "http");
   const http = httpPick
     ? parseHttpAddress(asString(httpPick.value, httpPick.label), httpPick.label)
     : { host: "127.0.0.1", port: 7950 };
+  const httpSecurity = resolveHttpSecurity(layers, http, httpPick?.label ?? "--http");
 
   const presetPick = pick(layers, "preset");
   const preset = presetPick ? asOneOf(presetPick.value, presetPick.label, PRESETS) : "lan";
@@ -479,7 +623,10 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
     advertise,
     join,
     joinTimeoutMs,
+    joinRetryIntervalMs,
+    joinMaxAttempts,
     http,
+    httpSecurity,
     preset,
     tags,
     dataDir: dataDir === undefined || dataDir === "" ? undefined : dataDir,
@@ -491,5 +638,177 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
     logJson,
     tls,
     swim,
+  };
+}
+
+function settingFile(layers: readonly Layer[], field: Field): SettingFile | undefined {
+  const p = pick(layers, field);
+  if (p === undefined) return undefined;
+  const path = asString(p.value, p.label).trim();
+  if (path === "") return undefined;
+  return { path, label: p.label };
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/;
+
+function asHostName(text: string, label: string): string {
+  const host = text
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "");
+  if (isIP(host) !== 0) return host;
+  if (!HOST_NAME.test(host)) {
+    throw new UsageError(
+      `${label}: expected a host name or IP address without port or scheme, got ${JSON.stringify(text)}`,
+    );
+  }
+  return host.replace(/\.$/, "");
+}
+
+function asOrigin(text: string, label: string): string {
+  const given = text.trim();
+  if (given === "*") {
+    throw new UsageError(
+      `${label}: "*" would let every web page call the API; list origins one by one`,
+    );
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(given);
+  } catch {
+    url = undefined;
+  }
+  if (
+    url === undefined ||
+    (url.protocol !== "http:" && url.protocol !== "https:") ||
+    given.replace(/\/$/, "").toLowerCase() !== url.origin
+  ) {
+    throw new UsageError(
+      `${label}: expected an origin such as https://ops.example or http://localhost:3000 (scheme, host and port only), got ${JSON.stringify(text)}`,
+    );
+  }
+  return url.origin;
+}
+
+function asOpenPaths(value: unknown, label: string): OpenPath[] {
+  const out = new Set<OpenPath>();
+  for (const item of asList(value, label)) {
+    const path = item.startsWith("/") ? item : `/${item}`;
+    if (item === "none") continue;
+    if (path !== "/health" && path !== "/metrics") {
+      throw new UsageError(
+        `${label}: expected /health, /metrics or none, got ${JSON.stringify(item)}`,
+      );
+    }
+    out.add(path);
+  }
+  return [...out];
+}
+
+const LIMIT_KEYS: Readonly<Record<string, { field: keyof HttpLimits; kind: "ms" | "count" }>> = {
+  headerTimeout: { field: "headerTimeoutMs", kind: "ms" },
+  requestTimeout: { field: "requestTimeoutMs", kind: "ms" },
+  idleTimeout: { field: "idleTimeoutMs", kind: "ms" },
+  maxHeaderBytes: { field: "maxHeaderBytes", kind: "count" },
+  maxBodyBytes: { field: "maxBodyBytes", kind: "count" },
+  writesPerSecond: { field: "writesPerSecond", kind: "count" },
+  writeBurst: { field: "writeBurst", kind: "count" },
+};
+
+function asLimits(value: unknown, label: string): HttpLimits {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UsageError(`${label}: expected a mapping (${Object.keys(LIMIT_KEYS).join(", ")})`);
+  }
+  const limits: Record<keyof HttpLimits, number> = { ...DEFAULT_HTTP_LIMITS };
+  for (const [key, raw] of Object.entries(value)) {
+    const spec = LIMIT_KEYS[key];
+    if (spec === undefined) {
+      throw new UsageError(
+        `${label}: unknown key ${JSON.stringify(key)} (known: ${Object.keys(LIMIT_KEYS).join(", ")})`,
+      );
+    }
+    const n =
+      spec.kind === "ms"
+        ? parseDuration(
+            typeof raw === "number" ? raw : asString(raw, `${label}.${key}`),
+            `${label}.${key}`,
+          )
+        : typeof raw === "number"
+          ? raw
+          : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < 0 || (spec.kind === "ms" && n === 0)) {
+      throw new UsageError(
+        `${label}.${key}: expected ${spec.kind === "ms" ? "a positive duration" : "a whole number, 0 or more"}`,
+      );
+    }
+    limits[spec.field] = n;
+  }
+  if (limits.maxHeaderBytes < 1024) {
+    throw new UsageError(`${label}.maxHeaderBytes: at least 1024 bytes`);
+  }
+  return limits;
+}
+
+/**
+ * Resolves the HTTP API's security settings and enforces the safe default: an API reachable from
+ * other hosts needs tokens or client certificates, unless `--http-insecure` says otherwise.
+ */
+function resolveHttpSecurity(
+  layers: readonly Layer[],
+  http: HttpAddress,
+  httpLabel: string,
+): HttpSecurityConfig {
+  const tokenFile = settingFile(layers, "httpTokenFile");
+  const insecurePick = pick(layers, "httpInsecure");
+  const insecure = insecurePick ? asBoolean(insecurePick.value, insecurePick.label) : false;
+  const hostsPick = pick(layers, "httpAllowHosts");
+  const allowHosts = hostsPick
+    ? asList(hostsPick.value, hostsPick.label).map((h) => asHostName(h, hostsPick.label))
+    : [];
+  const originsPick = pick(layers, "httpAllowOrigins");
+  const allowOrigins = originsPick
+    ? asList(originsPick.value, originsPick.label).map((o) => asOrigin(o, originsPick.label))
+    : [];
+  const openPick = pick(layers, "httpOpen");
+  const open: OpenPath[] = openPick ? asOpenPaths(openPick.value, openPick.label) : ["/health"];
+  const tlsCert = settingFile(layers, "httpTlsCert");
+  const tlsKey = settingFile(layers, "httpTlsKey");
+  const clientCa = settingFile(layers, "httpClientCa");
+  const limitsPick = pick(layers, "httpLimits");
+  const limits = limitsPick ? asLimits(limitsPick.value, limitsPick.label) : DEFAULT_HTTP_LIMITS;
+
+  if (http.scheme === "https") {
+    if (tlsCert === undefined || tlsKey === undefined) {
+      throw new UsageError(
+        `${httpLabel} ${httpUrl(http)}: HTTPS needs --http-tls-cert FILE and --http-tls-key FILE`,
+      );
+    }
+  } else {
+    const tlsOnly = tlsCert ?? tlsKey ?? clientCa;
+    if (tlsOnly !== undefined) {
+      throw new UsageError(
+        `${tlsOnly.label}: the HTTP API is plain HTTP; use --http https://HOST:PORT to serve it over TLS`,
+      );
+    }
+  }
+  const exposed = !isLoopbackHost(http.host);
+  if (exposed && tokenFile === undefined && clientCa === undefined && !insecure) {
+    const where = isWildcardHost(http.host) ? "every address of this host" : http.host;
+    throw new UsageError(
+      `${httpLabel} ${httpUrl(http)}: the HTTP API would be open to anyone who can reach ${where}, with no authentication. ` +
+        'Give it API tokens (--http-token-file FILE, see the README\'s "Securing the agent") or client certificates (--http https://... --http-client-ca FILE), ' +
+        "keep it on loopback (--http 127.0.0.1:7950), or pass --http-insecure if something in front of it authenticates callers",
+    );
+  }
+  return {
+    tokenFile,
+    insecure,
+    allowHosts,
+    allowOrigins,
+    open,
+    tlsCert,
+    tlsKey,
+    clientCa,
+    limits,
   };
 }

@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Cluster } from "@grapevine/cluster";
 import type { Registry } from "prom-client";
+import { Counter } from "prom-client";
 import { parseDuration } from "./duration.js";
 import { UsageError } from "./errors.js";
+import type { Caller, HttpGuard, Refusal, RefusalReason, RouteRule } from "./http-guard.js";
 import { KeyOpError, type KeyOpName, type KeyOpOptions, type KeyOpReport } from "./key-ops.js";
+import type { RateLimiter } from "./rate-limit.js";
 import { streamEvents } from "./sse.js";
 import { memberView, valueView } from "./views.js";
 
@@ -39,14 +42,44 @@ export const DEFAULT_KEY_TIMEOUT_MS = 5000;
 /** Longest time a key operation may wait for answers, ms. */
 export const MAX_KEY_TIMEOUT_MS = 60_000;
 
+/**
+ * The one error body of every route: `{"error": {"code", "message", ...details}}`. `code` is
+ * stable (clients may branch on it); `message` is for people; details depend on the code
+ * (`too-large`: `limit` and `actual` bytes; `forbidden`: `scope` and `required`;
+ * `method-not-allowed`: `allow`; `rate-limited`: `retryAfterMs`).
+ */
+export interface ApiErrorBody {
+  readonly error: { readonly code: string; readonly message: string } & Record<string, unknown>;
+}
+
+/** Stable error codes for the statuses the routes answer with. */
+const CODES: Readonly<Record<number, string>> = {
+  400: "bad-request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not-found",
+  405: "method-not-allowed",
+  409: "conflict",
+  413: "too-large",
+  421: "host-not-allowed",
+  429: "rate-limited",
+  500: "internal",
+  502: "bad-gateway",
+  503: "unavailable",
+};
+
 /** A request failed in a way the client should hear about, with an HTTP status. */
 class HttpError extends Error {
+  readonly code: string;
   constructor(
     readonly status: number,
     message: string,
     readonly headers: Record<string, string> = {},
+    readonly details: Record<string, unknown> = {},
+    code?: string,
   ) {
     super(message);
+    this.code = code ?? CODES[status] ?? "error";
   }
 }
 
@@ -66,24 +99,28 @@ function sendJson(
   res.end(text);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+function sendError(res: ServerResponse, err: HttpError): void {
+  const body: ApiErrorBody = { error: { code: err.code, message: err.message, ...err.details } };
+  sendJson(res, err.status, body, err.headers);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > MAX_BODY_BYTES) {
-    throw new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`);
+  if (declared > limit) {
+    throw new HttpError(413, `request body over ${limit} bytes`, {}, { limit, actual: declared });
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES)
-      throw new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`);
+    if (size > limit) throw new HttpError(413, `request body over ${limit} bytes`, {}, { limit });
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const body = await readBody(req);
+async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const body = await readBody(req, limit);
   if (body.length === 0) return undefined;
   try {
     return JSON.parse(body.toString("utf8"));
@@ -105,7 +142,8 @@ function decodeSegment(segment: string): string {
 }
 
 function methodNotAllowed(allowed: readonly string[]): never {
-  throw new HttpError(405, "method not allowed", { allow: allowed.join(", ") });
+  const allow = allowed.join(", ");
+  throw new HttpError(405, "method not allowed", { allow }, { allow: allowed });
 }
 
 function assertRunning(cluster: Cluster): void {
@@ -121,30 +159,148 @@ function entryOf(cluster: Cluster, node: string, key: string) {
 /** The result of `routes`: an answer given, or an event stream opened. */
 type Outcome = "done" | "stream";
 
+/** One line of the audit log: a state-changing call, who made it and how it ended. */
+export interface AuditEntry {
+  /** `token:NAME`, `cert:SUBJECT` or `anonymous`; never the token. */
+  readonly who: string;
+  /** The client's address. */
+  readonly remote: string;
+  readonly method: string;
+  /** The path, without the query string. */
+  readonly path: string;
+  /** The HTTP status answered (0 when the client went away first). */
+  readonly status: number;
+  /** The error code, when the call failed. */
+  readonly error?: string;
+  /** Time to answer, ms. */
+  readonly ms: number;
+}
+
+/** How the API protects itself; see {@link HttpGuard} for the checks. */
+export interface ApiOptions {
+  /** Host, Origin, token and simple-request checks. */
+  readonly guard: HttpGuard;
+  /** Per-client limit on state-changing and cluster-wide calls. */
+  readonly writeLimiter: RateLimiter;
+  /** Largest request body accepted, bytes (default {@link MAX_BODY_BYTES}). */
+  readonly maxBodyBytes?: number;
+  /** Called once for every state-changing call, when it is answered. */
+  readonly audit: (entry: AuditEntry) => void;
+  /** The clock of the rate limiter, ms (default `Date.now`). */
+  readonly now?: () => number;
+}
+
+const READ: RouteRule = { scope: "read", changes: false, costly: false };
+const WRITE: RouteRule = { scope: "write", changes: true, costly: false };
+
 /**
- * The agent's HTTP API as a `node:http` request handler: JSON in and out, `{ "error": ... }`
- * with a fitting status on failure, 404 for unknown routes, 405 for wrong methods, 413 for bodies
- * over 1 MiB. Routes are listed in the README.
+ * What a route needs, from its method and path alone (before any body is read). `/health` and
+ * `/metrics` need `read` unless the agent serves them open (`--http-open`). Unknown routes
+ * and methods need `read`, so that a caller without a token learns nothing, not even which
+ * routes exist; with one, they answer 404 or 405.
+ */
+export function routeRule(method: string, parts: readonly string[]): RouteRule {
+  const [first, resource, ...rest] = parts;
+  if (first !== "v1") return READ;
+  const changing = method === "PUT" || method === "DELETE" || method === "POST";
+  if (resource === "keys" && rest.length <= 1) {
+    // Decoded as the router decodes it, so that no spelling of an operation escapes its rule.
+    let op: string | undefined;
+    try {
+      op = rest[0] === undefined ? undefined : decodeURIComponent(rest[0]);
+    } catch {
+      op = "";
+    }
+    const isOp = op === "install" || op === "use" || op === "remove";
+    return { scope: "keys", changes: changing && (op === undefined || isOp), costly: true };
+  }
+  if (!changing) return READ;
+  if (resource === "kv" && rest.length === 1 && method !== "POST") return WRITE;
+  if (resource === "tags" && rest.length === 0 && method !== "POST") return WRITE;
+  if (resource === "leave" && rest.length === 0 && method === "POST") return WRITE;
+  return READ;
+}
+
+/** Methods and headers a browser page of an allowed origin may use (CORS preflight answer). */
+const CORS_METHODS = "GET, PUT, DELETE, POST";
+const CORS_HEADERS = "authorization, content-type, x-grapevine-request";
+
+/**
+ * The agent's HTTP API as a `node:http` request handler: JSON in and out, the
+ * {@link ApiErrorBody} with a fitting status on failure, 404 for unknown routes, 405 for wrong
+ * methods, 413 for bodies over the limit. Every request first passes the {@link HttpGuard}
+ * (Host, Origin, token and scope, no simple state-changing requests), then, if it changes state
+ * or makes the cluster work, the per-client rate limit; state-changing calls are audited. Routes
+ * are listed in the README.
  */
 export class HttpApi {
   private readonly streams = new Set<() => void>();
+  private readonly refused: Counter<"reason">;
+  private readonly maxBodyBytes: number;
 
-  constructor(private readonly host: ApiHost) {}
+  constructor(
+    private readonly host: ApiHost,
+    private readonly options: ApiOptions,
+  ) {
+    this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+    this.refused = new Counter({
+      name: "grapevine_http_refused_total",
+      help: "HTTP API requests refused before their route ran, by reason (host, origin, missing-token, invalid-token, insufficient-scope, simple-request, rate-limited).",
+      labelNames: ["reason"],
+      registers: [host.registry],
+    });
+    for (const reason of [
+      "host",
+      "origin",
+      "missing-token",
+      "invalid-token",
+      "insufficient-scope",
+      "simple-request",
+      "rate-limited",
+    ] satisfies RefusalReason[]) {
+      this.refused.inc({ reason }, 0);
+    }
+  }
 
   /** Handles one request. Never throws. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
-    this.route(req, res).catch((err: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (err instanceof HttpError) {
-        sendJson(res, err.status, { error: err.message }, err.headers);
-        if (err.status === 413) req.resume();
-        return;
-      }
-      sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) });
-    });
+    const started = Date.now();
+    let audited: { who: string; path: string } | undefined;
+    let errorCode: string | undefined;
+    this.serve(req, res, (who, path) => {
+      audited = { who, path };
+    })
+      .catch((err: unknown) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        const failure =
+          err instanceof HttpError
+            ? err
+            : new HttpError(500, err instanceof Error ? err.message : String(err));
+        errorCode = failure.code;
+        sendError(res, failure);
+        if (failure.status === 413) req.resume();
+      })
+      .finally(() => {
+        if (audited === undefined) return;
+        const entry = audited;
+        const done = () => {
+          const code = errorCode;
+          this.options.audit({
+            who: entry.who,
+            remote: req.socket.remoteAddress ?? "",
+            method: req.method ?? "",
+            path: entry.path,
+            status: res.writableFinished ? res.statusCode : 0,
+            ...(code !== undefined ? { error: code } : {}),
+            ms: Date.now() - started,
+          });
+        };
+        if (res.writableFinished || res.destroyed) done();
+        else res.once("close", done);
+      });
   };
 
   /** Ends every open event stream (at shutdown). */
@@ -152,12 +308,93 @@ export class HttpApi {
     for (const end of [...this.streams]) end();
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<Outcome> {
-    const url = new URL(req.url ?? "/", "http://agent");
+  private refuse(refusal: Refusal): never {
+    this.refused.inc({ reason: refusal.reason });
+    throw new HttpError(
+      refusal.status,
+      refusal.message,
+      { ...refusal.headers },
+      { ...refusal.details },
+      refusal.code,
+    );
+  }
+
+  /** The guard, the rate limit and the audit around {@link route}. */
+  private async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    audit: (who: string, path: string) => void,
+  ): Promise<Outcome> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://agent");
+    } catch {
+      throw new HttpError(400, "bad request target");
+    }
+    const method = req.method ?? "GET";
     const parts = url.pathname.split("/").filter((p) => p !== "");
+    const path = url.pathname.replace(/\/+$/, "") || "/";
+    const { guard } = this.options;
+
+    const rule = routeRule(method, parts);
+    const site = guard.checkSite(req);
+    if (site !== undefined) {
+      if (rule.changes) audit(this.claimed(req), path);
+      this.refuse(site);
+    }
+    const origin = req.headers.origin;
+    const cors = origin !== undefined && guard.isCorsOrigin(origin);
+    if (cors) {
+      res.setHeader("access-control-allow-origin", origin);
+      res.setHeader("vary", "Origin");
+    }
+    if (method === "OPTIONS" && cors && req.headers["access-control-request-method"]) {
+      res.writeHead(204, {
+        "access-control-allow-methods": CORS_METHODS,
+        "access-control-allow-headers": CORS_HEADERS,
+        "access-control-max-age": "600",
+      });
+      res.end();
+      return "done";
+    }
+
+    const caller = guard.authorize(req, path, rule);
+    if (rule.changes) {
+      audit(caller.who ?? this.claimed(req), path);
+    }
+    if ("reason" in caller) this.refuse(caller);
+    if (rule.changes || rule.costly) {
+      const client = `${caller.who}@${req.socket.remoteAddress ?? ""}`;
+      const wait = this.options.writeLimiter.take(client, (this.options.now ?? Date.now)());
+      if (wait > 0) {
+        this.refuse({
+          reason: "rate-limited",
+          status: 429,
+          code: "rate-limited",
+          message: `too many changes from this client: try again in ${wait} ms`,
+          details: { retryAfterMs: wait },
+          headers: { "retry-after": String(Math.ceil(wait / 1000)) },
+        });
+      }
+    }
+    return this.route(req, res, url, parts, path, caller);
+  }
+
+  /** Who a refused caller claimed to be, for the audit log: never the token. */
+  private claimed(req: IncomingMessage): string {
+    return req.headers.authorization === undefined ? "anonymous" : "invalid-token";
+  }
+
+  private async route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    parts: readonly string[],
+    path: string,
+    caller: Caller,
+  ): Promise<Outcome> {
     const method = req.method ?? "GET";
     const { cluster } = this.host;
-    const path = url.pathname.replace(/\/+$/, "") || "/";
 
     if (path === "/health") {
       if (method !== "GET" && method !== "HEAD") methodNotAllowed(["GET"]);
@@ -215,6 +452,12 @@ export class HttpApi {
       return "done";
     }
 
+    if (resource === "whoami" && rest.length === 0) {
+      if (method !== "GET") methodNotAllowed(["GET"]);
+      sendJson(res, 200, { who: caller.who, scope: caller.scope });
+      return "done";
+    }
+
     if (resource === "info" && rest.length === 0) {
       if (method !== "GET") methodNotAllowed(["GET"]);
       sendJson(res, 200, this.host.info());
@@ -261,7 +504,7 @@ export class HttpApi {
     if (method === "PUT") {
       let value: Uint8Array;
       if (isJson(req)) {
-        const body = await readJson(req);
+        const body = await readJson(req, this.maxBodyBytes);
         if (
           typeof body !== "object" ||
           body === null ||
@@ -278,7 +521,7 @@ export class HttpApi {
             ? new Uint8Array(Buffer.from(text, "base64"))
             : Buffer.from(text, "utf8");
       } else {
-        value = new Uint8Array(await readBody(req));
+        value = new Uint8Array(await readBody(req, this.maxBodyBytes));
       }
       assertRunning(cluster);
       try {
@@ -339,7 +582,7 @@ export class HttpApi {
       name = "list";
     } else if (op === "install" || op === "use" || op === "remove") {
       if (method !== "POST") methodNotAllowed(["POST"]);
-      const body = await readJson(req);
+      const body = await readJson(req, this.maxBodyBytes);
       const given = (body as { key?: unknown } | undefined)?.key;
       if (typeof body !== "object" || body === null || typeof given !== "string") {
         throw new HttpError(400, 'JSON body must be {"key": "<base64>"}');
@@ -377,7 +620,7 @@ export class HttpApi {
       return "done";
     }
     if (method === "PUT") {
-      const body = await readJson(req);
+      const body = await readJson(req, this.maxBodyBytes);
       if (typeof body !== "object" || body === null || Array.isArray(body)) {
         throw new HttpError(400, 'body must be a JSON object of tags, e.g. {"role":"web"}');
       }
@@ -395,7 +638,7 @@ export class HttpApi {
     }
     if (method === "DELETE") {
       const keys = url.searchParams.getAll("key");
-      const body = await readJson(req);
+      const body = await readJson(req, this.maxBodyBytes);
       if (body !== undefined) {
         const list = Array.isArray(body) ? body : (body as { keys?: unknown })?.keys;
         if (!Array.isArray(list) || !list.every((k) => typeof k === "string")) {

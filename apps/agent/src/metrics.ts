@@ -36,8 +36,8 @@ function plain(
 /**
  * Builds the agent's Prometheus registry (its own, not prom-client's global one): membership by
  * status, packets/bytes/messages in and out, drops by reason, probe results, suspicions,
- * refutations, push-pull count and duration, gossip rounds, state rejections, local health,
- * transport counters and the default process metrics.
+ * refutations, push-pull count and duration, gossip rounds, events dropped by slow readers, state
+ * rejections, local health, transport counters and the default process metrics.
  */
 export function createMetrics(cluster: Cluster, transports: readonly BoundTransport[]): Registry {
   const registry = new Registry();
@@ -220,6 +220,13 @@ export function createMetrics(cluster: Cluster, transports: readonly BoundTransp
     "Key changes seen (local writes and applied updates).",
     [],
     plain(() => c.keysChanged),
+  );
+  totalCounter(
+    registry,
+    "grapevine_events_dropped_total",
+    "Events dropped by event-stream readers (events() iterators) that fell behind; each keeps the newest eventBufferLimit.",
+    [],
+    plain(() => c.eventsDropped),
   );
   totalCounter(
     registry,

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { httpOption } from "./commands/client-options.js";
+import { addCredentialOptions, httpOption } from "./commands/client-options.js";
 import { infoCommand } from "./commands/info.js";
 import { DEFAULT_KEYS_TIMEOUT, keysCommand } from "./commands/keys.js";
 import { deleteCommand, getCommand, kvCommand, setCommand } from "./commands/kv.js";
@@ -60,7 +60,47 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       "--join-timeout <duration>",
       "give up joining after this long and exit 1: 5000 (ms), 5s, 1m (default: retry for ever)",
     )
-    .option("--http <host:port>", "the local HTTP API (default: 127.0.0.1:7950)")
+    .option(
+      "--join-retry-interval <duration>",
+      "longest pause between join attempts; the pause starts at 250ms and doubles up to it (default: 15s)",
+    )
+    .option(
+      "--join-max-attempts <n>",
+      "give up joining after this many attempts and exit 1 (default: 0, no limit)",
+    )
+    .option(
+      "--http <host:port>",
+      "the local HTTP API: HOST:PORT or https://HOST:PORT (default: 127.0.0.1:7950)",
+    )
+    .option(
+      "--http-token-file <file>",
+      'API tokens {"tokens": [{"name", "scope": "read|write|keys", "sha256"}]}; reloaded on SIGHUP',
+    )
+    .option(
+      "--http-insecure",
+      "serve a non-loopback --http address with no tokens and no client certificates",
+    )
+    .option(
+      "--http-allow-host <name>",
+      "another name the API may be called by (Host header), repeatable",
+      collect,
+    )
+    .option(
+      "--http-allow-origin <origin>",
+      "a web origin whose pages may call the API (CORS), repeatable",
+      collect,
+    )
+    .option(
+      "--http-open <path>",
+      "/health, /metrics or none: served without a token, repeatable (default: /health)",
+      collect,
+    )
+    .option("--http-tls-cert <file>", "PEM certificate for --http https://...")
+    .option("--http-tls-key <file>", "PEM private key for --http https://...")
+    .option(
+      "--http-client-ca <file>",
+      "PEM CAs: every API client must present a certificate they signed",
+    )
     .addOption(
       new Option("--preset <preset>", "failure-detector timing (default: lan)").choices([
         "lan",
@@ -100,7 +140,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option("--tls-ca <file>", "PEM CAs to trust when dialing wss:// peers")
     .addHelpText(
       "after",
-      "\nFlags override GRAPEVINE_* environment variables, which override the config file.\nOn SIGINT/SIGTERM the agent leaves the cluster gracefully and exits 0.",
+      "\nFlags override GRAPEVINE_* environment variables, which override the config file.\nOn SIGINT/SIGTERM the agent leaves the cluster gracefully and exits 0; SIGHUP reloads the API token file.",
     )
     .action(async (flags) => {
       // The agent and the demo load the whole runtime; client commands stay quick to start.
@@ -255,6 +295,14 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(await untilInterrupted((stop) => demoCommand(opts, io, stop)));
     });
 
+  // Every client command (the ones that take --http to find the agent) also takes credentials.
+  const withCredentials = (cmd: Command) => {
+    if (cmd.name() !== "agent" && cmd.options.some((o) => o.long === "--http")) {
+      addCredentialOptions(cmd);
+    }
+    for (const sub of cmd.commands) withCredentials(sub);
+  };
+  withCredentials(program);
   return program;
 }
 

@@ -4,6 +4,8 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+// Shared with the transports' tests: a loopback port held unused (see its doc).
+import { unusedPorts } from "../../../packages/transport-udp/test/unused-port.js";
 import type { Io } from "../src/io.js";
 import { runCli } from "../src/program.js";
 import {
@@ -34,14 +36,8 @@ async function runInProcess(args: string[], env: Record<string, string> = {}) {
   return { code, stdout, stderr };
 }
 
-/** A port nobody listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+/** Ports nobody listens on, held so that no other test can take them meanwhile. */
+const nobody = unusedPorts();
 
 function expectOneLine(stderr: string, pattern: RegExp): void {
   const lines = stderr.split("\n").filter((l) => l !== "");
@@ -55,6 +51,7 @@ const holders: Array<Server | Socket> = [];
 afterEach(() => {
   killAll();
   for (const h of holders.splice(0)) h.close();
+  nobody.releaseAll();
 });
 afterAll(killAll);
 
@@ -93,7 +90,7 @@ describe("usage errors", () => {
   });
 
   it("an unreachable agent is one line and exit 1", async () => {
-    const port = await closedPort();
+    const port = await nobody.next();
     for (const args of [["members"], ["kv"], ["set", "k", "v"], ["info", "--json"], ["leave"]]) {
       const r = await runInProcess([...args, "--http", `127.0.0.1:${port}`]);
       expect(r.code, args.join(" ")).toBe(1);
@@ -138,7 +135,7 @@ describe("runtime failures", () => {
   });
 
   it("--join with nobody answering gives up after --join-timeout with exit 1", async () => {
-    const port = await closedPort();
+    const port = await nobody.next();
     const r = await runCliProcess([
       "agent",
       ...LOCAL,
@@ -156,6 +153,53 @@ describe("runtime failures", () => {
       `grapevine: could not join any of udp://127.0.0.1:${port} within 1.0s (${/\((\d+) attempts\)/.exec(last ?? "")?.[1]} attempts)`,
     );
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("seeds by name", () => {
+  it("joins through udp://localhost:PORT, resolved like any seed name", async () => {
+    const a = await new AgentHandle([...LOCAL, "--name", "a"]).ready();
+    const port = /:(\d+)$/.exec(a.addresses[0] ?? "")?.[1];
+    const b = await new AgentHandle([
+      ...LOCAL,
+      "--name",
+      "b",
+      "--join",
+      `udp://localhost:${port}`,
+      "--join-timeout",
+      "20s",
+    ]).ready();
+    await waitForMember(b.http, "a", "alive");
+  });
+
+  it("--join-max-attempts gives up with exit 1, having logged each seed's cause", async () => {
+    // Only loopback names here (localhost is in /etc/hosts): no query leaves the machine. Names
+    // that do not resolve are covered with a fake resolver in seed-discovery.test.ts.
+    const port = await nobody.next();
+    const r = await runCliProcess([
+      "agent",
+      ...LOCAL,
+      "--name",
+      "lonely",
+      "--join",
+      `udp://localhost:${port}`,
+      "--join-max-attempts",
+      "2",
+      "--join-retry-interval",
+      "100ms",
+    ]);
+    expect(r.code).toBe(1);
+    const last = r.stderr.trimEnd().split("\n").at(-1);
+    expect(last).toBe(`grapevine: could not join any of udp://localhost:${port} in 2 attempts`);
+    const causes = r.stderr.split("\n").filter((l) => l.includes("seed did not answer"));
+    expect(causes, r.stderr).toHaveLength(2);
+    for (const line of causes) {
+      expect(line).toMatch(
+        new RegExp(
+          `seed=udp://localhost:${port} address=udp://127\\.0\\.0\\.1:${port} cause=.*ECONNREFUSED`,
+        ),
+      );
+    }
   });
 });
 

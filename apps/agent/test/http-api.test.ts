@@ -35,11 +35,18 @@ afterAll(async () => {
   }
 });
 
-async function call(agent: Agent, method: string, path: string, body?: string, type?: string) {
+async function call(
+  agent: Agent,
+  method: string,
+  path: string,
+  body?: string,
+  type?: string,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(agent.httpUrl + path, {
     method,
     ...(body !== undefined ? { body } : {}),
-    headers: type ? { "content-type": type } : {},
+    headers: { ...headers, ...(type ? { "content-type": type } : {}) },
   });
   const text = await res.text();
   return {
@@ -64,7 +71,7 @@ describe("HTTP API", () => {
     expect((await call(a, "GET", "/v1/members?status=dead")).json).toEqual({ members: [] });
     const bad = await call(a, "GET", "/v1/members?status=zombie");
     expect(bad.status).toBe(400);
-    expect(bad.json.error).toMatch(/status must be/);
+    expect(bad.json.error).toMatchObject({ code: "bad-request", message: /status must be/ });
   });
 
   it("PUT, GET and DELETE /v1/kv with raw and JSON bodies; the key spreads", async () => {
@@ -114,24 +121,28 @@ describe("HTTP API", () => {
     expect((await call(a, "GET", "/v1/kv/color")).status).toBe(404);
     const again = await call(a, "DELETE", "/v1/kv/color");
     expect(again.status).toBe(404);
-    expect(again.json.error).toMatch(/no key "color" on api-a/);
+    expect(again.json.error.message).toMatch(/no key "color" on api-a/);
   });
 
   it("rejects bad requests with JSON errors and fitting statuses", async () => {
     expect((await call(a, "GET", "/v1/nothing")).status).toBe(404);
-    expect((await call(a, "GET", "/elsewhere")).json).toEqual({ error: "no route /elsewhere" });
+    expect((await call(a, "GET", "/elsewhere")).json).toEqual({
+      error: { code: "not-found", message: "no route /elsewhere" },
+    });
     const wrong = await call(a, "POST", "/v1/members");
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("GET");
+    expect(wrong.json.error).toMatchObject({ code: "method-not-allowed", allow: ["GET"] });
     expect((await call(a, "PUT", "/v1/kv/x", "{nope", "application/json")).status).toBe(400);
     expect(
       (await call(a, "PUT", "/v1/kv/x", JSON.stringify({ value: 1 }), "application/json")).status,
     ).toBe(400);
     const big = await call(a, "PUT", "/v1/kv/big", "x".repeat(1024 * 1024 + 1));
     expect(big.status).toBe(413);
+    expect(big.json.error).toMatchObject({ code: "too-large", limit: 1024 * 1024 });
     const tooLong = await call(a, "PUT", "/v1/kv/long", "x".repeat(5000));
     expect(tooLong.status).toBe(400);
-    expect(tooLong.json.error).toBeTypeOf("string");
+    expect(tooLong.json.error.message).toBeTypeOf("string");
   });
 
   it("PUT and DELETE /v1/tags change the node's advertised tags", async () => {
@@ -212,6 +223,7 @@ describe("HTTP API", () => {
       /^grapevine_push_pulls_total\{result="ok"\} \d+$/m,
       /^grapevine_push_pull_seconds_total [\d.e-]+$/m,
       /^grapevine_health_score 0$/m,
+      /^grapevine_events_dropped_total 0$/m,
       /^grapevine_gossip_queue_depth\{queue="membership"\} \d+$/m,
       /^grapevine_gossip_queue_depth\{queue="state"\} \d+$/m,
       /^# TYPE grapevine_packets_total counter$/m,
@@ -246,7 +258,10 @@ describe("HTTP API", () => {
   it("POST /v1/leave leaves gracefully: the other side sees left", async () => {
     const seen = await openEvents(a.httpUrl);
     try {
-      const res = await call(b, "POST", "/v1/leave");
+      // A bare POST is what any web page can send: the CLI marks its requests as its own.
+      const res = await call(b, "POST", "/v1/leave", undefined, undefined, {
+        "x-grapevine-request": "1",
+      });
       expect(res.json).toEqual({ name: "api-b", status: "left" });
       await b.finished;
       await seen.next(

@@ -1,6 +1,6 @@
 import type { Cluster, UserMessageEvent } from "@grapevine/cluster";
 import { Keyring } from "@grapevine/cluster";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { EncryptionSetting } from "../src/config.js";
 import { KEY_REQUEST, KeyOpError, KeyOps } from "../src/key-ops.js";
 import type { AgentLogger } from "../src/logger.js";
@@ -88,6 +88,37 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
 }
 
+/**
+ * Awaits `op` on virtual time: KeyOps' deadline and retry timers are faked (deliveries, on
+ * setImmediate, stay real), so each step lets deliveries settle and then jumps to the next timer.
+ * A 3 s timeout takes no real time, and a retry happens exactly when it is due.
+ */
+async function onVirtualTime<T>(op: Promise<T>): Promise<T> {
+  let settled = false;
+  op.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  for (let steps = 0; ; steps++) {
+    await settle();
+    if (settled) return op;
+    if (vi.getTimerCount() === 0) throw new Error("the operation waits on nothing");
+    if (steps >= 1000) throw new Error("the operation did not finish within 1000 timer steps");
+    await vi.advanceTimersToNextTimerAsync();
+  }
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe("cluster-wide key operations", () => {
   it("apply once on every member, through relays when the origin's broadcast misses some", async () => {
     const k1 = key();
@@ -98,7 +129,7 @@ describe("cluster-wide key operations", () => {
     const c = net.add("c", "required", [k1]);
     // a's own broadcasts reach only b: c hears of the request, and a of c's answer, via b.
     net.route = (from, to) => !(from === "a" && to === "c") && !(from === "c" && to === "a");
-    const report = await a.ops.run("install", k2, { timeoutMs: 2000 });
+    const report = await onVirtualTime(a.ops.run("install", k2, { timeoutMs: 2000 }));
     expect(report).toEqual({
       op: "install",
       fingerprint: Keyring.fingerprint(k2),
@@ -116,7 +147,7 @@ describe("cluster-wide key operations", () => {
     const relays = net.sent.filter((m) => m.name === KEY_REQUEST);
     expect(relays.map((m) => m.from).sort()).toEqual(["a", "b", "c"]);
 
-    const list = await c.ops.run("list", undefined, { timeoutMs: 2000 });
+    const list = await onVirtualTime(c.ops.run("list", undefined, { timeoutMs: 2000 }));
     expect(list.keys).toEqual([
       {
         fingerprint: Keyring.fingerprint(k1),
@@ -135,7 +166,7 @@ describe("cluster-wide key operations", () => {
     const b = net.add("b", "accept-plaintext", [k1]);
     const c = net.add("c", "required", [k1]);
     net.route = (from, to) => !(from === "a" && to === "c") && !(from === "c" && to === "a");
-    const report = await a.ops.run("install", key(), { timeoutMs: 300 });
+    const report = await onVirtualTime(a.ops.run("install", key(), { timeoutMs: 300 }));
     expect(report.acked).toEqual(["a"]);
     expect(report.failed).toEqual([
       {
@@ -148,7 +179,7 @@ describe("cluster-wide key operations", () => {
     expect(report.missing).toEqual(["c"]);
     expect(c.keyring?.size).toBe(1);
     // And b itself refuses to start one.
-    await expect(b.ops.run("install", key(), { timeoutMs: 300 })).rejects.toThrow(
+    await expect(onVirtualTime(b.ops.run("install", key(), { timeoutMs: 300 }))).rejects.toThrow(
       /encryption mode is accept-plaintext/,
     );
   });
@@ -162,7 +193,7 @@ describe("cluster-wide key operations", () => {
     let dropped = 0;
     net.route = (from, _to, name) => !(from === "a" && name === KEY_REQUEST && dropped++ === 0);
     const k2 = key();
-    const report = await a.ops.run("install", k2, { timeoutMs: 3000 });
+    const report = await onVirtualTime(a.ops.run("install", k2, { timeoutMs: 3000 }));
     expect(report.acked).toEqual(["a", "b"]);
     expect(b.persisted).toBe(1);
     const attempts = net.sent.filter((m) => m.from === "a" && m.name === KEY_REQUEST);
@@ -202,11 +233,11 @@ describe("cluster-wide key operations", () => {
     const a = net.add("a", "required", [k1]);
     net.add("silent", "required", [k1]);
     net.route = () => false;
-    const report = await a.ops.run("list", undefined, { timeoutMs: 200 });
+    const report = await onVirtualTime(a.ops.run("list", undefined, { timeoutMs: 200 }));
     expect(report).toMatchObject({ members: 2, acked: ["a"], missing: ["silent"] });
 
     const plain = new Net().add("p", "off", undefined);
-    const refused = plain.ops.run("list", undefined, { timeoutMs: 200 });
+    const refused = onVirtualTime(plain.ops.run("list", undefined, { timeoutMs: 200 }));
     await expect(refused).rejects.toBeInstanceOf(KeyOpError);
     await expect(refused).rejects.toThrow(/this agent has no keyring/);
   });

@@ -1,8 +1,9 @@
-import { type ClusterEvent, type Member, seededRng } from "@grapevine/cluster";
+import type { ClusterEvent, Member } from "@grapevine/cluster";
 import type { PushPullMember } from "@grapevine/codec";
 import { NodeCore, type NodeOutput } from "@grapevine/node";
+import { type Rng, seededRng } from "@grapevine/protocol";
 import { ColumnArena, MemberRegistry, PreparedMembers, swimConfig } from "@grapevine/swim";
-import { latencySampler, type RandomSource, seededRandom } from "@grapevine/transport-memory";
+import { latencySampler } from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
 import { WakeTimer } from "./wake-timer.js";
 import { type SimMember, type SimNetwork, type SimNode, World } from "./world.js";
@@ -110,7 +111,7 @@ class CoreNetwork implements SimNetwork {
 
   constructor(
     private readonly world: CoreWorld,
-    private readonly random: RandomSource,
+    private readonly random: Rng,
     private readonly loss: number,
     latencyMs: number,
   ) {
@@ -231,7 +232,7 @@ export class CoreWorld extends World {
     // Every step runs inside a synchronous timer callback: no promise chain needs settling
     // between timestamps, so the clock skips the macrotask turn it would otherwise take for each.
     super(options, { settle: null });
-    this.net = new CoreNetwork(this, seededRandom(options.seed), options.loss, options.latencyMs);
+    this.net = new CoreNetwork(this, seededRng(options.seed), options.loss, options.latencyMs);
     this.network = this.net;
     this.skipIdleRounds = skipIdleRounds;
     // Every table is sized once, when the cluster converges: its columns are carved from large

@@ -1,13 +1,9 @@
 import { createHash, type Hash } from "node:crypto";
-import { Cluster, type ClusterEvent, type Member, seededRng } from "@grapevine/cluster";
+import { Cluster, type ClusterEvent, type Member } from "@grapevine/cluster";
 import type { PushPullMember } from "@grapevine/codec";
+import { seededRng } from "@grapevine/protocol";
 import type { SwimCounters } from "@grapevine/swim";
-import {
-  MemoryNetwork,
-  seededRandom,
-  VirtualClock,
-  type VirtualClockOptions,
-} from "@grapevine/transport-memory";
+import { MemoryNetwork, VirtualClock, type VirtualClockOptions } from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
 
 /** What scenarios use of a simulated member: the same in both runtimes. */
@@ -220,7 +216,7 @@ export class MemoryWorld extends World {
     super(options);
     this.network = new MemoryNetwork({
       clock: this.clock,
-      rng: seededRandom(options.seed),
+      rng: seededRng(options.seed),
       latency: { meanMs: options.latencyMs, jitterMs: options.latencyMs / 2 },
       loss: options.loss,
       // Push-pull frames of a 10,000-member cluster are large; the stream channel allows them.

@@ -11,7 +11,9 @@ type ByType = {
 /**
  * Delivers cluster events to listeners (`on`) and to async iterators (`events()`). Listener
  * exceptions are caught and reported through `onListenerError`, so user code can never stop the
- * runtime. Iterators buffer at most `bufferLimit` events and count what they drop.
+ * runtime. Iterators buffer at most `bufferLimit` events; one that falls behind drops its oldest
+ * event for each new one (a reader catching up wants the current picture, and the newest events
+ * carry it) and reports each drop through `onDrop`.
  */
 export class EventHub {
   private readonly emitter = new EventEmitter();
@@ -22,6 +24,7 @@ export class EventHub {
   constructor(
     private readonly bufferLimit: number,
     private readonly onListenerError: (err: unknown) => void,
+    private readonly onDrop: () => void = () => {},
   ) {
     this.emitter.setMaxListeners(0);
   }
@@ -46,7 +49,10 @@ export class EventHub {
       }
     }
     for (const it of this.iterators) {
-      if (!it.push(event)) this.droppedEvents += 1;
+      if (!it.push(event)) {
+        this.droppedEvents += 1;
+        this.onDrop();
+      }
     }
   }
 
@@ -74,6 +80,7 @@ class IteratorSink implements AsyncIterableIterator<ClusterEvent> {
     private readonly onEnd: () => void,
   ) {}
 
+  /** Queues `event`; false when the buffer was full and its oldest event was dropped for it. */
   push(event: ClusterEvent): boolean {
     if (this.done) return true;
     if (this.waiter) {
@@ -82,9 +89,10 @@ class IteratorSink implements AsyncIterableIterator<ClusterEvent> {
       w({ value: event, done: false });
       return true;
     }
-    if (this.buffer.length >= this.limit) return false;
     this.buffer.push(event);
-    return true;
+    if (this.buffer.length <= this.limit) return true;
+    this.buffer.shift();
+    return false;
   }
 
   end(): void {

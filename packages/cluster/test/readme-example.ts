@@ -18,10 +18,17 @@ b.on("key-changed", (e) =>
   console.log(`b: ${e.owner}/${e.key} = ${e.newValue && new TextDecoder().decode(e.newValue)}`),
 );
 
+// Resolves when a's "version" reaches b (no sleeping: wait for the event itself).
+const versionArrived = new Promise((resolve) =>
+  b.on("key-changed", (e) => {
+    if (e.owner === "a" && e.key === "version") resolve(e.newValue);
+  }),
+);
+
 await b.join(a.addresses); // resolves with the number of seeds that answered
 a.set("version", "1.2.3"); // spreads to every member
 
-await new Promise((r) => setTimeout(r, 500));
+await versionArrived;
 console.log(b.members().map((m) => `${m.name}:${m.status}`)); // [ 'b:alive', 'a:alive' ]
 console.log(b.getText("version", "a")); // 1.2.3
 

@@ -1,3 +1,6 @@
+import { GrapevineError } from "@grapevine/protocol";
+import type { CodecLimits } from "./limits.js";
+
 /**
  * Why a packet was rejected:
  * - `truncated`: the input ends before the envelope does (including an empty input);
@@ -20,15 +23,35 @@ export type CodecErrorReason =
   | "label-mismatch"
   | "limit";
 
-/** The only error the codec produces: returned by `decode`, thrown by the encoders. */
-export class CodecError extends Error {
-  /** Machine-readable cause; `message` says more for humans. */
-  readonly reason: CodecErrorReason;
+/** Where in the schema a {@link CodecError} arose, when it concerns one field or limit. */
+export interface CodecErrorDetails {
+  /**
+   * The field at fault as `Message.field` in the `.proto`'s names with camelCase fields
+   * (`"OwnerDelta.entries"`, `"Alive.name"`, `"Envelope.label"`).
+   */
+  readonly field?: string | undefined;
+  /** The {@link CodecLimits} entry that was exceeded (reason `limit` or `oversized`). */
+  readonly limit?: keyof CodecLimits | undefined;
+}
 
-  constructor(reason: CodecErrorReason, message: string) {
-    super(message);
+/**
+ * The only error the codec produces: returned by `decode`, thrown by the encoders. A
+ * `GrapevineError` whose `code` is its {@link CodecErrorReason}.
+ */
+export class CodecError extends GrapevineError<CodecErrorReason> {
+  /** Machine-readable cause, the same as `code`; `message` says more for humans. */
+  readonly reason: CodecErrorReason;
+  /** The field at fault, when the error concerns one (see {@link CodecErrorDetails.field}). */
+  readonly field: string | undefined;
+  /** The limit exceeded, for reasons `limit` and `oversized`. */
+  readonly limit: keyof CodecLimits | undefined;
+
+  constructor(reason: CodecErrorReason, message: string, details?: CodecErrorDetails) {
+    super(reason, message);
     this.name = "CodecError";
     this.reason = reason;
+    this.field = details?.field;
+    this.limit = details?.limit;
   }
 }
 

@@ -1,14 +1,12 @@
 import {
-  endWrite,
   envelopeHeaderSize,
-  resetSizes,
   sizeMessage,
-  startWrite,
   writeEnvelopeHeader,
   writeMessage,
-} from "./message-encoder.js";
-import type { Message } from "./messages.js";
+} from "./gen/encode.js";
+import type { Message } from "./gen/messages.js";
 import { allocPacket } from "./packet-buffer.js";
+import { endWrite, resetSizes, startWrite } from "./writer.js";
 
 /** Options for {@link encodePacket}. */
 export interface EncodeOptions {
@@ -21,6 +19,9 @@ export interface EncodeOptions {
  * `messages` in order. The result is exactly
  * `envelopeOverhead(label) + Σ messageSize(m)` bytes long. No size limit is applied: use
  * {@link pack} to respect an MTU.
+ *
+ * Fields go out in field-number order with default values omitted, as canonical protobuf
+ * encoders (protobufjs included) write them.
  *
  * Small packets are views into a shared pooled `ArrayBuffer`, like Node's pooled `Buffer`s: pass
  * the `Uint8Array` itself (as every Node and browser API accepts), or mind `byteOffset` and

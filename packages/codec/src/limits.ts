@@ -47,7 +47,7 @@ export interface CodecLimits {
 }
 
 /** The limits {@link decode} applies to whatever the caller does not override. */
-export const DEFAULT_LIMITS: Readonly<CodecLimits> = Object.freeze({
+export const DEFAULT_CODEC_LIMITS: Readonly<CodecLimits> = Object.freeze({
   maxPacketBytes: 65_536,
   maxMessages: 1_024,
   maxNameBytes: 256,
@@ -63,8 +63,15 @@ export const DEFAULT_LIMITS: Readonly<CodecLimits> = Object.freeze({
   maxMembers: 16_384,
 });
 
+/**
+ * The decoder's default limits.
+ * @deprecated Use {@link DEFAULT_CODEC_LIMITS}; `DEFAULT_LIMITS` of `@grapevine/state` is another
+ * thing (key and value sizes held).
+ */
+export const DEFAULT_LIMITS: Readonly<CodecLimits> = DEFAULT_CODEC_LIMITS;
+
 let lastPartial: Partial<CodecLimits> | undefined;
-let lastResolved: CodecLimits = DEFAULT_LIMITS;
+let lastResolved: CodecLimits = DEFAULT_CODEC_LIMITS;
 
 /**
  * Fills in defaults (for absent and for `undefined` entries). The last partial object seen is remembered, so a caller that passes the same
@@ -73,9 +80,9 @@ let lastResolved: CodecLimits = DEFAULT_LIMITS;
  * @internal
  */
 export function resolveLimits(limits: Partial<CodecLimits> | undefined): CodecLimits {
-  if (limits === undefined) return DEFAULT_LIMITS;
+  if (limits === undefined) return DEFAULT_CODEC_LIMITS;
   if (limits === lastPartial) return lastResolved;
-  const resolved: Record<string, unknown> = { ...DEFAULT_LIMITS };
+  const resolved: Record<string, unknown> = { ...DEFAULT_CODEC_LIMITS };
   // An explicitly undefined limit means the default, never "no limit".
   for (const [name, value] of Object.entries(limits)) {
     if (value !== undefined) resolved[name] = value;

@@ -1,15 +1,12 @@
 import {
-  endWrite,
   envelopeHeaderSize,
-  resetSizes,
-  sizeMark,
   sizeMessage,
-  startWrite,
   writeEnvelopeHeader,
   writeMessage,
-} from "./message-encoder.js";
-import type { Message } from "./messages.js";
+} from "./gen/encode.js";
+import type { Message } from "./gen/messages.js";
 import { allocPacket } from "./packet-buffer.js";
+import { endWrite, resetSizes, sizeMark, startWrite } from "./writer.js";
 
 /** The usual UDP payload budget on a 1,500-byte Ethernet MTU, with room for IP/UDP headers and sealing. */
 export const DEFAULT_MTU = 1400;

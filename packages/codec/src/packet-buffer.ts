@@ -15,7 +15,11 @@ const MAX_POOLED_BYTES = SLAB_BYTES / 8;
 let slab = new Uint8Array(0);
 let used = 0;
 
-/** A zero-filled or to-be-overwritten region of exactly `size` bytes. */
+/**
+ * A zero-filled or to-be-overwritten region of exactly `size` bytes.
+ *
+ * @internal
+ */
 export function allocPacket(size: number): Uint8Array {
   if (size > MAX_POOLED_BYTES) return new Uint8Array(size);
   if (used + size > slab.length) {

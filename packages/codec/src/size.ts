@@ -1,5 +1,6 @@
-import { envelopeHeaderSize, resetSizes, sizeMessage } from "./message-encoder.js";
-import type { Message } from "./messages.js";
+import { envelopeHeaderSize, sizeMessage } from "./gen/encode.js";
+import type { Message } from "./gen/messages.js";
+import { resetSizes } from "./writer.js";
 
 /**
  * Exact number of bytes `msg` adds to an encoded envelope: its field tag, length prefix and the

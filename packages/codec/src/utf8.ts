@@ -57,7 +57,11 @@ const NATIVE_ENCODE_MIN = 16;
  */
 const JS_SCAN_MAX = 16;
 
-/** Number of bytes `s` takes in UTF-8 (lone surrogates count as U+FFFD, 3 bytes). */
+/**
+ * Number of bytes `s` takes in UTF-8 (lone surrogates count as U+FFFD, 3 bytes).
+ *
+ * @internal
+ */
 export function utf8Length(s: string): number {
   const n = s.length;
   if (n >= NATIVE_ENCODE_MIN && nativeByteLength !== undefined) return nativeByteLength(s, "utf8");
@@ -81,6 +85,8 @@ export function utf8Length(s: string): number {
 /**
  * Writes `s` at `buf[pos]`; `byteLength` must be `utf8Length(s)`. When it equals `s.length`
  * every unit is ASCII and a plain copy loop suffices.
+ *
+ * @internal
  */
 export function writeUtf8(buf: Uint8Array, pos: number, s: string, byteLength: number): void {
   const n = s.length;
@@ -96,7 +102,11 @@ export function writeUtf8(buf: Uint8Array, pos: number, s: string, byteLength: n
   encoder.encodeInto(s, buf.subarray(pos, pos + byteLength));
 }
 
-/** Decodes `buf[start, end)`; `undefined` if it is not valid UTF-8. */
+/**
+ * Decodes `buf[start, end)`; `undefined` if it is not valid UTF-8.
+ *
+ * @internal
+ */
 export function readUtf8(buf: Uint8Array, start: number, end: number): string | undefined {
   const n = end - start;
   if (n === 0) return "";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   type CodecErrorReason,
   type CodecLimits,
-  DEFAULT_LIMITS,
+  DEFAULT_CODEC_LIMITS,
   decode,
   encodePacket,
   isCodecError,
@@ -67,7 +67,7 @@ describe("decode rejects with a typed reason", () => {
     ]);
     expect(reasonOf(packet, { maxPacketBytes: packet.length - 1 })).toBe("oversized");
     expect(reasonOf(packet, { maxPacketBytes: packet.length })).toBe("ok");
-    expect(reasonOf(new Uint8Array(DEFAULT_LIMITS.maxPacketBytes + 1))).toBe("oversized");
+    expect(reasonOf(new Uint8Array(DEFAULT_CODEC_LIMITS.maxPacketBytes + 1))).toBe("oversized");
   });
 
   it("unknown-version: another version, or none", () => {
@@ -262,7 +262,7 @@ describe("options", () => {
     const packet = encodePacket([{ type: "nack", seq: 1, source: "a" }], { label: undefined });
     expect(decode(packet, { label: undefined }).ok).toBe(true);
     const many = encodePacket(
-      Array.from({ length: DEFAULT_LIMITS.maxMessages + 1 }, () => ({
+      Array.from({ length: DEFAULT_CODEC_LIMITS.maxMessages + 1 }, () => ({
         type: "nack" as const,
         seq: 1,
         source: "a",
@@ -288,5 +288,62 @@ describe("allocation", () => {
     const grown = process.memoryUsage().heapUsed - before;
     expect(result.ok).toBe(true);
     expect(grown).toBeLessThan(100 * packet.length);
+  });
+});
+
+describe("errors name the field and the limit at fault", () => {
+  const errorOf = (input: Uint8Array, limits?: Partial<CodecLimits>) => {
+    const result = decode(input, limits);
+    if (result.ok) throw new Error("expected a rejection");
+    return result.error;
+  };
+
+  it("a limit: the field and the CodecLimits entry", () => {
+    const error = errorOf(envelope([ALIVE, sfield(1, "abcd")]), { maxNameBytes: 3 });
+    expect(error).toMatchObject({ reason: "limit", field: "Alive.name", limit: "maxNameBytes" });
+    expect(error.message).toContain("maxNameBytes");
+  });
+
+  it("a count summed over a message", () => {
+    const input = envelope([
+      STATE_DELTA,
+      [
+        ...lfield(1, [...sfield(1, "a"), ...lfield(7, [])]),
+        ...lfield(1, [...sfield(1, "b"), ...lfield(7, [])]),
+      ],
+    ]);
+    expect(errorOf(input, { maxEntries: 1 })).toMatchObject({
+      field: "OwnerDelta.entries",
+      limit: "maxEntries",
+    });
+  });
+
+  it("a missing required field, an unset enum, the envelope's own fields", () => {
+    expect(errorOf(envelope([ALIVE, vfield(2, 5)])).field).toBe("Alive.name");
+    expect(errorOf(envelope([PUSH_PULL, lfield(4, sfield(1, "m"))])).field).toBe(
+      "PushPullMember.status",
+    );
+    expect(errorOf(bytes(vfield(1, 2))).field).toBe("Envelope.version");
+    expect(errorOf(envelope([PING, []], [PING, []]), { maxMessages: 1 })).toMatchObject({
+      field: "Envelope.messages",
+      limit: "maxMessages",
+    });
+    expect(errorOf(new Uint8Array(10), { maxPacketBytes: 9 }).limit).toBe("maxPacketBytes");
+  });
+});
+
+describe("unknown message kinds", () => {
+  it("are skipped and counted by the decoder, whatever their number", () => {
+    const result = decode(
+      envelope(
+        [14, sfield(1, "rumour")],
+        [PING, sfield(2, "b")],
+        [1000, []],
+        [USER, sfield(2, "u")],
+        [15, vfield(1, 1)],
+      ),
+    );
+    expect(result.ok && result.skipped).toBe(3);
+    expect(result.ok && result.envelope.messages.map((m) => m.type)).toEqual(["ping", "user"]);
   });
 });

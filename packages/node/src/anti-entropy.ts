@@ -46,13 +46,17 @@ export function answerSynAck(
   return delta.length > 0 ? { type: "state-ack", delta } : undefined;
 }
 
-/** One anti-entropy round: our digest goes to one random member. */
+/**
+ * One anti-entropy period: our heartbeat rises (it rides on every delta we send, Scuttlebutt §3)
+ * and our digest goes to one random member.
+ */
 export function antiEntropyRound(
   state: ClusterState,
   swim: Swim,
   outbox: Outbox,
   now: number,
 ): void {
+  state.heartbeat();
   const [to] = swim.gossipTargets(1, now);
   const budget = to === undefined ? undefined : outbox.budgetFor(to);
   if (to === undefined || budget === undefined) return;

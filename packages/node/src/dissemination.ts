@@ -31,11 +31,6 @@ export class Dissemination {
     return { membership, state: this.queue.size - membership };
   }
 
-  /** Items dropped because the queue was full. */
-  get dropped(): number {
-    return this.queue.dropped;
-  }
-
   /** Queues a state delta; a newer delta for the same key (or owner) replaces the older one. */
   enqueueStateDelta(delta: OwnerDelta): void {
     const owner = `${delta.owner.length}:${delta.owner}`;
@@ -46,10 +41,5 @@ export class Dissemination {
   /** Queues a user message under its dedup key. */
   enqueueUser(key: string, message: UserMessage): void {
     this.queue.enqueue(`u${key}`, message);
-  }
-
-  /** Forgets everything queued. */
-  clear(): void {
-    this.queue.clear();
   }
 }

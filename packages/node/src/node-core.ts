@@ -9,7 +9,6 @@ import {
   type MemberView,
   type PreparedMembers,
   type Rng,
-  retransmitLimit,
   Swim,
   type SwimConfig,
   type SwimOutput,
@@ -438,11 +437,7 @@ export class NodeCore {
         return;
       case "anti-entropy":
         this.schedule.schedule(now + this.timing.antiEntropyIntervalMs, task);
-        // Our heartbeat rises once a period; it rides on every delta we send (Scuttlebutt §3).
-        this.state.heartbeat();
-        if (running && this.stateSync.antiEntropyDue(this.activeRounds())) {
-          antiEntropyRound(this.state, this.swim, this.outbox, now);
-        }
+        if (running) antiEntropyRound(this.state, this.swim, this.outbox, now);
         return;
       case "reconnect": {
         this.schedule.schedule(now + this.timing.reconnectIntervalMs, task);
@@ -463,11 +458,6 @@ export class NodeCore {
         this.leaving.check(now);
         return;
     }
-  }
-
-  /** Anti-entropy periods a change keeps digests flowing: the retransmit limit for N members. */
-  private activeRounds(): number {
-    return retransmitLimit(this.config.retransmitMult, this.swim.aliveCount());
   }
 
   /** Whether input is taken now (running or leaving); if so, replays the skipped gossip rounds. */

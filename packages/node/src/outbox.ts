@@ -31,11 +31,6 @@ export class Outbox {
       if (s === s.toLowerCase()) this.prefixes.push([`${s}://`, link]);
   }
 
-  /** Every scheme this member can send to. */
-  schemes(): string[] {
-    return [...this.links.keys()];
-  }
-
   /** The link a packet to `address` leaves on, if this member has one for its scheme. */
   linkFor(address: string): Link | undefined {
     for (const [prefix, link] of this.prefixes) if (address.startsWith(prefix)) return link;

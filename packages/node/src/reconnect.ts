@@ -12,11 +12,6 @@ export class Reconnect {
 
   constructor(private readonly timeoutMs: number) {}
 
-  /** Failed members remembered. */
-  get size(): number {
-    return this.failed.size;
-  }
-
   /** `name` was declared failed at `at`; `address` is where to reach it. */
   failedAt(name: string, address: string, at: number): void {
     this.failed.set(name, { address, since: at });

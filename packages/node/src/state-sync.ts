@@ -27,25 +27,11 @@ export interface StateSyncHost {
  */
 export class StateSync {
   private tickAt = Number.POSITIVE_INFINITY;
-  /** Anti-entropy periods since the state last changed here (a local write, or news applied). */
-  private quietRounds = 0;
 
   constructor(private readonly host: StateSyncHost) {}
 
-  /**
-   * Whether an anti-entropy period should send a digest: while the state has changed here within
-   * the last `activeRounds` periods. A cluster where nothing changes exchanges no digests (push-pull
-   * still repairs anything missed); a change wakes its writer, and every node it reaches, for
-   * `activeRounds` more periods, so repairs spread as the news does. Counts the period.
-   */
-  antiEntropyDue(activeRounds: number): boolean {
-    this.quietRounds += 1;
-    return this.quietRounds <= activeRounds;
-  }
-
   /** A local write or delete happened: queue its delta and report it. */
   localChange(change: StateChange, now: number): void {
-    this.quietRounds = 0;
     const { state, dissemination, deltaBudget } = this.host;
     const delta = state.localDelta(change.version - 1, deltaBudget);
     if (delta) dissemination.enqueueStateDelta(delta);
@@ -55,7 +41,6 @@ export class StateSync {
 
   /** Our keys came back from a snapshot: report them and queue them whole. */
   restored(snapshot: LocalSnapshot, now: number): void {
-    this.quietRounds = 0;
     const { state, dissemination, deltaBudget } = this.host;
     this.emitChanges(state.restore(snapshot, now), now);
     const delta = state.localDelta(0, deltaBudget);
@@ -71,7 +56,6 @@ export class StateSync {
     if (delta.length === 0) return;
     const { state, counters, dissemination } = this.host;
     const result = state.apply(delta, now);
-    if (result.changes.length > 0 || result.gaps.length > 0) this.quietRounds = 0;
     // Our own deltas echoed back by peers are normal gossip, not something to count as dropped.
     for (const r of result.rejected) if (r.reason !== "self") counters.drops["rejected-state"] += 1;
     this.emitChanges(result.changes, now);
@@ -89,7 +73,6 @@ export class StateSync {
   reannounceIfRefuted(): void {
     const { state, dissemination, deltaBudget } = this.host;
     if (!state.takeRefuted()) return;
-    this.quietRounds = 0;
     const delta = state.announcement(deltaBudget);
     if (delta) dissemination.enqueueStateDelta(delta);
   }

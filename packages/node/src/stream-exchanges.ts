@@ -26,11 +26,6 @@ export class StreamExchanges {
   private nextId = 1;
   private nextJoin = 1;
 
-  /** Exchanges in flight. */
-  get size(): number {
-    return this.open_.size;
-  }
-
   /** Registers an exchange and returns its id. */
   open(exchange: StreamExchange): number {
     const id = this.nextId++;

@@ -1,20 +1,20 @@
+import type { Rng } from "@grapevine/protocol";
 import { type ApplyResult, type ApplyTarget, applyDeltas } from "./apply-delta.js";
 import type { StateChange } from "./changes.js";
-import { emptyCounters, type StateCounters } from "./counters.js";
+import { emptyStateCounters, type StateCounters } from "./counters.js";
 import { cutOwnerDelta, fillDeltas } from "./delta.js";
 import { deltaCandidates } from "./delta-candidates.js";
 import { buildDigest, type Digest } from "./digest.js";
 import { EMPTY_VALUE, Entry, type StateEntry } from "./entry.js";
 import {
   DEFAULT_DEAD_OWNER_GRACE_MS,
-  DEFAULT_LIMITS,
+  DEFAULT_STATE_LIMITS,
   DEFAULT_TOMBSTONE_GRACE_MS,
   type StateLimits,
 } from "./limits.js";
 import { recordChange, sameBytes } from "./merge.js";
 import type { OwnerState } from "./owner-state.js";
 import { OwnerTable } from "./owner-table.js";
-import type { Rng } from "./rng.js";
 import { deltaSelfClaim, digestSelfClaim, type SelfClaimReason } from "./self-claims.js";
 import { utf8Length } from "./size.js";
 import type { LocalSnapshot } from "./snapshot.js";
@@ -35,7 +35,7 @@ export interface ClusterStateOptions {
   readonly generation: number;
   /** Seeded randomness (tie-breaks when choosing which owners fit a delta). */
   readonly rng: Rng;
-  /** Key and value size limits; defaults in {@link DEFAULT_LIMITS}. */
+  /** Key and value size limits; defaults in {@link DEFAULT_STATE_LIMITS}. */
   readonly limits?: Partial<StateLimits>;
   /** How long a tombstone is kept before it is collected, in ms. */
   readonly tombstoneGraceMs?: number;
@@ -86,7 +86,7 @@ export class ClusterState {
   private readonly limits: StateLimits;
   private readonly tombstoneGraceMs: number;
   private readonly deadOwnerGraceMs: number;
-  private readonly counters_: StateCounters = emptyCounters();
+  private readonly counters_: StateCounters = emptyStateCounters();
   private readonly owners_ = new OwnerTable(this.counters_);
   private readonly local: OwnerState;
   private readonly tombstones = new TombstoneQueue();
@@ -101,7 +101,7 @@ export class ClusterState {
     }
     this.self = options.self;
     this.rng = options.rng;
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.limits = { ...DEFAULT_STATE_LIMITS, ...options.limits };
     this.tombstoneGraceMs = options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS;
     this.deadOwnerGraceMs = options.deadOwnerGraceMs ?? DEFAULT_DEAD_OWNER_GRACE_MS;
     this.local = this.owners_.create(options.self, options.generation);

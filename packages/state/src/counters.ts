@@ -65,8 +65,8 @@ export interface StateCounters {
   resetsTooLarge: number;
 }
 
-/** Fresh zeroed counters. */
-export function emptyCounters(): StateCounters {
+/** Fresh zeroed {@link StateCounters}. */
+export function emptyStateCounters(): StateCounters {
   return {
     applied: 0,
     entriesApplied: 0,
@@ -88,3 +88,10 @@ export function emptyCounters(): StateCounters {
     resetsTooLarge: 0,
   };
 }
+
+/**
+ * Fresh zeroed state counters.
+ * @deprecated Use {@link emptyStateCounters}; `emptyCounters` of `@grapevine/cluster` and of
+ * `@grapevine/transport-memory` make other counters.
+ */
+export const emptyCounters: () => StateCounters = emptyStateCounters;

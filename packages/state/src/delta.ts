@@ -1,6 +1,6 @@
+import type { Rng } from "@grapevine/protocol";
 import type { Entry } from "./entry.js";
 import type { OwnerState } from "./owner-state.js";
-import type { Rng } from "./rng.js";
 import { deltaEntrySizeOf, embeddedSize, ownerDeltaHeaderSize, utf8Length } from "./size.js";
 import type { OwnerDelta } from "./wire.js";
 

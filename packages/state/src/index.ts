@@ -15,6 +15,7 @@ export {
 } from "./cluster-state.js";
 export {
   emptyCounters,
+  emptyStateCounters,
   REJECT_REASONS,
   type RejectReason,
   type StateCounters,
@@ -24,6 +25,7 @@ export { EMPTY_VALUE, type StateEntry, type VersionedValue } from "./entry.js";
 export {
   DEFAULT_DEAD_OWNER_GRACE_MS,
   DEFAULT_LIMITS,
+  DEFAULT_STATE_LIMITS,
   DEFAULT_TOMBSTONE_GRACE_MS,
   type StateLimits,
 } from "./limits.js";

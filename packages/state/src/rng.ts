@@ -1,8 +1,7 @@
+import type { Rng as ProtocolRng } from "@grapevine/protocol";
+
 /**
- * The injected source of randomness. The state layer never calls `Math.random`: the runtime passes
- * a seeded generator, so a simulation run (and every test) is reproducible from its seed.
+ * The injected source of randomness: uniform in [0, 1).
+ * @deprecated Import `Rng` from `@grapevine/protocol`.
  */
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next(): number;
-}
+export type Rng = ProtocolRng;

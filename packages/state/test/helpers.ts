@@ -1,3 +1,4 @@
+import { type Rng, seededRng } from "@grapevine/protocol";
 import {
   ClusterState,
   type ClusterStateOptions,
@@ -5,21 +6,11 @@ import {
   digestSize,
   type OwnerDelta,
   ownerDeltaSize,
-  type Rng,
 } from "../src/index.js";
 
-/** mulberry32: a tiny seeded PRNG, enough for deterministic tests. */
+/** The seeded generator of `@grapevine/protocol`, for deterministic tests. */
 export function seeded(seed: number): Rng {
-  let a = seed >>> 0;
-  return {
-    next(): number {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
+  return seededRng(seed);
 }
 
 const encoder = new TextEncoder();

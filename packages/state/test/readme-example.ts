@@ -1,20 +1,11 @@
-import { ClusterState, type Rng } from "../src/index.js";
+import { seededRng } from "@grapevine/protocol";
+import { ClusterState } from "@grapevine/state";
 
-// A small seeded generator (the runtime injects its own).
-const seeded = (seed: number): Rng => {
-  let s = seed;
-  return {
-    next: () => {
-      s = (s * 48271) % 2147483647;
-      return s / 2147483647;
-    },
-  };
-};
 const text = new TextEncoder();
 const budget = 1400 - 64; // bytes for digest or delta parts in one packet (see "Budgets")
 
-const a = new ClusterState({ self: "a", generation: 1, rng: seeded(1) });
-const b = new ClusterState({ self: "b", generation: 1, rng: seeded(2) });
+const a = new ClusterState({ self: "a", generation: 1, rng: seededRng("a") });
+const b = new ClusterState({ self: "b", generation: 1, rng: seededRng("b") });
 
 // Local writes: each takes the next version of this node's keys.
 a.set("http", text.encode("10.0.0.1:8080"), 0);

@@ -4,18 +4,22 @@
  * its own addresses, and it uses the first such address the peer advertises.
  */
 
-/** The scheme of an address URL, lower-cased (`"udp"` for `udp://10.0.0.5:7946`); "" if none. */
+import { schemeOf as protocolSchemeOf } from "@grapevine/protocol";
+
+/**
+ * The scheme of an address URL, lower-cased (`"udp"` for `udp://10.0.0.5:7946`); "" if none.
+ * @deprecated Use `schemeOf` of `@grapevine/protocol`, which says `undefined` where this says "".
+ */
 export function schemeOf(address: string): string {
-  const end = address.indexOf("://");
-  return end <= 0 ? "" : address.slice(0, end).toLowerCase();
+  return protocolSchemeOf(address) ?? "";
 }
 
 /** The distinct schemes of `addresses`, sorted (a stable signature of a member's transports). */
 export function schemesOf(addresses: readonly string[]): string[] {
   const schemes = new Set<string>();
   for (const address of addresses) {
-    const scheme = schemeOf(address);
-    if (scheme !== "") schemes.add(scheme);
+    const scheme = protocolSchemeOf(address);
+    if (scheme !== undefined) schemes.add(scheme);
   }
   return [...schemes].sort();
 }
@@ -29,27 +33,9 @@ export function firstSendableAddress(
   ownSchemes: ReadonlySet<string>,
 ): string | undefined {
   for (const address of addresses) {
-    const end = address.indexOf("://");
-    if (end > 0 && plainScheme(address, end)) {
-      // The scheme is its own lower case: compare it in place instead of slicing a copy (this
-      // runs for every probe and gossip target).
-      for (const scheme of ownSchemes) {
-        if (scheme.length === end && address.startsWith(scheme)) return address;
-      }
-    } else if (ownSchemes.has(schemeOf(address))) {
-      return address;
-    }
+    if (ownSchemes.has(protocolSchemeOf(address) ?? "")) return address;
   }
   return undefined;
-}
-
-/** Whether `address[0, end)` holds no character that lower-casing would change. */
-function plainScheme(address: string, end: number): boolean {
-  for (let i = 0; i < end; i++) {
-    const c = address.charCodeAt(i);
-    if (c >= 128 || (c >= 65 && c <= 90)) return false;
-  }
-  return true;
 }
 
 /** Whether two scheme lists have a scheme in common. */

@@ -1,3 +1,4 @@
+import { isGrapevineError } from "@grapevine/protocol";
 import { describe, expect, it } from "vitest";
 import {
   type SwimConfig,
@@ -82,6 +83,7 @@ function rejects(overrides: Record<string, unknown>, field: string, reason: RegE
   expect(configError.field).toBe(field);
   expect(configError.reason).toMatch(reason);
   expect(configError.message).toContain(field);
+  expect(isGrapevineError(configError, "invalid-config")).toBe(true);
 }
 
 describe("validation names the field and says why", () => {

@@ -3,6 +3,8 @@
  * memberlist's numbers, and validation with errors that name the field at fault.
  */
 
+import { GrapevineError } from "@grapevine/protocol";
+
 /**
  * Ablation switches for the three Lifeguard refinements (Lifeguard §3). All on by default;
  * turning one off restores plain SWIM behaviour for that part, to measure what it buys.
@@ -135,16 +137,17 @@ export const swimPresets: Readonly<Record<SwimPresetName, SwimConfig>> = Object.
 
 /**
  * A configuration field that is missing, of the wrong type, out of range or inconsistent with
- * another field. `field` names it (`lifeguard.buddy` for nested ones); `reason` says why.
+ * another field. `field` names it (`lifeguard.buddy` for nested ones); `reason` says why. Its
+ * `code` is always `invalid-config`.
  */
-export class SwimConfigError extends Error {
+export class SwimConfigError extends GrapevineError<"invalid-config"> {
   /** The offending field. */
   readonly field: string;
   /** Why it was rejected. */
   readonly reason: string;
 
   constructor(field: string, reason: string) {
-    super(`swim config: ${field} ${reason}`);
+    super("invalid-config", `swim config: ${field} ${reason}`);
     this.name = "SwimConfigError";
     this.field = field;
     this.reason = reason;

@@ -38,7 +38,7 @@ export {
   type SuspectVerdict,
   suspectVerdict,
 } from "./merge.js";
-export type { MemberEvent, MemberEventType, SwimOutput } from "./output.js";
+export type { MemberChange, MemberEvent, MemberEventType, SwimOutput } from "./output.js";
 export { failedProbeAwarenessDelta } from "./probe.js";
 export {
   insertionIndex,

@@ -1,4 +1,5 @@
-import type { MemberStatus, PushPullMember } from "@grapevine/codec";
+import type { PushPullMember } from "@grapevine/codec";
+import { MEMBER_STATUSES, type MemberStatus, isLive as protocolIsLive } from "@grapevine/protocol";
 import { MemberRegistry } from "./member-registry.js";
 import { sameAddresses, sameMeta } from "./same.js";
 
@@ -18,10 +19,11 @@ export interface MemberView {
   readonly stateChangedAt: number;
 }
 
-/** Alive or suspect: still a member, still probed. */
-export function isLive(status: MemberStatus): boolean {
-  return status === "alive" || status === "suspect";
-}
+/**
+ * Alive or suspect: still a member, still probed.
+ * @deprecated Import `isLive` from `@grapevine/protocol`.
+ */
+export const isLive: (status: MemberStatus) => boolean = protocolIsLive;
 
 /** Bit in a member's flags: the member is in the probe walk. */
 export const IN_PROBE_ORDER = 1;
@@ -33,7 +35,7 @@ const STATUS_SHIFT = 2;
 /** Bit in a member's flags: the member is assigned to a scheme group (see SchemeGroups). */
 export const GROUPED = 16;
 
-const STATUSES: readonly MemberStatus[] = ["alive", "suspect", "dead", "left"];
+const STATUSES: readonly MemberStatus[] = MEMBER_STATUSES;
 const STATUS_CODE: Readonly<Record<MemberStatus, number>> = {
   alive: 0,
   suspect: 1,

@@ -1,17 +1,17 @@
-import type { Alive, Dead, MemberStatus, Message, Suspect } from "@grapevine/codec";
+import type { Alive, Dead, Message, Suspect } from "@grapevine/codec";
+import { isLive, type MemberChangeType, type MemberStatus, type Rng } from "@grapevine/protocol";
 import type { Awareness } from "./awareness.js";
 import { BroadcastQueue } from "./broadcast-queue.js";
 import type { SwimConfig } from "./config.js";
 import type { SwimCounters } from "./counters.js";
 import { expectedConfirmations, suspicionTimeout } from "./formulas.js";
 import type { MemberRegistry } from "./member-registry.js";
-import { IN_PROBE_ORDER, isLive, MemberTable, sameAddresses, sameMeta } from "./members.js";
+import { IN_PROBE_ORDER, MemberTable, sameAddresses, sameMeta } from "./members.js";
 import { aliveVerdict, deadVerdict, suspectVerdict } from "./merge.js";
-import type { MemberEventType, SwimOutput } from "./output.js";
+import type { SwimOutput } from "./output.js";
 import type { ProbeTarget } from "./probe.js";
 import { ProbeOrder } from "./probe-order.js";
 import { aliveAboutSelf, refute } from "./refutation.js";
-import type { Rng } from "./rng.js";
 import { SchemeGroups } from "./scheme-groups.js";
 import { Suspicion } from "./suspicion.js";
 
@@ -407,7 +407,7 @@ export class Membership {
   }
 
   /** Emit a membership event about the member in `slot`. */
-  emit(type: MemberEventType, slot: number, now: number): void {
+  emit(type: MemberChangeType, slot: number, now: number): void {
     this.host.output({ kind: "event", event: { type, member: this.table.view(slot), at: now } });
   }
 }

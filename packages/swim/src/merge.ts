@@ -1,4 +1,4 @@
-import type { MemberStatus } from "@grapevine/codec";
+import type { MemberStatus } from "@grapevine/protocol";
 import { sameAddresses } from "./members.js";
 
 /** What we hold about a member, as far as the merge rules care. */

@@ -1,24 +1,32 @@
 import type { Message } from "@grapevine/codec";
+import type { MemberChangeType } from "@grapevine/protocol";
 import type { MemberView } from "./members.js";
 
 /**
- * A change in the membership as this node sees it. Events about this node itself are emitted
- * too (`join` on construction, `update` on {@link Swim.setMeta}, `left` on {@link Swim.leave}).
- * - `join`: a member appeared, or came back after being dead or left;
- * - `update`: an alive member changed its addresses, metadata or generation;
- * - `suspect`: an alive member is suspected (SWIM §4.2);
- * - `alive`: a suspect member refuted the suspicion;
- * - `dead`: a member was declared failed;
- * - `left`: a member left gracefully.
+ * A change in the membership as this node sees it: what happened (see `MemberChangeType` of
+ * `@grapevine/protocol`: `join`, `update`, `suspect`, `alive`, `dead`, `left`), to whom (a
+ * snapshot), and when (ms). Changes about this node itself are emitted too (`join` on
+ * construction, `update` on {@link Swim.setMeta}, `left` on {@link Swim.leave}).
  */
-export type MemberEventType = "join" | "update" | "suspect" | "alive" | "dead" | "left";
-
-/** A membership event: what happened, to whom (a snapshot), and when (ms). */
-export interface MemberEvent {
-  readonly type: MemberEventType;
+export interface MemberChange {
+  readonly type: MemberChangeType;
   readonly member: MemberView;
   readonly at: number;
 }
+
+/**
+ * A membership change.
+ * @deprecated Use {@link MemberChange}; `MemberEvent` of `@grapevine/cluster` is another thing
+ * (the event delivered to applications, `member-joined` and so on).
+ */
+export type MemberEvent = MemberChange;
+
+/**
+ * The kind of a membership change.
+ * @deprecated Use `MemberChangeType` of `@grapevine/protocol`; `MemberEventType` there and in
+ * `@grapevine/cluster` names the events delivered to applications (`member-joined`, ...).
+ */
+export type MemberEventType = MemberChangeType;
 
 /**
  * What Swim asks of its runtime, as plain data, in the order it was produced.
@@ -42,4 +50,4 @@ export type SwimOutput =
       readonly deadlineAt: number;
     }
   | { readonly kind: "push-pull"; readonly to: string; readonly join: boolean }
-  | { readonly kind: "event"; readonly event: MemberEvent };
+  | { readonly kind: "event"; readonly event: MemberChange };

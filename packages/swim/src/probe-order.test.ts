@@ -1,3 +1,4 @@
+import { seededRng } from "@grapevine/protocol";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -7,7 +8,6 @@ import {
   shuffleInPlace,
   worstCaseProbeGap,
 } from "./probe-order.js";
-import { seededRng } from "./rng.js";
 
 describe("probeOrder / shuffleInPlace", () => {
   it("returns a permutation and leaves the input alone", () => {

@@ -1,4 +1,4 @@
-import { type Rng, randomIndex } from "./rng.js";
+import { type Rng, randomIndex } from "@grapevine/protocol";
 
 /**
  * Shuffle `items` in place (Fisher–Yates), drawing from `rng`. Every permutation is equally

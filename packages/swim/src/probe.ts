@@ -1,4 +1,5 @@
-import type { Ack, MemberStatus, Message, Nack, Ping, PingReq } from "@grapevine/codec";
+import type { Ack, Message, Nack, Ping, PingReq } from "@grapevine/codec";
+import type { MemberStatus } from "@grapevine/protocol";
 import { firstSendableAddress } from "./addresses.js";
 import type { Awareness } from "./awareness.js";
 import type { SwimConfig } from "./config.js";

@@ -1,12 +1,12 @@
 import type { PushPullMember } from "@grapevine/codec";
-import { firstSendableAddress, schemeOf } from "./addresses.js";
+import { type Rng, randomIndex, schemeOf } from "@grapevine/protocol";
+import { firstSendableAddress } from "./addresses.js";
 import type { SwimConfig } from "./config.js";
 import type { SwimCounters } from "./counters.js";
 import { pushPullInterval } from "./formulas.js";
 import type { Membership } from "./membership.js";
 import type { SwimOutput } from "./output.js";
 import { remoteAboutSelf } from "./refutation.js";
-import { type Rng, randomIndex } from "./rng.js";
 import { type PreparedMembers, seedAlive } from "./seed.js";
 
 /** The periodic push-pull timer; its token makes it stale once we leave. */
@@ -83,7 +83,7 @@ export class PushPull {
     const seeds: string[] = [];
     for (const seed of seedAddresses) {
       if (own.has(seed) || seeds.includes(seed)) continue;
-      if (!this.host.ownSchemes.has(schemeOf(seed))) continue;
+      if (!this.host.ownSchemes.has(schemeOf(seed) ?? "")) continue;
       seeds.push(seed);
     }
     this.seeds = seeds;

@@ -1,36 +1,24 @@
-/**
- * The injected source of randomness. Swim never calls a global random function: every random
- * choice (probe order, insertion positions, indirect probers, gossip targets) draws from the
- * `Rng` handed to it, so one seed reproduces one run exactly.
- */
-export interface Rng {
-  /** uniform in [0,1) */
-  next(): number;
-}
+import {
+  type Rng as ProtocolRng,
+  randomIndex as protocolRandomIndex,
+  seededRng as protocolSeededRng,
+} from "@grapevine/protocol";
 
 /**
- * A small, fast, seedable generator (mulberry32) for tests, simulations and callers that do not
- * bring their own. Not cryptographic: it only has to be well spread and reproducible.
- *
- * @param seed any number; only its low 32 bits are used.
+ * The injected source of randomness: uniform in [0, 1).
+ * @deprecated Import `Rng` from `@grapevine/protocol`.
  */
-export function seededRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return {
-    next(): number {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let r = Math.imul(state ^ (state >>> 15), 1 | state);
-      r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-      return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-    },
-  };
-}
+export type Rng = ProtocolRng;
 
 /**
- * A uniform integer in [0, length). `length` must be a positive integer.
- * Guards against a generator that returns exactly 1 by clamping to the last index.
+ * The seeded generator, for tests, simulations and callers that do not bring their own.
+ * @deprecated Import `seededRng` from `@grapevine/protocol`. It is sfc32 and takes a string or a
+ * number; this package's former generator (mulberry32) gave other sequences for the same number.
  */
-export function randomIndex(rng: Rng, length: number): number {
-  const i = Math.floor(rng.next() * length);
-  return i < length ? i : length - 1;
-}
+export const seededRng: (seed: number | string) => ProtocolRng = protocolSeededRng;
+
+/**
+ * A uniform integer in [0, length).
+ * @deprecated Import `randomIndex` from `@grapevine/protocol`.
+ */
+export const randomIndex: (rng: ProtocolRng, length: number) => number = protocolRandomIndex;

@@ -1,7 +1,7 @@
-import type { MemberStatus } from "@grapevine/codec";
+import type { MemberStatus } from "@grapevine/protocol";
+import { seededRng } from "@grapevine/protocol";
 import { describe, expect, it } from "vitest";
 import { MemberTable } from "./members.js";
-import { seededRng } from "./rng.js";
 import { SchemeGroups } from "./scheme-groups.js";
 
 const EMPTY = new Uint8Array(0);

@@ -1,6 +1,6 @@
+import { isLive, type Rng, randomIndex } from "@grapevine/protocol";
 import { schemesOf, sharesScheme } from "./addresses.js";
-import { GROUPED, isLive, type MemberTable, SlotList } from "./members.js";
-import { type Rng, randomIndex } from "./rng.js";
+import { GROUPED, type MemberTable, SlotList } from "./members.js";
 
 /**
  * All members that advertise the same set of transport schemes. Members are listed here (by

@@ -1,9 +1,9 @@
 import type { Message } from "@grapevine/codec";
+import type { Rng } from "@grapevine/protocol";
 import type { BroadcastQueue } from "./broadcast-queue.js";
 import type { SwimConfig } from "./config.js";
 import { SwimConfigError } from "./config.js";
 import type { MemberRegistry } from "./member-registry.js";
-import type { Rng } from "./rng.js";
 
 /** This node's own identity, as given to `Swim`. */
 export interface SwimSelf {

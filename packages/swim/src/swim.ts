@@ -1,15 +1,15 @@
 import type { Message, PushPullMember } from "@grapevine/codec";
+import { isLive, type Rng } from "@grapevine/protocol";
 import { firstSendableAddress, schemesOf } from "./addresses.js";
 import { Awareness } from "./awareness.js";
 import { type SwimConfig, validateSwimConfig } from "./config.js";
 import { createCounters, type SwimCounters } from "./counters.js";
 import { retransmitLimit } from "./formulas.js";
-import { FORGOTTEN, IN_PROBE_ORDER, isLive, type MemberView } from "./members.js";
+import { FORGOTTEN, IN_PROBE_ORDER, type MemberView } from "./members.js";
 import { Membership, type MembershipTimer } from "./membership.js";
 import type { SwimOutput } from "./output.js";
 import { type ProbeHost, Prober, type ProbeTarget, type ProbeTimer } from "./probe.js";
 import { PushPull, type PushPullTimer } from "./push-pull.js";
-import type { Rng } from "./rng.js";
 import type { PreparedMembers } from "./seed.js";
 import { type SwimOptions, validateSelf } from "./swim-options.js";
 import { TimerSet } from "./timers.js";

@@ -1,8 +1,10 @@
 /**
  * Same inputs and same seed give the same outputs: a whole simulated run, hashed.
  */
+
+import { seededRng } from "@grapevine/protocol";
 import { describe, expect, it } from "vitest";
-import { Swim, seededRng, swimConfig } from "../src/index.js";
+import { Swim, swimConfig } from "../src/index.js";
 import { Harness, stringify } from "./harness.js";
 
 function scenario(seed: number): Harness {

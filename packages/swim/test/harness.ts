@@ -7,16 +7,8 @@
  */
 import { createHash } from "node:crypto";
 import type { Message } from "@grapevine/codec";
-import {
-  type MemberEvent,
-  type Rng,
-  Swim,
-  type SwimConfig,
-  schemeOf,
-  seededRng,
-  swimConfig,
-  TimerSet,
-} from "../src/index.js";
+import { type Rng, schemeOf, seededRng } from "@grapevine/protocol";
+import { type MemberChange, Swim, type SwimConfig, swimConfig, TimerSet } from "../src/index.js";
 
 /** One node of the simulated cluster. */
 export interface SimNode {
@@ -74,7 +66,7 @@ export interface NodeSpec {
 /** A recorded membership event. */
 export interface RecordedEvent {
   readonly node: string;
-  readonly event: MemberEvent;
+  readonly event: MemberChange;
 }
 
 /** A rough encoded size: enough for piggy-back budgeting in tests. */
@@ -105,7 +97,7 @@ export class Harness {
   /** Called for every packet sent (before rules), e.g. to count transmissions. */
   onPacket: ((packet: Packet) => void) | undefined = undefined;
   /** Called after every node's outputs are processed. */
-  onEvent: ((node: string, event: MemberEvent) => void) | undefined = undefined;
+  onEvent: ((node: string, event: MemberChange) => void) | undefined = undefined;
   packetsSent = 0;
   /** Packets a node tried to send to an address whose scheme it does not have itself. */
   schemeViolations = 0;

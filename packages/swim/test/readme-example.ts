@@ -1,19 +1,16 @@
 import type { Message } from "@grapevine/codec";
-import { Swim, seededRng, swimConfig } from "@grapevine/swim";
+import { seededRng } from "@grapevine/protocol";
+import { Swim, swimConfig } from "@grapevine/swim";
 
 // Two nodes on a virtual clock, wired back to back: this loop is the runtime's job.
 const config = swimConfig("local");
 const nodes = new Map<string, Swim>();
 for (const name of ["a", "b"]) {
   const self = { name, addresses: [`mem://${name}`], meta: new Uint8Array(0), generation: 0 };
-  nodes.set(
-    `mem://${name}`,
-    new Swim({ config, self, rng: seededRng(name.charCodeAt(0)), now: 0 }),
-  );
+  nodes.set(`mem://${name}`, new Swim({ config, self, rng: seededRng(name), now: 0 }));
 }
 const addressOf = (swim: Swim): string => `mem://${swim.name}`;
 const sizeOf = (_m: Message): number => 64; // the codec knows the real size
-export const log: string[] = [];
 
 function flush(swim: Swim, now: number): void {
   for (const out of swim.drain()) {
@@ -29,7 +26,7 @@ function flush(swim: Swim, now: number): void {
     } else if (out.kind === "stream-probe") {
       swim.streamProbeResult(out.seq, false, now); // no stream channel here
     } else if (out.kind === "event") {
-      log.push(`${now} ms ${swim.name}: ${out.event.member.name} ${out.event.type}`);
+      console.log(`${now} ms ${swim.name}: ${out.event.member.name} ${out.event.type}`);
     }
   }
 }
@@ -45,4 +42,4 @@ for (let now = 0; now <= 10_000; ) {
   }
   now = Math.min(a.nextWakeAt(), b.nextWakeAt());
 }
-log.push(`a sees ${a.aliveCount()} alive, b sees ${b.aliveCount()} alive`);
+console.log(`a sees ${a.aliveCount()} alive, b sees ${b.aliveCount()} alive`);

@@ -3,8 +3,9 @@
  * (timers and the walk, no scans), and reaping and suspicion expiry are timer-driven.
  */
 import type { PushPullMember } from "@grapevine/codec";
+import { seededRng } from "@grapevine/protocol";
 import { describe, expect, it } from "vitest";
-import { Swim, seededRng, swimConfig } from "../src/index.js";
+import { Swim, swimConfig } from "../src/index.js";
 
 const EMPTY = new Uint8Array(0);
 const N = 10_000;

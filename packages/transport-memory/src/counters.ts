@@ -1,5 +1,5 @@
-/** Why the network dropped a datagram. */
-export type DropReason =
+/** Why the in-memory network dropped a datagram. */
+export type NetworkDropReason =
   /** Random loss (global, per link or one-way). */
   | "loss"
   /** Sender and receiver were on different sides of a partition. */
@@ -13,8 +13,15 @@ export type DropReason =
   /** The receiver's inbound queue was full (it is not reading fast enough). */
   | "overflow";
 
-/** Every {@link DropReason}, in a fixed order. */
-export const DROP_REASONS: readonly DropReason[] = [
+/**
+ * Why the network dropped a datagram.
+ * @deprecated Use {@link NetworkDropReason}; `DropReason` of `@grapevine/cluster` is another thing
+ * (why a node dropped an incoming packet).
+ */
+export type DropReason = NetworkDropReason;
+
+/** Every {@link NetworkDropReason}, in a fixed order. */
+export const NETWORK_DROP_REASONS: readonly NetworkDropReason[] = [
   "loss",
   "partition",
   "blocked",
@@ -22,6 +29,12 @@ export const DROP_REASONS: readonly DropReason[] = [
   "closed",
   "overflow",
 ];
+
+/**
+ * Every drop reason.
+ * @deprecated Use {@link NETWORK_DROP_REASONS}.
+ */
+export const DROP_REASONS: readonly NetworkDropReason[] = NETWORK_DROP_REASONS;
 
 /**
  * Traffic counters, for one node or the whole network. Datagrams sent and dropped are counted on
@@ -35,7 +48,7 @@ export interface TrafficCounters {
   datagramsDropped: number;
   datagramBytesDropped: number;
   /** Datagrams dropped, by reason (the sum equals `datagramsDropped`). */
-  droppedBy: Record<DropReason, number>;
+  droppedBy: Record<NetworkDropReason, number>;
   /** Stream frames written (counted on the writer). */
   framesSent: number;
   frameBytesSent: number;
@@ -53,7 +66,7 @@ export interface TrafficCounters {
 }
 
 /** A zeroed {@link TrafficCounters}. */
-export function emptyCounters(): TrafficCounters {
+export function emptyTrafficCounters(): TrafficCounters {
   return {
     datagramsSent: 0,
     datagramBytesSent: 0,
@@ -72,6 +85,13 @@ export function emptyCounters(): TrafficCounters {
     streamsReset: 0,
   };
 }
+
+/**
+ * A zeroed {@link TrafficCounters}.
+ * @deprecated Use {@link emptyTrafficCounters}; `emptyCounters` of `@grapevine/cluster` and of
+ * `@grapevine/state` make other counters.
+ */
+export const emptyCounters: () => TrafficCounters = emptyTrafficCounters;
 
 /** A deep copy of `c`, so a snapshot does not change as traffic flows. */
 export function copyCounters(c: TrafficCounters): TrafficCounters {

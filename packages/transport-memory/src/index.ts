@@ -3,6 +3,9 @@ export {
   DROP_REASONS,
   type DropReason,
   emptyCounters,
+  emptyTrafficCounters,
+  NETWORK_DROP_REASONS,
+  type NetworkDropReason,
   type TrafficCounters,
 } from "./counters.js";
 export { type LatencyModel, type LatencySampler, latencySampler } from "./latency.js";

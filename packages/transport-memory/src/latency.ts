@@ -1,4 +1,4 @@
-import type { RandomSource } from "./random.js";
+import type { Rng } from "@grapevine/protocol";
 
 /**
  * One-way delay of a link, in ms:
@@ -13,10 +13,10 @@ import type { RandomSource } from "./random.js";
 export type LatencyModel =
   | number
   | { readonly meanMs: number; readonly jitterMs?: number }
-  | ((from: string, to: string, random: RandomSource) => number);
+  | ((from: string, to: string, random: Rng) => number);
 
 /** A latency model reduced to one function (ms). */
-export type LatencySampler = (from: string, to: string, random: RandomSource) => number;
+export type LatencySampler = (from: string, to: string, random: Rng) => number;
 
 function checkMs(value: number, what: string): number {
   if (!Number.isFinite(value) || value < 0) {

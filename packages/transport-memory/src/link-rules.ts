@@ -1,5 +1,5 @@
+import type { Rng } from "@grapevine/protocol";
 import { type LatencyModel, type LatencySampler, latencySampler } from "./latency.js";
-import type { RandomSource } from "./random.js";
 
 /** Matches any node in {@link LinkRules} per-link settings. */
 export const ANY_NODE = "*";
@@ -55,7 +55,7 @@ export class LinkRules {
   }
 
   /** A one-way delay for `from → to` in ms, drawn from `random` where the model is random. */
-  latencyOf(from: string, to: string, random: RandomSource): number {
+  latencyOf(from: string, to: string, random: Rng): number {
     const sampler =
       this.latency.size === 0
         ? this.defaultLatency

@@ -1,5 +1,5 @@
+import { type Clock, type Rng, seededRng } from "@grapevine/protocol";
 import {
-  type Clock,
   type Datagram,
   type DialOptions,
   parseAddress,
@@ -8,19 +8,24 @@ import {
   TransportError,
 } from "@grapevine/transport";
 import { BytePool } from "./byte-pool.js";
-import { copyCounters, type DropReason, emptyCounters, type TrafficCounters } from "./counters.js";
+import {
+  copyCounters,
+  emptyTrafficCounters,
+  type NetworkDropReason,
+  type TrafficCounters,
+} from "./counters.js";
 import type { LatencyModel } from "./latency.js";
 import { ANY_NODE, LinkRules } from "./link-rules.js";
 import { connectStreamEnds } from "./memory-stream.js";
 import { MemoryTransport, type NetworkPort } from "./memory-transport.js";
-import { type RandomSource, seededRandom } from "./random.js";
+import { DEFAULT_SEED } from "./random.js";
 
 /** Options for {@link MemoryNetwork}. */
 export interface MemoryNetworkOptions {
   /** Where time comes from (default `systemClock`; use a `VirtualClock` for simulations). */
   readonly clock?: Clock;
-  /** Random source for loss and jitter (default `seededRandom()`: a fixed seed). */
-  readonly rng?: RandomSource;
+  /** Random source for loss and jitter (default `seededRng(DEFAULT_SEED)`: a fixed seed). */
+  readonly rng?: Rng;
   /** Default datagram MTU in bytes (default 1400). */
   readonly mtu?: number;
   /** Default largest stream frame in bytes (default 1 MiB). */
@@ -71,7 +76,7 @@ export class MemoryNetwork {
   /** The clock deliveries are scheduled on. */
   readonly clock: Clock;
   /** The random source for loss and jitter. */
-  readonly random: RandomSource;
+  readonly random: Rng;
   /** Default datagram MTU in bytes. */
   readonly mtu: number;
   /** Default largest stream frame in bytes. */
@@ -84,14 +89,14 @@ export class MemoryNetwork {
   private readonly bound = new Map<string, MemoryTransport>();
   private readonly paused = new Set<string>();
   private readonly nodeCounters = new Map<string, TrafficCounters>();
-  private total = emptyCounters();
+  private total = emptyTrafficCounters();
   private readonly canonical = new Map<string, string>();
   private readonly port: NetworkPort;
   private readonly pool = new BytePool();
 
   constructor(options: MemoryNetworkOptions = {}) {
     this.clock = options.clock ?? systemClock;
-    this.random = options.rng ?? seededRandom();
+    this.random = options.rng ?? seededRng(DEFAULT_SEED);
     this.mtu = positiveInteger(options.mtu ?? 1400, "mtu");
     this.maxFrameBytes = positiveInteger(options.maxFrameBytes ?? 1024 * 1024, "maxFrameBytes");
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
@@ -267,13 +272,13 @@ export class MemoryNetwork {
   /** A snapshot of the counters of `node`, or of the whole network when `node` is omitted. */
   counters(node?: string): TrafficCounters {
     if (node === undefined) return copyCounters(this.total);
-    return copyCounters(this.nodeCounters.get(this.nodeAddress(node)) ?? emptyCounters());
+    return copyCounters(this.nodeCounters.get(this.nodeAddress(node)) ?? emptyTrafficCounters());
   }
 
   /** Zeroes every counter. */
   resetCounters(): void {
-    this.total = emptyCounters();
-    for (const c of this.nodeCounters.values()) Object.assign(c, emptyCounters());
+    this.total = emptyTrafficCounters();
+    for (const c of this.nodeCounters.values()) Object.assign(c, emptyTrafficCounters());
   }
 
   private sendDatagram(from: MemoryTransport, to: string, data: Uint8Array): void {
@@ -336,7 +341,7 @@ export class MemoryNetwork {
     this.total.datagramBytesDelivered += size;
   }
 
-  private drop(sender: TrafficCounters, reason: DropReason, size: number): void {
+  private drop(sender: TrafficCounters, reason: NetworkDropReason, size: number): void {
     sender.datagramsDropped++;
     sender.datagramBytesDropped += size;
     sender.droppedBy[reason]++;
@@ -436,7 +441,7 @@ export class MemoryNetwork {
   private counters_(url: string): TrafficCounters {
     let c = this.nodeCounters.get(url);
     if (c === undefined) {
-      c = emptyCounters();
+      c = emptyTrafficCounters();
       this.nodeCounters.set(url, c);
     }
     return c;

@@ -1,4 +1,5 @@
-import { type Clock, type Stream, TransportError } from "@grapevine/transport";
+import type { Clock } from "@grapevine/protocol";
+import { type Stream, TransportError } from "@grapevine/transport";
 
 /** Graceful end of one direction (TCP FIN). */
 const FIN: unique symbol = Symbol("fin");

@@ -1,7 +1,7 @@
+import type { Clock } from "@grapevine/protocol";
 import {
   AsyncQueue,
   assertSendable,
-  type Clock,
   type Datagram,
   type DialOptions,
   type Stream,

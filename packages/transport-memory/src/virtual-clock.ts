@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from "@grapevine/transport";
+import type { Clock, TimerHandle } from "@grapevine/protocol";
 
 /** A timer on a {@link VirtualClock}; also its heap entry, so scheduling allocates one object. */
 class VirtualTimer {

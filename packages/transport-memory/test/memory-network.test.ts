@@ -1,6 +1,7 @@
+import { seededRng } from "@grapevine/protocol";
 import { isTransportError, TransportError } from "@grapevine/transport";
 import { describe, expect, it } from "vitest";
-import { MemoryNetwork, seededRandom, VirtualClock } from "../src/index.js";
+import { MemoryNetwork, VirtualClock } from "../src/index.js";
 import { byte, record } from "./helpers.js";
 
 function virtualNetwork(options: ConstructorParameters<typeof MemoryNetwork>[0] = {}) {
@@ -107,7 +108,7 @@ describe("MemoryNetwork latency", () => {
 describe("MemoryNetwork loss", () => {
   async function lossRun(seed: number, p: number, n: number) {
     const { clock, network } = virtualNetwork({
-      rng: seededRandom(seed),
+      rng: seededRng(seed),
       loss: p,
       receiveQueueLimit: n,
     });
@@ -376,7 +377,7 @@ describe("MemoryNetwork crash and pause", () => {
 
 describe("MemoryNetwork determinism", () => {
   async function gossipTrace(seed: number): Promise<string> {
-    const random = seededRandom(seed);
+    const random = seededRng(seed);
     const clock = new VirtualClock();
     const network = new MemoryNetwork({
       clock,
@@ -413,5 +414,19 @@ describe("MemoryNetwork determinism", () => {
     expect(await gossipTrace(123)).toBe(first);
     expect(await gossipTrace(124)).not.toBe(first);
     expect(first.length).toBeGreaterThan(1000);
+  });
+});
+
+describe("deprecated names", () => {
+  it("seededRandom is seededRng of @grapevine/protocol, sequence for sequence", async () => {
+    const { DEFAULT_SEED, seededRandom } = await import("../src/index.js");
+    for (const seed of [0, 1, 7, DEFAULT_SEED]) {
+      const old = seededRandom(seed);
+      const now = seededRng(seed);
+      for (let i = 0; i < 100; i++) expect(old.next()).toBe(now.next());
+    }
+    const byDefault = seededRandom();
+    const expected = seededRng(DEFAULT_SEED);
+    expect(byDefault.next()).toBe(expected.next());
   });
 });

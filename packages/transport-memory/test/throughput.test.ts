@@ -1,5 +1,6 @@
+import { seededRng } from "@grapevine/protocol";
 import { describe, expect, it } from "vitest";
-import { MemoryNetwork, seededRandom, VirtualClock } from "../src/index.js";
+import { MemoryNetwork, VirtualClock } from "../src/index.js";
 
 // Micro-benchmarks: they report events per second and check only that the work was done;
 // timing is never asserted (shared CI machines vary too much).
@@ -13,7 +14,7 @@ function report(what: string, events: number, ms: number): void {
 describe("VirtualClock throughput", () => {
   it("10,000 periodic timers, synchronous callbacks (settle: null)", async () => {
     const clock = new VirtualClock({ settle: null });
-    const random = seededRandom(1);
+    const random = seededRng(1);
     const events = 1_000_000;
     let fired = 0;
     for (let node = 0; node < 10_000; node++) {
@@ -49,7 +50,7 @@ describe("VirtualClock throughput", () => {
 
   it("1,000 nodes exchanging datagrams through a MemoryNetwork, async consumers", async () => {
     const clock = new VirtualClock();
-    const random = seededRandom(2);
+    const random = seededRng(2);
     const network = new MemoryNetwork({ clock, rng: random, latency: 1, loss: 0.01 });
     const nodes = await Promise.all(
       Array.from({ length: 1000 }, (_, i) => network.bind(`mem://n${i}`)),

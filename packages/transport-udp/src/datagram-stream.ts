@@ -1,5 +1,6 @@
 import type { Socket as DgramSocket, RemoteInfo } from "node:dgram";
-import { AsyncQueue, type Datagram, formatAddress } from "@grapevine/transport";
+import { formatAddress } from "@grapevine/protocol";
+import { AsyncQueue, type Datagram } from "@grapevine/transport";
 
 /** Tallies kept by a {@link DatagramStream}. */
 export interface DatagramStreamCounts {

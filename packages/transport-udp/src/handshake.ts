@@ -1,4 +1,5 @@
-import { isUnspecifiedHost, parseAddress, TransportError } from "@grapevine/transport";
+import { isUnspecifiedHost } from "@grapevine/protocol";
+import { parseAddress, TransportError } from "@grapevine/transport";
 
 /**
  * The stream handshake. A dialer's first frame is a hello naming its advertised `udp://` address,

@@ -1,12 +1,11 @@
 import type { Socket as DgramSocket } from "node:dgram";
 import { connect, isIP, type Server, type Socket } from "node:net";
+import { formatAddress, isUnspecifiedHost } from "@grapevine/protocol";
 import {
   AsyncQueue,
   assertSendable,
   type Datagram,
   type DialOptions,
-  formatAddress,
-  isUnspecifiedHost,
   parseAddress,
   type Stream,
   type Transport,

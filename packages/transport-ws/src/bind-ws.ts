@@ -1,12 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import {
-  formatAddress,
-  isUnspecifiedHost,
-  parseAddress,
-  TransportError,
-} from "@grapevine/transport";
+import { formatAddress, isUnspecifiedHost } from "@grapevine/protocol";
+import { parseAddress, TransportError } from "@grapevine/transport";
 import { validatePeerAddress } from "./control.js";
 import { toTransportError } from "./ws-errors.js";
 import { resolveSettings, type WsTransportOptions } from "./ws-options.js";

@@ -1,4 +1,5 @@
-import { isUnspecifiedHost, parseAddress, TransportError } from "@grapevine/transport";
+import { isUnspecifiedHost } from "@grapevine/protocol";
+import { parseAddress, TransportError } from "@grapevine/transport";
 
 /**
  * Control messages. On every connection binary WebSocket messages carry payload (a datagram on a

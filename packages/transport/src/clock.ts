@@ -1,21 +1,25 @@
-/** Handle of a scheduled timer; pass it to {@link Clock.clearTimeout}. */
-export type TimerHandle = { readonly __timer: unique symbol } | object;
+import type {
+  Clock as ProtocolClock,
+  TimerHandle as ProtocolTimerHandle,
+} from "@grapevine/protocol";
 
 /**
- * Where time comes from. The runtime uses real time; the simulator and protocol tests use a
- * virtual clock that jumps from event to event, so the same code runs in both.
+ * Handle of a scheduled timer.
+ * @deprecated Import `TimerHandle` from `@grapevine/protocol`.
  */
-export interface Clock {
-  /** Current time in ms (monotonic; the origin is arbitrary). */
-  now(): number;
-  /** Calls `fn` once, `delayMs` from now. */
-  setTimeout(fn: () => void, delayMs: number): TimerHandle;
-  /** Cancels a timer; a handle already fired or cleared is ignored. */
-  clearTimeout(handle: TimerHandle): void;
-}
+export type TimerHandle = ProtocolTimerHandle;
 
-/** The real clock: `performance.now()` and Node timers. */
-export const systemClock: Clock = {
+/**
+ * Where time comes from.
+ * @deprecated Import `Clock` from `@grapevine/protocol`.
+ */
+export type Clock = ProtocolClock;
+
+/**
+ * The real clock: `performance.now()` and Node timers, which do not keep the process alive. It
+ * lives here rather than in `@grapevine/protocol`, which does no I/O.
+ */
+export const systemClock: ProtocolClock = {
   now: () => performance.now(),
   setTimeout: (fn, delayMs) => {
     const t = setTimeout(fn, Math.max(0, delayMs));

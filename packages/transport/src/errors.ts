@@ -1,3 +1,5 @@
+import { GrapevineError } from "@grapevine/protocol";
+
 /** Why a transport operation failed. The same reason means the same thing on every transport. */
 export type TransportErrorCode =
   /** A datagram larger than the transport's `mtu`. */
@@ -23,16 +25,12 @@ export type TransportErrorCode =
   /** The peer sent bytes that break the framing protocol. */
   | "protocol";
 
-/** The one error type every transport throws or rejects with. */
-export class TransportError extends Error {
+/**
+ * The one error type every transport throws or rejects with; a `GrapevineError` whose `code` is a
+ * {@link TransportErrorCode}.
+ */
+export class TransportError extends GrapevineError<TransportErrorCode> {
   override readonly name = "TransportError";
-  constructor(
-    readonly code: TransportErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** True when `err` is a {@link TransportError}, optionally with the given code. */

@@ -1,5 +1,13 @@
+import * as protocol from "@grapevine/protocol";
+import { isGrapevineError } from "@grapevine/protocol";
 import { describe, expect, it } from "vitest";
-import { formatAddress, isUnspecifiedHost, parseAddress, TransportError } from "../src/index.js";
+import {
+  formatAddress,
+  isUnspecifiedHost,
+  parseAddress,
+  schemeOf,
+  TransportError,
+} from "../src/index.js";
 
 describe("parseAddress", () => {
   it("parses udp, ws and mem URLs", () => {
@@ -55,5 +63,19 @@ describe("parseAddress", () => {
     expect(isUnspecifiedHost("0:0::0")).toBe(true);
     expect(isUnspecifiedHost("::1")).toBe(false);
     expect(isUnspecifiedHost("127.0.0.1")).toBe(false);
+  });
+});
+
+describe("shared vocabulary", () => {
+  it("TransportError is a GrapevineError with its code", () => {
+    const err = new TransportError("timeout", "too slow");
+    expect(isGrapevineError(err, "timeout")).toBe(true);
+    expect(err.name).toBe("TransportError");
+  });
+
+  it("the deprecated address helpers are the protocol's", () => {
+    expect(schemeOf).toBe(protocol.schemeOf);
+    expect(formatAddress).toBe(protocol.formatAddress);
+    expect(isUnspecifiedHost).toBe(protocol.isUnspecifiedHost);
   });
 });

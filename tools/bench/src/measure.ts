@@ -60,3 +60,73 @@ export function heapAfterGc(gc: (() => void) | null): number {
   if (gc !== null) for (let i = 0; i < 3; i++) gc();
   return process.memoryUsage().heapUsed;
 }
+
+/** What {@link compare} found: the median ratio of `a`'s rate to `b`'s, and its range. */
+export interface Comparison {
+  readonly ratio: number;
+  readonly min: number;
+  readonly max: number;
+  readonly rounds: number;
+}
+
+/**
+ * The speed of `a` relative to `b`, measured in alternating slices (`a` then `b`, then `b` then
+ * `a`, …) so that both see the same machine, and per second of this process's CPU time rather
+ * than of wall time, so that time spent descheduled by other processes counts for neither. On a
+ * shared machine whose load drifts over seconds, rates measured minutes apart are not
+ * comparable; two measured this way are. Each round runs both for `sliceMs` of CPU time; the
+ * ratio of the two rates is kept, and the median over `rounds` is reported with the smallest
+ * and largest.
+ */
+export function compare(
+  a: (i: number) => unknown,
+  b: (i: number) => unknown,
+  options: { readonly rounds?: number; readonly sliceMs?: number } = {},
+): Comparison {
+  const rounds = options.rounds ?? 15;
+  const sliceMs = options.sliceMs ?? 100;
+  let sink: unknown;
+  const cpuMs = (since: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(since);
+    return (used.user + used.system) / 1000;
+  };
+  const rate = (fn: (i: number) => unknown) => {
+    let ops = 0;
+    const cpu = process.cpuUsage();
+    const wallStart = performance.now();
+    let lastCheck = wallStart;
+    let spent = 0;
+    // Reading the CPU clock is a system call: do it once per 2 ms of wall time, not per batch.
+    while (spent < sliceMs) {
+      for (let k = 0; k < 64; k++) sink = fn(ops++);
+      const now = performance.now();
+      if (now - lastCheck >= 2) {
+        lastCheck = now;
+        spent = cpuMs(cpu);
+        if (now - wallStart > 50 * sliceMs) break;
+      }
+    }
+    return (ops * 1000) / cpuMs(cpu);
+  };
+  rate(a);
+  rate(b);
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      const ra = rate(a);
+      ratios.push(ra / rate(b));
+    } else {
+      const rb = rate(b);
+      ratios.push(rate(a) / rb);
+    }
+  }
+  if (sink === Symbol.for("never")) console.log("");
+  ratios.sort((x, y) => x - y);
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+  return {
+    ratio: round2(ratios[Math.floor(ratios.length / 2)]!),
+    min: round2(ratios[0]!),
+    max: round2(ratios[ratios.length - 1]!),
+    rounds,
+  };
+}

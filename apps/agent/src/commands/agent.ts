@@ -15,6 +15,8 @@ export interface AgentFlags {
   readonly advertise?: string[];
   readonly join?: string[];
   readonly joinTimeout?: string;
+  readonly joinRetryInterval?: string;
+  readonly joinMaxAttempts?: string;
   readonly http?: string;
   readonly preset?: string;
   readonly tag?: string[];
@@ -28,6 +30,14 @@ export interface AgentFlags {
   readonly tlsCert?: string;
   readonly tlsKey?: string;
   readonly tlsCa?: string;
+  readonly httpTokenFile?: string;
+  readonly httpInsecure?: boolean;
+  readonly httpAllowHost?: string[];
+  readonly httpAllowOrigin?: string[];
+  readonly httpOpen?: string[];
+  readonly httpTlsCert?: string;
+  readonly httpTlsKey?: string;
+  readonly httpClientCa?: string;
 }
 
 /** Maps parsed flags to the highest-precedence config layer. */
@@ -38,6 +48,8 @@ export function flagsLayer(flags: AgentFlags): RawConfig {
     advertise: flags.advertise,
     join: flags.join,
     joinTimeout: flags.joinTimeout,
+    joinRetryInterval: flags.joinRetryInterval,
+    joinMaxAttempts: flags.joinMaxAttempts,
     http: flags.http,
     preset: flags.preset,
     tags: flags.tag,
@@ -51,14 +63,22 @@ export function flagsLayer(flags: AgentFlags): RawConfig {
     tlsCert: flags.tlsCert,
     tlsKey: flags.tlsKey,
     tlsCa: flags.tlsCa,
+    httpTokenFile: flags.httpTokenFile,
+    httpInsecure: flags.httpInsecure,
+    httpAllowHosts: flags.httpAllowHost,
+    httpAllowOrigins: flags.httpAllowOrigin,
+    httpOpen: flags.httpOpen,
+    httpTlsCert: flags.httpTlsCert,
+    httpTlsKey: flags.httpTlsKey,
+    httpClientCa: flags.httpClientCa,
   };
 }
 
 /**
  * `grapevine agent`: resolves the configuration, starts the agent, prints the ready line on
  * stdout and runs until SIGINT/SIGTERM or `POST /v1/leave` (graceful leave, exit 0). A second
- * signal stops at once without waiting for the leave to spread (exit 1). With `--join`, fails
- * (exit 1) when no seed answers within `--join-timeout`.
+ * signal stops at once without waiting for the leave to spread (exit 1). SIGHUP reloads the API
+ * token file. With `--join`, fails (exit 1) when no seed answers within `--join-timeout`.
  */
 export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
   const configPath = flags.config ?? io.env.GRAPEVINE_CONFIG;
@@ -85,11 +105,14 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
       void agent.shutdown();
     }
   };
+  const onHangup = () => agent.reloadTokens();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onHangup);
   try {
     const joinFailed = agent.joined.then((outcome) => {
-      if (outcome.kind === "timeout" && config.join.length > 0) return outcome;
+      const gaveUp = outcome.kind === "timeout" || outcome.kind === "attempts-exhausted";
+      if (gaveUp && config.join.length > 0) return outcome;
       return new Promise<never>(() => undefined);
     });
     const ended = await Promise.race([agent.finished.then(() => "finished" as const), joinFailed]);
@@ -97,7 +120,9 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
       await agent.shutdown();
       await agent.close();
       throw new RuntimeError(
-        `could not join any of ${config.join.join(", ")} within ${formatDuration(config.joinTimeoutMs)} (${ended.attempts} attempts)`,
+        ended.kind === "timeout"
+          ? `could not join any of ${config.join.join(", ")} within ${formatDuration(config.joinTimeoutMs)} (${ended.attempts} attempts)`
+          : `could not join any of ${config.join.join(", ")} in ${ended.attempts} attempts`,
       );
     }
     await agent.close();
@@ -105,5 +130,6 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onHangup);
   }
 }

@@ -1,6 +1,6 @@
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
-import { clientFor } from "./client-options.js";
+import { type ClientOptions, clientFor } from "./client-options.js";
 
 interface Info {
   name: string;
@@ -81,7 +81,7 @@ export function infoText(info: Info): string {
 
 /** `grapevine info`: the agent's configuration, counters and health score. */
 export async function infoCommand(
-  options: { http?: string; json?: boolean },
+  options: ClientOptions & { json?: boolean },
   io: Io,
 ): Promise<number> {
   const { body } = await clientFor(options, io).request("GET", "/v1/info");

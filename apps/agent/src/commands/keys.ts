@@ -3,11 +3,10 @@ import { RuntimeError, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
 import type { KeyOpName, KeyOpReport } from "../key-ops.js";
 import { formatTable } from "../table.js";
-import { clientFor } from "./client-options.js";
+import { type ClientOptions, clientFor } from "./client-options.js";
 
 /** Options of the `keys` commands. */
-export interface KeysOptions {
-  readonly http?: string;
+export interface KeysOptions extends ClientOptions {
   readonly json?: boolean;
   readonly timeout?: string;
   readonly force?: boolean;

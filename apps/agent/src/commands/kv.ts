@@ -1,6 +1,6 @@
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
-import { clientFor } from "./client-options.js";
+import { type ClientOptions, clientFor } from "./client-options.js";
 
 /** One key as the API returns it. */
 interface KvEntry {
@@ -25,7 +25,7 @@ function display(e: KvEntry): string {
 export async function setCommand(
   key: string,
   value: string,
-  options: { http?: string },
+  options: ClientOptions,
   io: Io,
 ): Promise<number> {
   const client = clientFor(options, io);
@@ -39,11 +39,7 @@ export async function setCommand(
 }
 
 /** `grapevine delete KEY`: deletes one of the agent's own keys. */
-export async function deleteCommand(
-  key: string,
-  options: { http?: string },
-  io: Io,
-): Promise<number> {
+export async function deleteCommand(key: string, options: ClientOptions, io: Io): Promise<number> {
   const client = clientFor(options, io);
   const { body } = await client.request("DELETE", `/v1/kv/${path(key)}`);
   io.stdout.write(`${(body as { node: string }).node}: deleted ${key}\n`);
@@ -54,7 +50,7 @@ export async function deleteCommand(
 export async function getCommand(
   first: string,
   second: string | undefined,
-  options: { http?: string; json?: boolean },
+  options: ClientOptions & { json?: boolean },
   io: Io,
 ): Promise<number> {
   const client = clientFor(options, io);
@@ -69,7 +65,7 @@ export async function getCommand(
 
 /** `grapevine kv`: every key of every node the agent holds. */
 export async function kvCommand(
-  options: { http?: string; json?: boolean },
+  options: ClientOptions & { json?: boolean },
   io: Io,
 ): Promise<number> {
   const client = clientFor(options, io);

@@ -1,11 +1,10 @@
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
 import type { MemberView } from "../views.js";
-import { clientFor } from "./client-options.js";
+import { type ClientOptions, clientFor } from "./client-options.js";
 
 /** Options of `grapevine members`. */
-export interface MembersOptions {
-  readonly http?: string;
+export interface MembersOptions extends ClientOptions {
   readonly json?: boolean;
   readonly status?: string;
 }

@@ -1,6 +1,6 @@
 import { parseTag } from "../config.js";
 import type { Io } from "../io.js";
-import { clientFor } from "./client-options.js";
+import { type ClientOptions, clientFor } from "./client-options.js";
 
 function printTags(tags: Record<string, string>, io: Io): void {
   const entries = Object.entries(tags);
@@ -12,7 +12,7 @@ function printTags(tags: Record<string, string>, io: Io): void {
 /** `grapevine tags set k=v...`: adds or replaces tags of the agent's node. */
 export async function tagsSetCommand(
   pairs: string[],
-  options: { http?: string },
+  options: ClientOptions,
   io: Io,
 ): Promise<number> {
   const tags = Object.fromEntries(pairs.map((p) => parseTag(p, "tags set")));
@@ -28,7 +28,7 @@ export async function tagsSetCommand(
 /** `grapevine tags delete k...`: removes tags of the agent's node. */
 export async function tagsDeleteCommand(
   keys: string[],
-  options: { http?: string },
+  options: ClientOptions,
   io: Io,
 ): Promise<number> {
   const client = clientFor(options, io);
@@ -39,7 +39,7 @@ export async function tagsDeleteCommand(
 }
 
 /** `grapevine tags`: lists the agent's tags. */
-export async function tagsListCommand(options: { http?: string }, io: Io): Promise<number> {
+export async function tagsListCommand(options: ClientOptions, io: Io): Promise<number> {
   const { body } = await clientFor(options, io).request("GET", "/v1/tags");
   printTags((body as { tags: Record<string, string> }).tags, io);
   return 0;

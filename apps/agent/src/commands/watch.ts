@@ -2,7 +2,7 @@ import { RuntimeError } from "../errors.js";
 import type { Io } from "../io.js";
 import { SseParser } from "../sse-parser.js";
 import type { MemberView } from "../views.js";
-import { clientFor } from "./client-options.js";
+import { type ClientOptions, clientFor } from "./client-options.js";
 
 /** Formats one streamed event as a human line. */
 export function watchLine(event: Record<string, unknown>): string {
@@ -29,7 +29,7 @@ export function watchLine(event: Record<string, unknown>): string {
  * (exit 0); exits 1 when the agent ends the stream (it stopped or left).
  */
 export async function watchCommand(
-  options: { http?: string; json?: boolean },
+  options: ClientOptions & { json?: boolean },
   io: Io,
   stop: AbortSignal,
 ): Promise<number> {

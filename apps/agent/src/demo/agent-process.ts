@@ -25,7 +25,7 @@ export interface ReadyInfo {
   readonly http: string;
 }
 
-const READY = /^agent (\S+) listening on (.+), http (http:\/\/\S+)$/;
+const READY = /^agent (\S+) listening on (.+), http (https?:\/\/\S+)$/;
 
 /** Parses an agent's ready line. */
 export function parseReadyLine(line: string): ReadyInfo | undefined {

@@ -176,14 +176,14 @@ export class AgentHandle {
       () =>
         this.stdout
           .split("\n")
-          .find((l) => /^agent \S+ listening on .+, http http:\/\/\S+$/.test(l)),
+          .find((l) => /^agent \S+ listening on .+, http https?:\/\/\S+$/.test(l)),
       timeoutMs,
     );
-    const m = /^agent (\S+) listening on (.+), http (http:\/\/\S+)$/.exec(line)!;
+    const m = /^agent (\S+) listening on (.+), http (https?:\/\/\S+)$/.exec(line)!;
     this.name = m[1]!;
     this.addresses = m[2]!.split(", ");
     this.http = m[3]!;
-    this.httpAddress = this.http.replace("http://", "");
+    this.httpAddress = this.http.replace(/^http:\/\//, "");
     return this;
   }
 

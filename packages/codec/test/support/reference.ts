@@ -1,11 +1,12 @@
 /**
- * The protobufjs static code generated from grapevine.proto, adapted to the codec's message
- * types. It is the reference the hand-written codec is checked against: both must produce and
- * accept the same bytes.
+ * protobufjs, loading grapevine.proto at run time, adapted to the codec's message types. It is
+ * the reference the generated codec is checked against: both must produce and accept the same
+ * bytes. (protobufjs' reflection compiles the same encoder and decoder code that its static
+ * target writes out; `readme.test.ts` checks the static code too.)
  */
+import { fileURLToPath } from "node:url";
 import Long from "long";
-import protobuf from "protobufjs/minimal.js";
-import { grapevine } from "../../src/gen/grapevine.js";
+import protobuf from "protobufjs";
 import type {
   DeltaEntry,
   DigestEntry,
@@ -21,7 +22,10 @@ import type {
 protobuf.util.Long = Long;
 protobuf.configure();
 
-const pb = grapevine.v1;
+const root = protobuf.loadSync(
+  fileURLToPath(new URL("../../proto/grapevine.proto", import.meta.url)),
+);
+const ProtoEnvelope = root.lookupType("grapevine.v1.Envelope");
 
 type Obj = Record<string, unknown>;
 
@@ -139,13 +143,26 @@ export function messageToProto(m: Message): Obj {
   }
 }
 
-/** Encodes with the generated protobufjs code. */
-export function referenceEncode(messages: readonly Message[], label = ""): Uint8Array {
-  const encoded = pb.Envelope.encode({
-    version: 1,
-    label,
-    messages: messages.map(messageToProto),
-  } as grapevine.v1.Envelope.$Properties).finish();
+/** What the reference helpers use of a protobufjs `Envelope`, reflected or static. */
+export interface EnvelopeType {
+  encode(message: object): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): object;
+  toObject(message: object, options: object): object;
+}
+
+/** Encodes with protobufjs. */
+export function referenceEncode(
+  messages: readonly Message[],
+  label = "",
+  envelope: EnvelopeType = ProtoEnvelope,
+): Uint8Array {
+  const encoded = envelope
+    .encode({
+      version: 1,
+      label,
+      messages: messages.map(messageToProto),
+    })
+    .finish();
   return new Uint8Array(encoded);
 }
 
@@ -268,10 +285,13 @@ function messageFromProto(o: Obj): Message | undefined {
   }
 }
 
-/** Decodes with the generated protobufjs code. */
-export function referenceDecode(bytes: Uint8Array): Envelope {
-  const decoded = pb.Envelope.decode(bytes);
-  const o = pb.Envelope.toObject(decoded, {
+/** Decodes with protobufjs. */
+export function referenceDecode(
+  bytes: Uint8Array,
+  envelope: EnvelopeType = ProtoEnvelope,
+): Envelope {
+  const decoded = envelope.decode(bytes);
+  const o = envelope.toObject(decoded, {
     longs: BigInt,
     enums: String,
     defaults: true,
