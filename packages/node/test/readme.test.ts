@@ -10,6 +10,9 @@ describe("README example", () => {
     expect(log).toContain("0 ms a: member-joined");
     expect(log).toContain("10 ms a: key-changed a/color");
     expect(log.some((l) => l.endsWith("b: key-changed a/color"))).toBe(true);
+    expect(log).toContain("1000 ms b: b answered green");
+    expect(log.some((l) => l.endsWith("b: a answered green"))).toBe(true);
+    expect(log.some((l) => l.endsWith("b: query done, missing []"))).toBe(true);
     expect(log.at(-1)).toBe("b holds a/color = green");
   });
 });
