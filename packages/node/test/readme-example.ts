@@ -18,7 +18,6 @@ for (const name of ["a", "b"]) {
   });
   cores.set(address, core);
 }
-export const log: string[] = [];
 
 /** Carries out what `core` produced: packets and stream exchanges arrive at once. */
 function run(core: Core, now: number): void {
@@ -31,19 +30,20 @@ function run(core: Core, now: number): void {
       continue;
     }
     if (out.kind === "query-answer") {
-      log.push(
+      console.log(
         `${now} ms ${core.name}: ${out.from} answered ${new TextDecoder().decode(out.payload)}`,
       );
       continue;
     }
     if (out.kind === "query-done") {
-      log.push(`${now} ms ${core.name}: query done, missing [${out.summary.missing.join(",")}]`);
+      console.log(`${now} ms ${core.name}: query done, missing [${out.summary.missing.join(",")}]`);
       continue;
     }
     if (out.kind === "event") {
       const e = out.event;
       const what = e.type === "key-changed" ? `${e.owner}/${e.key}` : "";
-      if (e.type !== "user-message") log.push(`${now} ms ${core.name}: ${e.type} ${what}`.trim());
+      if (e.type !== "user-message")
+        console.log(`${now} ms ${core.name}: ${e.type} ${what}`.trim());
       continue;
     }
     const peer = "to" in out ? cores.get(out.to) : undefined;
@@ -83,4 +83,4 @@ for (let now = 0; now <= 2_000; now += 10) {
     }
   }
 }
-log.push(`b holds a/color = ${new TextDecoder().decode(b.store.get("a", "color")!.value)}`);
+console.log(`b holds a/color = ${new TextDecoder().decode(b.store.get("a", "color")!.value)}`);
