@@ -67,6 +67,7 @@ class CoreMember implements SimMember {
         events.push(out.event);
         return;
       default:
+        this.world.onOutput?.(this.node(), out);
         return;
     }
   }
@@ -223,6 +224,8 @@ export class CoreWorld extends World {
   /** The cores, in the order of {@link nodes}. */
   private readonly cores: CoreMember[] = [];
   private readonly skipIdleRounds: boolean;
+  /** Sees every other output of every core (queries' requests, answers and ends). */
+  onOutput: ((node: SimNode, out: NodeOutput) => void) | undefined;
 
   /**
    * @param skipIdleRounds whether cores skip the wake-ups of gossip rounds that would change

@@ -15,9 +15,11 @@ import {
   TimerSet,
 } from "@grapevine/swim";
 import { antiEntropyRound } from "./anti-entropy.js";
+import type { CoreTask as Task } from "./core-tasks.js";
 import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
 import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
+import { ForceLeave } from "./force-leave.js";
 import { GossipRounds } from "./gossip-rounds.js";
 import { Inbox } from "./inbox.js";
 import { HealthJudge, type HealthState, isolationWindow } from "./isolation.js";
@@ -28,20 +30,13 @@ import { resolveTiming } from "./options.js";
 import { Outbox } from "./outbox.js";
 import type { NodeOutput } from "./outputs.js";
 import { PacketBuilder } from "./packet-builder.js";
+import { seedConverged } from "./push-pull.js";
+import { Queries } from "./queries.js";
+import type { QueryRequest, QueryTicket } from "./query-options.js";
 import { Reconnect } from "./reconnect.js";
 import { StateSync } from "./state-sync.js";
 import { StreamWork } from "./stream-work.js";
 import { UserMessages } from "./user-messages.js";
-
-/** The core's own timers; stale ones are recognised by their token and ignored (foca). */
-type Task =
-  | { readonly kind: "gossip" }
-  | { readonly kind: "anti-entropy" }
-  | { readonly kind: "reconnect" }
-  | { readonly kind: "state-tick"; readonly at: number }
-  | { readonly kind: "stream-deadline"; readonly id: number }
-  | { readonly kind: "join-deadline"; readonly token: number }
-  | { readonly kind: "leave-check" };
 
 /** Where the node is in its life, as the core sees it. */
 export type NodeCoreStatus = "created" | "running" | "leaving" | "stopped";
@@ -83,6 +78,8 @@ export class NodeCore {
   /** The gossip rounds (read-only use: when a skipped round is due, for a simulator's clock). */
   readonly gossipRounds: GossipRounds<Task>;
   private readonly leaving: Leaving;
+  private readonly queries: Queries;
+  private readonly forceLeaves: ForceLeave;
   private statusValue: NodeCoreStatus = "created";
 
   /** The sizes this member accepts for its own input (name, metadata, keys, values), bytes. */
@@ -101,11 +98,8 @@ export class NodeCore {
     this.swim = new Swim({
       config: options.config,
       self: {
-        name: options.name,
-        addresses: this.addresses,
-        sendSchemes: options.links.flatMap((link) => link.schemes),
-        meta: options.meta,
-        generation: options.generation,
+        ...{ name: options.name, addresses: this.addresses, meta: options.meta },
+        ...{ generation: options.generation, sendSchemes: options.links.flatMap((l) => l.schemes) },
       },
       rng: options.rng,
       now: options.now,
@@ -116,11 +110,8 @@ export class NodeCore {
     const tombstoneGraceMs = options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS;
     const deadOwnerGraceMs = options.deadOwnerGraceMs ?? DEFAULT_DEAD_OWNER_GRACE_MS;
     this.state = new ClusterState({
-      self: options.name,
-      generation: options.generation,
-      rng: options.rng,
-      tombstoneGraceMs,
-      deadOwnerGraceMs,
+      ...{ self: options.name, generation: options.generation, rng: options.rng },
+      ...{ tombstoneGraceMs, deadOwnerGraceMs },
       limits: { maxKeyBytes: this.limits.maxKeyBytes, maxValueBytes: this.limits.maxValueBytes },
     });
     this.reconnect = new Reconnect(this.timing.reconnectTimeoutMs);
@@ -146,19 +137,17 @@ export class NodeCore {
       replayed: (at) => this.judgeHealth(at),
       round: (now) => this.outbox.gossipRound(options.config.gossipFanout, now),
     });
+    const shared = {
+      ...{ name: this.name, addresses: this.addresses, swim: this.swim, outbox: this.outbox },
+      ...{ dissemination: this.dissemination, counters: this.counters },
+    };
+    this.queries = new Queries(shared, options);
+    this.forceLeaves = new ForceLeave(shared);
     // What the inbox and the stream work share of the core.
     const parts = {
-      name: this.name,
-      addresses: this.addresses,
-      label,
-      timing: this.timing,
-      swim: this.swim,
-      state: this.state,
-      stateSync: this.stateSync,
-      outbox: this.outbox,
-      dissemination: this.dissemination,
-      userMessages: this.userMessages,
-      counters: this.counters,
+      ...shared,
+      ...{ label, timing: this.timing, state: this.state, stateSync: this.stateSync },
+      ...{ userMessages: this.userMessages, queries: this.queries, forceLeave: this.forceLeaves },
       emit: (event: ClusterEvent) => this.emit(event),
     };
     this.inbox = new Inbox(parts);
@@ -274,6 +263,7 @@ export class NodeCore {
   tick(now: number): void {
     if (!this.enter(now)) return;
     this.inbox.guard(() => this.swim.tick(now));
+    this.inbox.guard(() => this.queries.tick(now));
     for (let task = this.schedule.popDue(now); task; task = this.schedule.popDue(now)) {
       const due = task;
       this.inbox.guard(() => this.runTask(due, now));
@@ -286,7 +276,7 @@ export class NodeCore {
     if (this.statusValue === "stopped" || this.statusValue === "created") {
       return Number.POSITIVE_INFINITY;
     }
-    return Math.min(this.swim.nextWakeAt(), this.gossipRounds.nextAt());
+    return Math.min(this.swim.nextWakeAt(), this.gossipRounds.nextAt(), this.queries.nextWakeAt());
   }
 
   /** Everything produced since the last call, oldest first. */
@@ -336,6 +326,28 @@ export class NodeCore {
     this.pump(now);
   }
 
+  /** Sends a query (Serf's); throws on a bad option or over the size limit. See {@link Queries}. */
+  query(request: QueryRequest, now: number): QueryTicket {
+    this.gossipRounds.catchUp(now);
+    const ticket = this.queries.start(request, now);
+    this.pump(now);
+    return ticket;
+  }
+
+  /** Answers the `query-request` output `token`; false when too late. See {@link Queries.respond}. */
+  respondQuery(token: string, payload: Uint8Array, now: number): boolean {
+    const sent = this.enter(now) && this.queries.respond(token, payload, now);
+    this.pump(now);
+    return sent;
+  }
+
+  /** Moves a failed member to `left` everywhere (`prune`: forgotten). See {@link ForceLeave}. */
+  forceLeave(name: string, prune: boolean, now: number): void {
+    this.gossipRounds.catchUp(now);
+    this.forceLeaves.start(name, prune, now);
+    this.pump(now);
+  }
+
   /** Restores our keys from a snapshot of an earlier run, in this run's generation. */
   restore(snapshot: LocalSnapshot, now: number): void {
     this.gossipRounds.catchUp(now);
@@ -349,9 +361,7 @@ export class NodeCore {
    */
   seed(members: readonly PushPullMember[] | PreparedMembers, now: number): void {
     this.gossipRounds.catchUp(now);
-    this.swim.seed(members, now);
-    this.stateSync.seeded(members, this.name, now);
-    this.swim.clearBroadcasts();
+    seedConverged(this.swim, this.state, members, now);
     this.pump(now);
   }
 
