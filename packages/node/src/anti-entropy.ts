@@ -1,6 +1,5 @@
-import type { StateAck, StateSyn, StateSynAck } from "@grapevine/codec";
+import type { Ack, Message, StateAck, StateSyn, StateSynAck } from "@grapevine/codec";
 import type { ClusterState } from "@grapevine/state";
-import type { Swim } from "@grapevine/swim";
 import type { Outbox } from "./outbox.js";
 import { sizeOf } from "./packet-builder.js";
 
@@ -46,20 +45,91 @@ export function answerSynAck(
   return delta.length > 0 ? { type: "state-ack", delta } : undefined;
 }
 
+/** First byte of an ack payload that carries the acking member's digest hash (4 bytes follow). */
+export const DIGEST_HASH_TAG = 0x01;
+/** Bytes of that payload. */
+export const DIGEST_HASH_PAYLOAD_BYTES = 5;
+
+/** The ack payload carrying `hash` (see {@link DIGEST_HASH_TAG}). */
+export function digestHashPayload(hash: number): Uint8Array {
+  const payload = new Uint8Array(DIGEST_HASH_PAYLOAD_BYTES);
+  payload[0] = DIGEST_HASH_TAG;
+  new DataView(payload.buffer).setUint32(1, hash >>> 0);
+  return payload;
+}
+
+/** The digest hash an ack payload carries, or `undefined` (an older member, or another payload). */
+export function payloadDigestHash(payload: Uint8Array): number | undefined {
+  if (payload.length !== DIGEST_HASH_PAYLOAD_BYTES || payload[0] !== DIGEST_HASH_TAG) {
+    return undefined;
+  }
+  const hash = new DataView(payload.buffer, payload.byteOffset, payload.length).getUint32(1);
+  return hash === 0 ? undefined : hash;
+}
+
 /**
- * One anti-entropy period: our heartbeat rises (it rides on every delta we send, Scuttlebutt §3)
- * and our digest goes to one random member.
+ * Scuttlebutt anti-entropy that costs nothing while nothing differs. Every ack this member sends
+ * on its own behalf carries a hash of its full digest; a prober whose own hash differs learns that
+ * the two hold different state and starts a digest exchange with that member at its next
+ * anti-entropy period (one exchange a period at most, as a periodic digest would). Each member
+ * probes a random member every protocol period, so a divergence from most of the cluster is seen
+ * within about one period; in a cluster where nothing changed, no digest is sent at all.
+ *
+ * Members that predate the hash send acks with an empty payload and are never the reason for an
+ * exchange started here; they still send their periodic digests, which this member answers, and a
+ * Scuttlebutt exchange repairs both sides whoever starts it.
  */
-export function antiEntropyRound(
-  state: ClusterState,
-  swim: Swim,
-  outbox: Outbox,
-  now: number,
-): void {
-  state.heartbeat();
-  const [to] = swim.gossipTargets(1, now);
-  const budget = to === undefined ? undefined : outbox.budgetFor(to);
-  if (to === undefined || budget === undefined) return;
-  outbox.counters.antiEntropyRounds += 1;
-  outbox.send(to, [synFor(state, budget)], false, now);
+export class AntiEntropy {
+  /** Where the last differing hash came from while a digest could not go out yet, if anywhere. */
+  private peer: string | undefined = undefined;
+  /** When our last digest went out, ms. */
+  private lastSynAt = Number.NEGATIVE_INFINITY;
+
+  /** @param intervalMs the anti-entropy period: at most one digest exchange starts per period. */
+  constructor(private readonly intervalMs: number) {}
+
+  /** Our acks (with an empty payload) get our digest hash as their payload. */
+  stamp(messages: readonly Message[], self: string, state: ClusterState): readonly Message[] {
+    let hash: Uint8Array | undefined;
+    let stamped: Message[] | undefined;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      if (m.type !== "ack" || m.source !== self || m.payload.length !== 0) continue;
+      hash ??= digestHashPayload(state.digestHash());
+      stamped ??= messages.slice();
+      stamped[i] = { ...m, payload: hash };
+    }
+    return stamped ?? messages;
+  }
+
+  /**
+   * An ack from `from`: when it carries a digest hash other than ours, our digest goes to `from`
+   * now if none went out this period, else at the next period.
+   */
+  heard(from: string, ack: Ack, state: ClusterState, outbox: Outbox, now: number): void {
+    const theirs = payloadDigestHash(ack.payload);
+    if (theirs === undefined || theirs === state.digestHash()) return;
+    if (now - this.lastSynAt >= this.intervalMs) this.sendSyn(from, state, outbox, now);
+    else this.peer = from;
+  }
+
+  /**
+   * One anti-entropy period: our heartbeat rises (it rides on every delta we send, Scuttlebutt §3)
+   * and, when a peer's hash differed from ours and no digest could go out then, our digest goes
+   * to it.
+   */
+  round(state: ClusterState, outbox: Outbox, now: number): void {
+    state.heartbeat();
+    const to = this.peer;
+    this.peer = undefined;
+    if (to !== undefined) this.sendSyn(to, state, outbox, now);
+  }
+
+  private sendSyn(to: string, state: ClusterState, outbox: Outbox, now: number): void {
+    const budget = outbox.budgetFor(to);
+    if (budget === undefined) return;
+    this.lastSynAt = now;
+    outbox.counters.antiEntropyRounds += 1;
+    outbox.send(to, [synFor(state, budget)], false, now);
+  }
 }

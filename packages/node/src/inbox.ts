@@ -1,7 +1,7 @@
 import { decode, type Message, type UserMessage } from "@grapevine/codec";
 import type { ClusterState } from "@grapevine/state";
 import type { Swim } from "@grapevine/swim";
-import { answerSyn, answerSynAck } from "./anti-entropy.js";
+import { type AntiEntropy, answerSyn, answerSynAck } from "./anti-entropy.js";
 import type { NodeCounters, PacketDropReason } from "./counters.js";
 import type { Dissemination } from "./dissemination.js";
 import type { ClusterEvent } from "./events.js";
@@ -17,6 +17,7 @@ export interface InboxHost {
   readonly swim: Swim;
   readonly state: ClusterState;
   readonly stateSync: StateSync;
+  readonly antiEntropy: AntiEntropy;
   readonly outbox: Outbox;
   readonly dissemination: Dissemination;
   readonly userMessages: UserMessages;
@@ -102,9 +103,12 @@ export class Inbox {
   private dispatch(from: string, msg: Message, now: number): void {
     const { swim, state, stateSync, outbox } = this.host;
     switch (msg.type) {
+      case "ack":
+        this.host.antiEntropy.heard(from, msg, state, outbox, now);
+        swim.handle(from, msg, now);
+        return;
       case "ping":
       case "ping-req":
-      case "ack":
       case "nack":
       case "alive":
       case "suspect":

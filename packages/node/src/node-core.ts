@@ -13,7 +13,7 @@ import {
   type SwimOutput,
   TimerSet,
 } from "@grapevine/swim";
-import { antiEntropyRound } from "./anti-entropy.js";
+import { AntiEntropy } from "./anti-entropy.js";
 import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
 import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
@@ -77,6 +77,7 @@ export class NodeCore {
   private readonly userMessages = new UserMessages();
   private readonly schedule = new TimerSet<Task>();
   private readonly stateSync: StateSync;
+  private readonly antiEntropy: AntiEntropy;
   private readonly health_: HealthJudge;
   private statusValue: NodeCoreStatus = "created";
   private leaveDeadline = Number.POSITIVE_INFINITY;
@@ -92,6 +93,7 @@ export class NodeCore {
     this.addresses = options.addresses.slice();
     this.label = options.label ?? "";
     this.timing = resolveTiming(options);
+    this.antiEntropy = new AntiEntropy(this.timing.antiEntropyIntervalMs);
     const builder = new PacketBuilder(this.label, options.sealOverhead ?? 0);
     this.dissemination = new Dissemination(options.config.broadcastQueueLimit);
     this.swim = new Swim({
@@ -142,6 +144,7 @@ export class NodeCore {
       swim: this.swim,
       state: this.state,
       stateSync: this.stateSync,
+      antiEntropy: this.antiEntropy,
       outbox: this.outbox,
       dissemination: this.dissemination,
       userMessages: this.userMessages,
@@ -405,7 +408,12 @@ export class NodeCore {
   private onSwimOutput(out: SwimOutput, now: number): void {
     switch (out.kind) {
       case "send":
-        this.outbox.send(out.to, out.messages, true, now);
+        this.outbox.send(
+          out.to,
+          this.antiEntropy.stamp(out.messages, this.name, this.state),
+          true,
+          now,
+        );
         return;
       case "stream-probe":
         this.streams.probe(out.to, out.target, out.seq, now, this.config.probeIntervalMs);
@@ -428,7 +436,7 @@ export class NodeCore {
         return;
       case "anti-entropy":
         this.schedule.schedule(now + this.timing.antiEntropyIntervalMs, task);
-        if (running) antiEntropyRound(this.state, this.swim, this.outbox, now);
+        if (running) this.antiEntropy.round(this.state, this.outbox, now);
         return;
       case "reconnect": {
         this.schedule.schedule(now + this.timing.reconnectIntervalMs, task);
