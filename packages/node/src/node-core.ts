@@ -403,6 +403,9 @@ export class NodeCore {
       if (outputs.length === 0) break;
       for (const out of outputs) this.inbox.guard(() => this.onSwimOutput(out, now));
     }
+    if (this.statusValue !== "created") {
+      this.outbox.gossipNews(this.config.gossipFanout, now, this.config.gossipIntervalMs / 2);
+    }
   }
 
   private onSwimOutput(out: SwimOutput, now: number): void {
@@ -416,7 +419,7 @@ export class NodeCore {
         );
         return;
       case "stream-probe":
-        this.streams.probe(out.to, out.target, out.seq, now, this.config.probeIntervalMs);
+        this.streams.probe(out.to, out.target, out.seq, now, Math.max(1, out.deadlineAt - now));
         return;
       case "push-pull":
         this.streams.pushPull(out.to, out.join, now);

@@ -266,8 +266,9 @@ export class Prober {
 
   /**
    * The runtime's answer to a stream probe; an ack saves the probe if it is still in flight. A
-   * failure that comes back while the probe is still in flight (the stream's own deadline is
-   * later) was active: the connection was refused or reset, nothing listens at the target.
+   * failure that comes back while the probe is still in flight (the stream's deadline is the
+   * probe's, and the probe's deadline timer ends the probe first) was active: the connection was
+   * refused or reset, nothing listens at the target.
    */
   onStreamProbeResult(seq: number, acked: boolean, now: number): void {
     const probe = this.current;
@@ -304,7 +305,9 @@ export class Prober {
    * nacks still count towards local health (Lifeguard §3.1).
    */
   private concludeEarly(probe: ProbeInFlight, now: number): void {
-    if (probe.concluded || now < probe.timedOutAt) return;
+    // Lifeguard §3.1: a member whose own health is in doubt waits for its (stretched) period.
+    if (probe.concluded || now < probe.timedOutAt || now >= probe.deadlineAt) return;
+    if (this.host.awareness.score > 0) return;
     const nacked = probe.expectedNacks > 0 && probe.nacks >= probe.expectedNacks;
     // A stream probe still pending may yet ack; a refused one settles it.
     if (!probe.streamFailed && !(nacked && !probe.streamAsked)) return;
