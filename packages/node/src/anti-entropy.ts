@@ -1,5 +1,6 @@
 import type { Ack, Message, StateAck, StateSyn, StateSynAck } from "@grapevine/codec";
 import type { ClusterState } from "@grapevine/state";
+import type { FrameCodec } from "./compression.js";
 import type { Outbox } from "./outbox.js";
 import { sizeOf } from "./packet-builder.js";
 
@@ -45,26 +46,34 @@ export function answerSynAck(
   return delta.length > 0 ? { type: "state-ack", delta } : undefined;
 }
 
-/** First byte of an ack payload that carries the acking member's digest hash (4 bytes follow). */
+/**
+ * First byte of an ack payload that carries the acking member's digest hash: 4 bytes of hash
+ * (big-endian) follow, then one byte of features (see `compression.ts`). Readers ignore bytes
+ * beyond what they know, so later members may append more.
+ */
 export const DIGEST_HASH_TAG = 0x01;
 /** Bytes of that payload. */
-export const DIGEST_HASH_PAYLOAD_BYTES = 5;
+export const DIGEST_HASH_PAYLOAD_BYTES = 6;
 
-/** The ack payload carrying `hash` (see {@link DIGEST_HASH_TAG}). */
-export function digestHashPayload(hash: number): Uint8Array {
+/** The ack payload carrying `hash` and `features` (see {@link DIGEST_HASH_TAG}). */
+export function digestHashPayload(hash: number, features = 0): Uint8Array {
   const payload = new Uint8Array(DIGEST_HASH_PAYLOAD_BYTES);
   payload[0] = DIGEST_HASH_TAG;
   new DataView(payload.buffer).setUint32(1, hash >>> 0);
+  payload[5] = features;
   return payload;
 }
 
 /** The digest hash an ack payload carries, or `undefined` (an older member, or another payload). */
 export function payloadDigestHash(payload: Uint8Array): number | undefined {
-  if (payload.length !== DIGEST_HASH_PAYLOAD_BYTES || payload[0] !== DIGEST_HASH_TAG) {
-    return undefined;
-  }
+  if (payload.length < 5 || payload[0] !== DIGEST_HASH_TAG) return undefined;
   const hash = new DataView(payload.buffer, payload.byteOffset, payload.length).getUint32(1);
   return hash === 0 ? undefined : hash;
+}
+
+/** The feature byte of such a payload (0 when absent). */
+export function payloadFeatures(payload: Uint8Array): number {
+  return payloadDigestHash(payload) === undefined ? 0 : (payload[5] ?? 0);
 }
 
 /**
@@ -85,8 +94,14 @@ export class AntiEntropy {
   /** When our last digest went out, ms. */
   private lastSynAt = Number.NEGATIVE_INFINITY;
 
-  /** @param intervalMs the anti-entropy period: at most one digest exchange starts per period. */
-  constructor(private readonly intervalMs: number) {}
+  /**
+   * @param intervalMs the anti-entropy period: at most one digest exchange starts per period.
+   * @param frames where peers' announced features are recorded, and ours come from.
+   */
+  constructor(
+    private readonly intervalMs: number,
+    private readonly frames: FrameCodec,
+  ) {}
 
   /** Our acks (with an empty payload) get our digest hash as their payload. */
   stamp(messages: readonly Message[], self: string, state: ClusterState): readonly Message[] {
@@ -95,7 +110,7 @@ export class AntiEntropy {
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
       if (m.type !== "ack" || m.source !== self || m.payload.length !== 0) continue;
-      hash ??= digestHashPayload(state.digestHash());
+      hash ??= digestHashPayload(state.digestHash(), this.frames.ownFeatures);
       stamped ??= messages.slice();
       stamped[i] = { ...m, payload: hash };
     }
@@ -103,12 +118,23 @@ export class AntiEntropy {
   }
 
   /**
-   * An ack from `from`: when it carries a digest hash other than ours, our digest goes to `from`
-   * now if none went out this period, else at the next period.
+   * An ack from `from` (`direct`: sent by the member it is from, not relayed): its features are
+   * recorded; when it carries a digest hash other than ours, our digest goes to `from` now if none
+   * went out this period, else at the next period.
    */
-  heard(from: string, ack: Ack, state: ClusterState, outbox: Outbox, now: number): void {
+  heard(
+    from: string,
+    direct: boolean,
+    ack: Ack,
+    state: ClusterState,
+    outbox: Outbox,
+    now: number,
+  ): void {
     const theirs = payloadDigestHash(ack.payload);
-    if (theirs === undefined || theirs === state.digestHash()) return;
+    if (theirs === undefined) return;
+    // A relayed ack comes from the relay with the target's payload: features only from the source.
+    if (direct) this.frames.learn(from, payloadFeatures(ack.payload));
+    if (theirs === state.digestHash()) return;
     if (now - this.lastSynAt >= this.intervalMs) this.sendSyn(from, state, outbox, now);
     else this.peer = from;
   }

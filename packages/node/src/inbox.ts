@@ -2,6 +2,7 @@ import { decode, type Message, type UserMessage } from "@grapevine/codec";
 import type { ClusterState } from "@grapevine/state";
 import type { Swim } from "@grapevine/swim";
 import { type AntiEntropy, answerSyn, answerSynAck } from "./anti-entropy.js";
+import { FrameCodec } from "./compression.js";
 import type { NodeCounters, PacketDropReason } from "./counters.js";
 import type { Dissemination } from "./dissemination.js";
 import type { ClusterEvent } from "./events.js";
@@ -60,8 +61,9 @@ export class Inbox {
   streamFrame(from: string, bytes: Uint8Array, now: number): Uint8Array | undefined {
     const { host } = this;
     const maxFrame = host.outbox.linkFor(from)?.maxFrameBytes ?? bytes.length;
-    const messages = this.decode(bytes, maxFrame);
+    const messages = this.decodeFrame(bytes, maxFrame);
     if (messages === undefined) return undefined;
+    const compress = FrameCodec.isCompressed(bytes) || host.outbox.frames.accepts(from);
     let reply: Message | undefined;
     for (const msg of messages) {
       if (msg.type === "ping" && msg.target === host.name) {
@@ -74,7 +76,26 @@ export class Inbox {
         }
       }
     }
-    return reply === undefined ? undefined : host.outbox.builder.encode([reply]);
+    const encoded = reply === undefined ? undefined : host.outbox.builder.encode([reply]);
+    return encoded === undefined ? undefined : host.outbox.frames.encode(encoded, compress);
+  }
+
+  /** A stream frame, compressed or not, decoded (`undefined`, counted, when refused). */
+  decodeFrame(
+    bytes: Uint8Array,
+    maxBytes = this.host.outbox.maxFrameBytes,
+  ): readonly Message[] | undefined {
+    const plain = this.host.outbox.frames.decode(bytes, maxBytes);
+    if (plain === undefined) {
+      this.drop("malformed");
+      return undefined;
+    }
+    return this.decode(plain, maxBytes);
+  }
+
+  /** Whether an ack from `from` about `source` came from that member itself. */
+  private direct(from: string, source: string): boolean {
+    return this.host.swim.member(source)?.addresses.includes(from) ?? false;
   }
 
   /** A peer's member list and state from a push-pull, either way. */
@@ -104,7 +125,7 @@ export class Inbox {
     const { swim, state, stateSync, outbox } = this.host;
     switch (msg.type) {
       case "ack":
-        this.host.antiEntropy.heard(from, msg, state, outbox, now);
+        this.host.antiEntropy.heard(from, this.direct(from, msg.source), msg, state, outbox, now);
         swim.handle(from, msg, now);
         return;
       case "ping":

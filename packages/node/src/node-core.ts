@@ -14,6 +14,7 @@ import {
   TimerSet,
 } from "@grapevine/swim";
 import { AntiEntropy } from "./anti-entropy.js";
+import { FrameCodec } from "./compression.js";
 import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
 import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
@@ -93,7 +94,6 @@ export class NodeCore {
     this.addresses = options.addresses.slice();
     this.label = options.label ?? "";
     this.timing = resolveTiming(options);
-    this.antiEntropy = new AntiEntropy(this.timing.antiEntropyIntervalMs);
     const builder = new PacketBuilder(this.label, options.sealOverhead ?? 0);
     this.dissemination = new Dissemination(options.config.broadcastQueueLimit);
     this.swim = new Swim({
@@ -134,7 +134,10 @@ export class NodeCore {
       emit: (event) => this.emit(event),
       scheduleTick: (at) => this.schedule.schedule(at, { kind: "state-tick", at }),
     });
+    const frames = new FrameCodec(options.compression);
+    this.antiEntropy = new AntiEntropy(this.timing.antiEntropyIntervalMs, frames);
     this.outbox = new Outbox(options.links, builder, this.swim, this.dissemination, this.counters);
+    this.outbox.frames = frames;
     // What the inbox and the stream work share of the core.
     const parts = {
       name: this.name,
@@ -256,7 +259,7 @@ export class NodeCore {
   /** The reply (opened) to the stream exchange `id`, or `undefined` when the exchange failed. */
   handleStreamReply(id: number, bytes: Uint8Array | undefined, now: number): void {
     if (!this.streams.isOpen(id) || this.statusValue === "stopped") return;
-    const messages = bytes === undefined ? undefined : this.inbox.decode(bytes, bytes.length);
+    const messages = bytes === undefined ? undefined : this.inbox.decodeFrame(bytes);
     this.inbox.guard(() => this.streams.settle(id, messages, now));
     this.pump(now);
   }
@@ -403,9 +406,7 @@ export class NodeCore {
       if (outputs.length === 0) break;
       for (const out of outputs) this.inbox.guard(() => this.onSwimOutput(out, now));
     }
-    if (this.statusValue !== "created") {
-      this.outbox.gossipNews(this.config.gossipFanout, now, this.config.gossipIntervalMs / 2);
-    }
+    if (this.statusValue !== "created") this.outbox.gossipNews(this.config, now);
   }
 
   private onSwimOutput(out: SwimOutput, now: number): void {

@@ -1,5 +1,6 @@
 import type { Message } from "@grapevine/codec";
-import { type Swim, schemeOf } from "@grapevine/swim";
+import { type Swim, type SwimConfig, schemeOf } from "@grapevine/swim";
+import { FrameCodec } from "./compression.js";
 import type { NodeCounters } from "./counters.js";
 import type { Dissemination } from "./dissemination.js";
 import type { Link } from "./options.js";
@@ -19,6 +20,11 @@ export class Outbox {
   private lastRoundAt = Number.NEGATIVE_INFINITY;
   private newsSeen = 0;
 
+  /** Largest stream frame over all links, bytes. */
+  readonly maxFrameBytes: number;
+  /** Stream frame compression, as far as this member and each peer support it. */
+  frames = new FrameCodec(undefined);
+
   constructor(
     links: readonly Link[],
     readonly builder: PacketBuilder,
@@ -27,6 +33,7 @@ export class Outbox {
     readonly counters: NodeCounters,
   ) {
     for (const link of links) for (const s of link.schemes) this.links.set(s, link);
+    this.maxFrameBytes = Math.max(0, ...links.map((link) => link.maxFrameBytes));
   }
 
   /** The link a packet to `address` leaves on, if this member has one for its scheme. */
@@ -79,7 +86,8 @@ export class Outbox {
       this.counters.drops.unfit += 1;
       return false;
     }
-    this.outputs.push({ kind: "stream", id, to, bytes, purpose, deadlineAt });
+    const frame = this.frames.encode(bytes, this.frames.accepts(to));
+    this.outputs.push({ kind: "stream", id, to, bytes: frame, purpose, deadlineAt });
     return true;
   }
 
@@ -94,15 +102,15 @@ export class Outbox {
 
   /**
    * News is passed on at once: when something was queued since the last gossip round and that
-   * round is at least `spacingMs` old, an extra round now. Each hop of an epidemic then costs a
+   * round is at least half a gossip interval old, an extra round now. Each hop of an epidemic then costs a
    * network trip instead of half a gossip interval on average; the transmissions are the same
    * (each item still goes out its retransmit-limit times), only sooner. The spacing bounds the
-   * extra rounds to one per `spacingMs` however much news arrives.
+   * extra rounds to one per half gossip interval however much news arrives.
    */
-  gossipNews(fanout: number, now: number, spacingMs: number): void {
+  gossipNews(config: Pick<SwimConfig, "gossipFanout" | "gossipIntervalMs">, now: number): void {
     if (this.dissemination.queue.enqueued === this.newsSeen) return;
-    if (now - this.lastRoundAt < spacingMs) return;
-    this.gossipRound(fanout, now);
+    if (now - this.lastRoundAt < config.gossipIntervalMs / 2) return;
+    this.gossipRound(config.gossipFanout, now);
   }
 
   /** Appends the broadcasts of the one dissemination queue that fit in `budget` bytes. */
