@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// The whole test gate: typecheck, lint, the sans-IO check, the build of every package, then every
-// vitest suite in one run. Ends with the plain line "N passed, N failed" that CI reads; a gate
-// step that fails counts as one failure there.
+// The whole test gate: typecheck, lint, the sans-IO check, the build of every package, every
+// vitest suite in one run, then the packed-install suite (tools/packaging/packed: build, pack,
+// install with npm, run what users run) on its own, so that its builds and installs do not
+// compete with the timing-sensitive socket tests. Ends with the plain line "N passed, N failed"
+// that CI reads; a gate step that fails counts as one failure there.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 
 const results = ".test-results.json";
+const packedResults = ".test-results.packed.json";
 let failedSteps = 0;
 
 function step(name, cmd, args, env = process.env) {
@@ -85,25 +88,43 @@ const vitestOk = step("vitest", bin("vitest"), [
   "--reporter=json",
   `--outputFile.json=${results}`,
 ]);
+rmSync(packedResults, { force: true });
+const packedOk = step("packed", bin("vitest"), [
+  "run",
+  "-c",
+  "vitest.packed.config.ts",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${packedResults}`,
+]);
 
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-if (existsSync(results)) {
-  const report = JSON.parse(readFileSync(results, "utf8"));
-  passed = report.numPassedTests ?? 0;
-  failed = report.numFailedTests ?? 0;
-  skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  // A suite that fails to load has no tests to count; count it as a failure.
-  for (const suite of report.testResults ?? []) {
-    if (suite.status === "failed" && (suite.assertionResults ?? []).length === 0) failed += 1;
+// A test step that failed is already counted when its report shows a failure.
+let countedSteps = 0;
+for (const [file, ok] of [
+  [results, vitestOk],
+  [packedResults, packedOk],
+]) {
+  let failedHere = 0;
+  if (!existsSync(file)) {
+    failedHere = 1;
+  } else {
+    const report = JSON.parse(readFileSync(file, "utf8"));
+    passed += report.numPassedTests ?? 0;
+    failedHere += report.numFailedTests ?? 0;
+    skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    // A suite that fails to load has no tests to count; count it as a failure.
+    for (const suite of report.testResults ?? []) {
+      if (suite.status === "failed" && (suite.assertionResults ?? []).length === 0) failedHere += 1;
+    }
   }
-} else {
-  failed += 1;
+  failed += failedHere;
+  if (!ok && failedHere > 0) countedSteps += 1;
 }
-// Failed gate steps (typecheck, lint, sans-IO, build) count as failures too; so does a vitest run
+// Failed gate steps (typecheck, lint, sans-IO, build) count as failures too; so does a test run
 // that failed with no failed test to show for it (an unhandled error, a crash).
-const vitestAlreadyCounted = !vitestOk && failed > 0 ? 1 : 0;
-failed += failedSteps - vitestAlreadyCounted;
+failed += failedSteps - countedSteps;
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exit(failed > 0 || failedSteps > 0 ? 1 : 0);

@@ -2,6 +2,7 @@ import { Cluster, type ClusterEvent } from "@grapevine/cluster";
 import type { Registry } from "prom-client";
 import type { AgentConfig } from "./config.js";
 import { DataDirLock } from "./data-dir-lock.js";
+import { DialFailures } from "./dial-failures.js";
 import { formatDuration } from "./duration.js";
 import { RuntimeError, UsageError } from "./errors.js";
 import { httpUrl } from "./http-address.js";
@@ -26,6 +27,7 @@ import { type LoadedKeyring, loadKeyring, writeKeyringFile } from "./keyring-fil
 import type { AgentLogger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { RateLimiter } from "./rate-limit.js";
+import { type LookupAll, systemLookup } from "./seed-resolver.js";
 import { type AgentSnapshot, readSnapshot } from "./snapshot.js";
 import { SnapshotWriter } from "./snapshot-writer.js";
 import { type BoundTransport, bindTransports, closeTransports } from "./transports.js";
@@ -93,6 +95,12 @@ function listen(server: ApiServer, config: AgentConfig): Promise<number> {
   });
 }
 
+/** Options of {@link Agent.start} beyond the configuration. */
+export interface AgentStartOptions {
+  /** Resolves seed host names (default: the system resolver); tests inject a fake one. */
+  readonly lookup?: LookupAll;
+}
+
 /**
  * The reference agent: one cluster member with its transports, its HTTP API and metrics, and
  * snapshots in its data dir. {@link Agent.start} binds everything and starts joining;
@@ -129,6 +137,7 @@ export class Agent {
     private readonly logger: AgentLogger,
     keyring: LoadedKeyring,
     private readonly lock: DataDirLock | undefined,
+    private readonly seeds: { readonly dialFailures: DialFailures; readonly lookup: LookupAll },
   ) {
     this.finished = new Promise((resolve) => {
       this.finish = resolve;
@@ -203,12 +212,16 @@ export class Agent {
    * members the snapshot remembers). Throws {@link UsageError} or {@link RuntimeError} with one
    * line; nothing stays bound and the data dir stays unlocked on failure.
    */
-  static async start(config: AgentConfig, logger: AgentLogger): Promise<Agent> {
+  static async start(
+    config: AgentConfig,
+    logger: AgentLogger,
+    options: AgentStartOptions = {},
+  ): Promise<Agent> {
     // First, so that an agent refused the data dir touches nothing else, not even a port.
     const lock =
       config.dataDir === undefined ? undefined : DataDirLock.acquire(config.dataDir, config.name);
     try {
-      return await Agent.startLocked(config, logger, lock);
+      return await Agent.startLocked(config, logger, lock, options);
     } catch (err) {
       lock?.release();
       throw err;
@@ -219,6 +232,7 @@ export class Agent {
     config: AgentConfig,
     logger: AgentLogger,
     lock: DataDirLock | undefined,
+    options: AgentStartOptions,
   ): Promise<Agent> {
     // Nothing is logged until everything is bound, so that a bad address or an occupied port
     // is the only line on stderr.
@@ -240,11 +254,12 @@ export class Agent {
       (snapshot?.generation ?? 0) + 1,
       (snapshot?.state.generation ?? 0) + 1,
     );
+    const dialFailures = new DialFailures();
     let cluster: Cluster;
     try {
       cluster = Cluster.create({
         name: config.name,
-        transports: transports.map((t) => t.transport),
+        transports: transports.map((t) => dialFailures.wrap(t.transport)),
         preset: config.preset,
         swim: config.swim,
         tags: config.tags,
@@ -280,6 +295,7 @@ export class Agent {
       logger,
       keyring,
       lock,
+      { dialFailures, lookup: options.lookup ?? systemLookup },
     );
     await cluster.start();
     agent.watchCluster();
@@ -504,14 +520,27 @@ export class Agent {
     return joinWithRetry(this.cluster, {
       seeds,
       timeoutMs: this.config.joinTimeoutMs,
+      maxAttempts: this.config.joinMaxAttempts,
+      maxBackoffMs: this.config.joinRetryIntervalMs,
+      lookup: this.seeds.lookup,
+      dialFailures: this.seeds.dialFailures,
       signal: this.joinAbort.signal,
       attemptTimeoutMs: Math.min(5000, Math.max(1000, this.cluster.config.probeIntervalMs * 2)),
       joinedByPeer: () => this.cluster.aliveCount() > 1,
-      onRetry: (attempt, delayMs) =>
-        this.logger.warn(
-          { attempt, retryIn: formatDuration(delayMs) },
-          "no seed answered; retrying",
-        ),
+      onAttemptFailed: (attempt, failures, retryInMs) => {
+        for (const f of failures) {
+          this.logger.warn(
+            { attempt, seed: f.seed, ...(f.address ? { address: f.address } : {}), cause: f.cause },
+            "seed did not answer",
+          );
+        }
+        if (retryInMs !== undefined) {
+          this.logger.warn(
+            { attempt, retryIn: formatDuration(retryInMs) },
+            "no seed answered; retrying",
+          );
+        }
+      },
     })
       .then((outcome) => {
         if (outcome.kind === "joined") {
@@ -521,7 +550,10 @@ export class Agent {
           );
         } else if (outcome.kind === "joined-by-peer") {
           this.logger.info({ members: this.cluster.aliveCount() }, "joined by another member");
-        } else if (outcome.kind === "timeout" && !explicit) {
+        } else if (
+          (outcome.kind === "timeout" || outcome.kind === "attempts-exhausted") &&
+          !explicit
+        ) {
           this.logger.warn("no remembered member answered; running alone until someone joins");
         }
         return outcome;

@@ -32,6 +32,9 @@ const ENCRYPTION_MODES: readonly Exclude<EncryptionSetting, "off">[] = [
   "required",
 ];
 
+/** Default longest pause between join attempts, ms (`--join-retry-interval`). */
+export const DEFAULT_JOIN_RETRY_INTERVAL_MS = 15_000;
+
 /** Transport schemes the agent can bind. */
 export const BIND_SCHEMES = ["udp", "ws", "wss", "ws-client"] as const;
 
@@ -110,6 +113,13 @@ export interface AgentConfig {
   readonly join: readonly string[];
   /** Give up joining after this long and exit 1, ms; 0 retries for ever (default 0). */
   readonly joinTimeoutMs: number;
+  /**
+   * Longest pause between join attempts, ms: the pause starts at 250 ms (or this, if shorter)
+   * and doubles after each failed attempt up to this (default 15,000).
+   */
+  readonly joinRetryIntervalMs: number;
+  /** Give up joining after this many attempts and exit 1; 0 means no limit (default 0). */
+  readonly joinMaxAttempts: number;
   /** Where the local HTTP API listens (default 127.0.0.1:7950); `https` with TLS. */
   readonly http: HttpAddress;
   /** Tokens, TLS, Host/Origin checks and limits of the HTTP API. */
@@ -151,6 +161,8 @@ export interface RawConfig {
   advertise?: unknown;
   join?: unknown;
   joinTimeout?: unknown;
+  joinRetryInterval?: unknown;
+  joinMaxAttempts?: unknown;
   http?: unknown;
   preset?: unknown;
   tags?: unknown;
@@ -185,6 +197,8 @@ const FILE_KEYS: Readonly<Record<string, Field>> = {
   advertise: "advertise",
   join: "join",
   joinTimeout: "joinTimeout",
+  joinRetryInterval: "joinRetryInterval",
+  joinMaxAttempts: "joinMaxAttempts",
   http: "http",
   preset: "preset",
   tags: "tags",
@@ -214,6 +228,8 @@ export const ENV_VARS: Readonly<Record<string, Field>> = {
   GRAPEVINE_ADVERTISE: "advertise",
   GRAPEVINE_JOIN: "join",
   GRAPEVINE_JOIN_TIMEOUT: "joinTimeout",
+  GRAPEVINE_JOIN_RETRY_INTERVAL: "joinRetryInterval",
+  GRAPEVINE_JOIN_MAX_ATTEMPTS: "joinMaxAttempts",
   GRAPEVINE_HTTP: "http",
   GRAPEVINE_PRESET: "preset",
   GRAPEVINE_TAGS: "tags",
@@ -243,6 +259,8 @@ const FLAGS: Readonly<Record<Field, string>> = {
   advertise: "--advertise",
   join: "--join",
   joinTimeout: "--join-timeout",
+  joinRetryInterval: "--join-retry-interval",
+  joinMaxAttempts: "--join-max-attempts",
   http: "--http",
   preset: "--preset",
   tags: "--tag",
@@ -357,6 +375,16 @@ function asList(value: unknown, label: string): string[] {
     }
   }
   return out;
+}
+
+function asCount(value: unknown, label: string): number {
+  const text = typeof value === "number" ? String(value) : asString(value, label).trim();
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(
+      `${label}: expected a whole number (0 for no limit), got ${JSON.stringify(text)}`,
+    );
+  }
+  return Number(text);
 }
 
 function asBoolean(value: unknown, label: string): boolean {
@@ -516,6 +544,19 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
       )
     : 0;
 
+  const jri = pick(layers, "joinRetryInterval");
+  const joinRetryIntervalMs = jri
+    ? parseDuration(
+        typeof jri.value === "number" ? jri.value : asString(jri.value, jri.label),
+        jri.label,
+      )
+    : DEFAULT_JOIN_RETRY_INTERVAL_MS;
+  if (joinRetryIntervalMs <= 0) {
+    throw new UsageError(`${jri?.label ?? "--join-retry-interval"}: must be more than 0`);
+  }
+  const jma = pick(layers, "joinMaxAttempts");
+  const joinMaxAttempts = jma ? asCount(jma.value, jma.label) : 0;
+
   const httpPick = pick(layers, "http");
   const http = httpPick
     ? parseHttpAddress(asString(httpPick.value, httpPick.label), httpPick.label)
@@ -582,6 +623,8 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
     advertise,
     join,
     joinTimeoutMs,
+    joinRetryIntervalMs,
+    joinMaxAttempts,
     http,
     httpSecurity,
     preset,

@@ -2,7 +2,7 @@
  * `@grapevine/agent`: the reference agent as a library, for embedding or testing. The `grapevine`
  * command (src/cli.ts) is the usual way to run it.
  */
-export { Agent } from "./agent.js";
+export { Agent, type AgentStartOptions } from "./agent.js";
 export { AgentClient } from "./client.js";
 export {
   type AgentConfig,
@@ -33,10 +33,23 @@ export {
   type TokenScope,
   TokenSet,
 } from "./http-tokens.js";
+export {
+  type JoinOutcome,
+  type JoinRetryOptions,
+  joinWithRetry,
+  type SeedFailure,
+} from "./join.js";
 export { createLogger } from "./logger.js";
 export { createMetrics } from "./metrics.js";
 export { runCli } from "./program.js";
 export { RateLimiter } from "./rate-limit.js";
+export {
+  type LookupAddress,
+  type LookupAll,
+  type ResolvedSeed,
+  resolveSeeds,
+  systemLookup,
+} from "./seed-resolver.js";
 export {
   type AgentSnapshot,
   decodeSnapshot,

@@ -61,6 +61,14 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       "give up joining after this long and exit 1: 5000 (ms), 5s, 1m (default: retry for ever)",
     )
     .option(
+      "--join-retry-interval <duration>",
+      "longest pause between join attempts; the pause starts at 250ms and doubles up to it (default: 15s)",
+    )
+    .option(
+      "--join-max-attempts <n>",
+      "give up joining after this many attempts and exit 1 (default: 0, no limit)",
+    )
+    .option(
       "--http <host:port>",
       "the local HTTP API: HOST:PORT or https://HOST:PORT (default: 127.0.0.1:7950)",
     )

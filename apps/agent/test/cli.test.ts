@@ -156,6 +156,53 @@ describe("runtime failures", () => {
   });
 });
 
+describe("seeds by name", () => {
+  it("joins through udp://localhost:PORT, resolved like any seed name", async () => {
+    const a = await new AgentHandle([...LOCAL, "--name", "a"]).ready();
+    const port = /:(\d+)$/.exec(a.addresses[0] ?? "")?.[1];
+    const b = await new AgentHandle([
+      ...LOCAL,
+      "--name",
+      "b",
+      "--join",
+      `udp://localhost:${port}`,
+      "--join-timeout",
+      "20s",
+    ]).ready();
+    await waitForMember(b.http, "a", "alive");
+  });
+
+  it("--join-max-attempts gives up with exit 1, having logged each seed's cause", async () => {
+    // Only loopback names here (localhost is in /etc/hosts): no query leaves the machine. Names
+    // that do not resolve are covered with a fake resolver in seed-discovery.test.ts.
+    const port = await nobody.next();
+    const r = await runCliProcess([
+      "agent",
+      ...LOCAL,
+      "--name",
+      "lonely",
+      "--join",
+      `udp://localhost:${port}`,
+      "--join-max-attempts",
+      "2",
+      "--join-retry-interval",
+      "100ms",
+    ]);
+    expect(r.code).toBe(1);
+    const last = r.stderr.trimEnd().split("\n").at(-1);
+    expect(last).toBe(`grapevine: could not join any of udp://localhost:${port} in 2 attempts`);
+    const causes = r.stderr.split("\n").filter((l) => l.includes("seed did not answer"));
+    expect(causes, r.stderr).toHaveLength(2);
+    for (const line of causes) {
+      expect(line).toMatch(
+        new RegExp(
+          `seed=udp://localhost:${port} address=udp://127\\.0\\.0\\.1:${port} cause=.*ECONNREFUSED`,
+        ),
+      );
+    }
+  });
+});
+
 describe("the data dir lock", () => {
   it("a second agent on a data dir in use exits 2 naming the holder; stopping frees it", async () => {
     const dataDir = tempDir();

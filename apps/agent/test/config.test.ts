@@ -103,6 +103,24 @@ describe("resolveConfig", () => {
     expect(c.tls).toEqual({ ca: "/ca.pem" });
   });
 
+  it("takes the join retry interval and attempt limit from flags, env and file", () => {
+    expect(resolveConfig(base)).toMatchObject({ joinRetryIntervalMs: 15_000, joinMaxAttempts: 0 });
+    const flags = resolveConfig({
+      ...base,
+      flags: flagsLayer({ joinRetryInterval: "2s", joinMaxAttempts: "5" }),
+      env: { GRAPEVINE_JOIN_RETRY_INTERVAL: "9s", GRAPEVINE_JOIN_MAX_ATTEMPTS: "9" },
+    });
+    expect(flags).toMatchObject({ joinRetryIntervalMs: 2000, joinMaxAttempts: 5 });
+    const env = resolveConfig({
+      ...base,
+      env: { GRAPEVINE_JOIN_RETRY_INTERVAL: "500ms", GRAPEVINE_JOIN_MAX_ATTEMPTS: "3" },
+    });
+    expect(env).toMatchObject({ joinRetryIntervalMs: 500, joinMaxAttempts: 3 });
+    const path = fileWith("agent.yaml", "joinRetryInterval: 1m\njoinMaxAttempts: 10\n");
+    const file = resolveConfig({ ...base, file: readConfigFile(path) });
+    expect(file).toMatchObject({ joinRetryIntervalMs: 60_000, joinMaxAttempts: 10 });
+  });
+
   it("names the source of a bad value", () => {
     const bad = (sources: Parameters<typeof resolveConfig>[0]) => {
       try {
@@ -125,6 +143,15 @@ describe("resolveConfig", () => {
     expect(bad({ ...base, flags: { tags: ["novalue"] } })).toMatch(/^--tag: expected KEY=VALUE/);
     expect(bad({ ...base, flags: { joinTimeout: "soon" } })).toMatch(
       /^--join-timeout: expected a duration/,
+    );
+    expect(bad({ ...base, flags: { joinMaxAttempts: "-1" } })).toMatch(
+      /^--join-max-attempts: expected a whole number/,
+    );
+    expect(bad({ ...base, env: { GRAPEVINE_JOIN_MAX_ATTEMPTS: "lots" } })).toMatch(
+      /^GRAPEVINE_JOIN_MAX_ATTEMPTS: expected a whole number/,
+    );
+    expect(bad({ ...base, flags: { joinRetryInterval: "0" } })).toMatch(
+      /^--join-retry-interval: must be more than 0/,
     );
     expect(bad({ ...base, flags: { http: "localhost" } })).toMatch(/^--http: expected HOST:PORT/);
     expect(bad({ ...base, flags: { bind: ["udp://127.0.0.1:1", "udp://127.0.0.1:2"] } })).toMatch(

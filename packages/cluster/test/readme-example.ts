@@ -19,9 +19,9 @@ b.on("key-changed", (e) =>
 );
 
 // Resolves when a's "version" reaches b (no sleeping: wait for the event itself).
-const versionArrived = new Promise<void>((resolve) =>
+const versionArrived = new Promise((resolve) =>
   b.on("key-changed", (e) => {
-    if (e.owner === "a" && e.key === "version") resolve();
+    if (e.owner === "a" && e.key === "version") resolve(e.newValue);
   }),
 );
 

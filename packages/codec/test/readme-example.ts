@@ -1,4 +1,4 @@
-import { decode, envelopeOverhead, type Message, messageSize, pack } from "../src/index.js";
+import { decode, envelopeOverhead, type Message, messageSize, pack } from "@grapevine/codec";
 
 const updates: Message[] = [
   { type: "ping", seq: 1, target: "b", source: "a", sourceAddresses: ["udp://10.0.0.1:7946"] },

@@ -1,6 +1,6 @@
 import type { Ack, Message, StateAck, StateSyn, StateSynAck } from "@grapevine/codec";
 import type { ClusterState } from "@grapevine/state";
-import type { FrameCodec } from "./compression.js";
+import { FrameCodec, type FrameCompression } from "./compression.js";
 import type { Outbox } from "./outbox.js";
 import { sizeOf } from "./packet-builder.js";
 
@@ -102,6 +102,23 @@ export class AntiEntropy {
     private readonly intervalMs: number,
     private readonly frames: FrameCodec,
   ) {}
+
+  /**
+   * Anti-entropy for a node's outbox: a frame codec with the node's compressor (if any) for its
+   * stream frames, and our digest hash and features on every ack it sends.
+   */
+  static attach(
+    outbox: Outbox,
+    state: ClusterState,
+    options: { readonly name: string; readonly compression?: FrameCompression | undefined },
+    timing: { readonly antiEntropyIntervalMs: number },
+  ): AntiEntropy {
+    const frames = new FrameCodec(options.compression);
+    const antiEntropy = new AntiEntropy(timing.antiEntropyIntervalMs, frames);
+    outbox.frames = frames;
+    outbox.stamp = (messages) => antiEntropy.stamp(messages, options.name, state);
+    return antiEntropy;
+  }
 
   /** Our acks (with an empty payload) get our digest hash as their payload. */
   stamp(messages: readonly Message[], self: string, state: ClusterState): readonly Message[] {

@@ -1,5 +1,6 @@
 import type { Rng, SwimConfig } from "@grapevine/swim";
 import type { FrameCompression } from "./compression.js";
+import type { QuerySettings } from "./query-options.js";
 
 /** What the core needs to know of one bound transport: its schemes and its size limits. */
 export interface Link {
@@ -67,6 +68,8 @@ export interface NodeCoreOptions {
    * `compression.ts`); without one, it exchanges plain frames only.
    */
   readonly compression?: FrameCompression;
+  /** Query settings: timeout multiplier, size limits, rate limit per origin (Serf's defaults). */
+  readonly queries?: Partial<QuerySettings>;
 }
 
 /** The options with every default filled in. */

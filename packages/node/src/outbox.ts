@@ -24,6 +24,8 @@ export class Outbox {
   readonly maxFrameBytes: number;
   /** Stream frame compression, as far as this member and each peer support it. */
   frames = new FrameCodec(undefined);
+  /** Rewrites what is sent before it is packed (anti-entropy puts our digest hash on acks). */
+  stamp: (messages: readonly Message[]) => readonly Message[] = (messages) => messages;
 
   constructor(
     links: readonly Link[],
@@ -55,7 +57,8 @@ export class Outbox {
       this.counters.drops["no-transport"] += 1;
       return;
     }
-    const { fitted, left, unfit } = this.builder.fit(primary, this.builder.budget(link.mtu));
+    const stamped = this.stamp(primary);
+    const { fitted, left, unfit } = this.builder.fit(stamped, this.builder.budget(link.mtu));
     this.counters.drops.unfit += unfit;
     if (piggyback) this.piggyback(fitted, left, now);
     if (fitted.length === 0) return;

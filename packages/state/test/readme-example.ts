@@ -1,5 +1,5 @@
 import { seededRng } from "@grapevine/protocol";
-import { ClusterState } from "../src/index.js";
+import { ClusterState } from "@grapevine/state";
 
 const text = new TextEncoder();
 const budget = 1400 - 64; // bytes for digest or delta parts in one packet (see "Budgets")

@@ -11,7 +11,6 @@ for (const name of ["a", "b"]) {
 }
 const addressOf = (swim: Swim): string => `mem://${swim.name}`;
 const sizeOf = (_m: Message): number => 64; // the codec knows the real size
-export const log: string[] = [];
 
 function flush(swim: Swim, now: number): void {
   for (const out of swim.drain()) {
@@ -27,7 +26,7 @@ function flush(swim: Swim, now: number): void {
     } else if (out.kind === "stream-probe") {
       swim.streamProbeResult(out.seq, false, now); // no stream channel here
     } else if (out.kind === "event") {
-      log.push(`${now} ms ${swim.name}: ${out.event.member.name} ${out.event.type}`);
+      console.log(`${now} ms ${swim.name}: ${out.event.member.name} ${out.event.type}`);
     }
   }
 }
@@ -43,4 +42,4 @@ for (let now = 0; now <= 10_000; ) {
   }
   now = Math.min(a.nextWakeAt(), b.nextWakeAt());
 }
-log.push(`a sees ${a.aliveCount()} alive, b sees ${b.aliveCount()} alive`);
+console.log(`a sees ${a.aliveCount()} alive, b sees ${b.aliveCount()} alive`);

@@ -15,6 +15,8 @@ export interface AgentFlags {
   readonly advertise?: string[];
   readonly join?: string[];
   readonly joinTimeout?: string;
+  readonly joinRetryInterval?: string;
+  readonly joinMaxAttempts?: string;
   readonly http?: string;
   readonly preset?: string;
   readonly tag?: string[];
@@ -46,6 +48,8 @@ export function flagsLayer(flags: AgentFlags): RawConfig {
     advertise: flags.advertise,
     join: flags.join,
     joinTimeout: flags.joinTimeout,
+    joinRetryInterval: flags.joinRetryInterval,
+    joinMaxAttempts: flags.joinMaxAttempts,
     http: flags.http,
     preset: flags.preset,
     tags: flags.tag,
@@ -107,7 +111,8 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
   process.on("SIGHUP", onHangup);
   try {
     const joinFailed = agent.joined.then((outcome) => {
-      if (outcome.kind === "timeout" && config.join.length > 0) return outcome;
+      const gaveUp = outcome.kind === "timeout" || outcome.kind === "attempts-exhausted";
+      if (gaveUp && config.join.length > 0) return outcome;
       return new Promise<never>(() => undefined);
     });
     const ended = await Promise.race([agent.finished.then(() => "finished" as const), joinFailed]);
@@ -115,7 +120,9 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
       await agent.shutdown();
       await agent.close();
       throw new RuntimeError(
-        `could not join any of ${config.join.join(", ")} within ${formatDuration(config.joinTimeoutMs)} (${ended.attempts} attempts)`,
+        ended.kind === "timeout"
+          ? `could not join any of ${config.join.join(", ")} within ${formatDuration(config.joinTimeoutMs)} (${ended.attempts} attempts)`
+          : `could not join any of ${config.join.join(", ")} in ${ended.attempts} attempts`,
       );
     }
     await agent.close();
