@@ -12,6 +12,7 @@ import {
 import type { ClusterState, LocalSnapshot, OwnerInfo } from "@grapevine/state";
 import { type Swim, type SwimConfig, swimConfig } from "@grapevine/swim";
 import { type Clock, systemClock, type TimerHandle } from "@grapevine/transport";
+import { zlibFrameCompression } from "./compression.js";
 import { EventHub } from "./event-hub.js";
 import type { Keyring } from "./keyring.js";
 import {
@@ -101,6 +102,7 @@ export class Cluster {
         // Secret, so peers cannot pick colliding names; it changes no behaviour (runs stay seeded).
         hashSeed: randomInt(0x1_0000_0000),
         generation: options.generation ?? Date.now(),
+        ...(options.compression === false ? {} : { compression: zlibFrameCompression }),
       }),
     );
   }

@@ -5,6 +5,7 @@
  * and carry out what it drains.
  */
 export { answerSyn, answerSynAck, synFor } from "./anti-entropy.js";
+export { FrameCodec, type FrameCompression } from "./compression.js";
 export {
   emptyNodeCounters,
   type NodeCounters,

@@ -14,7 +14,7 @@ import {
   type SwimOutput,
   TimerSet,
 } from "@grapevine/swim";
-import { antiEntropyRound } from "./anti-entropy.js";
+import { AntiEntropy } from "./anti-entropy.js";
 import type { CoreTask as Task } from "./core-tasks.js";
 import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
@@ -74,6 +74,7 @@ export class NodeCore {
   private readonly userMessages = new UserMessages();
   private readonly schedule = new TimerSet<Task>();
   private readonly stateSync: StateSync;
+  private readonly antiEntropy: AntiEntropy;
   private readonly health_: HealthJudge;
   /** The gossip rounds (read-only use: when a skipped round is due, for a simulator's clock). */
   readonly gossipRounds: GossipRounds<Task>;
@@ -119,8 +120,7 @@ export class NodeCore {
     this.health_ = new HealthJudge(options.now, (members) =>
       fixedWindow === undefined ? isolationWindow(options.config, members) : fixedWindow,
     );
-    let smallestMtu = Number.POSITIVE_INFINITY;
-    for (const link of options.links) smallestMtu = Math.min(smallestMtu, link.mtu);
+    const smallestMtu = Math.min(...options.links.map((link) => link.mtu));
     this.stateSync = new StateSync({
       ...{ state: this.state, dissemination: this.dissemination, counters: this.counters },
       deltaBudget: builder.stateDeltaBudget(smallestMtu, this.name, this.addresses),
@@ -129,13 +129,16 @@ export class NodeCore {
       scheduleTick: (at) => this.schedule.schedule(at, { kind: "state-tick", at }),
     });
     this.outbox = new Outbox(options.links, builder, this.swim, this.dissemination, this.counters);
+    this.antiEntropy = AntiEntropy.attach(this.outbox, this.state, options, this.timing);
     this.leaving = new Leaving(this.swim, this.outbox, options.config.gossipIntervalMs, (at) =>
       this.schedule.schedule(at, { kind: "leave-check" }),
     );
+    const round = (at: number) => this.outbox.gossipRound(options.config.gossipFanout, at);
     this.gossipRounds = new GossipRounds<Task>(this.schedule, { kind: "gossip" }, options, {
       idle: (at) => this.dissemination.size === 0 && !this.health_.turnsAt(at, this.swim),
-      replayed: (at) => this.judgeHealth(at),
-      round: (now) => this.outbox.gossipRound(options.config.gossipFanout, now),
+      // A skipped round still marks the time of the last round (news is passed on by it).
+      replayed: (at) => (round(at), this.judgeHealth(at)),
+      round,
     });
     const shared = {
       ...{ name: this.name, addresses: this.addresses, swim: this.swim, outbox: this.outbox },
@@ -148,7 +151,7 @@ export class NodeCore {
       ...shared,
       ...{ label, timing: this.timing, state: this.state, stateSync: this.stateSync },
       ...{ userMessages: this.userMessages, queries: this.queries, forceLeave: this.forceLeaves },
-      emit: (event: ClusterEvent) => this.emit(event),
+      ...{ antiEntropy: this.antiEntropy, emit: (event: ClusterEvent) => this.emit(event) },
     };
     this.inbox = new Inbox(parts);
     this.streams = new StreamWork({
@@ -254,7 +257,7 @@ export class NodeCore {
   handleStreamReply(id: number, bytes: Uint8Array | undefined, now: number): void {
     if (!this.streams.isOpen(id) || this.statusValue === "stopped") return;
     this.gossipRounds.catchUp(now);
-    const messages = bytes === undefined ? undefined : this.inbox.decode(bytes, bytes.length);
+    const messages = bytes === undefined ? undefined : this.inbox.decodeFrame(bytes);
     this.inbox.guard(() => this.streams.settle(id, messages, now));
     this.pump(now);
   }
@@ -420,6 +423,7 @@ export class NodeCore {
       if (outputs.length === 0) break;
       for (const out of outputs) this.inbox.guard(() => this.onSwimOutput(out, now));
     }
+    if (this.statusValue !== "created") this.outbox.gossipNews(this.config, now);
   }
 
   private onSwimOutput(out: SwimOutput, now: number): void {
@@ -428,7 +432,7 @@ export class NodeCore {
         this.outbox.send(out.to, out.messages, true, now);
         return;
       case "stream-probe":
-        this.streams.probe(out.to, out.target, out.seq, now, this.config.probeIntervalMs);
+        this.streams.probe(out.to, out.target, out.seq, now, Math.max(1, out.deadlineAt - now));
         return;
       case "push-pull":
         this.streams.pushPull(out.to, out.join, now);
@@ -447,7 +451,7 @@ export class NodeCore {
         return;
       case "anti-entropy":
         this.schedule.schedule(now + this.timing.antiEntropyIntervalMs, task);
-        if (running) antiEntropyRound(this.state, this.swim, this.outbox, now);
+        if (running) this.antiEntropy.round(this.state, this.outbox, now);
         return;
       case "reconnect": {
         this.schedule.schedule(now + this.timing.reconnectIntervalMs, task);

@@ -23,6 +23,7 @@ export class BroadcastQueue<T> {
   /** tiers[t]: items sent exactly t times, in the order they are to be taken. */
   private readonly tiers: Tier<T>[] = [];
   private droppedCount = 0;
+  private enqueuedCount = 0;
 
   /**
    * @param options.limit capacity in items (≥ 1).
@@ -47,8 +48,14 @@ export class BroadcastQueue<T> {
     return this.droppedCount;
   }
 
+  /** Items enqueued so far, replacements included (news since an earlier reading). */
+  get enqueued(): number {
+    return this.enqueuedCount;
+  }
+
   /** Queue `item` under `key`, replacing (and resetting the count of) any item with that key. */
   enqueue(key: string, item: T): void {
+    this.enqueuedCount += 1;
     const existing = this.byKey.get(key);
     if (existing !== undefined) {
       this.unlink(existing);

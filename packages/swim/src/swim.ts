@@ -172,7 +172,7 @@ export class Swim {
         this.prober.onAck(message);
         return;
       case "nack":
-        this.prober.onNack(message);
+        this.prober.onNack(message, now);
         return;
       case "alive":
         if (this.membership.plausible(message.incarnation)) this.membership.onAlive(message, now);
@@ -224,8 +224,8 @@ export class Swim {
    * is counted in `streamProbeAcks`: datagrams failed where the stream worked); results for a probe
    * that has already ended are ignored.
    */
-  streamProbeResult(seq: number, acked: boolean, _now: number): void {
-    this.prober.onStreamProbeResult(seq, acked);
+  streamProbeResult(seq: number, acked: boolean, now: number): void {
+    this.prober.onStreamProbeResult(seq, acked, now);
   }
 
   /** A join seed or push-pull peer could not be reached by the runtime. */
