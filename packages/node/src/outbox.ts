@@ -66,7 +66,7 @@ export class Outbox {
     const stamped = this.stamp(primary);
     const { fitted, left, unfit } = this.builder.fit(stamped, this.builder.budget(link.mtu));
     this.counters.drops.unfit += unfit;
-    if (piggyback) this.piggyback(fitted, left, now);
+    if (piggyback) this.piggyback(fitted, to, left, now);
     if (fitted.length === 0) return;
     const bytes = this.builder.encode(fitted);
     if (bytes === undefined) {
@@ -123,9 +123,16 @@ export class Outbox {
   }
 
   /** Appends the broadcasts of the one dissemination queue that fit in `budget` bytes. */
-  private piggyback(messages: Message[], budget: number, now: number): void {
+  private piggyback(messages: Message[], to: string, budget: number, now: number): void {
     if (budget < MIN_BROADCAST_BYTES || this.dissemination.size === 0) return;
-    for (const m of this.swim.piggyback(budget, sizeOf, now)) {
+    // A user message or query is not sent back to its origin: with the few retransmissions of a
+    // small cluster, a copy spent on the one member sure to have it is a copy some other member
+    // misses.
+    const skip = (m: Message) =>
+      (m.type === "user" || m.type === "query") &&
+      (m.type === "user" ? this.swim.addressesOf(m.from) : m.originAddresses)?.includes(to) ===
+        true;
+    for (const m of this.swim.piggyback(budget, sizeOf, now, skip)) {
       messages.push(m);
       this.counters.broadcastsSent += 1;
     }

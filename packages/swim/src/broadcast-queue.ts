@@ -108,12 +108,15 @@ export class BroadcastQueue<T> {
    * @param sizeOf encoded size of one item, bytes.
    * @param retransmitLimit how many times an item is sent in all (≥ 1).
    * @param overheadBytes extra bytes each item costs in the packet (framing), default 0.
+   * @param skip items not to send in this packet (to the item's own origin): they are neither
+   *   taken nor counted, and keep their place.
    */
   select(
     budgetBytes: number,
     sizeOf: (item: T) => number,
     retransmitLimit: number,
     overheadBytes = 0,
+    skip?: (item: T) => boolean,
   ): T[] {
     if (budgetBytes <= 0 || this.byKey.size === 0) return [];
     const picked: Entry<T>[] = [];
@@ -127,7 +130,7 @@ export class BroadcastQueue<T> {
           // The limit shrank with the cluster: this item has been sent enough.
           this.unlink(entry);
           this.byKey.delete(entry.key);
-        } else {
+        } else if (skip?.(entry.item) !== true) {
           const size = sizeOf(entry.item) + overheadBytes;
           if (used + size <= budgetBytes) {
             picked.push(entry);

@@ -284,10 +284,17 @@ export class Swim {
    *
    * @param budgetBytes room left in the packet, bytes.
    * @param sizeOf encoded size of a message in the packet, bytes.
+   * @param skip broadcasts not to put in this packet (see `BroadcastQueue.select`): neither sent
+   *   nor counted.
    */
-  piggyback(budgetBytes: number, sizeOf: (m: Message) => number, _now: number): Message[] {
+  piggyback(
+    budgetBytes: number,
+    sizeOf: (m: Message) => number,
+    _now: number,
+    skip?: (m: Message) => boolean,
+  ): Message[] {
     const limit = retransmitLimit(this.config.retransmitMult, this.membership.liveTotal);
-    const picked = this.membership.queue.select(budgetBytes, sizeOf, limit);
+    const picked = this.membership.queue.select(budgetBytes, sizeOf, limit, 0, skip);
     this.count.broadcastsSent += picked.length;
     return picked;
   }
@@ -337,6 +344,13 @@ export class Swim {
     const table = this.membership.table;
     const slot = table.find(name);
     return slot < 0 ? undefined : table.view(slot);
+  }
+
+  /** The addresses `name` advertises, if it is known (no snapshot is made). */
+  addressesOf(name: string): readonly string[] | undefined {
+    const table = this.membership.table;
+    const slot = table.find(name);
+    return slot < 0 ? undefined : table.addresses(slot);
   }
 
   /**
