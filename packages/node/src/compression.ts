@@ -48,6 +48,11 @@ export class FrameCodec {
     return this.compression === undefined ? 0 : FEATURE_DEFLATE;
   }
 
+  /** What `address` last announced, if anything. */
+  featuresOf(address: string): number | undefined {
+    return this.features.get(address);
+  }
+
   /** An ack from `address` announced `features`. */
   learn(address: string, features: number): void {
     if (this.features.size >= MAX_REMEMBERED && !this.features.has(address)) this.features.clear();

@@ -142,7 +142,14 @@ export class Inbox {
     const { swim, state, stateSync, outbox } = this.host;
     switch (msg.type) {
       case "ack":
-        this.host.antiEntropy.heard(from, this.direct(from, msg.source), msg, state, outbox, now);
+        this.host.antiEntropy.heard(
+          from,
+          () => this.direct(from, msg.source),
+          msg,
+          state,
+          outbox,
+          now,
+        );
         swim.handle(from, msg, now);
         return;
       case "ping":
