@@ -3,6 +3,7 @@ import type { ClusterState } from "@grapevine/state";
 import type { Swim } from "@grapevine/swim";
 import { type AntiEntropy, answerSyn, answerSynAck } from "./anti-entropy.js";
 import { FrameCodec } from "./compression.js";
+import type { Coordinates } from "./coordinates.js";
 import type { NodeCounters, PacketDropReason } from "./counters.js";
 import type { Dissemination } from "./dissemination.js";
 import type { ClusterEvent } from "./events.js";
@@ -30,6 +31,7 @@ export interface InboxHost {
   readonly state: ClusterState;
   readonly stateSync: StateSync;
   readonly antiEntropy: AntiEntropy;
+  readonly coordinates: Coordinates;
   readonly outbox: Outbox;
   readonly dissemination: Dissemination;
   readonly userMessages: UserMessages;
@@ -141,17 +143,13 @@ export class Inbox {
   private dispatch(from: string, msg: Message, now: number): void {
     const { swim, state, stateSync, outbox } = this.host;
     switch (msg.type) {
-      case "ack":
-        this.host.antiEntropy.heard(
-          from,
-          () => this.direct(from, msg.source),
-          msg,
-          state,
-          outbox,
-          now,
-        );
+      case "ack": {
+        const direct = () => this.direct(from, msg.source);
+        this.host.antiEntropy.heard(from, direct, msg, state, outbox, now);
+        this.host.coordinates.heard(msg, direct, now);
         swim.handle(from, msg, now);
         return;
+      }
       case "ping":
       case "ping-req":
       case "nack":

@@ -7,6 +7,13 @@
 export { answerSyn, answerSynAck, synFor } from "./anti-entropy.js";
 export { FrameCodec, type FrameCompression } from "./compression.js";
 export {
+  COORDINATE_TAG,
+  Coordinates,
+  coordinateSectionBytes,
+  payloadCoordinate,
+  withCoordinate,
+} from "./coordinates.js";
+export {
   emptyNodeCounters,
   type NodeCounters,
   type PacketDropReason,
@@ -61,3 +68,15 @@ export { Reconnect } from "./reconnect.js";
 export { SeenMessages } from "./seen-messages.js";
 export { type StreamExchange, StreamExchanges } from "./stream-exchanges.js";
 export { USER_MESSAGE_MEMORY, USER_MESSAGE_TTL_MS, UserMessages } from "./user-messages.js";
+export {
+  applyForce,
+  type Coordinate,
+  DEFAULT_VIVALDI_CONFIG,
+  estimateRtt,
+  isValidCoordinate,
+  MAX_RTT_SECONDS,
+  originCoordinate,
+  rawDistance,
+  VivaldiClient,
+  type VivaldiConfig,
+} from "./vivaldi.js";

@@ -15,7 +15,8 @@ import {
   TimerSet,
 } from "@grapevine/swim";
 import { AntiEntropy } from "./anti-entropy.js";
-import type { CoreTask as Task } from "./core-tasks.js";
+import { Coordinates } from "./coordinates.js";
+import { startPeriodicTasks, type CoreTask as Task } from "./core-tasks.js";
 import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
 import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
@@ -81,6 +82,8 @@ export class NodeCore {
   private readonly leaving: Leaving;
   private readonly queries: Queries;
   private readonly forceLeaves: ForceLeave;
+  /** Network coordinates: ours, the members', RTT estimates (Vivaldi, Serf's design). */
+  readonly coordinates: Coordinates;
   private statusValue: NodeCoreStatus = "created";
 
   /** The sizes this member accepts for its own input (name, metadata, keys, values), bytes. */
@@ -130,6 +133,7 @@ export class NodeCore {
     });
     this.outbox = new Outbox(options.links, builder, this.swim, this.dissemination, this.counters);
     this.antiEntropy = AntiEntropy.attach(this.outbox, this.state, options, this.timing);
+    this.coordinates = Coordinates.attach(this.outbox, options);
     this.leaving = new Leaving(this.swim, this.outbox, options.config.gossipIntervalMs, (at) =>
       this.schedule.schedule(at, { kind: "leave-check" }),
     );
@@ -151,7 +155,8 @@ export class NodeCore {
       ...shared,
       ...{ label, timing: this.timing, state: this.state, stateSync: this.stateSync },
       ...{ userMessages: this.userMessages, queries: this.queries, forceLeave: this.forceLeaves },
-      ...{ antiEntropy: this.antiEntropy, emit: (event: ClusterEvent) => this.emit(event) },
+      ...{ antiEntropy: this.antiEntropy, coordinates: this.coordinates },
+      emit: (event: ClusterEvent) => this.emit(event),
     };
     this.inbox = new Inbox(parts);
     this.streams = new StreamWork({
@@ -175,16 +180,8 @@ export class NodeCore {
   start(now: number): void {
     if (this.statusValue !== "created") return;
     this.statusValue = "running";
-    const { antiEntropyIntervalMs, reconnectIntervalMs } = this.timing;
     this.gossipRounds.start(now + this.rng.next() * this.config.gossipIntervalMs);
-    if (antiEntropyIntervalMs > 0) {
-      const at = now + this.rng.next() * antiEntropyIntervalMs;
-      this.schedule.schedule(at, { kind: "anti-entropy" });
-    }
-    if (reconnectIntervalMs > 0) {
-      const at = now + this.rng.next() * reconnectIntervalMs;
-      this.schedule.schedule(at, { kind: "reconnect" });
-    }
+    startPeriodicTasks(this.schedule, this.timing, this.rng, now);
     this.pump(now);
   }
 
@@ -293,21 +290,21 @@ export class NodeCore {
 
   /** Sets one of our keys. Throws a {@link LimitError} (and changes nothing) over the limits. */
   set(key: string, value: Uint8Array, now: number): void {
-    this.gossipRounds.catchUp(now);
-    checkText("key", key, this.limits.maxKeyBytes);
-    checkSize("value", value.byteLength, this.limits.maxValueBytes);
-    const change = this.state.set(key, value, now);
-    if (change) this.stateSync.localChange(change, now);
-    this.pump(now);
+    this.local(now, () => {
+      checkText("key", key, this.limits.maxKeyBytes);
+      checkSize("value", value.byteLength, this.limits.maxValueBytes);
+      const change = this.state.set(key, value, now);
+      if (change) this.stateSync.localChange(change, now);
+    });
   }
 
   /** Deletes one of our keys. Returns whether it existed. */
   delete(key: string, now: number): boolean {
-    this.gossipRounds.catchUp(now);
-    const change = this.state.delete(key, now);
-    if (change) this.stateSync.localChange(change, now);
-    this.pump(now);
-    return change !== null;
+    return this.local(now, () => {
+      const change = this.state.delete(key, now);
+      if (change) this.stateSync.localChange(change, now);
+      return change !== null;
+    });
   }
 
   /**
@@ -315,26 +312,23 @@ export class NodeCore {
    * they were encoded into it) over the metadata limit.
    */
   setMeta(meta: Uint8Array, now: number, field: "meta" | "tags" = "meta"): void {
-    this.gossipRounds.catchUp(now);
-    checkSize(field, meta.byteLength, this.limits.maxMetaBytes);
-    this.swim.setMeta(meta, now);
-    this.pump(now);
+    this.local(now, () => {
+      checkSize(field, meta.byteLength, this.limits.maxMetaBytes);
+      this.swim.setMeta(meta, now);
+    });
   }
 
   /** Broadcasts an application message to every member (best effort, infection-style). */
   broadcast(name: string, payload: Uint8Array, now: number): void {
-    this.gossipRounds.catchUp(now);
     const message: UserMessage = { type: "user", from: this.name, name, payload };
-    this.dissemination.enqueueUser(this.userMessages.own(message, now), message);
-    this.pump(now);
+    this.local(now, () =>
+      this.dissemination.enqueueUser(this.userMessages.own(message, now), message),
+    );
   }
 
   /** Sends a query (Serf's); throws on a bad option or over the size limit. See {@link Queries}. */
   query(request: QueryRequest, now: number): QueryTicket {
-    this.gossipRounds.catchUp(now);
-    const ticket = this.queries.start(request, now);
-    this.pump(now);
-    return ticket;
+    return this.local(now, () => this.queries.start(request, now));
   }
 
   /** Answers the `query-request` output `token`; false when too late. See {@link Queries.respond}. */
@@ -346,16 +340,12 @@ export class NodeCore {
 
   /** Moves a failed member to `left` everywhere (`prune`: forgotten). See {@link ForceLeave}. */
   forceLeave(name: string, prune: boolean, now: number): void {
-    this.gossipRounds.catchUp(now);
-    this.forceLeaves.start(name, prune, now);
-    this.pump(now);
+    this.local(now, () => this.forceLeaves.start(name, prune, now));
   }
 
   /** Restores our keys from a snapshot of an earlier run, in this run's generation. */
   restore(snapshot: LocalSnapshot, now: number): void {
-    this.gossipRounds.catchUp(now);
-    this.stateSync.restored(snapshot, now);
-    this.pump(now);
+    this.local(now, () => this.stateSync.restored(snapshot, now));
   }
 
   /**
@@ -363,9 +353,7 @@ export class NodeCore {
    * (simulations and tests that start from a converged cluster).
    */
   seed(members: readonly PushPullMember[] | PreparedMembers, now: number): void {
-    this.gossipRounds.catchUp(now);
-    seedConverged(this.swim, this.state, members, now);
-    this.pump(now);
+    this.local(now, () => seedConverged(this.swim, this.state, members, now));
   }
 
   // ── reads ──────────────────────────────────────────────────────────────────────────────────
@@ -474,6 +462,14 @@ export class NodeCore {
     }
   }
 
+  /** A local change: the skipped gossip rounds replayed first, swim's outputs pumped after. */
+  private local<T>(now: number, change: () => T): T {
+    this.gossipRounds.catchUp(now);
+    const result = change();
+    this.pump(now);
+    return result;
+  }
+
   /** Whether input is taken now (running or leaving); if so, replays the skipped gossip rounds. */
   private enter(now: number): boolean {
     if (this.statusValue !== "running" && this.statusValue !== "leaving") return false;
@@ -497,6 +493,7 @@ export class NodeCore {
       this.stateSync.memberChanged(view.name, type, view.generation, at);
       const address = view.addresses.find((a) => this.outbox.linkFor(a) !== undefined);
       this.reconnect.memberChanged(view.name, type, address, at);
+      if (type === "dead" || type === "left") this.coordinates.forget(view.name);
     }
     this.emit({ type: eventType, member: toMember(view, this.name), at });
   }

@@ -81,6 +81,12 @@ export interface NodeCoreOptions {
    * `compression.ts`); without one, it exchanges plain frames only.
    */
   readonly compression?: FrameCompression;
+  /**
+   * Network coordinates (Vivaldi, see `coordinates.ts`): measured on our probes and sent on our
+   * acks. Default true; false behaves as a member from before coordinates (Serf's
+   * `DisableCoordinates`).
+   */
+  readonly coordinates?: boolean;
   /** Query settings: timeout multiplier, size limits, rate limit per origin (Serf's defaults). */
   readonly queries?: Partial<QuerySettings>;
 }

@@ -26,8 +26,11 @@ export class Outbox {
   readonly maxFrameBytes: number;
   /** Stream frame compression, as far as this member and each peer support it. */
   frames = new FrameCodec(undefined);
-  /** Rewrites what is sent before it is packed (anti-entropy puts our digest hash on acks). */
-  stamp: (messages: readonly Message[]) => readonly Message[] = (messages) => messages;
+  /**
+   * Rewrites what is sent before it is packed (anti-entropy puts our digest hash on acks, the
+   * coordinates our coordinate after it, and note when each ping leaves).
+   */
+  stamp: (messages: readonly Message[], now: number) => readonly Message[] = (messages) => messages;
 
   constructor(
     links: readonly Link[],
@@ -63,7 +66,7 @@ export class Outbox {
       this.counters.drops["no-transport"] += 1;
       return;
     }
-    const stamped = this.stamp(primary);
+    const stamped = this.stamp(primary, now);
     const { fitted, left, unfit } = this.builder.fit(stamped, this.builder.budget(link.mtu));
     this.counters.drops.unfit += unfit;
     if (piggyback) this.piggyback(fitted, to, left, now);
