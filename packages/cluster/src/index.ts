@@ -5,6 +5,7 @@
 
 export {
   type ClusterEvent,
+  type Coordinate,
   decodeTags,
   emptyNodeCounters,
   encodeTags,

@@ -74,6 +74,12 @@ export interface ClusterOptions extends CoreTuning {
    * compressed frame it did not ask for.
    */
   readonly compression?: boolean;
+  /**
+   * Network coordinates (Vivaldi, Serf's design; default true): RTTs measured on our probes, our
+   * coordinate sent on our acks, members' coordinates kept for {@link Cluster.rtt}. False behaves
+   * as a member from before coordinates; both kinds interoperate.
+   */
+  readonly coordinates?: boolean;
 }
 
 /** A bad option: `field` names it; the message says why. */
@@ -195,6 +201,7 @@ export function coreOptions(
     maxValueBytes: options.maxValueBytes,
     isolationWindowMs: options.isolationWindowMs,
     queries: options.queries,
+    coordinates: options.coordinates,
   };
   const set = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
   return {
