@@ -49,7 +49,14 @@ export type { NodeOutput, StreamPurpose } from "./outputs.js";
 export { MAX_NAME_BYTES, MIN_BROADCAST_BYTES, PacketBuilder, sizeOf } from "./packet-builder.js";
 export { pushPullMessage, seedConverged } from "./push-pull.js";
 export { PING_QUERY, Queries } from "./queries.js";
-export { compileTagPattern, passesQueryFilter } from "./query-filter.js";
+export {
+  compileTagPattern,
+  MAX_TAG_PATTERN_LENGTH,
+  passesQueryFilter,
+  TagPatternError,
+  type TagPatternProblem,
+  tagPatternProblem,
+} from "./query-filter.js";
 export {
   DEFAULT_QUERY_SETTINGS,
   MAX_QUERY_TIMEOUT_MS,
