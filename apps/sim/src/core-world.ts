@@ -5,6 +5,7 @@ import { type Rng, seededRng } from "@grapevine/protocol";
 import { ColumnArena, MemberRegistry, PreparedMembers, swimConfig } from "@grapevine/swim";
 import { latencySampler } from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
+import { LatencyMatrix } from "./topology.js";
 import { WakeTimer } from "./wake-timer.js";
 import { type SimMember, type SimNetwork, type SimNode, World } from "./world.js";
 
@@ -116,7 +117,11 @@ class CoreNetwork implements SimNetwork {
     private readonly loss: number,
     latencyMs: number,
   ) {
-    this.latency = latencySampler({ meanMs: latencyMs, jitterMs: latencyMs / 2 });
+    const matrix = world.latencyMatrix;
+    this.latency =
+      matrix === undefined
+        ? latencySampler({ meanMs: latencyMs, jitterMs: latencyMs / 2 })
+        : (from: string, to: string, random: Rng) => matrix.oneWayMs(from, to, random);
   }
 
   partition(groups: readonly (readonly string[])[]): void {
@@ -223,6 +228,8 @@ export class CoreWorld extends World {
   private readonly registry: MemberRegistry;
   /** The cores, in the order of {@link nodes}. */
   private readonly cores: CoreMember[] = [];
+  /** The known RTTs of a `plane` or `clusters` topology (undefined for `uniform`). */
+  readonly latencyMatrix: LatencyMatrix | undefined;
   private readonly skipIdleRounds: boolean;
   /** Sees every other output of every core (queries' requests, answers and ends). */
   onOutput: ((node: SimNode, out: NodeOutput) => void) | undefined;
@@ -235,6 +242,10 @@ export class CoreWorld extends World {
     // Every step runs inside a synchronous timer callback: no promise chain needs settling
     // between timestamps, so the clock skips the macrotask turn it would otherwise take for each.
     super(options, { settle: null });
+    const topology = options.topology ?? "uniform";
+    if (topology !== "uniform") {
+      this.latencyMatrix = new LatencyMatrix(topology, this.names(), options.seed);
+    }
     this.net = new CoreNetwork(this, seededRng(options.seed), options.loss, options.latencyMs);
     this.network = this.net;
     this.skipIdleRounds = skipIdleRounds;

@@ -1,3 +1,5 @@
+import { TOPOLOGIES, type Topology } from "./topology.js";
+
 /** The scenarios the simulator can run. */
 export const SCENARIOS = ["join", "spread", "failure", "soak", "partition", "idle"] as const;
 /** One of {@link SCENARIOS}. */
@@ -27,6 +29,8 @@ export interface SimOptions {
   readonly loss: number;
   /** Mean one-way latency, ms (jitter ±50 % of it). */
   readonly latencyMs: number;
+  /** Latency model (default `uniform`: `latencyMs` on every link); see {@link Topology}. */
+  readonly topology?: Topology;
   /** Virtual seconds to run (soak, partition, idle; an upper bound for the others). */
   readonly durationS: number;
   /** Nodes to crash (failure). */
@@ -73,6 +77,8 @@ options:
   --preset P          lan | wan | local (default lan)
   --loss P            datagram loss probability 0–1 (default 0)
   --latency MS        mean one-way latency in ms, ±50 % jitter (default 1)
+  --topology T        uniform (--latency on every link, default) | plane (nodes in a 100 ms
+                      square) | clusters (5 sites in a 200 ms square): known RTTs, ±5 % jitter
   --duration S        virtual seconds (default depends on the scenario)
   --kill K            nodes to crash in 'failure' (default 1)
   --slow F            fraction of nodes that stall (soak; default 0)
@@ -121,6 +127,7 @@ export function parseOptions(argv: readonly string[]): SimOptions | "help" {
   let preset: Preset = "lan";
   let loss = 0;
   let latencyMs = 1;
+  let topology: Topology = "uniform";
   let durationS: number | undefined;
   let kill = 1;
   let slow = 0;
@@ -158,6 +165,16 @@ export function parseOptions(argv: readonly string[]): SimOptions | "help" {
       case "--latency":
         latencyMs = num(flag, value(), 0, 10_000, false);
         break;
+      case "--topology": {
+        const v = value();
+        if (!v || !(TOPOLOGIES as readonly string[]).includes(v)) {
+          throw new UsageError(
+            `--topology must be one of ${TOPOLOGIES.join(", ")}, got ${JSON.stringify(v)}`,
+          );
+        }
+        topology = v as Topology;
+        break;
+      }
       case "--duration":
         durationS = num(flag, value(), 1, 86_400, false);
         break;
@@ -210,6 +227,7 @@ export function parseOptions(argv: readonly string[]): SimOptions | "help" {
     preset,
     loss,
     latencyMs,
+    topology,
     durationS: durationS ?? DEFAULT_DURATION_S[scenario],
     kill,
     slow,

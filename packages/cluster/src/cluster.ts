@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import type { PushPullMember } from "@grapevine/codec";
 import {
   type ClusterEvent,
+  type Coordinate,
   encodeTags,
   type HealthState,
   type Member,
@@ -12,6 +13,7 @@ import {
 import type { ClusterState, LocalSnapshot, OwnerInfo } from "@grapevine/state";
 import { type Swim, type SwimConfig, swimConfig } from "@grapevine/swim";
 import { type Clock, systemClock, type TimerHandle } from "@grapevine/transport";
+import { zlibFrameCompression } from "./compression.js";
 import { EventHub } from "./event-hub.js";
 import type { Keyring } from "./keyring.js";
 import {
@@ -61,8 +63,6 @@ export class Cluster {
   private readonly hub: EventHub;
   private readonly joinWaiters = new Map<number, (joined: number) => void>();
   private leaveWaiter: (() => void) | undefined;
-  private readonly pendingEvents: ClusterEvent[] = [];
-  private delivering = false;
   private statusValue: ClusterStatus = "created";
   private timer: TimerHandle | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -101,6 +101,7 @@ export class Cluster {
         // Secret, so peers cannot pick colliding names; it changes no behaviour (runs stay seeded).
         hashSeed: randomInt(0x1_0000_0000),
         generation: options.generation ?? Date.now(),
+        ...(options.compression === false ? {} : { compression: zlibFrameCompression }),
       }),
     );
   }
@@ -392,6 +393,27 @@ export class Cluster {
     this.step((now) => this.core.forceLeave(name, options.prune ?? false, now));
   }
 
+  /**
+   * This member's network coordinate (Vivaldi with Serf's height, adjustment and error; distances
+   * in seconds), or `undefined` when coordinates are off. It moves with every probe's RTT.
+   */
+  coordinate(): Coordinate | undefined {
+    return this.core.coordinates.of(this.name);
+  }
+
+  /** The coordinate member `name` last sent us (on its acks to our probes), if any. */
+  coordinateOf(name: string): Coordinate | undefined {
+    return this.core.coordinates.of(name);
+  }
+
+  /**
+   * Estimated round-trip time between members `a` and `b` (default: this member), ms, from their
+   * coordinates (Serf's `rtt`); `undefined` while either has none here.
+   */
+  rtt(a: string, b: string = this.name): number | undefined {
+    return this.core.coordinates.rtt(a, b);
+  }
+
   /** Calls `handler` for events of one type, or every event with "*". Returns an unsubscribe. */
   on: EventHub["on"] = (type: never, handler: never) => this.hub.on(type, handler);
 
@@ -412,7 +434,7 @@ export class Cluster {
     } finally {
       for (const out of this.core.drain()) this.carryOut(out);
       this.arm();
-      this.deliver();
+      this.hub.deliver();
     }
   }
 
@@ -425,7 +447,7 @@ export class Cluster {
         void this.exchange(out.id, out.to, out.bytes, out.deadlineAt);
         return;
       case "event":
-        this.pendingEvents.push(out.event);
+        this.hub.queue(out.event);
         return;
       case "join-done": {
         const resolve = this.joinWaiters.get(out.token);
@@ -440,18 +462,6 @@ export class Cluster {
       default:
         this.queryDesk.output(out);
         return;
-    }
-  }
-
-  private deliver(): void {
-    if (this.delivering) return;
-    this.delivering = true;
-    try {
-      for (let event = this.pendingEvents.shift(); event; event = this.pendingEvents.shift()) {
-        this.hub.emit(event);
-      }
-    } finally {
-      this.delivering = false;
     }
   }
 

@@ -20,6 +20,8 @@ export class EventHub {
   private readonly iterators = new Set<IteratorSink>();
   /** Events dropped by iterators that fell behind. */
   droppedEvents = 0;
+  private readonly pending: ClusterEvent[] = [];
+  private delivering = false;
 
   constructor(
     private readonly bufferLimit: number,
@@ -36,6 +38,25 @@ export class EventHub {
     const listener = handler as (...args: unknown[]) => void;
     this.emitter.on(type, listener);
     return () => this.emitter.off(type, listener);
+  }
+
+  /** Holds `event` until {@link deliver} (events of a step are delivered after it). */
+  queue(event: ClusterEvent): void {
+    this.pending.push(event);
+  }
+
+  /**
+   * Emits the queued events in order, including those queued by handlers meanwhile; a call from
+   * inside a handler returns at once (the outer call delivers them).
+   */
+  deliver(): void {
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      for (let event = this.pending.shift(); event; event = this.pending.shift()) this.emit(event);
+    } finally {
+      this.delivering = false;
+    }
   }
 
   emit(event: ClusterEvent): void {

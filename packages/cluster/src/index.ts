@@ -5,6 +5,7 @@
 
 export {
   type ClusterEvent,
+  type Coordinate,
   decodeTags,
   emptyNodeCounters,
   encodeTags,
@@ -26,6 +27,8 @@ export {
   type QueryOptionField,
   type QuerySummary,
   queryTimeout,
+  TagPatternError,
+  type TagPatternProblem,
   type UserMessageEvent,
 } from "@grapevine/node";
 export { SwimConfigError } from "@grapevine/swim";

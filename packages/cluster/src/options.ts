@@ -68,6 +68,18 @@ export interface ClusterOptions extends CoreTuning {
   readonly streamTimeoutMs?: number;
   /** Events buffered per `events()` iterator before the oldest are dropped (default 10,000). */
   readonly eventBufferLimit?: number;
+  /**
+   * Compress push-pull frames (raw deflate) to members that accept it, and tell members that we
+   * accept it (default true). Members with and without it interoperate: nobody is sent a
+   * compressed frame it did not ask for.
+   */
+  readonly compression?: boolean;
+  /**
+   * Network coordinates (Vivaldi, Serf's design; default true): RTTs measured on our probes, our
+   * coordinate sent on our acks, members' coordinates kept for {@link Cluster.rtt}. False behaves
+   * as a member from before coordinates; both kinds interoperate.
+   */
+  readonly coordinates?: boolean;
 }
 
 /** A bad option: `field` names it; the message says why. */
@@ -173,7 +185,10 @@ export function schemesOf(t: Transport): readonly string[] {
 export function coreOptions(
   options: ClusterOptions,
   config: SwimConfig,
-  runtime: Pick<NodeCoreOptions, "now" | "rng" | "sealOverhead" | "hashSeed" | "generation">,
+  runtime: Pick<
+    NodeCoreOptions,
+    "now" | "rng" | "sealOverhead" | "hashSeed" | "generation" | "compression"
+  >,
 ): NodeCoreOptions {
   const optional = {
     antiEntropyIntervalMs: options.antiEntropyIntervalMs,
@@ -186,6 +201,7 @@ export function coreOptions(
     maxValueBytes: options.maxValueBytes,
     isolationWindowMs: options.isolationWindowMs,
     queries: options.queries,
+    coordinates: options.coordinates,
   };
   const set = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
   return {

@@ -1,6 +1,6 @@
-import type { StateAck, StateSyn, StateSynAck } from "@grapevine/codec";
+import type { Ack, Message, StateAck, StateSyn, StateSynAck } from "@grapevine/codec";
 import type { ClusterState } from "@grapevine/state";
-import type { Swim } from "@grapevine/swim";
+import { FrameCodec, type FrameCompression } from "./compression.js";
 import type { Outbox } from "./outbox.js";
 import { sizeOf } from "./packet-builder.js";
 
@@ -47,19 +47,133 @@ export function answerSynAck(
 }
 
 /**
- * One anti-entropy period: our heartbeat rises (it rides on every delta we send, Scuttlebutt §3)
- * and our digest goes to one random member.
+ * First byte of an ack payload that carries the acking member's digest hash: 4 bytes of hash
+ * (big-endian) follow, then one byte of features (see `compression.ts`). Readers ignore bytes
+ * beyond what they know, so later members may append more.
  */
-export function antiEntropyRound(
-  state: ClusterState,
-  swim: Swim,
-  outbox: Outbox,
-  now: number,
-): void {
-  state.heartbeat();
-  const [to] = swim.gossipTargets(1, now);
-  const budget = to === undefined ? undefined : outbox.budgetFor(to);
-  if (to === undefined || budget === undefined) return;
-  outbox.counters.antiEntropyRounds += 1;
-  outbox.send(to, [synFor(state, budget)], false, now);
+export const DIGEST_HASH_TAG = 0x01;
+/** Bytes of that payload. */
+export const DIGEST_HASH_PAYLOAD_BYTES = 6;
+
+/** The ack payload carrying `hash` and `features` (see {@link DIGEST_HASH_TAG}). */
+export function digestHashPayload(hash: number, features = 0): Uint8Array {
+  const payload = new Uint8Array(DIGEST_HASH_PAYLOAD_BYTES);
+  payload[0] = DIGEST_HASH_TAG;
+  new DataView(payload.buffer).setUint32(1, hash >>> 0);
+  payload[5] = features;
+  return payload;
+}
+
+/** The digest hash an ack payload carries, or `undefined` (an older member, or another payload). */
+export function payloadDigestHash(payload: Uint8Array): number | undefined {
+  if (payload.length < 5 || payload[0] !== DIGEST_HASH_TAG) return undefined;
+  const hash = new DataView(payload.buffer, payload.byteOffset, payload.length).getUint32(1);
+  return hash === 0 ? undefined : hash;
+}
+
+/** The feature byte of such a payload (0 when absent). */
+export function payloadFeatures(payload: Uint8Array): number {
+  return payloadDigestHash(payload) === undefined ? 0 : (payload[5] ?? 0);
+}
+
+/**
+ * Scuttlebutt anti-entropy that costs nothing while nothing differs. Every ack this member sends
+ * on its own behalf carries a hash of its full digest; a prober whose own hash differs learns that
+ * the two hold different state and starts a digest exchange with that member at its next
+ * anti-entropy period (one exchange a period at most, as a periodic digest would). Each member
+ * probes a random member every protocol period, so a divergence from most of the cluster is seen
+ * within about one period; in a cluster where nothing changed, no digest is sent at all.
+ *
+ * Members that predate the hash send acks with an empty payload and are never the reason for an
+ * exchange started here; they still send their periodic digests, which this member answers, and a
+ * Scuttlebutt exchange repairs both sides whoever starts it.
+ */
+export class AntiEntropy {
+  /** Where the last differing hash came from while a digest could not go out yet, if anywhere. */
+  private peer: string | undefined = undefined;
+  /** When our last digest went out, ms. */
+  private lastSynAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * @param intervalMs the anti-entropy period: at most one digest exchange starts per period.
+   * @param frames where peers' announced features are recorded, and ours come from.
+   */
+  constructor(
+    private readonly intervalMs: number,
+    private readonly frames: FrameCodec,
+  ) {}
+
+  /**
+   * Anti-entropy for a node's outbox: a frame codec with the node's compressor (if any) for its
+   * stream frames, and our digest hash and features on every ack it sends.
+   */
+  static attach(
+    outbox: Outbox,
+    state: ClusterState,
+    options: { readonly name: string; readonly compression?: FrameCompression | undefined },
+    timing: { readonly antiEntropyIntervalMs: number },
+  ): AntiEntropy {
+    const frames = new FrameCodec(options.compression);
+    const antiEntropy = new AntiEntropy(timing.antiEntropyIntervalMs, frames);
+    outbox.frames = frames;
+    outbox.stamp = (messages) => antiEntropy.stamp(messages, options.name, state);
+    return antiEntropy;
+  }
+
+  /** Our acks (with an empty payload) get our digest hash as their payload. */
+  stamp(messages: readonly Message[], self: string, state: ClusterState): readonly Message[] {
+    let hash: Uint8Array | undefined;
+    let stamped: Message[] | undefined;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      if (m.type !== "ack" || m.source !== self || m.payload.length !== 0) continue;
+      hash ??= digestHashPayload(state.digestHash(), this.frames.ownFeatures);
+      stamped ??= messages.slice();
+      stamped[i] = { ...m, payload: hash };
+    }
+    return stamped ?? messages;
+  }
+
+  /**
+   * An ack from `from` (`direct()`: sent by the member it is from, not relayed): its features are
+   * recorded; when it carries a digest hash other than ours, our digest goes to `from` now if none
+   * went out this period, else at the next period.
+   */
+  heard(
+    from: string,
+    direct: () => boolean,
+    ack: Ack,
+    state: ClusterState,
+    outbox: Outbox,
+    now: number,
+  ): void {
+    const theirs = payloadDigestHash(ack.payload);
+    if (theirs === undefined) return;
+    // A relayed ack comes from the relay with the target's payload: features only from the source.
+    const features = payloadFeatures(ack.payload);
+    if (this.frames.featuresOf(from) !== features && direct()) this.frames.learn(from, features);
+    if (theirs === state.digestHash()) return;
+    if (now - this.lastSynAt >= this.intervalMs) this.sendSyn(from, state, outbox, now);
+    else this.peer = from;
+  }
+
+  /**
+   * One anti-entropy period: our heartbeat rises (it rides on every delta we send, Scuttlebutt §3)
+   * and, when a peer's hash differed from ours and no digest could go out then, our digest goes
+   * to it.
+   */
+  round(state: ClusterState, outbox: Outbox, now: number): void {
+    state.heartbeat();
+    const to = this.peer;
+    this.peer = undefined;
+    if (to !== undefined) this.sendSyn(to, state, outbox, now);
+  }
+
+  private sendSyn(to: string, state: ClusterState, outbox: Outbox, now: number): void {
+    const budget = outbox.budgetFor(to);
+    if (budget === undefined) return;
+    this.lastSynAt = now;
+    outbox.counters.antiEntropyRounds += 1;
+    outbox.send(to, [synFor(state, budget)], false, now);
+  }
 }

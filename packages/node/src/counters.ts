@@ -50,6 +50,8 @@ export interface NodeCounters {
   queriesRateLimited: number;
   /** Queries received that this member's name or tags did not pass. */
   queriesFiltered: number;
+  /** Queries whose tag pattern was refused here (too long, unsafe, invalid): they match nothing. */
+  queryPatternsRefused: number;
   /** Acks and answers this member sent (to its own queries too). */
   queryResponsesSent: number;
   /** Acks and answers to this member's queries received (first of each kind per member). */
@@ -111,6 +113,7 @@ export function emptyNodeCounters(): NodeCounters {
     queryDuplicates: 0,
     queriesRateLimited: 0,
     queriesFiltered: 0,
+    queryPatternsRefused: 0,
     queryResponsesSent: 0,
     queryResponsesReceived: 0,
     queryResponsesLate: 0,

@@ -1,7 +1,9 @@
 import { decode, type Message, type UserMessage } from "@grapevine/codec";
 import type { ClusterState } from "@grapevine/state";
 import type { Swim } from "@grapevine/swim";
-import { answerSyn, answerSynAck } from "./anti-entropy.js";
+import { type AntiEntropy, answerSyn, answerSynAck } from "./anti-entropy.js";
+import { FrameCodec } from "./compression.js";
+import type { Coordinates } from "./coordinates.js";
 import type { NodeCounters, PacketDropReason } from "./counters.js";
 import type { Dissemination } from "./dissemination.js";
 import type { ClusterEvent } from "./events.js";
@@ -28,6 +30,8 @@ export interface InboxHost {
   readonly swim: Swim;
   readonly state: ClusterState;
   readonly stateSync: StateSync;
+  readonly antiEntropy: AntiEntropy;
+  readonly coordinates: Coordinates;
   readonly outbox: Outbox;
   readonly dissemination: Dissemination;
   readonly userMessages: UserMessages;
@@ -76,8 +80,9 @@ export class Inbox {
   streamFrame(from: string, bytes: Uint8Array, now: number): Uint8Array | undefined {
     const { host } = this;
     const maxFrame = host.outbox.linkFor(from)?.maxFrameBytes ?? bytes.length;
-    const messages = this.decode(bytes, maxFrame);
+    const messages = this.decodeFrame(bytes, maxFrame);
     if (messages === undefined) return undefined;
+    const compress = FrameCodec.isCompressed(bytes) || host.outbox.frames.accepts(from);
     let reply: Message | undefined;
     for (const msg of messages) {
       if (msg.type === "ping" && msg.target === host.name) {
@@ -90,7 +95,26 @@ export class Inbox {
         }
       }
     }
-    return reply === undefined ? undefined : host.outbox.builder.encode([reply]);
+    const encoded = reply === undefined ? undefined : host.outbox.builder.encode([reply]);
+    return encoded === undefined ? undefined : host.outbox.frames.encode(encoded, compress);
+  }
+
+  /** A stream frame, compressed or not, decoded (`undefined`, counted, when refused). */
+  decodeFrame(
+    bytes: Uint8Array,
+    maxBytes = this.host.outbox.maxFrameBytes,
+  ): readonly Message[] | undefined {
+    const plain = this.host.outbox.frames.decode(bytes, maxBytes);
+    if (plain === undefined) {
+      this.drop("malformed");
+      return undefined;
+    }
+    return this.decode(plain, maxBytes);
+  }
+
+  /** Whether an ack from `from` about `source` came from that member itself. */
+  private direct(from: string, source: string): boolean {
+    return this.host.swim.member(source)?.addresses.includes(from) ?? false;
   }
 
   /** A peer's member list and state from a push-pull, either way. */
@@ -119,9 +143,15 @@ export class Inbox {
   private dispatch(from: string, msg: Message, now: number): void {
     const { swim, state, stateSync, outbox } = this.host;
     switch (msg.type) {
+      case "ack": {
+        const direct = () => this.direct(from, msg.source);
+        this.host.antiEntropy.heard(from, direct, msg, state, outbox, now);
+        this.host.coordinates.heard(msg, direct, now);
+        swim.handle(from, msg, now);
+        return;
+      }
       case "ping":
       case "ping-req":
-      case "ack":
       case "nack":
       case "alive":
       case "suspect":

@@ -5,6 +5,14 @@
  * and carry out what it drains.
  */
 export { answerSyn, answerSynAck, synFor } from "./anti-entropy.js";
+export { FrameCodec, type FrameCompression } from "./compression.js";
+export {
+  COORDINATE_TAG,
+  Coordinates,
+  coordinateSectionBytes,
+  payloadCoordinate,
+  withCoordinate,
+} from "./coordinates.js";
 export {
   emptyNodeCounters,
   type NodeCounters,
@@ -41,7 +49,14 @@ export type { NodeOutput, StreamPurpose } from "./outputs.js";
 export { MAX_NAME_BYTES, MIN_BROADCAST_BYTES, PacketBuilder, sizeOf } from "./packet-builder.js";
 export { pushPullMessage, seedConverged } from "./push-pull.js";
 export { PING_QUERY, Queries } from "./queries.js";
-export { compileTagPattern, passesQueryFilter } from "./query-filter.js";
+export {
+  compileTagPattern,
+  MAX_TAG_PATTERN_LENGTH,
+  passesQueryFilter,
+  TagPatternError,
+  type TagPatternProblem,
+  tagPatternProblem,
+} from "./query-filter.js";
 export {
   DEFAULT_QUERY_SETTINGS,
   MAX_QUERY_TIMEOUT_MS,
@@ -60,3 +75,15 @@ export { Reconnect } from "./reconnect.js";
 export { SeenMessages } from "./seen-messages.js";
 export { type StreamExchange, StreamExchanges } from "./stream-exchanges.js";
 export { USER_MESSAGE_MEMORY, USER_MESSAGE_TTL_MS, UserMessages } from "./user-messages.js";
+export {
+  applyForce,
+  type Coordinate,
+  DEFAULT_VIVALDI_CONFIG,
+  estimateRtt,
+  isValidCoordinate,
+  MAX_RTT_SECONDS,
+  originCoordinate,
+  rawDistance,
+  VivaldiClient,
+  type VivaldiConfig,
+} from "./vivaldi.js";

@@ -14,8 +14,9 @@ import {
   type SwimOutput,
   TimerSet,
 } from "@grapevine/swim";
-import { antiEntropyRound } from "./anti-entropy.js";
-import type { CoreTask as Task } from "./core-tasks.js";
+import { AntiEntropy } from "./anti-entropy.js";
+import { Coordinates } from "./coordinates.js";
+import { startPeriodicTasks, type CoreTask as Task } from "./core-tasks.js";
 import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
 import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
@@ -74,12 +75,15 @@ export class NodeCore {
   private readonly userMessages = new UserMessages();
   private readonly schedule = new TimerSet<Task>();
   private readonly stateSync: StateSync;
+  private readonly antiEntropy: AntiEntropy;
   private readonly health_: HealthJudge;
   /** The gossip rounds (read-only use: when a skipped round is due, for a simulator's clock). */
   readonly gossipRounds: GossipRounds<Task>;
   private readonly leaving: Leaving;
   private readonly queries: Queries;
   private readonly forceLeaves: ForceLeave;
+  /** Network coordinates: ours, the members', RTT estimates (Vivaldi, Serf's design). */
+  readonly coordinates: Coordinates;
   private statusValue: NodeCoreStatus = "created";
 
   /** The sizes this member accepts for its own input (name, metadata, keys, values), bytes. */
@@ -119,8 +123,7 @@ export class NodeCore {
     this.health_ = new HealthJudge(options.now, (members) =>
       fixedWindow === undefined ? isolationWindow(options.config, members) : fixedWindow,
     );
-    let smallestMtu = Number.POSITIVE_INFINITY;
-    for (const link of options.links) smallestMtu = Math.min(smallestMtu, link.mtu);
+    const smallestMtu = Math.min(...options.links.map((link) => link.mtu));
     this.stateSync = new StateSync({
       ...{ state: this.state, dissemination: this.dissemination, counters: this.counters },
       deltaBudget: builder.stateDeltaBudget(smallestMtu, this.name, this.addresses),
@@ -129,13 +132,17 @@ export class NodeCore {
       scheduleTick: (at) => this.schedule.schedule(at, { kind: "state-tick", at }),
     });
     this.outbox = new Outbox(options.links, builder, this.swim, this.dissemination, this.counters);
+    this.antiEntropy = AntiEntropy.attach(this.outbox, this.state, options, this.timing);
+    this.coordinates = Coordinates.attach(this.outbox, options);
     this.leaving = new Leaving(this.swim, this.outbox, options.config.gossipIntervalMs, (at) =>
       this.schedule.schedule(at, { kind: "leave-check" }),
     );
+    const round = (at: number) => this.outbox.gossipRound(options.config.gossipFanout, at);
     this.gossipRounds = new GossipRounds<Task>(this.schedule, { kind: "gossip" }, options, {
       idle: (at) => this.dissemination.size === 0 && !this.health_.turnsAt(at, this.swim),
-      replayed: (at) => this.judgeHealth(at),
-      round: (now) => this.outbox.gossipRound(options.config.gossipFanout, now),
+      // A skipped round still marks the time of the last round (news is passed on by it).
+      replayed: (at) => (round(at), this.judgeHealth(at)),
+      round,
     });
     const shared = {
       ...{ name: this.name, addresses: this.addresses, swim: this.swim, outbox: this.outbox },
@@ -148,6 +155,7 @@ export class NodeCore {
       ...shared,
       ...{ label, timing: this.timing, state: this.state, stateSync: this.stateSync },
       ...{ userMessages: this.userMessages, queries: this.queries, forceLeave: this.forceLeaves },
+      ...{ antiEntropy: this.antiEntropy, coordinates: this.coordinates },
       emit: (event: ClusterEvent) => this.emit(event),
     };
     this.inbox = new Inbox(parts);
@@ -172,16 +180,8 @@ export class NodeCore {
   start(now: number): void {
     if (this.statusValue !== "created") return;
     this.statusValue = "running";
-    const { antiEntropyIntervalMs, reconnectIntervalMs } = this.timing;
     this.gossipRounds.start(now + this.rng.next() * this.config.gossipIntervalMs);
-    if (antiEntropyIntervalMs > 0) {
-      const at = now + this.rng.next() * antiEntropyIntervalMs;
-      this.schedule.schedule(at, { kind: "anti-entropy" });
-    }
-    if (reconnectIntervalMs > 0) {
-      const at = now + this.rng.next() * reconnectIntervalMs;
-      this.schedule.schedule(at, { kind: "reconnect" });
-    }
+    startPeriodicTasks(this.schedule, this.timing, this.rng, now);
     this.pump(now);
   }
 
@@ -254,7 +254,7 @@ export class NodeCore {
   handleStreamReply(id: number, bytes: Uint8Array | undefined, now: number): void {
     if (!this.streams.isOpen(id) || this.statusValue === "stopped") return;
     this.gossipRounds.catchUp(now);
-    const messages = bytes === undefined ? undefined : this.inbox.decode(bytes, bytes.length);
+    const messages = bytes === undefined ? undefined : this.inbox.decodeFrame(bytes);
     this.inbox.guard(() => this.streams.settle(id, messages, now));
     this.pump(now);
   }
@@ -290,21 +290,21 @@ export class NodeCore {
 
   /** Sets one of our keys. Throws a {@link LimitError} (and changes nothing) over the limits. */
   set(key: string, value: Uint8Array, now: number): void {
-    this.gossipRounds.catchUp(now);
-    checkText("key", key, this.limits.maxKeyBytes);
-    checkSize("value", value.byteLength, this.limits.maxValueBytes);
-    const change = this.state.set(key, value, now);
-    if (change) this.stateSync.localChange(change, now);
-    this.pump(now);
+    this.local(now, () => {
+      checkText("key", key, this.limits.maxKeyBytes);
+      checkSize("value", value.byteLength, this.limits.maxValueBytes);
+      const change = this.state.set(key, value, now);
+      if (change) this.stateSync.localChange(change, now);
+    });
   }
 
   /** Deletes one of our keys. Returns whether it existed. */
   delete(key: string, now: number): boolean {
-    this.gossipRounds.catchUp(now);
-    const change = this.state.delete(key, now);
-    if (change) this.stateSync.localChange(change, now);
-    this.pump(now);
-    return change !== null;
+    return this.local(now, () => {
+      const change = this.state.delete(key, now);
+      if (change) this.stateSync.localChange(change, now);
+      return change !== null;
+    });
   }
 
   /**
@@ -312,26 +312,23 @@ export class NodeCore {
    * they were encoded into it) over the metadata limit.
    */
   setMeta(meta: Uint8Array, now: number, field: "meta" | "tags" = "meta"): void {
-    this.gossipRounds.catchUp(now);
-    checkSize(field, meta.byteLength, this.limits.maxMetaBytes);
-    this.swim.setMeta(meta, now);
-    this.pump(now);
+    this.local(now, () => {
+      checkSize(field, meta.byteLength, this.limits.maxMetaBytes);
+      this.swim.setMeta(meta, now);
+    });
   }
 
   /** Broadcasts an application message to every member (best effort, infection-style). */
   broadcast(name: string, payload: Uint8Array, now: number): void {
-    this.gossipRounds.catchUp(now);
     const message: UserMessage = { type: "user", from: this.name, name, payload };
-    this.dissemination.enqueueUser(this.userMessages.own(message, now), message);
-    this.pump(now);
+    this.local(now, () =>
+      this.dissemination.enqueueUser(this.userMessages.own(message, now), message),
+    );
   }
 
   /** Sends a query (Serf's); throws on a bad option or over the size limit. See {@link Queries}. */
   query(request: QueryRequest, now: number): QueryTicket {
-    this.gossipRounds.catchUp(now);
-    const ticket = this.queries.start(request, now);
-    this.pump(now);
-    return ticket;
+    return this.local(now, () => this.queries.start(request, now));
   }
 
   /** Answers the `query-request` output `token`; false when too late. See {@link Queries.respond}. */
@@ -343,16 +340,12 @@ export class NodeCore {
 
   /** Moves a failed member to `left` everywhere (`prune`: forgotten). See {@link ForceLeave}. */
   forceLeave(name: string, prune: boolean, now: number): void {
-    this.gossipRounds.catchUp(now);
-    this.forceLeaves.start(name, prune, now);
-    this.pump(now);
+    this.local(now, () => this.forceLeaves.start(name, prune, now));
   }
 
   /** Restores our keys from a snapshot of an earlier run, in this run's generation. */
   restore(snapshot: LocalSnapshot, now: number): void {
-    this.gossipRounds.catchUp(now);
-    this.stateSync.restored(snapshot, now);
-    this.pump(now);
+    this.local(now, () => this.stateSync.restored(snapshot, now));
   }
 
   /**
@@ -360,9 +353,7 @@ export class NodeCore {
    * (simulations and tests that start from a converged cluster).
    */
   seed(members: readonly PushPullMember[] | PreparedMembers, now: number): void {
-    this.gossipRounds.catchUp(now);
-    seedConverged(this.swim, this.state, members, now);
-    this.pump(now);
+    this.local(now, () => seedConverged(this.swim, this.state, members, now));
   }
 
   // ── reads ──────────────────────────────────────────────────────────────────────────────────
@@ -420,6 +411,7 @@ export class NodeCore {
       if (outputs.length === 0) break;
       for (const out of outputs) this.inbox.guard(() => this.onSwimOutput(out, now));
     }
+    if (this.statusValue !== "created") this.outbox.gossipNews(this.config, now);
   }
 
   private onSwimOutput(out: SwimOutput, now: number): void {
@@ -428,7 +420,7 @@ export class NodeCore {
         this.outbox.send(out.to, out.messages, true, now);
         return;
       case "stream-probe":
-        this.streams.probe(out.to, out.target, out.seq, now, this.config.probeIntervalMs);
+        this.streams.probe(out.to, out.target, out.seq, now, Math.max(1, out.deadlineAt - now));
         return;
       case "push-pull":
         this.streams.pushPull(out.to, out.join, now);
@@ -447,7 +439,7 @@ export class NodeCore {
         return;
       case "anti-entropy":
         this.schedule.schedule(now + this.timing.antiEntropyIntervalMs, task);
-        if (running) antiEntropyRound(this.state, this.swim, this.outbox, now);
+        if (running) this.antiEntropy.round(this.state, this.outbox, now);
         return;
       case "reconnect": {
         this.schedule.schedule(now + this.timing.reconnectIntervalMs, task);
@@ -468,6 +460,14 @@ export class NodeCore {
         this.leaving.check(now);
         return;
     }
+  }
+
+  /** A local change: the skipped gossip rounds replayed first, swim's outputs pumped after. */
+  private local<T>(now: number, change: () => T): T {
+    this.gossipRounds.catchUp(now);
+    const result = change();
+    this.pump(now);
+    return result;
   }
 
   /** Whether input is taken now (running or leaving); if so, replays the skipped gossip rounds. */
@@ -493,6 +493,7 @@ export class NodeCore {
       this.stateSync.memberChanged(view.name, type, view.generation, at);
       const address = view.addresses.find((a) => this.outbox.linkFor(a) !== undefined);
       this.reconnect.memberChanged(view.name, type, address, at);
+      if (type === "dead" || type === "left") this.coordinates.forget(view.name);
     }
     this.emit({ type: eventType, member: toMember(view, this.name), at });
   }

@@ -1,4 +1,5 @@
 import type { MemberRegistry, Rng, SwimConfig } from "@grapevine/swim";
+import type { FrameCompression } from "./compression.js";
 import type { QuerySettings } from "./query-options.js";
 
 /** What the core needs to know of one bound transport: its schemes and its size limits. */
@@ -74,6 +75,18 @@ export interface NodeCoreOptions {
    * ms (default: one probe interval plus the minimum suspicion timeout, see `isolationWindow`).
    */
   readonly isolationWindowMs?: number;
+  /**
+   * A compressor for stream frames (push-pull). With one, this member announces that it accepts
+   * compressed frames and compresses those to members that announced the same (see
+   * `compression.ts`); without one, it exchanges plain frames only.
+   */
+  readonly compression?: FrameCompression;
+  /**
+   * Network coordinates (Vivaldi, see `coordinates.ts`): measured on our probes and sent on our
+   * acks. Default true; false behaves as a member from before coordinates (Serf's
+   * `DisableCoordinates`).
+   */
+  readonly coordinates?: boolean;
   /** Query settings: timeout multiplier, size limits, rate limit per origin (Serf's defaults). */
   readonly queries?: Partial<QuerySettings>;
 }

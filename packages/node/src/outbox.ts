@@ -1,5 +1,6 @@
 import type { Message } from "@grapevine/codec";
-import { type Swim, schemeOf } from "@grapevine/swim";
+import { type Swim, type SwimConfig, schemeOf } from "@grapevine/swim";
+import { FrameCodec } from "./compression.js";
 import type { NodeCounters } from "./counters.js";
 import type { Dissemination } from "./dissemination.js";
 import type { Link } from "./options.js";
@@ -17,6 +18,19 @@ export class Outbox {
   private readonly prefixes: [string, Link][] = [];
   /** Outputs produced and not yet drained. */
   outputs: NodeOutput[] = [];
+  /** When the last gossip round ran, and the queue's enqueue count then. */
+  private lastRoundAt = Number.NEGATIVE_INFINITY;
+  private newsSeen = 0;
+
+  /** Largest stream frame over all links, bytes. */
+  readonly maxFrameBytes: number;
+  /** Stream frame compression, as far as this member and each peer support it. */
+  frames = new FrameCodec(undefined);
+  /**
+   * Rewrites what is sent before it is packed (anti-entropy puts our digest hash on acks, the
+   * coordinates our coordinate after it, and note when each ping leaves).
+   */
+  stamp: (messages: readonly Message[], now: number) => readonly Message[] = (messages) => messages;
 
   constructor(
     links: readonly Link[],
@@ -29,6 +43,7 @@ export class Outbox {
     // Lower-case schemes only: `schemeOf` lower-cases, so only those can match.
     for (const [s, link] of this.links)
       if (s === s.toLowerCase()) this.prefixes.push([`${s}://`, link]);
+    this.maxFrameBytes = Math.max(0, ...links.map((link) => link.maxFrameBytes));
   }
 
   /** The link a packet to `address` leaves on, if this member has one for its scheme. */
@@ -51,9 +66,10 @@ export class Outbox {
       this.counters.drops["no-transport"] += 1;
       return;
     }
-    const { fitted, left, unfit } = this.builder.fit(primary, this.builder.budget(link.mtu));
+    const stamped = this.stamp(primary, now);
+    const { fitted, left, unfit } = this.builder.fit(stamped, this.builder.budget(link.mtu));
     this.counters.drops.unfit += unfit;
-    if (piggyback) this.piggyback(fitted, left, now);
+    if (piggyback) this.piggyback(fitted, to, left, now);
     if (fitted.length === 0) return;
     const bytes = this.builder.encode(fitted);
     if (bytes === undefined) {
@@ -82,21 +98,44 @@ export class Outbox {
       this.counters.drops.unfit += 1;
       return false;
     }
-    this.outputs.push({ kind: "stream", id, to, bytes, purpose, deadlineAt });
+    const frame = this.frames.encode(bytes, this.frames.accepts(to));
+    this.outputs.push({ kind: "stream", id, to, bytes: frame, purpose, deadlineAt });
     return true;
   }
 
   /** A gossip round: when anything waits to be disseminated, a packet to `fanout` random members. */
   gossipRound(fanout: number, now: number): void {
+    this.lastRoundAt = now;
+    this.newsSeen = this.dissemination.queue.enqueued;
     if (this.dissemination.size === 0) return;
     this.counters.gossipRounds += 1;
     for (const to of this.swim.gossipTargets(fanout, now)) this.send(to, [], true, now);
   }
 
+  /**
+   * News is passed on at once: when something was queued since the last gossip round and that
+   * round is at least half a gossip interval old, an extra round now. Each hop of an epidemic then costs a
+   * network trip instead of half a gossip interval on average; the transmissions are the same
+   * (each item still goes out its retransmit-limit times), only sooner. The spacing bounds the
+   * extra rounds to one per half gossip interval however much news arrives.
+   */
+  gossipNews(config: Pick<SwimConfig, "gossipFanout" | "gossipIntervalMs">, now: number): void {
+    if (this.dissemination.queue.enqueued === this.newsSeen) return;
+    if (now - this.lastRoundAt < config.gossipIntervalMs / 2) return;
+    this.gossipRound(config.gossipFanout, now);
+  }
+
   /** Appends the broadcasts of the one dissemination queue that fit in `budget` bytes. */
-  private piggyback(messages: Message[], budget: number, now: number): void {
+  private piggyback(messages: Message[], to: string, budget: number, now: number): void {
     if (budget < MIN_BROADCAST_BYTES || this.dissemination.size === 0) return;
-    for (const m of this.swim.piggyback(budget, sizeOf, now)) {
+    // A user message or query is not sent back to its origin: with the few retransmissions of a
+    // small cluster, a copy spent on the one member sure to have it is a copy some other member
+    // misses.
+    const skip = (m: Message) =>
+      (m.type === "user" || m.type === "query") &&
+      (m.type === "user" ? this.swim.addressesOf(m.from) : m.originAddresses)?.includes(to) ===
+        true;
+    for (const m of this.swim.piggyback(budget, sizeOf, now, skip)) {
       messages.push(m);
       this.counters.broadcastsSent += 1;
     }

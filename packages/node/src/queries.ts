@@ -8,7 +8,7 @@ import { checkText, LimitError } from "./limits.js";
 import type { NodeCoreOptions } from "./options.js";
 import type { Outbox } from "./outbox.js";
 import { sizeOf } from "./packet-builder.js";
-import { compileTagPattern, passesQueryFilter } from "./query-filter.js";
+import { passesQueryFilter, TagPatternError, tagPatternProblem } from "./query-filter.js";
 import {
   DEFAULT_QUERY_SETTINGS,
   MAX_QUERY_TIMEOUT_MS,
@@ -206,9 +206,11 @@ export class Queries {
     }
     const filterTags: QueryTagFilter[] = [];
     for (const [tag, pattern] of Object.entries(request.filter?.tags ?? {})) {
-      if (tag === "" || typeof pattern !== "string" || compileTagPattern(pattern) === undefined) {
+      if (tag === "" || typeof pattern !== "string") {
         throw new QueryOptionError("filter.tags", `${JSON.stringify(tag)} is not a valid pattern`);
       }
+      const problem = tagPatternProblem(pattern);
+      if (problem !== undefined) throw new TagPatternError(problem, pattern);
       filterTags.push({ tag, pattern });
     }
     const query: Query = {
@@ -250,7 +252,10 @@ export class Queries {
     const { host } = this;
     const own = host.swim.member(host.name);
     const tags = own === undefined ? {} : decodeTags(own.meta);
-    if (!passesQueryFilter(query.filterNames, query.filterTags, host.name, tags)) {
+    const refused = () => {
+      host.counters.queryPatternsRefused += 1;
+    };
+    if (!passesQueryFilter(query.filterNames, query.filterTags, host.name, tags, refused)) {
       host.counters.queriesFiltered += 1;
       return;
     }

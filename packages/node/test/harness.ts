@@ -1,6 +1,7 @@
 import { seededRng, swimConfig } from "@grapevine/swim";
 import type { ClusterEvent } from "../src/events.js";
 import { NodeCore } from "../src/node-core.js";
+import type { NodeCoreOptions } from "../src/options.js";
 import type { NodeOutput } from "../src/outputs.js";
 import type { QuerySummary } from "../src/query-options.js";
 
@@ -55,7 +56,16 @@ export class CoreNet {
   /** Query handlers every core runs, by query name. */
   readonly handlers = new Map<string, Handler>();
 
-  constructor(names: readonly string[], seed: number, config = swimConfig("local", {})) {
+  /**
+   * @param extra options of each core beyond the harness's own (e.g. `coordinates: false` for a
+   *   member from before coordinates).
+   */
+  constructor(
+    names: readonly string[],
+    seed: number,
+    config = swimConfig("local", {}),
+    extra: (name: string) => Partial<NodeCoreOptions> = () => ({}),
+  ) {
     for (const name of names) {
       const core = new NodeCore({
         name,
@@ -67,6 +77,7 @@ export class CoreNet {
         generation: 1,
         meta: new Uint8Array(0),
         streamTimeoutMs: 5_000,
+        ...extra(name),
       });
       this.cores.set(name, core);
       this.observed.set(name, {

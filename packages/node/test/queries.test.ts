@@ -101,7 +101,9 @@ describe("queries on the virtual clock", () => {
         now,
       ),
     );
-    net.runFair(10_000);
+    // Past the deadline: at 30 % loss an answer may be lost on every path, and then the summary
+    // comes at the deadline rather than with the last answer.
+    net.runFair(10_100);
     const relays = [...net.cores.values()].reduce((sum, c) => sum + c.counters.queryRelays, 0);
     expect(relays).toBeGreaterThan(0);
     expect(net.observed.get("n0")!.done[0]!.responded.length).toBeGreaterThanOrEqual(11);

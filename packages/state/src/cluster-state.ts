@@ -4,7 +4,7 @@ import type { StateChange } from "./changes.js";
 import { emptyStateCounters, type StateCounters } from "./counters.js";
 import { cutOwnerDelta, fillDeltas } from "./delta.js";
 import { deltaCandidates } from "./delta-candidates.js";
-import { buildDigest, type Digest } from "./digest.js";
+import { buildDigest, type Digest, digestHash } from "./digest.js";
 import { EMPTY_VALUE, Entry, type StateEntry } from "./entry.js";
 import {
   DEFAULT_DEAD_OWNER_GRACE_MS,
@@ -237,6 +237,15 @@ export class ClusterState {
     const slice = buildDigest(this.owners_.ring, this.owners_.states, this.cursor, budgetBytes);
     this.cursor = slice.nextCursor;
     return slice.digest;
+  }
+
+  /**
+   * A 32-bit summary of the full digest (see `digestHash` in `digest.ts`): equal on two nodes that
+   * hold the same owners at the same versions, so a peer can tell it is in sync without a digest
+   * exchange. Never 0. O(owners held).
+   */
+  digestHash(): number {
+    return digestHash(this.owners_.states.values());
   }
 
   /**

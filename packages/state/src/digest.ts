@@ -108,3 +108,37 @@ function upperBound(ring: OwnerRing, name: string): number {
   const at = ring.lowerBound(name);
   return at < ring.size && ring.at(at) === name ? at + 1 : at;
 }
+
+/**
+ * A 32-bit summary of everything a full digest would list: a sum over owners with state
+ * (`maxVersion > 0`, as in {@link buildDigest}) of a hash of (name, generation, maxVersion). A sum
+ * does not depend on the order owners are held in, so two nodes holding the same owners at the same
+ * versions compute the same value; any difference in a held version almost surely changes it.
+ * Never 0, which stands for "no hash" on the wire. Not a security measure: a collision only delays
+ * a repair until the next change.
+ */
+export function digestHash(owners: Iterable<OwnerState>): number {
+  let sum = 0;
+  for (const state of owners) {
+    if (state.maxVersion === 0) continue;
+    sum = (sum + ownerHash(state.owner, state.generation, state.maxVersion)) | 0;
+  }
+  return sum === 0 ? 1 : sum >>> 0;
+}
+
+/** FNV-1a over the name's UTF-16 code units, then both numbers (as two 32-bit halves each). */
+function ownerHash(name: string, generation: number, maxVersion: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  for (const n of [generation, maxVersion]) {
+    h = Math.imul(h ^ (n >>> 0), 0x01000193);
+    h = Math.imul(h ^ Math.floor(n / 0x1_0000_0000), 0x01000193);
+  }
+  // A final avalanche (murmur3's fmix32), so that sums of nearby values do not cancel.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}

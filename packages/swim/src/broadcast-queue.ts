@@ -23,6 +23,7 @@ export class BroadcastQueue<T> {
   /** tiers[t]: items sent exactly t times, in the order they are to be taken. */
   private readonly tiers: Tier<T>[] = [];
   private droppedCount = 0;
+  private enqueuedCount = 0;
 
   /**
    * @param options.limit capacity in items (≥ 1).
@@ -47,8 +48,14 @@ export class BroadcastQueue<T> {
     return this.droppedCount;
   }
 
+  /** Items enqueued so far, replacements included (news since an earlier reading). */
+  get enqueued(): number {
+    return this.enqueuedCount;
+  }
+
   /** Queue `item` under `key`, replacing (and resetting the count of) any item with that key. */
   enqueue(key: string, item: T): void {
+    this.enqueuedCount += 1;
     const existing = this.byKey.get(key);
     if (existing !== undefined) {
       this.unlink(existing);
@@ -101,12 +108,15 @@ export class BroadcastQueue<T> {
    * @param sizeOf encoded size of one item, bytes.
    * @param retransmitLimit how many times an item is sent in all (≥ 1).
    * @param overheadBytes extra bytes each item costs in the packet (framing), default 0.
+   * @param skip items not to send in this packet (to the item's own origin): they are neither
+   *   taken nor counted, and keep their place.
    */
   select(
     budgetBytes: number,
     sizeOf: (item: T) => number,
     retransmitLimit: number,
     overheadBytes = 0,
+    skip?: (item: T) => boolean,
   ): T[] {
     if (budgetBytes <= 0 || this.byKey.size === 0) return [];
     const picked: Entry<T>[] = [];
@@ -120,7 +130,7 @@ export class BroadcastQueue<T> {
           // The limit shrank with the cluster: this item has been sent enough.
           this.unlink(entry);
           this.byKey.delete(entry.key);
-        } else {
+        } else if (skip?.(entry.item) !== true) {
           const size = sizeOf(entry.item) + overheadBytes;
           if (used + size <= budgetBytes) {
             picked.push(entry);

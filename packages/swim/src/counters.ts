@@ -14,6 +14,11 @@ export interface SwimCounters {
    * awareness on, they raise our health score instead of a suspicion (nack-gated suspicion).
    */
   probesInconclusive: number;
+  /**
+   * Failed probes judged before the end of their period: the direct ping had timed out and the
+   * stream probe was refused, or every intermediary asked had nacked (see `Prober`).
+   */
+  probesConcludedEarly: number;
   /** Probes of members we share no transport with, made through bridges only. */
   bridgedProbes: number;
   /** Acks received, including late and relayed ones. */
@@ -57,6 +62,7 @@ export function createCounters(): SwimCounters {
     probesAcked: 0,
     probesFailed: 0,
     probesInconclusive: 0,
+    probesConcludedEarly: 0,
     bridgedProbes: 0,
     acksReceived: 0,
     pingReqsSent: 0,

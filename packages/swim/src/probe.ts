@@ -34,6 +34,13 @@ export interface ProbeInFlight {
    * they are asked; Infinity before. Used by the nack-gated suspicion of {@link Prober}.
    */
   nacksDueAt: number;
+  /** When the direct ping timed out and the fallbacks were started, ms; Infinity before. */
+  timedOutAt: number;
+  /** Whether a stream probe was asked for, and whether it has failed (refused, reset). */
+  streamAsked: boolean;
+  streamFailed: boolean;
+  /** The failure was already reported, before the end of the period (see `Prober`). */
+  concluded: boolean;
 }
 
 /** A probe this node relays for another (SWIM §3.1 `ping-req`), keyed by the relay ping's seq. */
@@ -134,6 +141,10 @@ export class Prober {
       expectedNacks: 0,
       nacks: 0,
       nacksDueAt: Number.POSITIVE_INFINITY,
+      timedOutAt: Number.POSITIVE_INFINITY,
+      streamAsked: false,
+      streamFailed: false,
+      concluded: false,
     };
     this.current = probe;
     host.counters.probesSent += 1;
@@ -245,27 +256,65 @@ export class Prober {
   }
 
   /** A `nack` for our probe (Lifeguard §3.1): the relay is alive and so is our path to it. */
-  onNack(nack: Nack): void {
+  onNack(nack: Nack, now: number): void {
     const probe = this.current;
     if (probe === undefined || probe.seq !== nack.seq) return;
     probe.nacks += 1;
     this.host.counters.nacksReceived += 1;
+    this.concludeEarly(probe, now);
   }
 
-  /** The runtime's answer to a stream probe; an ack saves the probe if it is still in flight. */
-  onStreamProbeResult(seq: number, acked: boolean): void {
+  /**
+   * The runtime's answer to a stream probe; an ack saves the probe if it is still in flight. A
+   * failure that comes back while the probe is still in flight (the stream's deadline is the
+   * probe's, and the probe's deadline timer ends the probe first) was active: the connection was
+   * refused or reset, nothing listens at the target.
+   */
+  onStreamProbeResult(seq: number, acked: boolean, now: number): void {
     const probe = this.current;
-    if (!acked || probe === undefined || probe.seq !== seq) return;
+    if (probe === undefined || probe.seq !== seq) return;
+    if (!acked) {
+      // A failure in the very step that asked is the runtime declining (no stream to that
+      // address), which says nothing about the target.
+      if (now > probe.timedOutAt) {
+        probe.streamFailed = true;
+        this.concludeEarly(probe, now);
+      }
+      return;
+    }
     this.host.counters.streamProbeAcks += 1;
     this.acked();
   }
 
   private timedOut(probe: ProbeInFlight, now: number): void {
+    probe.timedOutAt = now;
     this.askRelays(probe, now);
     if (this.host.config.streamProbe && probe.direct !== undefined) {
+      probe.streamAsked = true;
       this.host.counters.streamProbes += 1;
       this.host.streamProbe(probe.direct, probe.target.name, probe.seq, probe.deadlineAt);
     }
+  }
+
+  /**
+   * A verdict before the end of the period, once the direct ping has timed out and the evidence
+   * is in (memberlist waits for the end of the period whatever arrived): the stream probe was
+   * refused (the target's own host says nothing listens there), or, with no stream probe, every
+   * intermediary asked has nacked. Either way no ack can still save the probe
+   * from a live target at that address. The probe stays in flight until its deadline, so late
+   * nacks still count towards local health (Lifeguard §3.1).
+   */
+  private concludeEarly(probe: ProbeInFlight, now: number): void {
+    // Lifeguard §3.1: a member whose own health is in doubt waits for its (stretched) period.
+    if (probe.concluded || now < probe.timedOutAt || now >= probe.deadlineAt) return;
+    if (this.host.awareness.score > 0) return;
+    const nacked = probe.expectedNacks > 0 && probe.nacks >= probe.expectedNacks;
+    // A stream probe still pending may yet ack; a refused one settles it.
+    if (!probe.streamFailed && !(nacked && !probe.streamAsked)) return;
+    probe.concluded = true;
+    this.host.counters.probesConcludedEarly += 1;
+    this.host.counters.probesFailed += 1;
+    this.host.probeFailed(probe.target, now);
   }
 
   private askRelays(probe: ProbeInFlight, now: number): void {
@@ -297,6 +346,7 @@ export class Prober {
     this.current = undefined;
     const host = this.host;
     host.awareness.applyDelta(failedProbeAwarenessDelta(probe.expectedNacks, probe.nacks));
+    if (probe.concluded) return;
     // Nack-gated suspicion (with Lifeguard §3.1 awareness): intermediaries that were asked in
     // time answer with an ack or a nack whatever the target's fate. When not one of them did,
     // the silence says more about us (stalled, overloaded, cut off) than about the target, so

@@ -172,7 +172,7 @@ export class Swim {
         this.prober.onAck(message);
         return;
       case "nack":
-        this.prober.onNack(message);
+        this.prober.onNack(message, now);
         return;
       case "alive":
         if (this.membership.plausible(message.incarnation)) this.membership.onAlive(message, now);
@@ -224,8 +224,8 @@ export class Swim {
    * is counted in `streamProbeAcks`: datagrams failed where the stream worked); results for a probe
    * that has already ended are ignored.
    */
-  streamProbeResult(seq: number, acked: boolean, _now: number): void {
-    this.prober.onStreamProbeResult(seq, acked);
+  streamProbeResult(seq: number, acked: boolean, now: number): void {
+    this.prober.onStreamProbeResult(seq, acked, now);
   }
 
   /** A join seed or push-pull peer could not be reached by the runtime. */
@@ -284,10 +284,17 @@ export class Swim {
    *
    * @param budgetBytes room left in the packet, bytes.
    * @param sizeOf encoded size of a message in the packet, bytes.
+   * @param skip broadcasts not to put in this packet (see `BroadcastQueue.select`): neither sent
+   *   nor counted.
    */
-  piggyback(budgetBytes: number, sizeOf: (m: Message) => number, _now: number): Message[] {
+  piggyback(
+    budgetBytes: number,
+    sizeOf: (m: Message) => number,
+    _now: number,
+    skip?: (m: Message) => boolean,
+  ): Message[] {
     const limit = retransmitLimit(this.config.retransmitMult, this.membership.liveTotal);
-    const picked = this.membership.queue.select(budgetBytes, sizeOf, limit);
+    const picked = this.membership.queue.select(budgetBytes, sizeOf, limit, 0, skip);
     this.count.broadcastsSent += picked.length;
     return picked;
   }
@@ -337,6 +344,13 @@ export class Swim {
     const table = this.membership.table;
     const slot = table.find(name);
     return slot < 0 ? undefined : table.view(slot);
+  }
+
+  /** The addresses `name` advertises, if it is known (no snapshot is made). */
+  addressesOf(name: string): readonly string[] | undefined {
+    const table = this.membership.table;
+    const slot = table.find(name);
+    return slot < 0 ? undefined : table.addresses(slot);
   }
 
   /**

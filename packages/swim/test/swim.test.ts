@@ -350,6 +350,74 @@ describe("probing", () => {
     expect(swim.counters.nacksReceived).toBe(3);
   });
 
+  it("a stream probe refused after the timeout is a verdict at once, not at the end of the period", () => {
+    const swim = withPeers(["a", "b", "c", "d", "e"]);
+    swim.tick(1000);
+    const target = (sends(swim.drain())[0]!.messages[0] as { target: string }).target;
+    swim.tick(1500);
+    const probe = swim.drain().find((o) => o.kind === "stream-probe");
+    if (probe?.kind !== "stream-probe") throw new Error("no stream probe");
+    swim.streamProbeResult(probe.seq, false, 1502);
+    expect(events(swim.drain()).map((e) => [e.type, e.member.name, e.at])).toEqual([
+      ["suspect", target, 1502],
+    ]);
+    expect(swim.counters.probesConcludedEarly).toBe(1);
+    // Nacks still arrive and count for our health; the deadline adds no second verdict.
+    const seq = probe.seq;
+    for (const from of ["x", "y", "z"]) {
+      swim.handle(`udp://${from}`, { type: "nack", seq, source: from }, 1900);
+    }
+    swim.tick(2000);
+    expect(events(swim.drain()).filter((e) => e.type === "suspect")).toEqual([]);
+    expect(swim.counters.probesFailed).toBe(1);
+    expect(swim.counters.suspicionsRaised).toBe(1);
+    expect(swim.health()).toBe(0);
+  });
+
+  it("a stream probe the runtime declines in the same step is no verdict", () => {
+    const swim = withPeers(["a", "b", "c", "d", "e"]);
+    swim.tick(1000);
+    swim.drain();
+    swim.tick(1500);
+    const probe = swim.drain().find((o) => o.kind === "stream-probe");
+    if (probe?.kind !== "stream-probe") throw new Error("no stream probe");
+    swim.streamProbeResult(probe.seq, false, 1500);
+    expect(events(swim.drain())).toEqual([]);
+    expect(swim.counters.probesConcludedEarly).toBe(0);
+  });
+
+  it("without a stream probe, every intermediary's nack is a verdict at once", () => {
+    const swim = withPeers(["a", "b", "c", "d", "e"], { streamProbe: false });
+    swim.tick(1000);
+    const target = (sends(swim.drain())[0]!.messages[0] as { target: string }).target;
+    swim.tick(1500);
+    const seq = (sends(swim.drain())[0]!.messages[0] as { seq: number }).seq;
+    swim.handle("udp://x", { type: "nack", seq, source: "x" }, 1900);
+    swim.handle("udp://y", { type: "nack", seq, source: "y" }, 1901);
+    expect(events(swim.drain())).toEqual([]);
+    swim.handle("udp://z", { type: "nack", seq, source: "z" }, 1902);
+    expect(events(swim.drain()).map((e) => [e.type, e.member.name, e.at])).toEqual([
+      ["suspect", target, 1902],
+    ]);
+  });
+
+  it("with a stream probe pending, all nacks wait for it: its ack still saves the probe", () => {
+    const swim = withPeers(["a", "b", "c", "d", "e"]);
+    swim.tick(1000);
+    swim.drain();
+    swim.tick(1500);
+    const out = swim.drain();
+    const seq = (sends(out)[0]!.messages[0] as { seq: number }).seq;
+    for (const from of ["x", "y", "z"]) {
+      swim.handle(`udp://${from}`, { type: "nack", seq, source: from }, 1900);
+    }
+    expect(events(swim.drain())).toEqual([]);
+    swim.streamProbeResult(seq, true, 1950);
+    swim.tick(2000);
+    expect(events(swim.drain())).toEqual([]);
+    expect(swim.counters.probesAcked).toBe(1);
+  });
+
   it("an ack relayed by an intermediary saves the probe", () => {
     const swim = withPeers(["a", "b", "c"]);
     swim.tick(1000);

@@ -1,0 +1,182 @@
+import type { Ack, Message } from "@grapevine/codec";
+import { seededRng } from "@grapevine/swim";
+import { DIGEST_HASH_PAYLOAD_BYTES, DIGEST_HASH_TAG } from "./anti-entropy.js";
+import type { Outbox } from "./outbox.js";
+import {
+  type Coordinate,
+  DEFAULT_VIVALDI_CONFIG,
+  estimateRtt,
+  isValidCoordinate,
+  MAX_RTT_SECONDS,
+  VivaldiClient,
+  type VivaldiConfig,
+} from "./vivaldi.js";
+
+/**
+ * Tag of the section an ack payload carries after the digest hash section (see
+ * `DIGEST_HASH_TAG`): one byte of dimensionality d, then d + 3 big-endian float32s: the
+ * coordinate's `vec`, `error`, `adjustment` and `height` (seconds). Older members read the digest
+ * hash and features and ignore what follows.
+ */
+export const COORDINATE_TAG = 0x02;
+
+/** Bytes the coordinate section adds to an ack payload of dimensionality `dims`. */
+export function coordinateSectionBytes(dims: number): number {
+  return 2 + 4 * (dims + 3);
+}
+
+/** `base` (a digest hash payload) with the coordinate section appended. */
+export function withCoordinate(base: Uint8Array, c: Coordinate): Uint8Array {
+  const out = new Uint8Array(base.length + coordinateSectionBytes(c.vec.length));
+  out.set(base);
+  const view = new DataView(out.buffer);
+  let at = base.length;
+  out[at++] = COORDINATE_TAG;
+  out[at++] = c.vec.length;
+  for (const x of [...c.vec, c.error, c.adjustment, c.height]) {
+    view.setFloat32(at, x);
+    at += 4;
+  }
+  return out;
+}
+
+/** The coordinate an ack payload carries, or `undefined` (an older member, or none). */
+export function payloadCoordinate(payload: Uint8Array): Coordinate | undefined {
+  const at = DIGEST_HASH_PAYLOAD_BYTES;
+  if (payload[0] !== DIGEST_HASH_TAG || payload[at] !== COORDINATE_TAG) return undefined;
+  const dims = payload[at + 1] ?? 0;
+  if (payload.length < at + coordinateSectionBytes(dims)) return undefined;
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
+  const numbers: number[] = [];
+  for (let i = 0; i < dims + 3; i++) numbers.push(view.getFloat32(at + 2 + 4 * i));
+  const [error, adjustment, height] = numbers.slice(dims) as [number, number, number];
+  return { vec: numbers.slice(0, dims), error, adjustment, height };
+}
+
+/** Pings in flight remembered at most (older ones are forgotten first). */
+const MAX_PENDING_PINGS = 64;
+
+/**
+ * Network coordinates for a node core (Serf's design): the prober measures the RTT from each
+ * direct `ping` to its `ack`, the probed member's coordinate rides on that ack (the payload's
+ * coordinate section), and each sample updates our {@link VivaldiClient}. The latest coordinate of
+ * every member heard from is kept until it fails or leaves. An ack relayed for a `ping-req`, or
+ * from a member without coordinates, updates nothing.
+ */
+export class Coordinates {
+  private readonly client: VivaldiClient;
+  private readonly peers = new Map<string, Coordinate>();
+  /** Direct pings in flight: seq → target and when it was sent, ms. */
+  private readonly pending = new Map<number, { readonly target: string; readonly at: number }>();
+
+  /**
+   * @param self our name (a sample about ourselves is ignored).
+   * @param seed seeds the source that separates coincident coordinates (its own, so that the
+   *   core's random choices are the same with or without coordinates).
+   * @param enabled false: nothing is measured, sent or kept (an older member's behaviour).
+   */
+  constructor(
+    private readonly self: string,
+    seed: number,
+    readonly enabled = true,
+    config: VivaldiConfig = DEFAULT_VIVALDI_CONFIG,
+  ) {
+    this.client = new VivaldiClient(seededRng(`vivaldi:${seed}:${self}`), config);
+  }
+
+  /** Coordinates for a node's outbox: they see its pings and stamp its acks after anti-entropy. */
+  static attach(
+    outbox: Outbox,
+    options: { readonly name: string; readonly hashSeed?: number; readonly coordinates?: boolean },
+  ): Coordinates {
+    const coordinates = new Coordinates(
+      options.name,
+      options.hashSeed ?? 0,
+      options.coordinates ?? true,
+    );
+    const before = outbox.stamp;
+    outbox.stamp = (messages, now) => coordinates.stamp(before(messages, now), now);
+    return coordinates;
+  }
+
+  /** Our coordinate. */
+  get own(): Coordinate {
+    return this.client.coordinate;
+  }
+
+  /** Samples taken and resets (see {@link VivaldiClient.stats}). */
+  get stats(): { readonly updates: number; readonly resets: number } {
+    return this.client.stats;
+  }
+
+  /** The last coordinate heard from `name` (ours for our own name), if any; none when disabled. */
+  of(name: string): Coordinate | undefined {
+    if (!this.enabled) return undefined;
+    return name === this.self ? this.own : this.peers.get(name);
+  }
+
+  /**
+   * Estimated RTT between `a` and `b` (default: us), ms, from their coordinates; `undefined` when
+   * either has none.
+   */
+  rtt(a: string, b: string = this.self): number | undefined {
+    const ca = this.of(a);
+    const cb = this.of(b);
+    return ca === undefined || cb === undefined ? undefined : estimateRtt(ca, cb) * 1000;
+  }
+
+  /**
+   * What goes out in a packet: our pings are remembered (seq, target, time), and our own acks that
+   * carry the digest hash section get our coordinate appended.
+   */
+  stamp(messages: readonly Message[], now: number): readonly Message[] {
+    if (!this.enabled) return messages;
+    let stamped: Message[] | undefined;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      if (m.type === "ping") this.sent(m.seq, m.target, now);
+      else if (m.type === "ack" && m.source === this.self && isBarePayload(m.payload)) {
+        stamped ??= messages.slice();
+        stamped[i] = { ...m, payload: withCoordinate(m.payload, this.own) };
+      }
+    }
+    return stamped ?? messages;
+  }
+
+  /**
+   * An ack (`direct()`: sent by the member it is about; asked only of an ack that answers one of
+   * our pings): a sample when it answers one of our pings directly.
+   */
+  heard(ack: Ack, direct: () => boolean, now: number): void {
+    const ping = this.pending.get(ack.seq);
+    if (ping === undefined || ping.target !== ack.source) return;
+    this.pending.delete(ack.seq);
+    if (!direct()) return;
+    const theirs = payloadCoordinate(ack.payload);
+    if (theirs === undefined || !isValidCoordinate(theirs, this.client.config)) return;
+    if (this.client.update(ack.source, theirs, (now - ping.at) / 1000)) {
+      this.peers.set(ack.source, theirs);
+    }
+  }
+
+  /** `name` failed or left: its coordinate and samples are dropped. */
+  forget(name: string): void {
+    this.peers.delete(name);
+    this.client.forget(name);
+  }
+
+  private sent(seq: number, target: string, now: number): void {
+    if (target === this.self) return;
+    this.pending.delete(seq);
+    this.pending.set(seq, { target, at: now });
+    if (this.pending.size <= MAX_PENDING_PINGS) return;
+    for (const [old, ping] of this.pending) {
+      if (this.pending.size <= MAX_PENDING_PINGS && now - ping.at <= MAX_RTT_SECONDS * 1000) break;
+      this.pending.delete(old);
+    }
+  }
+}
+
+function isBarePayload(payload: Uint8Array): boolean {
+  return payload.length === DIGEST_HASH_PAYLOAD_BYTES && payload[0] === DIGEST_HASH_TAG;
+}

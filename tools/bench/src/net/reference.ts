@@ -1,0 +1,64 @@
+/**
+ * memberlist's figures that `pnpm bench net` compares against, and the goals set relative to them.
+ *
+ * Source: Grapevine issue 16 ("Detection speed and idle cost"), section "Where we stand";
+ * recorded here on 2026-12-05. hashicorp/memberlist 0.2.2 (Go, GOMAXPROCS 2) on real UDP/TCP over
+ * loopback, every node in one process, DefaultLANConfig (probe interval 1 s, probe timeout 500 ms),
+ * medians over 3–5 trials, in two sittings on different days (the issue gives no dates). The same
+ * harness measured Grapevine then; this bench measures Grapevine the same way.
+ */
+
+/** Seconds, by cluster size. A missing size was not measured in that sitting. */
+export type BySize = Readonly<Partial<Record<number, number>>>;
+
+/** Hard kill → the first node suspects the victim: medians, s. */
+export const MEMBERLIST_FIRST_SUSPECT_S: readonly BySize[] = [
+  { 50: 1.92, 100: 1.73, 200: 1.99 },
+  { 50: 1.65, 100: 1.83, 200: 1.97 },
+];
+
+/** Slowest first suspicion over the trials, s (sitting 2; range 1.4–1.8 s at N = 50). */
+export const MEMBERLIST_FIRST_SUSPECT_MAX_S: BySize = { 50: 1.8 };
+
+/** Hard kill → every node lists the victim dead: medians, s. */
+export const MEMBERLIST_ALL_DEAD_S: readonly BySize[] = [
+  { 50: 9.07, 100: 9.96, 200: 11.84 },
+  { 50: 8.66, 200: 11.77 },
+];
+
+/** An update reaches every other node: medians, s (sitting 1). */
+export const MEMBERLIST_UPDATE_S: BySize = { 50: 0.636, 100: 0.788, 200: 0.7 };
+
+/** Idle cluster of N = 100, per node per second (sitting 2). */
+export const MEMBERLIST_IDLE_N100 = {
+  /** CPU seconds. */
+  cpuS: 0.0004,
+  /** UDP packets sent. */
+  udpPackets: 2,
+  /** UDP (with 28 B of IP/UDP header each) plus TCP bytes sent. */
+  bytes: 181,
+} as const;
+
+/** Goals of issue 16, as factors of memberlist's figure (a result must be at most this). */
+export const GOALS = {
+  /** First-suspicion median ≤ 0.8× memberlist's, every N, every sitting. */
+  firstSuspectMedian: 0.8,
+  /** Slowest first suspicion ≤ 1.5× memberlist's slowest. */
+  firstSuspectMax: 1.5,
+  /** All-dead median ≤ 0.95× memberlist's. */
+  allDeadMedian: 0.95,
+  /** Update spread median ≤ 0.7× memberlist's. */
+  updateMedian: 0.7,
+  /** Idle figures ≤ memberlist's. */
+  idle: 1,
+  /** Join of N = 200 in parallel: median ≤ 1.5 s. */
+  joinN200S: 1.5,
+  /** Join tails: slowest ≤ 2× median (20 fresh clusters at N = 50). */
+  joinTail: 2,
+} as const;
+
+/** The smallest of a figure over the sittings that measured size `n` (the strictest bar). */
+export function bestOf(sittings: readonly BySize[], n: number): number | undefined {
+  const values = sittings.map((s) => s[n]).filter((v): v is number => v !== undefined);
+  return values.length === 0 ? undefined : Math.min(...values);
+}

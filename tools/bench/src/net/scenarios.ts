@@ -1,0 +1,218 @@
+/**
+ * The scenarios of `pnpm bench net`, each one trial on real sockets. Times are seconds from the
+ * moment of the cause (kill, write, join call) on the monotonic clock of this process.
+ */
+import type { MemberEvent } from "@grapevine/cluster";
+import { pushPullInterval } from "@grapevine/swim";
+import {
+  type BenchNode,
+  convergedCluster,
+  joinAll,
+  nowMs,
+  quiet,
+  sleep,
+  startNodes,
+  stopAll,
+  until,
+} from "./harness.js";
+
+/** Bounds every wait for a detection, so a broken build fails instead of hanging. */
+const DETECTION_TIMEOUT_MS = 120_000;
+
+/** One fresh cluster: join through one seed in parallel → every node sees every member. */
+export async function joinTrial(n: number, tag: string): Promise<{ joinS: number }> {
+  const nodes = await startNodes(n, tag);
+  try {
+    return { joinS: (await joinAll(nodes)) / 1000 };
+  } finally {
+    await stopAll(nodes);
+  }
+}
+
+/** Hard kill (shutdown, no leave) of one random non-seed node of a fresh converged cluster. */
+export async function failTrial(
+  n: number,
+  tag: string,
+): Promise<{ firstSuspectS: number; firstDeadS: number; allDeadS: number }> {
+  const nodes = await convergedCluster(n, tag);
+  try {
+    const victim = nodes[1 + Math.floor(Math.random() * (n - 1))]!;
+    const others = nodes.filter((node) => node !== victim);
+    let firstSuspect = Number.NaN;
+    let firstDead = Number.NaN;
+    const dead = new Set<string>();
+    let killedAt = 0;
+    const off: Array<() => void> = [];
+    for (const node of others) {
+      const about = (event: MemberEvent) => event.member.name === victim.name;
+      off.push(
+        node.cluster.on("member-suspect", (event) => {
+          if (about(event) && Number.isNaN(firstSuspect)) firstSuspect = nowMs() - killedAt;
+        }),
+        node.cluster.on("member-dead", (event) => {
+          if (!about(event)) return;
+          if (Number.isNaN(firstSuspect)) firstSuspect = nowMs() - killedAt;
+          if (Number.isNaN(firstDead)) firstDead = nowMs() - killedAt;
+          dead.add(node.name);
+        }),
+      );
+    }
+    killedAt = nowMs();
+    await victim.cluster.shutdown();
+    await until(
+      "every node to list the victim dead",
+      () => dead.size === others.length,
+      DETECTION_TIMEOUT_MS,
+    );
+    const allDead = nowMs() - killedAt;
+    for (const unsubscribe of off) unsubscribe();
+    return {
+      firstSuspectS: firstSuspect / 1000,
+      firstDeadS: firstDead / 1000,
+      allDeadS: allDead / 1000,
+    };
+  } finally {
+    await stopAll(nodes);
+  }
+}
+
+/**
+ * Updates in one converged cluster: each trial a random node sets a fresh key; the time until
+ * every other node holds it. One second of quiet between trials.
+ */
+export async function updateTrials(n: number, trials: number, tag: string): Promise<number[]> {
+  const nodes = await convergedCluster(n, tag);
+  try {
+    const results: number[] = [];
+    for (let t = 0; t < trials; t++) {
+      const writer = nodes[Math.floor(Math.random() * n)]!;
+      const key = `bench-${t}`;
+      const others = nodes.filter((node) => node !== writer);
+      await writerSets(writer, key, others, results);
+      await quiet(nodes);
+      await sleep(1000);
+    }
+    return results;
+  } finally {
+    await stopAll(nodes);
+  }
+}
+
+async function writerSets(
+  writer: BenchNode,
+  key: string,
+  others: readonly BenchNode[],
+  results: number[],
+): Promise<void> {
+  const informed = new Set<string>();
+  const off = others.map((node) =>
+    node.cluster.on("key-changed", (event) => {
+      if (event.owner === writer.name && event.key === key) informed.add(node.name);
+    }),
+  );
+  const started = nowMs();
+  writer.cluster.set(key, "v");
+  await until(
+    "the update to reach every node",
+    () => informed.size === others.length,
+    DETECTION_TIMEOUT_MS,
+    1,
+  );
+  results.push((nowMs() - started) / 1000);
+  for (const unsubscribe of off) unsubscribe();
+}
+
+/** Per node per second, over one window of an idle cluster. */
+export interface IdleFigures {
+  cpuS: number;
+  udpPackets: number;
+  udpBytes: number;
+  tcpBytes: number;
+  /** UDP + TCP bytes. */
+  bytes: number;
+  windowS: number;
+}
+
+/** The push-pull period of a LAN cluster of `n` (the idle window: one whole period). */
+export function idleWindowMs(n: number): number {
+  return pushPullInterval(30_000, n);
+}
+
+/**
+ * An idle converged cluster: `trials` consecutive windows of `windowMs` each (default: one whole
+ * push-pull period), after the join's gossip has drained.
+ */
+export async function idleTrials(
+  n: number,
+  trials: number,
+  windowMs: number,
+  tag: string,
+  progress: (text: string) => void,
+): Promise<IdleFigures[]> {
+  const nodes = await convergedCluster(n, tag, 5000);
+  try {
+    const results: IdleFigures[] = [];
+    for (let t = 0; t < trials; t++) {
+      progress(`idle N=${n} window ${t + 1}/${trials} (${windowMs / 1000} s)`);
+      const before = totals(nodes);
+      const cpuBefore = process.cpuUsage();
+      const started = nowMs();
+      await sleep(windowMs);
+      const cpu = process.cpuUsage(cpuBefore);
+      const seconds = (nowMs() - started) / 1000;
+      const after = totals(nodes);
+      const per = (v: number) => v / n / seconds;
+      const udpBytes = per(after.udpBytes - before.udpBytes);
+      const tcpBytes = per(after.tcpBytes - before.tcpBytes);
+      results.push({
+        cpuS: per((cpu.user + cpu.system) / 1e6),
+        udpPackets: per(after.udpPackets - before.udpPackets),
+        udpBytes,
+        tcpBytes,
+        bytes: udpBytes + tcpBytes,
+        windowS: seconds,
+      });
+    }
+    return results;
+  } finally {
+    await stopAll(nodes);
+  }
+}
+
+function totals(nodes: readonly BenchNode[]) {
+  const sum = { udpPackets: 0, udpBytes: 0, tcpBytes: 0 };
+  for (const { wire } of nodes) {
+    sum.udpPackets += wire.counts.udpPackets;
+    sum.udpBytes += wire.counts.udpBytes;
+    sum.tcpBytes += wire.counts.tcpBytes;
+  }
+  return sum;
+}
+
+/** A converged cluster under datagram loss for `durationMs`; nobody fails. */
+export async function lossTrial(
+  n: number,
+  loss: number,
+  durationMs: number,
+  tag: string,
+): Promise<{ falseSuspicions: number; falseDeaths: number }> {
+  const nodes = await convergedCluster(n, tag);
+  try {
+    let falseSuspicions = 0;
+    let falseDeaths = 0;
+    const off = nodes.flatMap((node) => [
+      node.cluster.on("member-suspect", () => {
+        falseSuspicions += 1;
+      }),
+      node.cluster.on("member-dead", () => {
+        falseDeaths += 1;
+      }),
+    ]);
+    for (const node of nodes) node.wire.loss = loss;
+    await sleep(durationMs);
+    for (const unsubscribe of off) unsubscribe();
+    return { falseSuspicions, falseDeaths };
+  } finally {
+    await stopAll(nodes);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * `pnpm bench net` in its seconds-long smoke mode: a child process from the sources, tiny clusters
+ * on 127.0.0.1, one short trial per scenario that finishes quickly; checks the shape of the JSON
+ * lines, not the figures (benchmarks are never timed tests).
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const CLI = ["--import", "tsx", "--conditions=@grapevine/source", "tools/bench/src/cli.ts", "net"];
+
+function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [...CLI, ...args],
+      { cwd: REPO_ROOT, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const summary = {
+  median: expect.any(Number),
+  min: expect.any(Number),
+  max: expect.any(Number),
+  values: expect.any(Array),
+};
+
+describe("bench net (smoke)", () => {
+  it("prints one JSON line per scenario with medians and ranges", async () => {
+    const r = await bench([
+      "--scenario",
+      "join,update,idle,loss",
+      "--nodes",
+      "3",
+      "--trials",
+      "1",
+      "--duration",
+      "1",
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(rows.map((row) => row.scenario)).toEqual(["join", "update", "idle", "loss"]);
+    for (const row of rows) {
+      expect(row).toMatchObject({ suite: "net", nodes: 3, trials: 1 });
+      expect(Array.isArray(row.goals)).toBe(true);
+    }
+    expect(rows[0].figures).toEqual({ joinS: summary });
+    expect(rows[1].figures).toEqual({ allOthersS: summary });
+    expect(Object.keys(rows[2].figures).sort()).toEqual(
+      ["bytes", "cpuS", "tcpBytes", "udpBytes", "udpPackets", "windowS"].sort(),
+    );
+    expect(rows[2].figures.udpPackets).toEqual(summary);
+    expect(rows[3].figures).toEqual({ falseSuspicions: summary, falseDeaths: summary });
+    // The comparison table goes to stderr in --json mode.
+    expect(r.stderr).toContain("| scenario | N | figure |");
+  }, 60_000);
+
+  it("refuses an unknown scenario with a non-zero exit", async () => {
+    const r = await bench(["--scenario", "nope", "--json"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("unknown scenario");
+  });
+});
