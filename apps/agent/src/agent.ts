@@ -494,6 +494,10 @@ export class Agent {
         return;
       }
       if (event.type === "user-message") return;
+      if (event.type === "shared-changed") {
+        this.logger.debug({ key: event.key, writer: event.writer }, "shared key changed");
+        return;
+      }
       if (event.type === "health-changed") {
         const level = event.state === "isolated" ? "warn" : "info";
         this.logger[level]({ state: event.state, previous: event.previous }, "health changed");

@@ -255,6 +255,8 @@ function describe(e: ClusterEvent): string {
       return `user ${e.from} ${e.name}`;
     case "health-changed":
       return `health ${e.state}`;
+    case "shared-changed":
+      return `shared ${e.key} by ${e.writer}${e.newValue ? "" : " deleted"}`;
     default:
       return `${e.type} ${e.member.name} ${e.member.incarnation}`;
   }

@@ -8,6 +8,7 @@ import {
   NodeCore,
   type NodeCounters,
   type NodeOutput,
+  STATS_KEY,
 } from "@grapevine/node";
 import type { ClusterState, LocalSnapshot, OwnerInfo } from "@grapevine/state";
 import { type Swim, type SwimConfig, swimConfig } from "@grapevine/swim";
@@ -24,6 +25,7 @@ import {
 } from "./options.js";
 import { cryptoRng } from "./rng.js";
 import { type EncryptionMode, Sealer } from "./sealer.js";
+import { ClusterStats, SharedKeys } from "./shared-api.js";
 import { TransportEdge } from "./transport-edge.js";
 
 export type { ClusterStatus, JoinOptions } from "./options.js";
@@ -46,6 +48,10 @@ export class Cluster {
   readonly config: SwimConfig;
   /** The keyring sealing and opening packets, when the cluster is encrypted. */
   readonly keyring: Keyring | undefined;
+  /** The cluster-scoped keyspace (configuration that belongs to no member). */
+  readonly shared: SharedKeys;
+  /** Sampled telemetry and its cluster-wide aggregates. */
+  readonly stats: ClusterStats;
 
   private readonly core: NodeCore;
   private readonly clock: Clock;
@@ -81,6 +87,9 @@ export class Cluster {
         generation: options.generation ?? Date.now(),
       }),
     );
+    const step = <T>(fn: (now: number) => T): T => this.step(fn);
+    this.shared = new SharedKeys(this.core, step, (what) => this.assertRunning(what));
+    this.stats = new ClusterStats(this.core, step, () => this.clock.now());
   }
 
   /**
@@ -342,6 +351,8 @@ export class Cluster {
         void this.exchange(out.id, out.to, out.bytes, out.deadlineAt);
         return;
       case "event":
+        // Telemetry records are not the application's keys: no events for them.
+        if (out.event.type === "key-changed" && out.event.key === STATS_KEY) return;
         this.pendingEvents.push(out.event);
         return;
       case "join-done": {

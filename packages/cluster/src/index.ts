@@ -18,8 +18,13 @@ export {
   type MemberEventType,
   type NodeCounters,
   type PacketDropReason,
+  type SharedChangedEvent,
+  STATS_KEY,
+  type StatAggregate,
+  type TelemetryOptions,
   type UserMessageEvent,
 } from "@grapevine/node";
+export { ClockDriftError, DEFAULT_MAX_CLOCK_DRIFT_MS } from "@grapevine/state";
 export { SwimConfigError } from "@grapevine/swim";
 export { Cluster, type ClusterStatus, type EncryptionMode, type JoinOptions } from "./cluster.js";
 export { type ClusterCounters, type DropReason, emptyCounters } from "./counters.js";
@@ -37,3 +42,4 @@ export {
 } from "./keyring.js";
 export { type ClusterOptions, ClusterOptionsError } from "./options.js";
 export { cryptoRng, type Rng, randomInt, seededRng } from "./rng.js";
+export { ClusterStats, SharedKeys } from "./shared-api.js";

@@ -22,6 +22,9 @@ type CoreTuning = Pick<
   | "reconnectTimeoutMs"
   | "tombstoneGraceMs"
   | "deadOwnerGraceMs"
+  | "sharedGraceMs"
+  | "maxClockDriftMs"
+  | "stats"
   | "maxKeyBytes"
   | "maxValueBytes"
   | "isolationWindowMs"
@@ -152,6 +155,8 @@ export function validateOptions(options: ClusterOptions): void {
   positiveInt("reconnectTimeoutMs", options.reconnectTimeoutMs);
   positiveInt("tombstoneGraceMs", options.tombstoneGraceMs, true);
   positiveInt("deadOwnerGraceMs", options.deadOwnerGraceMs, true);
+  positiveInt("sharedGraceMs", options.sharedGraceMs, true);
+  positiveInt("maxClockDriftMs", options.maxClockDriftMs, true);
   positiveInt("maxKeyBytes", options.maxKeyBytes);
   positiveInt("maxValueBytes", options.maxValueBytes);
   positiveInt("eventBufferLimit", options.eventBufferLimit);
@@ -181,6 +186,9 @@ export function coreOptions(
     reconnectTimeoutMs: options.reconnectTimeoutMs,
     tombstoneGraceMs: options.tombstoneGraceMs,
     deadOwnerGraceMs: options.deadOwnerGraceMs,
+    sharedGraceMs: options.sharedGraceMs,
+    maxClockDriftMs: options.maxClockDriftMs,
+    stats: options.stats,
     maxKeyBytes: options.maxKeyBytes,
     maxValueBytes: options.maxValueBytes,
     isolationWindowMs: options.isolationWindowMs,

@@ -6,7 +6,9 @@ import type { NodeCounters, PacketDropReason } from "./counters.js";
 import type { Dissemination } from "./dissemination.js";
 import type { ClusterEvent } from "./events.js";
 import type { Outbox } from "./outbox.js";
+import { sizeOf } from "./packet-builder.js";
 import { pushPullMessage } from "./push-pull.js";
+import type { SharedSync } from "./shared-sync.js";
 import type { StateSync } from "./state-sync.js";
 import type { UserMessages } from "./user-messages.js";
 
@@ -17,6 +19,7 @@ export interface InboxHost {
   readonly swim: Swim;
   readonly state: ClusterState;
   readonly stateSync: StateSync;
+  readonly shared: SharedSync;
   readonly outbox: Outbox;
   readonly dissemination: Dissemination;
   readonly userMessages: UserMessages;
@@ -62,18 +65,24 @@ export class Inbox {
     const messages = this.decode(bytes, maxFrame);
     if (messages === undefined) return undefined;
     let reply: Message | undefined;
+    let shared: Message | undefined;
     for (const msg of messages) {
       if (msg.type === "ping" && msg.target === host.name) {
         reply = { type: "ack", seq: msg.seq, source: host.name, payload: new Uint8Array(0) };
       } else if (msg.type === "push-pull") {
         this.guard(() => this.mergePushPull(msg.members, msg.delta, now));
         if (!msg.reply) {
+          // The shared keyspace's answer goes first (at most half the frame): configuration is
+          // what a joining member needs whole.
           const budget = host.outbox.builder.budget(maxFrame);
-          reply = pushPullMessage(host.swim, host.state, { join: false, reply: true }, budget);
+          shared = host.shared.onPushPullRequest(messages, Math.floor(budget / 2), now);
+          const left = budget - (shared === undefined ? 0 : sizeOf(shared));
+          reply = pushPullMessage(host.swim, host.state, { join: false, reply: true }, left);
         }
       }
     }
-    return reply === undefined ? undefined : host.outbox.builder.encode([reply]);
+    if (reply === undefined) return undefined;
+    return host.outbox.builder.encode(shared === undefined ? [reply] : [reply, shared]);
   }
 
   /** A peer's member list and state from a push-pull, either way. */
@@ -131,6 +140,12 @@ export class Inbox {
         return;
       case "user":
         this.userMessage(msg, now);
+        return;
+      case "shared-digest":
+        this.host.shared.onDigest(from, msg, now);
+        return;
+      case "shared-delta":
+        this.host.shared.onDelta(from, msg, now);
         return;
       case "push-pull":
         // Push-pull travels on streams only.

@@ -26,8 +26,10 @@ import { Outbox } from "./outbox.js";
 import type { NodeOutput } from "./outputs.js";
 import { PacketBuilder } from "./packet-builder.js";
 import { Reconnect } from "./reconnect.js";
+import { type SharedSync, sharedSyncFor } from "./shared-sync.js";
 import { StateSync } from "./state-sync.js";
 import { StreamWork } from "./stream-work.js";
+import { Telemetry } from "./telemetry.js";
 import { UserMessages } from "./user-messages.js";
 
 /** The core's own timers; stale ones are recognised by their token and ignored (foca). */
@@ -63,6 +65,10 @@ export class NodeCore {
   readonly counters: NodeCounters = emptyNodeCounters();
   /** Timing settings in force. */
   readonly timing: ResolvedTiming;
+  /** The cluster-scoped keyspace: `set`, `delete`, `keyspace.get`/`entries` (`now` passed in). */
+  readonly shared: SharedSync;
+  /** Telemetry: `publish` samples, read cluster `aggregate`s (`now` passed in). */
+  readonly stats: Telemetry;
 
   private readonly swim: Swim;
   private readonly state: ClusterState;
@@ -146,11 +152,15 @@ export class NodeCore {
       dissemination: this.dissemination,
       userMessages: this.userMessages,
       counters: this.counters,
+      limits: this.limits,
       emit: (event: ClusterEvent) => this.emit(event),
     };
-    this.inbox = new Inbox(parts);
+    this.shared = sharedSyncFor(options, parts);
+    this.stats = new Telemetry(parts, options.stats);
+    this.inbox = new Inbox({ ...parts, shared: this.shared });
     this.streams = new StreamWork({
       ...parts,
+      shared: this.shared,
       deadline: (at, id) => this.schedule.schedule(at, { kind: "stream-deadline", id }),
       mergePushPull: (members, delta, now) => this.inbox.mergePushPull(members, delta, now),
     });
@@ -332,11 +342,7 @@ export class NodeCore {
    */
   seed(members: readonly PushPullMember[], now: number): void {
     this.swim.seed(members, now);
-    for (const m of members) {
-      if (m.name !== this.name && m.status === "alive") {
-        this.state.markOwnerAlive(m.name, now, m.generation);
-      }
-    }
+    this.stateSync.seeded(members, now);
     this.swim.clearBroadcasts();
     this.pump(now);
   }
@@ -395,6 +401,8 @@ export class NodeCore {
     if (this.statusValue === "stopped") return;
     this.stateSync.reannounceIfRefuted();
     this.judgeHealth(now);
+    this.shared.observe(now, this.health_.state !== "isolated");
+    this.stats.flushDue(now);
     for (let round = 0; round < 16; round++) {
       const outputs = this.swim.drain();
       if (outputs.length === 0) break;
@@ -429,6 +437,7 @@ export class NodeCore {
       case "anti-entropy":
         this.schedule.schedule(now + this.timing.antiEntropyIntervalMs, task);
         if (running) antiEntropyRound(this.state, this.swim, this.outbox, now);
+        if (running) this.shared.antiEntropy(now);
         return;
       case "reconnect": {
         this.schedule.schedule(now + this.timing.reconnectIntervalMs, task);

@@ -1,4 +1,5 @@
 import type { Rng, SwimConfig } from "@grapevine/swim";
+import type { TelemetryOptions } from "./telemetry.js";
 
 /** What the core needs to know of one bound transport: its schemes and its size limits. */
 export interface Link {
@@ -51,6 +52,15 @@ export interface NodeCoreOptions {
   readonly tombstoneGraceMs?: number;
   /** Dead-owner grace period, ms (state default). */
   readonly deadOwnerGraceMs?: number;
+  /**
+   * Tombstone grace of the cluster-scoped keyspace, and the absence after which a returning node
+   * sets its older shared entries aside (see `SharedKeyspace`), ms. Default: `deadOwnerGraceMs`.
+   */
+  readonly sharedGraceMs?: number;
+  /** Largest lead of a peer's shared-key timestamp over our clock that is accepted, ms (5,000). */
+  readonly maxClockDriftMs?: number;
+  /** Telemetry budget and freshness bound (see `Telemetry`). */
+  readonly stats?: TelemetryOptions;
   /** Largest key, UTF-8 bytes (default 256). */
   readonly maxKeyBytes?: number;
   /** Largest value, bytes (default 1,024). */

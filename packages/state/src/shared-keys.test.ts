@@ -121,7 +121,7 @@ describe("SharedKeyspace", () => {
     expect(x.delta(Number.POSITIVE_INFINITY).entries).toEqual([]); // but never sent
     // The peer's complete keyspace answers: `kept` is confirmed, `doomed` is dropped.
     const answer = peer.delta(Number.POSITIVE_INFINITY);
-    const result = x.merge(answer.entries, 30_000, answer.complete);
+    const result = x.merge(answer.entries, 30_000, answer.complete ? "complete" : "answer");
     expect(result.changes).toEqual([
       { key: "doomed", previous: bytes("1"), current: undefined, stamp: doomed },
     ]);
@@ -129,6 +129,14 @@ describe("SharedKeyspace", () => {
     expect(x.get("doomed")).toBeUndefined();
     expect(x.digest()).toEqual(peer.digest());
     expect(x.counters.droppedStale).toBe(1);
+  });
+
+  it("refuses piggy-backed news older than the grace (sent by a node back from an absence)", () => {
+    const x = space("x", 10_000);
+    const old = space("o", 10_000).set("k", bytes("v"), 0).entry;
+    expect(x.merge([old], 20_000, "news").accepted).toEqual([]);
+    expect(x.counters.refusedStaleNews).toBe(1);
+    expect(x.merge([old], 20_000, "answer").accepted).toHaveLength(1);
   });
 
   it("a node that stayed in contact keeps everything", () => {
@@ -266,7 +274,7 @@ describe("SharedKeyspace merge properties", () => {
           peer.observe(back, true);
           x.observe(back, true);
           const fromPeer = peer.delta(Number.POSITIVE_INFINITY);
-          x.merge(fromPeer.entries, back, fromPeer.complete);
+          x.merge(fromPeer.entries, back, fromPeer.complete ? "complete" : "answer");
           // Whatever x sends now, the peer keeps nothing x held before it went away.
           peer.merge(x.delta(Number.POSITIVE_INFINITY).entries, back);
           expect(peer.entries()).toEqual([]);

@@ -63,6 +63,9 @@ export interface SharedCounters {
   refusedClockDrift: number;
   /** Entries refused as malformed (oversized, a tombstone with a value, ...). */
   refusedInvalid: number;
+  /** Piggy-backed news stamped before the grace horizon: only a node back from an absence sends
+   * such, before it has set its old entries aside. */
+  refusedStaleNews: number;
   /** Tombstones collected after their grace period. */
   collected: number;
   /** Entries set aside after the node was away longer than the grace period. */
@@ -122,6 +125,7 @@ export class SharedKeyspace {
     applied: 0,
     refusedClockDrift: 0,
     refusedInvalid: 0,
+    refusedStaleNews: 0,
     collected: 0,
     quarantined: 0,
     droppedStale: 0,
@@ -233,12 +237,23 @@ export class SharedKeyspace {
   /**
    * Merges peers' entries at `now`: each replaces ours when its timestamp is higher. Entries
    * stamped more than `maxClockDriftMs` ahead of `now`, or malformed, are refused and counted.
-   * With `complete`, the entries are a peer's whole keyspace: set-aside entries it does not hold
-   * are dropped.
+   * `kind` says what the entries are: `news` (piggy-backed writes, which are never older than the
+   * grace period unless they come from a node back from an absence: those are refused and
+   * counted), `answer` (part of a peer's keyspace) or `complete` (a peer's whole keyspace:
+   * set-aside entries it does not hold are dropped).
    */
-  merge(entries: readonly SharedEntry[], now: number, complete = false): SharedMergeResult {
+  merge(
+    entries: readonly SharedEntry[],
+    now: number,
+    kind: "news" | "answer" | "complete" = "answer",
+  ): SharedMergeResult {
     const result: SharedMergeResult = { accepted: [], changes: [], refused: [] };
+    const complete = kind === "complete";
     for (const e of entries) {
+      if (kind === "news" && e.wall < now - this.graceMs) {
+        this.counters.refusedStaleNews += 1;
+        continue;
+      }
       const invalid = this.invalid(e);
       if (invalid !== undefined) {
         this.counters.refusedInvalid += 1;
