@@ -41,6 +41,7 @@ export {
 export { sharedEntryHash } from "./shared-hash.js";
 export {
   ClockDriftError,
+  compareEntries,
   DEFAULT_MAX_CLOCK_DRIFT_MS,
   type SharedChange,
   type SharedCounters,

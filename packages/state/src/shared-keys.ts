@@ -273,7 +273,7 @@ export class SharedKeyspace {
         this.put(aside);
       }
       const held = this.entriesByKey.get(e.key);
-      if (held !== undefined && compareHlc(e, held) <= 0) continue;
+      if (held !== undefined && compareEntries(e, held) <= 0) continue;
       const change = this.replace(e, held, now);
       this.counters.applied += 1;
       result.accepted.push(e);
@@ -397,6 +397,20 @@ export class SharedKeyspace {
     if (e.writer.length === 0 || !Number.isSafeInteger(e.wall) || e.wall < 0) return "timestamp";
     return undefined;
   }
+}
+
+/**
+ * The last-writer-wins order: by timestamp; two different entries with one timestamp (which a
+ * correct writer never issues) are still ordered, tombstone first then by value bytes, so that
+ * merges commute whatever they are fed.
+ */
+export function compareEntries(a: SharedEntry, b: SharedEntry): number {
+  const byStamp = compareHlc(a, b);
+  if (byStamp !== 0) return byStamp;
+  if (a.tombstone !== b.tombstone) return a.tombstone ? 1 : -1;
+  const n = Math.min(a.value.length, b.value.length);
+  for (let i = 0; i < n; i++) if (a.value[i] !== b.value[i]) return a.value[i]! - b.value[i]!;
+  return a.value.length - b.value.length;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
