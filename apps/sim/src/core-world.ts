@@ -1,11 +1,11 @@
 import type { ClusterEvent, Member } from "@grapevine/cluster";
 import type { PushPullMember } from "@grapevine/codec";
-import { NodeCore, type NodeOutput } from "@grapevine/node";
+import { NodeCore, type NodeOutput, STATS_KEY } from "@grapevine/node";
 import { type Rng, seededRng } from "@grapevine/protocol";
 import { swimConfig } from "@grapevine/swim";
 import { latencySampler } from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
-import { type SimMember, type SimNetwork, type SimNode, World } from "./world.js";
+import { type SimMember, type SimNetwork, type SimNode, sharedTuning, World } from "./world.js";
 
 /** Datagram size limit of the simulated network, bytes (a LAN UDP packet). */
 const MTU = 1400;
@@ -56,6 +56,8 @@ class CoreMember implements SimMember {
         this.world.net.exchange(this, out.id, out.to, out.bytes);
         return;
       case "event":
+        // As the cluster shell does: telemetry records are not the application's keys.
+        if (out.event.type === "key-changed" && out.event.key === STATS_KEY) return;
         events.push(out.event);
         return;
       default:
@@ -100,6 +102,26 @@ class CoreMember implements SimMember {
   shutdown(): void {
     this.core.stop();
   }
+  readonly shared = {
+    set: (key: string, value: string) =>
+      this.step((now) => this.core.shared.set(key, new TextEncoder().encode(value), now)),
+    delete: (key: string) => {
+      let existed = false;
+      this.step((now) => {
+        existed = this.core.shared.delete(key, now);
+      });
+      return existed;
+    },
+    getText: (key: string) => {
+      const v = this.core.shared.keyspace.get(key);
+      return v === undefined ? undefined : new TextDecoder().decode(v);
+    },
+  };
+  readonly stats = {
+    publish: (name: string, value: number) =>
+      this.step((now) => this.core.stats.publish(name, value, now)),
+    aggregate: (name: string) => this.core.stats.aggregate(name, this.world.clock.now()),
+  };
 }
 
 /**
@@ -248,6 +270,7 @@ export class CoreWorld extends World {
         generation: 1,
         meta: new Uint8Array(0),
         streamTimeoutMs: preset === "local" ? 5_000 : 10_000,
+        ...sharedTuning(this.options),
       });
       let node: SimNode | undefined;
       const member = new CoreMember(core, address, this, () => node!);

@@ -89,7 +89,8 @@ export class SharedSync {
   /** One anti-entropy period: our digest to one random member, while changes are recent. */
   antiEntropy(now: number): void {
     this.observe(now, false);
-    if (this.roundsLeft <= 0) return;
+    // Entries set aside after an absence keep the digest going until a peer has settled them.
+    if (this.roundsLeft <= 0 && this.host.keyspace.quarantineSize === 0) return;
     this.roundsLeft -= 1;
     const [to] = this.host.swim.gossipTargets(1, now);
     if (to !== undefined) this.host.outbox.send(to, [this.digest()], false, now);
@@ -133,7 +134,8 @@ export class SharedSync {
     const { keyspace, dissemination } = this.host;
     this.observe(now, false);
     const kind = !msg.answer && msg.count === 0 ? "news" : "answer";
-    const complete = msg.answer && msg.entries.length === msg.count;
+    // An answer, or what a peer sent back after ours, that holds its whole keyspace.
+    const complete = (msg.answer || msg.count > 0) && msg.entries.length === msg.count;
     const result = keyspace.merge(msg.entries, now, complete ? "complete" : kind);
     this.emitChanges(result.changes, now);
     if (result.accepted.length > 0 || result.changes.length > 0)

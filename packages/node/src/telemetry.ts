@@ -81,6 +81,8 @@ export class Telemetry {
   flushes = 0;
   /** Bytes of records written (once per flush; each is gossiped retransmit-limit times). */
   recordBytes = 0;
+  /** What the flushes cost, as budgeted: transmission bytes × retransmit limit, summed. */
+  costBytes = 0;
 
   private readonly pending = new Map<string, number>();
   private readonly current = new Map<string, number>();
@@ -123,6 +125,7 @@ export class Telemetry {
     this.flushes += 1;
     this.recordBytes += value.length;
     const cost = this.transmissionBytes(value.length) * this.retransmits();
+    this.costBytes += cost;
     this.nextFlushAt = now + Math.max(MIN_STATS_FLUSH_INTERVAL_MS, (cost / this.budget) * 1000);
   }
 
