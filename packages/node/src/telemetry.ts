@@ -87,6 +87,7 @@ export class Telemetry {
   private readonly pending = new Map<string, number>();
   private readonly current = new Map<string, number>();
   private pendingSince = Number.NaN;
+  private lastPublishAt = Number.NaN;
   private nextFlushAt = Number.NEGATIVE_INFINITY;
   private readonly budget: number;
   private readonly maxAgeMs: number;
@@ -112,6 +113,7 @@ export class Telemetry {
     }
     if (this.pending.size === 0) this.pendingSince = now;
     this.pending.set(name, value);
+    this.lastPublishAt = now;
   }
 
   /** Sends the pending samples if the budget allows at `now` (called after every step). */
@@ -172,10 +174,15 @@ export class Telemetry {
   private records(now: number): Map<string, StatsRecord> {
     const out = new Map<string, StatsRecord>();
     const { state, swim } = this.host;
+    // Our own samples count at once, before their flush.
+    if (this.current.size + this.pending.size > 0 && now - this.lastPublishAt <= this.maxAgeMs) {
+      const values = new Map([...this.current, ...this.pending]);
+      out.set(this.host.name, { sampledAt: this.lastPublishAt, values });
+    }
     for (const owner of state.owners()) {
+      if (owner.owner === this.host.name) continue;
       const m = swim.member(owner.owner);
-      if (owner.owner !== this.host.name && m?.status !== "alive" && m?.status !== "suspect")
-        continue;
+      if (m?.status !== "alive" && m?.status !== "suspect") continue;
       const entry = state.get(owner.owner, STATS_KEY);
       const record = entry === undefined ? undefined : decodeStats(entry.value);
       if (record !== undefined && now - record.sampledAt <= this.maxAgeMs)

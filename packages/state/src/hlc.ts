@@ -39,8 +39,10 @@ export class HybridClock {
 
   /** A timestamp for a local write at physical time `now` (ms). */
   issue(now: number): HlcTimestamp {
-    if (now > this.wall) {
-      this.wall = now;
+    // Whole milliseconds: `wall` travels as an integer (runtimes' clocks may have fractions).
+    const physical = Math.floor(now);
+    if (physical > this.wall) {
+      this.wall = physical;
       this.logical = 0;
     } else if (this.logical < MAX_LOGICAL) {
       this.logical += 1;

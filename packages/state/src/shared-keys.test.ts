@@ -39,6 +39,10 @@ describe("HybridClock", () => {
     expect(clock.issue(1000)).toEqual({ wall: 5000, logical: 4, writer: "a" });
   });
 
+  it("stamps whole milliseconds", () => {
+    expect(new HybridClock("a").issue(1000.7).wall).toBe(1000);
+  });
+
   it("breaks ties by writer name", () => {
     expect(
       compareHlc({ wall: 1, logical: 0, writer: "a" }, { wall: 1, logical: 0, writer: "b" }),
