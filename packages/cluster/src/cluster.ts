@@ -85,6 +85,9 @@ export class Cluster {
         // Secret, so peers cannot pick colliding names; it changes no behaviour (runs stay seeded).
         hashSeed: randomInt(0x1_0000_0000),
         generation: options.generation ?? Date.now(),
+        // Shared-key timestamps are compared across processes: wall-clock ms, unless a clock
+        // (a simulation's) is shared by every member.
+        wallClockOffsetMs: options.clock ? 0 : Date.now() - this.clock.now(),
       }),
     );
     const step = <T>(fn: (now: number) => T): T => this.step(fn);

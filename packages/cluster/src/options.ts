@@ -177,7 +177,10 @@ export function schemesOf(t: Transport): readonly string[] {
 export function coreOptions(
   options: ClusterOptions,
   config: SwimConfig,
-  runtime: Pick<NodeCoreOptions, "now" | "rng" | "sealOverhead" | "hashSeed" | "generation">,
+  runtime: Pick<
+    NodeCoreOptions,
+    "now" | "rng" | "sealOverhead" | "hashSeed" | "generation" | "wallClockOffsetMs"
+  >,
 ): NodeCoreOptions {
   const optional = {
     antiEntropyIntervalMs: options.antiEntropyIntervalMs,

@@ -153,6 +153,7 @@ export class NodeCore {
       userMessages: this.userMessages,
       counters: this.counters,
       limits: this.limits,
+      wallOffsetMs: options.wallClockOffsetMs ?? 0,
       emit: (event: ClusterEvent) => this.emit(event),
     };
     this.shared = sharedSyncFor(options, parts);

@@ -59,6 +59,12 @@ export interface NodeCoreOptions {
   readonly sharedGraceMs?: number;
   /** Largest lead of a peer's shared-key timestamp over our clock that is accepted, ms (5,000). */
   readonly maxClockDriftMs?: number;
+  /**
+   * Wall-clock (Unix ms) minus `now`, ms (default 0: `now` is wall-clock time, or every node
+   * shares one virtual clock). Timestamps that other processes compare (shared-key HLC
+   * timestamps, telemetry sample times) are taken as `now + wallClockOffsetMs`.
+   */
+  readonly wallClockOffsetMs?: number;
   /** Telemetry budget and freshness bound (see `Telemetry`). */
   readonly stats?: TelemetryOptions;
   /** Largest key, UTF-8 bytes (default 256). */

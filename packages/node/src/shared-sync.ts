@@ -33,6 +33,11 @@ export interface SharedSyncHost {
   readonly outbox: Outbox;
   readonly dissemination: Dissemination;
   readonly limits: InputLimits;
+  /**
+   * Wall-clock time minus the core's `now`, ms: hybrid timestamps are compared across processes,
+   * so they are taken on the wall clock (Unix ms) even when the runtime's clock is monotonic.
+   */
+  readonly wallOffsetMs: number;
   emit(event: ClusterEvent): void;
 }
 
@@ -63,13 +68,13 @@ export class SharedSync {
   set(key: string, value: Uint8Array, now: number): void {
     checkText("key", key, this.host.limits.maxKeyBytes);
     checkSize("value", value.byteLength, this.host.limits.maxValueBytes);
-    const { entry, change } = this.host.keyspace.set(key, value, now);
+    const { entry, change } = this.host.keyspace.set(key, value, now + this.host.wallOffsetMs);
     this.spread([entry], change ? [change] : [], now);
   }
 
   /** Deletes `key`; whether it existed. */
   delete(key: string, now: number): boolean {
-    const written = this.host.keyspace.delete(key, now);
+    const written = this.host.keyspace.delete(key, now + this.host.wallOffsetMs);
     if (written) this.spread([written.entry], written.change ? [written.change] : [], now);
     return written !== undefined;
   }
@@ -80,8 +85,9 @@ export class SharedSync {
    */
   observe(now: number, connected: boolean): void {
     const { keyspace } = this.host;
-    if (keyspace.observe(now, connected) > 0) this.roundsLeft = SHARED_DIGEST_ROUNDS;
-    if (now >= keyspace.nextCollectAt() && keyspace.collect(now) > 0) {
+    const wall = now + this.host.wallOffsetMs;
+    if (keyspace.observe(wall, connected) > 0) this.roundsLeft = SHARED_DIGEST_ROUNDS;
+    if (wall >= keyspace.nextCollectAt() && keyspace.collect(wall) > 0) {
       this.roundsLeft = SHARED_DIGEST_ROUNDS;
     }
   }
@@ -136,7 +142,8 @@ export class SharedSync {
     const kind = !msg.answer && msg.count === 0 ? "news" : "answer";
     // An answer, or what a peer sent back after ours, that holds its whole keyspace.
     const complete = (msg.answer || msg.count > 0) && msg.entries.length === msg.count;
-    const result = keyspace.merge(msg.entries, now, complete ? "complete" : kind);
+    const wall = now + this.host.wallOffsetMs;
+    const result = keyspace.merge(msg.entries, wall, complete ? "complete" : kind);
     this.emitChanges(result.changes, now);
     if (result.accepted.length > 0 || result.changes.length > 0)
       this.roundsLeft = SHARED_DIGEST_ROUNDS;
@@ -198,7 +205,7 @@ function deltaOf(entries: SharedEntry[]): SharedDelta {
 /** The core's {@link SharedSync}, with a keyspace set up from the core's options. */
 export function sharedSyncFor(
   options: NodeCoreOptions,
-  host: Omit<SharedSyncHost, "keyspace">,
+  host: Omit<SharedSyncHost, "keyspace" | "wallOffsetMs">,
 ): SharedSync {
   const keyspace = new SharedKeyspace({
     self: options.name,
@@ -206,5 +213,5 @@ export function sharedSyncFor(
     maxClockDriftMs: options.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS,
     limits: { maxKeyBytes: host.limits.maxKeyBytes, maxValueBytes: host.limits.maxValueBytes },
   });
-  return new SharedSync({ ...host, keyspace });
+  return new SharedSync({ ...host, keyspace, wallOffsetMs: options.wallClockOffsetMs ?? 0 });
 }

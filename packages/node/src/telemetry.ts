@@ -58,6 +58,8 @@ export interface StatsRecord {
 /** What {@link Telemetry} needs of the core it serves. */
 export interface TelemetryHost {
   readonly name: string;
+  /** Wall-clock minus `now`, ms: sample times are compared across processes. */
+  readonly wallOffsetMs?: number;
   readonly state: ClusterState;
   readonly stateSync: StateSync;
   readonly swim: Swim;
@@ -101,7 +103,8 @@ export class Telemetry {
   }
 
   /** Records a sample of `name` taken at `now`; it goes out with the next flush. */
-  publish(name: string, value: number, now: number): void {
+  publish(name: string, value: number, monotonicNow: number): void {
+    const now = monotonicNow + (this.host.wallOffsetMs ?? 0);
     if (name.length === 0 || encodeUtf8(name).length > MAX_STAT_NAME_BYTES) {
       throw new RangeError(`stat name must be 1–${MAX_STAT_NAME_BYTES} bytes`);
     }
@@ -137,7 +140,8 @@ export class Telemetry {
   }
 
   /** Names with at least one fresh sample among live members, sorted. */
-  names(now: number): string[] {
+  names(monotonicNow: number): string[] {
+    const now = monotonicNow + (this.host.wallOffsetMs ?? 0);
     const names = new Set<string>();
     for (const record of this.records(now).values())
       for (const n of record.values.keys()) names.add(n);
@@ -145,7 +149,8 @@ export class Telemetry {
   }
 
   /** The aggregate of `name` over live members' fresh samples; `undefined` when none. */
-  aggregate(name: string, now: number): StatAggregate | undefined {
+  aggregate(name: string, monotonicNow: number): StatAggregate | undefined {
+    const now = monotonicNow + (this.host.wallOffsetMs ?? 0);
     const samples: Array<{ node: string; value: number; age: number }> = [];
     for (const [node, record] of this.records(now)) {
       const value = record.values.get(name);
