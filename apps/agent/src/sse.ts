@@ -1,6 +1,5 @@
 import type { ServerResponse } from "node:http";
 import type { Cluster } from "@grapevine/cluster";
-import { isKeyMessage } from "./key-ops.js";
 import { eventView } from "./views.js";
 
 /** Bytes a slow event-stream client may leave unread before it is cut off. */
@@ -34,8 +33,6 @@ export function streamEvents(cluster: Cluster, res: ServerResponse, onEnd: () =>
   };
   const unsubscribe = cluster.on("*", (event) => {
     if (ended) return;
-    // The agent's own key-operation messages carry key material: never streamed.
-    if (event.type === "user-message" && isKeyMessage(event.name)) return;
     if (res.writableLength > MAX_UNREAD_BYTES) {
       end();
       return;

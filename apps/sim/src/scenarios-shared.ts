@@ -164,6 +164,6 @@ export async function stats(
 
 /** A node's budgeted telemetry cost so far, bytes (core runtime; 0 where not visible). */
 function statsCost(n: SimNode): number {
-  const core = (n.cluster as { core?: { stats?: { costBytes?: number } } }).core;
-  return core?.stats?.costBytes ?? 0;
+  type Held = { core?: { scoped?: { stats?: { costBytes?: number } } } };
+  return (n.cluster as Held).core?.scoped?.stats?.costBytes ?? 0;
 }

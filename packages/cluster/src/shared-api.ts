@@ -27,18 +27,18 @@ export class SharedKeys {
   set(key: string, value: Uint8Array | string): void {
     this.assertRunning("shared.set");
     const bytes = typeof value === "string" ? encoder.encode(value) : value;
-    this.step((now) => this.core.shared.set(key, bytes, now));
+    this.step((now) => this.core.scoped.shared.set(key, bytes, now));
   }
 
   /** Deletes `key` everywhere (a tombstone spreads, then is collected). Whether it existed. */
   delete(key: string): boolean {
     this.assertRunning("shared.delete");
-    return this.step((now) => this.core.shared.delete(key, now));
+    return this.step((now) => this.core.scoped.shared.delete(key, now));
   }
 
   /** The value of `key` as this member holds it. */
   get(key: string): Uint8Array | undefined {
-    return this.core.shared.keyspace.get(key);
+    return this.core.scoped.shared.keyspace.get(key);
   }
 
   /** The value of `key` as UTF-8 text. */
@@ -49,12 +49,12 @@ export class SharedKeys {
 
   /** Live keys starting with `prefix` (default: all), sorted, with their values. */
   entries(prefix = ""): Array<{ key: string; value: Uint8Array }> {
-    return this.core.shared.keyspace.entries(prefix).map(([key, value]) => ({ key, value }));
+    return this.core.scoped.shared.keyspace.entries(prefix).map(([key, value]) => ({ key, value }));
   }
 
   /** Running totals: refused for clock drift, collected, set aside after an absence, ... */
   get counters() {
-    return this.core.shared.keyspace.counters;
+    return this.core.scoped.shared.keyspace.counters;
   }
 }
 
@@ -72,16 +72,16 @@ export class ClusterStats {
 
   /** Records a sample of `name` (1–64 bytes; at most 32 names per member). */
   publish(name: string, value: number): void {
-    this.step((now) => this.core.stats.publish(name, value, now));
+    this.step((now) => this.core.scoped.stats.publish(name, value, now));
   }
 
   /** Count, min, max, mean, p50/p90/p99, contributing members and the oldest sample's age. */
   aggregate(name: string): StatAggregate | undefined {
-    return this.core.stats.aggregate(name, this.now());
+    return this.core.scoped.stats.aggregate(name, this.now());
   }
 
   /** Names with fresh samples among live members, sorted. */
   names(): string[] {
-    return this.core.stats.names(this.now());
+    return this.core.scoped.stats.names(this.now());
   }
 }

@@ -5,12 +5,23 @@ import { answerSyn, answerSynAck } from "./anti-entropy.js";
 import type { NodeCounters, PacketDropReason } from "./counters.js";
 import type { Dissemination } from "./dissemination.js";
 import type { ClusterEvent } from "./events.js";
+import type { ForceLeave } from "./force-leave.js";
 import type { Outbox } from "./outbox.js";
 import { sizeOf } from "./packet-builder.js";
 import { pushPullMessage } from "./push-pull.js";
+import type { Queries } from "./queries.js";
 import type { SharedSync } from "./shared-sync.js";
 import type { StateSync } from "./state-sync.js";
 import type { UserMessages } from "./user-messages.js";
+
+/**
+ * The decoder's limits last asked for. The codec resolves limits once per options object it sees
+ * in a row, so every core of a process passing the same object (same MTU, same label) skips that.
+ */
+let lastLimits: { readonly maxPacketBytes: number; readonly label: string } = {
+  maxPacketBytes: -1,
+  label: "",
+};
 
 /** What {@link Inbox} needs of the core it serves. */
 export interface InboxHost {
@@ -23,6 +34,8 @@ export interface InboxHost {
   readonly outbox: Outbox;
   readonly dissemination: Dissemination;
   readonly userMessages: UserMessages;
+  readonly queries: Queries;
+  readonly forceLeave: ForceLeave;
   readonly counters: NodeCounters;
   emit(event: ClusterEvent): void;
 }
@@ -39,7 +52,11 @@ export class Inbox {
 
   /** Decodes a packet or frame of at most `maxBytes`; `undefined` (counted) when refused. */
   decode(bytes: Uint8Array, maxBytes: number): readonly Message[] | undefined {
-    const r = decode(bytes, { maxPacketBytes: maxBytes, label: this.host.label });
+    const label = this.host.label;
+    if (lastLimits.maxPacketBytes !== maxBytes || lastLimits.label !== label) {
+      lastLimits = { maxPacketBytes: maxBytes, label };
+    }
+    const r = decode(bytes, lastLimits);
     if (r.ok) return r.envelope.messages;
     this.drop(r.error.reason as PacketDropReason);
     return undefined;
@@ -146,6 +163,15 @@ export class Inbox {
         return;
       case "shared-delta":
         this.host.shared.onDelta(from, msg, now);
+        return;
+      case "query":
+        this.host.queries.onQuery(msg, now);
+        return;
+      case "query-response":
+        this.host.queries.onResponse(msg, now);
+        return;
+      case "prune":
+        this.host.forceLeave.onPrune(msg, now);
         return;
       case "push-pull":
         // Push-pull travels on streams only.

@@ -6,7 +6,7 @@ import {
   type LocalSnapshot,
 } from "@grapevine/state";
 import {
-  type MemberView,
+  type PreparedMembers,
   type Rng,
   Swim,
   type SwimConfig,
@@ -14,33 +14,30 @@ import {
   TimerSet,
 } from "@grapevine/swim";
 import { antiEntropyRound } from "./anti-entropy.js";
+import { ClusterScoped } from "./cluster-scoped.js";
+import type { CoreTask as Task } from "./core-tasks.js";
 import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
-import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
+import { type ClusterEvent, type Member, toMember } from "./events.js";
+import { ForceLeave } from "./force-leave.js";
+import { GossipRounds } from "./gossip-rounds.js";
 import { Inbox } from "./inbox.js";
 import { HealthJudge, type HealthState, isolationWindow } from "./isolation.js";
+import { Leaving } from "./leaving.js";
 import { checkSize, checkText, type InputLimits, inputLimits } from "./limits.js";
+import { followMemberEvent, type MemberFollowHost } from "./member-follow.js";
 import type { NodeCoreOptions, ResolvedTiming } from "./options.js";
 import { resolveTiming } from "./options.js";
 import { Outbox } from "./outbox.js";
 import type { NodeOutput } from "./outputs.js";
 import { PacketBuilder } from "./packet-builder.js";
+import { seedConverged } from "./push-pull.js";
+import { Queries } from "./queries.js";
+import type { QueryRequest, QueryTicket } from "./query-options.js";
 import { Reconnect } from "./reconnect.js";
-import { type SharedSync, sharedSyncFor } from "./shared-sync.js";
 import { StateSync } from "./state-sync.js";
 import { StreamWork } from "./stream-work.js";
-import { Telemetry } from "./telemetry.js";
 import { UserMessages } from "./user-messages.js";
-
-/** The core's own timers; stale ones are recognised by their token and ignored (foca). */
-type Task =
-  | { readonly kind: "gossip" }
-  | { readonly kind: "anti-entropy" }
-  | { readonly kind: "reconnect" }
-  | { readonly kind: "state-tick"; readonly at: number }
-  | { readonly kind: "stream-deadline"; readonly id: number }
-  | { readonly kind: "join-deadline"; readonly token: number }
-  | { readonly kind: "leave-check" };
 
 /** Where the node is in its life, as the core sees it. */
 export type NodeCoreStatus = "created" | "running" | "leaving" | "stopped";
@@ -65,10 +62,8 @@ export class NodeCore {
   readonly counters: NodeCounters = emptyNodeCounters();
   /** Timing settings in force. */
   readonly timing: ResolvedTiming;
-  /** The cluster-scoped keyspace: `set`, `delete`, `keyspace.get`/`entries` (`now` passed in). */
-  readonly shared: SharedSync;
-  /** Telemetry: `publish` samples, read cluster `aggregate`s (`now` passed in). */
-  readonly stats: Telemetry;
+  /** Cluster-scoped keys (`scoped.shared`) and telemetry (`scoped.stats`), `now` passed in. */
+  readonly scoped: ClusterScoped;
 
   private readonly swim: Swim;
   private readonly state: ClusterState;
@@ -77,15 +72,19 @@ export class NodeCore {
   private readonly outbox: Outbox;
   private readonly streams: StreamWork;
   private readonly inbox: Inbox;
-  private readonly label: string;
   private readonly dissemination: Dissemination;
   private readonly reconnect: Reconnect;
+  private readonly follow: MemberFollowHost;
   private readonly userMessages = new UserMessages();
   private readonly schedule = new TimerSet<Task>();
   private readonly stateSync: StateSync;
   private readonly health_: HealthJudge;
+  /** The gossip rounds (read-only use: when a skipped round is due, for a simulator's clock). */
+  readonly gossipRounds: GossipRounds<Task>;
+  private readonly leaving: Leaving;
+  private readonly queries: Queries;
+  private readonly forceLeaves: ForceLeave;
   private statusValue: NodeCoreStatus = "created";
-  private leaveDeadline = Number.POSITIVE_INFINITY;
 
   /** The sizes this member accepts for its own input (name, metadata, keys, values), bytes. */
   readonly limits: InputLimits;
@@ -96,32 +95,27 @@ export class NodeCore {
     this.config = options.config;
     this.rng = options.rng;
     this.addresses = options.addresses.slice();
-    this.label = options.label ?? "";
+    const label = options.label ?? "";
     this.timing = resolveTiming(options);
-    const builder = new PacketBuilder(this.label, options.sealOverhead ?? 0);
+    const builder = new PacketBuilder(label, options.sealOverhead ?? 0);
     this.dissemination = new Dissemination(options.config.broadcastQueueLimit);
     this.swim = new Swim({
       config: options.config,
       self: {
-        name: options.name,
-        addresses: this.addresses,
-        sendSchemes: options.links.flatMap((link) => link.schemes),
-        meta: options.meta,
-        generation: options.generation,
+        ...{ name: options.name, addresses: this.addresses, meta: options.meta },
+        ...{ generation: options.generation, sendSchemes: options.links.flatMap((l) => l.schemes) },
       },
       rng: options.rng,
       now: options.now,
       hashSeed: options.hashSeed ?? 0,
       broadcasts: this.dissemination.queue,
+      ...(options.memberRegistry ? { registry: options.memberRegistry } : {}),
     });
     const tombstoneGraceMs = options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS;
     const deadOwnerGraceMs = options.deadOwnerGraceMs ?? DEFAULT_DEAD_OWNER_GRACE_MS;
     this.state = new ClusterState({
-      self: options.name,
-      generation: options.generation,
-      rng: options.rng,
-      tombstoneGraceMs,
-      deadOwnerGraceMs,
+      ...{ self: options.name, generation: options.generation, rng: options.rng },
+      ...{ tombstoneGraceMs, deadOwnerGraceMs },
       limits: { maxKeyBytes: this.limits.maxKeyBytes, maxValueBytes: this.limits.maxValueBytes },
     });
     this.reconnect = new Reconnect(this.timing.reconnectTimeoutMs);
@@ -139,29 +133,33 @@ export class NodeCore {
       scheduleTick: (at) => this.schedule.schedule(at, { kind: "state-tick", at }),
     });
     this.outbox = new Outbox(options.links, builder, this.swim, this.dissemination, this.counters);
+    this.leaving = new Leaving(this.swim, this.outbox, options.config.gossipIntervalMs, (at) =>
+      this.schedule.schedule(at, { kind: "leave-check" }),
+    );
+    this.gossipRounds = new GossipRounds<Task>(this.schedule, { kind: "gossip" }, options, {
+      idle: (at) => this.dissemination.size === 0 && !this.health_.turnsAt(at, this.swim),
+      replayed: (at) => this.judgeHealth(at),
+      round: (now) => this.outbox.gossipRound(options.config.gossipFanout, now),
+    });
+    const shared = {
+      ...{ name: this.name, addresses: this.addresses, swim: this.swim, outbox: this.outbox },
+      ...{ dissemination: this.dissemination, counters: this.counters },
+    };
+    this.queries = new Queries(shared, options);
+    this.forceLeaves = new ForceLeave(shared);
     // What the inbox and the stream work share of the core.
     const parts = {
-      name: this.name,
-      addresses: this.addresses,
-      label: this.label,
-      timing: this.timing,
-      swim: this.swim,
-      state: this.state,
-      stateSync: this.stateSync,
-      outbox: this.outbox,
-      dissemination: this.dissemination,
-      userMessages: this.userMessages,
-      counters: this.counters,
-      limits: this.limits,
-      wallOffsetMs: options.wallClockOffsetMs ?? 0,
+      ...shared,
+      ...{ label, timing: this.timing, state: this.state, stateSync: this.stateSync },
+      ...{ userMessages: this.userMessages, queries: this.queries, forceLeave: this.forceLeaves },
       emit: (event: ClusterEvent) => this.emit(event),
     };
-    this.shared = sharedSyncFor(options, parts);
-    this.stats = new Telemetry(parts, options.stats);
-    this.inbox = new Inbox({ ...parts, shared: this.shared });
+    this.scoped = new ClusterScoped(options, parts);
+    this.follow = { ...parts, reconnect: this.reconnect };
+    this.inbox = new Inbox({ ...parts, shared: this.scoped.shared });
     this.streams = new StreamWork({
       ...parts,
-      shared: this.shared,
+      shared: this.scoped.shared,
       deadline: (at, id) => this.schedule.schedule(at, { kind: "stream-deadline", id }),
       mergePushPull: (members, delta, now) => this.inbox.mergePushPull(members, delta, now),
     });
@@ -181,9 +179,8 @@ export class NodeCore {
   start(now: number): void {
     if (this.statusValue !== "created") return;
     this.statusValue = "running";
-    const { gossipIntervalMs } = this.config;
     const { antiEntropyIntervalMs, reconnectIntervalMs } = this.timing;
-    this.schedule.schedule(now + this.rng.next() * gossipIntervalMs, { kind: "gossip" });
+    this.gossipRounds.start(now + this.rng.next() * this.config.gossipIntervalMs);
     if (antiEntropyIntervalMs > 0) {
       const at = now + this.rng.next() * antiEntropyIntervalMs;
       this.schedule.schedule(at, { kind: "anti-entropy" });
@@ -201,24 +198,17 @@ export class NodeCore {
    * once all have answered or failed, or at `now + timeoutMs`.
    */
   join(seeds: readonly string[], now: number, timeoutMs = this.timing.streamTimeoutMs): number {
+    this.gossipRounds.catchUp(now);
     const mine = new Set(this.addresses);
     const targets = [...new Set(seeds)].filter((s) => !mine.has(s));
-    const token = this.streams.startJoin();
-    if (targets.length > 0 && this.statusValue === "running") {
-      this.streams.joining = token;
-      try {
-        this.swim.join(targets, now);
-        this.pump(now);
-      } finally {
-        this.streams.joining = undefined;
-      }
-    }
-    if (this.streams.joinPending(token)) {
-      this.schedule.schedule(now + timeoutMs, { kind: "join-deadline", token });
-    } else {
-      this.streams.finishJoin(token);
-    }
-    return token;
+    const ask = (): void => {
+      this.swim.join(targets, now);
+      this.pump(now);
+    };
+    return this.streams.join(
+      targets.length > 0 && this.statusValue === "running" ? ask : null,
+      (token) => this.schedule.schedule(now + timeoutMs, { kind: "join-deadline", token }),
+    );
   }
 
   /**
@@ -227,11 +217,11 @@ export class NodeCore {
    * then a `leave-done` output.
    */
   leave(now: number, timeoutMs = this.timing.leaveTimeoutMs): void {
+    this.gossipRounds.catchUp(now);
     if (this.statusValue !== "running") return;
     this.statusValue = "leaving";
     this.swim.leave(now);
-    this.leaveDeadline = now + timeoutMs;
-    this.schedule.schedule(now, { kind: "leave-check" });
+    this.leaving.begin(now, timeoutMs);
     this.pump(now);
   }
 
@@ -241,11 +231,17 @@ export class NodeCore {
     this.outbox.outputs = [];
   }
 
+  /** Stops, and hands the member table's records back to a shared `memberRegistry`. */
+  dispose(): void {
+    this.stop();
+    this.swim.dispose();
+  }
+
   // ── the step functions ─────────────────────────────────────────────────────────────────────
 
   /** A datagram (opened, not sealed) from the address URL `from`. */
   handleDatagram(from: string, bytes: Uint8Array, now: number): void {
-    if (!this.accepting()) return;
+    if (!this.enter(now)) return;
     this.inbox.datagram(from, bytes, now);
     this.pump(now);
   }
@@ -255,7 +251,7 @@ export class NodeCore {
    * write back (not yet sealed), or `undefined` to close the stream without one.
    */
   handleStreamFrame(from: string, bytes: Uint8Array, now: number): Uint8Array | undefined {
-    if (!this.accepting()) return undefined;
+    if (!this.enter(now)) return undefined;
     const reply = this.inbox.streamFrame(from, bytes, now);
     this.pump(now);
     return reply;
@@ -264,6 +260,7 @@ export class NodeCore {
   /** The reply (opened) to the stream exchange `id`, or `undefined` when the exchange failed. */
   handleStreamReply(id: number, bytes: Uint8Array | undefined, now: number): void {
     if (!this.streams.isOpen(id) || this.statusValue === "stopped") return;
+    this.gossipRounds.catchUp(now);
     const messages = bytes === undefined ? undefined : this.inbox.decode(bytes, bytes.length);
     this.inbox.guard(() => this.streams.settle(id, messages, now));
     this.pump(now);
@@ -271,8 +268,9 @@ export class NodeCore {
 
   /** Runs everything due at `now`. */
   tick(now: number): void {
-    if (this.statusValue === "stopped" || this.statusValue === "created") return;
+    if (!this.enter(now)) return;
     this.inbox.guard(() => this.swim.tick(now));
+    this.inbox.guard(() => this.queries.tick(now));
     for (let task = this.schedule.popDue(now); task; task = this.schedule.popDue(now)) {
       const due = task;
       this.inbox.guard(() => this.runTask(due, now));
@@ -285,7 +283,7 @@ export class NodeCore {
     if (this.statusValue === "stopped" || this.statusValue === "created") {
       return Number.POSITIVE_INFINITY;
     }
-    return Math.min(this.swim.nextWakeAt(), this.schedule.nextAt());
+    return Math.min(this.swim.nextWakeAt(), this.gossipRounds.nextAt(), this.queries.nextWakeAt());
   }
 
   /** Everything produced since the last call, oldest first. */
@@ -299,6 +297,7 @@ export class NodeCore {
 
   /** Sets one of our keys. Throws a {@link LimitError} (and changes nothing) over the limits. */
   set(key: string, value: Uint8Array, now: number): void {
+    this.gossipRounds.catchUp(now);
     checkText("key", key, this.limits.maxKeyBytes);
     checkSize("value", value.byteLength, this.limits.maxValueBytes);
     const change = this.state.set(key, value, now);
@@ -308,6 +307,7 @@ export class NodeCore {
 
   /** Deletes one of our keys. Returns whether it existed. */
   delete(key: string, now: number): boolean {
+    this.gossipRounds.catchUp(now);
     const change = this.state.delete(key, now);
     if (change) this.stateSync.localChange(change, now);
     this.pump(now);
@@ -319,6 +319,7 @@ export class NodeCore {
    * they were encoded into it) over the metadata limit.
    */
   setMeta(meta: Uint8Array, now: number, field: "meta" | "tags" = "meta"): void {
+    this.gossipRounds.catchUp(now);
     checkSize(field, meta.byteLength, this.limits.maxMetaBytes);
     this.swim.setMeta(meta, now);
     this.pump(now);
@@ -326,13 +327,37 @@ export class NodeCore {
 
   /** Broadcasts an application message to every member (best effort, infection-style). */
   broadcast(name: string, payload: Uint8Array, now: number): void {
+    this.gossipRounds.catchUp(now);
     const message: UserMessage = { type: "user", from: this.name, name, payload };
     this.dissemination.enqueueUser(this.userMessages.own(message, now), message);
     this.pump(now);
   }
 
+  /** Sends a query (Serf's); throws on a bad option or over the size limit. See {@link Queries}. */
+  query(request: QueryRequest, now: number): QueryTicket {
+    this.gossipRounds.catchUp(now);
+    const ticket = this.queries.start(request, now);
+    this.pump(now);
+    return ticket;
+  }
+
+  /** Answers the `query-request` output `token`; false when too late. See {@link Queries.respond}. */
+  respondQuery(token: string, payload: Uint8Array, now: number): boolean {
+    const sent = this.enter(now) && this.queries.respond(token, payload, now);
+    this.pump(now);
+    return sent;
+  }
+
+  /** Moves a failed member to `left` everywhere (`prune`: forgotten). See {@link ForceLeave}. */
+  forceLeave(name: string, prune: boolean, now: number): void {
+    this.gossipRounds.catchUp(now);
+    this.forceLeaves.start(name, prune, now);
+    this.pump(now);
+  }
+
   /** Restores our keys from a snapshot of an earlier run, in this run's generation. */
   restore(snapshot: LocalSnapshot, now: number): void {
+    this.gossipRounds.catchUp(now);
     this.stateSync.restored(snapshot, now);
     this.pump(now);
   }
@@ -341,10 +366,9 @@ export class NodeCore {
    * Takes a converged member list as a completed push-pull would, with no events and no gossip
    * (simulations and tests that start from a converged cluster).
    */
-  seed(members: readonly PushPullMember[], now: number): void {
-    this.swim.seed(members, now);
-    this.stateSync.seeded(members, now);
-    this.swim.clearBroadcasts();
+  seed(members: readonly PushPullMember[] | PreparedMembers, now: number): void {
+    this.gossipRounds.catchUp(now);
+    seedConverged(this.swim, this.state, members, now);
     this.pump(now);
   }
 
@@ -352,13 +376,13 @@ export class NodeCore {
 
   /** Every member known, ourselves included. */
   members(): Member[] {
-    return this.swim.members().map((m) => this.view(m));
+    return this.swim.members().map((m) => this.health_.view(toMember(m, this.name)));
   }
 
   /** One member by name. */
   member(name: string): Member | undefined {
     const m = this.swim.member(name);
-    return m ? this.view(m) : undefined;
+    return m ? this.health_.view(toMember(m, this.name)) : undefined;
   }
 
   /** Members alive or suspect, ourselves included. */
@@ -393,17 +417,12 @@ export class NodeCore {
 
   // ── inside a step ──────────────────────────────────────────────────────────────────────────
 
-  private accepting(): boolean {
-    return this.statusValue === "running" || this.statusValue === "leaving";
-  }
-
   /** Turns swim's outputs into the core's, until swim has nothing more to say. */
   private pump(now: number): void {
     if (this.statusValue === "stopped") return;
     this.stateSync.reannounceIfRefuted();
     this.judgeHealth(now);
-    this.shared.observe(now, this.health_.state !== "isolated");
-    this.stats.flushDue(now);
+    this.scoped.afterStep(now, this.health_.state !== "isolated", this.statusValue === "running");
     for (let round = 0; round < 16; round++) {
       const outputs = this.swim.drain();
       if (outputs.length === 0) break;
@@ -423,7 +442,7 @@ export class NodeCore {
         this.streams.pushPull(out.to, out.join, now);
         return;
       case "event":
-        this.onMemberEvent(out.event.type, out.event.member, out.event.at);
+        followMemberEvent(this.follow, out.event.type, out.event.member, out.event.at);
         return;
     }
   }
@@ -432,13 +451,11 @@ export class NodeCore {
     const running = this.statusValue === "running";
     switch (task.kind) {
       case "gossip":
-        this.schedule.schedule(now + this.config.gossipIntervalMs, task);
-        this.outbox.gossipRound(this.config.gossipFanout, now);
+        this.gossipRounds.run(now);
         return;
       case "anti-entropy":
         this.schedule.schedule(now + this.timing.antiEntropyIntervalMs, task);
         if (running) antiEntropyRound(this.state, this.swim, this.outbox, now);
-        if (running) this.shared.antiEntropy(now);
         return;
       case "reconnect": {
         this.schedule.schedule(now + this.timing.reconnectIntervalMs, task);
@@ -456,24 +473,16 @@ export class NodeCore {
         this.streams.finishJoin(task.token);
         return;
       case "leave-check":
-        this.leaveCheck(now);
+        this.leaving.check(now);
         return;
     }
   }
 
-  private leaveCheck(now: number): void {
-    const spread = this.swim.pendingBroadcasts() === 0 || this.swim.aliveCount() === 0;
-    if (spread || now >= this.leaveDeadline) {
-      this.leaveDeadline = Number.POSITIVE_INFINITY;
-      this.outbox.outputs.push({ kind: "leave-done" });
-      return;
-    }
-    const next = Math.min(now + this.config.gossipIntervalMs, this.leaveDeadline);
-    this.schedule.schedule(next, { kind: "leave-check" });
-  }
-
-  private view(m: MemberView): Member {
-    return this.health_.view(toMember(m, this.name));
+  /** Whether input is taken now (running or leaving); if so, replays the skipped gossip rounds. */
+  private enter(now: number): boolean {
+    if (this.statusValue !== "running" && this.statusValue !== "leaving") return false;
+    this.gossipRounds.catchUp(now);
+    return true;
   }
 
   private judgeHealth(now: number): void {
@@ -483,16 +492,5 @@ export class NodeCore {
 
   private emit(event: ClusterEvent): void {
     this.outbox.outputs.push({ kind: "event", event });
-  }
-
-  private onMemberEvent(type: string, view: MemberView, at: number): void {
-    const eventType = memberEventType(type);
-    if (eventType === undefined) return;
-    if (view.name !== this.name) {
-      this.stateSync.memberChanged(view.name, type, view.generation, at);
-      const address = view.addresses.find((a) => this.outbox.linkFor(a) !== undefined);
-      this.reconnect.memberChanged(view.name, type, address, at);
-    }
-    this.emit({ type: eventType, member: toMember(view, this.name), at });
   }
 }

@@ -1,4 +1,4 @@
-import type { OwnerDelta, PushPullMember } from "@grapevine/codec";
+import type { OwnerDelta } from "@grapevine/codec";
 import type { ClusterState, LocalSnapshot, StateChange } from "@grapevine/state";
 import type { NodeCounters } from "./counters.js";
 import type { Dissemination } from "./dissemination.js";
@@ -91,16 +91,6 @@ export class StateSync {
   /** The membership sees `owner` alive at `generation`. */
   ownerAlive(owner: string, at: number, generation: number): void {
     this.emitChanges(this.host.state.markOwnerAlive(owner, at, generation), at);
-  }
-
-  /** A converged member list was taken without gossip: every other alive member owns state. */
-  seeded(members: readonly PushPullMember[], now: number): void {
-    const { state } = this.host;
-    for (const m of members) {
-      if (m.name !== state.self && m.status === "alive") {
-        state.markOwnerAlive(m.name, now, m.generation);
-      }
-    }
   }
 
   /** The store's housekeeping, if `at` is still the tick asked for. */

@@ -28,19 +28,20 @@ describe("cluster-scoped keys in the node core", () => {
 
   it("a write spreads, concurrent writes end with one winner everywhere, a joiner learns all", () => {
     const net = joined();
-    net.step("n1", (now, c) => c.shared.set("flags/x", bytes("from-n1"), now));
-    net.step("n2", (now, c) => c.shared.set("flags/x", bytes("from-n2"), now));
-    net.step("n3", (now, c) => c.shared.set("flags/y", bytes("y"), now));
+    net.step("n1", (now, c) => c.scoped.shared.set("flags/x", bytes("from-n1"), now));
+    net.step("n2", (now, c) => c.scoped.shared.set("flags/x", bytes("from-n2"), now));
+    net.step("n3", (now, c) => c.scoped.shared.set("flags/y", bytes("y"), now));
     const live = names.slice(0, 4);
     runUntil(
       net,
-      () => live.every((n) => text(net.core(n).shared.keyspace.get("flags/x")) === "from-n2"),
+      () =>
+        live.every((n) => text(net.core(n).scoped.shared.keyspace.get("flags/x")) === "from-n2"),
       10_000,
     );
     // n4 joins later and learns the whole configuration from its join push-pull.
     net.step("n4", (now, c) => c.join(["mem://n0"], now));
-    runUntil(net, () => text(net.core("n4").shared.keyspace.get("flags/y")) === "y", 5_000);
-    expect(text(net.core("n4").shared.keyspace.get("flags/x"))).toBe("from-n2");
+    runUntil(net, () => text(net.core("n4").scoped.shared.keyspace.get("flags/y")) === "y", 5_000);
+    expect(text(net.core("n4").scoped.shared.keyspace.get("flags/x"))).toBe("from-n2");
     const events = net.observed.get("n4")!.events.filter((e) => e.type === "shared-changed");
     expect(events.map((e) => (e.type === "shared-changed" ? e.key : "")).sort()).toEqual([
       "flags/x",
@@ -56,7 +57,7 @@ describe("cluster-scoped keys in the node core", () => {
       if (m.kind === "datagram" && containsShared(m.bytes)) shared += 1;
       deliver(m);
     };
-    net.step("n1", (now, c) => c.shared.set("flags/x", bytes("1"), now));
+    net.step("n1", (now, c) => c.scoped.shared.set("flags/x", bytes("1"), now));
     net.runFair(60_000);
     expect(shared).toBeGreaterThan(0);
     shared = 0;

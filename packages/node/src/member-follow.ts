@@ -1,0 +1,34 @@
+import type { MemberView } from "@grapevine/swim";
+import { type ClusterEvent, memberEventType, toMember } from "./events.js";
+import type { Outbox } from "./outbox.js";
+import type { Reconnect } from "./reconnect.js";
+import type { StateSync } from "./state-sync.js";
+
+/** What {@link followMemberEvent} needs of the core. */
+export interface MemberFollowHost {
+  readonly name: string;
+  readonly stateSync: StateSync;
+  readonly outbox: Outbox;
+  readonly reconnect: Reconnect;
+  emit(event: ClusterEvent): void;
+}
+
+/**
+ * A membership event from the failure detector: the state store and the reconnect list follow
+ * other members' changes, and the event goes out as the core's own.
+ */
+export function followMemberEvent(
+  host: MemberFollowHost,
+  type: string,
+  view: MemberView,
+  at: number,
+): void {
+  const eventType = memberEventType(type);
+  if (eventType === undefined) return;
+  if (view.name !== host.name) {
+    host.stateSync.memberChanged(view.name, type, view.generation, at);
+    const address = view.addresses.find((a) => host.outbox.linkFor(a) !== undefined);
+    host.reconnect.memberChanged(view.name, type, address, at);
+  }
+  host.emit({ type: eventType, member: toMember(view, host.name), at });
+}
