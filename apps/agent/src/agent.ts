@@ -30,6 +30,7 @@ import { RateLimiter } from "./rate-limit.js";
 import { type LookupAll, systemLookup } from "./seed-resolver.js";
 import { type AgentSnapshot, readSnapshot } from "./snapshot.js";
 import { SnapshotWriter } from "./snapshot-writer.js";
+import { registerStatGauges, startSelfSamples } from "./telemetry.js";
 import { type BoundTransport, bindTransports, closeTransports } from "./transports.js";
 import { AGENT_VERSION } from "./version.js";
 
@@ -114,6 +115,7 @@ export class Agent {
 
   private readonly api: HttpApi;
   private readonly registry: Registry;
+  private readonly stopSamples: () => void;
   private readonly writer: SnapshotWriter | undefined;
   private readonly keyOps: KeyOps;
   private readonly keyringFile: string | undefined;
@@ -144,6 +146,8 @@ export class Agent {
     });
     this.currentTags = { ...config.tags };
     this.registry = createMetrics(cluster, transports);
+    registerStatGauges(this.registry, cluster);
+    this.stopSamples = startSelfSamples(cluster);
     this.keyringFile = keyring.file;
     this.keyOps = new KeyOps({
       cluster,
@@ -264,6 +268,9 @@ export class Agent {
         swim: config.swim,
         tags: config.tags,
         generation,
+        ...(config.deadOwnerGraceMs !== undefined
+          ? { deadOwnerGraceMs: Math.round(config.deadOwnerGraceMs) }
+          : {}),
         ...(config.label !== undefined ? { label: config.label } : {}),
         ...(keyring.keyring !== undefined && config.encryption !== "off"
           ? { keyring: keyring.keyring, encryption: config.encryption }
@@ -357,6 +364,7 @@ export class Agent {
    * data dir.
    */
   async shutdown(): Promise<void> {
+    this.stopSamples();
     this.joinAbort.abort();
     this.writer?.flush();
     this.writer?.stop();
@@ -494,6 +502,10 @@ export class Agent {
         return;
       }
       if (event.type === "user-message") return;
+      if (event.type === "shared-changed") {
+        this.logger.debug({ key: event.key, writer: event.writer }, "shared key changed");
+        return;
+      }
       if (event.type === "health-changed") {
         const level = event.state === "isolated" ? "warn" : "info";
         this.logger[level]({ state: event.state, previous: event.previous }, "health changed");

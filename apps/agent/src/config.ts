@@ -114,6 +114,11 @@ export interface AgentConfig {
   /** Give up joining after this long and exit 1, ms; 0 retries for ever (default 0). */
   readonly joinTimeoutMs: number;
   /**
+   * How long the keys of a failed member are kept, ms (the cluster's dead-owner grace; default
+   * the library's, one hour). Cluster-scoped keys (`config`) outlive every member regardless.
+   */
+  readonly deadOwnerGraceMs: number | undefined;
+  /**
    * Longest pause between join attempts, ms: the pause starts at 250 ms (or this, if shorter)
    * and doubles after each failed attempt up to this (default 15,000).
    */
@@ -161,6 +166,7 @@ export interface RawConfig {
   advertise?: unknown;
   join?: unknown;
   joinTimeout?: unknown;
+  deadOwnerGrace?: unknown;
   joinRetryInterval?: unknown;
   joinMaxAttempts?: unknown;
   http?: unknown;
@@ -197,6 +203,7 @@ const FILE_KEYS: Readonly<Record<string, Field>> = {
   advertise: "advertise",
   join: "join",
   joinTimeout: "joinTimeout",
+  deadOwnerGrace: "deadOwnerGrace",
   joinRetryInterval: "joinRetryInterval",
   joinMaxAttempts: "joinMaxAttempts",
   http: "http",
@@ -228,6 +235,7 @@ export const ENV_VARS: Readonly<Record<string, Field>> = {
   GRAPEVINE_ADVERTISE: "advertise",
   GRAPEVINE_JOIN: "join",
   GRAPEVINE_JOIN_TIMEOUT: "joinTimeout",
+  GRAPEVINE_DEAD_OWNER_GRACE: "deadOwnerGrace",
   GRAPEVINE_JOIN_RETRY_INTERVAL: "joinRetryInterval",
   GRAPEVINE_JOIN_MAX_ATTEMPTS: "joinMaxAttempts",
   GRAPEVINE_HTTP: "http",
@@ -259,6 +267,7 @@ const FLAGS: Readonly<Record<Field, string>> = {
   advertise: "--advertise",
   join: "--join",
   joinTimeout: "--join-timeout",
+  deadOwnerGrace: "--dead-owner-grace",
   joinRetryInterval: "--join-retry-interval",
   joinMaxAttempts: "--join-max-attempts",
   http: "--http",
@@ -544,6 +553,14 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
       )
     : 0;
 
+  const dog = pick(layers, "deadOwnerGrace");
+  const deadOwnerGraceMs = dog
+    ? parseDuration(
+        typeof dog.value === "number" ? dog.value : asString(dog.value, dog.label),
+        dog.label,
+      )
+    : undefined;
+
   const jri = pick(layers, "joinRetryInterval");
   const joinRetryIntervalMs = jri
     ? parseDuration(
@@ -623,6 +640,7 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
     advertise,
     join,
     joinTimeoutMs,
+    deadOwnerGraceMs,
     joinRetryIntervalMs,
     joinMaxAttempts,
     http,

@@ -7,6 +7,7 @@ import { UsageError } from "./errors.js";
 import type { Caller, HttpGuard, Refusal, RefusalReason, RouteRule } from "./http-guard.js";
 import { KeyOpError, type KeyOpName, type KeyOpOptions, type KeyOpReport } from "./key-ops.js";
 import type { RateLimiter } from "./rate-limit.js";
+import { configRoute, statsRoute } from "./routes-shared.js";
 import { streamEvents } from "./sse.js";
 import { memberView, valueView } from "./views.js";
 
@@ -69,7 +70,7 @@ const CODES: Readonly<Record<number, string>> = {
 };
 
 /** A request failed in a way the client should hear about, with an HTTP status. */
-class HttpError extends Error {
+export class HttpError extends Error {
   readonly code: string;
   constructor(
     readonly status: number,
@@ -83,7 +84,7 @@ class HttpError extends Error {
   }
 }
 
-function sendJson(
+export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
@@ -104,7 +105,7 @@ function sendError(res: ServerResponse, err: HttpError): void {
   sendJson(res, err.status, body, err.headers);
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limit) {
     throw new HttpError(413, `request body over ${limit} bytes`, {}, { limit, actual: declared });
@@ -119,7 +120,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const body = await readBody(req, limit);
   if (body.length === 0) return undefined;
   try {
@@ -129,7 +130,7 @@ async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   }
 }
 
-function isJson(req: IncomingMessage): boolean {
+export function isJson(req: IncomingMessage): boolean {
   return /^application\/json\b/i.test(req.headers["content-type"] ?? "");
 }
 
@@ -141,12 +142,12 @@ function decodeSegment(segment: string): string {
   }
 }
 
-function methodNotAllowed(allowed: readonly string[]): never {
+export function methodNotAllowed(allowed: readonly string[]): never {
   const allow = allowed.join(", ");
   throw new HttpError(405, "method not allowed", { allow }, { allow: allowed });
 }
 
-function assertRunning(cluster: Cluster): void {
+export function assertRunning(cluster: Cluster): void {
   if (cluster.status !== "running") {
     throw new HttpError(503, `agent is ${cluster.status}: no more changes accepted`);
   }
@@ -157,7 +158,7 @@ function entryOf(cluster: Cluster, node: string, key: string) {
 }
 
 /** The result of `routes`: an answer given, or an event stream opened. */
-type Outcome = "done" | "stream";
+export type Outcome = "done" | "stream";
 
 /** One line of the audit log: a state-changing call, who made it and how it ended. */
 export interface AuditEntry {
@@ -217,6 +218,7 @@ export function routeRule(method: string, parts: readonly string[]): RouteRule {
   if (!changing) return READ;
   if (resource === "kv" && rest.length === 1 && method !== "POST") return WRITE;
   if (resource === "tags" && rest.length === 0 && method !== "POST") return WRITE;
+  if (resource === "config" && rest.length >= 1 && method !== "POST") return WRITE;
   if (resource === "leave" && rest.length === 0 && method === "POST") return WRITE;
   return READ;
 }
@@ -465,6 +467,9 @@ export class HttpApi {
     }
 
     if (resource === "tags" && rest.length === 0) return this.tagsRoute(req, res, method, url);
+
+    if (resource === "config") return configRoute(cluster, req, res, method, rest, url);
+    if (resource === "stats") return statsRoute(cluster, res, method, rest);
 
     if (resource === "keys" && rest.length <= 1)
       return this.keysRoute(req, res, method, url, rest[0]);

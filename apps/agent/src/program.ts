@@ -5,6 +5,13 @@ import { DEFAULT_KEYS_TIMEOUT, keysCommand } from "./commands/keys.js";
 import { deleteCommand, getCommand, kvCommand, setCommand } from "./commands/kv.js";
 import { leaveCommand } from "./commands/leave.js";
 import { membersCommand } from "./commands/members.js";
+import {
+  configDeleteCommand,
+  configGetCommand,
+  configListCommand,
+  configSetCommand,
+  statsCommand,
+} from "./commands/shared.js";
 import { tagsDeleteCommand, tagsListCommand, tagsSetCommand } from "./commands/tags.js";
 import { watchCommand } from "./commands/watch.js";
 import { EXIT_FAILURE, EXIT_USAGE, errorLine, RuntimeError, UsageError } from "./errors.js";
@@ -56,6 +63,10 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     )
     .option("--advertise <url>", "address peers should use, per transport (repeatable)", collect)
     .option("--join <url>", "seed address to join through, repeatable", collect)
+    .option(
+      "--dead-owner-grace <duration>",
+      "keep a failed member's own keys this long: 30s, 5m (default 1h; config keys stay regardless)",
+    )
     .option(
       "--join-timeout <duration>",
       "give up joining after this long and exit 1: 5000 (ms), 5s, 1m (default: retry for ever)",
@@ -270,6 +281,56 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(await keysCommand(op, key, cmd.optsWithGlobals(), io)),
     );
   }
+
+  const config = program
+    .command("config")
+    .description("cluster-scoped configuration: keys any member may write, last writer wins")
+    .addOption(httpOption())
+    .option("--json", "print JSON")
+    .action(async (opts) => setCode(await configListCommand(undefined, opts, io)));
+  config
+    .command("set")
+    .description("write a key everywhere (keys may contain /)")
+    .argument("<key>")
+    .argument("<value>")
+    .addOption(httpOption())
+    .action(async (key: string, value: string, _opts, cmd: Command) =>
+      setCode(await configSetCommand(key, value, cmd.optsWithGlobals(), io)),
+    );
+  config
+    .command("get")
+    .description("print the value alone (exit 1 when the key is absent)")
+    .argument("<key>")
+    .addOption(httpOption())
+    .option("--json", "print JSON")
+    .action(async (key: string, _opts, cmd: Command) =>
+      setCode(await configGetCommand(key, cmd.optsWithGlobals(), io)),
+    );
+  config
+    .command("delete")
+    .description("delete a key everywhere")
+    .argument("<key>")
+    .addOption(httpOption())
+    .action(async (key: string, _opts, cmd: Command) =>
+      setCode(await configDeleteCommand(key, cmd.optsWithGlobals(), io)),
+    );
+  config
+    .command("list")
+    .description("every key, or those starting with PREFIX")
+    .argument("[prefix]")
+    .addOption(httpOption())
+    .option("--json", "print JSON")
+    .action(async (prefix: string | undefined, _opts, cmd: Command) =>
+      setCode(await configListCommand(prefix, cmd.optsWithGlobals(), io)),
+    );
+
+  program
+    .command("stats")
+    .description("cluster aggregates of the members' telemetry (all names, or NAME)")
+    .argument("[name]")
+    .addOption(httpOption())
+    .option("--json", "print JSON")
+    .action(async (name: string | undefined, opts) => setCode(await statsCommand(name, opts, io)));
 
   program
     .command("leave")

@@ -69,6 +69,14 @@ export function eventView(event: ClusterEvent, now = new Date()): Record<string,
       };
     case "health-changed":
       return { type: event.type, time, state: event.state, previous: event.previous };
+    case "shared-changed":
+      return {
+        type: event.type,
+        time,
+        key: event.key,
+        ...(event.newValue === undefined ? { deleted: true } : valueView(event.newValue)),
+        writer: event.writer,
+      };
     default:
       return { type: event.type, time, member: memberView(event.member) };
   }

@@ -1,13 +1,13 @@
 import type { ClusterEvent, Member } from "@grapevine/cluster";
 import type { PushPullMember } from "@grapevine/codec";
-import { NodeCore, type NodeOutput } from "@grapevine/node";
+import { NodeCore, type NodeOutput, STATS_KEY } from "@grapevine/node";
 import { type Rng, seededRng } from "@grapevine/protocol";
 import { ColumnArena, MemberRegistry, PreparedMembers, swimConfig } from "@grapevine/swim";
 import { latencySampler } from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
 import { LatencyMatrix } from "./topology.js";
 import { WakeTimer } from "./wake-timer.js";
-import { type SimMember, type SimNetwork, type SimNode, World } from "./world.js";
+import { type SimMember, type SimNetwork, type SimNode, sharedTuning, World } from "./world.js";
 
 /** Datagram size limit of the simulated network, bytes (a LAN UDP packet). */
 const MTU = 1400;
@@ -65,6 +65,8 @@ class CoreMember implements SimMember {
         this.world.net.exchange(this, out.id, out.to, out.bytes);
         return;
       case "event":
+        // As the cluster shell does: telemetry records are not the application's keys.
+        if (out.event.type === "key-changed" && out.event.key === STATS_KEY) return;
         events.push(out.event);
         return;
       default:
@@ -94,6 +96,26 @@ class CoreMember implements SimMember {
   shutdown(): void {
     this.core.stop();
   }
+  readonly shared = {
+    set: (key: string, value: string) =>
+      this.step((now) => this.core.scoped.shared.set(key, new TextEncoder().encode(value), now)),
+    delete: (key: string) => {
+      let existed = false;
+      this.step((now) => {
+        existed = this.core.scoped.shared.delete(key, now);
+      });
+      return existed;
+    },
+    getText: (key: string) => {
+      const v = this.core.scoped.shared.keyspace.get(key);
+      return v === undefined ? undefined : new TextDecoder().decode(v);
+    },
+  };
+  readonly stats = {
+    publish: (name: string, value: number) =>
+      this.step((now) => this.core.scoped.stats.publish(name, value, now)),
+    aggregate: (name: string) => this.core.scoped.stats.aggregate(name, this.world.clock.now()),
+  };
 }
 
 /**
@@ -285,6 +307,7 @@ export class CoreWorld extends World {
         streamTimeoutMs: preset === "local" ? 5_000 : 10_000,
         memberRegistry: registry,
         skipIdleRounds: this.skipIdleRounds,
+        ...sharedTuning(this.options),
       });
       let node: SimNode | undefined;
       const member = new CoreMember(core, address, this, () => node!);

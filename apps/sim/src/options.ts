@@ -1,7 +1,16 @@
 import { TOPOLOGIES, type Topology } from "./topology.js";
 
 /** The scenarios the simulator can run. */
-export const SCENARIOS = ["join", "spread", "failure", "soak", "partition", "idle"] as const;
+export const SCENARIOS = [
+  "join",
+  "spread",
+  "failure",
+  "soak",
+  "partition",
+  "idle",
+  "config",
+  "stats",
+] as const;
 /** One of {@link SCENARIOS}. */
 export type Scenario = (typeof SCENARIOS)[number];
 /** Protocol presets. */
@@ -59,7 +68,12 @@ export const DEFAULT_DURATION_S: Record<Scenario, number> = {
   soak: 600,
   partition: 120,
   idle: 60,
+  config: 120,
+  stats: 120,
 };
+
+/** Datagram loss of a scenario when `--loss` is not given (`config` shows convergence under loss). */
+const DEFAULT_LOSS: Partial<Record<Scenario, number>> = { config: 0.1 };
 
 export const USAGE = `usage: pnpm sim <scenario> [options]
 
@@ -70,6 +84,10 @@ scenarios:
   soak        run under loss / slow nodes, nobody fails → false_suspects, false_deaths, refutations
   partition   split in two for --duration, heal → heal_s
   idle        a converged cluster doing nothing → bytes_per_node_per_s
+  config      10 writers set the same cluster-scoped keys at once (10 % loss by default) →
+              converge_s, one_winner; a node away longer than the grace → resurrected_nodes
+  stats       every node publishes 5 stats each second → own_stats_bytes_per_s_*,
+              oldest_age_p50_s / _p99_s (freshness of the aggregates)
 
 options:
   --nodes N           cluster size (default 100; 2–20000)
@@ -125,7 +143,7 @@ export function parseOptions(argv: readonly string[]): SimOptions | "help" {
   let nodes = 100;
   let seed = 1;
   let preset: Preset = "lan";
-  let loss = 0;
+  let loss: number | undefined;
   let latencyMs = 1;
   let topology: Topology = "uniform";
   let durationS: number | undefined;
@@ -225,7 +243,7 @@ export function parseOptions(argv: readonly string[]): SimOptions | "help" {
     nodes,
     seed,
     preset,
-    loss,
+    loss: loss ?? DEFAULT_LOSS[scenario] ?? 0,
     latencyMs,
     topology,
     durationS: durationS ?? DEFAULT_DURATION_S[scenario],

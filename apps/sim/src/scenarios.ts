@@ -1,6 +1,7 @@
 import { swimConfig } from "@grapevine/swim";
 import type { SimOptions } from "./options.js";
 import type { PlotSpec } from "./plot.js";
+import { config, stats } from "./scenarios-shared.js";
 import type { SimNode, World } from "./world.js";
 
 /** What a scenario measured: its figures (seconds, counts) and an optional plot. */
@@ -35,7 +36,7 @@ function trafficMark(world: World): ScenarioResult["trafficWindow"] {
   return { startMs: world.clock.now(), bytes: t.bytes, messages: t.messages };
 }
 
-function config(options: SimOptions) {
+function swimSettings(options: SimOptions) {
   return swimConfig(options.preset, {});
 }
 
@@ -111,7 +112,7 @@ export async function spread(
   await world.runUntil(() => informedAt.size >= n, o.durationS * 1000, STEP_MS, progress);
   const times = [...informedAt.values()].sort((a, b) => a - b);
   const p100 = informedAt.size >= n ? times[times.length - 1] : undefined;
-  const gossipMs = config(o).gossipIntervalMs;
+  const gossipMs = swimSettings(o).gossipIntervalMs;
   const points: Array<[number, number]> = [[0, 0]];
   times.forEach((t, i) => {
     points.push([t / 1000, (i + 1) / n]);
@@ -195,7 +196,7 @@ export async function failure(
     if (done === undefined || suspected === undefined) continue;
     worstDeadAfterSuspect = Math.max(worstDeadAfterSuspect ?? 0, done - suspected);
   }
-  const cfg = config(o);
+  const cfg = swimSettings(o);
   const expectedFirstSuspect = (Math.E / (Math.E - 1)) * cfg.probeIntervalMs + cfg.probeTimeoutMs;
   const total = liveCount * victims.length;
   return {
@@ -335,4 +336,4 @@ export async function idle(
 }
 
 /** Every scenario by name. */
-export const scenarios = { join, spread, failure, soak, partition, idle } as const;
+export const scenarios = { join, spread, failure, soak, partition, idle, config, stats } as const;

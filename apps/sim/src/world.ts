@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import { Cluster, type ClusterEvent, type Member } from "@grapevine/cluster";
+import { Cluster, type ClusterEvent, type Member, type StatAggregate } from "@grapevine/cluster";
 import type { PushPullMember } from "@grapevine/codec";
 import { seededRng } from "@grapevine/protocol";
 import type { SwimCounters } from "@grapevine/swim";
@@ -16,6 +16,17 @@ export interface SimMember {
   seedMembers(members: readonly PushPullMember[]): void;
   join(seeds: readonly string[]): unknown;
   shutdown(): Promise<void> | void;
+  /** The cluster-scoped keyspace (as `cluster.shared`). */
+  readonly shared: {
+    set(key: string, value: string): void;
+    delete(key: string): boolean;
+    getText(key: string): string | undefined;
+  };
+  /** Telemetry (as `cluster.stats`). */
+  readonly stats: {
+    publish(name: string, value: number): void;
+    aggregate(name: string): StatAggregate | undefined;
+  };
 }
 
 /** What scenarios use of the network: partitions, pauses, crashes, traffic totals. */
@@ -35,6 +46,14 @@ export interface SimNode {
   crashed: boolean;
   /** A slow node: its deliveries stall from time to time. */
   slow: boolean;
+}
+
+/** Grace of the cluster-scoped keyspace in the simulator, ms: short, so `config` can show it. */
+export const SIM_SHARED_GRACE_MS = 60_000;
+
+/** Node options the shared-keyspace scenarios change (none for the others). */
+export function sharedTuning(o: SimOptions): { sharedGraceMs?: number } {
+  return o.scenario === "config" ? { sharedGraceMs: SIM_SHARED_GRACE_MS } : {};
 }
 
 /** Listener for every event of every node. */
@@ -238,6 +257,7 @@ export class MemoryWorld extends World {
         rng: seededRng(`${seed}:${name}`),
         generation: 1,
         preset,
+        ...sharedTuning(this.options),
         swim: {
           lifeguard: { awareness: lifeguard, dynamicSuspicion: lifeguard, buddy: lifeguard },
         },
@@ -268,6 +288,8 @@ function describe(e: ClusterEvent): string {
       return `user ${e.from} ${e.name}`;
     case "health-changed":
       return `health ${e.state}`;
+    case "shared-changed":
+      return `shared ${e.key} by ${e.writer}${e.newValue ? "" : " deleted"}`;
     default:
       return `${e.type} ${e.member.name} ${e.member.incarnation}`;
   }

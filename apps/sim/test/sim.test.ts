@@ -10,6 +10,23 @@ const opts = (argv: string) => {
 };
 
 describe("simulator scenarios (small N, fixed seeds)", () => {
+  it("config: concurrent writers under 10 % loss end with one winner; no resurrection", async () => {
+    const r = await runSimulation(opts("config --nodes 60 --seed 4"));
+    expect(r.loss).toBe(0.1);
+    expect(r.figures.one_winner).toBe(1);
+    expect(r.figures.winner_highest_stamp).toBe(1);
+    expect(r.figures.converge_s!).toBeLessThan(10);
+    expect(r.figures.away_settled_s).not.toBeNull();
+    expect(r.figures.resurrected_nodes).toBe(0);
+  });
+
+  it("stats: each node's telemetry stays within 64 B/s and aggregates cover every node", async () => {
+    const r = await runSimulation(opts("stats --nodes 40 --seed 6 --duration 60"));
+    expect(r.figures.own_stats_bytes_per_s_max!).toBeLessThanOrEqual(64);
+    expect(r.figures.contributing_fraction_min).toBe(1);
+    expect(r.figures.oldest_age_p99_s!).toBeLessThan(60);
+  });
+
   it("join: 150 nodes converge through 3 seeds", async () => {
     const r = await runSimulation(opts("join --nodes 150 --seed 3"));
     expect(r.figures.converged_s).not.toBeNull();

@@ -9,6 +9,7 @@ import {
   NodeCore,
   type NodeCounters,
   type NodeOutput,
+  STATS_KEY,
 } from "@grapevine/node";
 import type { ClusterState, LocalSnapshot, OwnerInfo } from "@grapevine/state";
 import { type Swim, type SwimConfig, swimConfig } from "@grapevine/swim";
@@ -34,6 +35,7 @@ import {
 } from "./queries.js";
 import { cryptoRng } from "./rng.js";
 import { type EncryptionMode, Sealer } from "./sealer.js";
+import { ClusterStats, SharedKeys } from "./shared-api.js";
 import { TransportEdge } from "./transport-edge.js";
 
 export type { ClusterStatus, JoinOptions } from "./options.js";
@@ -56,6 +58,10 @@ export class Cluster {
   readonly config: SwimConfig;
   /** The keyring sealing and opening packets, when the cluster is encrypted. */
   readonly keyring: Keyring | undefined;
+  /** The cluster-scoped keyspace (configuration that belongs to no member). */
+  readonly shared: SharedKeys;
+  /** Sampled telemetry and its cluster-wide aggregates. */
+  readonly stats: ClusterStats;
 
   private readonly core: NodeCore;
   private readonly clock: Clock;
@@ -83,7 +89,6 @@ export class Cluster {
     this.queryDesk = new QueryDesk({
       respond: (token, payload) => {
         if (this.statusValue !== "running" && this.statusValue !== "leaving") return;
-        // An answer over the size limit is refused and counted by the core.
         this.step((now) => this.core.respondQuery(token, payload, now));
       },
       handlerFailed: () => {
@@ -92,9 +97,8 @@ export class Cluster {
     });
     // Key material travels only sealed: a member that may send plaintext does not relay it.
     const withholdRelay = mode === "required" ? [] : Object.values(KEY_QUERIES);
-    const queries = { ...options.queries, withholdRelay };
     this.core = new NodeCore(
-      coreOptions({ ...options, queries }, config, {
+      coreOptions({ ...options, queries: { ...options.queries, withholdRelay } }, config, {
         now: this.clock.now(),
         rng: options.rng ?? cryptoRng(),
         sealOverhead: sealer.overhead,
@@ -102,8 +106,13 @@ export class Cluster {
         hashSeed: randomInt(0x1_0000_0000),
         generation: options.generation ?? Date.now(),
         ...(options.compression === false ? {} : { compression: zlibFrameCompression }),
+        // Shared-key stamps are compared across processes: wall-clock ms, unless clocks are shared.
+        wallClockOffsetMs: options.clock ? 0 : Date.now() - this.clock.now(),
       }),
     );
+    const step = <T>(fn: (now: number) => T): T => this.step(fn);
+    this.shared = new SharedKeys(this.core, step, (what) => this.assertRunning(what));
+    this.stats = new ClusterStats(this.core, step, () => this.clock.now());
   }
 
   /**
@@ -289,9 +298,8 @@ export class Cluster {
 
   /** All live keys of `owner` (default: this member) with their versions. */
   entries(owner: string = this.name): Array<{ key: string; value: Uint8Array; version: number }> {
-    return this.core.store
-      .entries(owner)
-      .map((e) => ({ key: e.key, value: e.value, version: e.version }));
+    const all = this.core.store.entries(owner);
+    return all.map((e) => ({ key: e.key, value: e.value, version: e.version }));
   }
 
   /** What this member holds of `owner`'s state: generation, versions, heartbeat, key count. */
@@ -349,22 +357,16 @@ export class Cluster {
    * `requestAck`) and answer it from their handlers ({@link Cluster.onQuery}; `ping` is built in
    * and answers the member's name), straight back to us. Iterate the result for answers as they
    * arrive; its `summary` says who answered and who did not. Throws a `QueryOptionError` naming
-   * a bad option, or a `LimitError` (field `query`) when the query is over 1,024 bytes.
-   *
-   * @example
-   * const q = cluster.query("ping", "", { requestAck: true });
-   * for await (const a of q) console.log(a.from, a.kind);
-   * const { missing } = await q.summary;
+   * a bad option, or a `LimitError` (field `query`) when the query is over 1,024 bytes. The
+   * package README shows one in use.
    */
   query(name: string, payload: Uint8Array | string = "", options: QueryOptions = {}): QueryResult {
     this.assertRunning("query");
     const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
     const { filter, timeoutMs, requestAck, relayFactor } = options;
+    const request = { name, payload: bytes, filter, timeoutMs, requestAck, relayFactor };
     return this.step((now) => {
-      const ticket = this.core.query(
-        { name, payload: bytes, filter, timeoutMs, requestAck, relayFactor },
-        now,
-      );
+      const ticket = this.core.query(request, now);
       return this.queryDesk.opened(ticket.id, ticket.expected, ticket.deadlineAt);
     });
   }
@@ -447,6 +449,8 @@ export class Cluster {
         void this.exchange(out.id, out.to, out.bytes, out.deadlineAt);
         return;
       case "event":
+        // Telemetry records are not the application's keys: no events for them.
+        if (out.event.type === "key-changed" && out.event.key === STATS_KEY) return;
         this.hub.queue(out.event);
         return;
       case "join-done": {

@@ -27,10 +27,15 @@ export {
   type QueryOptionField,
   type QuerySummary,
   queryTimeout,
+  type SharedChangedEvent,
+  STATS_KEY,
+  type StatAggregate,
   TagPatternError,
   type TagPatternProblem,
+  type TelemetryOptions,
   type UserMessageEvent,
 } from "@grapevine/node";
+export { ClockDriftError, DEFAULT_MAX_CLOCK_DRIFT_MS } from "@grapevine/state";
 export { SwimConfigError } from "@grapevine/swim";
 export { Cluster, type ClusterStatus, type EncryptionMode, type JoinOptions } from "./cluster.js";
 export { type ClusterCounters, type DropReason, emptyCounters } from "./counters.js";
@@ -57,3 +62,4 @@ export {
   type QueryResult,
 } from "./queries.js";
 export { cryptoRng, type Rng, randomInt, seededRng } from "./rng.js";
+export { ClusterStats, SharedKeys } from "./shared-api.js";

@@ -22,6 +22,9 @@ type CoreTuning = Pick<
   | "reconnectTimeoutMs"
   | "tombstoneGraceMs"
   | "deadOwnerGraceMs"
+  | "sharedGraceMs"
+  | "maxClockDriftMs"
+  | "stats"
   | "maxKeyBytes"
   | "maxValueBytes"
   | "isolationWindowMs"
@@ -165,6 +168,8 @@ export function validateOptions(options: ClusterOptions): void {
   positiveInt("reconnectTimeoutMs", options.reconnectTimeoutMs);
   positiveInt("tombstoneGraceMs", options.tombstoneGraceMs, true);
   positiveInt("deadOwnerGraceMs", options.deadOwnerGraceMs, true);
+  positiveInt("sharedGraceMs", options.sharedGraceMs, true);
+  positiveInt("maxClockDriftMs", options.maxClockDriftMs, true);
   positiveInt("maxKeyBytes", options.maxKeyBytes);
   positiveInt("maxValueBytes", options.maxValueBytes);
   positiveInt("eventBufferLimit", options.eventBufferLimit);
@@ -187,7 +192,7 @@ export function coreOptions(
   config: SwimConfig,
   runtime: Pick<
     NodeCoreOptions,
-    "now" | "rng" | "sealOverhead" | "hashSeed" | "generation" | "compression"
+    "now" | "rng" | "sealOverhead" | "hashSeed" | "generation" | "compression" | "wallClockOffsetMs"
   >,
 ): NodeCoreOptions {
   const optional = {
@@ -197,6 +202,9 @@ export function coreOptions(
     reconnectTimeoutMs: options.reconnectTimeoutMs,
     tombstoneGraceMs: options.tombstoneGraceMs,
     deadOwnerGraceMs: options.deadOwnerGraceMs,
+    sharedGraceMs: options.sharedGraceMs,
+    maxClockDriftMs: options.maxClockDriftMs,
+    stats: options.stats,
     maxKeyBytes: options.maxKeyBytes,
     maxValueBytes: options.maxValueBytes,
     isolationWindowMs: options.isolationWindowMs,

@@ -54,7 +54,11 @@ describe("events are delivered after each step, never inside one", () => {
       if (e.type === "key-changed") {
         seen.push(`${e.owner}/${e.key}`);
         if (e.key === "first") a.set("second", "2");
-      } else if (e.type !== "user-message" && e.type !== "health-changed") {
+      } else if (
+        e.type !== "user-message" &&
+        e.type !== "health-changed" &&
+        e.type !== "shared-changed"
+      ) {
         seen.push(`${e.type} ${e.member.name}`);
       }
     });

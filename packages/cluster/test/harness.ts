@@ -20,6 +20,7 @@ function describeEvent(e: ClusterEvent): string {
   }
   if (e.type === "user-message") return `${e.type} ${e.from} ${e.name}`;
   if (e.type === "health-changed") return `${e.type} ${e.previous}→${e.state}`;
+  if (e.type === "shared-changed") return `${e.type} ${e.key} by ${e.writer}`;
   return `${e.type} ${e.member.name} inc=${e.member.incarnation}`;
 }
 

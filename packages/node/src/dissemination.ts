@@ -1,4 +1,4 @@
-import type { Message, OwnerDelta, Query, UserMessage } from "@grapevine/codec";
+import type { Message, OwnerDelta, Query, SharedDelta, UserMessage } from "@grapevine/codec";
 import { BroadcastQueue } from "@grapevine/swim";
 
 /** Key prefix of the failure detector's membership broadcasts in the shared queue. */
@@ -9,7 +9,7 @@ const MEMBERSHIP = "m";
  * detector, which shares this queue), state deltas and user messages ride on outgoing packets
  * until each has been sent retransmitMult·⌈log10(N+1)⌉ times, least-sent and newest first (see
  * `BroadcastQueue`); `Swim.piggyback` selects from it. Keys are prefixed by kind (`m` membership,
- * `k`/`o` state, `u` user, `q` query, `p` prune) and names are length-prefixed, so no member, owner, key or message can
+ * `k`/`o` state, `s` shared keys, `u` user, `q` query, `p` prune) and names are length-prefixed, so no member, owner, key or message can
  * displace an item of another kind or owner.
  */
 export class Dissemination {
@@ -36,6 +36,11 @@ export class Dissemination {
     const owner = `${delta.owner.length}:${delta.owner}`;
     const key = delta.entries.length === 1 ? `k${owner}${delta.entries[0]!.key}` : `o${owner}`;
     this.queue.enqueue(key, { type: "state-delta", delta: [delta] });
+  }
+
+  /** Queues a cluster-scoped key's newest entry; a newer one for the same key replaces it. */
+  enqueueShared(key: string, message: SharedDelta): void {
+    this.queue.enqueue(`s${key}`, message);
   }
 
   /** Queues a user message under its dedup key. */

@@ -63,8 +63,26 @@ export interface HealthChangedEvent {
   readonly at: number;
 }
 
+/** A cluster-scoped key changed here (a local write, or a peer's that won). */
+export interface SharedChangedEvent {
+  readonly type: "shared-changed";
+  readonly key: string;
+  /** Previous value, `undefined` when the key was absent. */
+  readonly oldValue: Uint8Array | undefined;
+  /** New value, `undefined` when the key was deleted. */
+  readonly newValue: Uint8Array | undefined;
+  /** The node whose write this is. */
+  readonly writer: string;
+  readonly at: number;
+}
+
 /** Every event a cluster emits. */
-export type ClusterEvent = MemberEvent | KeyChangedEvent | UserMessageEvent | HealthChangedEvent;
+export type ClusterEvent =
+  | MemberEvent
+  | KeyChangedEvent
+  | UserMessageEvent
+  | HealthChangedEvent
+  | SharedChangedEvent;
 
 /** Encodes string tags as member metadata (UTF-8 JSON object, keys sorted). */
 export function encodeTags(tags: Readonly<Record<string, string>>): Uint8Array {

@@ -9,8 +9,10 @@ import type { Dissemination } from "./dissemination.js";
 import type { ClusterEvent } from "./events.js";
 import type { ForceLeave } from "./force-leave.js";
 import type { Outbox } from "./outbox.js";
+import { sizeOf } from "./packet-builder.js";
 import { pushPullMessage } from "./push-pull.js";
 import type { Queries } from "./queries.js";
+import type { SharedSync } from "./shared-sync.js";
 import type { StateSync } from "./state-sync.js";
 import type { UserMessages } from "./user-messages.js";
 
@@ -32,6 +34,7 @@ export interface InboxHost {
   readonly stateSync: StateSync;
   readonly antiEntropy: AntiEntropy;
   readonly coordinates: Coordinates;
+  readonly shared: SharedSync;
   readonly outbox: Outbox;
   readonly dissemination: Dissemination;
   readonly userMessages: UserMessages;
@@ -84,18 +87,24 @@ export class Inbox {
     if (messages === undefined) return undefined;
     const compress = FrameCodec.isCompressed(bytes) || host.outbox.frames.accepts(from);
     let reply: Message | undefined;
+    let shared: Message | undefined;
     for (const msg of messages) {
       if (msg.type === "ping" && msg.target === host.name) {
         reply = { type: "ack", seq: msg.seq, source: host.name, payload: new Uint8Array(0) };
       } else if (msg.type === "push-pull") {
         this.guard(() => this.mergePushPull(msg.members, msg.delta, now));
         if (!msg.reply) {
+          // The shared keyspace's answer goes first (at most half the frame): configuration is
+          // what a joining member needs whole.
           const budget = host.outbox.builder.budget(maxFrame);
-          reply = pushPullMessage(host.swim, host.state, { join: false, reply: true }, budget);
+          shared = host.shared.onPushPullRequest(messages, Math.floor(budget / 2), now);
+          const left = budget - (shared === undefined ? 0 : sizeOf(shared));
+          reply = pushPullMessage(host.swim, host.state, { join: false, reply: true }, left);
         }
       }
     }
-    const encoded = reply === undefined ? undefined : host.outbox.builder.encode([reply]);
+    if (reply === undefined) return undefined;
+    const encoded = host.outbox.builder.encode(shared === undefined ? [reply] : [reply, shared]);
     return encoded === undefined ? undefined : host.outbox.frames.encode(encoded, compress);
   }
 
@@ -178,6 +187,12 @@ export class Inbox {
         return;
       case "user":
         this.userMessage(msg, now);
+        return;
+      case "shared-digest":
+        this.host.shared.onDigest(from, msg, now);
+        return;
+      case "shared-delta":
+        this.host.shared.onDelta(from, msg, now);
         return;
       case "query":
         this.host.queries.onQuery(msg, now);

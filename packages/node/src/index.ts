@@ -29,6 +29,7 @@ export {
   type MemberEvent,
   type MemberEventType,
   memberEventType,
+  type SharedChangedEvent,
   toMember,
   type UserMessageEvent,
 } from "./events.js";
@@ -73,7 +74,28 @@ export {
 export { RateLimiter } from "./rate-limiter.js";
 export { Reconnect } from "./reconnect.js";
 export { SeenMessages } from "./seen-messages.js";
+export {
+  SHARED_DIGEST_ROUNDS,
+  SharedSync,
+  type SharedSyncHost,
+  sharedSyncFor,
+} from "./shared-sync.js";
 export { type StreamExchange, StreamExchanges } from "./stream-exchanges.js";
+export {
+  DEFAULT_STATS_BUDGET_BYTES_PER_S,
+  DEFAULT_STATS_MAX_AGE_MS,
+  decodeStats,
+  encodeStats,
+  MAX_STAT_NAME_BYTES,
+  MAX_STATS_NAMES,
+  MIN_STATS_FLUSH_INTERVAL_MS,
+  STATS_KEY,
+  type StatAggregate,
+  type StatsRecord,
+  Telemetry,
+  type TelemetryHost,
+  type TelemetryOptions,
+} from "./telemetry.js";
 export { USER_MESSAGE_MEMORY, USER_MESSAGE_TTL_MS, UserMessages } from "./user-messages.js";
 export {
   applyForce,

@@ -6,7 +6,6 @@ import {
   type LocalSnapshot,
 } from "@grapevine/state";
 import {
-  type MemberView,
   type PreparedMembers,
   type Rng,
   Swim,
@@ -15,17 +14,19 @@ import {
   TimerSet,
 } from "@grapevine/swim";
 import { AntiEntropy } from "./anti-entropy.js";
+import { ClusterScoped } from "./cluster-scoped.js";
 import { Coordinates } from "./coordinates.js";
 import { startPeriodicTasks, type CoreTask as Task } from "./core-tasks.js";
 import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
-import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
+import { type ClusterEvent, type Member, toMember } from "./events.js";
 import { ForceLeave } from "./force-leave.js";
 import { GossipRounds } from "./gossip-rounds.js";
 import { Inbox } from "./inbox.js";
 import { HealthJudge, type HealthState, isolationWindow } from "./isolation.js";
 import { Leaving } from "./leaving.js";
 import { checkSize, checkText, type InputLimits, inputLimits } from "./limits.js";
+import { followMemberEvent, type MemberFollowHost } from "./member-follow.js";
 import type { NodeCoreOptions, ResolvedTiming } from "./options.js";
 import { resolveTiming } from "./options.js";
 import { Outbox } from "./outbox.js";
@@ -62,6 +63,8 @@ export class NodeCore {
   readonly counters: NodeCounters = emptyNodeCounters();
   /** Timing settings in force. */
   readonly timing: ResolvedTiming;
+  /** Cluster-scoped keys (`scoped.shared`) and telemetry (`scoped.stats`), `now` passed in. */
+  readonly scoped: ClusterScoped;
 
   private readonly swim: Swim;
   private readonly state: ClusterState;
@@ -72,6 +75,7 @@ export class NodeCore {
   private readonly inbox: Inbox;
   private readonly dissemination: Dissemination;
   private readonly reconnect: Reconnect;
+  private readonly follow: MemberFollowHost;
   private readonly userMessages = new UserMessages();
   private readonly schedule = new TimerSet<Task>();
   private readonly stateSync: StateSync;
@@ -141,7 +145,10 @@ export class NodeCore {
     this.gossipRounds = new GossipRounds<Task>(this.schedule, { kind: "gossip" }, options, {
       idle: (at) => this.dissemination.size === 0 && !this.health_.turnsAt(at, this.swim),
       // A skipped round still marks the time of the last round (news is passed on by it).
-      replayed: (at) => (round(at), this.judgeHealth(at)),
+      replayed: (at) => {
+        round(at);
+        this.judgeHealth(at);
+      },
       round,
     });
     const shared = {
@@ -158,9 +165,12 @@ export class NodeCore {
       ...{ antiEntropy: this.antiEntropy, coordinates: this.coordinates },
       emit: (event: ClusterEvent) => this.emit(event),
     };
-    this.inbox = new Inbox(parts);
+    this.scoped = new ClusterScoped(options, parts);
+    this.follow = { ...parts, reconnect: this.reconnect };
+    this.inbox = new Inbox({ ...parts, shared: this.scoped.shared });
     this.streams = new StreamWork({
       ...parts,
+      shared: this.scoped.shared,
       deadline: (at, id) => this.schedule.schedule(at, { kind: "stream-deadline", id }),
       mergePushPull: (members, delta, now) => this.inbox.mergePushPull(members, delta, now),
     });
@@ -406,6 +416,7 @@ export class NodeCore {
     if (this.statusValue === "stopped") return;
     this.stateSync.reannounceIfRefuted();
     this.judgeHealth(now);
+    this.scoped.afterStep(now, this.health_.state !== "isolated", this.statusValue === "running");
     for (let round = 0; round < 16; round++) {
       const outputs = this.swim.drain();
       if (outputs.length === 0) break;
@@ -426,7 +437,7 @@ export class NodeCore {
         this.streams.pushPull(out.to, out.join, now);
         return;
       case "event":
-        this.onMemberEvent(out.event.type, out.event.member, out.event.at);
+        followMemberEvent(this.follow, out.event.type, out.event.member, out.event.at);
         return;
     }
   }
@@ -484,17 +495,5 @@ export class NodeCore {
 
   private emit(event: ClusterEvent): void {
     this.outbox.outputs.push({ kind: "event", event });
-  }
-
-  private onMemberEvent(type: string, view: MemberView, at: number): void {
-    const eventType = memberEventType(type);
-    if (eventType === undefined) return;
-    if (view.name !== this.name) {
-      this.stateSync.memberChanged(view.name, type, view.generation, at);
-      const address = view.addresses.find((a) => this.outbox.linkFor(a) !== undefined);
-      this.reconnect.memberChanged(view.name, type, address, at);
-      if (type === "dead" || type === "left") this.coordinates.forget(view.name);
-    }
-    this.emit({ type: eventType, member: toMember(view, this.name), at });
   }
 }

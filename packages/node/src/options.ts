@@ -1,6 +1,7 @@
 import type { MemberRegistry, Rng, SwimConfig } from "@grapevine/swim";
 import type { FrameCompression } from "./compression.js";
 import type { QuerySettings } from "./query-options.js";
+import type { TelemetryOptions } from "./telemetry.js";
 
 /** What the core needs to know of one bound transport: its schemes and its size limits. */
 export interface Link {
@@ -66,6 +67,21 @@ export interface NodeCoreOptions {
   readonly tombstoneGraceMs?: number;
   /** Dead-owner grace period, ms (state default). */
   readonly deadOwnerGraceMs?: number;
+  /**
+   * Tombstone grace of the cluster-scoped keyspace, and the absence after which a returning node
+   * sets its older shared entries aside (see `SharedKeyspace`), ms. Default: `deadOwnerGraceMs`.
+   */
+  readonly sharedGraceMs?: number;
+  /** Largest lead of a peer's shared-key timestamp over our clock that is accepted, ms (5,000). */
+  readonly maxClockDriftMs?: number;
+  /**
+   * Wall-clock (Unix ms) minus `now`, ms (default 0: `now` is wall-clock time, or every node
+   * shares one virtual clock). Timestamps that other processes compare (shared-key HLC
+   * timestamps, telemetry sample times) are taken as `now + wallClockOffsetMs`.
+   */
+  readonly wallClockOffsetMs?: number;
+  /** Telemetry budget and freshness bound (see `Telemetry`). */
+  readonly stats?: TelemetryOptions;
   /** Largest key, UTF-8 bytes (default 256). */
   readonly maxKeyBytes?: number;
   /** Largest value, bytes (default 1,024). */

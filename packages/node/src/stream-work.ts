@@ -4,7 +4,9 @@ import type { Swim } from "@grapevine/swim";
 import type { NodeCounters } from "./counters.js";
 import type { ResolvedTiming } from "./options.js";
 import type { Outbox } from "./outbox.js";
+import { sizeOf } from "./packet-builder.js";
 import { pushPullMessage } from "./push-pull.js";
+import type { SharedSync } from "./shared-sync.js";
 import { type StreamExchange, StreamExchanges } from "./stream-exchanges.js";
 
 /** What {@link StreamWork} needs of the core it serves. */
@@ -14,6 +16,7 @@ export interface StreamWorkHost {
   readonly swim: Swim;
   readonly state: ClusterState;
   readonly outbox: Outbox;
+  readonly shared: SharedSync;
   readonly counters: NodeCounters;
   readonly timing: ResolvedTiming;
   /** Ends exchange `id` at `at` if it is still open then. */
@@ -63,10 +66,12 @@ export class StreamWork {
       return;
     }
     host.counters.pushPulls += 1;
-    const budget = host.outbox.builder.budget(link.maxFrameBytes);
+    const digest = host.shared.pushPullDigest(now);
+    const budget = host.outbox.builder.budget(link.maxFrameBytes) - (digest ? sizeOf(digest) : 0);
     const frame = pushPullMessage(host.swim, host.state, { join, reply: false }, budget);
     const what = { purpose: "push-pull", join: join ? this.joining : undefined } as const;
-    if (!this.open(to, [frame], what, now + host.timing.streamTimeoutMs, now)) {
+    const request = digest ? [frame, digest] : [frame];
+    if (!this.open(to, request, what, now + host.timing.streamTimeoutMs, now)) {
       host.counters.pushPullFailures += 1;
       host.swim.pushPullFailed(to, now);
     }
@@ -145,6 +150,7 @@ export class StreamWork {
     }
     let answered = false;
     for (const msg of reply ?? []) {
+      if (msg.type === "shared-delta") host.shared.onDelta(exchange.to, msg, now);
       if (msg.type !== "push-pull") continue;
       host.mergePushPull(msg.members, msg.delta, now);
       answered = true;

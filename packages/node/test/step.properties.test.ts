@@ -57,7 +57,7 @@ function checkCausalOrder(observer: string, events: readonly ClusterEvent[]): vo
         lastVersion.get(k) ?? 0,
       );
       lastVersion.set(k, e.version);
-    } else if (e.type !== "user-message") {
+    } else if (e.type !== "user-message" && e.type !== "shared-changed") {
       const before = lastMember.get(e.member.name) ?? "none";
       expect(
         MAY_FOLLOW[e.type],

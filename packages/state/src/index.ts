@@ -22,6 +22,7 @@ export {
 } from "./counters.js";
 export type { Digest } from "./digest.js";
 export { EMPTY_VALUE, type StateEntry, type VersionedValue } from "./entry.js";
+export { compareHlc, type HlcTimestamp, HybridClock, MAX_LOGICAL } from "./hlc.js";
 export {
   DEFAULT_DEAD_OWNER_GRACE_MS,
   DEFAULT_LIMITS,
@@ -37,6 +38,18 @@ export {
   SELF_CLAIM_REASONS,
   type SelfClaimReason,
 } from "./self-claims.js";
+export { sharedEntryHash } from "./shared-hash.js";
+export {
+  ClockDriftError,
+  compareEntries,
+  DEFAULT_MAX_CLOCK_DRIFT_MS,
+  type SharedChange,
+  type SharedCounters,
+  SharedKeyspace,
+  type SharedKeyspaceOptions,
+  type SharedMergeResult,
+  sharedEntrySize,
+} from "./shared-keys.js";
 export {
   deltaEntrySize,
   deltaSize,
@@ -49,4 +62,4 @@ export {
   varintSize,
 } from "./size.js";
 export type { LocalSnapshot } from "./snapshot.js";
-export type { DeltaEntry, DigestEntry, OwnerDelta } from "./wire.js";
+export type { DeltaEntry, DigestEntry, OwnerDelta, SharedEntry } from "./wire.js";

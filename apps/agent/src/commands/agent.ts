@@ -15,6 +15,7 @@ export interface AgentFlags {
   readonly advertise?: string[];
   readonly join?: string[];
   readonly joinTimeout?: string;
+  readonly deadOwnerGrace?: string;
   readonly joinRetryInterval?: string;
   readonly joinMaxAttempts?: string;
   readonly http?: string;
@@ -48,6 +49,7 @@ export function flagsLayer(flags: AgentFlags): RawConfig {
     advertise: flags.advertise,
     join: flags.join,
     joinTimeout: flags.joinTimeout,
+    deadOwnerGrace: flags.deadOwnerGrace,
     joinRetryInterval: flags.joinRetryInterval,
     joinMaxAttempts: flags.joinMaxAttempts,
     http: flags.http,

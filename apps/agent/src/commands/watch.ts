@@ -17,6 +17,12 @@ export function watchLine(event: Record<string, unknown>): string {
   if (type === "user-message") {
     return `${time} ${type.padEnd(14)} ${String(event.from)} ${String(event.name)}`;
   }
+  if (type === "shared-changed") {
+    const value = event.deleted
+      ? "deleted"
+      : `= ${event.encoding === "base64" ? `base64:${event.value}` : JSON.stringify(event.value)}`;
+    return `${time} ${type.padEnd(14)} ${String(event.key)} ${value} (by ${String(event.writer)})`;
+  }
   if (type === "health-changed") {
     return `${time} ${type.padEnd(14)} ${String(event.previous)} → ${String(event.state)}`;
   }

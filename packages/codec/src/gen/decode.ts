@@ -38,6 +38,9 @@ import type {
   Query,
   QueryResponse,
   QueryTagFilter,
+  SharedDelta,
+  SharedDigest,
+  SharedEntry,
   StateAck,
   StateDelta,
   StateSyn,
@@ -70,11 +73,14 @@ const STATE_DELTA_FIELDS: readonly number[] = [1];
 const PUSH_PULL_MEMBER_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6];
 const PUSH_PULL_FIELDS: readonly number[] = [1, 2, 3, 4, 5];
 const USER_MESSAGE_FIELDS: readonly number[] = [1, 2, 3];
+const SHARED_ENTRY_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6];
+const SHARED_DIGEST_FIELDS: readonly number[] = [1, 2];
+const SHARED_DELTA_FIELDS: readonly number[] = [1, 2, 3, 4];
 const QUERY_TAG_FILTER_FIELDS: readonly number[] = [1, 2];
 const QUERY_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 const QUERY_RESPONSE_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6, 7];
 const PRUNE_FIELDS: readonly number[] = [1, 2, 3];
-const MESSAGE_KINDS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 18];
+const MESSAGE_KINDS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 18, 20, 21];
 const NO_FIELDS: readonly number[] = [];
 
 // Counters of the `@total` limits, reset for each protocol message.
@@ -568,6 +574,95 @@ function decodeUserMessage(end: number): UserMessage {
   return { type: "user", from, name, payload };
 }
 
+/** Decodes a `SharedEntry` from `[pos, end)`. */
+function decodeSharedEntry(end: number): SharedEntry {
+  let key = "";
+  let value = NO_BYTES;
+  let wall = 0;
+  let logical = 0;
+  let writer = "";
+  let tombstone = false;
+  while (pos < end) {
+    const tag = readTag(end);
+    switch (tag) {
+      case 0x0a: // string key = 1
+        key = readString(end, lim.maxKeyBytes, "SharedEntry.key", "maxKeyBytes");
+        break;
+      case 0x12: // bytes value = 2
+        value = readBytes(end, lim.maxValueBytes, "SharedEntry.value", "maxValueBytes");
+        break;
+      case 0x18: // uint64 wall = 3
+        wall = readVarint(end);
+        break;
+      case 0x20: // uint32 logical = 4
+        logical = readUint32(end, "SharedEntry.logical");
+        break;
+      case 0x2a: // string writer = 5
+        writer = readString(end, lim.maxNameBytes, "SharedEntry.writer", "maxNameBytes");
+        break;
+      case 0x30: // bool tombstone = 6
+        tombstone = readBool(end);
+        break;
+      default:
+        skipField(tag, end, SHARED_ENTRY_FIELDS);
+    }
+  }
+  if (key.length === 0) missing("SharedEntry.key");
+  if (writer.length === 0) missing("SharedEntry.writer");
+  return { key, value, wall, logical, writer, tombstone };
+}
+
+/** Decodes a `SharedDigest` from `[pos, end)`. */
+function decodeSharedDigest(end: number): SharedDigest {
+  let hash = 0;
+  let count = 0;
+  while (pos < end) {
+    const tag = readTag(end);
+    switch (tag) {
+      case 0x08: // uint32 hash = 1
+        hash = readUint32(end, "SharedDigest.hash");
+        break;
+      case 0x10: // uint32 count = 2
+        count = readUint32(end, "SharedDigest.count");
+        break;
+      default:
+        skipField(tag, end, SHARED_DIGEST_FIELDS);
+    }
+  }
+  return { type: "shared-digest", hash, count };
+}
+
+/** Decodes a `SharedDelta` from `[pos, end)`. */
+function decodeSharedDelta(end: number): SharedDelta {
+  const entries: SharedEntry[] = [];
+  let hash = 0;
+  let count = 0;
+  let answer = false;
+  while (pos < end) {
+    const tag = readTag(end);
+    switch (tag) {
+      case 0x0a: { // repeated SharedEntry entries = 1
+        if (entries.length >= lim.maxEntries) tooMany("SharedDelta.entries", "maxEntries", lim.maxEntries);
+        const len = readLength(end);
+        entries.push(decodeSharedEntry(pos + len));
+        break;
+      }
+      case 0x10: // uint32 hash = 2
+        hash = readUint32(end, "SharedDelta.hash");
+        break;
+      case 0x18: // uint32 count = 3
+        count = readUint32(end, "SharedDelta.count");
+        break;
+      case 0x20: // bool answer = 4
+        answer = readBool(end);
+        break;
+      default:
+        skipField(tag, end, SHARED_DELTA_FIELDS);
+    }
+  }
+  return { type: "shared-delta", entries, hash, count, answer };
+}
+
 /** Decodes a `QueryTagFilter` from `[pos, end)`. */
 function decodeQueryTagFilter(end: number): QueryTagFilter {
   let tagField = "";
@@ -846,6 +941,20 @@ export function decodeMessage(end: number): Message | undefined {
         totalMaxEntries = 0;
         totalMaxOwners = 0;
         message = decodePrune(pos + len);
+        break;
+      }
+      case 0xa2: { // SharedDigest shared_digest = 20
+        const len = readLength(end);
+        totalMaxEntries = 0;
+        totalMaxOwners = 0;
+        message = decodeSharedDigest(pos + len);
+        break;
+      }
+      case 0xaa: { // SharedDelta shared_delta = 21
+        const len = readLength(end);
+        totalMaxEntries = 0;
+        totalMaxOwners = 0;
+        message = decodeSharedDelta(pos + len);
         break;
       }
       default:

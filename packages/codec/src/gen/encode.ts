@@ -46,6 +46,9 @@ import type {
   Query,
   QueryResponse,
   QueryTagFilter,
+  SharedDelta,
+  SharedDigest,
+  SharedEntry,
   StateAck,
   StateDelta,
   StateSyn,
@@ -536,6 +539,92 @@ function writeUserMessage(m: UserMessage): void {
   wBytes(0x1a, m.payload);
 }
 
+/** Bytes of a `SharedEntry`'s fields; records nested sizes. */
+function sizeSharedEntry(m: SharedEntry): number {
+  let len = 0;
+  // string key = 1
+  len += sRequired(1, m.key, "SharedEntry.key");
+  // bytes value = 2
+  len += sBytes(1, m.value);
+  // uint64 wall = 3
+  len += sUint(1, m.wall, "SharedEntry.wall");
+  // uint32 logical = 4
+  len += sUint32(1, m.logical, "SharedEntry.logical");
+  // string writer = 5
+  len += sRequired(1, m.writer, "SharedEntry.writer");
+  // bool tombstone = 6
+  len += sBool(1, m.tombstone);
+  return len;
+}
+
+/** Writes a `SharedEntry`'s fields, replaying the recorded sizes. */
+function writeSharedEntry(m: SharedEntry): void {
+  // string key = 1
+  wString(0x0a, m.key);
+  // bytes value = 2
+  wBytes(0x12, m.value);
+  // uint64 wall = 3
+  wUint(0x18, m.wall);
+  // uint32 logical = 4
+  wUint(0x20, m.logical);
+  // string writer = 5
+  wString(0x2a, m.writer);
+  // bool tombstone = 6
+  wBool(0x30, m.tombstone);
+}
+
+/** Bytes of a `SharedDigest`'s fields; records nested sizes. */
+function sizeSharedDigest(m: SharedDigest): number {
+  let len = 0;
+  // uint32 hash = 1
+  len += sUint32(1, m.hash, "SharedDigest.hash");
+  // uint32 count = 2
+  len += sUint32(1, m.count, "SharedDigest.count");
+  return len;
+}
+
+/** Writes a `SharedDigest`'s fields, replaying the recorded sizes. */
+function writeSharedDigest(m: SharedDigest): void {
+  // uint32 hash = 1
+  wUint(0x08, m.hash);
+  // uint32 count = 2
+  wUint(0x10, m.count);
+}
+
+/** Bytes of a `SharedDelta`'s fields; records nested sizes. */
+function sizeSharedDelta(m: SharedDelta): number {
+  let len = 0;
+  // repeated SharedEntry entries = 1
+  for (let i = 0, list = m.entries; i < list.length; i++) {
+    const slot = reserve();
+    const nested = sizeSharedEntry(list[i]!);
+    setSize(slot, nested);
+    len += sNested(1, nested);
+  }
+  // uint32 hash = 2
+  len += sUint32(1, m.hash, "SharedDelta.hash");
+  // uint32 count = 3
+  len += sUint32(1, m.count, "SharedDelta.count");
+  // bool answer = 4
+  len += sBool(1, m.answer);
+  return len;
+}
+
+/** Writes a `SharedDelta`'s fields, replaying the recorded sizes. */
+function writeSharedDelta(m: SharedDelta): void {
+  // repeated SharedEntry entries = 1
+  for (let i = 0, list = m.entries; i < list.length; i++) {
+    wNested(0x0a);
+    writeSharedEntry(list[i]!);
+  }
+  // uint32 hash = 2
+  wUint(0x10, m.hash);
+  // uint32 count = 3
+  wUint(0x18, m.count);
+  // bool answer = 4
+  wBool(0x20, m.answer);
+}
+
 /** Bytes of a `QueryTagFilter`'s fields; records nested sizes. */
 function sizeQueryTagFilter(m: QueryTagFilter): number {
   let len = 0;
@@ -730,6 +819,10 @@ export function sizeMessage(message: Message): number {
       return wrapped(slot, 2, sizeQueryResponse(message));
     case "prune":
       return wrapped(slot, 2, sizePrune(message));
+    case "shared-digest":
+      return wrapped(slot, 2, sizeSharedDigest(message));
+    case "shared-delta":
+      return wrapped(slot, 2, sizeSharedDelta(message));
     default:
       return unknownType(message);
   }
@@ -825,6 +918,16 @@ export function writeMessage(message: Message, mark: number): number {
       wLength(0x1a, 2 + varintSize(body) + body);
       wLength(0x92, body);
       writePrune(message);
+      break;
+    case "shared-digest": // SharedDigest shared_digest = 20
+      wLength(0x1a, 2 + varintSize(body) + body);
+      wLength(0xa2, body);
+      writeSharedDigest(message);
+      break;
+    case "shared-delta": // SharedDelta shared_delta = 21
+      wLength(0x1a, 2 + varintSize(body) + body);
+      wLength(0xaa, body);
+      writeSharedDelta(message);
       break;
     default:
       unknownType(message);

@@ -545,6 +545,108 @@ export interface UserMessage {
 }
 
 /**
+ * One key of the cluster-scoped keyspace: configuration that belongs to no node. Last writer wins
+ * by hybrid logical clock timestamp (Kulkarni et al. 2014): `wall`, then `logical`, then `writer`.
+ *
+ * Wire: `message SharedEntry`.
+ */
+export interface SharedEntry {
+  /**
+   * The key.
+   *
+   * Wire: `string key = 1`; never empty; at most `maxKeyBytes` bytes.
+   */
+  readonly key: string;
+  /**
+   * The value; empty for a tombstone.
+   *
+   * Wire: `bytes value = 2`; at most `maxValueBytes` bytes.
+   */
+  readonly value: Uint8Array;
+  /**
+   * HLC physical part: the writer's clock, ms since the Unix epoch.
+   *
+   * Wire: `uint64 wall = 3`; at most 2^53-1.
+   */
+  readonly wall: number;
+  /**
+   * HLC logical counter, orders writes within one `wall` millisecond.
+   *
+   * Wire: `uint32 logical = 4`.
+   */
+  readonly logical: number;
+  /**
+   * The node that wrote it: the final tie-break.
+   *
+   * Wire: `string writer = 5`; never empty; at most `maxNameBytes` bytes.
+   */
+  readonly writer: string;
+  /**
+   * A deleted key: `value` is empty and the entry is kept until its grace period ends.
+   *
+   * Wire: `bool tombstone = 6`.
+   */
+  readonly tombstone: boolean;
+}
+
+/**
+ * Change-only anti-entropy for the shared keyspace: "this is what I hold", in 2 numbers. A
+ * receiver whose own digest differs answers with a SharedDelta; an equal one answers nothing.
+ *
+ * Wire: `message SharedDigest`.
+ */
+export interface SharedDigest {
+  readonly type: "shared-digest";
+  /**
+   * Order-independent hash of every entry, tombstones included (sum of 32-bit entry hashes).
+   *
+   * Wire: `uint32 hash = 1`.
+   */
+  readonly hash: number;
+  /**
+   * Entries held, tombstones included.
+   *
+   * Wire: `uint32 count = 2`.
+   */
+  readonly count: number;
+}
+
+/**
+ * Shared keys: piggy-backed news (`answer` false, no digest) or the answer to a SharedDigest. A
+ * push-pull frame carries a SharedDigest (request) or SharedDelta (reply) beside the PushPull.
+ *
+ * Wire: `message SharedDelta`.
+ */
+export interface SharedDelta {
+  readonly type: "shared-delta";
+  /**
+   * The entries.
+   *
+   * Wire: `repeated SharedEntry entries = 1`; at most `maxEntries` elements.
+   */
+  readonly entries: readonly SharedEntry[];
+  /**
+   * The sender's digest hash when the entries answer a digest (then `answer` is true).
+   *
+   * Wire: `uint32 hash = 2`.
+   */
+  readonly hash: number;
+  /**
+   * The sender's entry count, with `hash`.
+   *
+   * Wire: `uint32 count = 3`.
+   */
+  readonly count: number;
+  /**
+   * An answer to a SharedDigest: if, after merging, the receiver's digest still differs from
+   * `hash`/`count`, it sends back what it holds (with `answer` false).
+   *
+   * Wire: `bool answer = 4`.
+   */
+  readonly answer: boolean;
+}
+
+/**
  * One tag condition of a query's filter: the member's tag `tag` must exist and match the regular
  * expression `pattern` (anchored: the whole value must match).
  *
@@ -739,7 +841,9 @@ export type Message =
   | UserMessage
   | Query
   | QueryResponse
-  | Prune;
+  | Prune
+  | SharedDigest
+  | SharedDelta;
 
 /** The `type` tag of every message. */
 export type MessageType = Message["type"];

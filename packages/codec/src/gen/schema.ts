@@ -116,6 +116,24 @@ export const FIELDS = {
     name: { number: 2, wireType: 2, tag: 0x12, repeated: false },
     payload: { number: 3, wireType: 2, tag: 0x1a, repeated: false },
   },
+  SharedEntry: {
+    key: { number: 1, wireType: 2, tag: 0x0a, repeated: false },
+    value: { number: 2, wireType: 2, tag: 0x12, repeated: false },
+    wall: { number: 3, wireType: 0, tag: 0x18, repeated: false },
+    logical: { number: 4, wireType: 0, tag: 0x20, repeated: false },
+    writer: { number: 5, wireType: 2, tag: 0x2a, repeated: false },
+    tombstone: { number: 6, wireType: 0, tag: 0x30, repeated: false },
+  },
+  SharedDigest: {
+    hash: { number: 1, wireType: 0, tag: 0x08, repeated: false },
+    count: { number: 2, wireType: 0, tag: 0x10, repeated: false },
+  },
+  SharedDelta: {
+    entries: { number: 1, wireType: 2, tag: 0x0a, repeated: true },
+    hash: { number: 2, wireType: 0, tag: 0x10, repeated: false },
+    count: { number: 3, wireType: 0, tag: 0x18, repeated: false },
+    answer: { number: 4, wireType: 0, tag: 0x20, repeated: false },
+  },
   QueryTagFilter: {
     tag: { number: 1, wireType: 2, tag: 0x0a, repeated: false },
     pattern: { number: 2, wireType: 2, tag: 0x12, repeated: false },
@@ -171,6 +189,8 @@ export const MESSAGE_KIND = {
   "query": 16,
   "query-response": 17,
   "prune": 18,
+  "shared-digest": 20,
+  "shared-delta": 21,
 } as const satisfies Record<MessageType, number>;
 
 /**

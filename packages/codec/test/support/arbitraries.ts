@@ -32,6 +32,12 @@ export const uint: fc.Arbitrary<number> = fc.oneof(
 );
 
 /** Full uint64 incarnations. */
+/** A 32-bit unsigned integer (digest hashes and counts, HLC logical counters). */
+const uint32: fc.Arbitrary<number> = fc.oneof(
+  fc.constantFrom(0, 1, 127, 128, 2 ** 31, 2 ** 32 - 1),
+  fc.nat({ max: 2 ** 32 - 1 }),
+);
+
 export const incarnation: fc.Arbitrary<bigint> = fc.oneof(
   fc.constantFrom(0n, 1n, 127n, 128n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 56n, 2n ** 63n, MAX_U64),
   fc.bigInt({ min: 0n, max: MAX_U64 }),
@@ -162,6 +168,28 @@ export const messageOf = {
     delta,
   }),
   user: fc.record({ type: fc.constant("user" as const), from: text, name: text, payload: bytes }),
+  "shared-digest": fc.record({
+    type: fc.constant("shared-digest" as const),
+    hash: uint32,
+    count: uint32,
+  }),
+  "shared-delta": fc.record({
+    type: fc.constant("shared-delta" as const),
+    entries: fc.array(
+      fc.record({
+        key: name,
+        value: bytes,
+        wall: uint,
+        logical: uint32,
+        writer: name,
+        tombstone: fc.boolean(),
+      }),
+      { maxLength: 3 },
+    ),
+    hash: uint32,
+    count: uint32,
+    answer: fc.boolean(),
+  }),
   query: fc.record({
     type: fc.constant("query" as const),
     id: uint,

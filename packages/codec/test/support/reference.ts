@@ -140,6 +140,17 @@ export function messageToProto(m: Message): Obj {
       };
     case "user":
       return { user: { from: m.from, name: m.name, payload: m.payload } };
+    case "shared-digest":
+      return { sharedDigest: { hash: m.hash, count: m.count } };
+    case "shared-delta":
+      return {
+        sharedDelta: {
+          entries: m.entries.map((e) => ({ ...e })),
+          hash: m.hash,
+          count: m.count,
+          answer: m.answer,
+        },
+      };
     case "query":
       return {
         query: {
@@ -310,6 +321,23 @@ function messageFromProto(o: Obj): Message | undefined {
       };
     case "user":
       return { type: "user", from: str(b.from), name: str(b.name), payload: bytes(b.payload) };
+    case "sharedDigest":
+      return { type: "shared-digest", hash: num(b.hash), count: num(b.count) };
+    case "sharedDelta":
+      return {
+        type: "shared-delta",
+        entries: list(b.entries).map((e) => ({
+          key: str(e.key),
+          value: bytes(e.value),
+          wall: num(e.wall),
+          logical: num(e.logical),
+          writer: str(e.writer),
+          tombstone: e.tombstone as boolean,
+        })),
+        hash: num(b.hash),
+        count: num(b.count),
+        answer: b.answer as boolean,
+      };
     case "query":
       return {
         type: "query",
