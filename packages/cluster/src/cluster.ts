@@ -22,6 +22,13 @@ import {
   type JoinOptions,
   validateOptions,
 } from "./options.js";
+import {
+  INTERNAL_QUERY_PREFIX,
+  QueryDesk,
+  type QueryHandler,
+  type QueryOptions,
+  type QueryResult,
+} from "./queries.js";
 import { cryptoRng } from "./rng.js";
 import { type EncryptionMode, Sealer } from "./sealer.js";
 import { TransportEdge } from "./transport-edge.js";
@@ -58,6 +65,7 @@ export class Cluster {
   private statusValue: ClusterStatus = "created";
   private timer: TimerHandle | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
+  private readonly queryDesk: QueryDesk;
 
   private constructor(options: ClusterOptions, config: SwimConfig) {
     this.name = options.name;
@@ -70,6 +78,16 @@ export class Cluster {
     this.edge = new TransportEdge(options.transports, this.clock, sealer, () => this.core.counters);
     this.hub = new EventHub(options.eventBufferLimit ?? 10_000, () => {
       this.core.counters.listenerErrors += 1;
+    });
+    this.queryDesk = new QueryDesk({
+      respond: (token, payload) => {
+        if (this.statusValue !== "running" && this.statusValue !== "leaving") return;
+        // An answer over the size limit is refused and counted by the core.
+        this.step((now) => this.core.respondQuery(token, payload, now));
+      },
+      handlerFailed: () => {
+        this.core.counters.queryHandlerErrors += 1;
+      },
     });
     this.core = new NodeCore(
       coreOptions(options, config, {
@@ -191,6 +209,7 @@ export class Cluster {
     for (const resolve of this.joinWaiters.values()) resolve(0);
     this.joinWaiters.clear();
     this.leaveWaiter?.();
+    this.queryDesk.close();
     await this.edge.close();
     this.hub.close();
   }
@@ -303,10 +322,70 @@ export class Cluster {
     return this.core.detector.counters;
   }
 
-  /** Broadcasts an application message to every member (best effort, infection-style). */
+  /**
+   * Sends a user event (Serf's `event`): gossiped to every member (best effort,
+   * infection-style, not kept), delivered to each as a `user-message` event with `from`, `name`
+   * and `payload`; identical events from one member within a minute are delivered once.
+   * Strings are sent as UTF-8.
+   */
+  event(name: string, payload: Uint8Array | string = new Uint8Array(0)): void {
+    this.assertRunning("event");
+    const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
+    this.step((now) => this.core.broadcast(name, bytes, now));
+  }
+
+  /** The user event API under its first name: see {@link Cluster.event}. */
   broadcast(name: string, payload: Uint8Array): void {
-    this.assertRunning("broadcast");
-    this.step((now) => this.core.broadcast(name, payload, now));
+    this.event(name, payload);
+  }
+
+  /**
+   * Sends a query (Serf's): gossiped to every member; those that pass `filter` ack it (with
+   * `requestAck`) and answer it from their handlers ({@link Cluster.onQuery}; `ping` is built in
+   * and answers the member's name), straight back to us. Iterate the result for answers as they
+   * arrive; its `summary` says who answered and who did not. Throws a `QueryOptionError` naming
+   * a bad option, or a `LimitError` (field `query`) when the query is over 1,024 bytes.
+   *
+   * @example
+   * const q = cluster.query("ping", "", { requestAck: true });
+   * for await (const a of q) console.log(a.from, a.kind);
+   * const { missing } = await q.summary;
+   */
+  query(name: string, payload: Uint8Array | string = "", options: QueryOptions = {}): QueryResult {
+    this.assertRunning("query");
+    const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
+    const { filter, timeoutMs, requestAck, relayFactor } = options;
+    return this.step((now) => {
+      const ticket = this.core.query(
+        { name, payload: bytes, filter, timeoutMs, requestAck, relayFactor },
+        now,
+      );
+      return this.queryDesk.opened(ticket.id, ticket.expected, ticket.deadlineAt);
+    });
+  }
+
+  /**
+   * Answers queries named `name` with `handler` (replacing any), on this member. The handler may
+   * be async; it runs outside the protocol step; an answer over 1,024 bytes is refused; a throw or
+   * rejection sends nothing and is counted (`counters.queryHandlerErrors`). Names starting with
+   * `_grapevine-` are reserved for Grapevine's own operations (`internal: true` to use one).
+   * Returns a function that unregisters it.
+   */
+  onQuery(name: string, handler: QueryHandler, options: { internal?: boolean } = {}): () => void {
+    if (name.startsWith(INTERNAL_QUERY_PREFIX) && options.internal !== true) {
+      throw new ClusterOptionsError("query name", `${JSON.stringify(name)} is reserved`);
+    }
+    return this.queryDesk.handle(name, handler);
+  }
+
+  /**
+   * Serf's force-leave: moves a failed (suspect or dead) member to `left` on every member; with
+   * `prune`, every member forgets it at once. Throws a `ForceLeaveError` (code `member-alive`,
+   * `unknown-member` or `self`) and changes nothing when refused.
+   */
+  forceLeave(name: string, options: { prune?: boolean } = {}): void {
+    this.assertRunning("forceLeave");
+    this.step((now) => this.core.forceLeave(name, options.prune ?? false, now));
   }
 
   /** Calls `handler` for events of one type, or every event with "*". Returns an unsubscribe. */
@@ -353,6 +432,9 @@ export class Cluster {
       case "leave-done":
         this.leaveWaiter?.();
         this.leaveWaiter = undefined;
+        return;
+      default:
+        this.queryDesk.output(out);
         return;
     }
   }

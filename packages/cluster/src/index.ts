@@ -8,6 +8,8 @@ export {
   decodeTags,
   emptyNodeCounters,
   encodeTags,
+  ForceLeaveError,
+  type ForceLeaveErrorCode,
   type HealthChangedEvent,
   type HealthState,
   type InputLimits,
@@ -18,6 +20,12 @@ export {
   type MemberEventType,
   type NodeCounters,
   type PacketDropReason,
+  PING_QUERY,
+  type QueryFilter,
+  QueryOptionError,
+  type QueryOptionField,
+  type QuerySummary,
+  queryTimeout,
   type UserMessageEvent,
 } from "@grapevine/node";
 export { SwimConfigError } from "@grapevine/swim";
@@ -36,4 +44,12 @@ export {
   SEAL_OVERHEAD,
 } from "./keyring.js";
 export { type ClusterOptions, ClusterOptionsError } from "./options.js";
+export {
+  INTERNAL_QUERY_PREFIX,
+  type IncomingQuery,
+  type QueryAnswer,
+  type QueryHandler,
+  type QueryOptions,
+  type QueryResult,
+} from "./queries.js";
 export { cryptoRng, type Rng, randomInt, seededRng } from "./rng.js";

@@ -25,6 +25,7 @@ type CoreTuning = Pick<
   | "maxKeyBytes"
   | "maxValueBytes"
   | "isolationWindowMs"
+  | "queries"
 >;
 
 /** Options for {@link Cluster.create}. */
@@ -184,6 +185,7 @@ export function coreOptions(
     maxKeyBytes: options.maxKeyBytes,
     maxValueBytes: options.maxValueBytes,
     isolationWindowMs: options.isolationWindowMs,
+    queries: options.queries,
   };
   const set = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
   return {

@@ -36,8 +36,10 @@ export interface CodecLimits {
   readonly maxOwners: number;
   /** Delta entries in one message, summed over all its owners. Default 65,536. */
   readonly maxEntries: number;
-  /** Members in one push-pull. Default 16,384. */
+  /** Members in one push-pull (and names in one query filter). Default 16,384. */
   readonly maxMembers: number;
+  /** Tag conditions in one query filter. Default 64. */
+  readonly maxQueryFilters: number;
   /**
    * Cluster label the receiver expects. When set, a packet with any other label (including no
    * label when this is non-empty) is rejected with reason `label-mismatch`. Unset: any label is
@@ -61,6 +63,7 @@ export const DEFAULT_CODEC_LIMITS: Readonly<CodecLimits> = Object.freeze({
   maxOwners: 16_384,
   maxEntries: 65_536,
   maxMembers: 16_384,
+  maxQueryFilters: 64,
 });
 
 /**

@@ -22,7 +22,7 @@ message Message {
     Gossip gossip = 14;
     Future future = 1000;
   }
-  uint32 priority = 16;
+  uint32 priority = 99;
 }
 message Ping {
   uint64 seq = 1; string target = 2; string source = 3; repeated string source_addresses = 4;

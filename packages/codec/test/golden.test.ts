@@ -62,6 +62,36 @@ const samples: Record<string, { label: string; messages: Message[] }> = {
       { type: "user", from: "node-1", name: "deploy", payload: bytes(0x76, 0x32) },
     ],
   },
+  queries: {
+    label: "",
+    messages: [
+      {
+        type: "query",
+        id: 7,
+        origin: "node-1",
+        generation: 3,
+        originAddresses: ["udp://10.0.0.1:7946"],
+        name: "ping",
+        payload: bytes(0x68, 0x69),
+        filterNames: ["node-2", "node-3"],
+        filterTags: [{ tag: "role", pattern: "web|db" }],
+        timeoutMs: 12_800,
+        requestAck: true,
+        relayFactor: 2,
+      },
+      {
+        type: "query-response",
+        id: 7,
+        origin: "node-1",
+        generation: 3,
+        from: "node-2",
+        ack: false,
+        payload: bytes(0x6e, 0x32),
+        relayTo: ["udp://10.0.0.1:7946"],
+      },
+      { type: "prune", name: "node-5", incarnation: 4n, from: "node-1" },
+    ],
+  },
   scuttlebutt: {
     label: "",
     messages: [

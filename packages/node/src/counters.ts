@@ -40,6 +40,34 @@ export interface NodeCounters {
   /** Broadcasts (membership, state, user messages) piggy-backed on outgoing packets. */
   broadcastsSent: number;
   userMessages: number;
+  /** Queries this member sent. */
+  queriesSent: number;
+  /** Queries of other members received (first sightings, within the rate limit). */
+  queriesReceived: number;
+  /** Copies of queries already seen (relayed back by gossip: normal). */
+  queryDuplicates: number;
+  /** Queries dropped because their origin sent more than the rate limit allows. */
+  queriesRateLimited: number;
+  /** Queries received that this member's name or tags did not pass. */
+  queriesFiltered: number;
+  /** Acks and answers this member sent (to its own queries too). */
+  queryResponsesSent: number;
+  /** Acks and answers to this member's queries received (first of each kind per member). */
+  queryResponsesReceived: number;
+  /** Answers too late: after the query's deadline, or for a query no longer known. */
+  queryResponsesLate: number;
+  /** Answers refused for being over the response size limit. */
+  queryResponsesTooLarge: number;
+  /** Query handlers that threw or rejected (counted by the runtime that runs them). */
+  queryHandlerErrors: number;
+  /** Answers this member relayed to a query's origin. */
+  queryRelays: number;
+  /** Answers this member refused to relay (to an address the origin does not advertise). */
+  queryRelaysRefused: number;
+  /** Force-leaves this member started. */
+  forceLeaves: number;
+  /** Members forgotten at once by a prune (force-leave with prune), ours or a peer's. */
+  membersPruned: number;
 }
 
 /** Fresh zeroed node counters. */
@@ -78,5 +106,19 @@ export function emptyNodeCounters(): NodeCounters {
     eventsDropped: 0,
     broadcastsSent: 0,
     userMessages: 0,
+    queriesSent: 0,
+    queriesReceived: 0,
+    queryDuplicates: 0,
+    queriesRateLimited: 0,
+    queriesFiltered: 0,
+    queryResponsesSent: 0,
+    queryResponsesReceived: 0,
+    queryResponsesLate: 0,
+    queryResponsesTooLarge: 0,
+    queryHandlerErrors: 0,
+    queryRelays: 0,
+    queryRelaysRefused: 0,
+    forceLeaves: 0,
+    membersPruned: 0,
   };
 }

@@ -1,4 +1,4 @@
-import type { Message, OwnerDelta, UserMessage } from "@grapevine/codec";
+import type { Message, OwnerDelta, Query, UserMessage } from "@grapevine/codec";
 import { BroadcastQueue } from "@grapevine/swim";
 
 /** Key prefix of the failure detector's membership broadcasts in the shared queue. */
@@ -9,7 +9,7 @@ const MEMBERSHIP = "m";
  * detector, which shares this queue), state deltas and user messages ride on outgoing packets
  * until each has been sent retransmitMult·⌈log10(N+1)⌉ times, least-sent and newest first (see
  * `BroadcastQueue`); `Swim.piggyback` selects from it. Keys are prefixed by kind (`m` membership,
- * `k`/`o` state, `u` user) and names are length-prefixed, so no member, owner, key or message can
+ * `k`/`o` state, `u` user, `q` query, `p` prune) and names are length-prefixed, so no member, owner, key or message can
  * displace an item of another kind or owner.
  */
 export class Dissemination {
@@ -41,5 +41,10 @@ export class Dissemination {
   /** Queues a user message under its dedup key. */
   enqueueUser(key: string, message: UserMessage): void {
     this.queue.enqueue(`u${key}`, message);
+  }
+
+  /** Queues a query under its key (origin, generation, id). */
+  enqueueQuery(key: string, query: Query): void {
+    this.queue.enqueue(`q${key}`, query);
   }
 }

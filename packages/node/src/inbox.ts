@@ -5,8 +5,10 @@ import { answerSyn, answerSynAck } from "./anti-entropy.js";
 import type { NodeCounters, PacketDropReason } from "./counters.js";
 import type { Dissemination } from "./dissemination.js";
 import type { ClusterEvent } from "./events.js";
+import type { ForceLeave } from "./force-leave.js";
 import type { Outbox } from "./outbox.js";
 import { pushPullMessage } from "./push-pull.js";
+import type { Queries } from "./queries.js";
 import type { StateSync } from "./state-sync.js";
 import type { UserMessages } from "./user-messages.js";
 
@@ -20,6 +22,8 @@ export interface InboxHost {
   readonly outbox: Outbox;
   readonly dissemination: Dissemination;
   readonly userMessages: UserMessages;
+  readonly queries: Queries;
+  readonly forceLeave: ForceLeave;
   readonly counters: NodeCounters;
   emit(event: ClusterEvent): void;
 }
@@ -131,6 +135,15 @@ export class Inbox {
         return;
       case "user":
         this.userMessage(msg, now);
+        return;
+      case "query":
+        this.host.queries.onQuery(msg, now);
+        return;
+      case "query-response":
+        this.host.queries.onResponse(msg, now);
+        return;
+      case "prune":
+        this.host.forceLeave.onPrune(msg, now);
         return;
       case "push-pull":
         // Push-pull travels on streams only.

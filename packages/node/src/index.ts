@@ -1,6 +1,6 @@
 /**
  * `@grapevine/node`: one cluster member's whole protocol (SWIM + Lifeguard, state, dissemination,
- * anti-entropy, push-pull, reconnect, joins, leaves) as a sans-IO step function. Runtimes
+ * anti-entropy, push-pull, reconnect, joins, leaves, queries, force-leave) as a sans-IO step function. Runtimes
  * (`@grapevine/cluster`, the simulator) feed it datagrams, stream frames and ticks with the time,
  * and carry out what it drains.
  */
@@ -24,6 +24,7 @@ export {
   toMember,
   type UserMessageEvent,
 } from "./events.js";
+export { ForceLeave, ForceLeaveError, type ForceLeaveErrorCode } from "./force-leave.js";
 export { HealthJudge, type HealthState, IsolationWatch, isolationWindow } from "./isolation.js";
 export {
   checkSize,
@@ -38,7 +39,23 @@ export { NodeCore, type NodeCoreStatus } from "./node-core.js";
 export { type Link, type NodeCoreOptions, type ResolvedTiming, resolveTiming } from "./options.js";
 export type { NodeOutput, StreamPurpose } from "./outputs.js";
 export { MAX_NAME_BYTES, MIN_BROADCAST_BYTES, PacketBuilder, sizeOf } from "./packet-builder.js";
-export { pushPullMessage } from "./push-pull.js";
+export { pushPullMessage, seedConverged } from "./push-pull.js";
+export { PING_QUERY, Queries } from "./queries.js";
+export { compileTagPattern, passesQueryFilter } from "./query-filter.js";
+export {
+  DEFAULT_QUERY_SETTINGS,
+  MAX_QUERY_TIMEOUT_MS,
+  MAX_RELAY_FACTOR,
+  type QueryFilter,
+  QueryOptionError,
+  type QueryOptionField,
+  type QueryRequest,
+  type QuerySettings,
+  type QuerySummary,
+  type QueryTicket,
+  queryTimeout,
+} from "./query-options.js";
+export { RateLimiter } from "./rate-limiter.js";
 export { Reconnect } from "./reconnect.js";
 export { SeenMessages } from "./seen-messages.js";
 export { type StreamExchange, StreamExchanges } from "./stream-exchanges.js";

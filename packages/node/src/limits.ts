@@ -2,7 +2,15 @@ import { DEFAULT_LIMITS } from "@grapevine/codec";
 import { utf8Length } from "@grapevine/state";
 
 /** What a size limit applies to. */
-export type LimitedField = "name" | "tags" | "meta" | "key" | "value";
+export type LimitedField =
+  | "name"
+  | "tags"
+  | "meta"
+  | "key"
+  | "value"
+  | "query"
+  | "query-name"
+  | "query-response";
 
 /**
  * Input over a size limit: names the field, the limit and the actual size (bytes). Nothing was

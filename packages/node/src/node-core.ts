@@ -14,9 +14,11 @@ import {
   TimerSet,
 } from "@grapevine/swim";
 import { antiEntropyRound } from "./anti-entropy.js";
+import type { CoreTask as Task } from "./core-tasks.js";
 import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
 import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
+import { ForceLeave } from "./force-leave.js";
 import { Inbox } from "./inbox.js";
 import { HealthJudge, type HealthState, isolationWindow } from "./isolation.js";
 import { checkSize, checkText, type InputLimits, inputLimits } from "./limits.js";
@@ -25,20 +27,13 @@ import { resolveTiming } from "./options.js";
 import { Outbox } from "./outbox.js";
 import type { NodeOutput } from "./outputs.js";
 import { PacketBuilder } from "./packet-builder.js";
+import { seedConverged } from "./push-pull.js";
+import { Queries } from "./queries.js";
+import type { QueryRequest, QueryTicket } from "./query-options.js";
 import { Reconnect } from "./reconnect.js";
 import { StateSync } from "./state-sync.js";
 import { StreamWork } from "./stream-work.js";
 import { UserMessages } from "./user-messages.js";
-
-/** The core's own timers; stale ones are recognised by their token and ignored (foca). */
-type Task =
-  | { readonly kind: "gossip" }
-  | { readonly kind: "anti-entropy" }
-  | { readonly kind: "reconnect" }
-  | { readonly kind: "state-tick"; readonly at: number }
-  | { readonly kind: "stream-deadline"; readonly id: number }
-  | { readonly kind: "join-deadline"; readonly token: number }
-  | { readonly kind: "leave-check" };
 
 /** Where the node is in its life, as the core sees it. */
 export type NodeCoreStatus = "created" | "running" | "leaving" | "stopped";
@@ -78,6 +73,8 @@ export class NodeCore {
   private readonly schedule = new TimerSet<Task>();
   private readonly stateSync: StateSync;
   private readonly health_: HealthJudge;
+  private readonly queries: Queries;
+  private readonly forceLeaves: ForceLeave;
   private statusValue: NodeCoreStatus = "created";
   private leaveDeadline = Number.POSITIVE_INFINITY;
 
@@ -133,19 +130,17 @@ export class NodeCore {
       scheduleTick: (at) => this.schedule.schedule(at, { kind: "state-tick", at }),
     });
     this.outbox = new Outbox(options.links, builder, this.swim, this.dissemination, this.counters);
+    const shared = {
+      ...{ name: this.name, addresses: this.addresses, swim: this.swim, outbox: this.outbox },
+      ...{ dissemination: this.dissemination, counters: this.counters },
+    };
+    this.queries = new Queries(shared, options);
+    this.forceLeaves = new ForceLeave(shared);
     // What the inbox and the stream work share of the core.
     const parts = {
-      name: this.name,
-      addresses: this.addresses,
-      label: this.label,
-      timing: this.timing,
-      swim: this.swim,
-      state: this.state,
-      stateSync: this.stateSync,
-      outbox: this.outbox,
-      dissemination: this.dissemination,
-      userMessages: this.userMessages,
-      counters: this.counters,
+      ...shared,
+      ...{ label: this.label, timing: this.timing, state: this.state, stateSync: this.stateSync },
+      ...{ userMessages: this.userMessages, queries: this.queries, forceLeave: this.forceLeaves },
       emit: (event: ClusterEvent) => this.emit(event),
     };
     this.inbox = new Inbox(parts);
@@ -262,6 +257,7 @@ export class NodeCore {
   tick(now: number): void {
     if (this.statusValue === "stopped" || this.statusValue === "created") return;
     this.inbox.guard(() => this.swim.tick(now));
+    this.inbox.guard(() => this.queries.tick(now));
     for (let task = this.schedule.popDue(now); task; task = this.schedule.popDue(now)) {
       const due = task;
       this.inbox.guard(() => this.runTask(due, now));
@@ -274,7 +270,7 @@ export class NodeCore {
     if (this.statusValue === "stopped" || this.statusValue === "created") {
       return Number.POSITIVE_INFINITY;
     }
-    return Math.min(this.swim.nextWakeAt(), this.schedule.nextAt());
+    return Math.min(this.swim.nextWakeAt(), this.schedule.nextAt(), this.queries.nextWakeAt());
   }
 
   /** Everything produced since the last call, oldest first. */
@@ -320,6 +316,26 @@ export class NodeCore {
     this.pump(now);
   }
 
+  /** Sends a query (Serf's); throws on a bad option or over the size limit. See {@link Queries}. */
+  query(request: QueryRequest, now: number): QueryTicket {
+    const ticket = this.queries.start(request, now);
+    this.pump(now);
+    return ticket;
+  }
+
+  /** Answers the `query-request` output `token`; false when too late. See {@link Queries.respond}. */
+  respondQuery(token: string, payload: Uint8Array, now: number): boolean {
+    const sent = this.accepting() && this.queries.respond(token, payload, now);
+    this.pump(now);
+    return sent;
+  }
+
+  /** Moves a failed member to `left` everywhere (`prune`: forgotten). See {@link ForceLeave}. */
+  forceLeave(name: string, prune: boolean, now: number): void {
+    this.forceLeaves.start(name, prune, now);
+    this.pump(now);
+  }
+
   /** Restores our keys from a snapshot of an earlier run, in this run's generation. */
   restore(snapshot: LocalSnapshot, now: number): void {
     this.stateSync.restored(snapshot, now);
@@ -331,13 +347,7 @@ export class NodeCore {
    * (simulations and tests that start from a converged cluster).
    */
   seed(members: readonly PushPullMember[], now: number): void {
-    this.swim.seed(members, now);
-    for (const m of members) {
-      if (m.name !== this.name && m.status === "alive") {
-        this.state.markOwnerAlive(m.name, now, m.generation);
-      }
-    }
-    this.swim.clearBroadcasts();
+    seedConverged(this.swim, this.state, members, now);
     this.pump(now);
   }
 

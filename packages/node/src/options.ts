@@ -1,4 +1,5 @@
 import type { Rng, SwimConfig } from "@grapevine/swim";
+import type { QuerySettings } from "./query-options.js";
 
 /** What the core needs to know of one bound transport: its schemes and its size limits. */
 export interface Link {
@@ -60,6 +61,8 @@ export interface NodeCoreOptions {
    * ms (default: one probe interval plus the minimum suspicion timeout, see `isolationWindow`).
    */
   readonly isolationWindowMs?: number;
+  /** Query settings: timeout multiplier, size limits, rate limit per origin (Serf's defaults). */
+  readonly queries?: Partial<QuerySettings>;
 }
 
 /** The options with every default filled in. */

@@ -1,4 +1,5 @@
 import type { ClusterEvent } from "./events.js";
+import type { QuerySummary } from "./query-options.js";
 
 /** Why the core opened a stream exchange. */
 export type StreamPurpose = "push-pull" | "probe";
@@ -13,7 +14,11 @@ export type StreamPurpose = "push-pull" | "probe";
  * - `event`: an event for the application, to be delivered after the step that produced it;
  * - `join-done`: the join started by {@link NodeCore.join} with `token` has finished, `joined`
  *   seeds answered;
- * - `leave-done`: the leave has spread (or its timeout passed): the runtime may stop.
+ * - `leave-done`: the leave has spread (or its timeout passed): the runtime may stop;
+ * - `query-request`: a query (ours or a peer's) for the application's handler of `name`; answer
+ *   it with {@link NodeCore.respondQuery} and `token` before `deadlineAt` (or not at all);
+ * - `query-answer`: an ack or answer to our query `id`;
+ * - `query-done`: our query `summary.id` has ended (deadline, or every expected member answered).
  */
 export type NodeOutput =
   | { readonly kind: "datagram"; readonly to: string; readonly bytes: Uint8Array }
@@ -27,4 +32,21 @@ export type NodeOutput =
     }
   | { readonly kind: "event"; readonly event: ClusterEvent }
   | { readonly kind: "join-done"; readonly token: number; readonly joined: number }
-  | { readonly kind: "leave-done" };
+  | { readonly kind: "leave-done" }
+  | {
+      readonly kind: "query-request";
+      readonly token: string;
+      readonly origin: string;
+      readonly name: string;
+      readonly payload: Uint8Array;
+      readonly deadlineAt: number;
+    }
+  | {
+      readonly kind: "query-answer";
+      readonly id: number;
+      readonly from: string;
+      readonly ack: boolean;
+      readonly payload: Uint8Array;
+      readonly at: number;
+    }
+  | { readonly kind: "query-done"; readonly summary: QuerySummary };

@@ -1,4 +1,4 @@
-import type { PushPull } from "@grapevine/codec";
+import type { PushPull, PushPullMember } from "@grapevine/codec";
 import type { ClusterState } from "@grapevine/state";
 import type { Swim } from "@grapevine/swim";
 import { sizeOf } from "./packet-builder.js";
@@ -25,4 +25,23 @@ export function pushPullMessage(
   };
   const room = frameBudget - sizeOf(base);
   return { ...base, delta: state.deltaFor([], true, Math.max(0, room)) };
+}
+
+/**
+ * Takes a converged member list as a completed push-pull would, with no events and no gossip
+ * (simulations and tests that start from a converged cluster): the members, and the liveness of
+ * their state.
+ */
+export function seedConverged(
+  swim: Swim,
+  state: ClusterState,
+  members: readonly PushPullMember[],
+  now: number,
+): void {
+  swim.seed(members, now);
+  for (const m of members) {
+    if (m.name !== state.self && m.status === "alive")
+      state.markOwnerAlive(m.name, now, m.generation);
+  }
+  swim.clearBroadcasts();
 }

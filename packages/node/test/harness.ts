@@ -1,6 +1,8 @@
 import { seededRng, swimConfig } from "@grapevine/swim";
 import type { ClusterEvent } from "../src/events.js";
 import { NodeCore } from "../src/node-core.js";
+import type { NodeOutput } from "../src/outputs.js";
+import type { QuerySummary } from "../src/query-options.js";
 
 /** A datagram or stream request in flight between two cores. */
 export type InFlight =
@@ -23,7 +25,16 @@ export interface Observed {
   readonly events: ClusterEvent[];
   readonly joins: Map<number, number>;
   leaves: number;
+  /** Queries handed to this core's application (`query-request` outputs). */
+  readonly requests: Extract<NodeOutput, { kind: "query-request" }>[];
+  /** Acks and answers to this core's queries, with the time they arrived. */
+  readonly answers: Extract<NodeOutput, { kind: "query-answer" }>[];
+  /** Summaries of this core's ended queries. */
+  readonly done: QuerySummary[];
 }
+
+/** A query handler of the harness: answers at once with what it returns (undefined: no answer). */
+export type Handler = (payload: Uint8Array, self: string) => Uint8Array | undefined;
 
 /**
  * A few node cores wired by hand: the test decides what is delivered, dropped or duplicated, and
@@ -38,6 +49,11 @@ export class CoreNet {
   readonly cut = new Set<string>();
   /** Called after each step with the events it produced (a test's "event handler"). */
   onEvents: (name: string, events: readonly ClusterEvent[]) => void = () => {};
+  /** Fraction of datagrams lost in {@link deliver} (from a seeded source). */
+  loss = 0;
+  private readonly lossRng = seededRng(0x1055);
+  /** Query handlers every core runs, by query name. */
+  readonly handlers = new Map<string, Handler>();
 
   constructor(names: readonly string[], seed: number, config = swimConfig("local", {})) {
     for (const name of names) {
@@ -53,7 +69,10 @@ export class CoreNet {
         streamTimeoutMs: 5_000,
       });
       this.cores.set(name, core);
-      this.observed.set(name, { events: [], joins: new Map(), leaves: 0 });
+      this.observed.set(name, {
+        ...{ events: [], joins: new Map(), leaves: 0 },
+        ...{ requests: [], answers: [], done: [] },
+      });
     }
     for (const name of names) this.step(name, (now, core) => core.start(now));
   }
@@ -98,6 +117,37 @@ export class CoreNet {
         case "leave-done":
           seen.leaves += 1;
           break;
+        case "query-request":
+          seen.requests.push(out);
+          break;
+        case "query-answer":
+          seen.answers.push(out);
+          break;
+        case "query-done":
+          seen.done.push(out.summary);
+          break;
+      }
+    }
+    const requests = seen.requests.splice(0);
+    for (const r of requests) {
+      const answer = this.handlers.get(r.name)?.(r.payload, name);
+      if (answer !== undefined) core.respondQuery(r.token, answer, this.now);
+    }
+    seen.requests.push(...requests);
+    if (requests.length > 0) {
+      for (const out of core.drain()) {
+        if (out.kind === "datagram") {
+          this.inFlight.push({
+            kind: "datagram",
+            from: name,
+            to: nameOf(out.to),
+            bytes: out.bytes,
+          });
+        } else if (out.kind === "query-answer") {
+          seen.answers.push(out);
+        } else if (out.kind === "query-done") {
+          seen.done.push(out.summary);
+        }
       }
     }
     seen.events.push(...events);
@@ -108,6 +158,7 @@ export class CoreNet {
   deliver(m: InFlight): void {
     if (!this.cores.has(m.to) || this.cut.has(m.to) || this.cut.has(m.from)) return;
     if (m.kind === "datagram") {
+      if (this.loss > 0 && this.lossRng.next() < this.loss) return;
       this.step(m.to, (now, core) => core.handleDatagram(`mem://${m.from}`, m.bytes, now));
       return;
     }
@@ -139,4 +190,17 @@ export class CoreNet {
 
 function nameOf(address: string): string {
   return address.replace(/^mem:\/\//, "");
+}
+
+/** Hands every core of `net` the full member list, as a converged cluster would have it. */
+export function converge(net: CoreNet): void {
+  const members = [...net.cores.keys()].map((name) => ({
+    name,
+    incarnation: 0n,
+    generation: 1,
+    status: "alive" as const,
+    addresses: [`mem://${name}`],
+    meta: new Uint8Array(0),
+  }));
+  for (const name of net.cores.keys()) net.step(name, (now, core) => core.seed(members, now));
 }

@@ -23,6 +23,22 @@ for (const name of ["a", "b"]) {
 function run(core: Core, now: number): void {
   const from = `mem://${core.name}`;
   for (const out of core.drain()) {
+    if (out.kind === "query-request" && out.name === "color") {
+      // A handler of the application: here it answers at once (it could be later, async).
+      core.respondQuery(out.token, core.store.get("a", "color")!.value, now);
+      run(core, now);
+      continue;
+    }
+    if (out.kind === "query-answer") {
+      log.push(
+        `${now} ms ${core.name}: ${out.from} answered ${new TextDecoder().decode(out.payload)}`,
+      );
+      continue;
+    }
+    if (out.kind === "query-done") {
+      log.push(`${now} ms ${core.name}: query done, missing [${out.summary.missing.join(",")}]`);
+      continue;
+    }
     if (out.kind === "event") {
       const e = out.event;
       const what = e.type === "key-changed" ? `${e.owner}/${e.key}` : "";
@@ -54,8 +70,12 @@ a.join(["mem://b"], 0);
 run(a, 0);
 a.set("color", new TextEncoder().encode("green"), 10);
 run(a, 10);
-// Drive time: wake every core when it asks, for two seconds.
+// Drive time: wake every core when it asks, for two seconds; at 1 s, b asks every member.
 for (let now = 0; now <= 2_000; now += 10) {
+  if (now === 1_000) {
+    b.query({ name: "color", payload: new Uint8Array(0), timeoutMs: 500 }, now);
+    run(b, now);
+  }
   for (const core of cores.values()) {
     if (core.nextWakeAt() <= now) {
       core.tick(now);

@@ -338,6 +338,18 @@ export class Membership {
     this.broadcast(dead.name, dead);
   }
 
+  /**
+   * Forgets `name` at once, as reaping would after `gossipToTheDeadMs`, when we hold it dead or
+   * left at `incarnation` or lower (an operator's prune). Returns whether it was forgotten.
+   */
+  prune(name: string, incarnation: bigint): boolean {
+    const slot = this.table.find(name);
+    if (slot < 0 || slot === this.self || this.table.incarnation(slot) > incarnation) return false;
+    if (isLive(this.table.status(slot))) return false;
+    this.reap(slot);
+    return true;
+  }
+
   private reap(slot: number): void {
     const table = this.table;
     this.groups.detach(slot);

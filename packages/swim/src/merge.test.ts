@@ -69,9 +69,10 @@ describe("deadVerdict", () => {
   it("tells a graceful leave from a failure", () => {
     expect(deadVerdict(held(), 6n, true)).toBe("left");
   });
-  it("upgrades dead to left only for a newer leave", () => {
+  it("upgrades dead to left for a leave at the same (force-leave) or a newer incarnation", () => {
     expect(deadVerdict(held({ status: "dead" }), 6n, true)).toBe("left");
-    expect(deadVerdict(held({ status: "dead" }), 5n, true)).toBe("stale");
+    expect(deadVerdict(held({ status: "dead" }), 5n, true)).toBe("left");
+    expect(deadVerdict(held({ status: "dead" }), 4n, true)).toBe("stale");
     expect(deadVerdict(held({ status: "dead" }), 6n, false)).toBe("stale");
     expect(deadVerdict(held({ status: "left" }), 9n, false)).toBe("stale");
     expect(deadVerdict(undefined, 1n, false)).toBe("unknown");

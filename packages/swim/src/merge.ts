@@ -66,7 +66,8 @@ export function suspectVerdict(
 /**
  * How a `dead` claim relates to what we hold: it applies to a live member at the same or a
  * higher incarnation (`dead`, or `left` when the member declared itself dead: a graceful leave);
- * a leave at a higher incarnation also turns a member we had declared dead into `left`.
+ * a leave at the same or a higher incarnation also turns a member we had declared dead into
+ * `left` (at the same incarnation it is a force-leave sent on a failed member's behalf).
  */
 export type DeadVerdict = "dead" | "left" | "unknown" | "stale";
 
@@ -80,7 +81,7 @@ export function deadVerdict(
   if (incarnation < held.incarnation) return "stale";
   if (held.status === "left") return "stale";
   if (held.status === "dead") {
-    return graceful && incarnation > held.incarnation ? "left" : "stale";
+    return graceful && incarnation >= held.incarnation ? "left" : "stale";
   }
   return graceful ? "left" : "dead";
 }

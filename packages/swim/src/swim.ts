@@ -328,6 +328,14 @@ export class Swim {
     return slot < 0 ? undefined : table.view(slot);
   }
 
+  /**
+   * Forgets `name` now if we hold it dead or left at `incarnation` or lower (force-leave with
+   * prune, Serf's `force-leave -prune`). Returns whether it was forgotten.
+   */
+  prune(name: string, incarnation: bigint): boolean {
+    return this.membership.prune(name, incarnation);
+  }
+
   /** Members currently alive, ourselves included (until we leave). */
   aliveCount(): number {
     return this.membership.aliveTotal;

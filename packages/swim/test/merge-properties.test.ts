@@ -72,7 +72,9 @@ function after(h: HeldState | undefined, c: Claim): HeldState | undefined {
 }
 
 /** Precedence of statuses at one incarnation (SWIM §4.2): dead overrides suspect overrides alive. */
-const RANK: Readonly<Record<MemberStatus, number>> = { alive: 0, suspect: 1, dead: 2, left: 2 };
+// A leave outranks a failure at the same incarnation: a force-leave sent on behalf of a member
+// declared dead turns it into `left`.
+const RANK: Readonly<Record<MemberStatus, number>> = { alive: 0, suspect: 1, dead: 2, left: 3 };
 
 const RUNS = { numRuns: 2000, seed: 14 };
 
@@ -126,7 +128,7 @@ describe("merge verdict properties", () => {
           c.type === "alive"
             ? { ...c, incarnation: h.incarnation, generation: h.generation, addresses: h.addresses }
             : { ...c, incarnation: h.incarnation };
-        const claimed: MemberStatus = c.type === "dead" ? "dead" : c.type;
+        const claimed: MemberStatus = c.type === "dead" ? (c.graceful ? "left" : "dead") : c.type;
         expect(accepted(verdict(h, equal))).toBe(
           h.status !== "left" && RANK[claimed] > RANK[h.status],
         );

@@ -12,6 +12,7 @@ import {
   readString,
   readStringAt,
   readTag,
+  readUint32,
   readUint64,
   readVarint,
   seek,
@@ -31,8 +32,12 @@ import type {
   OwnerDelta,
   Ping,
   PingReq,
+  Prune,
   PushPull,
   PushPullMember,
+  Query,
+  QueryResponse,
+  QueryTagFilter,
   StateAck,
   StateDelta,
   StateSyn,
@@ -65,7 +70,11 @@ const STATE_DELTA_FIELDS: readonly number[] = [1];
 const PUSH_PULL_MEMBER_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6];
 const PUSH_PULL_FIELDS: readonly number[] = [1, 2, 3, 4, 5];
 const USER_MESSAGE_FIELDS: readonly number[] = [1, 2, 3];
-const MESSAGE_KINDS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+const QUERY_TAG_FILTER_FIELDS: readonly number[] = [1, 2];
+const QUERY_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+const QUERY_RESPONSE_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6, 7];
+const PRUNE_FIELDS: readonly number[] = [1, 2, 3];
+const MESSAGE_KINDS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 18];
 const NO_FIELDS: readonly number[] = [];
 
 // Counters of the `@total` limits, reset for each protocol message.
@@ -559,6 +568,159 @@ function decodeUserMessage(end: number): UserMessage {
   return { type: "user", from, name, payload };
 }
 
+/** Decodes a `QueryTagFilter` from `[pos, end)`. */
+function decodeQueryTagFilter(end: number): QueryTagFilter {
+  let tagField = "";
+  let pattern = "";
+  while (pos < end) {
+    const tag = readTag(end);
+    switch (tag) {
+      case 0x0a: // string tag = 1
+        tagField = readString(end, lim.maxNameBytes, "QueryTagFilter.tag", "maxNameBytes");
+        break;
+      case 0x12: // string pattern = 2
+        pattern = readString(end, lim.maxNameBytes, "QueryTagFilter.pattern", "maxNameBytes");
+        break;
+      default:
+        skipField(tag, end, QUERY_TAG_FILTER_FIELDS);
+    }
+  }
+  if (tagField.length === 0) missing("QueryTagFilter.tag");
+  return { tag: tagField, pattern };
+}
+
+/** Decodes a `Query` from `[pos, end)`. */
+function decodeQuery(end: number): Query {
+  let id = 0;
+  let origin = "";
+  let generation = 0;
+  const originAddresses: string[] = [];
+  let name = "";
+  let payload = NO_BYTES;
+  const filterNames: string[] = [];
+  const filterTags: QueryTagFilter[] = [];
+  let timeoutMs = 0;
+  let requestAck = false;
+  let relayFactor = 0;
+  while (pos < end) {
+    const tag = readTag(end);
+    switch (tag) {
+      case 0x08: // uint64 id = 1
+        id = readVarint(end);
+        break;
+      case 0x12: // string origin = 2
+        origin = readString(end, lim.maxNameBytes, "Query.origin", "maxNameBytes");
+        break;
+      case 0x18: // uint64 generation = 3
+        generation = readVarint(end);
+        break;
+      case 0x22: // repeated string origin_addresses = 4
+        if (originAddresses.length >= lim.maxAddresses) tooMany("Query.originAddresses", "maxAddresses", lim.maxAddresses);
+        originAddresses.push(readString(end, lim.maxAddressBytes, "Query.originAddresses", "maxAddressBytes"));
+        break;
+      case 0x2a: // string name = 5
+        name = readString(end, lim.maxNameBytes, "Query.name", "maxNameBytes");
+        break;
+      case 0x32: // bytes payload = 6
+        payload = readBytes(end, lim.maxPayloadBytes, "Query.payload", "maxPayloadBytes");
+        break;
+      case 0x3a: // repeated string filter_names = 7
+        if (filterNames.length >= lim.maxMembers) tooMany("Query.filterNames", "maxMembers", lim.maxMembers);
+        filterNames.push(readString(end, lim.maxNameBytes, "Query.filterNames", "maxNameBytes"));
+        break;
+      case 0x42: { // repeated QueryTagFilter filter_tags = 8
+        if (filterTags.length >= lim.maxQueryFilters) tooMany("Query.filterTags", "maxQueryFilters", lim.maxQueryFilters);
+        const len = readLength(end);
+        filterTags.push(decodeQueryTagFilter(pos + len));
+        break;
+      }
+      case 0x48: // uint32 timeout_ms = 9
+        timeoutMs = readUint32(end, "Query.timeoutMs");
+        break;
+      case 0x50: // bool request_ack = 10
+        requestAck = readBool(end);
+        break;
+      case 0x58: // uint32 relay_factor = 11
+        relayFactor = readUint32(end, "Query.relayFactor");
+        break;
+      default:
+        skipField(tag, end, QUERY_FIELDS);
+    }
+  }
+  if (origin.length === 0) missing("Query.origin");
+  if (name.length === 0) missing("Query.name");
+  return { type: "query", id, origin, generation, originAddresses, name, payload, filterNames, filterTags, timeoutMs, requestAck, relayFactor };
+}
+
+/** Decodes a `QueryResponse` from `[pos, end)`. */
+function decodeQueryResponse(end: number): QueryResponse {
+  let id = 0;
+  let origin = "";
+  let generation = 0;
+  let from = "";
+  let ack = false;
+  let payload = NO_BYTES;
+  const relayTo: string[] = [];
+  while (pos < end) {
+    const tag = readTag(end);
+    switch (tag) {
+      case 0x08: // uint64 id = 1
+        id = readVarint(end);
+        break;
+      case 0x12: // string origin = 2
+        origin = readString(end, lim.maxNameBytes, "QueryResponse.origin", "maxNameBytes");
+        break;
+      case 0x18: // uint64 generation = 3
+        generation = readVarint(end);
+        break;
+      case 0x22: // string from = 4
+        from = readString(end, lim.maxNameBytes, "QueryResponse.from", "maxNameBytes");
+        break;
+      case 0x28: // bool ack = 5
+        ack = readBool(end);
+        break;
+      case 0x32: // bytes payload = 6
+        payload = readBytes(end, lim.maxPayloadBytes, "QueryResponse.payload", "maxPayloadBytes");
+        break;
+      case 0x3a: // repeated string relay_to = 7
+        if (relayTo.length >= lim.maxAddresses) tooMany("QueryResponse.relayTo", "maxAddresses", lim.maxAddresses);
+        relayTo.push(readString(end, lim.maxAddressBytes, "QueryResponse.relayTo", "maxAddressBytes"));
+        break;
+      default:
+        skipField(tag, end, QUERY_RESPONSE_FIELDS);
+    }
+  }
+  if (origin.length === 0) missing("QueryResponse.origin");
+  if (from.length === 0) missing("QueryResponse.from");
+  return { type: "query-response", id, origin, generation, from, ack, payload, relayTo };
+}
+
+/** Decodes a `Prune` from `[pos, end)`. */
+function decodePrune(end: number): Prune {
+  let name = "";
+  let incarnation = 0n;
+  let from = "";
+  while (pos < end) {
+    const tag = readTag(end);
+    switch (tag) {
+      case 0x0a: // string name = 1
+        name = readString(end, lim.maxNameBytes, "Prune.name", "maxNameBytes");
+        break;
+      case 0x10: // uint64 incarnation = 2
+        incarnation = readUint64(end);
+        break;
+      case 0x1a: // string from = 3
+        from = readString(end, lim.maxNameBytes, "Prune.from", "maxNameBytes");
+        break;
+      default:
+        skipField(tag, end, PRUNE_FIELDS);
+    }
+  }
+  if (name.length === 0) missing("Prune.name");
+  if (from.length === 0) missing("Prune.from");
+  return { type: "prune", name, incarnation, from };
+}
+
 /**
  * Decodes one `Message` wrapper from `[pos, end)`. Returns `undefined` for a kind this version
  * does not know (sent by a newer node): it is skipped. A wrapper with no field at all cannot come
@@ -663,6 +825,27 @@ export function decodeMessage(end: number): Message | undefined {
         totalMaxEntries = 0;
         totalMaxOwners = 0;
         message = decodeUserMessage(pos + len);
+        break;
+      }
+      case 0x82: { // Query query = 16
+        const len = readLength(end);
+        totalMaxEntries = 0;
+        totalMaxOwners = 0;
+        message = decodeQuery(pos + len);
+        break;
+      }
+      case 0x8a: { // QueryResponse query_response = 17
+        const len = readLength(end);
+        totalMaxEntries = 0;
+        totalMaxOwners = 0;
+        message = decodeQueryResponse(pos + len);
+        break;
+      }
+      case 0x92: { // Prune prune = 18
+        const len = readLength(end);
+        totalMaxEntries = 0;
+        totalMaxOwners = 0;
+        message = decodePrune(pos + len);
         break;
       }
       default:

@@ -14,6 +14,7 @@ import {
   sString,
   sStrings,
   sUint,
+  sUint32,
   setSize,
   unencodable,
   varintSize,
@@ -39,8 +40,12 @@ import type {
   OwnerDelta,
   Ping,
   PingReq,
+  Prune,
   PushPull,
   PushPullMember,
+  Query,
+  QueryResponse,
+  QueryTagFilter,
   StateAck,
   StateDelta,
   StateSyn,
@@ -531,6 +536,146 @@ function writeUserMessage(m: UserMessage): void {
   wBytes(0x1a, m.payload);
 }
 
+/** Bytes of a `QueryTagFilter`'s fields; records nested sizes. */
+function sizeQueryTagFilter(m: QueryTagFilter): number {
+  let len = 0;
+  // string tag = 1
+  len += sRequired(1, m.tag, "QueryTagFilter.tag");
+  // string pattern = 2
+  len += sString(1, m.pattern);
+  return len;
+}
+
+/** Writes a `QueryTagFilter`'s fields, replaying the recorded sizes. */
+function writeQueryTagFilter(m: QueryTagFilter): void {
+  // string tag = 1
+  wString(0x0a, m.tag);
+  // string pattern = 2
+  wString(0x12, m.pattern);
+}
+
+/** Bytes of a `Query`'s fields; records nested sizes. */
+function sizeQuery(m: Query): number {
+  let len = 0;
+  // uint64 id = 1
+  len += sUint(1, m.id, "Query.id");
+  // string origin = 2
+  len += sRequired(1, m.origin, "Query.origin");
+  // uint64 generation = 3
+  len += sUint(1, m.generation, "Query.generation");
+  // repeated string origin_addresses = 4
+  len += sStrings(1, m.originAddresses);
+  // string name = 5
+  len += sRequired(1, m.name, "Query.name");
+  // bytes payload = 6
+  len += sBytes(1, m.payload);
+  // repeated string filter_names = 7
+  len += sStrings(1, m.filterNames);
+  // repeated QueryTagFilter filter_tags = 8
+  for (let i = 0, list = m.filterTags; i < list.length; i++) {
+    const slot = reserve();
+    const nested = sizeQueryTagFilter(list[i]!);
+    setSize(slot, nested);
+    len += sNested(1, nested);
+  }
+  // uint32 timeout_ms = 9
+  len += sUint32(1, m.timeoutMs, "Query.timeoutMs");
+  // bool request_ack = 10
+  len += sBool(1, m.requestAck);
+  // uint32 relay_factor = 11
+  len += sUint32(1, m.relayFactor, "Query.relayFactor");
+  return len;
+}
+
+/** Writes a `Query`'s fields, replaying the recorded sizes. */
+function writeQuery(m: Query): void {
+  // uint64 id = 1
+  wUint(0x08, m.id);
+  // string origin = 2
+  wString(0x12, m.origin);
+  // uint64 generation = 3
+  wUint(0x18, m.generation);
+  // repeated string origin_addresses = 4
+  wStrings(0x22, m.originAddresses);
+  // string name = 5
+  wString(0x2a, m.name);
+  // bytes payload = 6
+  wBytes(0x32, m.payload);
+  // repeated string filter_names = 7
+  wStrings(0x3a, m.filterNames);
+  // repeated QueryTagFilter filter_tags = 8
+  for (let i = 0, list = m.filterTags; i < list.length; i++) {
+    wNested(0x42);
+    writeQueryTagFilter(list[i]!);
+  }
+  // uint32 timeout_ms = 9
+  wUint(0x48, m.timeoutMs);
+  // bool request_ack = 10
+  wBool(0x50, m.requestAck);
+  // uint32 relay_factor = 11
+  wUint(0x58, m.relayFactor);
+}
+
+/** Bytes of a `QueryResponse`'s fields; records nested sizes. */
+function sizeQueryResponse(m: QueryResponse): number {
+  let len = 0;
+  // uint64 id = 1
+  len += sUint(1, m.id, "QueryResponse.id");
+  // string origin = 2
+  len += sRequired(1, m.origin, "QueryResponse.origin");
+  // uint64 generation = 3
+  len += sUint(1, m.generation, "QueryResponse.generation");
+  // string from = 4
+  len += sRequired(1, m.from, "QueryResponse.from");
+  // bool ack = 5
+  len += sBool(1, m.ack);
+  // bytes payload = 6
+  len += sBytes(1, m.payload);
+  // repeated string relay_to = 7
+  len += sStrings(1, m.relayTo);
+  return len;
+}
+
+/** Writes a `QueryResponse`'s fields, replaying the recorded sizes. */
+function writeQueryResponse(m: QueryResponse): void {
+  // uint64 id = 1
+  wUint(0x08, m.id);
+  // string origin = 2
+  wString(0x12, m.origin);
+  // uint64 generation = 3
+  wUint(0x18, m.generation);
+  // string from = 4
+  wString(0x22, m.from);
+  // bool ack = 5
+  wBool(0x28, m.ack);
+  // bytes payload = 6
+  wBytes(0x32, m.payload);
+  // repeated string relay_to = 7
+  wStrings(0x3a, m.relayTo);
+}
+
+/** Bytes of a `Prune`'s fields; records nested sizes. */
+function sizePrune(m: Prune): number {
+  let len = 0;
+  // string name = 1
+  len += sRequired(1, m.name, "Prune.name");
+  // uint64 incarnation = 2
+  len += sBigUint(1, m.incarnation, "Prune.incarnation");
+  // string from = 3
+  len += sRequired(1, m.from, "Prune.from");
+  return len;
+}
+
+/** Writes a `Prune`'s fields, replaying the recorded sizes. */
+function writePrune(m: Prune): void {
+  // string name = 1
+  wString(0x0a, m.name);
+  // uint64 incarnation = 2
+  wBigUint(0x10, m.incarnation);
+  // string from = 3
+  wString(0x1a, m.from);
+}
+
 function unknownType(message: never): never {
   return unencodable(`message type ${JSON.stringify((message as { type: unknown }).type)}`, "Message.kind");
 }
@@ -579,6 +724,12 @@ export function sizeMessage(message: Message): number {
       return wrapped(slot, 1, sizePushPull(message));
     case "user":
       return wrapped(slot, 1, sizeUserMessage(message));
+    case "query":
+      return wrapped(slot, 2, sizeQuery(message));
+    case "query-response":
+      return wrapped(slot, 2, sizeQueryResponse(message));
+    case "prune":
+      return wrapped(slot, 2, sizePrune(message));
     default:
       return unknownType(message);
   }
@@ -659,6 +810,21 @@ export function writeMessage(message: Message, mark: number): number {
       wLength(0x1a, 1 + varintSize(body) + body);
       wLength(0x6a, body);
       writeUserMessage(message);
+      break;
+    case "query": // Query query = 16
+      wLength(0x1a, 2 + varintSize(body) + body);
+      wLength(0x82, body);
+      writeQuery(message);
+      break;
+    case "query-response": // QueryResponse query_response = 17
+      wLength(0x1a, 2 + varintSize(body) + body);
+      wLength(0x8a, body);
+      writeQueryResponse(message);
+      break;
+    case "prune": // Prune prune = 18
+      wLength(0x1a, 2 + varintSize(body) + body);
+      wLength(0x92, body);
+      writePrune(message);
       break;
     default:
       unknownType(message);

@@ -544,6 +544,184 @@ export interface UserMessage {
   readonly payload: Uint8Array;
 }
 
+/**
+ * One tag condition of a query's filter: the member's tag `tag` must exist and match the regular
+ * expression `pattern` (anchored: the whole value must match).
+ *
+ * Wire: `message QueryTagFilter`.
+ */
+export interface QueryTagFilter {
+  /**
+   * The tag's name.
+   *
+   * Wire: `string tag = 1`; never empty; at most `maxNameBytes` bytes.
+   */
+  readonly tag: string;
+  /**
+   * Regular expression (ECMAScript syntax) the whole tag value must match.
+   *
+   * Wire: `string pattern = 2`; at most `maxNameBytes` bytes.
+   */
+  readonly pattern: string;
+}
+
+/**
+ * A request gossiped to every member (Serf's query): members that pass the filters ack it when
+ * asked and answer it from their handlers, directly to the origin (QueryResponse).
+ *
+ * Wire: `message Query`.
+ */
+export interface Query {
+  readonly type: "query";
+  /**
+   * The origin's number for this query; with `origin` and `generation` it names the query.
+   *
+   * Wire: `uint64 id = 1`; at most 2^53-1.
+   */
+  readonly id: number;
+  /**
+   * Name of the member that asked.
+   *
+   * Wire: `string origin = 2`; never empty; at most `maxNameBytes` bytes.
+   */
+  readonly origin: string;
+  /**
+   * The origin's generation (a restarted origin numbers its queries afresh).
+   *
+   * Wire: `uint64 generation = 3`; at most 2^53-1.
+   */
+  readonly generation: number;
+  /**
+   * Addresses (URLs) answers go to.
+   *
+   * Wire: `repeated string origin_addresses = 4`; at most `maxAddresses` elements; at most `maxAddressBytes` bytes each.
+   */
+  readonly originAddresses: readonly string[];
+  /**
+   * The query's name: which handler answers it.
+   *
+   * Wire: `string name = 5`; never empty; at most `maxNameBytes` bytes.
+   */
+  readonly name: string;
+  /**
+   * The application's payload.
+   *
+   * Wire: `bytes payload = 6`; at most `maxPayloadBytes` bytes.
+   */
+  readonly payload: Uint8Array;
+  /**
+   * Only members with one of these names answer (empty: every member).
+   *
+   * Wire: `repeated string filter_names = 7`; at most `maxMembers` elements; at most `maxNameBytes` bytes each.
+   */
+  readonly filterNames: readonly string[];
+  /**
+   * Only members whose tags match every one of these answer.
+   *
+   * Wire: `repeated QueryTagFilter filter_tags = 8`; at most `maxQueryFilters` elements.
+   */
+  readonly filterTags: readonly QueryTagFilter[];
+  /**
+   * How long the origin waits for answers, ms; answers later than this are not sent.
+   *
+   * Wire: `uint32 timeout_ms = 9`.
+   */
+  readonly timeoutMs: number;
+  /**
+   * Members that pass the filters ack the query at once, before any handler answers.
+   *
+   * Wire: `bool request_ack = 10`.
+   */
+  readonly requestAck: boolean;
+  /**
+   * Each answer is also sent through this many random members, which relay it to the origin.
+   *
+   * Wire: `uint32 relay_factor = 11`.
+   */
+  readonly relayFactor: number;
+}
+
+/**
+ * An ack or an answer to a Query, sent to its origin (directly, or through a relaying member).
+ *
+ * Wire: `message QueryResponse`.
+ */
+export interface QueryResponse {
+  readonly type: "query-response";
+  /**
+   * The query's id.
+   *
+   * Wire: `uint64 id = 1`; at most 2^53-1.
+   */
+  readonly id: number;
+  /**
+   * The query's origin.
+   *
+   * Wire: `string origin = 2`; never empty; at most `maxNameBytes` bytes.
+   */
+  readonly origin: string;
+  /**
+   * The origin's generation, as in the query.
+   *
+   * Wire: `uint64 generation = 3`; at most 2^53-1.
+   */
+  readonly generation: number;
+  /**
+   * Name of the member answering.
+   *
+   * Wire: `string from = 4`; never empty; at most `maxNameBytes` bytes.
+   */
+  readonly from: string;
+  /**
+   * An ack (the query was received and passed the filters) rather than an answer.
+   *
+   * Wire: `bool ack = 5`.
+   */
+  readonly ack: boolean;
+  /**
+   * The answer.
+   *
+   * Wire: `bytes payload = 6`; at most `maxPayloadBytes` bytes.
+   */
+  readonly payload: Uint8Array;
+  /**
+   * Non-empty: the receiver is a relay and passes the response on to these addresses of the
+   * origin (with this field emptied).
+   *
+   * Wire: `repeated string relay_to = 7`; at most `maxAddresses` elements; at most `maxAddressBytes` bytes each.
+   */
+  readonly relayTo: readonly string[];
+}
+
+/**
+ * An operator removed `name` for good (Serf's force-leave with prune): members forget it at once
+ * rather than after the gossip-to-the-dead period. Members that hold it alive at a higher
+ * incarnation ignore it.
+ *
+ * Wire: `message Prune`.
+ */
+export interface Prune {
+  readonly type: "prune";
+  /**
+   * The member to forget.
+   *
+   * Wire: `string name = 1`; never empty; at most `maxNameBytes` bytes.
+   */
+  readonly name: string;
+  /**
+   * The incarnation it left at.
+   *
+   * Wire: `uint64 incarnation = 2`; full uint64 range.
+   */
+  readonly incarnation: bigint;
+  /**
+   * The member that asked.
+   *
+   * Wire: `string from = 3`; never empty; at most `maxNameBytes` bytes.
+   */
+  readonly from: string;
+}
+
 /** Every message the protocol sends: one member per kind of the `Message` oneof. */
 export type Message =
   | Ping
@@ -558,7 +736,10 @@ export type Message =
   | StateAck
   | StateDelta
   | PushPull
-  | UserMessage;
+  | UserMessage
+  | Query
+  | QueryResponse
+  | Prune;
 
 /** The `type` tag of every message. */
 export type MessageType = Message["type"];

@@ -116,6 +116,37 @@ export const FIELDS = {
     name: { number: 2, wireType: 2, tag: 0x12, repeated: false },
     payload: { number: 3, wireType: 2, tag: 0x1a, repeated: false },
   },
+  QueryTagFilter: {
+    tag: { number: 1, wireType: 2, tag: 0x0a, repeated: false },
+    pattern: { number: 2, wireType: 2, tag: 0x12, repeated: false },
+  },
+  Query: {
+    id: { number: 1, wireType: 0, tag: 0x08, repeated: false },
+    origin: { number: 2, wireType: 2, tag: 0x12, repeated: false },
+    generation: { number: 3, wireType: 0, tag: 0x18, repeated: false },
+    originAddresses: { number: 4, wireType: 2, tag: 0x22, repeated: true },
+    name: { number: 5, wireType: 2, tag: 0x2a, repeated: false },
+    payload: { number: 6, wireType: 2, tag: 0x32, repeated: false },
+    filterNames: { number: 7, wireType: 2, tag: 0x3a, repeated: true },
+    filterTags: { number: 8, wireType: 2, tag: 0x42, repeated: true },
+    timeoutMs: { number: 9, wireType: 0, tag: 0x48, repeated: false },
+    requestAck: { number: 10, wireType: 0, tag: 0x50, repeated: false },
+    relayFactor: { number: 11, wireType: 0, tag: 0x58, repeated: false },
+  },
+  QueryResponse: {
+    id: { number: 1, wireType: 0, tag: 0x08, repeated: false },
+    origin: { number: 2, wireType: 2, tag: 0x12, repeated: false },
+    generation: { number: 3, wireType: 0, tag: 0x18, repeated: false },
+    from: { number: 4, wireType: 2, tag: 0x22, repeated: false },
+    ack: { number: 5, wireType: 0, tag: 0x28, repeated: false },
+    payload: { number: 6, wireType: 2, tag: 0x32, repeated: false },
+    relayTo: { number: 7, wireType: 2, tag: 0x3a, repeated: true },
+  },
+  Prune: {
+    name: { number: 1, wireType: 2, tag: 0x0a, repeated: false },
+    incarnation: { number: 2, wireType: 0, tag: 0x10, repeated: false },
+    from: { number: 3, wireType: 2, tag: 0x1a, repeated: false },
+  },
 } as const satisfies Record<string, Record<string, FieldTag>>;
 
 /**
@@ -137,6 +168,9 @@ export const MESSAGE_KIND = {
   "state-delta": 11,
   "push-pull": 12,
   "user": 13,
+  "query": 16,
+  "query-response": 17,
+  "prune": 18,
 } as const satisfies Record<MessageType, number>;
 
 /**

@@ -162,6 +162,31 @@ export const messageOf = {
     delta,
   }),
   user: fc.record({ type: fc.constant("user" as const), from: text, name: text, payload: bytes }),
+  query: fc.record({
+    type: fc.constant("query" as const),
+    id: uint,
+    origin: name,
+    generation: uint,
+    originAddresses: addresses,
+    name,
+    payload: bytes,
+    filterNames: fc.array(name, { maxLength: 3 }),
+    filterTags: fc.array(fc.record({ tag: name, pattern: text }), { maxLength: 3 }),
+    timeoutMs: fc.integer({ min: 0, max: 0xffff_ffff }),
+    requestAck: fc.boolean(),
+    relayFactor: fc.integer({ min: 0, max: 0xffff_ffff }),
+  }),
+  "query-response": fc.record({
+    type: fc.constant("query-response" as const),
+    id: uint,
+    origin: name,
+    generation: uint,
+    from: name,
+    ack: fc.boolean(),
+    payload: bytes,
+    relayTo: addresses,
+  }),
+  prune: fc.record({ type: fc.constant("prune" as const), name, incarnation, from: name }),
 } satisfies { [K in Message["type"]]: fc.Arbitrary<Extract<Message, { type: K }>> };
 
 /** Any message. */

@@ -140,6 +140,36 @@ export function messageToProto(m: Message): Obj {
       };
     case "user":
       return { user: { from: m.from, name: m.name, payload: m.payload } };
+    case "query":
+      return {
+        query: {
+          id: m.id,
+          origin: m.origin,
+          generation: m.generation,
+          originAddresses: [...m.originAddresses],
+          name: m.name,
+          payload: m.payload,
+          filterNames: [...m.filterNames],
+          filterTags: m.filterTags.map((f) => ({ tag: f.tag, pattern: f.pattern })),
+          timeoutMs: m.timeoutMs,
+          requestAck: m.requestAck,
+          relayFactor: m.relayFactor,
+        },
+      };
+    case "query-response":
+      return {
+        queryResponse: {
+          id: m.id,
+          origin: m.origin,
+          generation: m.generation,
+          from: m.from,
+          ack: m.ack,
+          payload: m.payload,
+          relayTo: [...m.relayTo],
+        },
+      };
+    case "prune":
+      return { prune: { name: m.name, incarnation: u64(m.incarnation), from: m.from } };
   }
 }
 
@@ -280,6 +310,39 @@ function messageFromProto(o: Obj): Message | undefined {
       };
     case "user":
       return { type: "user", from: str(b.from), name: str(b.name), payload: bytes(b.payload) };
+    case "query":
+      return {
+        type: "query",
+        id: num(b.id),
+        origin: str(b.origin),
+        generation: num(b.generation),
+        originAddresses: b.originAddresses as string[],
+        name: str(b.name),
+        payload: bytes(b.payload),
+        filterNames: b.filterNames as string[],
+        filterTags: list(b.filterTags).map((f) => ({ tag: str(f.tag), pattern: str(f.pattern) })),
+        timeoutMs: b.timeoutMs as number,
+        requestAck: b.requestAck as boolean,
+        relayFactor: b.relayFactor as number,
+      };
+    case "queryResponse":
+      return {
+        type: "query-response",
+        id: num(b.id),
+        origin: str(b.origin),
+        generation: num(b.generation),
+        from: str(b.from),
+        ack: b.ack as boolean,
+        payload: bytes(b.payload),
+        relayTo: b.relayTo as string[],
+      };
+    case "prune":
+      return {
+        type: "prune",
+        name: str(b.name),
+        incarnation: big(b.incarnation),
+        from: str(b.from),
+      };
     default:
       return undefined;
   }
