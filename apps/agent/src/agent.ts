@@ -1,10 +1,13 @@
 import { Cluster, type ClusterEvent } from "@grapevine/cluster";
 import type { Registry } from "prom-client";
+import { agentInfo } from "./agent-info.js";
 import type { AgentConfig } from "./config.js";
 import { DataDirLock } from "./data-dir-lock.js";
 import { DialFailures } from "./dial-failures.js";
 import { formatDuration } from "./duration.js";
 import { RuntimeError, UsageError } from "./errors.js";
+import { EventCoalescer } from "./event-coalescer.js";
+import { EventLog } from "./event-log.js";
 import { httpUrl } from "./http-address.js";
 import { HttpApi } from "./http-api.js";
 import { HttpGuard } from "./http-guard.js";
@@ -15,8 +18,9 @@ import {
   logApiExposure,
   TokenStore,
 } from "./http-server.js";
-import { type JoinOutcome, joinWithRetry } from "./join.js";
+import { type JoinOutcome, joinWithRetry, type SeedFailure } from "./join.js";
 import {
+  isKeyMessage,
   type KeyOpError,
   type KeyOpName,
   type KeyOpOptions,
@@ -24,14 +28,16 @@ import {
   KeyOps,
 } from "./key-ops.js";
 import { type LoadedKeyring, loadKeyring, writeKeyringFile } from "./keyring-file.js";
+import { LogHub } from "./log-hub.js";
 import type { AgentLogger } from "./logger.js";
-import { createMetrics } from "./metrics.js";
+import { type AgentMetrics, createMetrics } from "./metrics.js";
+import type { JoinReport } from "./operator.js";
 import { RateLimiter } from "./rate-limit.js";
 import { type LookupAll, systemLookup } from "./seed-resolver.js";
 import { type AgentSnapshot, readSnapshot } from "./snapshot.js";
 import { SnapshotWriter } from "./snapshot-writer.js";
 import { type BoundTransport, bindTransports, closeTransports } from "./transports.js";
-import { AGENT_VERSION } from "./version.js";
+import { eventKind, eventView } from "./views.js";
 
 /** A snapshot read at start, and what to log about it once logging is due. */
 interface LoadedSnapshot {
@@ -99,6 +105,8 @@ function listen(server: ApiServer, config: AgentConfig): Promise<number> {
 export interface AgentStartOptions {
   /** Resolves seed host names (default: the system resolver); tests inject a fake one. */
   readonly lookup?: LookupAll;
+  /** Where the agent's logger also hands its lines, for `GET /v1/monitor` (see `createLogger`). */
+  readonly logs?: LogHub;
 }
 
 /**
@@ -112,8 +120,12 @@ export class Agent {
   /** How joining ended (joining runs in the background after start). */
   joined: Promise<JoinOutcome> = Promise.resolve({ kind: "aborted" });
 
+  /** Every state-changing event, numbered (SSE ids, blocking reads, `X-Grapevine-Index`). */
+  readonly events = new EventLog();
   private readonly api: HttpApi;
   private readonly registry: Registry;
+  private readonly metrics: AgentMetrics;
+  private readonly coalescer: EventCoalescer;
   private readonly writer: SnapshotWriter | undefined;
   private readonly keyOps: KeyOps;
   private readonly keyringFile: string | undefined;
@@ -138,12 +150,18 @@ export class Agent {
     keyring: LoadedKeyring,
     private readonly lock: DataDirLock | undefined,
     private readonly seeds: { readonly dialFailures: DialFailures; readonly lookup: LookupAll },
+    private readonly logs: LogHub,
   ) {
     this.finished = new Promise((resolve) => {
       this.finish = resolve;
     });
     this.currentTags = { ...config.tags };
-    this.registry = createMetrics(cluster, transports);
+    this.metrics = createMetrics(cluster, transports);
+    this.registry = this.metrics.registry;
+    this.coalescer = new EventCoalescer((name, payload) => {
+      cluster.event(name, payload);
+      this.metrics.eventsSent.inc();
+    });
     this.keyringFile = keyring.file;
     this.keyOps = new KeyOps({
       cluster,
@@ -173,7 +191,12 @@ export class Agent {
       {
         cluster,
         registry: this.registry,
+        events: this.events,
+        logs,
         info: () => this.info(),
+        join: (seeds) => this.joinNow(seeds),
+        sendEvent: (name, payload, coalesce) => this.sendEvent(name, payload, coalesce),
+        countQuery: () => this.metrics.queriesSent.inc(),
         tags: () => this.currentTags,
         setTags: (tags) => {
           this.currentTags = { ...tags };
@@ -296,7 +319,9 @@ export class Agent {
       keyring,
       lock,
       { dialFailures, lookup: options.lookup ?? systemLookup },
+      options.logs ?? new LogHub(),
     );
+    await agent.api.ready();
     await cluster.start();
     agent.watchCluster();
     if (snapshot) agent.restore(snapshot);
@@ -380,6 +405,7 @@ export class Agent {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.keyOps.close();
+      this.coalescer.close();
       this.api.closeStreams();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeIdleConnections();
@@ -392,56 +418,56 @@ export class Agent {
     return this.closing;
   }
 
+  /**
+   * Joins through `seeds` now, once (`POST /v1/join`): names are resolved, and every seed that
+   * did not answer is reported with its cause.
+   */
+  async joinNow(seeds: readonly string[]): Promise<JoinReport> {
+    let failures: readonly SeedFailure[] = [];
+    const outcome = await joinWithRetry(this.cluster, {
+      seeds,
+      timeoutMs: 0,
+      maxAttempts: 1,
+      lookup: this.seeds.lookup,
+      dialFailures: this.seeds.dialFailures,
+      signal: this.joinAbort.signal,
+      attemptTimeoutMs: Math.min(5000, Math.max(1000, this.cluster.config.probeIntervalMs * 2)),
+      onAttemptFailed: (_attempt, failed) => {
+        failures = failed;
+      },
+    });
+    const joined = outcome.kind === "joined" ? outcome.answered : 0;
+    this.logger.info(
+      { seeds, joined, failures: failures.length },
+      "join requested through the API",
+    );
+    return { joined, failures };
+  }
+
+  /** Sends a user event now, or through the coalescing window (see {@link EventCoalescer}). */
+  sendEvent(name: string, payload: Uint8Array, coalesce: boolean): void {
+    if (coalesce) this.coalescer.add(name, payload);
+    else {
+      this.cluster.event(name, payload);
+      this.metrics.eventsSent.inc();
+    }
+  }
+
   /** Everything `GET /v1/info` reports. */
   info(): Record<string, unknown> {
-    const c = this.cluster;
-    const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0, left: 0 };
-    for (const m of c.members()) counts[m.status] = (counts[m.status] ?? 0) + 1;
-    return {
-      name: c.name,
-      version: AGENT_VERSION,
-      status: c.status,
+    return agentInfo({
+      cluster: this.cluster,
+      config: this.config,
       generation: this.generation,
-      addresses: c.addresses,
-      listening: this.transports.map((t) => t.listening ?? t.transport.address),
-      http: this.httpUrl,
-      startedAt: new Date(this.startedAt).toISOString(),
-      uptimeMs: Date.now() - this.startedAt,
-      health: c.health(),
-      members: counts,
+      startedAt: this.startedAt,
+      transports: this.transports,
+      httpUrl: this.httpUrl,
       tags: this.currentTags,
-      keys: c.entries().length,
-      keyring:
-        c.keyring === undefined
-          ? null
-          : { primary: c.keyring.primary, installed: c.keyring.list().map((k) => k.fingerprint) },
-      config: {
-        preset: this.config.preset,
-        join: this.config.join,
-        joinTimeoutMs: this.config.joinTimeoutMs,
-        dataDir: this.config.dataDir ?? null,
-        label: this.config.label ?? null,
-        encryption: this.config.encryption,
-        keyringFile: this.keyringFile ?? null,
-        logLevel: this.config.logLevel,
-        httpApi: {
-          tls: this.config.http.scheme === "https",
-          clientCertificates: this.config.httpSecurity.clientCa !== undefined,
-          tokenFile: this.config.httpSecurity.tokenFile?.path ?? null,
-          tokens: this.tokens.current()?.size ?? null,
-          open: this.config.httpSecurity.open,
-          allowHosts: this.config.httpSecurity.allowHosts,
-          allowOrigins: this.config.httpSecurity.allowOrigins,
-          insecure: this.config.httpSecurity.insecure,
-        },
-        swim: c.config,
-      },
-      snapshot:
-        this.writer === undefined
-          ? null
-          : { dataDir: this.config.dataDir, writes: this.writer.writes },
-      counters: { cluster: c.counters, swim: c.swimCounters(), state: c.stateCounters() },
-    };
+      keyringFile: this.keyringFile,
+      tokens: this.tokens.current()?.size ?? null,
+      snapshotWrites: this.writer?.writes,
+      eventIndex: this.events.index,
+    });
   }
 
   /** No more snapshot writes: the data dir is free for the next agent. Idempotent. */
@@ -485,6 +511,12 @@ export class Agent {
 
   private watchCluster(): void {
     this.cluster.on("*", (event: ClusterEvent) => {
+      // The agent's own key-operation messages carry key material: never streamed.
+      if (!(event.type === "user-message" && isKeyMessage(event.name))) {
+        const view = eventView(event);
+        this.events.append(String(view.type), eventKind(event), view);
+        if (event.type === "user-message") this.metrics.eventsReceived.inc();
+      }
       if (event.type === "key-changed") {
         if (event.owner === this.cluster.name) this.writer?.changed();
         this.logger.debug(
