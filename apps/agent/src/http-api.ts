@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Cluster } from "@grapevine/cluster";
+import { Ajv } from "ajv";
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -9,7 +10,6 @@ import Fastify, {
 } from "fastify";
 import type { Registry } from "prom-client";
 import { Counter } from "prom-client";
-import { Ajv } from "ajv";
 import type { EventLog } from "./event-log.js";
 import { ERROR_CODES, HttpError } from "./http-errors.js";
 import type { Caller, HttpGuard, Refusal, RefusalReason, RouteRule } from "./http-guard.js";
@@ -341,8 +341,18 @@ export class HttpApi {
     // Query strings, path parameters and headers are text: numbers and lists are coerced. Bodies
     // are JSON and keep their types ({"value": 1} is not a string). Unknown properties are
     // refused, never silently removed.
-    const coercing = new Ajv({ coerceTypes: "array", useDefaults: true, removeAdditional: false, strict: false });
-    const exact = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false });
+    const coercing = new Ajv({
+      coerceTypes: "array",
+      useDefaults: true,
+      removeAdditional: false,
+      strict: false,
+    });
+    const exact = new Ajv({
+      coerceTypes: false,
+      useDefaults: true,
+      removeAdditional: false,
+      strict: false,
+    });
     app.setValidatorCompiler(({ schema, httpPart }) =>
       (httpPart === "body" ? exact : coercing).compile(schema),
     );
