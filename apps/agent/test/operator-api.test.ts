@@ -2,6 +2,7 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "../src/agent.js";
 import { resolveConfig } from "../src/config.js";
+import type { Io } from "../src/io.js";
 import { LogHub } from "../src/log-hub.js";
 import { createLogger } from "../src/logger.js";
 import { runCli } from "../src/program.js";
@@ -26,11 +27,20 @@ let c: Agent;
 async function run(args: string[]) {
   let stdout = "";
   let stderr = "";
-  const io = {
-    stdout: { write: (s: string | Uint8Array) => ((stdout += String(s)), true) },
-    stderr: { write: (s: string | Uint8Array) => ((stderr += String(s)), true) },
+  const io: Io = {
+    stdout: {
+      write: (t: string | Uint8Array) => {
+        stdout += String(t);
+      },
+    },
+    stderr: {
+      write: (t: string) => {
+        stderr += t;
+      },
+    },
+    env: {},
   };
-  const code = await runCli(args, { ...io, env: {} } as never);
+  const code = await runCli(args, io);
   return { code, stdout, stderr };
 }
 
