@@ -20,7 +20,6 @@ import {
 } from "./http-server.js";
 import { type JoinOutcome, joinWithRetry, type SeedFailure } from "./join.js";
 import {
-  isKeyMessage,
   type KeyOpError,
   type KeyOpName,
   type KeyOpOptions,
@@ -511,12 +510,9 @@ export class Agent {
 
   private watchCluster(): void {
     this.cluster.on("*", (event: ClusterEvent) => {
-      // The agent's own key-operation messages carry key material: never streamed.
-      if (!(event.type === "user-message" && isKeyMessage(event.name))) {
-        const view = eventView(event);
-        this.events.append(String(view.type), eventKind(event), view);
-        if (event.type === "user-message") this.metrics.eventsReceived.inc();
-      }
+      const view = eventView(event);
+      this.events.append(String(view.type), eventKind(event), view);
+      if (event.type === "user-message") this.metrics.eventsReceived.inc();
       if (event.type === "key-changed") {
         if (event.owner === this.cluster.name) this.writer?.changed();
         this.logger.debug(

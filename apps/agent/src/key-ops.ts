@@ -1,26 +1,18 @@
 import { randomBytes } from "node:crypto";
 import {
   type Cluster,
+  type IncomingQuery,
+  KEY_QUERIES,
   type KeyInfo,
   Keyring,
   KeyringError,
-  type UserMessageEvent,
+  type QueryAnswer,
 } from "@grapevine/cluster";
 import type { EncryptionSetting } from "./config.js";
 import type { AgentLogger } from "./logger.js";
 
 /** A cluster-wide keyring operation. `list` only reads. */
 export type KeyOpName = "install" | "use" | "remove" | "list";
-
-/** Names of the agent's own application messages: never shown in `/v1/events`. */
-export const KEY_REQUEST = "grapevine.keys.request";
-/** See {@link KEY_REQUEST}. */
-export const KEY_RESPONSE = "grapevine.keys.response";
-
-/** True for the application messages the agent uses for key operations. */
-export function isKeyMessage(name: string): boolean {
-  return name === KEY_REQUEST || name === KEY_RESPONSE;
-}
 
 /** One member's answer that could not be applied, or did not apply. */
 export interface KeyOpFailure {
@@ -99,60 +91,34 @@ export interface KeyOpOptions {
 }
 
 /**
- * Requests older (or newer) than this are ignored: a captured request replayed later does
- * nothing. Request ids are remembered for twice as long, so a replay within the window does
- * nothing either.
+ * Requests older (or newer) than this, by the requester's wall clock, are refused: a captured
+ * request replayed later (after the cluster forgot its id) does nothing.
  */
 export const MAX_REQUEST_AGE_MS = 10 * 60_000;
-const SEEN_TTL_MS = 2 * MAX_REQUEST_AGE_MS;
-const SEEN_LIMIT = 10_000;
-/** How often the requester sends its request again while answers are missing, ms. */
-const RETRY_MS = 1000;
+/** Each answer also travels through this many random members (a lost datagram loses nothing). */
+const RELAY_FACTOR = 2;
 
+/** What a request carries: a unique id, the key (not for `list`) and when it was made. */
 interface Request {
   readonly v: 1;
   readonly id: string;
-  readonly from: string;
-  readonly op: KeyOpName;
   readonly key?: string;
   readonly time: number;
-  readonly attempt: number;
 }
 
+/** One member's answer. */
 interface Answer {
   readonly ok: boolean;
   readonly error?: string;
   readonly keys?: readonly KeyInfo[];
 }
 
-interface Response extends Answer {
-  readonly v: 1;
-  readonly id: string;
-  readonly to: string;
-  readonly node: string;
-  readonly seq: number;
-}
-
-/** A request this member has seen (and answered), by id. */
-interface Seen {
-  readonly time: number;
-  readonly answer: Answer;
-  readonly attempts: Set<number>;
-  seq: number;
-}
-
-/** A request this agent sent and is collecting answers for. */
-interface Pending {
-  readonly answers: Map<string, Answer>;
-  readonly expected: ReadonlySet<string>;
-  readonly check: () => void;
-}
-
 const OPS: readonly KeyOpName[] = ["install", "use", "remove", "list"];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function parse(payload: Uint8Array): Record<string, unknown> | undefined {
+function parse(payload: Uint8Array | undefined): Record<string, unknown> | undefined {
+  if (payload === undefined) return undefined;
   try {
     const v: unknown = JSON.parse(decoder.decode(payload));
     return typeof v === "object" && v !== null && !Array.isArray(v)
@@ -163,58 +129,36 @@ function parse(payload: Uint8Array): Record<string, unknown> | undefined {
   }
 }
 
-function isName(v: unknown): v is string {
-  return typeof v === "string" && v.length > 0 && v.length <= 256;
-}
-
-function isCount(v: unknown): v is number {
-  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
-}
-
 function asRequest(o: Record<string, unknown> | undefined): Request | undefined {
   if (o === undefined) return undefined;
-  if (
-    o.v !== 1 ||
-    !isName(o.id) ||
-    !isName(o.from) ||
-    !OPS.includes(o.op as KeyOpName) ||
-    (o.key !== undefined && typeof o.key !== "string") ||
-    !isCount(o.time) ||
-    !isCount(o.attempt)
-  ) {
-    return undefined;
-  }
-  return o as unknown as Request;
+  const valid =
+    o.v === 1 &&
+    typeof o.id === "string" &&
+    o.id.length > 0 &&
+    o.id.length <= 64 &&
+    (o.key === undefined || typeof o.key === "string") &&
+    typeof o.time === "number" &&
+    Number.isSafeInteger(o.time);
+  return valid ? (o as unknown as Request) : undefined;
 }
 
-function asResponse(o: Record<string, unknown> | undefined): Response | undefined {
-  if (o === undefined) return undefined;
-  if (
-    o.v !== 1 ||
-    !isName(o.id) ||
-    !isName(o.to) ||
-    !isName(o.node) ||
-    !isCount(o.seq) ||
-    typeof o.ok !== "boolean" ||
-    (o.error !== undefined && typeof o.error !== "string")
-  ) {
-    return undefined;
-  }
+function asAnswer(o: Record<string, unknown> | undefined): Answer | undefined {
+  if (o === undefined || typeof o.ok !== "boolean") return undefined;
+  if (o.error !== undefined && typeof o.error !== "string") return undefined;
   if (o.keys !== undefined) {
-    if (
-      !Array.isArray(o.keys) ||
-      !o.keys.every(
+    const keys = o.keys;
+    const valid =
+      Array.isArray(keys) &&
+      keys.every(
         (k: unknown) =>
           typeof k === "object" &&
           k !== null &&
           typeof (k as KeyInfo).fingerprint === "string" &&
           typeof (k as KeyInfo).primary === "boolean",
-      )
-    ) {
-      return undefined;
-    }
+      );
+    if (!valid) return undefined;
   }
-  return o as unknown as Response;
+  return o as unknown as Answer;
 }
 
 function errorText(err: unknown): string {
@@ -222,44 +166,37 @@ function errorText(err: unknown): string {
 }
 
 /**
- * Cluster-wide keyring operations, the way Serf does them: the requesting agent applies the
- * operation to its own keyring and broadcasts it as an application message with a random id;
- * every member applies it to its keyring, writes its keyring file and broadcasts an answer
- * (success or error) carrying the id. The requester collects answers until every member that
- * was alive or suspect when it asked has answered, or the timeout.
+ * Cluster-wide keyring operations, the way Serf does them, on the cluster's queries: the
+ * requesting agent applies the operation to its own keyring, then sends an internal query
+ * (`_grapevine-keys-install`, `-use`, `-remove`, `-list`) carrying the key; every member applies
+ * it to its keyring, writes its keyring file and answers (success or error). The query's summary
+ * says who answered, and who of the members alive or suspect when it was sent did not. The query
+ * ends as soon as every expected member answered, or at the timeout.
  *
- * Delivery is made reliable here rather than in the cluster, whose broadcasts are sent by their
- * origin only, a bounded number of times: every member relays each request and answer once
- * (infection-style), and the requester re-sends its request every second while answers are
- * missing (members answer again, without applying twice).
+ * Delivery is the cluster's: the query is gossiped (each member passes it on once) and every
+ * answer goes straight back and through two random members as well.
  *
- * Key material only travels sealed: an agent refuses to send it (and members refuse to apply or
- * relay it) unless its encryption mode is `required`, where every packet it accepts was sealed
- * with an installed key. Requests older than {@link MAX_REQUEST_AGE_MS}, or already seen, are
- * ignored, so a replayed request does nothing.
+ * Key material only travels sealed: an agent refuses to send it (and members refuse to apply it,
+ * and do not pass it on) unless its encryption mode is `required`, where every packet it accepts
+ * was sealed with an installed key. Requests older than {@link MAX_REQUEST_AGE_MS} are refused,
+ * and the cluster delivers each query once, so a replayed request does nothing.
  */
 export class KeyOps {
-  private readonly seen = new Map<string, Seen>();
-  private readonly relayedAnswers = new Map<string, number>();
-  private readonly pending = new Map<string, Pending>();
-  private readonly unsubscribe: () => void;
+  /** Answers of this agent to its own requests, by request id (applied before sending). */
+  private readonly own = new Map<string, Answer>();
+  private readonly unregister: Array<() => void>;
   private closed = false;
 
   constructor(private readonly host: KeyOpsHost) {
-    this.unsubscribe = host.cluster.on("user-message", (e: UserMessageEvent) => {
-      try {
-        this.onMessage(e);
-      } catch (err) {
-        host.logger.warn({ err: errorText(err) }, "could not handle a key operation message");
-      }
-    });
+    this.unregister = OPS.map((op) =>
+      host.cluster.onQuery(KEY_QUERIES[op], (q) => this.answer(op, q), { internal: true }),
+    );
   }
 
-  /** Stops listening; operations still waiting report what they have. */
+  /** Stops answering; operations still waiting report what they have when they end. */
   close(): void {
     this.closed = true;
-    this.unsubscribe();
-    for (const p of this.pending.values()) p.check();
+    for (const unregister of this.unregister) unregister();
   }
 
   /**
@@ -271,7 +208,7 @@ export class KeyOps {
    */
   async run(op: KeyOpName, key: string | undefined, options: KeyOpOptions): Promise<KeyOpReport> {
     const { cluster, keyring } = this.host;
-    if (cluster.status !== "running") {
+    if (cluster.status !== "running" || this.closed) {
       throw new KeyOpError(503, `agent is ${cluster.status}: no key operations`);
     }
     if (keyring === undefined) {
@@ -333,55 +270,50 @@ export class KeyOps {
 
   private async query(op: KeyOpName, key: string | undefined, timeoutMs: number) {
     const { cluster } = this.host;
-    const self = cluster.name;
-    const id = randomBytes(12).toString("hex");
-    const time = Date.now();
-    const expected = new Set(
-      cluster
-        .members()
-        .filter((m) => m.status === "alive" || m.status === "suspect" || m.local)
-        .map((m) => m.name),
-    );
-    const own = this.apply(op, key, self);
+    const own = this.apply(op, key, cluster.name);
     if (!own.applied) {
       throw new KeyOpError(409, `${own.answer.error ?? "refused"} (on this agent)`);
     }
-    this.remember(id, { time, answer: own.answer, attempts: new Set([0]), seq: 0 });
-    const answers = new Map<string, Answer>([[self, own.answer]]);
+    const id = randomBytes(12).toString("hex");
+    const request: Request = { v: 1, id, time: Date.now(), ...(key ? { key } : {}) };
+    this.own.set(id, own.answer);
+    const answers = new Map<string, Answer>([[cluster.name, own.answer]]);
+    try {
+      const q = cluster.query(KEY_QUERIES[op], encoder.encode(JSON.stringify(request)), {
+        timeoutMs,
+        relayFactor: RELAY_FACTOR,
+      });
+      for await (const a of q) this.collect(a, answers);
+      const summary = await q.summary;
+      return this.report(op, new Set(summary.expected), answers);
+    } finally {
+      this.own.delete(id);
+    }
+  }
 
-    await new Promise<void>((resolve) => {
-      let attempt = 0;
-      const send = () => {
-        const request: Request = {
-          v: 1,
-          id,
-          from: self,
-          op,
-          time,
-          attempt,
-          ...(key ? { key } : {}),
-        };
-        this.send(KEY_REQUEST, request);
-      };
-      const finish = () => {
-        clearTimeout(deadline);
-        clearInterval(retry);
-        this.pending.delete(id);
-        resolve();
-      };
-      const check = () => {
-        if (this.closed || [...expected].every((n) => answers.has(n))) finish();
-      };
-      const deadline = setTimeout(finish, timeoutMs);
-      const retry = setInterval(() => {
-        attempt += 1;
-        send();
-      }, RETRY_MS);
-      this.pending.set(id, { answers, expected, check });
-      check();
-      if (this.pending.has(id)) send();
-    });
-    return this.report(op, expected, answers);
+  private collect(a: QueryAnswer, answers: Map<string, Answer>): void {
+    if (a.kind !== "response") return;
+    const answer = asAnswer(parse(a.payload));
+    answers.set(a.from, answer ?? { ok: false, error: "unreadable answer" });
+  }
+
+  /** A member's side: the answer to a key query (ours: what was applied before sending). */
+  private answer(op: KeyOpName, q: IncomingQuery): string | undefined {
+    if (this.closed) return undefined;
+    const request = asRequest(parse(q.payload));
+    if (request === undefined) return JSON.stringify({ ok: false, error: "malformed request" });
+    if (q.origin === this.host.cluster.name) {
+      const own = this.own.get(request.id);
+      return own === undefined ? undefined : JSON.stringify(own);
+    }
+    if (Math.abs(Date.now() - request.time) > MAX_REQUEST_AGE_MS) {
+      this.host.logger.warn(
+        { from: q.origin, op },
+        "key operation request too old or from the future; ignored (replayed, or clocks apart)",
+      );
+      return JSON.stringify({ ok: false, error: "request too old (or clocks apart)" });
+    }
+    return JSON.stringify(this.apply(op, request.key, q.origin).answer);
   }
 
   private report(
@@ -478,120 +410,5 @@ export class KeyOps {
       return { answer: { ok: false, error: `applied, but ${errorText(err)}` }, applied: true };
     }
     return { answer: { ok: true }, applied: true };
-  }
-
-  private onMessage(e: UserMessageEvent): void {
-    if (this.closed) return;
-    if (e.name === KEY_REQUEST) this.onRequest(asRequest(parse(e.payload)));
-    else if (e.name === KEY_RESPONSE) this.onResponse(asResponse(parse(e.payload)));
-  }
-
-  private onRequest(req: Request | undefined): void {
-    if (req === undefined) return;
-    const self = this.host.cluster.name;
-    if (req.from === self) return;
-    const now = Date.now();
-    let seen = this.seen.get(req.id);
-    if (Math.abs(now - req.time) > MAX_REQUEST_AGE_MS) {
-      if (seen === undefined) {
-        // Remembered, so that a flood of copies costs one warning.
-        this.remember(req.id, { time: now, answer: { ok: false }, attempts: new Set(), seq: 0 });
-        this.host.logger.warn(
-          { id: req.id, from: req.from, op: req.op },
-          "key operation request too old or from the future; ignored (replayed, or clocks apart)",
-        );
-      }
-      return;
-    }
-    if (seen === undefined) {
-      seen = {
-        time: now,
-        answer: this.apply(req.op, req.key, req.from).answer,
-        attempts: new Set(),
-        seq: 0,
-      };
-      this.remember(req.id, seen);
-    }
-    if (seen.attempts.has(req.attempt)) return;
-    seen.attempts.add(req.attempt);
-    // Key material is passed on only sealed: by a member that sends nothing in plaintext.
-    if (
-      req.op === "list" ||
-      (this.host.keyring !== undefined && this.host.encryption === "required")
-    ) {
-      const { id, from, op, key, time, attempt } = req;
-      this.send(KEY_REQUEST, { v: 1, id, from, op, time, attempt, ...(key ? { key } : {}) });
-    }
-    seen.seq += 1;
-    const response: Response = {
-      v: 1,
-      id: req.id,
-      to: req.from,
-      node: self,
-      seq: seen.seq,
-      ...seen.answer,
-    };
-    this.relayedAnswers.set(`${req.id}/${self}/${seen.seq}`, now);
-    this.send(KEY_RESPONSE, response);
-  }
-
-  private onResponse(res: Response | undefined): void {
-    if (res === undefined) return;
-    const tag = `${res.id}/${res.node}/${res.seq}`;
-    if (this.relayedAnswers.has(tag)) return;
-    this.relayedAnswers.set(tag, Date.now());
-    this.prune();
-    if (res.to === this.host.cluster.name) {
-      const pending = this.pending.get(res.id);
-      if (pending === undefined || pending.answers.has(res.node)) return;
-      pending.answers.set(res.node, {
-        ok: res.ok,
-        ...(res.error !== undefined ? { error: res.error } : {}),
-        ...(res.keys !== undefined ? { keys: res.keys } : {}),
-      });
-      pending.check();
-      return;
-    }
-    // Relay answers to requests this member took part in, so they reach the requester.
-    if (this.seen.has(res.id)) {
-      const { id, to, node, seq, ok, error, keys } = res;
-      this.send(KEY_RESPONSE, {
-        v: 1,
-        id,
-        to,
-        node,
-        seq,
-        ok,
-        ...(error !== undefined ? { error } : {}),
-        ...(keys !== undefined ? { keys } : {}),
-      });
-    }
-  }
-
-  private remember(id: string, seen: Seen): void {
-    this.seen.set(id, seen);
-    this.prune();
-  }
-
-  private prune(): void {
-    const oldest = Date.now() - SEEN_TTL_MS;
-    for (const map of [this.seen, this.relayedAnswers] as Map<string, unknown>[]) {
-      for (const [k, v] of map) {
-        const time = typeof v === "number" ? v : (v as Seen).time;
-        if (time >= oldest && map.size <= SEEN_LIMIT) break;
-        map.delete(k);
-      }
-    }
-  }
-
-  private send(name: string, message: Request | Response): void {
-    try {
-      this.host.cluster.broadcast(name, encoder.encode(JSON.stringify(message)));
-    } catch (err) {
-      this.host.logger.debug(
-        { err: errorText(err) },
-        "could not broadcast a key operation message",
-      );
-    }
   }
 }

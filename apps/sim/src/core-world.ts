@@ -59,6 +59,7 @@ class CoreMember implements SimMember {
         events.push(out.event);
         return;
       default:
+        this.world.onOutput?.(this.node(), out);
         return;
     }
   }
@@ -223,6 +224,8 @@ class CoreNetwork implements SimNetwork {
 export class CoreWorld extends World {
   readonly net: CoreNetwork;
   readonly network: SimNetwork;
+  /** Sees every other output of every core (queries' requests, answers and ends). */
+  onOutput: ((node: SimNode, out: NodeOutput) => void) | undefined;
 
   constructor(options: SimOptions) {
     super(options);

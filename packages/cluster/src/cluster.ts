@@ -24,6 +24,7 @@ import {
 } from "./options.js";
 import {
   INTERNAL_QUERY_PREFIX,
+  KEY_QUERIES,
   QueryDesk,
   type QueryHandler,
   type QueryOptions,
@@ -89,8 +90,11 @@ export class Cluster {
         this.core.counters.queryHandlerErrors += 1;
       },
     });
+    // Key material travels only sealed: a member that may send plaintext does not relay it.
+    const withholdRelay = mode === "required" ? [] : Object.values(KEY_QUERIES);
+    const queries = { ...options.queries, withholdRelay };
     this.core = new NodeCore(
-      coreOptions(options, config, {
+      coreOptions({ ...options, queries }, config, {
         now: this.clock.now(),
         rng: options.rng ?? cryptoRng(),
         sealOverhead: sealer.overhead,

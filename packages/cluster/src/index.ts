@@ -47,6 +47,7 @@ export { type ClusterOptions, ClusterOptionsError } from "./options.js";
 export {
   INTERNAL_QUERY_PREFIX,
   type IncomingQuery,
+  KEY_QUERIES,
   type QueryAnswer,
   type QueryHandler,
   type QueryOptions,

@@ -61,6 +61,17 @@ export type QueryHandler = (
 /** Query names reserved for Grapevine's own operations (key rotation, ...). */
 export const INTERNAL_QUERY_PREFIX = "_grapevine-";
 
+/**
+ * The internal queries of cluster-wide keyring operations (Serf's `keys` command). They carry key
+ * material, so a member whose encryption mode is not `required` does not pass them on.
+ */
+export const KEY_QUERIES = Object.freeze({
+  install: "_grapevine-keys-install",
+  use: "_grapevine-keys-use",
+  remove: "_grapevine-keys-remove",
+  list: "_grapevine-keys-list",
+});
+
 /** What {@link QueryDesk} needs of the cluster. */
 export interface QueryDeskHost {
   /** Hands the answer `payload` to the core for the query `token` (as a step). */

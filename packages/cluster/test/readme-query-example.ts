@@ -17,10 +17,12 @@ for (const member of [a, b, c]) member.onQuery("uptime", async () => `${member.n
 
 // Ask the web members only: answers arrive as they come, then a summary.
 const q = a.query("uptime", "", { filter: { tags: { role: "web" } }, requestAck: true });
+const answers = [];
 for await (const answer of q) {
-  if (answer.kind === "response") console.log(new TextDecoder().decode(answer.payload));
+  if (answer.kind === "response") answers.push(new TextDecoder().decode(answer.payload));
 }
-const { responded, missing } = await q.summary;
-console.log(`answered: ${responded.join(",")}; missing: ${missing.length}`); // answered: b,c; missing: 0
+const { responded, acked, missing } = await q.summary;
+console.log(answers.sort()); // [ 'b up', 'c up' ]
+console.log(`answered: ${responded}; acked: ${acked}; missing: ${missing.length}`);
 
 await Promise.all([a, b, c].map((m) => m.shutdown()));

@@ -154,7 +154,9 @@ export class Queries {
     }
     counters.queriesReceived += 1;
     // Infection-style: pass it on whether or not we answer it (Serf does the same).
-    this.host.dissemination.enqueueQuery(key, query);
+    if (!this.settings.withholdRelay.includes(query.name)) {
+      this.host.dissemination.enqueueQuery(key, query);
+    }
     this.accept(query, now);
   }
 

@@ -70,6 +70,11 @@ export interface QuerySettings {
   readonly ratePerSecond: number;
   /** Queries accepted from one origin in a burst. */
   readonly rateBurst: number;
+  /**
+   * Names of queries this member answers but does not pass on (a member that sends plaintext
+   * withholds queries carrying key material, so they travel sealed only).
+   */
+  readonly withholdRelay: readonly string[];
 }
 
 /** Defaults of {@link QuerySettings}. */
@@ -79,6 +84,7 @@ export const DEFAULT_QUERY_SETTINGS: QuerySettings = Object.freeze({
   maxResponseBytes: 1024,
   ratePerSecond: 10,
   rateBurst: 20,
+  withholdRelay: [],
 });
 
 /** Largest relay factor accepted: more relays add load without adding much reliability. */

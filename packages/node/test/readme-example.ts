@@ -30,13 +30,13 @@ function run(core: Core, now: number): void {
       continue;
     }
     if (out.kind === "query-answer") {
-      log.push(
+      console.log(
         `${now} ms ${core.name}: ${out.from} answered ${new TextDecoder().decode(out.payload)}`,
       );
       continue;
     }
     if (out.kind === "query-done") {
-      log.push(`${now} ms ${core.name}: query done, missing [${out.summary.missing.join(",")}]`);
+      console.log(`${now} ms ${core.name}: query done, missing [${out.summary.missing.join(",")}]`);
       continue;
     }
     if (out.kind === "event") {
