@@ -131,6 +131,8 @@ export class Agent {
   private readonly joinAbort = new AbortController();
   private readonly startedAt = Date.now();
   private currentTags: Record<string, string>;
+  /** Join seeds configured so far (SIGHUP joins through new ones). */
+  private readonly seedsJoined: Set<string>;
   private writing = true;
   private leaving: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -155,6 +157,7 @@ export class Agent {
       this.finish = resolve;
     });
     this.currentTags = { ...config.tags };
+    this.seedsJoined = new Set(config.join);
     this.metrics = createMetrics(cluster, transports);
     this.registry = this.metrics.registry;
     this.coalescer = new EventCoalescer((name, payload) => {
@@ -348,6 +351,31 @@ export class Agent {
         "could not reload the API token file; the tokens loaded before stay in force",
       );
     }
+  }
+
+  /**
+   * Applies what SIGHUP reloads from a fresh configuration: the tags (a set over the metadata
+   * limit is refused and logged, the old tags stay), the log level, and the join seeds (seeds
+   * that are new are joined through at once). Everything else needs a restart.
+   */
+  reloadConfig(next: AgentConfig): void {
+    try {
+      this.cluster.setTags(next.tags);
+      this.currentTags = { ...next.tags };
+    } catch (err) {
+      this.logger.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        "SIGHUP: tags not reloaded",
+      );
+    }
+    this.logger.level = next.logLevel;
+    const fresh = next.join.filter((seed) => !this.seedsJoined.has(seed));
+    for (const seed of next.join) this.seedsJoined.add(seed);
+    this.logger.info(
+      { tags: this.currentTags, logLevel: next.logLevel, newSeeds: fresh },
+      "reloaded tags, log level and join seeds",
+    );
+    if (fresh.length > 0 && this.cluster.status === "running") void this.joinNow(fresh);
   }
 
   /** The line printed once everything is bound. */
