@@ -1,6 +1,8 @@
 import { Cluster, type ClusterEvent } from "@grapevine/cluster";
 import type { Registry } from "prom-client";
+import { listen, loadSnapshot } from "./agent-boot.js";
 import { agentInfo } from "./agent-info.js";
+import { type JoinContext, joinNow, startJoining } from "./agent-join.js";
 import type { AgentConfig } from "./config.js";
 import { DataDirLock } from "./data-dir-lock.js";
 import { DialFailures } from "./dial-failures.js";
@@ -8,7 +10,6 @@ import { formatDuration } from "./duration.js";
 import { RuntimeError, UsageError } from "./errors.js";
 import { EventCoalescer } from "./event-coalescer.js";
 import { EventLog } from "./event-log.js";
-import { httpUrl } from "./http-address.js";
 import { HttpApi } from "./http-api.js";
 import { HttpGuard } from "./http-guard.js";
 import {
@@ -18,7 +19,7 @@ import {
   logApiExposure,
   TokenStore,
 } from "./http-server.js";
-import { type JoinOutcome, joinWithRetry, type SeedFailure } from "./join.js";
+import type { JoinOutcome } from "./join.js";
 import {
   type KeyOpError,
   type KeyOpName,
@@ -33,72 +34,10 @@ import { type AgentMetrics, createMetrics } from "./metrics.js";
 import type { JoinReport } from "./operator.js";
 import { RateLimiter } from "./rate-limit.js";
 import { type LookupAll, systemLookup } from "./seed-resolver.js";
-import { type AgentSnapshot, readSnapshot } from "./snapshot.js";
+import type { AgentSnapshot } from "./snapshot.js";
 import { SnapshotWriter } from "./snapshot-writer.js";
 import { type BoundTransport, bindTransports, closeTransports } from "./transports.js";
 import { eventKind, eventView } from "./views.js";
-
-/** A snapshot read at start, and what to log about it once logging is due. */
-interface LoadedSnapshot {
-  readonly snapshot: AgentSnapshot | undefined;
-  readonly log: (logger: AgentLogger) => void;
-}
-
-function loadSnapshot(config: AgentConfig): LoadedSnapshot {
-  const dataDir = config.dataDir;
-  if (dataDir === undefined) return { snapshot: undefined, log: () => undefined };
-  const read = readSnapshot(dataDir);
-  if (read.kind === "missing") {
-    return {
-      snapshot: undefined,
-      log: (logger) => logger.info({ dataDir }, "no snapshot yet; starting fresh"),
-    };
-  }
-  if (read.kind === "corrupt") {
-    return {
-      snapshot: undefined,
-      log: (logger) =>
-        logger.warn(
-          { dataDir, reason: read.reason },
-          "snapshot is unreadable or corrupt; ignoring it and starting fresh",
-        ),
-    };
-  }
-  if (read.snapshot.name !== config.name || read.snapshot.state.owner !== config.name) {
-    return {
-      snapshot: undefined,
-      log: (logger) =>
-        logger.warn(
-          { dataDir, snapshotName: read.snapshot.name },
-          "snapshot belongs to another node name; ignoring it and starting fresh",
-        ),
-    };
-  }
-  return { snapshot: read.snapshot, log: () => undefined };
-}
-
-function listen(server: ApiServer, config: AgentConfig): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      const where = httpUrl(config.http);
-      if (err.code === "EADDRINUSE") {
-        reject(new RuntimeError(`cannot listen on ${where}: address already in use`));
-      } else if (err.code === "EACCES") {
-        reject(new RuntimeError(`cannot listen on ${where}: permission denied`));
-      } else if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") {
-        reject(new UsageError(`--http ${where}: no such local address`));
-      } else {
-        reject(new RuntimeError(`cannot listen on ${where}: ${err.message}`));
-      }
-    };
-    server.once("error", onError);
-    server.listen({ host: config.http.host, port: config.http.port, exclusive: true }, () => {
-      server.off("error", onError);
-      const a = server.address();
-      resolve(typeof a === "object" && a !== null ? a.port : config.http.port);
-    });
-  });
-}
 
 /** Options of {@link Agent.start} beyond the configuration. */
 export interface AgentStartOptions {
@@ -329,7 +268,7 @@ export class Agent {
     if (snapshot) agent.restore(snapshot);
     agent.writer?.start();
     agent.writer?.flush();
-    agent.joined = agent.startJoining(snapshot);
+    agent.joined = startJoining(agent.joinContext(), snapshot);
     return agent;
   }
 
@@ -449,26 +388,8 @@ export class Agent {
    * Joins through `seeds` now, once (`POST /v1/join`): names are resolved, and every seed that
    * did not answer is reported with its cause.
    */
-  async joinNow(seeds: readonly string[]): Promise<JoinReport> {
-    let failures: readonly SeedFailure[] = [];
-    const outcome = await joinWithRetry(this.cluster, {
-      seeds,
-      timeoutMs: 0,
-      maxAttempts: 1,
-      lookup: this.seeds.lookup,
-      dialFailures: this.seeds.dialFailures,
-      signal: this.joinAbort.signal,
-      attemptTimeoutMs: Math.min(5000, Math.max(1000, this.cluster.config.probeIntervalMs * 2)),
-      onAttemptFailed: (_attempt, failed) => {
-        failures = failed;
-      },
-    });
-    const joined = outcome.kind === "joined" ? outcome.answered : 0;
-    this.logger.info(
-      { seeds, joined, failures: failures.length },
-      "join requested through the API",
-    );
-    return { joined, failures };
+  joinNow(seeds: readonly string[]): Promise<JoinReport> {
+    return joinNow(this.joinContext(), seeds);
   }
 
   /** Sends a user event now, or through the coalescing window (see {@link EventCoalescer}). */
@@ -564,62 +485,14 @@ export class Agent {
     });
   }
 
-  private startJoining(snapshot: AgentSnapshot | undefined): Promise<JoinOutcome> {
-    const remembered = (snapshot?.members ?? []).flatMap((m) => m.addresses);
-    const seeds = [...new Set([...this.config.join, ...remembered])];
-    if (seeds.length === 0) return Promise.resolve({ kind: "aborted" });
-    const explicit = this.config.join.length > 0;
-    this.logger.info(
-      { seeds, fromSnapshot: remembered.length },
-      explicit ? "joining" : "rejoining members remembered in the snapshot",
-    );
-    return joinWithRetry(this.cluster, {
-      seeds,
-      timeoutMs: this.config.joinTimeoutMs,
-      maxAttempts: this.config.joinMaxAttempts,
-      maxBackoffMs: this.config.joinRetryIntervalMs,
+  private joinContext(): JoinContext {
+    return {
+      cluster: this.cluster,
+      config: this.config,
+      logger: this.logger,
       lookup: this.seeds.lookup,
       dialFailures: this.seeds.dialFailures,
       signal: this.joinAbort.signal,
-      attemptTimeoutMs: Math.min(5000, Math.max(1000, this.cluster.config.probeIntervalMs * 2)),
-      joinedByPeer: () => this.cluster.aliveCount() > 1,
-      onAttemptFailed: (attempt, failures, retryInMs) => {
-        for (const f of failures) {
-          this.logger.warn(
-            { attempt, seed: f.seed, ...(f.address ? { address: f.address } : {}), cause: f.cause },
-            "seed did not answer",
-          );
-        }
-        if (retryInMs !== undefined) {
-          this.logger.warn(
-            { attempt, retryIn: formatDuration(retryInMs) },
-            "no seed answered; retrying",
-          );
-        }
-      },
-    })
-      .then((outcome) => {
-        if (outcome.kind === "joined") {
-          this.logger.info(
-            { answered: outcome.answered, members: this.cluster.aliveCount() },
-            "joined the cluster",
-          );
-        } else if (outcome.kind === "joined-by-peer") {
-          this.logger.info({ members: this.cluster.aliveCount() }, "joined by another member");
-        } else if (
-          (outcome.kind === "timeout" || outcome.kind === "attempts-exhausted") &&
-          !explicit
-        ) {
-          this.logger.warn("no remembered member answered; running alone until someone joins");
-        }
-        return outcome;
-      })
-      .catch((err: unknown) => {
-        this.logger.error(
-          { err: err instanceof Error ? err.message : String(err) },
-          "joining failed",
-        );
-        return { kind: "aborted" } as const;
-      });
+    };
   }
 }

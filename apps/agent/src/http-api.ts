@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Cluster } from "@grapevine/cluster";
 import { Ajv } from "ajv";
 import Fastify, {
-  type FastifyError,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
@@ -11,8 +10,10 @@ import Fastify, {
 import type { Registry } from "prom-client";
 import { Counter } from "prom-client";
 import type { EventLog } from "./event-log.js";
-import { ERROR_CODES, HttpError } from "./http-errors.js";
-import type { Caller, HttpGuard, Refusal, RefusalReason, RouteRule } from "./http-guard.js";
+import { HttpError } from "./http-errors.js";
+import { asHttpError } from "./http-failures.js";
+import type { Caller, HttpGuard, Refusal, RefusalReason } from "./http-guard.js";
+import { routeRule } from "./http-rules.js";
 import type { KeyOpName, KeyOpOptions, KeyOpReport } from "./key-ops.js";
 import type { LogHub } from "./log-hub.js";
 import { buildOpenApi } from "./openapi.js";
@@ -25,6 +26,7 @@ import { registerOperatorRoutes } from "./routes/operator-routes.js";
 import { registerStreamRoutes } from "./routes/stream-routes.js";
 
 export { type ApiErrorBody, HttpError } from "./http-errors.js";
+export { routeRule } from "./http-rules.js";
 
 declare module "fastify" {
   /** What the OpenAPI document takes from a route's schema beyond validation. */
@@ -98,49 +100,6 @@ export interface ApiOptions {
   readonly now?: () => number;
 }
 
-const READ: RouteRule = { scope: "read", changes: false, costly: false };
-const WRITE: RouteRule = { scope: "write", changes: true, costly: false };
-
-/** `POST /v1/<verb>` routes that change this node or the cluster (scope `write`). */
-const WRITE_VERBS = new Set(["leave", "join", "event", "force-leave", "query"]);
-/** `GET /v1/<verb>` routes that make every member work (rate-limited like writes). */
-const COSTLY_READS = new Set(["reachability"]);
-
-/**
- * What a route needs, from its method and path alone (before any body is read or any route is
- * matched, so that no spelling of a path escapes its rule). `/health` and `/metrics` need
- * `read` unless the agent serves them open (`--http-open`). Unknown routes and methods need
- * `read`, so that a caller without a token learns nothing, not even which routes exist; with
- * one, they answer 404 or 405.
- */
-export function routeRule(method: string, parts: readonly string[]): RouteRule {
-  const [first, resource, ...rest] = parts;
-  if (first !== "v1") return READ;
-  const changing = method === "PUT" || method === "DELETE" || method === "POST";
-  if (resource === "keys" && rest.length <= 1) {
-    let op: string | undefined;
-    try {
-      op = rest[0] === undefined ? undefined : decodeURIComponent(rest[0]);
-    } catch {
-      op = "";
-    }
-    const isOp = op === "install" || op === "use" || op === "remove";
-    return { scope: "keys", changes: changing && (op === undefined || isOp), costly: true };
-  }
-  if (!changing) {
-    if (resource !== undefined && COSTLY_READS.has(resource) && rest.length === 0) {
-      return { ...READ, costly: true };
-    }
-    return READ;
-  }
-  if (resource === "kv" && rest.length >= 1 && method !== "POST") return WRITE;
-  if (resource === "tags" && rest.length === 0 && method !== "POST") return WRITE;
-  if (resource !== undefined && WRITE_VERBS.has(resource) && method === "POST") {
-    return resource === "query" ? { ...WRITE, costly: true } : WRITE;
-  }
-  return READ;
-}
-
 /** Methods and headers a browser page of an allowed origin may use (CORS preflight answer). */
 const CORS_METHODS = "GET, HEAD, PUT, DELETE, POST";
 const CORS_HEADERS = "authorization, content-type, x-grapevine-request, last-event-id";
@@ -165,74 +124,6 @@ export interface RouteContext {
   readonly host: ApiHost;
   /** Ends with the API: streams register their closers here. */
   readonly streams: Set<() => void>;
-}
-
-/** Names the query parameter, field or limit at fault in a schema failure. */
-function validationError(err: FastifyError): HttpError {
-  const first = err.validation?.[0];
-  const where = err.validationContext ?? "request";
-  if (first === undefined) return new HttpError(400, err.message);
-  const params = first.params as Record<string, unknown>;
-  const field = first.instancePath.replace(/^\//, "").replaceAll("/", ".");
-  if (first.keyword === "additionalProperties") {
-    const name = String(params.additionalProperty);
-    if (where === "querystring") {
-      return new HttpError(
-        400,
-        `unknown query parameter ${JSON.stringify(name)}`,
-        {},
-        {
-          parameter: name,
-        },
-      );
-    }
-    const at = field === "" ? where : `${where} ${field}`;
-    return new HttpError(400, `${at}: unknown field ${JSON.stringify(name)}`, {}, { field: name });
-  }
-  const allowed = Array.isArray(params.allowedValues)
-    ? ` (${(params.allowedValues as unknown[]).join(", ")})`
-    : "";
-  const name = field === "" ? where : field;
-  const detail = where === "querystring" ? { parameter: name } : { field: name };
-  return new HttpError(400, `${name} ${first.message ?? "is not valid"}${allowed}`, {}, detail);
-}
-
-/** The HTTP error an exception thrown by a route or by Fastify becomes. */
-function asHttpError(err: unknown, maxBodyBytes: number, request: FastifyRequest): HttpError {
-  if (err instanceof HttpError) return err;
-  const e = err as Partial<FastifyError> & {
-    field?: unknown;
-    limit?: unknown;
-    actual?: unknown;
-  };
-  if (e.validation !== undefined) return validationError(e as FastifyError);
-  if (e.code === "too-large" && typeof e.limit === "number") {
-    return new HttpError(
-      413,
-      e.message ?? "too large",
-      {},
-      {
-        field: e.field,
-        limit: e.limit,
-        actual: e.actual,
-      },
-    );
-  }
-  if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-    const declared = Number(request.headers["content-length"] ?? Number.NaN);
-    return new HttpError(
-      413,
-      `request body over ${maxBodyBytes} bytes (the request-body limit, httpLimits.maxBodyBytes)`,
-      {},
-      {
-        field: "body",
-        limit: maxBodyBytes,
-        ...(Number.isFinite(declared) ? { actual: declared } : {}),
-      },
-    );
-  }
-  const status = typeof e.statusCode === "number" && e.statusCode >= 400 ? e.statusCode : 500;
-  return new HttpError(status, e.message ?? String(err), {}, {}, ERROR_CODES[status]);
 }
 
 /** A Fastify route pattern as a regular expression, to tell 405 from 404. */

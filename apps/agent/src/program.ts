@@ -182,6 +182,15 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action(async (opts) => setCode(await membersCommand(opts, io)));
 
   program
+    .command("validate")
+    .description("check a config file: every problem, with its key (exit 2 if any)")
+    .argument("<config>", "the config file, JSON or YAML")
+    .action(async (path: string) => {
+      const { validateCommand } = await import("./commands/validate.js");
+      setCode(await validateCommand(path, io));
+    });
+
+  program
     .command("join")
     .description("join the cluster through these addresses now (prints why each failed seed did)")
     .argument("<address...>", "gossip addresses: udp://HOST:PORT, ws://...")

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { AgentHandle, getJson, killAll } from "./helpers/cli-process.js";
+import { AgentHandle, getJson, killAll, runCliProcess } from "./helpers/cli-process.js";
 
 afterAll(() => killAll());
 
@@ -37,5 +37,22 @@ describe("SIGHUP", () => {
       role: "db",
       zone: "eu",
     });
+  });
+});
+
+describe("grapevine validate", () => {
+  it("reports every problem with its key and exits 2; a good file exits 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "grapevine-validate-"));
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "bind: [ftp://x]\npreset: fast\ntags: {role: web}\nlogLevel: loud\n");
+    const r = await runCliProcess(["validate", bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bind/);
+    expect(r.stderr).toMatch(/preset/);
+    expect(r.stderr).toMatch(/logLevel/);
+    expect(r.stderr).toMatch(/3 problems/);
+    const good = join(dir, "good.yaml");
+    writeFileSync(good, "bind: [udp://127.0.0.1:7946]\ntags: {role: web}\n");
+    expect(await runCliProcess(["validate", good])).toMatchObject({ code: 0 });
   });
 });
