@@ -2,9 +2,10 @@ import type { ClusterEvent, Member } from "@grapevine/cluster";
 import type { PushPullMember } from "@grapevine/codec";
 import { NodeCore, type NodeOutput } from "@grapevine/node";
 import { type Rng, seededRng } from "@grapevine/protocol";
-import { swimConfig } from "@grapevine/swim";
+import { ColumnArena, MemberRegistry, PreparedMembers, swimConfig } from "@grapevine/swim";
 import { latencySampler } from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
+import { WakeTimer } from "./wake-timer.js";
 import { type SimMember, type SimNetwork, type SimNode, World } from "./world.js";
 
 /** Datagram size limit of the simulated network, bytes (a LAN UDP packet). */
@@ -26,7 +27,7 @@ class CoreMember implements SimMember {
   crashed = false;
   paused = false;
   held: Array<() => void> = [];
-  private timerAt = Number.POSITIVE_INFINITY;
+  private readonly timer: WakeTimer;
 
   constructor(
     readonly core: NodeCore,
@@ -34,7 +35,14 @@ class CoreMember implements SimMember {
     private readonly world: CoreWorld,
     readonly node: () => SimNode,
   ) {
-    this.addresses = [address];
+    // Frozen: member tables then keep this very list instead of a copy of it.
+    this.addresses = Object.freeze([address]);
+    this.timer = new WakeTimer(
+      world.clock,
+      core,
+      () => this.step((now) => this.core.tick(now)),
+      () => this.crashed,
+    );
   }
 
   /** Runs one step of the core at the clock's time and carries out what it produced. */
@@ -43,7 +51,7 @@ class CoreMember implements SimMember {
     fn(this.world.clock.now());
     const events: ClusterEvent[] = [];
     for (const out of this.core.drain()) this.carryOut(out, events);
-    this.arm();
+    this.timer.arm();
     for (const e of events) this.world.recordEvent(this.node(), e);
   }
 
@@ -64,22 +72,6 @@ class CoreMember implements SimMember {
     }
   }
 
-  arm(): void {
-    const at = this.core.nextWakeAt();
-    if (at >= this.timerAt || this.crashed) return;
-    this.timerAt = at;
-    const clock = this.world.clock;
-    clock.setTimeout(
-      () => {
-        // Timers are never cancelled: one that was overtaken by an earlier one is stale.
-        if (this.timerAt !== at) return;
-        this.timerAt = Number.POSITIVE_INFINITY;
-        this.step((now) => this.core.tick(now));
-      },
-      Math.max(0, at - clock.now()),
-    );
-  }
-
   aliveCount(): number {
     return this.core.aliveCount();
   }
@@ -92,7 +84,7 @@ class CoreMember implements SimMember {
   swimCounters() {
     return this.core.detector.counters;
   }
-  seedMembers(members: readonly PushPullMember[]): void {
+  seedMembers(members: readonly PushPullMember[] | PreparedMembers): void {
     this.step((now) => this.core.seed(members, now));
   }
   join(seeds: readonly string[]): void {
@@ -224,13 +216,41 @@ class CoreNetwork implements SimNetwork {
 export class CoreWorld extends World {
   readonly net: CoreNetwork;
   readonly network: SimNetwork;
+  /**
+   * One registry for every core: each member's record (name, addresses, ...) exists once, not
+   * once per node that knows it.
+   */
+  private readonly registry: MemberRegistry;
+  /** The cores, in the order of {@link nodes}. */
+  private readonly cores: CoreMember[] = [];
+  private readonly skipIdleRounds: boolean;
   /** Sees every other output of every core (queries' requests, answers and ends). */
   onOutput: ((node: SimNode, out: NodeOutput) => void) | undefined;
 
-  constructor(options: SimOptions) {
-    super(options);
+  /**
+   * @param skipIdleRounds whether cores skip the wake-ups of gossip rounds that would change
+   *   nothing (default; the run is the same either way, only faster).
+   */
+  constructor(options: SimOptions, { skipIdleRounds = true }: { skipIdleRounds?: boolean } = {}) {
+    // Every step runs inside a synchronous timer callback: no promise chain needs settling
+    // between timestamps, so the clock skips the macrotask turn it would otherwise take for each.
+    super(options, { settle: null });
     this.net = new CoreNetwork(this, seededRng(options.seed), options.loss, options.latencyMs);
     this.network = this.net;
+    this.skipIdleRounds = skipIdleRounds;
+    // Every table is sized once, when the cluster converges: its columns are carved from large
+    // shared buffers (each allocation of buffers costs a full garbage collection).
+    this.registry = new MemberRegistry(options.seed, { arena: new ColumnArena() });
+  }
+
+  /**
+   * {@link World.converge} with the member list interned once: each of the N cores then seeds
+   * its N entries by copying record ids, not by looking up and comparing N names.
+   */
+  override converge(): void {
+    const prepared = new PreparedMembers(this.registry, this.convergedMembers());
+    for (const core of this.cores) core.seedMembers(prepared);
+    prepared.release();
   }
 
   async create(): Promise<void> {
@@ -239,6 +259,7 @@ export class CoreWorld extends World {
       lifeguard: { awareness: lifeguard, dynamicSuspicion: lifeguard, buddy: lifeguard },
     });
     const members: CoreMember[] = [];
+    const registry = this.registry;
     for (const name of this.names()) {
       const address = `mem://${name}`;
       const core = new NodeCore({
@@ -251,6 +272,8 @@ export class CoreWorld extends World {
         generation: 1,
         meta: new Uint8Array(0),
         streamTimeoutMs: preset === "local" ? 5_000 : 10_000,
+        memberRegistry: registry,
+        skipIdleRounds: this.skipIdleRounds,
       });
       let node: SimNode | undefined;
       const member = new CoreMember(core, address, this, () => node!);
@@ -258,6 +281,7 @@ export class CoreWorld extends World {
       this.net.members.set(address, member);
       this.add(node);
       members.push(member);
+      this.cores.push(member);
     }
     for (const m of members) m.step((now) => m.core.start(now));
   }

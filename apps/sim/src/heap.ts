@@ -1,16 +1,35 @@
-/** Heap sizing for large runs: Node's default limit (~4 GiB) does not hold 10,000 nodes. */
+/**
+ * Heap sizing for large runs: Node's default limit (~4 GiB) holds 20,000 node cores driven
+ * directly, but not 10,000 whole clusters over the memory transport.
+ */
 import { spawnSync } from "node:child_process";
 import { totalmem } from "node:os";
 import { getHeapStatistics } from "node:v8";
+import type { Runtime } from "./options.js";
 
 const MiB = 1024 * 1024;
 
 /**
- * Heap a run of `nodes` needs, MiB: every node holds every member (~100 bytes of heap per pair
- * with room for garbage; the member columns themselves live outside the heap), plus a base.
+ * Heap a run of `nodes` needs, MiB, plus a base. Every node holds every member. Node cores driven
+ * directly share one member registry: an entry is ~21 bytes of typed columns outside the heap, so
+ * the heap holds the cores (~15 KB each, ~45 KB with room for garbage) and ~2 bytes per pair.
+ * Whole clusters over the memory transport each keep their own records: ~100 bytes of heap per
+ * pair with room for garbage, ~64 KB per node.
  */
-export function heapNeededMib(nodes: number): number {
-  return Math.ceil((100 * nodes * nodes + 64_000 * nodes) / MiB) + 1024;
+export function heapNeededMib(nodes: number, runtime: Runtime = "core"): number {
+  const bytes =
+    runtime === "core" ? 2 * nodes * nodes + 45_000 * nodes : 100 * nodes * nodes + 64_000 * nodes;
+  return Math.ceil(bytes / MiB) + 1024;
+}
+
+/** The `--runtime` of `argv` (`core` when absent or not understood). */
+export function runtimeOf(argv: readonly string[]): Runtime {
+  let value: string | undefined;
+  argv.forEach((arg, i) => {
+    if (arg === "--runtime") value = argv[i + 1];
+    else if (arg.startsWith("--runtime=")) value = arg.slice("--runtime=".length);
+  });
+  return value === "memory" ? "memory" : "core";
 }
 
 /** The largest `--nodes` value in `argv` (a list for `report`), or 0. */
@@ -25,14 +44,15 @@ export function largestNodes(argv: readonly string[]): number {
 }
 
 /**
- * Node's default heap limit (~4 GiB) is too small for 10,000 nodes: rerun this command in a child
+ * When Node's default heap limit (~4 GiB) is too small for the run: rerun this command in a child
  * with a heap sized for the run (at most 80 % of the machine's memory). Returns its exit code, or
  * undefined when the current heap suffices.
  */
 export function rerunWithLargerHeap(argv: readonly string[]): number | undefined {
   const nodes = largestNodes(argv);
   if (nodes === 0 || process.env.GRAPEVINE_SIM_HEAP_MIB !== undefined) return undefined;
-  const want = Math.min(heapNeededMib(nodes), Math.floor((0.8 * totalmem()) / MiB));
+  const needed = heapNeededMib(nodes, runtimeOf(argv));
+  const want = Math.min(needed, Math.floor((0.8 * totalmem()) / MiB));
   if (getHeapStatistics().heap_size_limit / MiB >= want) return undefined;
   const child = spawnSync(
     process.execPath,

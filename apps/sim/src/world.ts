@@ -3,7 +3,7 @@ import { Cluster, type ClusterEvent, type Member } from "@grapevine/cluster";
 import type { PushPullMember } from "@grapevine/codec";
 import { seededRng } from "@grapevine/protocol";
 import type { SwimCounters } from "@grapevine/swim";
-import { MemoryNetwork, VirtualClock } from "@grapevine/transport-memory";
+import { MemoryNetwork, VirtualClock, type VirtualClockOptions } from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
 
 /** What scenarios use of a simulated member: the same in both runtimes. */
@@ -45,7 +45,7 @@ export type WorldListener = (node: SimNode, event: ClusterEvent) => void;
  * node goes into a running hash, so two runs with one seed can be compared by one string.
  */
 export abstract class World {
-  readonly clock = new VirtualClock();
+  readonly clock: VirtualClock;
   abstract readonly network: SimNetwork;
   readonly nodes: SimNode[] = [];
   protected readonly byName = new Map<string, SimNode>();
@@ -54,7 +54,15 @@ export abstract class World {
   private readonly stallRng;
   eventCount = 0;
 
-  constructor(readonly options: SimOptions) {
+  /**
+   * @param clockOptions how the virtual clock settles promise chains between timestamps: a
+   *   runtime driven only by synchronous timer callbacks passes `{ settle: null }`.
+   */
+  constructor(
+    readonly options: SimOptions,
+    clockOptions: VirtualClockOptions = {},
+  ) {
+    this.clock = new VirtualClock(clockOptions);
     this.stallRng = seededRng(`${options.seed}:stalls`);
   }
 
@@ -105,7 +113,13 @@ export abstract class World {
    * push-pull would, without simulating N joins (scenarios that begin "in a converged cluster").
    */
   converge(): void {
-    const members: PushPullMember[] = this.nodes.map((n) => ({
+    const members = this.convergedMembers();
+    for (const n of this.nodes) n.cluster.seedMembers(members);
+  }
+
+  /** Every node as a converged member list holds it: alive, incarnation 0, generation 1. */
+  protected convergedMembers(): PushPullMember[] {
+    return this.nodes.map((n) => ({
       name: n.name,
       incarnation: 0n,
       generation: 1,
@@ -113,7 +127,6 @@ export abstract class World {
       addresses: n.cluster.addresses,
       meta: new Uint8Array(0),
     }));
-    for (const n of this.nodes) n.cluster.seedMembers(members);
   }
 
   /** Marks a fraction of nodes slow: their message handling stalls now and then. */

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { heapNeededMib, largestNodes } from "../src/heap.js";
+import { heapNeededMib, largestNodes, runtimeOf } from "../src/heap.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = ["--import", "tsx", "--conditions=@grapevine/source", "apps/sim/src/cli.ts"];
@@ -70,10 +70,16 @@ describe("grapevine-sim", () => {
     expect(md.split("\n").filter((l) => /^\| \d+ \| /.test(l))).toHaveLength(20);
   }, 250_000);
 
-  it("sizes the heap for the run: ~10 GB at 10,000 nodes, Node's default below ~5,000", () => {
-    expect(heapNeededMib(10_000)).toBeGreaterThan(9_000);
-    expect(heapNeededMib(10_000)).toBeLessThan(12_000);
-    expect(heapNeededMib(1_000)).toBeLessThan(4_096);
+  it("sizes the heap for the run: Node's default for cores up to 20,000, ~10 GB for 10,000 clusters", () => {
+    expect(heapNeededMib(10_000)).toBeGreaterThan(1_400);
+    expect(heapNeededMib(10_000)).toBeLessThan(2_000);
+    expect(heapNeededMib(20_000)).toBeLessThan(4_096);
+    expect(heapNeededMib(10_000, "memory")).toBeGreaterThan(9_000);
+    expect(heapNeededMib(10_000, "memory")).toBeLessThan(12_000);
+    expect(heapNeededMib(1_000, "memory")).toBeLessThan(4_096);
+    expect(runtimeOf(["idle", "--runtime", "memory"])).toBe("memory");
+    expect(runtimeOf(["idle", "--runtime=memory"])).toBe("memory");
+    expect(runtimeOf(["idle"])).toBe("core");
     expect(largestNodes(["spread", "--nodes", "10000"])).toBe(10_000);
     expect(largestNodes(["spread", "--nodes=5000", "--json"])).toBe(5_000);
     expect(largestNodes(["report", "--nodes", "100,10000,1000"])).toBe(10_000);

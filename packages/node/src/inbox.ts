@@ -12,6 +12,15 @@ import type { Queries } from "./queries.js";
 import type { StateSync } from "./state-sync.js";
 import type { UserMessages } from "./user-messages.js";
 
+/**
+ * The decoder's limits last asked for. The codec resolves limits once per options object it sees
+ * in a row, so every core of a process passing the same object (same MTU, same label) skips that.
+ */
+let lastLimits: { readonly maxPacketBytes: number; readonly label: string } = {
+  maxPacketBytes: -1,
+  label: "",
+};
+
 /** What {@link Inbox} needs of the core it serves. */
 export interface InboxHost {
   readonly name: string;
@@ -40,7 +49,11 @@ export class Inbox {
 
   /** Decodes a packet or frame of at most `maxBytes`; `undefined` (counted) when refused. */
   decode(bytes: Uint8Array, maxBytes: number): readonly Message[] | undefined {
-    const r = decode(bytes, { maxPacketBytes: maxBytes, label: this.host.label });
+    const label = this.host.label;
+    if (lastLimits.maxPacketBytes !== maxBytes || lastLimits.label !== label) {
+      lastLimits = { maxPacketBytes: maxBytes, label };
+    }
+    const r = decode(bytes, lastLimits);
     if (r.ok) return r.envelope.messages;
     this.drop(r.error.reason as PacketDropReason);
     return undefined;

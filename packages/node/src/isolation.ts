@@ -29,6 +29,9 @@ export class IsolationWatch {
   private heardCount = -1;
   private lastHeardAt: number;
   private isolatedValue = false;
+  /** The window {@link wouldBe} last worked out, and for how many other members. */
+  private window = 0;
+  private windowFor = -1;
 
   constructor(
     now: number,
@@ -40,6 +43,17 @@ export class IsolationWatch {
   /** Whether the node is isolated now. */
   get isolated(): boolean {
     return this.isolatedValue;
+  }
+
+  /** The verdict {@link check} would reach at `now`, changing nothing. */
+  wouldBe(now: number, answers: number, othersKnown: number): boolean {
+    if (answers !== this.heardCount || othersKnown === 0) return 0 > this.windowMs(othersKnown + 1);
+    if (othersKnown !== this.windowFor) {
+      // Asked several times between two steps (once per gossip round looked at): keep the last.
+      this.windowFor = othersKnown;
+      this.window = this.windowMs(othersKnown + 1);
+    }
+    return now - this.lastHeardAt > this.window;
   }
 
   /**
@@ -78,18 +92,21 @@ export class HealthJudge {
 
   /** Judges again at `now` from the detector's counters; the event when the state changed. */
   judge(now: number, swim: Swim): HealthChangedEvent | undefined {
-    const c = swim.counters;
-    const answers = c.acksReceived + c.nacksReceived + c.streamProbeAcks;
-    this.watch.check(now, answers, Math.max(0, swim.aliveCount() - 1));
-    const state: HealthState = this.watch.isolated
-      ? "isolated"
-      : swim.health() > 0
-        ? "degraded"
-        : "healthy";
+    this.watch.check(now, answersOf(swim), Math.max(0, swim.aliveCount() - 1));
+    const state = stateOf(this.watch.isolated, swim);
     if (state === this.stateValue) return undefined;
     const previous = this.stateValue;
     this.stateValue = state;
     return { type: "health-changed", state, previous, at: now };
+  }
+
+  /**
+   * Whether judging at `now` would change anything (the verdict or the state), with the detector
+   * as it is: between two steps the only thing that moves is time.
+   */
+  turnsAt(now: number, swim: Swim): boolean {
+    const isolated = this.watch.wouldBe(now, answersOf(swim), Math.max(0, swim.aliveCount() - 1));
+    return isolated !== this.watch.isolated || stateOf(isolated, swim) !== this.stateValue;
   }
 
   /**
@@ -100,4 +117,15 @@ export class HealthJudge {
     if (!this.watch.isolated || member.local || member.status !== "alive") return member;
     return { ...member, status: "suspect" };
   }
+}
+
+/** Answers the detector has had to its probes (acks, nacks, stream acks): signs of being heard. */
+function answersOf(swim: Swim): number {
+  const c = swim.counters;
+  return c.acksReceived + c.nacksReceived + c.streamProbeAcks;
+}
+
+function stateOf(isolated: boolean, swim: Swim): HealthState {
+  if (isolated) return "isolated";
+  return swim.health() > 0 ? "degraded" : "healthy";
 }

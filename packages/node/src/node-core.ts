@@ -7,6 +7,7 @@ import {
 } from "@grapevine/state";
 import {
   type MemberView,
+  type PreparedMembers,
   type Rng,
   Swim,
   type SwimConfig,
@@ -19,8 +20,10 @@ import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
 import { type ClusterEvent, type Member, memberEventType, toMember } from "./events.js";
 import { ForceLeave } from "./force-leave.js";
+import { GossipRounds } from "./gossip-rounds.js";
 import { Inbox } from "./inbox.js";
 import { HealthJudge, type HealthState, isolationWindow } from "./isolation.js";
+import { Leaving } from "./leaving.js";
 import { checkSize, checkText, type InputLimits, inputLimits } from "./limits.js";
 import type { NodeCoreOptions, ResolvedTiming } from "./options.js";
 import { resolveTiming } from "./options.js";
@@ -66,17 +69,18 @@ export class NodeCore {
   private readonly outbox: Outbox;
   private readonly streams: StreamWork;
   private readonly inbox: Inbox;
-  private readonly label: string;
   private readonly dissemination: Dissemination;
   private readonly reconnect: Reconnect;
   private readonly userMessages = new UserMessages();
   private readonly schedule = new TimerSet<Task>();
   private readonly stateSync: StateSync;
   private readonly health_: HealthJudge;
+  /** The gossip rounds (read-only use: when a skipped round is due, for a simulator's clock). */
+  readonly gossipRounds: GossipRounds<Task>;
+  private readonly leaving: Leaving;
   private readonly queries: Queries;
   private readonly forceLeaves: ForceLeave;
   private statusValue: NodeCoreStatus = "created";
-  private leaveDeadline = Number.POSITIVE_INFINITY;
 
   /** The sizes this member accepts for its own input (name, metadata, keys, values), bytes. */
   readonly limits: InputLimits;
@@ -87,32 +91,27 @@ export class NodeCore {
     this.config = options.config;
     this.rng = options.rng;
     this.addresses = options.addresses.slice();
-    this.label = options.label ?? "";
+    const label = options.label ?? "";
     this.timing = resolveTiming(options);
-    const builder = new PacketBuilder(this.label, options.sealOverhead ?? 0);
+    const builder = new PacketBuilder(label, options.sealOverhead ?? 0);
     this.dissemination = new Dissemination(options.config.broadcastQueueLimit);
     this.swim = new Swim({
       config: options.config,
       self: {
-        name: options.name,
-        addresses: this.addresses,
-        sendSchemes: options.links.flatMap((link) => link.schemes),
-        meta: options.meta,
-        generation: options.generation,
+        ...{ name: options.name, addresses: this.addresses, meta: options.meta },
+        ...{ generation: options.generation, sendSchemes: options.links.flatMap((l) => l.schemes) },
       },
       rng: options.rng,
       now: options.now,
       hashSeed: options.hashSeed ?? 0,
       broadcasts: this.dissemination.queue,
+      ...(options.memberRegistry ? { registry: options.memberRegistry } : {}),
     });
     const tombstoneGraceMs = options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS;
     const deadOwnerGraceMs = options.deadOwnerGraceMs ?? DEFAULT_DEAD_OWNER_GRACE_MS;
     this.state = new ClusterState({
-      self: options.name,
-      generation: options.generation,
-      rng: options.rng,
-      tombstoneGraceMs,
-      deadOwnerGraceMs,
+      ...{ self: options.name, generation: options.generation, rng: options.rng },
+      ...{ tombstoneGraceMs, deadOwnerGraceMs },
       limits: { maxKeyBytes: this.limits.maxKeyBytes, maxValueBytes: this.limits.maxValueBytes },
     });
     this.reconnect = new Reconnect(this.timing.reconnectTimeoutMs);
@@ -130,6 +129,14 @@ export class NodeCore {
       scheduleTick: (at) => this.schedule.schedule(at, { kind: "state-tick", at }),
     });
     this.outbox = new Outbox(options.links, builder, this.swim, this.dissemination, this.counters);
+    this.leaving = new Leaving(this.swim, this.outbox, options.config.gossipIntervalMs, (at) =>
+      this.schedule.schedule(at, { kind: "leave-check" }),
+    );
+    this.gossipRounds = new GossipRounds<Task>(this.schedule, { kind: "gossip" }, options, {
+      idle: (at) => this.dissemination.size === 0 && !this.health_.turnsAt(at, this.swim),
+      replayed: (at) => this.judgeHealth(at),
+      round: (now) => this.outbox.gossipRound(options.config.gossipFanout, now),
+    });
     const shared = {
       ...{ name: this.name, addresses: this.addresses, swim: this.swim, outbox: this.outbox },
       ...{ dissemination: this.dissemination, counters: this.counters },
@@ -139,7 +146,7 @@ export class NodeCore {
     // What the inbox and the stream work share of the core.
     const parts = {
       ...shared,
-      ...{ label: this.label, timing: this.timing, state: this.state, stateSync: this.stateSync },
+      ...{ label, timing: this.timing, state: this.state, stateSync: this.stateSync },
       ...{ userMessages: this.userMessages, queries: this.queries, forceLeave: this.forceLeaves },
       emit: (event: ClusterEvent) => this.emit(event),
     };
@@ -165,9 +172,8 @@ export class NodeCore {
   start(now: number): void {
     if (this.statusValue !== "created") return;
     this.statusValue = "running";
-    const { gossipIntervalMs } = this.config;
     const { antiEntropyIntervalMs, reconnectIntervalMs } = this.timing;
-    this.schedule.schedule(now + this.rng.next() * gossipIntervalMs, { kind: "gossip" });
+    this.gossipRounds.start(now + this.rng.next() * this.config.gossipIntervalMs);
     if (antiEntropyIntervalMs > 0) {
       const at = now + this.rng.next() * antiEntropyIntervalMs;
       this.schedule.schedule(at, { kind: "anti-entropy" });
@@ -185,24 +191,17 @@ export class NodeCore {
    * once all have answered or failed, or at `now + timeoutMs`.
    */
   join(seeds: readonly string[], now: number, timeoutMs = this.timing.streamTimeoutMs): number {
+    this.gossipRounds.catchUp(now);
     const mine = new Set(this.addresses);
     const targets = [...new Set(seeds)].filter((s) => !mine.has(s));
-    const token = this.streams.startJoin();
-    if (targets.length > 0 && this.statusValue === "running") {
-      this.streams.joining = token;
-      try {
-        this.swim.join(targets, now);
-        this.pump(now);
-      } finally {
-        this.streams.joining = undefined;
-      }
-    }
-    if (this.streams.joinPending(token)) {
-      this.schedule.schedule(now + timeoutMs, { kind: "join-deadline", token });
-    } else {
-      this.streams.finishJoin(token);
-    }
-    return token;
+    const ask = (): void => {
+      this.swim.join(targets, now);
+      this.pump(now);
+    };
+    return this.streams.join(
+      targets.length > 0 && this.statusValue === "running" ? ask : null,
+      (token) => this.schedule.schedule(now + timeoutMs, { kind: "join-deadline", token }),
+    );
   }
 
   /**
@@ -211,11 +210,11 @@ export class NodeCore {
    * then a `leave-done` output.
    */
   leave(now: number, timeoutMs = this.timing.leaveTimeoutMs): void {
+    this.gossipRounds.catchUp(now);
     if (this.statusValue !== "running") return;
     this.statusValue = "leaving";
     this.swim.leave(now);
-    this.leaveDeadline = now + timeoutMs;
-    this.schedule.schedule(now, { kind: "leave-check" });
+    this.leaving.begin(now, timeoutMs);
     this.pump(now);
   }
 
@@ -225,11 +224,17 @@ export class NodeCore {
     this.outbox.outputs = [];
   }
 
+  /** Stops, and hands the member table's records back to a shared `memberRegistry`. */
+  dispose(): void {
+    this.stop();
+    this.swim.dispose();
+  }
+
   // ── the step functions ─────────────────────────────────────────────────────────────────────
 
   /** A datagram (opened, not sealed) from the address URL `from`. */
   handleDatagram(from: string, bytes: Uint8Array, now: number): void {
-    if (!this.accepting()) return;
+    if (!this.enter(now)) return;
     this.inbox.datagram(from, bytes, now);
     this.pump(now);
   }
@@ -239,7 +244,7 @@ export class NodeCore {
    * write back (not yet sealed), or `undefined` to close the stream without one.
    */
   handleStreamFrame(from: string, bytes: Uint8Array, now: number): Uint8Array | undefined {
-    if (!this.accepting()) return undefined;
+    if (!this.enter(now)) return undefined;
     const reply = this.inbox.streamFrame(from, bytes, now);
     this.pump(now);
     return reply;
@@ -248,6 +253,7 @@ export class NodeCore {
   /** The reply (opened) to the stream exchange `id`, or `undefined` when the exchange failed. */
   handleStreamReply(id: number, bytes: Uint8Array | undefined, now: number): void {
     if (!this.streams.isOpen(id) || this.statusValue === "stopped") return;
+    this.gossipRounds.catchUp(now);
     const messages = bytes === undefined ? undefined : this.inbox.decode(bytes, bytes.length);
     this.inbox.guard(() => this.streams.settle(id, messages, now));
     this.pump(now);
@@ -255,7 +261,7 @@ export class NodeCore {
 
   /** Runs everything due at `now`. */
   tick(now: number): void {
-    if (this.statusValue === "stopped" || this.statusValue === "created") return;
+    if (!this.enter(now)) return;
     this.inbox.guard(() => this.swim.tick(now));
     this.inbox.guard(() => this.queries.tick(now));
     for (let task = this.schedule.popDue(now); task; task = this.schedule.popDue(now)) {
@@ -270,7 +276,7 @@ export class NodeCore {
     if (this.statusValue === "stopped" || this.statusValue === "created") {
       return Number.POSITIVE_INFINITY;
     }
-    return Math.min(this.swim.nextWakeAt(), this.schedule.nextAt(), this.queries.nextWakeAt());
+    return Math.min(this.swim.nextWakeAt(), this.gossipRounds.nextAt(), this.queries.nextWakeAt());
   }
 
   /** Everything produced since the last call, oldest first. */
@@ -284,6 +290,7 @@ export class NodeCore {
 
   /** Sets one of our keys. Throws a {@link LimitError} (and changes nothing) over the limits. */
   set(key: string, value: Uint8Array, now: number): void {
+    this.gossipRounds.catchUp(now);
     checkText("key", key, this.limits.maxKeyBytes);
     checkSize("value", value.byteLength, this.limits.maxValueBytes);
     const change = this.state.set(key, value, now);
@@ -293,6 +300,7 @@ export class NodeCore {
 
   /** Deletes one of our keys. Returns whether it existed. */
   delete(key: string, now: number): boolean {
+    this.gossipRounds.catchUp(now);
     const change = this.state.delete(key, now);
     if (change) this.stateSync.localChange(change, now);
     this.pump(now);
@@ -304,6 +312,7 @@ export class NodeCore {
    * they were encoded into it) over the metadata limit.
    */
   setMeta(meta: Uint8Array, now: number, field: "meta" | "tags" = "meta"): void {
+    this.gossipRounds.catchUp(now);
     checkSize(field, meta.byteLength, this.limits.maxMetaBytes);
     this.swim.setMeta(meta, now);
     this.pump(now);
@@ -311,6 +320,7 @@ export class NodeCore {
 
   /** Broadcasts an application message to every member (best effort, infection-style). */
   broadcast(name: string, payload: Uint8Array, now: number): void {
+    this.gossipRounds.catchUp(now);
     const message: UserMessage = { type: "user", from: this.name, name, payload };
     this.dissemination.enqueueUser(this.userMessages.own(message, now), message);
     this.pump(now);
@@ -318,6 +328,7 @@ export class NodeCore {
 
   /** Sends a query (Serf's); throws on a bad option or over the size limit. See {@link Queries}. */
   query(request: QueryRequest, now: number): QueryTicket {
+    this.gossipRounds.catchUp(now);
     const ticket = this.queries.start(request, now);
     this.pump(now);
     return ticket;
@@ -325,19 +336,21 @@ export class NodeCore {
 
   /** Answers the `query-request` output `token`; false when too late. See {@link Queries.respond}. */
   respondQuery(token: string, payload: Uint8Array, now: number): boolean {
-    const sent = this.accepting() && this.queries.respond(token, payload, now);
+    const sent = this.enter(now) && this.queries.respond(token, payload, now);
     this.pump(now);
     return sent;
   }
 
   /** Moves a failed member to `left` everywhere (`prune`: forgotten). See {@link ForceLeave}. */
   forceLeave(name: string, prune: boolean, now: number): void {
+    this.gossipRounds.catchUp(now);
     this.forceLeaves.start(name, prune, now);
     this.pump(now);
   }
 
   /** Restores our keys from a snapshot of an earlier run, in this run's generation. */
   restore(snapshot: LocalSnapshot, now: number): void {
+    this.gossipRounds.catchUp(now);
     this.stateSync.restored(snapshot, now);
     this.pump(now);
   }
@@ -346,7 +359,8 @@ export class NodeCore {
    * Takes a converged member list as a completed push-pull would, with no events and no gossip
    * (simulations and tests that start from a converged cluster).
    */
-  seed(members: readonly PushPullMember[], now: number): void {
+  seed(members: readonly PushPullMember[] | PreparedMembers, now: number): void {
+    this.gossipRounds.catchUp(now);
     seedConverged(this.swim, this.state, members, now);
     this.pump(now);
   }
@@ -355,13 +369,13 @@ export class NodeCore {
 
   /** Every member known, ourselves included. */
   members(): Member[] {
-    return this.swim.members().map((m) => this.view(m));
+    return this.swim.members().map((m) => this.health_.view(toMember(m, this.name)));
   }
 
   /** One member by name. */
   member(name: string): Member | undefined {
     const m = this.swim.member(name);
-    return m ? this.view(m) : undefined;
+    return m ? this.health_.view(toMember(m, this.name)) : undefined;
   }
 
   /** Members alive or suspect, ourselves included. */
@@ -396,10 +410,6 @@ export class NodeCore {
 
   // ── inside a step ──────────────────────────────────────────────────────────────────────────
 
-  private accepting(): boolean {
-    return this.statusValue === "running" || this.statusValue === "leaving";
-  }
-
   /** Turns swim's outputs into the core's, until swim has nothing more to say. */
   private pump(now: number): void {
     if (this.statusValue === "stopped") return;
@@ -433,8 +443,7 @@ export class NodeCore {
     const running = this.statusValue === "running";
     switch (task.kind) {
       case "gossip":
-        this.schedule.schedule(now + this.config.gossipIntervalMs, task);
-        this.outbox.gossipRound(this.config.gossipFanout, now);
+        this.gossipRounds.run(now);
         return;
       case "anti-entropy":
         this.schedule.schedule(now + this.timing.antiEntropyIntervalMs, task);
@@ -456,24 +465,16 @@ export class NodeCore {
         this.streams.finishJoin(task.token);
         return;
       case "leave-check":
-        this.leaveCheck(now);
+        this.leaving.check(now);
         return;
     }
   }
 
-  private leaveCheck(now: number): void {
-    const spread = this.swim.pendingBroadcasts() === 0 || this.swim.aliveCount() === 0;
-    if (spread || now >= this.leaveDeadline) {
-      this.leaveDeadline = Number.POSITIVE_INFINITY;
-      this.outbox.outputs.push({ kind: "leave-done" });
-      return;
-    }
-    const next = Math.min(now + this.config.gossipIntervalMs, this.leaveDeadline);
-    this.schedule.schedule(next, { kind: "leave-check" });
-  }
-
-  private view(m: MemberView): Member {
-    return this.health_.view(toMember(m, this.name));
+  /** Whether input is taken now (running or leaving); if so, replays the skipped gossip rounds. */
+  private enter(now: number): boolean {
+    if (this.statusValue !== "running" && this.statusValue !== "leaving") return false;
+    this.gossipRounds.catchUp(now);
+    return true;
   }
 
   private judgeHealth(now: number): void {

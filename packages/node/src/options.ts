@@ -1,4 +1,4 @@
-import type { Rng, SwimConfig } from "@grapevine/swim";
+import type { MemberRegistry, Rng, SwimConfig } from "@grapevine/swim";
 import type { QuerySettings } from "./query-options.js";
 
 /** What the core needs to know of one bound transport: its schemes and its size limits. */
@@ -38,6 +38,19 @@ export interface NodeCoreOptions {
   readonly sealOverhead?: number;
   /** Secret seed of the member table's name index (so peers cannot send colliding names). */
   readonly hashSeed?: number;
+  /**
+   * Where the failure detector's member table keeps member records; by default one of its own.
+   * Cores simulated in one process share one (each member's record then exists once); a core
+   * dropped while the registry lives on must be disposed ({@link NodeCore.dispose}).
+   */
+  readonly memberRegistry?: MemberRegistry;
+  /**
+   * Gossip rounds that would change nothing go without a wake-up (`NodeCore.nextWakeAt` skips them;
+   * the next step replays them). Only for a runtime that calls `tick` exactly at `nextWakeAt` (a
+   * simulator on a virtual clock): there it changes nothing but the number of wake-ups. Default
+   * false.
+   */
+  readonly skipIdleRounds?: boolean;
   /** Scuttlebutt anti-entropy period, ms (default 5 gossip intervals; 0 disables it). */
   readonly antiEntropyIntervalMs?: number;
   /** Deadline of one stream exchange (push-pull), ms (default 10,000). */

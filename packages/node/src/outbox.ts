@@ -13,6 +13,8 @@ import { MIN_BROADCAST_BYTES, type PacketBuilder, sizeOf } from "./packet-builde
  */
 export class Outbox {
   private readonly links = new Map<string, Link>();
+  /** `scheme://` of each link: most addresses are matched by prefix, with no string made. */
+  private readonly prefixes: [string, Link][] = [];
   /** Outputs produced and not yet drained. */
   outputs: NodeOutput[] = [];
 
@@ -24,10 +26,14 @@ export class Outbox {
     readonly counters: NodeCounters,
   ) {
     for (const link of links) for (const s of link.schemes) this.links.set(s, link);
+    // Lower-case schemes only: `schemeOf` lower-cases, so only those can match.
+    for (const [s, link] of this.links)
+      if (s === s.toLowerCase()) this.prefixes.push([`${s}://`, link]);
   }
 
   /** The link a packet to `address` leaves on, if this member has one for its scheme. */
   linkFor(address: string): Link | undefined {
+    for (const [prefix, link] of this.prefixes) if (address.startsWith(prefix)) return link;
     const scheme = schemeOf(address);
     return scheme === undefined ? undefined : this.links.get(scheme);
   }

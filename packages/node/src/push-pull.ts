@@ -1,6 +1,6 @@
 import type { PushPull, PushPullMember } from "@grapevine/codec";
 import type { ClusterState } from "@grapevine/state";
-import type { Swim } from "@grapevine/swim";
+import { PreparedMembers, type Swim } from "@grapevine/swim";
 import { sizeOf } from "./packet-builder.js";
 
 /**
@@ -30,18 +30,21 @@ export function pushPullMessage(
 /**
  * Takes a converged member list as a completed push-pull would, with no events and no gossip
  * (simulations and tests that start from a converged cluster): the members, and the liveness of
- * their state.
+ * their state. With nothing held of any other owner (the usual start) there is no state to
+ * revive, so a simulator seeding N cores of N members does O(N²) work only in the member tables.
  */
 export function seedConverged(
   swim: Swim,
   state: ClusterState,
-  members: readonly PushPullMember[],
+  members: readonly PushPullMember[] | PreparedMembers,
   now: number,
 ): void {
   swim.seed(members, now);
-  for (const m of members) {
-    if (m.name !== state.self && m.status === "alive")
-      state.markOwnerAlive(m.name, now, m.generation);
+  if (state.knownOwners > 1) {
+    for (const m of members instanceof PreparedMembers ? members.members : members) {
+      if (m.name !== state.self && m.status === "alive")
+        state.markOwnerAlive(m.name, now, m.generation);
+    }
   }
   swim.clearBroadcasts();
 }

@@ -83,6 +83,26 @@ export class StreamWork {
     if (exchange !== undefined) this.complete(exchange, reply, now);
   }
 
+  /**
+   * A join (`NodeCore.join`): `ask` has swim ask for its push-pulls (counted for this join) and
+   * its `alive`s; without seeds to ask (`null`) the join is over at once. Returns the join's token;
+   * `setDeadline` is called with it while seeds are awaited.
+   */
+  join(ask: (() => void) | null, setDeadline: (token: number) => void): number {
+    const token = this.startJoin();
+    if (ask !== null) {
+      this.joining = token;
+      try {
+        ask();
+      } finally {
+        this.joining = undefined;
+      }
+    }
+    if (this.joinPending(token)) setDeadline(token);
+    else this.finishJoin(token);
+    return token;
+  }
+
   /** Starts a join; returns its token. */
   startJoin(): number {
     return this.exchanges.startJoin();

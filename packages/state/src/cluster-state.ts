@@ -124,6 +124,11 @@ export class ClusterState {
     return this.local.maxVersion;
   }
 
+  /** Owners held (this node included) plus owners dropped lately: 1 when nothing is known of others. */
+  get knownOwners(): number {
+    return this.owners_.known;
+  }
+
   /** Running totals (applied, duplicates, gaps, rejections per reason, collections...). */
   get counters(): Readonly<StateCounters> {
     return this.counters_;

@@ -32,6 +32,11 @@ export class OwnerTable {
     this.counters = counters;
   }
 
+  /** Owners held plus owners dropped and still remembered. */
+  get known(): number {
+    return this.states.size + this.dropped.size;
+  }
+
   /** The state held for `owner`, if any. */
   get(owner: string): OwnerState | undefined {
     return this.states.get(owner);

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { firstSendableAddress, schemeOf, schemesOf, sharesScheme } from "./addresses.js";
 
@@ -16,6 +17,28 @@ describe("addresses", () => {
     const own = new Set(["ws", "mem"]);
     expect(firstSendableAddress(["udp://a", "ws://b", "mem://c"], own)).toBe("ws://b");
     expect(firstSendableAddress(["udp://a"], own)).toBeUndefined();
+  });
+  it("picks exactly the first address whose lower-cased scheme is ours", () => {
+    const scheme = fc.constantFrom("udp", "UDP", "Ws", "ws", "mem", "wss", "Éx", "éx", "", "u:");
+    const address = fc.tuple(
+      scheme,
+      fc.constantFrom("://", ":/", "//"),
+      fc.string({ maxLength: 4 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(
+          address.map(([s, sep, rest]) => s + sep + rest),
+          { maxLength: 6 },
+        ),
+        fc.uniqueArray(scheme, { maxLength: 4 }),
+        (addresses, schemes) => {
+          const own = new Set<string>(schemes);
+          const expected = addresses.find((a) => own.has(schemeOf(a)));
+          expect(firstSendableAddress(addresses, own)).toBe(expected);
+        },
+      ),
+    );
   });
   it("tells whether two scheme lists intersect", () => {
     expect(sharesScheme(["udp", "ws"], ["ws"])).toBe(true);

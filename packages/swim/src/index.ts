@@ -5,6 +5,7 @@
 export { firstSendableAddress, schemeOf, schemesOf, sharesScheme } from "./addresses.js";
 export { Awareness } from "./awareness.js";
 export { BroadcastQueue } from "./broadcast-queue.js";
+export { ColumnArena } from "./column-arena.js";
 export {
   type LifeguardSwitches,
   type SwimConfig,
@@ -26,6 +27,7 @@ export {
   retransmitLimit,
   suspicionTimeout,
 } from "./formulas.js";
+export { MemberRegistry } from "./member-registry.js";
 export { isLive, type MemberView } from "./members.js";
 export {
   type AliveVerdict,
@@ -46,6 +48,7 @@ export {
   worstCaseProbeGap,
 } from "./probe-order.js";
 export { type Rng, randomIndex, seededRng } from "./rng.js";
+export { PreparedMembers } from "./seed.js";
 export { Suspicion, type SuspicionParams } from "./suspicion.js";
 export { Swim, type SwimOptions, type SwimSelf } from "./swim.js";
 export { TimerSet } from "./timers.js";

@@ -1,5 +1,7 @@
 import type { PushPullMember } from "@grapevine/codec";
 import { MEMBER_STATUSES, type MemberStatus, isLive as protocolIsLive } from "@grapevine/protocol";
+import { MemberRegistry } from "./member-registry.js";
+import { sameAddresses, sameMeta } from "./same.js";
 
 /** A snapshot of one member as this node sees it (SWIM §4.2). */
 export interface MemberView {
@@ -27,6 +29,11 @@ export const isLive: (status: MemberStatus) => boolean = protocolIsLive;
 export const IN_PROBE_ORDER = 1;
 /** Bit in a member's flags: the member has been forgotten (its slot awaits reuse). */
 export const FORGOTTEN = 2;
+/** Bits of a member's flags that hold its status (see {@link MemberTable.status}). */
+const STATUS_BITS = 0b1100;
+const STATUS_SHIFT = 2;
+/** Bit in a member's flags: the member is assigned to a scheme group (see SchemeGroups). */
+export const GROUPED = 16;
 
 const STATUSES: readonly MemberStatus[] = MEMBER_STATUSES;
 const STATUS_CODE: Readonly<Record<MemberStatus, number>> = {
@@ -43,41 +50,54 @@ const GROWTH = 1.5;
 
 /**
  * The membership list as columns: one slot (a small integer) per member, its fields in parallel
- * typed arrays, and names found through an open-addressing hash index. A simulator holds 10,000
- * lists of 10,000 members, so an entry costs about 70 bytes instead of an object, a Map entry and
- * a boxed incarnation (~170 bytes); the typed columns also live outside the garbage-collected heap.
+ * typed arrays. What a member says about itself (name, incarnation, generation, addresses,
+ * metadata) is an immutable record of a {@link MemberRegistry}, which tables may share: a slot
+ * holds the id of the record it believes and a reference to it. What is this node's own view
+ * (status, when it last changed, the probe walk and group bookkeeping) stays in the table.
+ *
+ * An entry costs about 21 bytes in the table (record id, status and flags, change time, group
+ * position, and a name-indexed slot column), outside the garbage-collected heap; with a registry
+ * of its own a table also pays for the records (~50 bytes each plus the address list). A
+ * simulator whose 10,000 nodes share one registry pays for each member's record once.
+ *
+ * Names are found through the registry (one seeded hash lookup) and a column indexed by the
+ * registry's name id, so a table's columns indexed by name id are as long as the registry's name
+ * space: share a registry only among tables that hold mostly the same members.
  *
  * Slots of forgotten members are reused, but only once {@link release} is called for them (the
- * probe walk may still hold the slot until its next compaction). Address lists and metadata are
- * shared with the message they came from, never copied.
+ * probe walk may still hold the slot until its next compaction).
  */
 export class MemberTable {
+  /** Where this table's records live (possibly shared with other tables). */
+  readonly registry: MemberRegistry;
   private capacity = 0;
   /** Slots ever handed out: [0, end). */
   private end = 0;
   private count = 0;
   private readonly free: number[] = [];
-  private readonly seed: number;
-  private names: (string | undefined)[] = [];
-  private addressLists: (readonly string[])[] = [];
-  private metas: Uint8Array[] = [];
-  private incarnations = new BigUint64Array(0);
-  private generations = new Float64Array(0);
-  private changedAt = new Float64Array(0);
-  private statuses = new Uint8Array(0);
-  /** {@link IN_PROBE_ORDER} | {@link FORGOTTEN}, per slot. */
+  /** Record id + 1 per slot, 0 when the slot holds no member (fresh columns need no filling). */
+  private records = new Int32Array(0);
+  /**
+   * When each member's status last changed, ms; `null` while every member held has the same time
+   * ({@link commonChangedAt}): a table seeded with a converged membership at one instant (every
+   * simulated node at once) needs no such column until a status changes.
+   */
+  private changedAt: Float64Array | null = null;
+  private commonChangedAt = Number.NaN;
+  /** {@link IN_PROBE_ORDER} | {@link FORGOTTEN} | {@link GROUPED} | the status, per slot. */
   flags = new Uint8Array(0);
-  /** Scheme group id per slot, −1 when not listed in one (see SchemeGroups). */
-  groupIds = new Int32Array(0);
-  /** Position in the group's live or dead list, −1 when not listed. */
+  /** Position in the group's live or dead list, −1 when not listed (see SchemeGroups). */
   groupSlots = new Int32Array(0);
-  /** Open-addressing index: slot + 1, 0 for an empty cell; at most half full. */
-  private index = new Int32Array(16);
-  private mask = 15;
+  /** Slot + 1 per registry name id, 0 when this table does not hold the name. */
+  private slotOf = new Int32Array(0);
 
-  /** @param seed mixed into the name hash, so colliding names cannot be prepared in advance. */
-  constructor(seed = 0) {
-    this.seed = seed | 0;
+  /**
+   * @param seed mixed into the name hash of the table's own registry, so colliding names cannot
+   *   be prepared in advance (ignored when `registry` is given: the registry has its own).
+   * @param registry where records live; by default one of the table's own.
+   */
+  constructor(seed = 0, registry: MemberRegistry = new MemberRegistry(seed)) {
+    this.registry = registry;
   }
 
   /** Members held (forgotten ones excluded). */
@@ -93,29 +113,24 @@ export class MemberTable {
   /** Make room for `members` entries without further growth. */
   reserve(members: number): void {
     if (members > this.capacity) this.grow(members);
-    let cells = this.index.length;
-    while (cells < 2 * members) cells *= 2;
-    if (cells !== this.index.length) this.rehash(cells);
+    this.registry.reserve(members);
   }
 
   /** The slot of `name`, or −1 when it is not held. */
   find(name: string): number {
-    const names = this.names;
-    const index = this.index;
-    const mask = this.mask;
-    for (let i = this.hash(name) & mask; ; i = (i + 1) & mask) {
-      const cell = index[i]!;
-      if (cell === 0) return -1;
-      if (names[cell - 1] === name) return cell - 1;
-    }
+    const id = this.registry.nameId(name);
+    return id < 0 || id >= this.slotOf.length ? -1 : this.slotOf[id]! - 1;
   }
 
   /** Whether `slot` holds a member. */
   has(slot: number): boolean {
-    return this.names[slot] !== undefined;
+    return this.records[slot]! > 0;
   }
 
-  /** Add a member that is not held yet; returns its slot. */
+  /**
+   * Add a member that is not held yet; returns its slot.
+   * @throws RangeError for an incarnation outside uint64 (nothing is added).
+   */
   add(
     name: string,
     incarnation: bigint,
@@ -125,25 +140,58 @@ export class MemberTable {
     meta: Uint8Array,
     changedAt: number,
   ): number {
-    if (2 * (this.count + 1) > this.index.length) this.rehash(this.index.length * 2);
+    const record = this.registry.intern(name, incarnation, generation, addresses, meta);
+    return this.place(record, STATUS_CODE[status], changedAt);
+  }
+
+  /** Put `record` (already retained) into a free slot. */
+  private place(record: number, statusCode: number, changedAt: number): number {
     let slot = this.free.pop();
     if (slot === undefined) {
       if (this.end === this.capacity) this.grow(Math.max(8, Math.ceil(this.capacity * GROWTH)));
       slot = this.end++;
     }
-    this.names[slot] = name;
-    this.addressLists[slot] = addresses;
-    this.metas[slot] = meta;
-    this.setIncarnation(slot, incarnation);
-    this.generations[slot] = generation;
-    this.changedAt[slot] = changedAt;
-    this.statuses[slot] = STATUS_CODE[status];
-    this.flags[slot] = 0;
-    this.groupIds[slot] = -1;
+    this.records[slot] = record + 1;
+    this.setStateChangedAt(slot, changedAt);
+    this.flags[slot] = statusCode << STATUS_SHIFT;
     this.groupSlots[slot] = -1;
-    this.insertCell(slot, name);
+    this.setSlotOf(this.registry.nameIdOf(record), slot);
     this.count += 1;
     return slot;
+  }
+
+  /**
+   * Add `name` as an alive member unless it is held already (one name lookup for both): its new
+   * slot, or −1 when it was held.
+   * @throws RangeError for an incarnation outside uint64 (nothing is added).
+   */
+  addAlive(
+    name: string,
+    incarnation: bigint,
+    generation: number,
+    addresses: readonly string[],
+    meta: Uint8Array,
+    changedAt: number,
+  ): number {
+    const registry = this.registry;
+    const id = registry.nameId(name);
+    if (id >= 0 && id < this.slotOf.length && this.slotOf[id]! > 0) return -1;
+    const record =
+      id < 0
+        ? registry.intern(name, incarnation, generation, addresses, meta)
+        : registry.internName(id, incarnation, generation, addresses, meta);
+    return this.place(record, 0, changedAt);
+  }
+
+  /**
+   * Add the member of `record` (a record of this table's registry) alive at `changedAt`, unless
+   * its name is held already: its new slot (the record retained once more), or −1.
+   */
+  addRecord(record: number, changedAt: number): number {
+    const id = this.registry.nameIdOf(record);
+    if (id < this.slotOf.length && this.slotOf[id]! > 0) return -1;
+    this.registry.retain(record);
+    return this.place(record, 0, changedAt);
   }
 
   /**
@@ -151,79 +199,123 @@ export class MemberTable {
    * The slot is reused only after {@link release}.
    */
   forget(slot: number): void {
-    const name = this.names[slot];
-    if (name === undefined) return;
-    this.removeCell(slot, name);
-    this.names[slot] = undefined;
-    this.addressLists[slot] = NO_ADDRESSES;
-    this.metas[slot] = NO_META;
-    this.flags[slot] = (this.flags[slot]! & IN_PROBE_ORDER) | FORGOTTEN;
-    this.groupIds[slot] = -1;
+    const record = this.records[slot]! - 1;
+    if (record < 0) return;
+    this.slotOf[this.registry.nameIdOf(record)] = 0;
+    this.records[slot] = 0;
+    this.registry.release(record);
+    this.flags[slot] = (this.flags[slot]! & (IN_PROBE_ORDER | STATUS_BITS)) | FORGOTTEN;
     this.groupSlots[slot] = -1;
     this.count -= 1;
   }
 
   /** Hand a forgotten slot back for reuse (nothing refers to it any more). */
   release(slot: number): void {
-    if (this.names[slot] !== undefined || (this.flags[slot]! & FORGOTTEN) === 0) return;
+    if (this.records[slot]! > 0 || (this.flags[slot]! & FORGOTTEN) === 0) return;
     this.flags[slot] = 0;
     this.free.push(slot);
   }
 
+  /**
+   * Drop every member and hand every record reference back to the registry: for a table that is
+   * discarded while a registry it shares lives on. The table is empty afterwards.
+   */
+  releaseAll(): void {
+    for (let slot = 0; slot < this.end; slot++) {
+      const record = this.records[slot]! - 1;
+      if (record >= 0) this.registry.release(record);
+    }
+    this.capacity = 0;
+    this.end = 0;
+    this.count = 0;
+    this.free.length = 0;
+    this.records = new Int32Array(0);
+    this.changedAt = null;
+    this.commonChangedAt = Number.NaN;
+    this.flags = new Uint8Array(0);
+    this.groupSlots = new Int32Array(0);
+    this.slotOf = new Int32Array(0);
+  }
+
   name(slot: number): string {
-    return this.names[slot] ?? "";
+    const record = this.records[slot]! - 1;
+    return record < 0 ? "" : this.registry.nameOf(record);
   }
 
   status(slot: number): MemberStatus {
-    return STATUSES[this.statuses[slot]!]!;
+    return STATUSES[(this.flags[slot]! & STATUS_BITS) >> STATUS_SHIFT]!;
   }
 
   setStatus(slot: number, status: MemberStatus): void {
-    this.statuses[slot] = STATUS_CODE[status];
+    this.flags[slot] = (this.flags[slot]! & ~STATUS_BITS) | (STATUS_CODE[status] << STATUS_SHIFT);
   }
 
   incarnation(slot: number): bigint {
-    return this.incarnations[slot]!;
+    const record = this.records[slot]! - 1;
+    return record < 0 ? 0n : this.registry.incarnation(record);
   }
 
-  /** @throws RangeError beyond 2⁶⁴ − 1 (the wire's limit; a column would wrap silently). */
+  /** @throws RangeError beyond 2⁶⁴ − 1 (the wire's limit; nothing changes). */
   setIncarnation(slot: number, incarnation: bigint): void {
     if (incarnation < 0n || incarnation > U64_MAX) {
       throw new RangeError(`incarnation ${incarnation} is outside uint64`);
     }
-    this.incarnations[slot] = incarnation;
+    const record = this.records[slot]! - 1;
+    if (record < 0 || this.registry.incarnation(record) === incarnation) return;
+    this.move(slot, this.registry.withIncarnation(record, incarnation));
   }
 
   generation(slot: number): number {
-    return this.generations[slot]!;
+    const record = this.records[slot]! - 1;
+    return record < 0 ? 0 : this.registry.generation(record);
   }
 
   setGeneration(slot: number, generation: number): void {
-    this.generations[slot] = generation;
+    const record = this.records[slot]! - 1;
+    if (record < 0 || this.registry.generation(record) === generation) return;
+    this.move(slot, this.registry.withGeneration(record, generation));
   }
 
+  /** The member's address URLs (a frozen array). */
   addresses(slot: number): readonly string[] {
-    return this.addressLists[slot] ?? NO_ADDRESSES;
+    const record = this.records[slot]! - 1;
+    return record < 0 ? NO_ADDRESSES : this.registry.addresses(record);
   }
 
+  /** Replace the member's addresses (a copy is kept, not `addresses` itself). */
   setAddresses(slot: number, addresses: readonly string[]): void {
-    this.addressLists[slot] = addresses;
+    const record = this.records[slot]! - 1;
+    if (record < 0 || sameAddresses(this.registry.addresses(record), addresses)) return;
+    this.move(slot, this.registry.withAddresses(record, addresses));
   }
 
+  /** The member's metadata, shared with other tables: read it, never write to it. */
   meta(slot: number): Uint8Array {
-    return this.metas[slot] ?? NO_META;
+    const record = this.records[slot]! - 1;
+    return record < 0 ? NO_META : this.registry.meta(record);
   }
 
+  /** Replace the member's metadata (a copy is kept, not `meta` itself). */
   setMeta(slot: number, meta: Uint8Array): void {
-    this.metas[slot] = meta;
+    const record = this.records[slot]! - 1;
+    if (record < 0 || sameMeta(this.registry.meta(record), meta)) return;
+    this.move(slot, this.registry.withMeta(record, meta));
   }
 
   /** When this node last saw the member's status change, ms. */
   stateChangedAt(slot: number): number {
-    return this.changedAt[slot]!;
+    return this.changedAt === null ? this.commonChangedAt : this.changedAt[slot]!;
   }
 
   setStateChangedAt(slot: number, at: number): void {
+    if (this.changedAt === null) {
+      if (this.count === 0 || Object.is(at, this.commonChangedAt)) {
+        this.commonChangedAt = at;
+        return;
+      }
+      // The first time that differs from the others: from now on, one per member.
+      this.changedAt = this.float64(this.capacity).fill(this.commonChangedAt);
+    }
     this.changedAt[slot] = at;
   }
 
@@ -235,12 +327,12 @@ export class MemberTable {
       incarnation: this.incarnation(slot),
       generation: this.generation(slot),
       addresses: this.addresses(slot),
-      meta: this.meta(slot),
+      meta: copyOf(this.meta(slot)),
       stateChangedAt: this.stateChangedAt(slot),
     };
   }
 
-  /** The member in `slot` as an entry of a push-pull exchange. */
+  /** The member in `slot` as an entry of a push-pull exchange (its own copy of the metadata). */
   toPushPull(slot: number): PushPullMember {
     return {
       name: this.name(slot),
@@ -248,65 +340,46 @@ export class MemberTable {
       generation: this.generation(slot),
       status: this.status(slot),
       addresses: this.addresses(slot),
-      meta: this.meta(slot),
+      meta: copyOf(this.meta(slot)),
     };
   }
 
-  private hash(name: string): number {
-    // FNV-1a over UTF-16 code units, seeded, with a final avalanche (murmur3's fmix32).
-    let h = 0x811c9dc5 ^ this.seed;
-    for (let i = 0; i < name.length; i++) {
-      h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-    }
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    return (h ^ (h >>> 16)) >>> 0;
+  /** Point `slot` at `next` (already retained) and let go of its previous record. */
+  private move(slot: number, next: number): void {
+    const previous = this.records[slot]! - 1;
+    this.records[slot] = next + 1;
+    this.registry.release(previous);
   }
 
-  private insertCell(slot: number, name: string): void {
-    const index = this.index;
-    const mask = this.mask;
-    let i = this.hash(name) & mask;
-    while (index[i] !== 0) i = (i + 1) & mask;
-    index[i] = slot + 1;
+  private setSlotOf(nameId: number, slot: number): void {
+    if (nameId >= this.slotOf.length) {
+      // The registry's name space, not this table's size: ids come from the registry.
+      const bigger = this.int32Column(Math.max(nameId + 1, this.registry.nameIdEnd));
+      bigger.set(this.slotOf);
+      this.slotOf = bigger;
+    }
+    this.slotOf[nameId] = slot + 1;
   }
 
-  /** Linear-probing deletion by backward shift: no tombstones, lookups stay short. */
-  private removeCell(slot: number, name: string): void {
-    const index = this.index;
-    const mask = this.mask;
-    let hole = this.hash(name) & mask;
-    while (index[hole] !== slot + 1) hole = (hole + 1) & mask;
-    for (let j = (hole + 1) & mask; index[j] !== 0; j = (j + 1) & mask) {
-      const cell = index[j]!;
-      const home = this.hash(this.names[cell - 1]!) & mask;
-      // Move the entry at j into the hole unless its home lies cyclically in (hole, j].
-      const stays = hole < j ? home > hole && home <= j : home > hole || home <= j;
-      if (!stays) {
-        index[hole] = cell;
-        hole = j;
-      }
-    }
-    index[hole] = 0;
+  /** A zeroed Int32Array for a column, from the registry's arena if it has one. */
+  int32Column(length: number): Int32Array<ArrayBuffer> {
+    return this.registry.arena?.int32(length) ?? new Int32Array(length);
   }
 
-  private rehash(cells: number): void {
-    this.index = new Int32Array(cells);
-    this.mask = cells - 1;
-    for (let slot = 0; slot < this.end; slot++) {
-      const name = this.names[slot];
-      if (name !== undefined) this.insertCell(slot, name);
-    }
+  private float64(length: number): Float64Array<ArrayBuffer> {
+    return this.registry.arena?.float64(length) ?? new Float64Array(length);
   }
 
   private grow(capacity: number): void {
-    this.incarnations = grown(this.incarnations, new BigUint64Array(capacity));
-    this.generations = grown(this.generations, new Float64Array(capacity));
-    this.changedAt = grown(this.changedAt, new Float64Array(capacity));
-    this.statuses = grown(this.statuses, new Uint8Array(capacity));
-    this.flags = grown(this.flags, new Uint8Array(capacity));
-    this.groupIds = grown(this.groupIds, new Int32Array(capacity));
-    this.groupSlots = grown(this.groupSlots, new Int32Array(capacity));
+    this.records = grown(this.records, this.int32Column(capacity));
+    if (this.changedAt !== null) {
+      this.changedAt = grown(this.changedAt, this.float64(capacity));
+    }
+    this.flags = grown(
+      this.flags,
+      this.registry.arena?.uint8(capacity) ?? new Uint8Array(capacity),
+    );
+    this.groupSlots = grown(this.groupSlots, this.int32Column(capacity));
     this.capacity = capacity;
   }
 }
@@ -316,12 +389,25 @@ function grown<T extends { set(source: T): void }>(old: T, fresh: T): T {
   return fresh;
 }
 
+/** Metadata to hand out: a copy, so that nobody can write to bytes a registry shares. */
+function copyOf(meta: Uint8Array): Uint8Array {
+  return meta.length === 0 ? NO_META : meta.slice();
+}
+
 /**
  * A growable list of slots in an Int32Array (4 bytes an entry), for the per-group member lists.
  */
 export class SlotList {
   private items = new Int32Array(4);
   length = 0;
+
+  /** Make room for `count` slots in all without further growth (`allocate` makes the room). */
+  reserve(count: number, allocate = (length: number) => new Int32Array(length)): void {
+    if (count <= this.items.length) return;
+    const bigger = allocate(count);
+    bigger.set(this.items);
+    this.items = bigger;
+  }
 
   /** The slot at `i` (0 ≤ i < length). */
   at(i: number): number {
@@ -353,18 +439,4 @@ export class SlotList {
   }
 }
 
-/** Whether two address lists are the same, in the same order. */
-export function sameAddresses(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Whether two metadata blobs hold the same bytes. */
-export function sameMeta(a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+export { sameAddresses, sameMeta };

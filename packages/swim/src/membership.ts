@@ -5,6 +5,7 @@ import { BroadcastQueue } from "./broadcast-queue.js";
 import type { SwimConfig } from "./config.js";
 import type { SwimCounters } from "./counters.js";
 import { expectedConfirmations, suspicionTimeout } from "./formulas.js";
+import type { MemberRegistry } from "./member-registry.js";
 import { IN_PROBE_ORDER, MemberTable, sameAddresses, sameMeta } from "./members.js";
 import { aliveVerdict, deadVerdict, suspectVerdict } from "./merge.js";
 import type { SwimOutput } from "./output.js";
@@ -39,6 +40,8 @@ export interface MembershipHost {
   output(output: SwimOutput): void;
   /** A dissemination queue shared with the runtime, if it brings one (see `SwimOptions`). */
   readonly broadcasts?: BroadcastQueue<Message> | undefined;
+  /** Where the member table keeps its records, if the runtime shares one (see `SwimOptions`). */
+  readonly registry?: MemberRegistry | undefined;
 }
 
 /** This node's identity as the membership list starts with it. */
@@ -108,7 +111,7 @@ export class Membership {
     this.config = host.config;
     this.count = host.counters;
     this.name = self.name;
-    this.table = new MemberTable(hashSeed);
+    this.table = new MemberTable(hashSeed, host.registry);
     this.groups = new SchemeGroups(schemes, this.table);
     this.order = new ProbeOrder(rng);
     this.queue =

@@ -68,6 +68,14 @@ export class ProbeOrder {
     return this.count;
   }
 
+  /** Make room for `count` entries in all without further growth (`allocate` makes the room). */
+  reserve(count: number, allocate = (length: number) => new Int32Array(length)): void {
+    if (count <= this.items.length) return;
+    const bigger = allocate(count);
+    bigger.set(this.items);
+    this.items = bigger;
+  }
+
   /** Add an entry at a random position (see {@link insertionIndex}). */
   insert(item: number): void {
     const at = insertionIndex(this.count, this.rng);

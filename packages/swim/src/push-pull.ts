@@ -7,6 +7,7 @@ import { pushPullInterval } from "./formulas.js";
 import type { Membership } from "./membership.js";
 import type { SwimOutput } from "./output.js";
 import { remoteAboutSelf } from "./refutation.js";
+import { type PreparedMembers, seedAlive } from "./seed.js";
 
 /** The periodic push-pull timer; its token makes it stale once we leave. */
 export interface PushPullTimer {
@@ -152,21 +153,14 @@ export class PushPull {
   }
 
   /** See `Swim.seed`. */
-  seed(members: readonly PushPullMember[], now: number): void {
+  seed(members: readonly PushPullMember[] | PreparedMembers, now: number): void {
     const membership = this.membership;
-    const table = membership.table;
-    table.reserve(table.size + members.length);
-    for (const m of members) {
-      if (
-        m.status !== "alive" ||
-        m.name === membership.name ||
-        !membership.plausible(m.incarnation)
-      )
-        continue;
-      if (table.find(m.name) >= 0) continue;
-      membership.listNew(m, now);
-      this.hasJoined = true;
-    }
+    const { table, groups, order, name } = membership;
+    const plausible = (incarnation: bigint): boolean => membership.plausible(incarnation);
+    const listed = seedAlive(table, groups, order, members, now, name, plausible);
+    membership.aliveTotal += listed;
+    membership.liveTotal += listed;
+    if (listed > 0) this.hasJoined = true;
   }
 
   /** A join seed or push-pull peer could not be reached by the runtime. */

@@ -1,6 +1,6 @@
 import { isLive, type Rng, randomIndex } from "@grapevine/protocol";
 import { schemesOf, sharesScheme } from "./addresses.js";
-import { type MemberTable, SlotList } from "./members.js";
+import { GROUPED, type MemberTable, SlotList } from "./members.js";
 
 /**
  * All members that advertise the same set of transport schemes. Members are listed here (by
@@ -80,15 +80,39 @@ export class SchemeGroups {
     return group;
   }
 
-  /** The group `slot` belongs to, if it has been assigned one. */
+  /**
+   * The group `slot` belongs to, if it has been assigned one: the group of its current addresses
+   * (so detach a member before changing its addresses, and assign it again after).
+   */
   groupOf(slot: number): SchemeGroup | undefined {
-    const id = this.table.groupIds[slot]!;
-    return id < 0 ? undefined : this.all[id];
+    const table = this.table;
+    if ((table.flags[slot]! & GROUPED) === 0) return undefined;
+    return this.groupFor(table.addresses(slot));
   }
 
   /** Assign `slot` to the group of its current addresses (unlisted; call {@link attach} next). */
   assign(slot: number): void {
-    this.table.groupIds[slot] = this.groupFor(this.table.addresses(slot)).id;
+    this.groupFor(this.table.addresses(slot));
+    this.table.flags[slot]! |= GROUPED;
+  }
+
+  /**
+   * {@link assign} then {@link attach} for a member just added, with room made in its group's
+   * list for `more` members to follow (a whole member list being listed).
+   */
+  list(slot: number, more = 0): void {
+    this.listIn(this.groupFor(this.table.addresses(slot)), slot, more);
+  }
+
+  /** {@link list} into `group`, which must be the group of the member's addresses. */
+  listIn(group: SchemeGroup, slot: number, more = 0): void {
+    const table = this.table;
+    table.flags[slot]! |= GROUPED;
+    const list = isLive(table.status(slot)) ? group.live : group.dead;
+    if (more > 0) list.reserve(list.length + 1 + more, (n) => table.int32Column(n));
+    table.groupSlots[slot] = list.length;
+    list.push(slot);
+    if (table.status(slot) === "alive") group.aliveCount += 1;
   }
 
   /** List `slot` in its group according to its current status (call after changing it). */

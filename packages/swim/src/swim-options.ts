@@ -3,6 +3,7 @@ import type { Rng } from "@grapevine/protocol";
 import type { BroadcastQueue } from "./broadcast-queue.js";
 import type { SwimConfig } from "./config.js";
 import { SwimConfigError } from "./config.js";
+import type { MemberRegistry } from "./member-registry.js";
 
 /** This node's own identity, as given to `Swim`. */
 export interface SwimSelf {
@@ -46,6 +47,12 @@ export interface SwimOptions {
    * {@link Swim.piggyback} selects from all of it. Default: a queue of swim's own.
    */
   readonly broadcasts?: BroadcastQueue<Message>;
+  /**
+   * Where the member table keeps its records (name, incarnation, generation, addresses,
+   * metadata); by default one of its own. Nodes simulated in one process share one, so that each
+   * member's record exists once; see `MemberRegistry` (and `Swim.dispose`).
+   */
+  readonly registry?: MemberRegistry;
 }
 /**
  * Check our own identity and the start time, as given to `Swim`; returns the starting

@@ -10,6 +10,7 @@ import { Membership, type MembershipTimer } from "./membership.js";
 import type { SwimOutput } from "./output.js";
 import { type ProbeHost, Prober, type ProbeTarget, type ProbeTimer } from "./probe.js";
 import { PushPull, type PushPullTimer } from "./push-pull.js";
+import type { PreparedMembers } from "./seed.js";
 import { type SwimOptions, validateSelf } from "./swim-options.js";
 import { TimerSet } from "./timers.js";
 
@@ -92,6 +93,7 @@ export class Swim {
         schedule,
         output,
         broadcasts: options.broadcasts,
+        registry: options.registry,
       },
       schemes,
       options.rng,
@@ -200,9 +202,10 @@ export class Swim {
    * Learn `members` out of band, as members everyone already knows: unknown alive ones are
    * listed and enter the probe walk, with no events and no broadcasts; everything else is
    * skipped. For a runtime starting from a converged membership (a simulation of a running
-   * cluster), where N joins would be noise. O(members).
+   * cluster), where N joins would be noise. O(members). A list prepared in this detector's
+   * registry ({@link PreparedMembers}) seeds many detectors at the cost of copying.
    */
-  seed(members: readonly PushPullMember[], now: number): void {
+  seed(members: readonly PushPullMember[] | PreparedMembers, now: number): void {
     this.pushPull.seed(members, now);
   }
 
@@ -302,6 +305,14 @@ export class Swim {
       if (address !== undefined) targets.push(address);
     }
     return targets;
+  }
+
+  /**
+   * Hands the member table's references back to a shared {@link SwimOptions.registry}, for a
+   * detector discarded while that registry lives on; the detector must not be used afterwards.
+   */
+  dispose(): void {
+    this.membership.table.releaseAll();
   }
 
   /** Everything produced since the last call, oldest first. */

@@ -35,6 +35,14 @@ export class TimerSet<P> {
     return this.heap[0]?.at ?? Number.POSITIVE_INFINITY;
   }
 
+  /** When the second-earliest timer is due, ms; Infinity when there is none. */
+  secondAt(): number {
+    // In a binary heap the runner-up is one of the root's two children.
+    const left = this.heap[1]?.at ?? Number.POSITIVE_INFINITY;
+    const right = this.heap[2]?.at ?? Number.POSITIVE_INFINITY;
+    return Math.min(left, right);
+  }
+
   /** The earliest timer, without removing it. */
   peek(): { readonly at: number; readonly payload: P } | undefined {
     return this.heap[0];

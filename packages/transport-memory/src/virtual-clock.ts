@@ -5,7 +5,12 @@ class VirtualTimer {
   constructor(
     /** When it fires (virtual ms). */
     readonly time: number,
-    /** Insertion order: ties at one `time` fire in the order they were scheduled. */
+    /**
+     * When it was set (virtual ms), or as of when it is to count as set: ties at one `time` fire
+     * in the order the timers were set, by this and then by {@link seq}.
+     */
+    readonly setAt: number,
+    /** Insertion order. */
     readonly seq: number,
     /** The callback; `undefined` once fired or cancelled. */
     public fn: (() => void) | undefined,
@@ -41,6 +46,7 @@ const settleByImmediate = (): Promise<void> => new Promise((resolve) => setImmed
 export class VirtualClock implements Clock {
   private readonly heap: VirtualTimer[] = [];
   private times = new Float64Array(1024);
+  private setAts = new Float64Array(1024);
   private seqs = new Float64Array(1024);
   private current: number;
   private seq = 0;
@@ -80,7 +86,29 @@ export class VirtualClock implements Clock {
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
     // biome-ignore lint/complexity/useMathMinMax: a NaN delay must count as 0, not poison the heap.
     const delay = delayMs > 0 ? delayMs : 0;
-    const timer = new VirtualTimer(this.current + delay, this.seq++, fn);
+    const timer = new VirtualTimer(this.current + delay, this.current, this.seq++, fn);
+    this.push(timer);
+    this.live++;
+    const wake = this.wake;
+    if (wake !== undefined) {
+      this.wake = undefined;
+      wake();
+    }
+    return timer;
+  }
+
+  /**
+   * Schedules `fn` at the virtual time `timeMs` exactly (at `now()` if that has passed): for a
+   * caller that computed the time itself and must not see it rounded through a delay. Among timers
+   * due at the same time it fires as if it had been set at `setAtMs` (default now; never before
+   * now): after the timers set before then, before those set after.
+   */
+  setTimeoutAt(fn: () => void, timeMs: number, setAtMs = this.current): TimerHandle {
+    // biome-ignore lint/complexity/useMathMinMax: a NaN time must count as now, not poison the heap.
+    const time = timeMs > this.current ? timeMs : this.current;
+    // biome-ignore lint/complexity/useMathMinMax: likewise.
+    const setAt = setAtMs > this.current ? setAtMs : this.current;
+    const timer = new VirtualTimer(time, setAt, this.seq++, fn);
     this.push(timer);
     this.live++;
     const wake = this.wake;
@@ -207,8 +235,8 @@ export class VirtualClock implements Clock {
   }
 
   /**
-   * The heap is 4-ary (fewer levels than binary) and keeps each entry's (time, seq) key in typed
-   * arrays parallel to `heap`, so sifting compares numbers in contiguous memory instead of
+   * The heap is 4-ary (fewer levels than binary) and keeps each entry's (time, setAt, seq) key in
+   * typed arrays parallel to `heap`, so sifting compares numbers in contiguous memory instead of
    * following a pointer per comparison.
    */
   private push(timer: VirtualTimer): void {
@@ -217,20 +245,23 @@ export class VirtualClock implements Clock {
     heap.push(timer);
     if (i >= this.times.length) this.growKeys();
     const times = this.times;
+    const setAts = this.setAts;
     const seqs = this.seqs;
     const time = timer.time;
+    const setAt = timer.setAt;
     const seq = timer.seq;
     while (i > 0) {
       const parent = (i - 1) >> 2;
-      const parentTime = times[parent]!;
-      if (parentTime < time || (parentTime === time && seqs[parent]! < seq)) break;
+      if (before(times[parent]!, setAts[parent]!, seqs[parent]!, time, setAt, seq)) break;
       heap[i] = heap[parent]!;
-      times[i] = parentTime;
+      times[i] = times[parent]!;
+      setAts[i] = setAts[parent]!;
       seqs[i] = seqs[parent]!;
       i = parent;
     }
     heap[i] = timer;
     times[i] = time;
+    setAts[i] = setAt;
     seqs[i] = seq;
   }
 
@@ -240,8 +271,10 @@ export class VirtualClock implements Clock {
     const n = heap.length;
     if (last === undefined || n === 0) return;
     const times = this.times;
+    const setAts = this.setAts;
     const seqs = this.seqs;
     const time = times[n]!;
+    const setAt = setAts[n]!;
     const seq = seqs[n]!;
     let i = 0;
     for (;;) {
@@ -249,24 +282,27 @@ export class VirtualClock implements Clock {
       if (first >= n) break;
       let child = first;
       let childTime = times[first]!;
+      let childSetAt = setAts[first]!;
       let childSeq = seqs[first]!;
       const end = Math.min(first + 4, n);
       for (let k = first + 1; k < end; k++) {
-        const t = times[k]!;
-        if (t < childTime || (t === childTime && seqs[k]! < childSeq)) {
+        if (before(times[k]!, setAts[k]!, seqs[k]!, childTime, childSetAt, childSeq)) {
           child = k;
-          childTime = t;
+          childTime = times[k]!;
+          childSetAt = setAts[k]!;
           childSeq = seqs[k]!;
         }
       }
-      if (time < childTime || (time === childTime && seq < childSeq)) break;
+      if (before(time, setAt, seq, childTime, childSetAt, childSeq)) break;
       heap[i] = heap[child]!;
       times[i] = childTime;
+      setAts[i] = childSetAt;
       seqs[i] = childSeq;
       i = child;
     }
     heap[i] = last;
     times[i] = time;
+    setAts[i] = setAt;
     seqs[i] = seq;
   }
 
@@ -274,6 +310,9 @@ export class VirtualClock implements Clock {
     const times = new Float64Array(this.times.length * 2);
     times.set(this.times);
     this.times = times;
+    const setAts = new Float64Array(this.setAts.length * 2);
+    setAts.set(this.setAts);
+    this.setAts = setAts;
     const seqs = new Float64Array(this.seqs.length * 2);
     seqs.set(this.seqs);
     this.seqs = seqs;
@@ -286,4 +325,17 @@ export class VirtualClock implements Clock {
     for (const t of liveTimers) this.push(t);
     this.cancelled = 0;
   }
+}
+
+/** Whether the timer keyed (time, setAt, seq) fires before the one keyed (time2, setAt2, seq2). */
+function before(
+  time: number,
+  setAt: number,
+  seq: number,
+  time2: number,
+  setAt2: number,
+  seq2: number,
+): boolean {
+  if (time !== time2) return time < time2;
+  return setAt < setAt2 || (setAt === setAt2 && seq < seq2);
 }

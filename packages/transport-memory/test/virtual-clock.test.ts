@@ -117,8 +117,15 @@ describe("VirtualClock", () => {
   });
 
   it("fires any schedule with cancellations exactly like a sorted reference", async () => {
+    // setTimeoutAt may date a timer later than now: among timers due at one time, those dated
+    // earlier fire first, then those set earlier.
     const op = fc.oneof(
       fc.record({ kind: fc.constant("add" as const), delay: fc.integer({ min: 0, max: 50 }) }),
+      fc.record({
+        kind: fc.constant("addAt" as const),
+        delay: fc.integer({ min: 0, max: 50 }),
+        datedAfter: fc.integer({ min: 0, max: 50 }),
+      }),
       fc.record({ kind: fc.constant("cancel" as const), index: fc.nat() }),
       fc.record({ kind: fc.constant("run" as const), ms: fc.integer({ min: 0, max: 30 }) }),
     );
@@ -126,14 +133,14 @@ describe("VirtualClock", () => {
       fc.asyncProperty(fc.array(op, { maxLength: 200 }), async (ops) => {
         const clock = new VirtualClock({ settle: null });
         const handles: ReturnType<VirtualClock["setTimeout"]>[] = [];
-        const model: { time: number; id: number; live: boolean }[] = [];
+        const model: { time: number; setAt: number; id: number; live: boolean }[] = [];
         const fired: [number, number][] = [];
         let now = 0;
         const expected: [number, number][] = [];
         const runModel = (until: number): void => {
           const due = model
             .filter((t) => t.live && t.time <= until)
-            .sort((a, b) => a.time - b.time || a.id - b.id);
+            .sort((a, b) => a.time - b.time || a.setAt - b.setAt || a.id - b.id);
           for (const t of due) {
             t.live = false;
             expected.push([t.time, t.id]);
@@ -143,8 +150,14 @@ describe("VirtualClock", () => {
         for (const o of ops) {
           if (o.kind === "add") {
             const id = model.length;
-            model.push({ time: now + o.delay, id, live: true });
+            model.push({ time: now + o.delay, setAt: now, id, live: true });
             handles.push(clock.setTimeout(() => fired.push([clock.now(), id]), o.delay));
+          } else if (o.kind === "addAt") {
+            const id = model.length;
+            const time = now + o.delay;
+            const setAt = now + o.datedAfter;
+            model.push({ time, setAt, id, live: true });
+            handles.push(clock.setTimeoutAt(() => fired.push([clock.now(), id]), time, setAt));
           } else if (o.kind === "cancel" && handles.length > 0) {
             const i = o.index % handles.length;
             clock.clearTimeout(handles[i]!);

@@ -1,0 +1,155 @@
+import type { MemberStatus, PushPullMember } from "@grapevine/codec";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { MemberRegistry } from "./member-registry.js";
+import { MemberTable } from "./members.js";
+import { ProbeOrder } from "./probe-order.js";
+import { seededRng } from "./rng.js";
+import { type SchemeGroup, SchemeGroups } from "./scheme-groups.js";
+import { PreparedMembers, seedAlive } from "./seed.js";
+
+const SELF = "n0";
+
+/** A table as a node has it before seeding: ourselves, maybe a few members already known. */
+function node(registry: MemberRegistry, known: readonly PushPullMember[], rngSeed: number) {
+  const table = new MemberTable(0, registry);
+  const groups = new SchemeGroups(["mem", "udp"], table);
+  const rng = seededRng(rngSeed);
+  const order = new ProbeOrder(rng);
+  table.add(SELF, 0n, 1, "alive", ["mem://n0"], new Uint8Array(0), 0);
+  for (const m of known) {
+    if (table.find(m.name) >= 0) continue;
+    const slot = table.add(m.name, m.incarnation, m.generation, m.status, m.addresses, m.meta, 1);
+    groups.list(slot);
+  }
+  let implausible = 0;
+  const plausible = (incarnation: bigint): boolean => {
+    if (incarnation < 2n ** 64n - 1n) return true;
+    implausible += 1;
+    return false;
+  };
+  return { table, groups, order, rng, plausible, implausible: () => implausible };
+}
+
+/** Everything seeding can change, as plain data. */
+function snapshot(n: ReturnType<typeof node>, listed: number) {
+  const slots = [];
+  for (let slot = 0; slot < n.table.slotEnd; slot++) {
+    slots.push({
+      ...n.table.view(slot),
+      flags: n.table.flags[slot],
+      groupSlot: n.table.groupSlots[slot],
+      group: n.groups.groupOf(slot)?.id,
+    });
+  }
+  const all = (n.groups as unknown as { all: SchemeGroup[] }).all.map((g) => ({
+    key: g.key,
+    live: g.live.toArray(),
+    dead: g.dead.toArray(),
+    alive: g.aliveCount,
+  }));
+  return {
+    listed,
+    slots,
+    all,
+    order: n.order.snapshot(),
+    next: n.rng.next(),
+    implausible: n.implausible(),
+  };
+}
+
+const member = fc.record({
+  name: fc.constantFrom("n0", "n1", "n2", "n3", "n4", "n5", "n6"),
+  incarnation: fc.constantFrom(0n, 1n, 7n, 2n ** 64n - 2n, 2n ** 64n - 1n),
+  generation: fc.constantFrom(1, 2),
+  status: fc.constantFrom<MemberStatus>("alive", "alive", "alive", "suspect", "dead", "left"),
+  addresses: fc.constantFrom(["mem://x"], ["udp://x:1"], ["udp://x:1", "ws://x"], ["ws://x"]),
+  meta: fc.constantFrom(new Uint8Array(0), new Uint8Array([1])),
+});
+
+describe("seeding from a prepared list", () => {
+  it("does exactly what seeding from the list does, and leaves no record behind", () => {
+    fc.assert(
+      fc.property(
+        fc.array(member, { maxLength: 20 }),
+        fc.array(member, { maxLength: 4 }),
+        fc.nat(),
+        (members, known, rngSeed) => {
+          const plain = node(new MemberRegistry(1), known, rngSeed);
+          const listedPlain = seedAlive(
+            plain.table,
+            plain.groups,
+            plain.order,
+            members,
+            5,
+            SELF,
+            plain.plausible,
+          );
+          const registry = new MemberRegistry(2);
+          const fast = node(registry, known, rngSeed);
+          const prepared = new PreparedMembers(registry, members);
+          const listedFast = seedAlive(
+            fast.table,
+            fast.groups,
+            fast.order,
+            prepared,
+            5,
+            SELF,
+            fast.plausible,
+          );
+          expect(snapshot(fast, listedFast)).toEqual(snapshot(plain, listedPlain));
+          prepared.release();
+          // Only what the table holds is left: one record per entry it refers to.
+          const held = new Set<number>();
+          for (let slot = 0; slot < fast.table.slotEnd; slot++) {
+            if (fast.table.has(slot)) held.add(slot);
+          }
+          expect(registry.size).toBeLessThanOrEqual(held.size);
+          fast.table.releaseAll();
+          expect(registry.size).toBe(0);
+        },
+      ),
+    );
+  });
+
+  it("falls back to the list itself for a table of another registry, or once released", () => {
+    const members: PushPullMember[] = ["n1", "n2"].map((name) => ({
+      name,
+      incarnation: 0n,
+      generation: 1,
+      status: "alive",
+      addresses: [`mem://${name}`],
+      meta: new Uint8Array(0),
+    }));
+    const prepared = new PreparedMembers(new MemberRegistry(), members);
+    const other = node(new MemberRegistry(), [], 1);
+    expect(seedAlive(other.table, other.groups, other.order, prepared, 0, SELF, () => true)).toBe(
+      2,
+    );
+    prepared.release();
+    const same = node(prepared.registry, [], 1);
+    expect(seedAlive(same.table, same.groups, same.order, prepared, 0, SELF, () => true)).toBe(2);
+    expect(same.table.find("n2")).toBe(2);
+  });
+
+  it("throws for an incarnation no table can hold, as seeding from the list does", () => {
+    const bad: PushPullMember = {
+      name: "n1",
+      incarnation: -1n,
+      generation: 1,
+      status: "alive",
+      addresses: [],
+      meta: new Uint8Array(0),
+    };
+    const registry = new MemberRegistry();
+    const n = node(registry, [], 1);
+    const prepared = new PreparedMembers(registry, [bad]);
+    expect(() => seedAlive(n.table, n.groups, n.order, prepared, 0, SELF, () => true)).toThrow(
+      RangeError,
+    );
+    const m = node(new MemberRegistry(), [], 1);
+    expect(() => seedAlive(m.table, m.groups, m.order, [bad], 0, SELF, () => true)).toThrow(
+      RangeError,
+    );
+  });
+});
