@@ -34,7 +34,7 @@ import { type AgentMetrics, createMetrics } from "./metrics.js";
 import type { JoinReport } from "./operator.js";
 import { RateLimiter } from "./rate-limit.js";
 import { type LookupAll, systemLookup } from "./seed-resolver.js";
-import type { AgentSnapshot } from "./snapshot.js";
+import { type AgentSnapshot, removeStaleSnapshotTemps } from "./snapshot.js";
 import { SnapshotWriter } from "./snapshot-writer.js";
 import { type BoundTransport, bindTransports, closeTransports } from "./transports.js";
 import { eventKind, eventView } from "./views.js";
@@ -185,6 +185,8 @@ export class Agent {
     const lock =
       config.dataDir === undefined ? undefined : DataDirLock.acquire(config.dataDir, config.name);
     try {
+      const removed = config.dataDir === undefined ? [] : removeStaleSnapshotTemps(config.dataDir);
+      if (removed.length > 0) logger.info({ removed }, "removed unfinished snapshot writes");
       return await Agent.startLocked(config, logger, lock, options);
     } catch (err) {
       lock?.release();
