@@ -1,11 +1,15 @@
 import { Cluster, type ClusterEvent } from "@grapevine/cluster";
 import type { Registry } from "prom-client";
+import { listen, loadSnapshot } from "./agent-boot.js";
+import { agentInfo } from "./agent-info.js";
+import { type JoinContext, joinNow, startJoining } from "./agent-join.js";
 import type { AgentConfig } from "./config.js";
 import { DataDirLock } from "./data-dir-lock.js";
 import { DialFailures } from "./dial-failures.js";
 import { formatDuration } from "./duration.js";
 import { RuntimeError, UsageError } from "./errors.js";
-import { httpUrl } from "./http-address.js";
+import { EventCoalescer } from "./event-coalescer.js";
+import { EventLog } from "./event-log.js";
 import { HttpApi } from "./http-api.js";
 import { HttpGuard } from "./http-guard.js";
 import {
@@ -15,7 +19,7 @@ import {
   logApiExposure,
   TokenStore,
 } from "./http-server.js";
-import { type JoinOutcome, joinWithRetry } from "./join.js";
+import type { JoinOutcome } from "./join.js";
 import {
   type KeyOpError,
   type KeyOpName,
@@ -24,82 +28,24 @@ import {
   KeyOps,
 } from "./key-ops.js";
 import { type LoadedKeyring, loadKeyring, writeKeyringFile } from "./keyring-file.js";
+import { LogHub } from "./log-hub.js";
 import type { AgentLogger } from "./logger.js";
-import { createMetrics } from "./metrics.js";
+import { type AgentMetrics, createMetrics } from "./metrics.js";
+import type { JoinReport } from "./operator.js";
 import { RateLimiter } from "./rate-limit.js";
 import { type LookupAll, systemLookup } from "./seed-resolver.js";
-import { type AgentSnapshot, readSnapshot } from "./snapshot.js";
+import { type AgentSnapshot, removeStaleSnapshotTemps } from "./snapshot.js";
 import { SnapshotWriter } from "./snapshot-writer.js";
 import { registerStatGauges, startSelfSamples } from "./telemetry.js";
 import { type BoundTransport, bindTransports, closeTransports } from "./transports.js";
-import { AGENT_VERSION } from "./version.js";
-
-/** A snapshot read at start, and what to log about it once logging is due. */
-interface LoadedSnapshot {
-  readonly snapshot: AgentSnapshot | undefined;
-  readonly log: (logger: AgentLogger) => void;
-}
-
-function loadSnapshot(config: AgentConfig): LoadedSnapshot {
-  const dataDir = config.dataDir;
-  if (dataDir === undefined) return { snapshot: undefined, log: () => undefined };
-  const read = readSnapshot(dataDir);
-  if (read.kind === "missing") {
-    return {
-      snapshot: undefined,
-      log: (logger) => logger.info({ dataDir }, "no snapshot yet; starting fresh"),
-    };
-  }
-  if (read.kind === "corrupt") {
-    return {
-      snapshot: undefined,
-      log: (logger) =>
-        logger.warn(
-          { dataDir, reason: read.reason },
-          "snapshot is unreadable or corrupt; ignoring it and starting fresh",
-        ),
-    };
-  }
-  if (read.snapshot.name !== config.name || read.snapshot.state.owner !== config.name) {
-    return {
-      snapshot: undefined,
-      log: (logger) =>
-        logger.warn(
-          { dataDir, snapshotName: read.snapshot.name },
-          "snapshot belongs to another node name; ignoring it and starting fresh",
-        ),
-    };
-  }
-  return { snapshot: read.snapshot, log: () => undefined };
-}
-
-function listen(server: ApiServer, config: AgentConfig): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      const where = httpUrl(config.http);
-      if (err.code === "EADDRINUSE") {
-        reject(new RuntimeError(`cannot listen on ${where}: address already in use`));
-      } else if (err.code === "EACCES") {
-        reject(new RuntimeError(`cannot listen on ${where}: permission denied`));
-      } else if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") {
-        reject(new UsageError(`--http ${where}: no such local address`));
-      } else {
-        reject(new RuntimeError(`cannot listen on ${where}: ${err.message}`));
-      }
-    };
-    server.once("error", onError);
-    server.listen({ host: config.http.host, port: config.http.port, exclusive: true }, () => {
-      server.off("error", onError);
-      const a = server.address();
-      resolve(typeof a === "object" && a !== null ? a.port : config.http.port);
-    });
-  });
-}
+import { eventKind, eventView } from "./views.js";
 
 /** Options of {@link Agent.start} beyond the configuration. */
 export interface AgentStartOptions {
   /** Resolves seed host names (default: the system resolver); tests inject a fake one. */
   readonly lookup?: LookupAll;
+  /** Where the agent's logger also hands its lines, for `GET /v1/monitor` (see `createLogger`). */
+  readonly logs?: LogHub;
 }
 
 /**
@@ -113,15 +59,21 @@ export class Agent {
   /** How joining ended (joining runs in the background after start). */
   joined: Promise<JoinOutcome> = Promise.resolve({ kind: "aborted" });
 
+  /** Every state-changing event, numbered (SSE ids, blocking reads, `X-Grapevine-Index`). */
+  readonly events = new EventLog();
   private readonly api: HttpApi;
   private readonly registry: Registry;
   private readonly stopSamples: () => void;
+  private readonly metrics: AgentMetrics;
+  private readonly coalescer: EventCoalescer;
   private readonly writer: SnapshotWriter | undefined;
   private readonly keyOps: KeyOps;
   private readonly keyringFile: string | undefined;
   private readonly joinAbort = new AbortController();
   private readonly startedAt = Date.now();
   private currentTags: Record<string, string>;
+  /** Join seeds configured so far (SIGHUP joins through new ones). */
+  private readonly seedsJoined: Set<string>;
   private writing = true;
   private leaving: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -140,14 +92,21 @@ export class Agent {
     keyring: LoadedKeyring,
     private readonly lock: DataDirLock | undefined,
     private readonly seeds: { readonly dialFailures: DialFailures; readonly lookup: LookupAll },
+    private readonly logs: LogHub,
   ) {
     this.finished = new Promise((resolve) => {
       this.finish = resolve;
     });
     this.currentTags = { ...config.tags };
-    this.registry = createMetrics(cluster, transports);
+    this.seedsJoined = new Set(config.join);
+    this.metrics = createMetrics(cluster, transports);
+    this.registry = this.metrics.registry;
     registerStatGauges(this.registry, cluster);
     this.stopSamples = startSelfSamples(cluster);
+    this.coalescer = new EventCoalescer((name, payload) => {
+      cluster.event(name, payload);
+      this.metrics.eventsSent.inc();
+    });
     this.keyringFile = keyring.file;
     this.keyOps = new KeyOps({
       cluster,
@@ -177,7 +136,12 @@ export class Agent {
       {
         cluster,
         registry: this.registry,
+        events: this.events,
+        logs,
         info: () => this.info(),
+        join: (seeds) => this.joinNow(seeds),
+        sendEvent: (name, payload, coalesce) => this.sendEvent(name, payload, coalesce),
+        countQuery: () => this.metrics.queriesSent.inc(),
         tags: () => this.currentTags,
         setTags: (tags) => {
           this.currentTags = { ...tags };
@@ -225,6 +189,8 @@ export class Agent {
     const lock =
       config.dataDir === undefined ? undefined : DataDirLock.acquire(config.dataDir, config.name);
     try {
+      const removed = config.dataDir === undefined ? [] : removeStaleSnapshotTemps(config.dataDir);
+      if (removed.length > 0) logger.info({ removed }, "removed unfinished snapshot writes");
       return await Agent.startLocked(config, logger, lock, options);
     } catch (err) {
       lock?.release();
@@ -303,13 +269,15 @@ export class Agent {
       keyring,
       lock,
       { dialFailures, lookup: options.lookup ?? systemLookup },
+      options.logs ?? new LogHub(),
     );
+    await agent.api.ready();
     await cluster.start();
     agent.watchCluster();
     if (snapshot) agent.restore(snapshot);
     agent.writer?.start();
     agent.writer?.flush();
-    agent.joined = agent.startJoining(snapshot);
+    agent.joined = startJoining(agent.joinContext(), snapshot);
     return agent;
   }
 
@@ -331,6 +299,31 @@ export class Agent {
         "could not reload the API token file; the tokens loaded before stay in force",
       );
     }
+  }
+
+  /**
+   * Applies what SIGHUP reloads from a fresh configuration: the tags (a set over the metadata
+   * limit is refused and logged, the old tags stay), the log level, and the join seeds (seeds
+   * that are new are joined through at once). Everything else needs a restart.
+   */
+  reloadConfig(next: AgentConfig): void {
+    try {
+      this.cluster.setTags(next.tags);
+      this.currentTags = { ...next.tags };
+    } catch (err) {
+      this.logger.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        "SIGHUP: tags not reloaded",
+      );
+    }
+    this.logger.level = next.logLevel;
+    const fresh = next.join.filter((seed) => !this.seedsJoined.has(seed));
+    for (const seed of next.join) this.seedsJoined.add(seed);
+    this.logger.info(
+      { tags: this.currentTags, logLevel: next.logLevel, newSeeds: fresh },
+      "reloaded tags, log level and join seeds",
+    );
+    if (fresh.length > 0 && this.cluster.status === "running") void this.joinNow(fresh);
   }
 
   /** The line printed once everything is bound. */
@@ -388,6 +381,7 @@ export class Agent {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.keyOps.close();
+      this.coalescer.close();
       this.api.closeStreams();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeIdleConnections();
@@ -400,56 +394,38 @@ export class Agent {
     return this.closing;
   }
 
+  /**
+   * Joins through `seeds` now, once (`POST /v1/join`): names are resolved, and every seed that
+   * did not answer is reported with its cause.
+   */
+  joinNow(seeds: readonly string[]): Promise<JoinReport> {
+    return joinNow(this.joinContext(), seeds);
+  }
+
+  /** Sends a user event now, or through the coalescing window (see {@link EventCoalescer}). */
+  sendEvent(name: string, payload: Uint8Array, coalesce: boolean): void {
+    if (coalesce) this.coalescer.add(name, payload);
+    else {
+      this.cluster.event(name, payload);
+      this.metrics.eventsSent.inc();
+    }
+  }
+
   /** Everything `GET /v1/info` reports. */
   info(): Record<string, unknown> {
-    const c = this.cluster;
-    const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0, left: 0 };
-    for (const m of c.members()) counts[m.status] = (counts[m.status] ?? 0) + 1;
-    return {
-      name: c.name,
-      version: AGENT_VERSION,
-      status: c.status,
+    return agentInfo({
+      cluster: this.cluster,
+      config: this.config,
       generation: this.generation,
-      addresses: c.addresses,
-      listening: this.transports.map((t) => t.listening ?? t.transport.address),
-      http: this.httpUrl,
-      startedAt: new Date(this.startedAt).toISOString(),
-      uptimeMs: Date.now() - this.startedAt,
-      health: c.health(),
-      members: counts,
+      startedAt: this.startedAt,
+      transports: this.transports,
+      httpUrl: this.httpUrl,
       tags: this.currentTags,
-      keys: c.entries().length,
-      keyring:
-        c.keyring === undefined
-          ? null
-          : { primary: c.keyring.primary, installed: c.keyring.list().map((k) => k.fingerprint) },
-      config: {
-        preset: this.config.preset,
-        join: this.config.join,
-        joinTimeoutMs: this.config.joinTimeoutMs,
-        dataDir: this.config.dataDir ?? null,
-        label: this.config.label ?? null,
-        encryption: this.config.encryption,
-        keyringFile: this.keyringFile ?? null,
-        logLevel: this.config.logLevel,
-        httpApi: {
-          tls: this.config.http.scheme === "https",
-          clientCertificates: this.config.httpSecurity.clientCa !== undefined,
-          tokenFile: this.config.httpSecurity.tokenFile?.path ?? null,
-          tokens: this.tokens.current()?.size ?? null,
-          open: this.config.httpSecurity.open,
-          allowHosts: this.config.httpSecurity.allowHosts,
-          allowOrigins: this.config.httpSecurity.allowOrigins,
-          insecure: this.config.httpSecurity.insecure,
-        },
-        swim: c.config,
-      },
-      snapshot:
-        this.writer === undefined
-          ? null
-          : { dataDir: this.config.dataDir, writes: this.writer.writes },
-      counters: { cluster: c.counters, swim: c.swimCounters(), state: c.stateCounters() },
-    };
+      keyringFile: this.keyringFile,
+      tokens: this.tokens.current()?.size ?? null,
+      snapshotWrites: this.writer?.writes,
+      eventIndex: this.events.index,
+    });
   }
 
   /** No more snapshot writes: the data dir is free for the next agent. Idempotent. */
@@ -493,6 +469,9 @@ export class Agent {
 
   private watchCluster(): void {
     this.cluster.on("*", (event: ClusterEvent) => {
+      const view = eventView(event);
+      this.events.append(String(view.type), eventKind(event), view);
+      if (event.type === "user-message") this.metrics.eventsReceived.inc();
       if (event.type === "key-changed") {
         if (event.owner === this.cluster.name) this.writer?.changed();
         this.logger.debug(
@@ -520,62 +499,14 @@ export class Agent {
     });
   }
 
-  private startJoining(snapshot: AgentSnapshot | undefined): Promise<JoinOutcome> {
-    const remembered = (snapshot?.members ?? []).flatMap((m) => m.addresses);
-    const seeds = [...new Set([...this.config.join, ...remembered])];
-    if (seeds.length === 0) return Promise.resolve({ kind: "aborted" });
-    const explicit = this.config.join.length > 0;
-    this.logger.info(
-      { seeds, fromSnapshot: remembered.length },
-      explicit ? "joining" : "rejoining members remembered in the snapshot",
-    );
-    return joinWithRetry(this.cluster, {
-      seeds,
-      timeoutMs: this.config.joinTimeoutMs,
-      maxAttempts: this.config.joinMaxAttempts,
-      maxBackoffMs: this.config.joinRetryIntervalMs,
+  private joinContext(): JoinContext {
+    return {
+      cluster: this.cluster,
+      config: this.config,
+      logger: this.logger,
       lookup: this.seeds.lookup,
       dialFailures: this.seeds.dialFailures,
       signal: this.joinAbort.signal,
-      attemptTimeoutMs: Math.min(5000, Math.max(1000, this.cluster.config.probeIntervalMs * 2)),
-      joinedByPeer: () => this.cluster.aliveCount() > 1,
-      onAttemptFailed: (attempt, failures, retryInMs) => {
-        for (const f of failures) {
-          this.logger.warn(
-            { attempt, seed: f.seed, ...(f.address ? { address: f.address } : {}), cause: f.cause },
-            "seed did not answer",
-          );
-        }
-        if (retryInMs !== undefined) {
-          this.logger.warn(
-            { attempt, retryIn: formatDuration(retryInMs) },
-            "no seed answered; retrying",
-          );
-        }
-      },
-    })
-      .then((outcome) => {
-        if (outcome.kind === "joined") {
-          this.logger.info(
-            { answered: outcome.answered, members: this.cluster.aliveCount() },
-            "joined the cluster",
-          );
-        } else if (outcome.kind === "joined-by-peer") {
-          this.logger.info({ members: this.cluster.aliveCount() }, "joined by another member");
-        } else if (
-          (outcome.kind === "timeout" || outcome.kind === "attempts-exhausted") &&
-          !explicit
-        ) {
-          this.logger.warn("no remembered member answered; running alone until someone joins");
-        }
-        return outcome;
-      })
-      .catch((err: unknown) => {
-        this.logger.error(
-          { err: err instanceof Error ? err.message : String(err) },
-          "joining failed",
-        );
-        return { kind: "aborted" } as const;
-      });
+    };
   }
 }

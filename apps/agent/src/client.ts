@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
-import { RuntimeError } from "./errors.js";
+import { RuntimeError, UnreachableError, UsageError } from "./errors.js";
 import { type HttpAddress, httpUrl } from "./http-address.js";
 
 /** An answer from the agent's HTTP API. */
@@ -114,7 +114,7 @@ export class AgentClient {
     return new Promise<Response>((resolve, reject) => {
       const fail = (err: unknown) =>
         reject(
-          new RuntimeError(
+          new UnreachableError(
             `cannot reach the agent at ${this.base}: ${describeError(err, https ? "https" : "http")} (is it running? choose one with --http HOST:PORT)`,
           ),
         );
@@ -173,7 +173,12 @@ export class AgentClient {
         `agent at ${this.base} answered ${res.status} with no JSON (is it a grapevine agent?)`,
       );
     }
-    if (res.status >= 400) throw new RuntimeError(errorMessage(res.status, body, this.credentials));
+    if (res.status >= 400) {
+      const message = errorMessage(res.status, body, this.credentials);
+      // The request itself was wrong (a bad value, too large): a usage error, exit 2.
+      if (res.status === 400 || res.status === 413) throw new UsageError(message);
+      throw new RuntimeError(message);
+    }
     return { status: res.status, body };
   }
 }

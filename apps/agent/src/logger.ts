@@ -1,6 +1,7 @@
 import { writeSync } from "node:fs";
 import { type DestinationStream, type Logger, pino } from "pino";
 import type { LogLevel } from "./config.js";
+import type { LogHub } from "./log-hub.js";
 
 /** The agent's logger (pino). */
 export type AgentLogger = Logger;
@@ -42,17 +43,19 @@ export function humanLine(json: string): string {
 }
 
 /** A synchronous stderr destination, so no line is lost when the process exits. */
-function stderrDestination(human: boolean): DestinationStream {
+function stderrDestination(human: boolean, hub: LogHub | undefined): DestinationStream {
   return {
     write(line: string) {
       writeSync(2, human ? `${humanLine(line)}\n` : line);
+      hub?.publish(line);
     },
   };
 }
 
 /**
  * Creates the agent's logger: human lines on stderr by default, pino JSON lines with `json`.
+ * With `hub`, every line logged is also handed to it (for `grapevine monitor`).
  */
-export function createLogger(level: LogLevel, json: boolean): AgentLogger {
-  return pino({ level, base: null }, stderrDestination(!json));
+export function createLogger(level: LogLevel, json: boolean, hub?: LogHub): AgentLogger {
+  return pino({ level, base: null }, stderrDestination(!json, hub));
 }

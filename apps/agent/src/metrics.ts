@@ -1,6 +1,18 @@
 import type { Cluster, DropReason } from "@grapevine/cluster";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { BoundTransport } from "./transports.js";
+import { AGENT_VERSION } from "./version.js";
+
+/** The agent's registry and the counters the agent itself increments. */
+export interface AgentMetrics {
+  readonly registry: Registry;
+  /** User events sent through the API (`grapevine_user_events_total{direction="out"}`). */
+  readonly eventsSent: { inc(): void };
+  /** User events received from the cluster (`{direction="in"}`). */
+  readonly eventsReceived: { inc(): void };
+  /** Queries sent through the API (`grapevine_queries_sent_total`). */
+  readonly queriesSent: { inc(): void };
+}
 
 const STATUSES = ["alive", "suspect", "dead", "left"] as const;
 
@@ -39,7 +51,10 @@ function plain(
  * refutations, push-pull count and duration, gossip rounds, events dropped by slow readers, state
  * rejections, local health, transport counters and the default process metrics.
  */
-export function createMetrics(cluster: Cluster, transports: readonly BoundTransport[]): Registry {
+export function createMetrics(
+  cluster: Cluster,
+  transports: readonly BoundTransport[],
+): AgentMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "grapevine_agent_" });
   const c = cluster.counters;
@@ -268,5 +283,49 @@ export function createMetrics(cluster: Cluster, transports: readonly BoundTransp
       for (const u of udp()) this.set({ bind: u.bind }, u.counters.bufferedFrameBytes);
     },
   });
-  return registry;
+  totalCounter(
+    registry,
+    "grapevine_udp_send_errors_total",
+    "Datagrams a UDP socket failed to send (EPERM, ENETUNREACH, ...), by listener.",
+    ["bind"],
+    () => udp().map((u) => [{ bind: u.bind }, u.counters.sendErrors] as const),
+  );
+  new Gauge({
+    name: "grapevine_health_state",
+    help: "1 for this node's current health state (healthy, degraded, isolated: no acks from any peer), 0 for the others.",
+    labelNames: ["state"],
+    registers: [registry],
+    collect() {
+      const now = cluster.healthState();
+      for (const state of ["healthy", "degraded", "isolated"]) {
+        this.set({ state }, state === now ? 1 : 0);
+      }
+    },
+  });
+  const build = new Gauge({
+    name: "grapevine_build_info",
+    help: "Always 1; the labels say which agent and Node.js versions run.",
+    labelNames: ["version", "node"],
+    registers: [registry],
+  });
+  build.set({ version: AGENT_VERSION, node: process.version }, 1);
+  const events = new Counter({
+    name: "grapevine_user_events_total",
+    help: "User events sent through this agent's API (out) and received from the cluster (in).",
+    labelNames: ["direction"],
+    registers: [registry],
+  });
+  events.inc({ direction: "in" }, 0);
+  events.inc({ direction: "out" }, 0);
+  const queries = new Counter({
+    name: "grapevine_queries_sent_total",
+    help: "Queries sent through this agent's API (query and reachability).",
+    registers: [registry],
+  });
+  return {
+    registry,
+    eventsSent: { inc: () => events.inc({ direction: "out" }) },
+    eventsReceived: { inc: () => events.inc({ direction: "in" }) },
+    queriesSent: { inc: () => queries.inc() },
+  };
 }

@@ -6,6 +6,14 @@ import { deleteCommand, getCommand, kvCommand, setCommand } from "./commands/kv.
 import { leaveCommand } from "./commands/leave.js";
 import { membersCommand } from "./commands/members.js";
 import {
+  eventCommand,
+  forceLeaveCommand,
+  joinCommand,
+  monitorCommand,
+  queryCommand,
+  reachabilityCommand,
+} from "./commands/operator.js";
+import {
   configDeleteCommand,
   configGetCommand,
   configListCommand,
@@ -14,7 +22,15 @@ import {
 } from "./commands/shared.js";
 import { tagsDeleteCommand, tagsListCommand, tagsSetCommand } from "./commands/tags.js";
 import { watchCommand } from "./commands/watch.js";
-import { EXIT_FAILURE, EXIT_USAGE, errorLine, RuntimeError, UsageError } from "./errors.js";
+import {
+  EXIT_FAILURE,
+  EXIT_UNREACHABLE,
+  EXIT_USAGE,
+  errorLine,
+  RuntimeError,
+  UnreachableError,
+  UsageError,
+} from "./errors.js";
 import type { Io } from "./io.js";
 import { AGENT_VERSION } from "./version.js";
 
@@ -172,7 +188,88 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
         "left",
       ]),
     )
+    .option("--tag <key=regex>", "only members whose tag KEY matches REGEX, repeatable", collect)
+    .option("--name <regex>", "only members whose name matches REGEX")
     .action(async (opts) => setCode(await membersCommand(opts, io)));
+
+  program
+    .command("validate")
+    .description("check a config file: every problem, with its key (exit 2 if any)")
+    .argument("<config>", "the config file, JSON or YAML")
+    .action(async (path: string) => {
+      const { validateCommand } = await import("./commands/validate.js");
+      setCode(await validateCommand(path, io));
+    });
+
+  program
+    .command("join")
+    .description("join the cluster through these addresses now (prints why each failed seed did)")
+    .argument("<address...>", "gossip addresses: udp://HOST:PORT, ws://...")
+    .addOption(httpOption())
+    .action(async (addresses: string[], opts) => setCode(await joinCommand(addresses, opts, io)));
+
+  program
+    .command("event")
+    .description("send a user event to every member (delivered to watch and /v1/events)")
+    .argument("<name>")
+    .argument("[payload]")
+    .option("--coalesce", "hold it 200ms: one of the same name sent meanwhile replaces it")
+    .addOption(httpOption())
+    .action(async (name: string, payload: string | undefined, opts) =>
+      setCode(await eventCommand(name, payload, opts, io)),
+    );
+
+  program
+    .command("query")
+    .description("send a query; prints each member's answer as it arrives, then a summary")
+    .argument("<name>", "the query name (ping is built in; agents answer those in their config)")
+    .argument("[payload]")
+    .option(
+      "--tag <key=regex>",
+      "only members whose tag KEY matches REGEX answer, repeatable",
+      collect,
+    )
+    .option("--node <name>", "only this member answers, repeatable", collect)
+    .option("--timeout <duration>", "how long to wait for answers (default: from the cluster size)")
+    .option("--no-ack", "do not ask members to ack")
+    .option("--json", "one JSON object per line")
+    .addOption(httpOption())
+    .action(async (name: string, payload: string | undefined, opts) =>
+      setCode(await queryCommand(name, payload, { ...opts, noAck: opts.ack === false }, io)),
+    );
+
+  program
+    .command("force-leave")
+    .description("move a failed member to left on every member")
+    .argument("<name>")
+    .option("--prune", "and forget it at once")
+    .addOption(httpOption())
+    .action(async (name: string, opts) => setCode(await forceLeaveCommand(name, opts, io)));
+
+  program
+    .command("reachability")
+    .description("ping every member by query and report who did not answer (exit 1 if any)")
+    .option("--json", "print JSON")
+    .addOption(httpOption())
+    .action(async (opts) => setCode(await reachabilityCommand(opts, io)));
+
+  program
+    .command("monitor")
+    .description("stream the agent's log lines until Ctrl-C")
+    .addOption(
+      new Option("--level <level>", "least severe level shown (default: info)").choices([
+        "trace",
+        "debug",
+        "info",
+        "warn",
+        "error",
+        "fatal",
+      ]),
+    )
+    .addOption(httpOption())
+    .action(async (opts) =>
+      setCode(await untilInterrupted((stop) => monitorCommand(opts, io, stop))),
+    );
 
   program
     .command("set")
@@ -393,6 +490,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     }
     io.stderr.write(`grapevine: ${errorLine(err)}\n`);
     if (err instanceof UsageError) return EXIT_USAGE;
+    if (err instanceof UnreachableError) return EXIT_UNREACHABLE;
     if (err instanceof RuntimeError) return EXIT_FAILURE;
     return EXIT_FAILURE;
   }

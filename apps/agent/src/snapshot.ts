@@ -3,8 +3,10 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -180,4 +182,21 @@ export function writeSnapshot(dir: string, snapshot: AgentSnapshot): void {
   } catch {
     // Directory fsync is not supported everywhere; the rename itself is still atomic.
   }
+}
+
+/**
+ * Removes the temporary files of writes that never finished (`snapshot.json.<pid>.tmp`, left by a
+ * crash between write and rename). Called at start, with the data dir locked, so no other agent
+ * is writing one. Returns the names removed.
+ */
+export function removeStaleSnapshotTemps(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const stale = names.filter((n) => n.startsWith(`${SNAPSHOT_FILE}.`) && n.endsWith(".tmp"));
+  for (const name of stale) rmSync(join(dir, name), { force: true });
+  return stale;
 }

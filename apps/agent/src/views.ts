@@ -1,4 +1,5 @@
 import type { ClusterEvent, Member } from "@grapevine/cluster";
+import type { EventKind } from "./event-log.js";
 
 /** A member as the HTTP API shows it. */
 export interface MemberView {
@@ -80,4 +81,11 @@ export function eventView(event: ClusterEvent, now = new Date()): Record<string,
     default:
       return { type: event.type, time, member: memberView(event.member) };
   }
+}
+
+/** Which blocking reads an event wakes: key reads, member reads, or neither. */
+export function eventKind(event: ClusterEvent): EventKind {
+  if (event.type === "key-changed") return "kv";
+  if (event.type.startsWith("member-")) return "members";
+  return "other";
 }

@@ -89,11 +89,11 @@ describe("usage errors", () => {
     expect(help.stdout).toMatch(/--join-timeout <duration>/);
   });
 
-  it("an unreachable agent is one line and exit 1", async () => {
+  it("an unreachable agent is one line and exit 3", async () => {
     const port = await nobody.next();
     for (const args of [["members"], ["kv"], ["set", "k", "v"], ["info", "--json"], ["leave"]]) {
       const r = await runInProcess([...args, "--http", `127.0.0.1:${port}`]);
-      expect(r.code, args.join(" ")).toBe(1);
+      expect(r.code, args.join(" ")).toBe(3);
       expectOneLine(
         r.stderr,
         /cannot reach the agent at http:\/\/127\.0\.0\.1:\d+: connection refused/,
@@ -102,7 +102,7 @@ describe("usage errors", () => {
     const viaEnv = await runCliProcess(["members"], {
       env: { GRAPEVINE_HTTP: `127.0.0.1:${port}` },
     });
-    expect(viaEnv.code).toBe(1);
+    expect(viaEnv.code).toBe(3);
     expectOneLine(viaEnv.stderr, new RegExp(`cannot reach the agent at http://127.0.0.1:${port}`));
   });
 });

@@ -105,7 +105,7 @@ describe("HTTP API", () => {
     });
 
     await waitForKey(b.httpUrl, "api-a", "bin", "AP8=");
-    expect((await call(b, "GET", "/v1/kv/api-a/color")).json.value).toBe("blue");
+    expect((await call(b, "GET", "/v1/kv/color?owner=api-a")).json.value).toBe("blue");
     const all = await call(b, "GET", "/v1/kv");
     expect(
       all.json.entries
@@ -141,8 +141,9 @@ describe("HTTP API", () => {
     expect(big.status).toBe(413);
     expect(big.json.error).toMatchObject({ code: "too-large", limit: 1024 * 1024 });
     const tooLong = await call(a, "PUT", "/v1/kv/long", "x".repeat(5000));
-    expect(tooLong.status).toBe(400);
-    expect(tooLong.json.error.message).toBeTypeOf("string");
+    expect(tooLong.status).toBe(413);
+    expect(tooLong.json.error).toMatchObject({ code: "too-large", actual: 5000 });
+    expect(tooLong.json.error.message).toMatch(/limit of \d+ bytes/);
   });
 
   it("PUT and DELETE /v1/tags change the node's advertised tags", async () => {
@@ -207,7 +208,11 @@ describe("HTTP API", () => {
       config: { preset: "local" },
     });
     expect(info.counters.cluster.packetsIn).toBeGreaterThan(0);
-    expect((await call(a, "GET", "/health")).json).toEqual({ status: "ok", health: 0 });
+    expect((await call(a, "GET", "/health")).json).toEqual({
+      status: "ok",
+      state: "healthy",
+      health: 0,
+    });
 
     const metrics = await fetch(`${a.httpUrl}/metrics`);
     expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);

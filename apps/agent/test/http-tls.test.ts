@@ -84,10 +84,10 @@ describe("HTTPS", () => {
       clientCertificates: false,
     });
     const untrusted = await cli(["members", "--http", address]);
-    expect(untrusted.code).toBe(1);
+    expect(untrusted.code).toBe(3);
     expect(untrusted.stderr).toMatch(/TLS: the agent's certificate is not trusted .*--ca-file/);
     const plain = await cli(["members", "--http", address.replace("https://", "")]);
-    expect(plain.code).toBe(1);
+    expect(plain.code).toBe(3);
     const misused = await cli(["members", "--ca-file", file("ca.pem"), "--http", "127.0.0.1:1"]);
     expect(misused.code).toBe(2);
     expect(misused.stderr).toMatch(/--ca-file: only for an https:\/\/ agent/);
@@ -169,7 +169,7 @@ describe("HTTPS with client certificates", () => {
     expect(ok.stderr).toBe("");
     expect(ok.stdout).toMatch(/^mtls: set color \(version \d+\)/);
     const without = await cli(["members", "--http", agent.httpUrl, ...tls]);
-    expect(without.code).toBe(1);
+    expect(without.code).toBe(3);
     expect(without.stderr).toMatch(/client certificate/);
     const half = await cli([
       "members",

@@ -70,3 +70,18 @@ describe("snapshot", () => {
     });
   });
 });
+
+describe("unfinished snapshot writes", () => {
+  it("are removed when an agent starts on the data dir", async () => {
+    const { mkdtempSync, writeFileSync, existsSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { removeStaleSnapshotTemps, SNAPSHOT_FILE } = await import("../src/snapshot.js");
+    const dir = mkdtempSync(join(tmpdir(), "grapevine-tmp-"));
+    writeFileSync(join(dir, `${SNAPSHOT_FILE}.123.tmp`), "partial");
+    writeFileSync(join(dir, "other.txt"), "kept");
+    expect(removeStaleSnapshotTemps(dir)).toEqual([`${SNAPSHOT_FILE}.123.tmp`]);
+    expect(existsSync(join(dir, `${SNAPSHOT_FILE}.123.tmp`))).toBe(false);
+    expect(existsSync(join(dir, "other.txt"))).toBe(true);
+  });
+});

@@ -296,9 +296,9 @@ export class Cluster {
     return v === undefined ? undefined : new TextDecoder().decode(v);
   }
 
-  /** All live keys of `owner` (default: this member) with their versions. */
+  /** All live keys of `owner` (default: this member) with their versions; telemetry not included. */
   entries(owner: string = this.name): Array<{ key: string; value: Uint8Array; version: number }> {
-    const all = this.core.store.entries(owner);
+    const all = this.core.store.entries(owner).filter((e) => e.key !== STATS_KEY);
     return all.map((e) => ({ key: e.key, value: e.value, version: e.version }));
   }
 

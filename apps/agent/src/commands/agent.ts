@@ -5,6 +5,7 @@ import { readConfigFile } from "../config-file.js";
 import { formatDuration } from "../duration.js";
 import { RuntimeError } from "../errors.js";
 import type { Io } from "../io.js";
+import { LogHub } from "../log-hub.js";
 import { createLogger } from "../logger.js";
 
 /** Flags of `grapevine agent` as commander parses them (absent flags are undefined). */
@@ -80,7 +81,7 @@ export function flagsLayer(flags: AgentFlags): RawConfig {
  * `grapevine agent`: resolves the configuration, starts the agent, prints the ready line on
  * stdout and runs until SIGINT/SIGTERM or `POST /v1/leave` (graceful leave, exit 0). A second
  * signal stops at once without waiting for the leave to spread (exit 1). SIGHUP reloads the API
- * token file. With `--join`, fails (exit 1) when no seed answers within `--join-timeout`.
+ * token file, the tags, the log level and the join seeds. With `--join`, fails (exit 1) when no seed answers within `--join-timeout`.
  */
 export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
   const configPath = flags.config ?? io.env.GRAPEVINE_CONFIG;
@@ -90,8 +91,9 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
     ...(configPath ? { file: readConfigFile(configPath) } : {}),
     hostname: hostname(),
   });
-  const logger = createLogger(config.logLevel, config.logJson);
-  const agent = await Agent.start(config, logger);
+  const logs = new LogHub();
+  const logger = createLogger(config.logLevel, config.logJson, logs);
+  const agent = await Agent.start(config, logger, { logs });
   io.stdout.write(`${agent.readyLine()}\n`);
 
   let signals = 0;
@@ -107,7 +109,25 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
       void agent.shutdown();
     }
   };
-  const onHangup = () => agent.reloadTokens();
+  const onHangup = () => {
+    agent.reloadTokens();
+    // Tags, the log level and the join seeds come from the config file (and flags) again.
+    try {
+      agent.reloadConfig(
+        resolveConfig({
+          flags: flagsLayer(flags),
+          env: io.env,
+          ...(configPath ? { file: readConfigFile(configPath) } : {}),
+          hostname: hostname(),
+        }),
+      );
+    } catch (err) {
+      logger.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        "SIGHUP: the configuration is not valid; nothing reloaded",
+      );
+    }
+  };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onHangup);

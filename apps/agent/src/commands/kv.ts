@@ -11,8 +11,9 @@ interface KvEntry {
   readonly version: number;
 }
 
-function path(...segments: string[]): string {
-  return segments.map(encodeURIComponent).join("/");
+/** A key as a path: `/` stays as written (`app/db/url` is `/v1/kv/app/db/url`). */
+function path(key: string): string {
+  return key.split("/").map(encodeURIComponent).join("/");
 }
 
 function display(e: KvEntry): string {
@@ -54,7 +55,10 @@ export async function getCommand(
   io: Io,
 ): Promise<number> {
   const client = clientFor(options, io);
-  const route = second === undefined ? `/v1/kv/${path(first)}` : `/v1/kv/${path(first, second)}`;
+  const route =
+    second === undefined
+      ? `/v1/kv/${path(first)}`
+      : `/v1/kv/${path(second)}?owner=${encodeURIComponent(first)}`;
   const { body } = await client.request("GET", route);
   const e = body as KvEntry;
   if (options.json) io.stdout.write(`${JSON.stringify(e)}\n`);

@@ -1,3 +1,4 @@
+import { UsageError } from "../errors.js";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
 import type { MemberView } from "../views.js";
@@ -7,6 +8,10 @@ import { type ClientOptions, clientFor } from "./client-options.js";
 export interface MembersOptions extends ClientOptions {
   readonly json?: boolean;
   readonly status?: string;
+  /** KEY=REGEX, repeatable. */
+  readonly tag?: string[];
+  /** Regular expression on the name. */
+  readonly name?: string;
 }
 
 /** Formats members as the `members` table: name, status, addresses, tags. */
@@ -27,7 +32,15 @@ export function membersTable(members: readonly MemberView[]): string {
 /** `grapevine members`: the members the agent knows, as a table or JSON. */
 export async function membersCommand(options: MembersOptions, io: Io): Promise<number> {
   const client = clientFor(options, io);
-  const query = options.status ? `?status=${encodeURIComponent(options.status)}` : "";
+  const params = new URLSearchParams();
+  if (options.status) params.set("status", options.status);
+  if (options.name !== undefined) params.set("name", options.name);
+  for (const t of options.tag ?? []) {
+    if (!/^[^=]+=/.test(t))
+      throw new UsageError(`--tag: expected KEY=REGEX, got ${JSON.stringify(t)}`);
+    params.append("tag", t);
+  }
+  const query = params.size > 0 ? `?${params}` : "";
   const { body } = await client.request("GET", `/v1/members${query}`);
   const members = (body as { members: MemberView[] }).members;
   if (options.json) io.stdout.write(`${JSON.stringify(members, null, 2)}\n`);

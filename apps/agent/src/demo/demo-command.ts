@@ -184,7 +184,7 @@ class Demo {
   private async readKey(node: string): Promise<string | undefined> {
     const http = this.agents.get(node)?.ready?.http;
     try {
-      const res = await fetch(`${http}/v1/kv/${FIRST}/${KEY}`, {
+      const res = await fetch(`${http}/v1/kv/${KEY}?owner=${FIRST}`, {
         signal: AbortSignal.timeout(1000),
       });
       if (!res.ok) return undefined;

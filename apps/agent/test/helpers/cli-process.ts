@@ -313,7 +313,7 @@ export async function waitForKey(
 ): Promise<void> {
   const events = await openEvents(base);
   try {
-    const res = await fetch(`${base}/v1/kv/${node}/${key}`);
+    const res = await fetch(`${base}/v1/kv/${key}?owner=${encodeURIComponent(node)}`);
     if (res.ok && ((await res.json()) as { value: string }).value === value) return;
     await events.next(
       (e) => e.type === "key-changed" && e.node === node && e.key === key && e.value === value,

@@ -1,0 +1,46 @@
+import { resolveConfig } from "../config.js";
+import { readConfigFile } from "../config-file.js";
+import { errorLine, UsageError } from "../errors.js";
+import type { Io } from "../io.js";
+
+/**
+ * Every problem of a config file, one line each, naming the key at fault. Each key is checked
+ * alone (so one bad key does not hide the next), then the whole file (for problems between
+ * keys, such as a TLS certificate without its key).
+ */
+export function configProblems(path: string): string[] {
+  const file = readConfigFile(path);
+  const data = file.data;
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return [`config file ${path}: expected a mapping of settings`];
+  }
+  const problems: string[] = [];
+  const check = (subset: unknown) => {
+    try {
+      resolveConfig({ flags: {}, env: {}, file: { path, data: subset }, hostname: "validate" });
+      return undefined;
+    } catch (err) {
+      return errorLine(err);
+    }
+  };
+  for (const [key, value] of Object.entries(data)) {
+    const problem = check({ [key]: value });
+    if (problem !== undefined) problems.push(problem);
+  }
+  if (problems.length === 0) {
+    const whole = check(data);
+    if (whole !== undefined) problems.push(whole);
+  }
+  return problems;
+}
+
+/** `grapevine validate CONFIG`: prints every problem of a config file; exit 2 when there is one. */
+export async function validateCommand(path: string, io: Io): Promise<number> {
+  const problems = configProblems(path);
+  if (problems.length === 0) {
+    io.stdout.write(`${path}: valid\n`);
+    return 0;
+  }
+  for (const p of problems) io.stderr.write(`grapevine: ${p}\n`);
+  throw new UsageError(`${path}: ${problems.length} problem${problems.length === 1 ? "" : "s"}`);
+}

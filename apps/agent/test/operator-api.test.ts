@@ -1,0 +1,275 @@
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Agent } from "../src/agent.js";
+import { resolveConfig } from "../src/config.js";
+import type { Io } from "../src/io.js";
+import { LogHub } from "../src/log-hub.js";
+import { createLogger } from "../src/logger.js";
+import { runCli } from "../src/program.js";
+import { SseParser } from "../src/sse-parser.js";
+import { openEvents, waitForMember } from "./helpers/cli-process.js";
+
+function config(name: string, extra: Record<string, unknown> = {}) {
+  return resolveConfig({
+    flags: { name, bind: ["udp://127.0.0.1:0"], http: "127.0.0.1:0", preset: "local", ...extra },
+    env: {},
+    hostname: "unused",
+  });
+}
+
+const silent = createLogger("silent", false);
+const hub = new LogHub();
+const agents: Agent[] = [];
+let a: Agent;
+let b: Agent;
+let c: Agent;
+
+async function run(args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = {
+    stdout: {
+      write: (t: string | Uint8Array) => {
+        stdout += String(t);
+      },
+    },
+    stderr: {
+      write: (t: string) => {
+        stderr += t;
+      },
+    },
+    env: {},
+  };
+  const code = await runCli(args, io);
+  return { code, stdout, stderr };
+}
+
+async function call(agent: Agent, method: string, path: string, body?: unknown) {
+  const res = await fetch(agent.httpUrl + path, {
+    method,
+    ...(body !== undefined
+      ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } }
+      : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : {} };
+}
+
+beforeAll(async () => {
+  a = await Agent.start(config("op-a", { tags: ["role=web"] }), createLogger("info", true, hub), {
+    logs: hub,
+  });
+  agents.push(a);
+  b = await Agent.start(config("op-b", { join: a.cluster.addresses, tags: ["role=db"] }), silent);
+  agents.push(b);
+  c = await Agent.start(config("op-c", { join: a.cluster.addresses }), silent);
+  agents.push(c);
+  for (const n of ["op-b", "op-c"]) await waitForMember(a.httpUrl, n, "alive");
+  for (const agent of [b, c]) await waitForMember(agent.httpUrl, "op-c", "alive");
+  await waitForMember(c.httpUrl, "op-b", "alive");
+}, 60_000);
+
+afterAll(async () => {
+  for (const agent of agents) {
+    await agent.shutdown();
+    await agent.close();
+  }
+});
+
+describe("the HTTP API's contract", () => {
+  it("serves an OpenAPI 3 document that validates, listing every route", async () => {
+    const { status, json } = await call(a, "GET", "/v1/openapi.json");
+    expect(status).toBe(200);
+    await SwaggerParser.validate(structuredClone(json));
+    for (const path of ["/v1/members", "/v1/kv/{key}", "/v1/query", "/v1/events", "/metrics"]) {
+      expect(Object.keys(json.paths)).toContain(path);
+    }
+  });
+
+  it("refuses unknown query parameters by name, answers HEAD on GET routes, sends the index", async () => {
+    const bad = await call(a, "GET", "/v1/members?node=x");
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatchObject({ code: "bad-request", parameter: "node" });
+    expect(bad.json.error.message).toMatch(/unknown query parameter "node"/);
+    for (const path of ["/metrics", "/v1/members", "/health", "/v1/info", "/v1/events"]) {
+      const head = await fetch(a.httpUrl + path, { method: "HEAD" });
+      expect(head.status, path).toBe(200);
+      expect(Number(head.headers.get("x-grapevine-index")), path).toBeGreaterThanOrEqual(0);
+    }
+    const metrics = await (await fetch(`${a.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/grapevine_build_info\{version="[^"]+",node="v\d/);
+    expect(metrics).toMatch(/grapevine_health_state\{state="healthy"\} 1/);
+  });
+
+  it("keys may contain / as written; ?owner, ?recurse and ?prefix read across owners", async () => {
+    expect((await call(a, "PUT", "/v1/kv/app/db/url", { value: "pg://a" })).status).toBe(200);
+    expect((await call(b, "PUT", "/v1/kv/app/db/url", { value: "pg://b" })).status).toBe(200);
+    const own = await call(a, "GET", "/v1/kv/app/db/url");
+    expect(own.json).toMatchObject({ node: "op-a", key: "app/db/url", value: "pg://a" });
+    const index = Number(own.headers.get("x-grapevine-index"));
+    // A blocking read on a's view returns once b's key arrives.
+    const other = await call(a, "GET", `/v1/kv/app/db/url?owner=op-b&index=0&wait=5s`);
+    if (other.status === 404) {
+      await call(a, "GET", `/v1/kv/app?recurse&index=${index}&wait=10s`);
+    }
+    const listed = await call(a, "GET", "/v1/kv/app/?recurse");
+    expect(listed.json.entries.map((e: { node: string; key: string }) => e.node)).toContain("op-a");
+    const prefix = await call(a, "GET", "/v1/kv?prefix=app/db");
+    expect(prefix.json.entries.every((e: { key: string }) => e.key.startsWith("app/db"))).toBe(
+      true,
+    );
+    const get = await run(["get", "op-a", "app/db/url", "--http", c.httpUrl]);
+    expect(get).toMatchObject({ code: 0, stdout: "pg://a\n" });
+  });
+
+  it("a blocking read returns within 100 ms of the change", async () => {
+    const first = await call(b, "GET", "/v1/kv/watched?owner=op-a&recurse");
+    const index = Number(first.headers.get("x-grapevine-index"));
+    const started = Date.now();
+    const blocked = call(b, "GET", `/v1/kv/watched?recurse&owner=op-a&index=${index}&wait=20s`);
+    const events = await openEvents(b.httpUrl);
+    try {
+      await call(a, "PUT", "/v1/kv/watched", { value: "now" });
+      const seen = await events.next(
+        (e) => e.type === "key-changed" && e.key === "watched",
+        "watched",
+      );
+      const seenAt = Date.now();
+      const answer = await blocked;
+      expect(answer.json.entries[0]).toMatchObject({ key: "watched", value: "now" });
+      expect(Number(answer.headers.get("x-grapevine-index"))).toBeGreaterThan(index);
+      expect(Date.now() - seenAt).toBeLessThan(100);
+      expect(seen).toBeDefined();
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      events.close();
+    }
+  });
+
+  it("SSE events carry id:, a reconnect with Last-Event-ID replays the missed change, a stale id gets reset", async () => {
+    const index = Number((await call(b, "GET", "/v1/members")).headers.get("x-grapevine-index"));
+    await call(a, "PUT", "/v1/kv/missed", { value: "while-away" });
+    await call(b, "GET", `/v1/kv/missed?owner=op-a&index=${index}&wait=10s`);
+    const read = async (headers: Record<string, string>) => {
+      const controller = new AbortController();
+      const res = await fetch(`${b.httpUrl}/v1/events`, { headers, signal: controller.signal });
+      const parser = new SseParser();
+      const decoder = new TextDecoder();
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      let raw = "";
+      const out: { event: string; data: string }[] = [];
+      const deadline = setTimeout(() => controller.abort(), 10_000);
+      try {
+        while (!out.some((e) => e.event === "reset" || e.data.includes("while-away"))) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          const text = decoder.decode(value, { stream: true });
+          raw += text;
+          out.push(...parser.push(text));
+        }
+      } finally {
+        clearTimeout(deadline);
+        controller.abort();
+      }
+      return { out, raw };
+    };
+    const replay = await read({ "last-event-id": String(index) });
+    expect(replay.out.some((e) => e.event === "key-changed" && e.data.includes("while-away"))).toBe(
+      true,
+    );
+    expect(replay.raw).toMatch(/^id: \d+$/m);
+    const stale = await read({ "last-event-id": "999999999" });
+    expect(stale.out[0]?.event).toBe("reset");
+  });
+});
+
+describe("the operator's verbs", () => {
+  it("members filters by tag regex and name regex", async () => {
+    const r = await run([
+      "members",
+      "--tag",
+      "role=^d",
+      "--name",
+      "op-",
+      "--json",
+      "--http",
+      a.httpUrl,
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).map((m: { name: string }) => m.name)).toEqual(["op-b"]);
+    const bad = await run(["members", "--name", "(", "--http", a.httpUrl]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/name: not a regular expression/);
+  });
+
+  it("an event sent on one agent arrives on the others' event streams", async () => {
+    const events = await openEvents(c.httpUrl);
+    try {
+      const sent = await run(["event", "deploy", "v42", "--http", a.httpUrl]);
+      expect(sent).toMatchObject({ code: 0 });
+      const got = await events.next(
+        (e) => e.type === "user-message" && e.name === "deploy",
+        "deploy event at c",
+      );
+      expect(Buffer.from(String(got.payload), "base64").toString()).toBe("v42");
+    } finally {
+      events.close();
+    }
+  });
+
+  it("query prints an answer from every member, then a summary", async () => {
+    const r = await run(["query", "ping", "--timeout", "3s", "--http", a.httpUrl]);
+    expect(r.code).toBe(0);
+    for (const n of ["op-a", "op-b", "op-c"])
+      expect(r.stdout).toMatch(new RegExp(`^${n} ${n}$`, "m"));
+    expect(r.stdout).toMatch(/responses: 3 of 3\n$/);
+    const web = await run([
+      "query",
+      "ping",
+      "--tag",
+      "role=web",
+      "--timeout",
+      "3s",
+      "--http",
+      b.httpUrl,
+    ]);
+    expect(web.stdout).toMatch(/^op-a op-a$/m);
+    expect(web.stdout).not.toMatch(/^op-b op-b$/m);
+    const reach = await run(["reachability", "--http", c.httpUrl]);
+    expect(reach).toMatchObject({ code: 0, stdout: "3 of 3 members answered\n" });
+  });
+
+  it("monitor streams log lines; join reports why a seed failed; bad input names the field", async () => {
+    const res = await fetch(`${a.httpUrl}/v1/monitor?level=info`);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const joined = await run(["join", "udp://127.0.0.1:9", "--http", a.httpUrl]);
+    expect(joined.code).toBe(1);
+    expect(joined.stderr).toMatch(/udp:\/\/127\.0\.0\.1:9: /);
+    let text = "";
+    const decoder = new TextDecoder();
+    while (!text.includes("join requested through the API")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel();
+    expect(text).toMatch(/event: log/);
+    const big = await run(["tags", "set", `big=${"x".repeat(2000)}`, "--http", a.httpUrl]);
+    expect(big.code).toBe(2);
+    expect(big.stderr).toMatch(/1024 bytes/);
+    const http = await call(a, "PUT", "/v1/tags", { big: "x".repeat(2000) });
+    expect(http.status).toBe(413);
+    expect(http.json.error).toMatchObject({ code: "too-large", limit: 1024 });
+  });
+
+  it("force-leave moves a stopped agent to left everywhere", async () => {
+    await c.shutdown();
+    await waitForMember(a.httpUrl, "op-c", "dead", 30_000);
+    const r = await run(["force-leave", "op-c", "--http", a.httpUrl]);
+    expect(r).toMatchObject({ code: 0 });
+    await waitForMember(a.httpUrl, "op-c", "left");
+    await waitForMember(b.httpUrl, "op-c", "left");
+    const alive = await run(["force-leave", "op-b", "--http", a.httpUrl]);
+    expect(alive.code).toBe(1);
+  });
+});
