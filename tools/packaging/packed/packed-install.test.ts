@@ -207,7 +207,9 @@ describe.concurrent("installed with npm from the registry", () => {
     mkdirSync(join(dir, "test"));
     const programs: { name: string; output: string | undefined; file: string }[] = [];
     for (const e of examples) {
-      const base = e.pkg.dir.replaceAll("/", "-");
+      // One file per example: a README may show several.
+      const stem = (e.file ?? "").split("/").pop()?.replace(/(\.test)?\.ts$/, "") ?? "";
+      const base = `${e.pkg.dir.replaceAll("/", "-")}-${stem}`;
       if (e.file?.endsWith(".test.ts")) {
         writeFileSync(join(dir, "test", `${base}.test.ts`), e.code);
       } else {
