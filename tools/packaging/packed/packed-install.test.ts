@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attwProblems, type Problem, publintProblems, shippedFileProblems } from "../src/checks.js";
@@ -208,7 +208,7 @@ describe.concurrent("installed with npm from the registry", () => {
     const programs: { name: string; output: string | undefined; file: string }[] = [];
     for (const e of examples) {
       // One file per example: a README may show several.
-      const stem = (e.file ?? "").split("/").pop()?.replace(/(\.test)?\.ts$/, "") ?? "";
+      const stem = basename(e.file ?? "").replace(/(\.test)?\.ts$/, "");
       const base = `${e.pkg.dir.replaceAll("/", "-")}-${stem}`;
       if (e.file?.endsWith(".test.ts")) {
         writeFileSync(join(dir, "test", `${base}.test.ts`), e.code);
