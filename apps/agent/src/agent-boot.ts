@@ -1,7 +1,10 @@
+import type { ClusterOptions } from "@grapevine/cluster";
+import type { Transport } from "@grapevine/transport";
 import type { AgentConfig } from "./config.js";
 import { RuntimeError, UsageError } from "./errors.js";
 import { httpUrl } from "./http-address.js";
 import type { ApiServer } from "./http-server.js";
+import type { LoadedKeyring } from "./keyring-file.js";
 import type { AgentLogger } from "./logger.js";
 import { type AgentSnapshot, readSnapshot } from "./snapshot.js";
 
@@ -67,4 +70,28 @@ export function listen(server: ApiServer, config: AgentConfig): Promise<number> 
       resolve(typeof a === "object" && a !== null ? a.port : config.http.port);
     });
   });
+}
+
+/** The cluster member's options from the agent's configuration. */
+export function clusterOptions(
+  config: AgentConfig,
+  transports: Transport[],
+  keyring: LoadedKeyring,
+  generation: number,
+): ClusterOptions {
+  return {
+    name: config.name,
+    transports,
+    preset: config.preset,
+    swim: config.swim,
+    tags: config.tags,
+    generation,
+    ...(config.deadOwnerGraceMs !== undefined
+      ? { deadOwnerGraceMs: Math.round(config.deadOwnerGraceMs) }
+      : {}),
+    ...(config.label !== undefined ? { label: config.label } : {}),
+    ...(keyring.keyring !== undefined && config.encryption !== "off"
+      ? { keyring: keyring.keyring, encryption: config.encryption }
+      : {}),
+  };
 }

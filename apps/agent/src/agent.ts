@@ -1,6 +1,5 @@
 import { Cluster, type ClusterEvent } from "@grapevine/cluster";
-import type { Registry } from "prom-client";
-import { listen, loadSnapshot } from "./agent-boot.js";
+import { clusterOptions, listen, loadSnapshot } from "./agent-boot.js";
 import { agentInfo } from "./agent-info.js";
 import { type JoinContext, joinNow, startJoining } from "./agent-join.js";
 import type { AgentConfig } from "./config.js";
@@ -36,7 +35,7 @@ import { RateLimiter } from "./rate-limit.js";
 import { type LookupAll, systemLookup } from "./seed-resolver.js";
 import { type AgentSnapshot, removeStaleSnapshotTemps } from "./snapshot.js";
 import { SnapshotWriter } from "./snapshot-writer.js";
-import { registerStatGauges, startSelfSamples } from "./telemetry.js";
+import { startSelfSamples } from "./telemetry.js";
 import { type BoundTransport, bindTransports, closeTransports } from "./transports.js";
 import { eventKind, eventView } from "./views.js";
 
@@ -62,7 +61,6 @@ export class Agent {
   /** Every state-changing event, numbered (SSE ids, blocking reads, `X-Grapevine-Index`). */
   readonly events = new EventLog();
   private readonly api: HttpApi;
-  private readonly registry: Registry;
   private readonly stopSamples: () => void;
   private readonly metrics: AgentMetrics;
   private readonly coalescer: EventCoalescer;
@@ -100,8 +98,6 @@ export class Agent {
     this.currentTags = { ...config.tags };
     this.seedsJoined = new Set(config.join);
     this.metrics = createMetrics(cluster, transports);
-    this.registry = this.metrics.registry;
-    registerStatGauges(this.registry, cluster);
     this.stopSamples = startSelfSamples(cluster);
     this.coalescer = new EventCoalescer((name, payload) => {
       cluster.event(name, payload);
@@ -135,7 +131,7 @@ export class Agent {
     this.api = new HttpApi(
       {
         cluster,
-        registry: this.registry,
+        registry: this.metrics.registry,
         events: this.events,
         logs,
         info: () => this.info(),
@@ -227,21 +223,8 @@ export class Agent {
     const dialFailures = new DialFailures();
     let cluster: Cluster;
     try {
-      cluster = Cluster.create({
-        name: config.name,
-        transports: transports.map((t) => dialFailures.wrap(t.transport)),
-        preset: config.preset,
-        swim: config.swim,
-        tags: config.tags,
-        generation,
-        ...(config.deadOwnerGraceMs !== undefined
-          ? { deadOwnerGraceMs: Math.round(config.deadOwnerGraceMs) }
-          : {}),
-        ...(config.label !== undefined ? { label: config.label } : {}),
-        ...(keyring.keyring !== undefined && config.encryption !== "off"
-          ? { keyring: keyring.keyring, encryption: config.encryption }
-          : {}),
-      });
+      const wrapped = transports.map((t) => dialFailures.wrap(t.transport));
+      cluster = Cluster.create(clusterOptions(config, wrapped, keyring, generation));
     } catch (err) {
       server.close();
       await closeTransports(transports.map((t) => t.transport));

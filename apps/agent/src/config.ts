@@ -1,198 +1,39 @@
-import { isIP } from "node:net";
-import { type ClusterOptions, Keyring, KeyringError } from "@grapevine/cluster";
-import { parseAddress } from "@grapevine/transport";
+import {
+  type AgentConfig,
+  BIND_SCHEMES,
+  DEFAULT_HTTP_LIMITS,
+  DEFAULT_JOIN_RETRY_INTERVAL_MS,
+  type EncryptionSetting,
+  type HttpSecurityConfig,
+  LOG_LEVELS,
+  type OpenPath,
+  PRESETS,
+  type RawConfig,
+  type SettingFile,
+} from "./config-types.js";
+import {
+  asBoolean,
+  asCount,
+  asHostName,
+  asKey,
+  asLimits,
+  asList,
+  asMode,
+  asOneOf,
+  asOpenPaths,
+  asOrigin,
+  asString,
+  asTags,
+  checkGossipUrl,
+  schemeOfUrl,
+} from "./config-values.js";
 import { parseDuration } from "./duration.js";
 import { UsageError } from "./errors.js";
 import { type HttpAddress, httpUrl, parseHttpAddress } from "./http-address.js";
 import { isLoopbackHost, isWildcardHost } from "./http-guard.js";
 
-/** Timing presets of the failure detector (see `@grapevine/swim`). */
-export type Preset = "lan" | "wan" | "local";
-
-/** Log levels, most to least verbose, plus `silent`. */
-export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
-
-const PRESETS: readonly Preset[] = ["lan", "wan", "local"];
-const LOG_LEVELS: readonly LogLevel[] = [
-  "trace",
-  "debug",
-  "info",
-  "warn",
-  "error",
-  "fatal",
-  "silent",
-];
-
-/** How an agent with a keyring treats encryption; `off` without one. */
-export type EncryptionSetting = "off" | "open-only" | "accept-plaintext" | "required";
-
-const ENCRYPTION_MODES: readonly Exclude<EncryptionSetting, "off">[] = [
-  "open-only",
-  "accept-plaintext",
-  "required",
-];
-
-/** Default longest pause between join attempts, ms (`--join-retry-interval`). */
-export const DEFAULT_JOIN_RETRY_INTERVAL_MS = 15_000;
-
-/** Transport schemes the agent can bind. */
-export const BIND_SCHEMES = ["udp", "ws", "wss", "ws-client"] as const;
-
-/** A file named by a setting, with how to name that setting in an error message. */
-export interface SettingFile {
-  readonly path: string;
-  /** The flag, variable or config key that named it, e.g. `--http-token-file`. */
-  readonly label: string;
-}
-
-/** Paths that `--http-open` can serve without a token. */
-export type OpenPath = "/health" | "/metrics";
-
-/**
- * Limits that protect the HTTP API from slow and greedy clients (config file `httpLimits`).
- * Durations are ms, sizes bytes.
- */
-export interface HttpLimits {
-  /** A client must send its whole request head within this long (slowloris), ms. Default 10 s. */
-  readonly headerTimeoutMs: number;
-  /** A client must send its whole request, body included, within this long, ms. Default 30 s. */
-  readonly requestTimeoutMs: number;
-  /** An idle kept-alive connection is closed after this long, ms. Default 5 s. */
-  readonly idleTimeoutMs: number;
-  /** Largest request head (request line and headers), bytes. Default 16 KiB. */
-  readonly maxHeaderBytes: number;
-  /** Largest request body, bytes. Default 1 MiB. */
-  readonly maxBodyBytes: number;
-  /** State-changing calls a second each client may sustain; 0: no limit. Default 20. */
-  readonly writesPerSecond: number;
-  /** State-changing calls a client may make at once. Default 40. */
-  readonly writeBurst: number;
-}
-
-/** Defaults of {@link HttpLimits}. */
-export const DEFAULT_HTTP_LIMITS: HttpLimits = {
-  headerTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  idleTimeoutMs: 5_000,
-  maxHeaderBytes: 16 * 1024,
-  maxBodyBytes: 1024 * 1024,
-  writesPerSecond: 20,
-  writeBurst: 40,
-};
-
-/** How the HTTP API authenticates callers and protects itself; see the README's "Securing the agent". */
-export interface HttpSecurityConfig {
-  /** Token file (`{"tokens": [{name, scope, sha256}]}`); without it the API has no tokens. */
-  readonly tokenFile: SettingFile | undefined;
-  /** Serve a non-loopback address with no tokens and no client certificates anyway. */
-  readonly insecure: boolean;
-  /** Extra names (`Host` header) the API answers to, lowercase. */
-  readonly allowHosts: readonly string[];
-  /** Origins of other sites whose pages may call the API (CORS), e.g. `https://ops.example`. */
-  readonly allowOrigins: readonly string[];
-  /** Paths served without a token even when tokens are configured (default `/health`). */
-  readonly open: readonly OpenPath[];
-  /** PEM certificate for `--http https://...`. */
-  readonly tlsCert: SettingFile | undefined;
-  /** PEM private key for `--http https://...`. */
-  readonly tlsKey: SettingFile | undefined;
-  /** PEM CAs: when set, every client must present a certificate signed by one of them. */
-  readonly clientCa: SettingFile | undefined;
-  readonly limits: HttpLimits;
-}
-
-/** Everything `grapevine agent` runs with, after flags, environment, file and defaults. */
-export interface AgentConfig {
-  /** Member name, unique in the cluster (default: the host name). */
-  readonly name: string;
-  /** Transport URLs to listen on, at most one per scheme (default `udp://127.0.0.1:7946`). */
-  readonly bind: readonly string[];
-  /** Addresses to advertise instead of the bound ones, matched to `bind` by scheme. */
-  readonly advertise: readonly string[];
-  /** Seed addresses to join through. */
-  readonly join: readonly string[];
-  /** Give up joining after this long and exit 1, ms; 0 retries for ever (default 0). */
-  readonly joinTimeoutMs: number;
-  /**
-   * How long the keys of a failed member are kept, ms (the cluster's dead-owner grace; default
-   * the library's, one hour). Cluster-scoped keys (`config`) outlive every member regardless.
-   */
-  readonly deadOwnerGraceMs: number | undefined;
-  /**
-   * Longest pause between join attempts, ms: the pause starts at 250 ms (or this, if shorter)
-   * and doubles after each failed attempt up to this (default 15,000).
-   */
-  readonly joinRetryIntervalMs: number;
-  /** Give up joining after this many attempts and exit 1; 0 means no limit (default 0). */
-  readonly joinMaxAttempts: number;
-  /** Where the local HTTP API listens (default 127.0.0.1:7950); `https` with TLS. */
-  readonly http: HttpAddress;
-  /** Tokens, TLS, Host/Origin checks and limits of the HTTP API. */
-  readonly httpSecurity: HttpSecurityConfig;
-  /** Failure-detector timing preset (default `lan`). */
-  readonly preset: Preset;
-  /** Node metadata, advertised to every member as cluster tags. */
-  readonly tags: Readonly<Record<string, string>>;
-  /** Where snapshots are kept; no snapshots without it. */
-  readonly dataDir: string | undefined;
-  /** Cluster label: members with another label are ignored (default: none). */
-  readonly label: string | undefined;
-  /**
-   * The key given with `--encrypt`, as a one-key {@link Keyring} (which prints as a fingerprint,
-   * never as the key). Ignored when the keyring file exists.
-   */
-  readonly encryptKey: Keyring | undefined;
-  /** Keyring file: read at start, created from `encryptKey` if missing, rewritten on rotation. */
-  readonly keyringFile: string | undefined;
-  /** `off` without a key; otherwise `--encryption` (default `required`). */
-  readonly encryption: EncryptionSetting;
-  /** Least severe log level written (default `info`). */
-  readonly logLevel: LogLevel;
-  /** Log pino JSON lines instead of human lines (both on stderr). */
-  readonly logJson: boolean;
-  /** PEM files for `wss://`: certificate, key and CAs to trust. */
-  readonly tls: { readonly cert?: string; readonly key?: string; readonly ca?: string };
-  /** Overrides of the preset's failure-detector settings (config file only). */
-  readonly swim: NonNullable<ClusterOptions["swim"]>;
-}
-
-/**
- * One layer of raw settings as written by the user: flags, environment or config file. Lists may
- * be given as arrays or comma-separated strings; durations as ms numbers or `5s`-style text.
- */
-export interface RawConfig {
-  name?: unknown;
-  bind?: unknown;
-  advertise?: unknown;
-  join?: unknown;
-  joinTimeout?: unknown;
-  deadOwnerGrace?: unknown;
-  joinRetryInterval?: unknown;
-  joinMaxAttempts?: unknown;
-  http?: unknown;
-  preset?: unknown;
-  tags?: unknown;
-  dataDir?: unknown;
-  label?: unknown;
-  encrypt?: unknown;
-  keyring?: unknown;
-  encryption?: unknown;
-  logLevel?: unknown;
-  logJson?: unknown;
-  tlsCert?: unknown;
-  tlsKey?: unknown;
-  tlsCa?: unknown;
-  swim?: unknown;
-  httpTokenFile?: unknown;
-  httpInsecure?: unknown;
-  httpAllowHosts?: unknown;
-  httpAllowOrigins?: unknown;
-  httpOpen?: unknown;
-  httpTlsCert?: unknown;
-  httpTlsKey?: unknown;
-  httpClientCa?: unknown;
-  httpLimits?: unknown;
-}
+export * from "./config-types.js";
+export { checkGossipUrl, parseTag } from "./config-values.js";
 
 type Field = keyof RawConfig;
 
@@ -366,124 +207,6 @@ function pick(
     if (value !== undefined) return { value, label: layer.label(field) };
   }
   return undefined;
-}
-
-function asString(value: unknown, label: string): string {
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (typeof value !== "string") throw new UsageError(`${label}: expected a string`);
-  return value;
-}
-
-function asList(value: unknown, label: string): string[] {
-  const items = Array.isArray(value) ? value : [value];
-  const out: string[] = [];
-  for (const item of items) {
-    for (const part of asString(item, label).split(",")) {
-      const trimmed = part.trim();
-      if (trimmed !== "") out.push(trimmed);
-    }
-  }
-  return out;
-}
-
-function asCount(value: unknown, label: string): number {
-  const text = typeof value === "number" ? String(value) : asString(value, label).trim();
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw new UsageError(
-      `${label}: expected a whole number (0 for no limit), got ${JSON.stringify(text)}`,
-    );
-  }
-  return Number(text);
-}
-
-function asBoolean(value: unknown, label: string): boolean {
-  if (typeof value === "boolean") return value;
-  const text = asString(value, label).trim().toLowerCase();
-  if (["1", "true", "yes", "on"].includes(text)) return true;
-  if (["0", "false", "no", "off"].includes(text)) return false;
-  throw new UsageError(`${label}: expected true or false, got ${JSON.stringify(value)}`);
-}
-
-function asOneOf<T extends string>(value: unknown, label: string, allowed: readonly T[]): T {
-  const text = asString(value, label);
-  if (!(allowed as readonly string[]).includes(text)) {
-    throw new UsageError(
-      `${label}: expected one of ${allowed.join(", ")}, got ${JSON.stringify(text)}`,
-    );
-  }
-  return text as T;
-}
-
-/** Parses `k=v` tag text; keys are non-empty, values may be empty. */
-export function parseTag(text: string, label: string): [string, string] {
-  const eq = text.indexOf("=");
-  if (eq <= 0) throw new UsageError(`${label}: expected KEY=VALUE, got ${JSON.stringify(text)}`);
-  return [text.slice(0, eq).trim(), text.slice(eq + 1).trim()];
-}
-
-function asTags(value: unknown, label: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) out[k] = asString(v, `${label}.${k}`);
-    return out;
-  }
-  for (const item of asList(value, label)) {
-    const [k, v] = parseTag(item, label);
-    out[k] = v;
-  }
-  return out;
-}
-
-/** Parses an encryption mode; the error does not echo the value (it could be a misplaced key). */
-function asMode(value: unknown, label: string): Exclude<EncryptionSetting, "off"> {
-  const text = typeof value === "string" ? value.trim() : value;
-  const mode = ENCRYPTION_MODES.find((m) => m === text);
-  if (mode === undefined) {
-    throw new UsageError(`${label}: expected one of ${ENCRYPTION_MODES.join(", ")}`);
-  }
-  return mode;
-}
-
-/**
- * Parses the `--encrypt` key (standard base64 of 16, 24 or 32 bytes) into a one-key keyring.
- * The error names the setting and never quotes the key, not even part of it.
- */
-function asKey(value: unknown, label: string): Keyring {
-  if (typeof value !== "string") throw new UsageError(`${label}: expected a base64 key`);
-  try {
-    return new Keyring([value.trim()]);
-  } catch (err) {
-    const why =
-      err instanceof KeyringError
-        ? err.message.replace(/^key 0 /, "the key ")
-        : "the key is not a valid key";
-    throw new UsageError(`${label}: ${why} (generate one with: openssl rand -base64 32)`);
-  }
-}
-
-/**
- * Checks a gossip address URL and returns its canonical form.
- *
- * @param schemes the schemes accepted here.
- */
-export function checkGossipUrl(url: string, label: string, schemes: readonly string[]): string {
-  let parsed: ReturnType<typeof parseAddress>;
-  try {
-    parsed = url === "ws-client://" ? { ...parseAddress("ws-client://x"), url } : parseAddress(url);
-  } catch (err) {
-    const why = err instanceof Error ? err.message.replace(/^invalid address "[^"]*": /, "") : "";
-    throw new UsageError(`${label}: bad URL ${JSON.stringify(url)}: ${why}`);
-  }
-  if (!schemes.includes(parsed.scheme)) {
-    throw new UsageError(
-      `${label}: unsupported scheme in ${JSON.stringify(url)} (expected ${schemes.map((s) => `${s}://`).join(", ")})`,
-    );
-  }
-  return parsed.url;
-}
-
-function schemeOfUrl(url: string): string {
-  return url.slice(0, url.indexOf(":"));
 }
 
 /**
@@ -665,106 +388,6 @@ function settingFile(layers: readonly Layer[], field: Field): SettingFile | unde
   const path = asString(p.value, p.label).trim();
   if (path === "") return undefined;
   return { path, label: p.label };
-}
-
-const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/;
-
-function asHostName(text: string, label: string): string {
-  const host = text
-    .trim()
-    .toLowerCase()
-    .replace(/^\[|\]$/g, "");
-  if (isIP(host) !== 0) return host;
-  if (!HOST_NAME.test(host)) {
-    throw new UsageError(
-      `${label}: expected a host name or IP address without port or scheme, got ${JSON.stringify(text)}`,
-    );
-  }
-  return host.replace(/\.$/, "");
-}
-
-function asOrigin(text: string, label: string): string {
-  const given = text.trim();
-  if (given === "*") {
-    throw new UsageError(
-      `${label}: "*" would let every web page call the API; list origins one by one`,
-    );
-  }
-  let url: URL | undefined;
-  try {
-    url = new URL(given);
-  } catch {
-    url = undefined;
-  }
-  if (
-    url === undefined ||
-    (url.protocol !== "http:" && url.protocol !== "https:") ||
-    given.replace(/\/$/, "").toLowerCase() !== url.origin
-  ) {
-    throw new UsageError(
-      `${label}: expected an origin such as https://ops.example or http://localhost:3000 (scheme, host and port only), got ${JSON.stringify(text)}`,
-    );
-  }
-  return url.origin;
-}
-
-function asOpenPaths(value: unknown, label: string): OpenPath[] {
-  const out = new Set<OpenPath>();
-  for (const item of asList(value, label)) {
-    const path = item.startsWith("/") ? item : `/${item}`;
-    if (item === "none") continue;
-    if (path !== "/health" && path !== "/metrics") {
-      throw new UsageError(
-        `${label}: expected /health, /metrics or none, got ${JSON.stringify(item)}`,
-      );
-    }
-    out.add(path);
-  }
-  return [...out];
-}
-
-const LIMIT_KEYS: Readonly<Record<string, { field: keyof HttpLimits; kind: "ms" | "count" }>> = {
-  headerTimeout: { field: "headerTimeoutMs", kind: "ms" },
-  requestTimeout: { field: "requestTimeoutMs", kind: "ms" },
-  idleTimeout: { field: "idleTimeoutMs", kind: "ms" },
-  maxHeaderBytes: { field: "maxHeaderBytes", kind: "count" },
-  maxBodyBytes: { field: "maxBodyBytes", kind: "count" },
-  writesPerSecond: { field: "writesPerSecond", kind: "count" },
-  writeBurst: { field: "writeBurst", kind: "count" },
-};
-
-function asLimits(value: unknown, label: string): HttpLimits {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new UsageError(`${label}: expected a mapping (${Object.keys(LIMIT_KEYS).join(", ")})`);
-  }
-  const limits: Record<keyof HttpLimits, number> = { ...DEFAULT_HTTP_LIMITS };
-  for (const [key, raw] of Object.entries(value)) {
-    const spec = LIMIT_KEYS[key];
-    if (spec === undefined) {
-      throw new UsageError(
-        `${label}: unknown key ${JSON.stringify(key)} (known: ${Object.keys(LIMIT_KEYS).join(", ")})`,
-      );
-    }
-    const n =
-      spec.kind === "ms"
-        ? parseDuration(
-            typeof raw === "number" ? raw : asString(raw, `${label}.${key}`),
-            `${label}.${key}`,
-          )
-        : typeof raw === "number"
-          ? raw
-          : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < 0 || (spec.kind === "ms" && n === 0)) {
-      throw new UsageError(
-        `${label}.${key}: expected ${spec.kind === "ms" ? "a positive duration" : "a whole number, 0 or more"}`,
-      );
-    }
-    limits[spec.field] = n;
-  }
-  if (limits.maxHeaderBytes < 1024) {
-    throw new UsageError(`${label}.maxHeaderBytes: at least 1024 bytes`);
-  }
-  return limits;
 }
 
 /**

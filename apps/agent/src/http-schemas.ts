@@ -43,6 +43,31 @@ export const ERRORS = {
   "5xx": ERROR_SCHEMA,
 } as const;
 
+/** A value written through the API: the raw body, or JSON `{"value", "encoding"?}`. */
+export const VALUE_BODY = {
+  content: {
+    "application/json": {
+      schema: {
+        type: "object",
+        required: ["value"],
+        additionalProperties: false,
+        properties: {
+          value: { type: "string" },
+          encoding: { type: "string", enum: ["base64"] },
+        },
+      },
+    },
+  },
+} as const;
+
+/** The bytes of a {@link VALUE_BODY}: raw bytes as sent, JSON text as UTF-8 or base64. */
+export function bodyValue(body: unknown): Uint8Array {
+  if (body instanceof Buffer) return new Uint8Array(body);
+  if (body === undefined) return new Uint8Array();
+  const { value, encoding } = body as { value: string; encoding?: "base64" };
+  return new Uint8Array(Buffer.from(value, encoding === "base64" ? "base64" : "utf8"));
+}
+
 /** `?index=N&wait=DURATION`: the parameters of a blocking read. */
 export const BLOCKING_QUERY = {
   index: {

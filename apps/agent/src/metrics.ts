@@ -1,5 +1,6 @@
 import type { Cluster, DropReason } from "@grapevine/cluster";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { registerStatGauges } from "./telemetry.js";
 import type { BoundTransport } from "./transports.js";
 import { AGENT_VERSION } from "./version.js";
 
@@ -322,6 +323,7 @@ export function createMetrics(
     help: "Queries sent through this agent's API (query and reachability).",
     registers: [registry],
   });
+  registerStatGauges(registry, cluster);
   return {
     registry,
     eventsSent: { inc: () => events.inc({ direction: "out" }) },

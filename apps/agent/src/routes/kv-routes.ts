@@ -1,7 +1,14 @@
 import type { FastifyRequest } from "fastify";
 import type { RouteContext } from "../http-api.js";
 import { HttpError } from "../http-errors.js";
-import { BLOCKING_QUERY, blockIfAsked, ENTRY_SCHEMA, ERRORS } from "../http-schemas.js";
+import {
+  BLOCKING_QUERY,
+  blockIfAsked,
+  bodyValue,
+  ENTRY_SCHEMA,
+  ERRORS,
+  VALUE_BODY,
+} from "../http-schemas.js";
 import { valueView } from "../views.js";
 import { assertRunning } from "./node-routes.js";
 
@@ -115,21 +122,7 @@ export function registerKvRoutes({ app, host }: RouteContext): void {
         tags: ["kv"],
         params: { type: "object", properties: { "*": { type: "string" } } },
         querystring: { type: "object", additionalProperties: false, properties: {} },
-        body: {
-          content: {
-            "application/json": {
-              schema: {
-                type: "object",
-                required: ["value"],
-                additionalProperties: false,
-                properties: {
-                  value: { type: "string" },
-                  encoding: { type: "string", enum: ["base64"] },
-                },
-              },
-            },
-          },
-        },
+        body: VALUE_BODY,
         response: {
           200: {
             type: "object",
@@ -146,19 +139,7 @@ export function registerKvRoutes({ app, host }: RouteContext): void {
     },
     async (request) => {
       const key = keyOf(request);
-      const body = request.body;
-      let value: Uint8Array;
-      if (body instanceof Buffer) {
-        value = new Uint8Array(body);
-      } else if (body === undefined) {
-        value = new Uint8Array();
-      } else {
-        const { value: text, encoding } = body as { value: string; encoding?: "base64" };
-        value =
-          encoding === "base64"
-            ? new Uint8Array(Buffer.from(text, "base64"))
-            : Buffer.from(text, "utf8");
-      }
+      const value = bodyValue(request.body);
       assertRunning(cluster.status);
       try {
         cluster.set(key, value);

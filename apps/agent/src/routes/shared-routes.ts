@@ -1,7 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { RouteContext } from "../http-api.js";
 import { HttpError } from "../http-errors.js";
-import { ERRORS } from "../http-schemas.js";
+import { bodyValue, ERRORS, VALUE_BODY } from "../http-schemas.js";
 import { valueView } from "../views.js";
 import { assertRunning } from "./node-routes.js";
 
@@ -88,21 +88,7 @@ export function registerSharedRoutes({ app, host }: RouteContext): void {
         tags: ["config"],
         params: KEY_PARAMS,
         querystring: NO_QUERY,
-        body: {
-          content: {
-            "application/json": {
-              schema: {
-                type: "object",
-                required: ["value"],
-                additionalProperties: false,
-                properties: {
-                  value: { type: "string" },
-                  encoding: { type: "string", enum: ["base64"] },
-                },
-              },
-            },
-          },
-        },
+        body: VALUE_BODY,
         response: {
           200: {
             type: "object",
@@ -115,16 +101,7 @@ export function registerSharedRoutes({ app, host }: RouteContext): void {
     },
     async (request) => {
       const key = keyOf(request);
-      const body = request.body;
-      let value: Uint8Array;
-      if (body instanceof Buffer) {
-        value = new Uint8Array(body);
-      } else if (body === undefined) {
-        value = new Uint8Array();
-      } else {
-        const { value: text, encoding } = body as { value: string; encoding?: "base64" };
-        value = new Uint8Array(Buffer.from(text, encoding === "base64" ? "base64" : "utf8"));
-      }
+      const value = bodyValue(request.body);
       assertRunning(cluster.status);
       try {
         cluster.shared.set(key, value);
