@@ -43,6 +43,16 @@ export const ERRORS = {
   "5xx": ERROR_SCHEMA,
 } as const;
 
+/**
+ * The key of a `/v1/<resource>/<key>` route: everything after the resource, `/` included,
+ * percent-decoded; an empty one is a 404 that says `hint`.
+ */
+export function wildcardKey(request: FastifyRequest, hint: string): string {
+  const raw = (request.params as { "*"?: string })["*"] ?? "";
+  if (raw === "") throw new HttpError(404, hint);
+  return raw;
+}
+
 /** A value written through the API: the raw body, or JSON `{"value", "encoding"?}`. */
 export const VALUE_BODY = {
   content: {

@@ -1,3 +1,4 @@
+import type { StatAggregate } from "@grapevine/cluster";
 import type { Io } from "../io.js";
 import { formatTable } from "../table.js";
 import { type ClientOptions, clientFor } from "./client-options.js";
@@ -88,20 +89,6 @@ export async function configListCommand(
   return 0;
 }
 
-/** One aggregate as the API returns it. */
-interface StatView {
-  readonly name: string;
-  readonly count: number;
-  readonly min: number;
-  readonly max: number;
-  readonly mean: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly nodes: readonly string[];
-  readonly oldestAgeMs: number;
-}
-
 const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
 
 /** `grapevine stats [NAME]`: cluster aggregates of the telemetry the agent holds. */
@@ -115,7 +102,8 @@ export async function statsCommand(
     "GET",
     name === undefined ? "/v1/stats" : `/v1/stats/${keyPath(name)}`,
   );
-  const stats = name === undefined ? (body as { stats: StatView[] }).stats : [body as StatView];
+  const stats =
+    name === undefined ? (body as { stats: StatAggregate[] }).stats : [body as StatAggregate];
   if (options.json) io.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
   else if (stats.length === 0) io.stdout.write("no stats\n");
   else {

@@ -8,6 +8,7 @@ import {
   ENTRY_SCHEMA,
   ERRORS,
   VALUE_BODY,
+  wildcardKey,
 } from "../http-schemas.js";
 import { valueView } from "../views.js";
 import { assertRunning } from "./node-routes.js";
@@ -39,12 +40,8 @@ const LIST_SCHEMA = {
   properties: { entries: { type: "array", items: ENTRY_SCHEMA } },
 } as const;
 
-/** The key of `/v1/kv/<key>`: everything after `/v1/kv/`, `/` included, percent-decoded. */
-function keyOf(request: FastifyRequest): string {
-  const raw = (request.params as { "*"?: string })["*"] ?? "";
-  if (raw === "") throw new HttpError(404, "no key: use /v1/kv to list, /v1/kv/<key> for one");
-  return raw;
-}
+const keyOf = (request: FastifyRequest) =>
+  wildcardKey(request, "no key: use /v1/kv to list, /v1/kv/<key> for one");
 
 /**
  * `/v1/kv` and `/v1/kv/<key>`: this node's keys and, read-only, every other node's. A key may

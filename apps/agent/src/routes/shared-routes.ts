@@ -1,7 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { RouteContext } from "../http-api.js";
 import { HttpError } from "../http-errors.js";
-import { bodyValue, ERRORS, VALUE_BODY } from "../http-schemas.js";
+import { bodyValue, ERRORS, VALUE_BODY, wildcardKey } from "../http-schemas.js";
 import { valueView } from "../views.js";
 import { assertRunning } from "./node-routes.js";
 
@@ -18,12 +18,7 @@ const CONFIG_ENTRY = {
 } as const;
 const AGGREGATE = { type: "object", additionalProperties: true } as const;
 
-/** The key of `/v1/config/<key>`: everything after `/v1/config/`, `/` included. */
-function keyOf(request: FastifyRequest): string {
-  const raw = (request.params as { "*"?: string })["*"] ?? "";
-  if (raw === "") throw new HttpError(404, "no key: use /v1/config to list");
-  return raw;
-}
+const keyOf = (request: FastifyRequest) => wildcardKey(request, "no key: use /v1/config to list");
 
 /**
  * `/v1/config` (list, `?prefix=`) and `/v1/config/<key>` (GET, PUT, DELETE): the cluster-scoped
