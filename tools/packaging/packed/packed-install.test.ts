@@ -171,11 +171,7 @@ describe.concurrent("installed with npm from the registry", () => {
   it("every library: each README example typechecks against the shipped types and prints what its README shows", async ({
     expect,
   }) => {
-    const dir = emptyProject(join(work, "all"), "all");
-    const libraries = packages
-      .filter((p) => p.manifest.bin === undefined)
-      .map((p) => p.manifest.name);
-    await npmInstall(dir, libraries);
+    const dir = await installs.libraries;
     sizes["every library"] = installedBytes(join(dir, "node_modules"));
     // The compliance suite's vitest is an optional peer: not installed until the user asks.
     expect(existsSync(join(dir, "node_modules/@grapevine/transport-compliance"))).toBe(true);
