@@ -129,7 +129,7 @@ export function registerOverviewRoutes({ app, host }: RouteContext): void {
             return {
               ...memberView(m),
               since: seen?.status === m.status ? seen.time : startedAt,
-              rttMs: rtt === undefined ? null : Math.round(rtt * 1e5) / 100,
+              rttMs: rtt === undefined ? null : Math.round(rtt * 100) / 100,
             };
           }),
         counters,

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UI_DIR } from "../../src/routes/ui-routes.js";
@@ -28,11 +28,23 @@ export function ensureUiBuilt(): string {
   const page = join(UI_DIR, "index.html");
   if (existsSync(page) && statSync(page).mtimeMs >= newestMtime(UI_SOURCES)) return UI_DIR;
   const vite = join(AGENT_DIR, "node_modules", "vite", "bin", "vite.js");
-  const r = spawnSync(process.execPath, [vite, "build", "--config", "ui/vite.config.ts"], {
+  // Built aside and moved in whole: test files in other workers may be reading or building too.
+  const aside = `${UI_DIR.replace(/\/$/, "")}-${process.pid}`;
+  const args = [vite, "build", "--config", "ui/vite.config.ts", "--outDir", aside];
+  const r = spawnSync(process.execPath, args, {
     cwd: AGENT_DIR,
     encoding: "utf8",
+    // Under vitest NODE_ENV is `test`, which would make Vite build with development code paths.
+    env: { ...process.env, NODE_ENV: "production" },
   });
   if (r.status !== 0) throw new Error(`the dashboard build failed:\n${r.stdout}\n${r.stderr}`);
+  rmSync(UI_DIR, { recursive: true, force: true });
+  try {
+    renameSync(aside, UI_DIR);
+  } catch {
+    // Another worker moved its build in first: the same sources, so the same files.
+    rmSync(aside, { recursive: true, force: true });
+  }
   return UI_DIR;
 }
 

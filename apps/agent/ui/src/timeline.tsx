@@ -77,6 +77,7 @@ export function Timeline(props: { transitions: readonly Transition[]; agentNow: 
                 <span class="arrow">→</span>
                 <span class={`badge ${t.to}`}>{t.to}</span>
                 {t.refuted ? <span class="note">refuted</span> : null}
+                {t.from === undefined && t.to === "alive" ? <span class="note">joined</span> : null}
               </li>
             ))}
           </ol>

@@ -1,0 +1,160 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { browserRequired, chromiumPath, launchChromium } from "@grapevine/browser-testing";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashToken } from "../src/http-tokens.js";
+import { AgentHandle, killAll, runCliProcess, waitForMember } from "./helpers/cli-process.js";
+import { ARTIFACTS_DIR, ensureUiBuilt } from "./helpers/ui-build.js";
+
+const missing = chromiumPath() === undefined;
+if (missing && browserRequired()) {
+  throw new Error("Chromium is required here (CI): apt-get install chromium");
+}
+
+const SHOTS = join(ARTIFACTS_DIR, "dashboard");
+
+/** `grapevine agent` on loopback with the quick `local` timing. */
+function startAgent(name: string, extra: readonly string[] = []): Promise<AgentHandle> {
+  return new AgentHandle([
+    "--name",
+    name,
+    "--bind",
+    "udp://127.0.0.1:0",
+    "--http",
+    "127.0.0.1:0",
+    "--preset",
+    "local",
+    ...extra,
+  ]).ready();
+}
+
+const row = (name: string, status: string) => `tr[data-member="${name}"][data-status="${status}"]`;
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+describe.skipIf(missing && !browserRequired())("the dashboard in Chromium", () => {
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    ensureUiBuilt();
+    mkdirSync(SHOTS, { recursive: true });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    killAll();
+  });
+
+  async function open(url: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    page.on("console", (msg) => {
+      if (msg.type() === "error") pageErrors.push(msg.text());
+    });
+    await page.goto(url);
+    return page;
+  }
+
+  it("follows three real agents live: members, a key set by the CLI, a kill -9 to suspect and dead", async () => {
+    const a = await startAgent("dash-a", ["--tag", "role=ui"]);
+    const [b, c] = await Promise.all([
+      startAgent("dash-b", ["--join", a.addresses[0]!, "--tag", "role=web"]),
+      startAgent("dash-c", ["--join", a.addresses[0]!, "--tag", "role=db"]),
+    ]);
+    await waitForMember(a.http, "dash-b", "alive");
+    await waitForMember(a.http, "dash-c", "alive");
+
+    const page = await open(`${a.http}/ui`);
+    expect(new URL(page.url()).pathname).toBe("/ui/");
+    for (const name of ["dash-a", "dash-b", "dash-c"]) {
+      await page.waitForSelector(row(name, "alive"), { timeout: 10_000 });
+    }
+    await page.waitForSelector('[data-stream="live"]', { timeout: 10_000 });
+    expect(await page.locator("tbody tr[data-member]").count()).toBe(3);
+    await shot(page, "1-three-alive");
+
+    // A key set on another agent through the CLI reaches this page within 2 s.
+    const set = await runCliProcess(["set", "color", "teal", "--http", c.httpAddress]);
+    expect(set.code, set.stderr).toBe(0);
+    const started = Date.now();
+    await page.waitForSelector('tr[data-owner="dash-c"][data-key="color"]', { timeout: 2000 });
+    const keyMs = Date.now() - started;
+    const cells = await page
+      .locator('tr[data-owner="dash-c"][data-key="color"] td')
+      .allTextContents();
+    expect(cells).toEqual(["dash-c", "color", "teal", expect.stringMatching(/^\d+$/)]);
+    console.log(`dashboard: key from the CLI shown after ${keyMs} ms`);
+    await shot(page, "2-key-set");
+
+    // The members table filters and sorts.
+    await page.fill('input[aria-label="filter members"]', "role=db");
+    await page.waitForFunction(
+      () => document.querySelectorAll("tbody tr[data-member]").length === 1,
+    );
+    expect(await page.locator("tbody tr[data-member]").getAttribute("data-member")).toBe("dash-c");
+    await page.fill('input[aria-label="filter members"]', "");
+    await page.click('th button:has-text("Name")');
+    await page.waitForFunction(
+      () =>
+        document.querySelector("tbody tr[data-member]")?.getAttribute("data-member") === "dash-c",
+    );
+
+    // kill -9: the row turns suspect, then dead; the timeline shows both transitions.
+    const killedAt = Date.now();
+    c.kill("SIGKILL");
+    await page.waitForSelector(row("dash-c", "suspect"), { timeout: 15_000 });
+    const suspectMs = Date.now() - killedAt;
+    await shot(page, "3-suspect");
+    await page.waitForSelector(row("dash-c", "dead"), { timeout: 30_000 });
+    const deadMs = Date.now() - killedAt;
+    await page.waitForSelector('li[data-member="dash-c"][data-to="suspect"]', { timeout: 2000 });
+    await page.waitForSelector('li[data-member="dash-c"][data-from="suspect"][data-to="dead"]', {
+      timeout: 2000,
+    });
+    console.log(`dashboard: kill -9 shown suspect after ${suspectMs} ms, dead after ${deadMs} ms`);
+    await shot(page, "4-dead");
+    expect(pageErrors).toEqual([]);
+    await page.close();
+    for (const agent of [a, b]) agent.kill("SIGKILL");
+  });
+
+  it("asks for the API token when the agent wants one, and works with it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "grapevine-dash-auth-"));
+    const token = randomBytes(32).toString("hex");
+    const file = join(dir, "tokens.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ tokens: [{ name: "viewer", scope: "read", sha256: hashToken(token) }] }),
+    );
+    const agent = await startAgent("dash-locked", ["--http-token-file", file]);
+    try {
+      const page = await open(`${agent.http}/ui/`);
+      await page.waitForSelector('input[aria-label="API token"]', { timeout: 10_000 });
+      await shot(page, "5-token-form");
+      await page.fill('input[aria-label="API token"]', "not-the-token");
+      await page.click('button[type="submit"]');
+      await page.waitForSelector("text=The token was refused", { timeout: 10_000 });
+      await page.fill('input[aria-label="API token"]', token);
+      await page.click('button[type="submit"]');
+      await page.waitForSelector(row("dash-locked", "alive"), { timeout: 10_000 });
+      await page.waitForSelector('[data-stream="live"]', { timeout: 10_000 });
+      // Kept in this tab's session storage only: not in the URL, not in a cookie.
+      expect(page.url()).not.toContain(token);
+      expect(await page.context().cookies()).toEqual([]);
+      expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+      expect(await page.content()).not.toContain(token);
+      await page.close();
+      expect(pageErrors.filter((e) => !/401/.test(e))).toEqual([]);
+    } finally {
+      agent.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
