@@ -3,11 +3,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { browserRequired, chromiumPath, launchChromium } from "@grapevine/browser-testing";
-import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../src/http-tokens.js";
 import { AgentHandle, killAll, runCliProcess, waitForMember } from "./helpers/cli-process.js";
 import { ARTIFACTS_DIR, ensureUiBuilt } from "./helpers/ui-build.js";
+
+type Browser = Awaited<ReturnType<typeof launchChromium>>;
+type Page = Awaited<ReturnType<Browser["newPage"]>>;
 
 const missing = chromiumPath() === undefined;
 if (missing && browserRequired()) {
@@ -95,15 +97,12 @@ describe.skipIf(missing && !browserRequired())("the dashboard in Chromium", () =
 
     // The members table filters and sorts.
     await page.fill('input[aria-label="filter members"]', "role=db");
-    await page.waitForFunction(
-      () => document.querySelectorAll("tbody tr[data-member]").length === 1,
-    );
+    await page.waitForFunction('document.querySelectorAll("tbody tr[data-member]").length === 1');
     expect(await page.locator("tbody tr[data-member]").getAttribute("data-member")).toBe("dash-c");
     await page.fill('input[aria-label="filter members"]', "");
     await page.click('th button:has-text("Name")');
     await page.waitForFunction(
-      () =>
-        document.querySelector("tbody tr[data-member]")?.getAttribute("data-member") === "dash-c",
+      'document.querySelector("tbody tr[data-member]")?.getAttribute("data-member") === "dash-c"',
     );
 
     // kill -9: the row turns suspect, then dead; the timeline shows both transitions.

@@ -6,7 +6,7 @@ import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "../src/agent.js";
 import { flagsLayer } from "../src/commands/agent.js";
-import { resolveConfig } from "../src/config.js";
+import { type RawConfig, resolveConfig } from "../src/config.js";
 import { hashToken } from "../src/http-tokens.js";
 import { createLogger } from "../src/logger.js";
 import { OVERVIEW_SCHEMA } from "../src/routes/overview-routes.js";
@@ -177,11 +177,7 @@ describe("GET /v1/overview", () => {
 });
 
 describe("turning the dashboard off", () => {
-  const resolve = (
-    flags: Record<string, unknown>,
-    env: Record<string, string> = {},
-    file?: unknown,
-  ) =>
+  const resolve = (flags: RawConfig, env: Record<string, string> = {}, file?: unknown) =>
     resolveConfig({
       flags,
       env,

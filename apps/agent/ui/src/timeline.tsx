@@ -52,6 +52,13 @@ function Lanes(props: { transitions: readonly Transition[]; now: number; spanMs:
   );
 }
 
+/** The lanes' time span: back to the oldest transition shown, between one minute and the whole window. */
+function laneSpan(transitions: readonly Transition[], now: number): number {
+  const oldest = Math.min(now, ...transitions.map((t) => Date.parse(t.time)));
+  const span = Math.ceil(((now - oldest) * 1.1) / 60_000) * 60_000;
+  return Math.min(TIMELINE_MS, Math.max(60_000, span));
+}
+
 /** The membership transitions of the last minutes: lanes, then the list, newest first. */
 export function Timeline(props: { transitions: readonly Transition[]; agentNow: number }) {
   const recent = props.transitions.filter(
@@ -67,7 +74,11 @@ export function Timeline(props: { transitions: readonly Transition[]; agentNow: 
         <p class="empty">no transitions yet</p>
       ) : (
         <>
-          <Lanes transitions={recent} now={props.agentNow} spanMs={TIMELINE_MS} />
+          <Lanes
+            transitions={recent}
+            now={props.agentNow}
+            spanMs={laneSpan(recent, props.agentNow)}
+          />
           <ol class="transitions">
             {recent.map((t) => (
               <li key={t.index} data-member={t.member} data-from={t.from ?? ""} data-to={t.to}>
@@ -77,7 +88,9 @@ export function Timeline(props: { transitions: readonly Transition[]; agentNow: 
                 <span class="arrow">→</span>
                 <span class={`badge ${t.to}`}>{t.to}</span>
                 {t.refuted ? <span class="note">refuted</span> : null}
-                {t.from === undefined && t.to === "alive" ? <span class="note">joined</span> : null}
+                {t.from === undefined && t.to === "alive" ? (
+                  <span class="note joined">joined</span>
+                ) : null}
               </li>
             ))}
           </ol>
