@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { browserRequired, chromiumPath, launchChromium } from "@grapevine/browser-testing";
@@ -33,6 +35,69 @@ function startAgent(name: string, extra: readonly string[] = []): Promise<AgentH
   ]).ready();
 }
 
+/**
+ * A loopback proxy in front of an agent that can cut the page's event streams and refuse new
+ * ones, as a flaky network or a restarting proxy would. Records every `Last-Event-ID` it sees.
+ */
+async function streamCutter(target: string) {
+  const streams = new Set<ServerResponse>();
+  const lastEventIds: string[] = [];
+  let down = false;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const isStream = (req.url ?? "").startsWith("/v1/events");
+    if (isStream) {
+      const id = req.headers["last-event-id"];
+      if (typeof id === "string") lastEventIds.push(id);
+      if (down) {
+        res.writeHead(503).end();
+        return;
+      }
+      streams.add(res);
+      res.on("close", () => streams.delete(res));
+    }
+    const url = new URL(target);
+    const upstream = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: req.method,
+        path: req.url,
+        // The page's origin is the proxy's; the agent sees its own, as without the proxy.
+        headers: {
+          ...req.headers,
+          host: url.host,
+          ...(req.headers.origin === undefined ? {} : { origin: url.origin }),
+        },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        res.on("close", () => answer.destroy());
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    lastEventIds,
+    /** Cuts every open stream and refuses new ones until {@link restore}. */
+    cut() {
+      down = true;
+      for (const res of streams) res.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 const row = (name: string, status: string) => `tr[data-member="${name}"][data-status="${status}"]`;
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -41,7 +106,8 @@ async function shot(page: Page, name: string): Promise<void> {
 
 describe.skipIf(missing && !browserRequired())("the dashboard in Chromium", () => {
   let browser: Browser;
-  const pageErrors: string[] = [];
+  /** Script errors and console errors of the page opened last. */
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     ensureUiBuilt();
@@ -56,6 +122,7 @@ describe.skipIf(missing && !browserRequired())("the dashboard in Chromium", () =
 
   async function open(url: string): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    pageErrors = [];
     page.on("pageerror", (err) => pageErrors.push(err.message));
     page.on("console", (msg) => {
       if (msg.type() === "error") pageErrors.push(msg.text());
@@ -124,6 +191,37 @@ describe.skipIf(missing && !browserRequired())("the dashboard in Chromium", () =
     for (const agent of [a, b]) agent.kill("SIGKILL");
   });
 
+  it("reconnects by itself after the stream drops, with Last-Event-ID, and misses nothing", async () => {
+    const a = await startAgent("dash-r1");
+    const proxy = await streamCutter(a.http);
+    try {
+      const page = await open(`${proxy.url}/ui/`);
+      await page.waitForSelector('[data-stream="live"]', { timeout: 10_000 });
+      // An event before the drop, so the page has an event id to resume from.
+      const set = await runCliProcess(["set", "before", "drop", "--http", a.httpAddress]);
+      expect(set.code, set.stderr).toBe(0);
+      await page.waitForSelector('tr[data-owner="dash-r1"][data-key="before"]', { timeout: 5000 });
+      proxy.cut();
+      await page.waitForSelector('[data-stream="retrying"]', { timeout: 5000 });
+      // Joins while the page has no stream: only the replay can put it on the timeline.
+      const b = await startAgent("dash-r2", ["--join", a.addresses[0]!]);
+      await waitForMember(a.http, "dash-r2", "alive");
+      proxy.restore();
+      await page.waitForSelector('[data-stream="live"]', { timeout: 15_000 });
+      await page.waitForSelector('li[data-member="dash-r2"][data-to="alive"]', { timeout: 5000 });
+      expect(proxy.lastEventIds.length).toBeGreaterThan(0);
+      expect(Number(proxy.lastEventIds.at(-1))).toBeGreaterThan(0);
+      await shot(page, "5-reconnected");
+      // The refused reconnections are logged by the browser; nothing else went wrong.
+      expect(pageErrors.filter((e) => !/503|ERR_/.test(e))).toEqual([]);
+      await page.close();
+      b.kill("SIGKILL");
+    } finally {
+      await proxy.close();
+      a.kill("SIGKILL");
+    }
+  });
+
   it("asks for the API token when the agent wants one, and works with it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "grapevine-dash-auth-"));
     const token = randomBytes(32).toString("hex");
@@ -136,7 +234,7 @@ describe.skipIf(missing && !browserRequired())("the dashboard in Chromium", () =
     try {
       const page = await open(`${agent.http}/ui/`);
       await page.waitForSelector('input[aria-label="API token"]', { timeout: 10_000 });
-      await shot(page, "5-token-form");
+      await shot(page, "6-token-form");
       await page.fill('input[aria-label="API token"]', "not-the-token");
       await page.click('button[type="submit"]');
       await page.waitForSelector("text=The token was refused", { timeout: 10_000 });

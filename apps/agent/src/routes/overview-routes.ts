@@ -50,7 +50,8 @@ export const OVERVIEW_SCHEMA = {
               "when this agent saw the member enter its status (at the latest, when the agent started)",
           },
           rttMs: {
-            type: ["number", "null"],
+            type: "number",
+            nullable: true,
             description: "round-trip time estimated from network coordinates, ms; null without",
           },
         },
@@ -63,7 +64,8 @@ export const OVERVIEW_SCHEMA = {
       properties: Object.fromEntries(COUNTER_NAMES.map((n) => [n, { type: "number" }])),
     },
     keyring: {
-      type: ["object", "null"],
+      type: "object",
+      nullable: true,
       description: "null when gossip is not encrypted; fingerprints only, never keys",
       required: ["primary", "keys"],
       properties: {
