@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "../src/agent.js";
 import { flagsLayer } from "../src/commands/agent.js";
 import { type RawConfig, resolveConfig } from "../src/config.js";
+import { routeRule } from "../src/http-rules.js";
 import { hashToken } from "../src/http-tokens.js";
 import { createLogger } from "../src/logger.js";
 import { OVERVIEW_SCHEMA } from "../src/routes/overview-routes.js";
@@ -116,6 +117,13 @@ describe("the dashboard behind API tokens", () => {
     const js = /src="(\/ui\/assets\/[^"]+\.js)"/.exec(page.text)?.[1];
     expect(js).toBeDefined();
     expect((await get(locked.httpUrl, js!)).status).toBe(200);
+    // Only reading the dashboard is open; nothing else under /ui/ is.
+    expect(routeRule("GET", ["ui", "assets", "x.js"]).scope).toBe("open");
+    expect(routeRule("HEAD", ["ui"]).scope).toBe("open");
+    expect(routeRule("POST", ["ui"]).scope).toBe("read");
+    expect(
+      (await send(locked.httpUrl, "POST", "/ui/", { "content-type": "application/json" })).status,
+    ).toBe(401);
   });
 
   it("refuses every data call the page makes without the token, and answers it with one", async () => {
