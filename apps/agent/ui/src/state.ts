@@ -82,6 +82,9 @@ export function useDashboard(session: number): Dashboard {
 
   useEffect(() => {
     let stopped = false;
+    // A new session replays the agent's history from the start: the timeline is rebuilt from it.
+    setTimeline([]);
+    lastStatus.current.clear();
     const failed = (err: unknown) => {
       if (stopped) return;
       if (err instanceof AuthRequired) setAuth(err);
