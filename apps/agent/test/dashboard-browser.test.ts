@@ -131,11 +131,17 @@ describe.skipIf(missing && !browserRequired())("the dashboard in Chromium", () =
     return page;
   }
 
-  it("follows three real agents live: members, a key set by the CLI, a kill -9 to suspect and dead", async () => {
-    const a = await startAgent("dash-a", ["--tag", "role=ui"]);
+  it("follows three real agents live: members, a CLI key, a refuted suspicion, a kill -9 to suspect and dead", async () => {
+    // A longer suspicion than `local`'s (about 6 s instead of 3 s before a suspect is dead), so
+    // that a stopped agent has time to refute once it runs again, even on a busy machine.
+    const dir = mkdtempSync(join(tmpdir(), "grapevine-dash-"));
+    const config = join(dir, "agent.json");
+    writeFileSync(config, JSON.stringify({ swim: { suspicionMult: 6 } }));
+    const slow = ["--config", config];
+    const a = await startAgent("dash-a", [...slow, "--tag", "role=ui"]);
     const [b, c] = await Promise.all([
-      startAgent("dash-b", ["--join", a.addresses[0]!, "--tag", "role=web"]),
-      startAgent("dash-c", ["--join", a.addresses[0]!, "--tag", "role=db"]),
+      startAgent("dash-b", [...slow, "--join", a.addresses[0]!, "--tag", "role=web"]),
+      startAgent("dash-c", [...slow, "--join", a.addresses[0]!, "--tag", "role=db"]),
     ]);
     await waitForMember(a.http, "dash-b", "alive");
     await waitForMember(a.http, "dash-c", "alive");
@@ -172,6 +178,16 @@ describe.skipIf(missing && !browserRequired())("the dashboard in Chromium", () =
       'document.querySelector("tbody tr[data-member]")?.getAttribute("data-member") === "dash-c"',
     );
 
+    // A stopped agent is suspected; running again, it refutes: the timeline marks the refutation.
+    b.kill("SIGSTOP");
+    await page.waitForSelector(row("dash-b", "suspect"), { timeout: 15_000 });
+    b.kill("SIGCONT");
+    await page.waitForSelector(row("dash-b", "alive"), { timeout: 15_000 });
+    const refuted = page.locator('li[data-member="dash-b"][data-from="suspect"][data-to="alive"]');
+    await refuted.first().waitFor({ timeout: 2000 });
+    expect(await refuted.first().getAttribute("data-refuted")).toBe("true");
+    expect(await refuted.first().textContent()).toContain("refuted");
+
     // kill -9: the row turns suspect, then dead; the timeline shows both transitions.
     const killedAt = Date.now();
     c.kill("SIGKILL");
@@ -189,6 +205,7 @@ describe.skipIf(missing && !browserRequired())("the dashboard in Chromium", () =
     expect(pageErrors).toEqual([]);
     await page.close();
     for (const agent of [a, b]) agent.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("reconnects by itself after the stream drops, with Last-Event-ID, and misses nothing", async () => {

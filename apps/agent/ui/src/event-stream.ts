@@ -1,4 +1,5 @@
 import { AuthRequired, authHeaders } from "./api.js";
+import { SseSplitter } from "./sse-splitter.js";
 
 /** One Server-Sent Event of `/v1/events`. */
 export interface StreamEvent {
@@ -9,34 +10,6 @@ export interface StreamEvent {
 
 /** Where the stream is: connected, (re)connecting, or refused for want of a token. */
 export type StreamState = "connecting" | "live" | "retrying" | "unauthorized";
-
-/** Splits Server-Sent Events text into events (HTML standard, "event stream interpretation"). */
-export class SseSplitter {
-  private buffer = "";
-
-  push(text: string): { id: string | undefined; event: string; data: string }[] {
-    this.buffer += text.replace(/\r\n?/g, "\n");
-    const out: { id: string | undefined; event: string; data: string }[] = [];
-    for (let end = this.buffer.indexOf("\n\n"); end !== -1; end = this.buffer.indexOf("\n\n")) {
-      const block = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 2);
-      let id: string | undefined;
-      let event = "message";
-      const data: string[] = [];
-      for (const line of block.split("\n")) {
-        if (line === "" || line.startsWith(":")) continue;
-        const colon = line.indexOf(":");
-        const field = colon === -1 ? line : line.slice(0, colon);
-        const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
-        if (field === "event") event = value;
-        else if (field === "data") data.push(value);
-        else if (field === "id") id = value;
-      }
-      if (data.length > 0) out.push({ id, event, data: data.join("\n") });
-    }
-    return out;
-  }
-}
 
 /** Longest pause between reconnection attempts, ms. */
 const MAX_RETRY_MS = 8000;

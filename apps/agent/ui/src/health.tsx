@@ -1,22 +1,7 @@
 import type { Overview } from "./api.js";
 import type { StreamState } from "./event-stream.js";
 import { formatBytes } from "./format.js";
-import type { Sample } from "./state.js";
-
-/** Per-second rates of `pick` between consecutive samples. */
-export function rates(
-  samples: readonly Sample[],
-  pick: (c: Readonly<Record<string, number>>) => number,
-): number[] {
-  const out: number[] = [];
-  for (let i = 1; i < samples.length; i++) {
-    const a = samples[i - 1];
-    const b = samples[i];
-    if (a === undefined || b === undefined || b.at <= a.at) continue;
-    out.push(Math.max(0, ((pick(b.counters) - pick(a.counters)) * 1000) / (b.at - a.at)));
-  }
-  return out;
-}
+import { rates, type Sample } from "./rates.js";
 
 /** A line of recent values, scaled to its own maximum: a hand-drawn SVG sparkline. */
 function Sparkline(props: { values: readonly number[]; label: string }) {

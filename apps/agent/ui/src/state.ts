@@ -8,6 +8,7 @@ import {
   type Overview,
 } from "./api.js";
 import { followEvents, type StreamEvent, type StreamState } from "./event-stream.js";
+import type { Sample } from "./rates.js";
 
 /** How often the overview (members, health, counters) is read, ms. */
 export const POLL_MS = 1000;
@@ -27,12 +28,6 @@ export interface Transition {
   readonly to: string;
   /** A suspect member proved alive (SWIM's refutation). */
   readonly refuted: boolean;
-}
-
-/** Counter totals at one poll, for rates. */
-export interface Sample {
-  readonly at: number;
-  readonly counters: Readonly<Record<string, number>>;
 }
 
 /** Everything the dashboard shows, kept up to date. */

@@ -81,7 +81,13 @@ export function Timeline(props: { transitions: readonly Transition[]; agentNow: 
           />
           <ol class="transitions">
             {recent.map((t) => (
-              <li key={t.index} data-member={t.member} data-from={t.from ?? ""} data-to={t.to}>
+              <li
+                key={t.index}
+                data-member={t.member}
+                data-from={t.from ?? ""}
+                data-to={t.to}
+                data-refuted={t.refuted ? "true" : undefined}
+              >
                 <time dateTime={t.time}>{formatClock(t.time)}</time>
                 <span class="who">{t.member}</span>
                 {t.from === undefined ? null : <span class={`badge ${t.from}`}>{t.from}</span>}
