@@ -151,6 +151,7 @@ export class Agent {
         guard,
         writeLimiter: new RateLimiter(sec.limits.writesPerSecond, sec.limits.writeBurst),
         maxBodyBytes: sec.limits.maxBodyBytes,
+        ui: config.ui,
         audit: (entry) => {
           const { path, method, ...fields } = entry;
           const level = entry.status >= 200 && entry.status < 400 ? "info" : "warn";

@@ -145,6 +145,8 @@ export interface AgentConfig {
   readonly logLevel: LogLevel;
   /** Log pino JSON lines instead of human lines (both on stderr). */
   readonly logJson: boolean;
+  /** Serve the web dashboard at `/ui/` on the HTTP API's address (default true; `--no-ui`). */
+  readonly ui: boolean;
   /** PEM files for `wss://`: certificate, key and CAs to trust. */
   readonly tls: { readonly cert?: string; readonly key?: string; readonly ca?: string };
   /** Overrides of the preset's failure-detector settings (config file only). */
@@ -174,6 +176,7 @@ export interface RawConfig {
   encryption?: unknown;
   logLevel?: unknown;
   logJson?: unknown;
+  ui?: unknown;
   tlsCert?: unknown;
   tlsKey?: unknown;
   tlsCa?: unknown;

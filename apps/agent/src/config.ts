@@ -57,6 +57,7 @@ const FILE_KEYS: Readonly<Record<string, Field>> = {
   encryption: "encryption",
   logLevel: "logLevel",
   logJson: "logJson",
+  ui: "ui",
   swim: "swim",
   httpTokenFile: "httpTokenFile",
   httpInsecure: "httpInsecure",
@@ -89,6 +90,7 @@ export const ENV_VARS: Readonly<Record<string, Field>> = {
   GRAPEVINE_ENCRYPTION: "encryption",
   GRAPEVINE_LOG_LEVEL: "logLevel",
   GRAPEVINE_LOG_JSON: "logJson",
+  GRAPEVINE_UI: "ui",
   GRAPEVINE_TLS_CERT: "tlsCert",
   GRAPEVINE_TLS_KEY: "tlsKey",
   GRAPEVINE_TLS_CA: "tlsCa",
@@ -121,6 +123,7 @@ const FLAGS: Readonly<Record<Field, string>> = {
   encryption: "--encryption",
   logLevel: "--log-level",
   logJson: "--log-json",
+  ui: "--no-ui",
   tlsCert: "--tls-cert",
   tlsKey: "--tls-key",
   tlsCa: "--tls-ca",
@@ -316,6 +319,8 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
   const logLevel = levelPick ? asOneOf(levelPick.value, levelPick.label, LOG_LEVELS) : "info";
   const jsonPick = pick(layers, "logJson");
   const logJson = jsonPick ? asBoolean(jsonPick.value, jsonPick.label) : false;
+  const uiPick = pick(layers, "ui");
+  const ui = uiPick ? asBoolean(uiPick.value, uiPick.label) : true;
 
   const swimPick = pick(layers, "swim");
   let swim: AgentConfig["swim"] = {};
@@ -377,6 +382,7 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
     encryption,
     logLevel,
     logJson,
+    ui,
     tls,
     swim,
   };

@@ -23,8 +23,10 @@ import { registerKeysRoutes } from "./routes/keys-routes.js";
 import { registerKvRoutes } from "./routes/kv-routes.js";
 import { registerNodeRoutes } from "./routes/node-routes.js";
 import { registerOperatorRoutes } from "./routes/operator-routes.js";
+import { registerOverviewRoutes } from "./routes/overview-routes.js";
 import { registerSharedRoutes } from "./routes/shared-routes.js";
 import { registerStreamRoutes } from "./routes/stream-routes.js";
+import { registerUiRoutes } from "./routes/ui-routes.js";
 
 export { type ApiErrorBody, HttpError } from "./http-errors.js";
 export { routeRule } from "./http-rules.js";
@@ -99,6 +101,8 @@ export interface ApiOptions {
   readonly audit: (entry: AuditEntry) => void;
   /** The clock of the rate limiter, ms (default `Date.now`). */
   readonly now?: () => number;
+  /** Serve the web dashboard at `/ui/` (default true). */
+  readonly ui?: boolean;
 }
 
 /** Methods and headers a browser page of an allowed origin may use (CORS preflight answer). */
@@ -298,6 +302,8 @@ export class HttpApi {
     registerStreamRoutes(context);
     registerOperatorRoutes(context);
     registerSharedRoutes(context);
+    registerOverviewRoutes(context);
+    if (this.options.ui !== false) registerUiRoutes(context);
     app.get(
       "/v1/openapi.json",
       {

@@ -1,6 +1,7 @@
 import type { RouteRule } from "./http-guard.js";
 
 const READ: RouteRule = { scope: "read", changes: false, costly: false };
+const OPEN: RouteRule = { scope: "open", changes: false, costly: false };
 const WRITE: RouteRule = { scope: "write", changes: true, costly: false };
 
 /** `POST /v1/<verb>` routes that change this node or the cluster (scope `write`). */
@@ -13,10 +14,12 @@ const COSTLY_READS = new Set(["reachability"]);
  * matched, so that no spelling of a path escapes its rule). `/health` and `/metrics` need
  * `read` unless the agent serves them open (`--http-open`). Unknown routes and methods need
  * `read`, so that a caller without a token learns nothing, not even which routes exist; with
- * one, they answer 404 or 405.
+ * one, they answer 404 or 405. The dashboard's page and assets (`GET /ui/...`) are open: they
+ * hold no data, and the page's own data calls need a token like any other.
  */
 export function routeRule(method: string, parts: readonly string[]): RouteRule {
   const [first, resource, ...rest] = parts;
+  if (first === "ui" && (method === "GET" || method === "HEAD")) return OPEN;
   if (first !== "v1") return READ;
   const changing = method === "PUT" || method === "DELETE" || method === "POST";
   if (resource === "keys" && rest.length <= 1) {

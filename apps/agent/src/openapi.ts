@@ -3,9 +3,14 @@ import { AGENT_VERSION } from "./version.js";
 
 type Schema = Record<string, unknown>;
 
-/** `/v1/kv/*` → `/v1/kv/{key}`, `:name` → `{name}`. */
+/** The name of a route's trailing wildcard: a dashboard asset's path, or a key. */
+function wildcardName(url: string): string {
+  return url.startsWith("/ui/") ? "asset" : "key";
+}
+
+/** `/v1/kv/*` → `/v1/kv/{key}`, `/ui/*` → `/ui/{asset}`, `:name` → `{name}`. */
 function openApiPath(url: string): string {
-  return url.replace(/\*$/, "{key}").replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+  return url.replace(/\*$/, `{${wildcardName(url)}}`).replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 }
 
 function parameters(route: RouteOptions): Schema[] {
@@ -24,11 +29,13 @@ function parameters(route: RouteOptions): Schema[] {
     });
   }
   if (route.url.endsWith("*")) {
+    const name = wildcardName(route.url);
     out.push({
-      name: "key",
+      name,
       in: "path",
       required: true,
-      description: "the key; it may contain / as written",
+      description:
+        name === "key" ? "the key; it may contain / as written" : "the asset's path under /ui/",
       schema: { type: "string" },
     });
   }

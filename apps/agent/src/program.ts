@@ -162,6 +162,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       ]),
     )
     .option("--log-json", "log JSON lines (pino) instead of human lines; both go to stderr")
+    .option("--no-ui", "do not serve the web dashboard at /ui/ on the HTTP address")
     .option("--tls-cert <file>", "PEM certificate for wss://")
     .option("--tls-key <file>", "PEM private key for wss://")
     .option("--tls-ca <file>", "PEM CAs to trust when dialing wss:// peers")

@@ -135,6 +135,19 @@ describe("every tarball", () => {
   });
 });
 
+describe("the agent's tarball", () => {
+  it("ships the built dashboard: its page and every file the page loads, not its sources", () => {
+    const t = tarball("@grapevine/agent");
+    const page = t.files.get("dist/ui/index.html");
+    expect(page, "dist/ui/index.html").toBeDefined();
+    const html = new TextDecoder().decode(page?.data);
+    const refs = [...html.matchAll(/(?:src|href)="\/ui\/([^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(refs.length).toBeGreaterThanOrEqual(2);
+    for (const ref of refs) expect(t.files.has(`dist/ui/${ref}`), ref).toBe(true);
+    expect([...t.files.keys()].filter((f) => f.startsWith("ui/"))).toEqual([]);
+  });
+});
+
 /** `npm install` into `dir`, from the loopback registry for @grapevine/* and npm's for the rest. */
 function npmInstall(dir: string, specs: readonly string[], extra: readonly string[] = []) {
   return runOk("npm", ["install", "--no-package-lock", ...extra, ...specs], {

@@ -29,6 +29,8 @@ export interface AgentFlags {
   readonly encryption?: string;
   readonly logLevel?: string;
   readonly logJson?: boolean;
+  /** False with `--no-ui` (commander's default for a negated flag is true: left to the other layers). */
+  readonly ui?: boolean;
   readonly tlsCert?: string;
   readonly tlsKey?: string;
   readonly tlsCa?: string;
@@ -63,6 +65,7 @@ export function flagsLayer(flags: AgentFlags): RawConfig {
     encryption: flags.encryption,
     logLevel: flags.logLevel,
     logJson: flags.logJson,
+    ui: flags.ui === false ? false : undefined,
     tlsCert: flags.tlsCert,
     tlsKey: flags.tlsKey,
     tlsCa: flags.tlsCa,
