@@ -1,7 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { configProblems } from "../src/commands/validate.js";
 import { AgentHandle, getJson, killAll, runCliProcess } from "./helpers/cli-process.js";
 
 afterAll(() => killAll());
@@ -54,5 +56,33 @@ describe("grapevine validate", () => {
     const good = join(dir, "good.yaml");
     writeFileSync(good, "bind: [udp://127.0.0.1:7946]\ntags: {role: web}\n");
     expect(await runCliProcess(["validate", good])).toMatchObject({ code: 0 });
+  });
+
+  it("does not blame a key for a companion set elsewhere (advertise with its bind, encryption with its keyring)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "grapevine-validate-"));
+    const file = join(dir, "pair.yaml");
+    writeFileSync(
+      file,
+      "bind: [ws://0.0.0.0:7947/gossip]\nadvertise: [ws://10.0.0.11:7947/gossip]\n" +
+        `keyring: ${join(dir, "keyring.json")}\nencryption: required\n`,
+    );
+    expect(configProblems(file)).toEqual([]);
+    // A companion that is itself wrong is still reported, once, under its own key.
+    writeFileSync(file, "bind: [ftp://x]\nadvertise: [ws://10.0.0.11:7947/gossip]\n");
+    const problems = configProblems(file);
+    expect(problems.some((p) => p.includes("bind"))).toBe(true);
+  });
+
+  it("the README's config-file example is valid", () => {
+    const readme = readFileSync(
+      join(dirname(fileURLToPath(import.meta.url)), "../README.md"),
+      "utf8",
+    );
+    const section = readme.slice(readme.indexOf("## Config file and environment"));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(yaml).toBeDefined();
+    const file = join(mkdtempSync(join(tmpdir(), "grapevine-validate-")), "agent.yaml");
+    writeFileSync(file, yaml ?? "");
+    expect(configProblems(file)).toEqual([]);
   });
 });

@@ -5,8 +5,9 @@ import type { Io } from "../io.js";
 
 /**
  * Every problem of a config file, one line each, naming the key at fault. Each key is checked
- * alone (so one bad key does not hide the next), then the whole file (for problems between
- * keys, such as a TLS certificate without its key).
+ * alongside the keys that pass on their own (so one bad key does not hide the next, and a key
+ * is not blamed for a companion set elsewhere in the file), then the whole file (for problems
+ * between keys, such as a TLS certificate without its key).
  */
 export function configProblems(path: string): string[] {
   const file = readConfigFile(path);
@@ -23,10 +24,16 @@ export function configProblems(path: string): string[] {
       return errorLine(err);
     }
   };
-  for (const [key, value] of Object.entries(data)) {
-    const problem = check({ [key]: value });
+  // A key that fails alone may only lack a companion (advertise without its bind, encryption
+  // without its keyring): it is a problem only if it still fails next to every key that passes.
+  const entries = Object.entries(data);
+  const alone = entries.map(([key, value]) => check({ [key]: value }));
+  const passing = Object.fromEntries(entries.filter((_, i) => alone[i] === undefined));
+  entries.forEach(([key, value], i) => {
+    if (alone[i] === undefined) return;
+    const problem = check({ ...passing, [key]: value });
     if (problem !== undefined) problems.push(problem);
-  }
+  });
   if (problems.length === 0) {
     const whole = check(data);
     if (whole !== undefined) problems.push(whole);
