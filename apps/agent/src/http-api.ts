@@ -19,6 +19,7 @@ import type { LogHub } from "./log-hub.js";
 import { buildOpenApi } from "./openapi.js";
 import type { OperatorHost } from "./operator.js";
 import type { RateLimiter } from "./rate-limit.js";
+import { registerCoordinateRoutes } from "./routes/coordinate-routes.js";
 import { registerKeysRoutes } from "./routes/keys-routes.js";
 import { registerKvRoutes } from "./routes/kv-routes.js";
 import { registerNodeRoutes } from "./routes/node-routes.js";
@@ -298,6 +299,7 @@ export class HttpApi {
     registerStreamRoutes(context);
     registerOperatorRoutes(context);
     registerSharedRoutes(context);
+    registerCoordinateRoutes(context);
     app.get(
       "/v1/openapi.json",
       {

@@ -1,5 +1,5 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Agent } from "../src/agent.js";
 import { resolveConfig } from "../src/config.js";
 import type { Io } from "../src/io.js";
@@ -81,7 +81,14 @@ describe("the HTTP API's contract", () => {
     const { status, json } = await call(a, "GET", "/v1/openapi.json");
     expect(status).toBe(200);
     await SwaggerParser.validate(structuredClone(json));
-    for (const path of ["/v1/members", "/v1/kv/{key}", "/v1/query", "/v1/events", "/metrics"]) {
+    for (const path of [
+      "/v1/members",
+      "/v1/kv/{key}",
+      "/v1/query",
+      "/v1/events",
+      "/metrics",
+      "/v1/rtt",
+    ]) {
       expect(Object.keys(json.paths)).toContain(path);
     }
   });
@@ -260,6 +267,34 @@ describe("the operator's verbs", () => {
     const http = await call(a, "PUT", "/v1/tags", { big: "x".repeat(2000) });
     expect(http.status).toBe(413);
     expect(http.json.error).toMatchObject({ code: "too-large", limit: 1024 });
+  });
+
+  it("rtt estimates the round trip between two agents from their network coordinates", async () => {
+    // Coordinates come with the acks of a's probes: wait until a has probed both others.
+    await vi.waitFor(
+      () => {
+        expect(a.cluster.coordinateOf("op-b")).toBeDefined();
+        expect(a.cluster.coordinateOf("op-c")).toBeDefined();
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    const own = await run(["rtt", "op-b", "--http", a.httpUrl]);
+    expect(own.code).toBe(0);
+    expect(own.stdout).toMatch(/^estimated op-b <-> op-a rtt: \d+\.\d{3} ms\n$/);
+    const pair = await call(a, "GET", "/v1/rtt?a=op-b&b=op-c");
+    expect(pair.status).toBe(200);
+    expect(pair.json).toMatchObject({ a: { name: "op-b" }, b: { name: "op-c" } });
+    expect(pair.json.a.coordinate.vec).toHaveLength(8);
+    // Loopback: well under a second, and never negative.
+    expect(pair.json.rttMs).toBeGreaterThan(0);
+    expect(pair.json.rttMs).toBeLessThan(1000);
+    const json = await run(["rtt", "op-b", "op-c", "--json", "--http", a.httpUrl]);
+    expect(JSON.parse(json.stdout).rttMs).toBeCloseTo(a.cluster.rtt("op-b", "op-c") ?? -1, 1);
+    const unknown = await run(["rtt", "nobody", "--http", a.httpUrl]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no member named nobody/);
+    const missing = await call(a, "GET", "/v1/rtt");
+    expect(missing.status).toBe(400);
   });
 
   it("force-leave moves a stopped agent to left everywhere", async () => {
