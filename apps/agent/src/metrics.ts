@@ -1,5 +1,6 @@
 import type { Cluster, DropReason } from "@grapevine/cluster";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { registerProbeRttHistogram } from "./probe-rtt-metric.js";
 import { registerStatGauges } from "./telemetry.js";
 import type { BoundTransport } from "./transports.js";
 import { AGENT_VERSION } from "./version.js";
@@ -324,6 +325,7 @@ export function createMetrics(
     registers: [registry],
   });
   registerStatGauges(registry, cluster);
+  registerProbeRttHistogram(registry, () => cluster.counters.probeRtt);
   return {
     registry,
     eventsSent: { inc: () => events.inc({ direction: "out" }) },

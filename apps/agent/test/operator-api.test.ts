@@ -1,4 +1,5 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
+import { PROBE_RTT_BOUNDS_MS } from "@grapevine/cluster";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Agent } from "../src/agent.js";
 import { resolveConfig } from "../src/config.js";
@@ -295,6 +296,28 @@ describe("the operator's verbs", () => {
     expect(unknown.stderr).toMatch(/no member named nobody/);
     const missing = await call(a, "GET", "/v1/rtt");
     expect(missing.status).toBe(400);
+  });
+
+  it("/metrics has the probe round-trip histogram, cumulative, from the core's samples", async () => {
+    const text = await (await fetch(`${a.httpUrl}/metrics`)).text();
+    expect(text).toMatch(/^# TYPE grapevine_probe_rtt_seconds histogram$/m);
+    const buckets = [
+      ...text.matchAll(/^grapevine_probe_rtt_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm),
+    ];
+    expect(buckets.map((m) => m[1])).toEqual([
+      ...PROBE_RTT_BOUNDS_MS.map((ms) => String(ms / 1000)),
+      "+Inf",
+    ]);
+    const counts = buckets.map((m) => Number(m[2]));
+    for (let i = 1; i < counts.length; i++)
+      expect(counts[i]).toBeGreaterThanOrEqual(counts[i - 1]!);
+    const count = Number(/^grapevine_probe_rtt_seconds_count (\d+)$/m.exec(text)?.[1]);
+    const sum = Number(/^grapevine_probe_rtt_seconds_sum (\S+)$/m.exec(text)?.[1]);
+    expect(count).toBeGreaterThan(0);
+    expect(counts.at(-1)).toBe(count);
+    // Loopback round trips: the mean is well under the local preset's probe timeout.
+    expect(sum / count).toBeLessThan(0.2);
+    expect(count).toBeLessThanOrEqual(a.cluster.counters.probeRtt.count);
   });
 
   it("force-leave moves a stopped agent to left everywhere", async () => {

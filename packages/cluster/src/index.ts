@@ -22,6 +22,8 @@ export {
   type NodeCounters,
   type PacketDropReason,
   PING_QUERY,
+  PROBE_RTT_BOUNDS_MS,
+  type ProbeRttHistogram,
   type QueryFilter,
   QueryOptionError,
   type QueryOptionField,
