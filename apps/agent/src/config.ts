@@ -31,6 +31,7 @@ import { parseDuration } from "./duration.js";
 import { UsageError } from "./errors.js";
 import { type HttpAddress, httpUrl, parseHttpAddress } from "./http-address.js";
 import { isLoopbackHost, isWildcardHost } from "./http-guard.js";
+import { asQueryHandlers } from "./query-handler-config.js";
 
 export * from "./config-types.js";
 export { checkGossipUrl, parseTag } from "./config-values.js";
@@ -58,6 +59,7 @@ const FILE_KEYS: Readonly<Record<string, Field>> = {
   logLevel: "logLevel",
   logJson: "logJson",
   swim: "swim",
+  queryHandlers: "queryHandlers",
   httpTokenFile: "httpTokenFile",
   httpInsecure: "httpInsecure",
   httpAllowHosts: "httpAllowHosts",
@@ -125,6 +127,7 @@ const FLAGS: Readonly<Record<Field, string>> = {
   tlsKey: "--tls-key",
   tlsCa: "--tls-ca",
   swim: "swim",
+  queryHandlers: "queryHandlers",
   httpTokenFile: "--http-token-file",
   httpInsecure: "--http-insecure",
   httpAllowHosts: "--http-allow-host",
@@ -326,6 +329,9 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
     swim = swimPick.value as AgentConfig["swim"];
   }
 
+  const handlersPick = pick(layers, "queryHandlers");
+  const queryHandlers = handlersPick ? asQueryHandlers(handlersPick.value, handlersPick.label) : [];
+
   const tls: { cert?: string; key?: string; ca?: string } = {};
   const cert = str("tlsCert");
   const key = str("tlsKey");
@@ -379,6 +385,7 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
     logJson,
     tls,
     swim,
+    queryHandlers,
   };
 }
 

@@ -14,6 +14,8 @@ export interface AgentMetrics {
   readonly eventsReceived: { inc(): void };
   /** Queries sent through the API (`grapevine_queries_sent_total`). */
   readonly queriesSent: { inc(): void };
+  /** One run of a configured query handler (`grapevine_query_handler_runs_total`). */
+  readonly queryHandlerRuns: (name: string, result: string) => void;
 }
 
 const STATUSES = ["alive", "suspect", "dead", "left"] as const;
@@ -324,6 +326,12 @@ export function createMetrics(
     help: "Queries sent through this agent's API (query and reachability).",
     registers: [registry],
   });
+  const handlerRuns = new Counter({
+    name: "grapevine_query_handler_runs_total",
+    help: "Runs of the query handlers of the agent's config, by query name and result (answered, no-output, failed, timeout, too-large, busy).",
+    labelNames: ["name", "result"],
+    registers: [registry],
+  });
   registerStatGauges(registry, cluster);
   registerProbeRttHistogram(registry, () => cluster.counters.probeRtt);
   return {
@@ -331,5 +339,6 @@ export function createMetrics(
     eventsSent: { inc: () => events.inc({ direction: "out" }) },
     eventsReceived: { inc: () => events.inc({ direction: "in" }) },
     queriesSent: { inc: () => queries.inc() },
+    queryHandlerRuns: (name, result) => handlerRuns.inc({ name, result }),
   };
 }
