@@ -36,8 +36,16 @@ async function run(args: string[]) {
   let stdout = "";
   let stderr = "";
   const io: Io = {
-    stdout: { write: (t: string | Uint8Array) => void (stdout += String(t)) },
-    stderr: { write: (t: string) => void (stderr += t) },
+    stdout: {
+      write: (t: string | Uint8Array) => {
+        stdout += String(t);
+      },
+    },
+    stderr: {
+      write: (t: string) => {
+        stderr += t;
+      },
+    },
     env: {},
   };
   const code = await runCli(args, io);
