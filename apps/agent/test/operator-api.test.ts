@@ -8,7 +8,7 @@ import { LogHub } from "../src/log-hub.js";
 import { createLogger } from "../src/logger.js";
 import { runCli } from "../src/program.js";
 import { SseParser } from "../src/sse-parser.js";
-import { openEvents, waitForMember } from "./helpers/cli-process.js";
+import { AgentHandle, killAll, openEvents, waitForMember } from "./helpers/cli-process.js";
 
 function config(name: string, extra: Record<string, unknown> = {}) {
   return resolveConfig({
@@ -71,6 +71,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  killAll();
   for (const agent of agents) {
     await agent.shutdown();
     await agent.close();
@@ -225,6 +226,25 @@ describe("the operator's verbs", () => {
     }
   });
 
+  it("an event sent with the CLI on one agent arrives in `grapevine watch` on another", async () => {
+    const watch = AgentHandle.command(["watch", "--json", "--http", b.httpUrl]);
+    try {
+      await watch.waitOutput("watch connected", () =>
+        watch.stderr.includes("watching events") ? true : undefined,
+      );
+      const sent = await run(["event", "release", "v43", "--http", a.httpUrl]);
+      expect(sent).toMatchObject({ code: 0, stdout: "event release sent (3 bytes)\n" });
+      const line = await watch.waitOutput("release event in watch", () =>
+        watch.stdout.split("\n").find((l) => l.includes('"name":"release"')),
+      );
+      const event = JSON.parse(line);
+      expect(event).toMatchObject({ type: "user-message", from: "op-a", name: "release" });
+      expect(Buffer.from(String(event.payload), "base64").toString()).toBe("v43");
+    } finally {
+      watch.child.kill("SIGTERM");
+    }
+  });
+
   it("query prints an answer from every member, then a summary", async () => {
     const r = await run(["query", "ping", "--timeout", "3s", "--http", a.httpUrl]);
     expect(r.code).toBe(0);
@@ -319,6 +339,20 @@ describe("the operator's verbs", () => {
     expect(sum / count).toBeLessThan(0.2);
     expect(count).toBeLessThanOrEqual(a.cluster.counters.probeRtt.count);
   });
+
+  it("force-leave moves a killed agent process (SIGKILL) to left everywhere", async () => {
+    const d = await new AgentHandle([
+      ...["--name", "op-d", "--bind", "udp://127.0.0.1:0", "--http", "127.0.0.1:0"],
+      ...["--preset", "local", "--join", a.cluster.addresses[0]!],
+    ]).ready();
+    await waitForMember(b.httpUrl, "op-d", "alive");
+    d.kill("SIGKILL");
+    expect((await d.exit()).signal).toBe("SIGKILL");
+    await waitForMember(a.httpUrl, "op-d", "dead", 30_000);
+    const r = await run(["force-leave", "op-d", "--http", a.httpUrl]);
+    expect(r).toMatchObject({ code: 0, stdout: "op-d: forced to leave\n" });
+    for (const agent of [a, b, c]) await waitForMember(agent.httpUrl, "op-d", "left");
+  }, 60_000);
 
   it("force-leave moves a stopped agent to left everywhere", async () => {
     await c.shutdown();
