@@ -290,9 +290,14 @@ export function createMetrics(
   totalCounter(
     registry,
     "grapevine_udp_send_errors_total",
-    "Datagrams a UDP socket failed to send (EPERM, ENETUNREACH, ...), by listener.",
-    ["bind"],
-    () => udp().map((u) => [{ bind: u.bind }, u.counters.sendErrors] as const),
+    "Datagrams a UDP socket failed to send, by listener and error code (errno: EPERM, ENETUNREACH, EACCES, ...).",
+    ["bind", "errno"],
+    () =>
+      udp().flatMap((u) =>
+        Object.entries(u.counters.sendErrorsByCode).map(
+          ([errno, n]) => [{ bind: u.bind, errno }, n] as const,
+        ),
+      ),
   );
   new Gauge({
     name: "grapevine_health_state",

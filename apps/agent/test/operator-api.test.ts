@@ -340,6 +340,23 @@ describe("the operator's verbs", () => {
     expect(count).toBeLessThanOrEqual(a.cluster.counters.probeRtt.count);
   });
 
+  it("/metrics counts failed UDP sends by errno", async () => {
+    const udp = a.transports.find((t) => t.transport.scheme === "udp")!;
+    // A broadcast from a socket without SO_BROADCAST: the kernel refuses it (EACCES).
+    udp.transport.send("udp://255.255.255.255:9", Uint8Array.of(1));
+    const series = (text: string) =>
+      Number(
+        /^grapevine_udp_send_errors_total\{bind="[^"]+",errno="EACCES"\} (\d+)$/m.exec(text)?.[1] ??
+          0,
+      );
+    await vi.waitFor(
+      async () => {
+        expect(series(await (await fetch(`${a.httpUrl}/metrics`)).text())).toBe(1);
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+  });
+
   it("force-leave moves a killed agent process (SIGKILL) to left everywhere", async () => {
     const d = await new AgentHandle([
       ...["--name", "op-d", "--bind", "udp://127.0.0.1:0", "--http", "127.0.0.1:0"],
