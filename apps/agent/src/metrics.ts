@@ -256,6 +256,13 @@ export function createMetrics(
   );
   totalCounter(
     registry,
+    "grapevine_state_refutations_total",
+    "Claims about this node's own state that it did not make (a higher generation or version, a reset, a tombstone it never wrote), refuted by moving above them and announcing its state again, by reason.",
+    ["reason"],
+    () => Object.entries(state().selfRefutations).map(([r, n]) => [{ reason: r }, n] as const),
+  );
+  totalCounter(
+    registry,
     "grapevine_transport_datagrams_dropped_total",
     "Datagrams dropped by a transport because the reader was behind, by transport.",
     ["transport"],
