@@ -450,6 +450,7 @@ export class Agent {
       }
       if (event.type === "user-message") return;
       if (event.type === "shared-changed") {
+        this.writer?.changed();
         this.logger.debug({ key: event.key, writer: event.writer }, "shared key changed");
         return;
       }
