@@ -2,6 +2,7 @@ import { Cluster, type ClusterEvent } from "@grapevine/cluster";
 import { clusterOptions, listen, loadSnapshot } from "./agent-boot.js";
 import { agentInfo } from "./agent-info.js";
 import { type JoinContext, joinNow, startJoining } from "./agent-join.js";
+import { restoreSnapshot, takeSnapshot } from "./agent-snapshot.js";
 import type { AgentConfig } from "./config.js";
 import { DataDirLock } from "./data-dir-lock.js";
 import { DialFailures } from "./dial-failures.js";
@@ -31,9 +32,10 @@ import { LogHub } from "./log-hub.js";
 import type { AgentLogger } from "./logger.js";
 import { type AgentMetrics, createMetrics } from "./metrics.js";
 import type { JoinReport } from "./operator.js";
+import { QueryHandlers } from "./query-handlers.js";
 import { RateLimiter } from "./rate-limit.js";
 import { type LookupAll, systemLookup } from "./seed-resolver.js";
-import { type AgentSnapshot, removeStaleSnapshotTemps } from "./snapshot.js";
+import { removeStaleSnapshotTemps } from "./snapshot.js";
 import { SnapshotWriter } from "./snapshot-writer.js";
 import { startSelfSamples } from "./telemetry.js";
 import { type BoundTransport, bindTransports, closeTransports } from "./transports.js";
@@ -66,6 +68,7 @@ export class Agent {
   private readonly coalescer: EventCoalescer;
   private readonly writer: SnapshotWriter | undefined;
   private readonly keyOps: KeyOps;
+  private readonly queryHandlers: QueryHandlers;
   private readonly keyringFile: string | undefined;
   private readonly joinAbort = new AbortController();
   private readonly startedAt = Date.now();
@@ -103,6 +106,12 @@ export class Agent {
       cluster.event(name, payload);
       this.metrics.eventsSent.inc();
     });
+    this.queryHandlers = new QueryHandlers({
+      cluster,
+      logger,
+      counted: (name, result) => this.metrics.queryHandlerRuns(name, result),
+    });
+    this.queryHandlers.use(config.queryHandlers);
     this.keyringFile = keyring.file;
     this.keyOps = new KeyOps({
       cluster,
@@ -164,7 +173,7 @@ export class Agent {
       const dir = config.dataDir;
       this.writer = new SnapshotWriter({
         dir,
-        take: () => this.snapshot(),
+        take: () => takeSnapshot(cluster, this.generation),
         onError: (err) =>
           logger.warn({ dataDir: dir, err: (err as Error).message }, "could not write snapshot"),
       });
@@ -258,7 +267,7 @@ export class Agent {
     await agent.api.ready();
     await cluster.start();
     agent.watchCluster();
-    if (snapshot) agent.restore(snapshot);
+    if (snapshot) restoreSnapshot(cluster, snapshot, logger);
     agent.writer?.start();
     agent.writer?.flush();
     agent.joined = startJoining(agent.joinContext(), snapshot);
@@ -287,8 +296,8 @@ export class Agent {
 
   /**
    * Applies what SIGHUP reloads from a fresh configuration: the tags (a set over the metadata
-   * limit is refused and logged, the old tags stay), the log level, and the join seeds (seeds
-   * that are new are joined through at once). Everything else needs a restart.
+   * limit is refused and logged, the old tags stay), the log level, the join seeds (seeds that
+   * are new are joined through at once) and the query handlers. Everything else needs a restart.
    */
   reloadConfig(next: AgentConfig): void {
     try {
@@ -300,12 +309,18 @@ export class Agent {
         "SIGHUP: tags not reloaded",
       );
     }
+    this.queryHandlers.use(next.queryHandlers);
     this.logger.level = next.logLevel;
     const fresh = next.join.filter((seed) => !this.seedsJoined.has(seed));
     for (const seed of next.join) this.seedsJoined.add(seed);
     this.logger.info(
-      { tags: this.currentTags, logLevel: next.logLevel, newSeeds: fresh },
-      "reloaded tags, log level and join seeds",
+      {
+        tags: this.currentTags,
+        logLevel: next.logLevel,
+        newSeeds: fresh,
+        queryHandlers: next.queryHandlers.map((h) => h.name),
+      },
+      "reloaded tags, log level, join seeds and query handlers",
     );
     if (fresh.length > 0 && this.cluster.status === "running") void this.joinNow(fresh);
   }
@@ -342,6 +357,7 @@ export class Agent {
    */
   async shutdown(): Promise<void> {
     this.stopSamples();
+    this.queryHandlers.close();
     this.joinAbort.abort();
     this.writer?.flush();
     this.writer?.stop();
@@ -365,6 +381,7 @@ export class Agent {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.keyOps.close();
+      this.queryHandlers.close();
       this.coalescer.close();
       this.api.closeStreams();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -419,38 +436,6 @@ export class Agent {
     this.lock?.release();
   }
 
-  private snapshot(): AgentSnapshot {
-    return {
-      name: this.cluster.name,
-      generation: this.generation,
-      savedAt: Date.now(),
-      members: this.cluster
-        .members()
-        .filter((m) => !m.local && m.status !== "left")
-        .map((m) => ({ name: m.name, status: m.status, addresses: m.addresses })),
-      state: this.cluster.snapshotLocalState(),
-    };
-  }
-
-  private restore(snapshot: AgentSnapshot): void {
-    try {
-      this.cluster.restoreLocalState(snapshot.state);
-      this.logger.info(
-        {
-          members: snapshot.members.length,
-          keys: snapshot.state.entries.filter((e) => !e.tombstone).length,
-          savedAt: new Date(snapshot.savedAt).toISOString(),
-        },
-        "snapshot restored",
-      );
-    } catch (err) {
-      this.logger.warn(
-        { reason: err instanceof Error ? err.message : String(err) },
-        "snapshot state could not be restored; starting with no keys",
-      );
-    }
-  }
-
   private watchCluster(): void {
     this.cluster.on("*", (event: ClusterEvent) => {
       const view = eventView(event);
@@ -466,6 +451,7 @@ export class Agent {
       }
       if (event.type === "user-message") return;
       if (event.type === "shared-changed") {
+        this.writer?.changed();
         this.logger.debug({ key: event.key, writer: event.writer }, "shared key changed");
         return;
       }

@@ -18,6 +18,8 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
   /** Cancels the request instead of the deadline (for streams). */
   readonly signal?: AbortSignal;
+  /** Error statuses whose JSON answer {@link AgentClient.request} returns instead of throwing. */
+  readonly answerStatuses?: readonly number[];
 }
 
 /** How the client proves who it is and whom it trusts. */
@@ -173,7 +175,7 @@ export class AgentClient {
         `agent at ${this.base} answered ${res.status} with no JSON (is it a grapevine agent?)`,
       );
     }
-    if (res.status >= 400) {
+    if (res.status >= 400 && !options.answerStatuses?.includes(res.status)) {
       const message = errorMessage(res.status, body, this.credentials);
       // The request itself was wrong (a bad value, too large): a usage error, exit 2.
       if (res.status === 400 || res.status === 413) throw new UsageError(message);

@@ -1,5 +1,6 @@
 import type { ClusterOptions, Keyring } from "@grapevine/cluster";
 import type { HttpAddress } from "./http-address.js";
+import type { QueryHandlerConfig } from "./query-handler-config.js";
 
 /** Timing presets of the failure detector (see `@grapevine/swim`). */
 export type Preset = "lan" | "wan" | "local";
@@ -151,6 +152,8 @@ export interface AgentConfig {
   readonly tls: { readonly cert?: string; readonly key?: string; readonly ca?: string };
   /** Overrides of the preset's failure-detector settings (config file only). */
   readonly swim: NonNullable<ClusterOptions["swim"]>;
+  /** Queries answered by running a command (config file only; reloaded on SIGHUP). */
+  readonly queryHandlers: readonly QueryHandlerConfig[];
 }
 
 /**
@@ -181,6 +184,7 @@ export interface RawConfig {
   tlsKey?: unknown;
   tlsCa?: unknown;
   swim?: unknown;
+  queryHandlers?: unknown;
   httpTokenFile?: unknown;
   httpInsecure?: unknown;
   httpAllowHosts?: unknown;

@@ -31,6 +31,7 @@ import { parseDuration } from "./duration.js";
 import { UsageError } from "./errors.js";
 import { type HttpAddress, httpUrl, parseHttpAddress } from "./http-address.js";
 import { isLoopbackHost, isWildcardHost } from "./http-guard.js";
+import { asQueryHandlers } from "./query-handler-config.js";
 
 export * from "./config-types.js";
 export { checkGossipUrl, parseTag } from "./config-values.js";
@@ -59,6 +60,7 @@ const FILE_KEYS: Readonly<Record<string, Field>> = {
   logJson: "logJson",
   ui: "ui",
   swim: "swim",
+  queryHandlers: "queryHandlers",
   httpTokenFile: "httpTokenFile",
   httpInsecure: "httpInsecure",
   httpAllowHosts: "httpAllowHosts",
@@ -128,6 +130,7 @@ const FLAGS: Readonly<Record<Field, string>> = {
   tlsKey: "--tls-key",
   tlsCa: "--tls-ca",
   swim: "swim",
+  queryHandlers: "queryHandlers",
   httpTokenFile: "--http-token-file",
   httpInsecure: "--http-insecure",
   httpAllowHosts: "--http-allow-host",
@@ -331,6 +334,9 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
     swim = swimPick.value as AgentConfig["swim"];
   }
 
+  const handlersPick = pick(layers, "queryHandlers");
+  const queryHandlers = handlersPick ? asQueryHandlers(handlersPick.value, handlersPick.label) : [];
+
   const tls: { cert?: string; key?: string; ca?: string } = {};
   const cert = str("tlsCert");
   const key = str("tlsKey");
@@ -385,6 +391,7 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
     ui,
     tls,
     swim,
+    queryHandlers,
   };
 }
 

@@ -19,6 +19,7 @@ import type { LogHub } from "./log-hub.js";
 import { buildOpenApi } from "./openapi.js";
 import type { OperatorHost } from "./operator.js";
 import type { RateLimiter } from "./rate-limit.js";
+import { registerCoordinateRoutes } from "./routes/coordinate-routes.js";
 import { registerKeysRoutes } from "./routes/keys-routes.js";
 import { registerKvRoutes } from "./routes/kv-routes.js";
 import { registerNodeRoutes } from "./routes/node-routes.js";
@@ -303,6 +304,7 @@ export class HttpApi {
     registerOperatorRoutes(context);
     registerSharedRoutes(context);
     registerOverviewRoutes(context);
+    registerCoordinateRoutes(context);
     if (this.options.ui !== false) registerUiRoutes(context);
     app.get(
       "/v1/openapi.json",

@@ -51,6 +51,11 @@ export interface KeyOpReport {
   readonly failed: readonly KeyOpFailure[];
   /** Members that did not answer in time. */
   readonly missing: readonly string[];
+  /**
+   * Members known to be down (dead, not left) when the request went out: not asked, so they keep
+   * their old keyring until the operation is run again after they are back.
+   */
+  readonly down: readonly string[];
   /** `list` only: every key seen, most widely held first. */
   readonly keys?: readonly KeyListEntry[];
   /** `list` only: each answering member's keyring. */
@@ -165,6 +170,21 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Whether every member asked applied the operation (or, for `list`, answered). */
+export function keyOpComplete(report: KeyOpReport): boolean {
+  return report.failed.length === 0 && report.missing.length === 0;
+}
+
+/** Names the members that failed or did not answer a key operation. */
+export function incompleteMessage(report: KeyOpReport): string {
+  const parts = [
+    ...report.failed.map((f) => `${f.name} failed (${f.error})`),
+    ...report.missing.map((name) => `${name} did not answer`),
+  ];
+  const verb = report.op === "list" ? "answered" : "applied it";
+  return `not every member ${verb}: ${parts.join("; ")} (${report.acked.length} of ${report.members} ${report.op === "list" ? "answered" : "did"})`;
+}
+
 /**
  * Cluster-wide keyring operations, the way Serf does them, on the cluster's queries: the
  * requesting agent applies the operation to its own keyring, then sends an internal query
@@ -274,6 +294,11 @@ export class KeyOps {
     if (!own.applied) {
       throw new KeyOpError(409, `${own.answer.error ?? "refused"} (on this agent)`);
     }
+    const down = cluster
+      .members()
+      .filter((m) => m.status === "dead")
+      .map((m) => m.name)
+      .sort();
     const id = randomBytes(12).toString("hex");
     const request: Request = { v: 1, id, time: Date.now(), ...(key ? { key } : {}) };
     this.own.set(id, own.answer);
@@ -285,7 +310,7 @@ export class KeyOps {
       });
       for await (const a of q) this.collect(a, answers);
       const summary = await q.summary;
-      return this.report(op, new Set(summary.expected), answers);
+      return this.report(op, new Set(summary.expected), answers, down);
     } finally {
       this.own.delete(id);
     }
@@ -320,6 +345,7 @@ export class KeyOps {
     op: KeyOpName,
     expected: ReadonlySet<string>,
     answers: ReadonlyMap<string, Answer>,
+    down: readonly string[],
   ): KeyOpReport {
     const names = [...new Set([...expected, ...answers.keys()])].sort();
     const acked: string[] = [];
@@ -331,7 +357,7 @@ export class KeyOps {
       else if (a.ok) acked.push(name);
       else failed.push({ name, error: a.error ?? "failed" });
     }
-    const base = { op, members: names.length, acked, failed, missing };
+    const base = { op, members: names.length, acked, failed, missing, down };
     if (op !== "list") return base;
     const nodes: KeyListNode[] = [];
     const byKey = new Map<string, { members: number; primaryOn: string[] }>();

@@ -1,5 +1,6 @@
 import type { Cluster, DropReason } from "@grapevine/cluster";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { registerProbeRttHistogram } from "./probe-rtt-metric.js";
 import { registerStatGauges } from "./telemetry.js";
 import type { BoundTransport } from "./transports.js";
 import { AGENT_VERSION } from "./version.js";
@@ -13,6 +14,8 @@ export interface AgentMetrics {
   readonly eventsReceived: { inc(): void };
   /** Queries sent through the API (`grapevine_queries_sent_total`). */
   readonly queriesSent: { inc(): void };
+  /** One run of a configured query handler (`grapevine_query_handler_runs_total`). */
+  readonly queryHandlerRuns: (name: string, result: string) => void;
 }
 
 const STATUSES = ["alive", "suspect", "dead", "left"] as const;
@@ -253,6 +256,13 @@ export function createMetrics(
   );
   totalCounter(
     registry,
+    "grapevine_state_refutations_total",
+    "Claims about this node's own state that it did not make (a higher generation or version, a reset, a tombstone it never wrote), refuted by moving above them and announcing its state again, by reason.",
+    ["reason"],
+    () => Object.entries(state().selfRefutations).map(([r, n]) => [{ reason: r }, n] as const),
+  );
+  totalCounter(
+    registry,
     "grapevine_transport_datagrams_dropped_total",
     "Datagrams dropped by a transport because the reader was behind, by transport.",
     ["transport"],
@@ -287,9 +297,14 @@ export function createMetrics(
   totalCounter(
     registry,
     "grapevine_udp_send_errors_total",
-    "Datagrams a UDP socket failed to send (EPERM, ENETUNREACH, ...), by listener.",
-    ["bind"],
-    () => udp().map((u) => [{ bind: u.bind }, u.counters.sendErrors] as const),
+    "Datagrams a UDP socket failed to send, by listener and error code (errno: EPERM, ENETUNREACH, EACCES, ...).",
+    ["bind", "errno"],
+    () =>
+      udp().flatMap((u) =>
+        Object.entries(u.counters.sendErrorsByCode).map(
+          ([errno, n]) => [{ bind: u.bind, errno }, n] as const,
+        ),
+      ),
   );
   new Gauge({
     name: "grapevine_health_state",
@@ -323,11 +338,19 @@ export function createMetrics(
     help: "Queries sent through this agent's API (query and reachability).",
     registers: [registry],
   });
+  const handlerRuns = new Counter({
+    name: "grapevine_query_handler_runs_total",
+    help: "Runs of the query handlers of the agent's config, by query name and result (answered, no-output, failed, timeout, too-large, busy).",
+    labelNames: ["name", "result"],
+    registers: [registry],
+  });
   registerStatGauges(registry, cluster);
+  registerProbeRttHistogram(registry, () => cluster.counters.probeRtt);
   return {
     registry,
     eventsSent: { inc: () => events.inc({ direction: "out" }) },
     eventsReceived: { inc: () => events.inc({ direction: "in" }) },
     queriesSent: { inc: () => queries.inc() },
+    queryHandlerRuns: (name, result) => handlerRuns.inc({ name, result }),
   };
 }

@@ -10,7 +10,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import type { Cluster } from "@grapevine/cluster";
+import type { Cluster, SharedEntry, SharedSnapshot } from "@grapevine/cluster";
 
 /** This node's own keys as the cluster runtime snapshots them. */
 export type LocalState = ReturnType<Cluster["snapshotLocalState"]>;
@@ -34,6 +34,11 @@ export interface AgentSnapshot {
   readonly members: readonly KnownMember[];
   /** The node's own keys, versions and tombstones. */
   readonly state: LocalState;
+  /**
+   * The cluster-scoped keys (`grapevine config`) with their timestamps and tombstones; absent in
+   * snapshots written before they were kept.
+   */
+  readonly shared?: SharedSnapshot;
 }
 
 /** Snapshot format version written in the file. */
@@ -67,10 +72,69 @@ export function encodeSnapshot(s: AgentSnapshot): string {
           tombstone: e.tombstone,
         })),
       },
+      ...(s.shared === undefined
+        ? {}
+        : {
+            shared: {
+              lastContactAt: s.shared.lastContactAt,
+              entries: s.shared.entries.map(sharedEntryJson),
+              setAside: s.shared.setAside.map(sharedEntryJson),
+            },
+          }),
     },
     null,
     2,
   )}\n`;
+}
+
+function sharedEntryJson(e: SharedEntry): Record<string, unknown> {
+  return {
+    key: e.key,
+    value: Buffer.from(e.value).toString("base64"),
+    wall: e.wall,
+    logical: e.logical,
+    writer: e.writer,
+    tombstone: e.tombstone,
+  };
+}
+
+function sharedEntryOf(e: unknown): SharedEntry {
+  if (
+    !isRecord(e) ||
+    typeof e.key !== "string" ||
+    typeof e.value !== "string" ||
+    !isCount(e.wall) ||
+    !isCount(e.logical) ||
+    typeof e.writer !== "string" ||
+    typeof e.tombstone !== "boolean"
+  ) {
+    throw new Error("bad shared entry");
+  }
+  return {
+    key: e.key,
+    value: new Uint8Array(Buffer.from(e.value, "base64")),
+    wall: e.wall,
+    logical: e.logical,
+    writer: e.writer,
+    tombstone: e.tombstone,
+  };
+}
+
+function sharedOf(raw: unknown): SharedSnapshot | undefined {
+  if (raw === undefined) return undefined;
+  if (
+    !isRecord(raw) ||
+    !isCount(raw.lastContactAt) ||
+    !Array.isArray(raw.entries) ||
+    !Array.isArray(raw.setAside)
+  ) {
+    throw new Error("bad shared keys");
+  }
+  return {
+    lastContactAt: raw.lastContactAt,
+    entries: raw.entries.map(sharedEntryOf),
+    setAside: raw.setAside.map(sharedEntryOf),
+  };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -126,6 +190,7 @@ export function decodeSnapshot(text: string): AgentSnapshot {
       tombstone: e.tombstone,
     };
   });
+  const shared = sharedOf(raw.shared);
   return {
     name: raw.name,
     generation: raw.generation,
@@ -137,6 +202,7 @@ export function decodeSnapshot(text: string): AgentSnapshot {
       maxVersion: st.maxVersion,
       entries,
     },
+    ...(shared === undefined ? {} : { shared }),
   };
 }
 

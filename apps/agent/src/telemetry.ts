@@ -7,15 +7,25 @@ export const SELF_SAMPLE_INTERVAL_MS = 10_000;
 
 /**
  * Publishes the agent's own samples every {@link SELF_SAMPLE_INTERVAL_MS}, so `grapevine stats`
- * is useful at once: `event_loop_lag_ms` (mean delay over the interval), `rss_mb`, and
+ * is useful at once: `event_loop_lag_ms` (mean delay over the interval), `rss_mb`,
+ * `probe_rtt_ms` (mean round trip of this node's probes over the interval, when it probed), and
  * `push_pull_ms` (mean duration of this node's push-pull exchanges, a round trip over the stream
  * channel). Returns a function that stops it.
  */
 export function startSelfSamples(cluster: Cluster): () => void {
   const lag = monitorEventLoopDelay({ resolution: 20 });
   lag.enable();
+  let probes = { count: 0, sumMs: 0 };
   const sample = (): void => {
     if (cluster.status !== "running") return;
+    const rtt = cluster.counters.probeRtt;
+    if (rtt.count > probes.count) {
+      cluster.stats.publish(
+        "probe_rtt_ms",
+        (rtt.sumMs - probes.sumMs) / (rtt.count - probes.count),
+      );
+    }
+    probes = { count: rtt.count, sumMs: rtt.sumMs };
     cluster.stats.publish("event_loop_lag_ms", Number.isFinite(lag.mean) ? lag.mean / 1e6 : 0);
     lag.reset();
     cluster.stats.publish("rss_mb", process.memoryUsage.rss() / (1024 * 1024));

@@ -168,6 +168,7 @@ describe("keys output", () => {
       acked: ["a"],
       failed: [{ name: "b", error: "boom" }],
       missing: ["c"],
+      down: ["d"],
     };
     expect(keyOpText(report)).toBe(
       [
@@ -177,6 +178,7 @@ describe("keys output", () => {
         "a       ok",
         "b       failed: boom",
         "c       no answer",
+        "d       down: not asked (run it again once it is back)",
       ].join("\n"),
     );
   });
@@ -188,6 +190,7 @@ describe("keys output", () => {
       acked: ["a", "b"],
       failed: [],
       missing: ["c"],
+      down: [],
       keys: [
         { fingerprint: "1111111111111111", members: 2, primary: 1, primaryOn: ["a"] },
         { fingerprint: "2222222222222222", members: 2, primary: 1, primaryOn: ["b"] },

@@ -71,6 +71,12 @@ describe("a node defends its own state", () => {
     expect(put.status).toBe(200);
     for (const x of agents) await waitForKey(x.http, "int-a", "color", "real", 5000);
     expect(Date.now() - started).toBeLessThan(5000);
+    // int-a heard the claim it never made and refuted it: counted, by reason.
+    const text = await (await fetch(`${a.http}/metrics`)).text();
+    const refuted = [
+      ...text.matchAll(/^grapevine_state_refutations_total\{reason="[^"]+"\} (\d+)$/gm),
+    ];
+    expect(refuted.reduce((sum, m) => sum + Number(m[1]), 0)).toBeGreaterThan(0);
   });
 });
 

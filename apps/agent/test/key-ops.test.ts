@@ -102,6 +102,7 @@ describe("cluster-wide key operations on queries", () => {
       acked: ["a", "b", "c"],
       failed: [],
       missing: [],
+      down: [],
     });
     for (const n of ["a", "b", "c"]) {
       expect(t.get(n).keyring?.has(k2)).toBe(true);

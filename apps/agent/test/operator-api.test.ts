@@ -1,5 +1,6 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROBE_RTT_BOUNDS_MS } from "@grapevine/cluster";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Agent } from "../src/agent.js";
 import { resolveConfig } from "../src/config.js";
 import type { Io } from "../src/io.js";
@@ -7,7 +8,7 @@ import { LogHub } from "../src/log-hub.js";
 import { createLogger } from "../src/logger.js";
 import { runCli } from "../src/program.js";
 import { SseParser } from "../src/sse-parser.js";
-import { openEvents, waitForMember } from "./helpers/cli-process.js";
+import { AgentHandle, killAll, openEvents, waitForMember } from "./helpers/cli-process.js";
 
 function config(name: string, extra: Record<string, unknown> = {}) {
   return resolveConfig({
@@ -70,6 +71,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  killAll();
   for (const agent of agents) {
     await agent.shutdown();
     await agent.close();
@@ -81,7 +83,14 @@ describe("the HTTP API's contract", () => {
     const { status, json } = await call(a, "GET", "/v1/openapi.json");
     expect(status).toBe(200);
     await SwaggerParser.validate(structuredClone(json));
-    for (const path of ["/v1/members", "/v1/kv/{key}", "/v1/query", "/v1/events", "/metrics"]) {
+    for (const path of [
+      "/v1/members",
+      "/v1/kv/{key}",
+      "/v1/query",
+      "/v1/events",
+      "/metrics",
+      "/v1/rtt",
+    ]) {
       expect(Object.keys(json.paths)).toContain(path);
     }
   });
@@ -217,6 +226,25 @@ describe("the operator's verbs", () => {
     }
   });
 
+  it("an event sent with the CLI on one agent arrives in `grapevine watch` on another", async () => {
+    const watch = AgentHandle.command(["watch", "--json", "--http", b.httpUrl]);
+    try {
+      await watch.waitOutput("watch connected", () =>
+        watch.stderr.includes("watching events") ? true : undefined,
+      );
+      const sent = await run(["event", "release", "v43", "--http", a.httpUrl]);
+      expect(sent).toMatchObject({ code: 0, stdout: "event release sent (3 bytes)\n" });
+      const line = await watch.waitOutput("release event in watch", () =>
+        watch.stdout.split("\n").find((l) => l.includes('"name":"release"')),
+      );
+      const event = JSON.parse(line);
+      expect(event).toMatchObject({ type: "user-message", from: "op-a", name: "release" });
+      expect(Buffer.from(String(event.payload), "base64").toString()).toBe("v43");
+    } finally {
+      watch.child.kill("SIGTERM");
+    }
+  });
+
   it("query prints an answer from every member, then a summary", async () => {
     const r = await run(["query", "ping", "--timeout", "3s", "--http", a.httpUrl]);
     expect(r.code).toBe(0);
@@ -261,6 +289,87 @@ describe("the operator's verbs", () => {
     expect(http.status).toBe(413);
     expect(http.json.error).toMatchObject({ code: "too-large", limit: 1024 });
   });
+
+  it("rtt estimates the round trip between two agents from their network coordinates", async () => {
+    // Coordinates come with the acks of a's probes: wait until a has probed both others.
+    await vi.waitFor(
+      () => {
+        expect(a.cluster.coordinateOf("op-b")).toBeDefined();
+        expect(a.cluster.coordinateOf("op-c")).toBeDefined();
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    const own = await run(["rtt", "op-b", "--http", a.httpUrl]);
+    expect(own.code).toBe(0);
+    expect(own.stdout).toMatch(/^estimated op-b <-> op-a rtt: \d+\.\d{3} ms\n$/);
+    const pair = await call(a, "GET", "/v1/rtt?a=op-b&b=op-c");
+    expect(pair.status).toBe(200);
+    expect(pair.json).toMatchObject({ a: { name: "op-b" }, b: { name: "op-c" } });
+    expect(pair.json.a.coordinate.vec).toHaveLength(8);
+    // Loopback: well under a second, and never negative.
+    expect(pair.json.rttMs).toBeGreaterThan(0);
+    expect(pair.json.rttMs).toBeLessThan(1000);
+    const json = await run(["rtt", "op-b", "op-c", "--json", "--http", a.httpUrl]);
+    expect(JSON.parse(json.stdout).rttMs).toBeCloseTo(a.cluster.rtt("op-b", "op-c") ?? -1, 1);
+    const unknown = await run(["rtt", "nobody", "--http", a.httpUrl]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no member named nobody/);
+    const missing = await call(a, "GET", "/v1/rtt");
+    expect(missing.status).toBe(400);
+  });
+
+  it("/metrics has the probe round-trip histogram, cumulative, from the core's samples", async () => {
+    const text = await (await fetch(`${a.httpUrl}/metrics`)).text();
+    expect(text).toMatch(/^# TYPE grapevine_probe_rtt_seconds histogram$/m);
+    const buckets = [
+      ...text.matchAll(/^grapevine_probe_rtt_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm),
+    ];
+    expect(buckets.map((m) => m[1])).toEqual([
+      ...PROBE_RTT_BOUNDS_MS.map((ms) => String(ms / 1000)),
+      "+Inf",
+    ]);
+    const counts = buckets.map((m) => Number(m[2]));
+    for (let i = 1; i < counts.length; i++)
+      expect(counts[i]).toBeGreaterThanOrEqual(counts[i - 1]!);
+    const count = Number(/^grapevine_probe_rtt_seconds_count (\d+)$/m.exec(text)?.[1]);
+    const sum = Number(/^grapevine_probe_rtt_seconds_sum (\S+)$/m.exec(text)?.[1]);
+    expect(count).toBeGreaterThan(0);
+    expect(counts.at(-1)).toBe(count);
+    // Loopback round trips: the mean is well under the local preset's probe timeout.
+    expect(sum / count).toBeLessThan(0.2);
+    expect(count).toBeLessThanOrEqual(a.cluster.counters.probeRtt.count);
+  });
+
+  it("/metrics counts failed UDP sends by errno", async () => {
+    const udp = a.transports.find((t) => t.transport.scheme === "udp")!;
+    // A broadcast from a socket without SO_BROADCAST: the kernel refuses it (EACCES).
+    udp.transport.send("udp://255.255.255.255:9", Uint8Array.of(1));
+    const series = (text: string) =>
+      Number(
+        /^grapevine_udp_send_errors_total\{bind="[^"]+",errno="EACCES"\} (\d+)$/m.exec(text)?.[1] ??
+          0,
+      );
+    await vi.waitFor(
+      async () => {
+        expect(series(await (await fetch(`${a.httpUrl}/metrics`)).text())).toBe(1);
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+  });
+
+  it("force-leave moves a killed agent process (SIGKILL) to left everywhere", async () => {
+    const d = await new AgentHandle([
+      ...["--name", "op-d", "--bind", "udp://127.0.0.1:0", "--http", "127.0.0.1:0"],
+      ...["--preset", "local", "--join", a.cluster.addresses[0]!],
+    ]).ready();
+    await waitForMember(b.httpUrl, "op-d", "alive");
+    d.kill("SIGKILL");
+    expect((await d.exit()).signal).toBe("SIGKILL");
+    await waitForMember(a.httpUrl, "op-d", "dead", 30_000);
+    const r = await run(["force-leave", "op-d", "--http", a.httpUrl]);
+    expect(r).toMatchObject({ code: 0, stdout: "op-d: forced to leave\n" });
+    for (const agent of [a, b, c]) await waitForMember(agent.httpUrl, "op-d", "left");
+  }, 60_000);
 
   it("force-leave moves a stopped agent to left everywhere", async () => {
     await c.shutdown();

@@ -32,6 +32,30 @@ describe("snapshot", () => {
     expect(decodeSnapshot(encodeSnapshot(snapshot))).toEqual(snapshot);
   });
 
+  it("keeps the cluster-scoped keys with their timestamps; older snapshots have none", () => {
+    const withShared: AgentSnapshot = {
+      ...snapshot,
+      shared: {
+        lastContactAt: 1_700_000_000_500,
+        entries: [
+          ...[{ key: "flags/x", value: new Uint8Array([111, 110]), tombstone: false }],
+          ...[{ key: "flags/y", value: new Uint8Array(0), tombstone: true }],
+        ].map((e, i) => ({ ...e, wall: 1_700_000_000_100 + i, logical: i, writer: "node-2" })),
+        setAside: [
+          {
+            ...{ key: "old", value: new Uint8Array([1]), wall: 5, logical: 0 },
+            ...{ writer: "node-3", tombstone: false },
+          },
+        ],
+      },
+    };
+    expect(decodeSnapshot(encodeSnapshot(withShared))).toEqual(withShared);
+    expect(decodeSnapshot(encodeSnapshot(snapshot)).shared).toBeUndefined();
+    const bad = JSON.parse(encodeSnapshot(withShared));
+    bad.shared.entries[0].wall = -1;
+    expect(() => decodeSnapshot(JSON.stringify(bad))).toThrow(/bad shared entry/);
+  });
+
   it("is written atomically and read back", () => {
     const dir = join(mkdtempSync(join(tmpdir(), "grapevine-snap-")), "nested");
     writeSnapshot(dir, snapshot);

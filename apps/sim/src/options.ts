@@ -10,6 +10,7 @@ export const SCENARIOS = [
   "idle",
   "config",
   "stats",
+  "query",
 ] as const;
 /** One of {@link SCENARIOS}. */
 export type Scenario = (typeof SCENARIOS)[number];
@@ -70,10 +71,11 @@ export const DEFAULT_DURATION_S: Record<Scenario, number> = {
   idle: 60,
   config: 120,
   stats: 120,
+  query: 60,
 };
 
 /** Datagram loss of a scenario when `--loss` is not given (`config` shows convergence under loss). */
-const DEFAULT_LOSS: Partial<Record<Scenario, number>> = { config: 0.1 };
+const DEFAULT_LOSS: Partial<Record<Scenario, number>> = { config: 0.1, query: 0.05 };
 
 export const USAGE = `usage: pnpm sim <scenario> [options]
 
@@ -88,6 +90,8 @@ scenarios:
               converge_s, one_winner; a node away longer than the grace → resurrected_nodes
   stats       every node publishes 5 stats each second → own_stats_bytes_per_s_*,
               oldest_age_p50_s / _p99_s (freshness of the aggregates)
+  query       one node sends a ping query, default timeout (5 % loss by default) → reached,
+              answers_in_time_pct, complete, last_answer_s (core runtime)
 
 options:
   --nodes N           cluster size (default 100; 2–20000)

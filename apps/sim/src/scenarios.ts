@@ -1,6 +1,7 @@
 import { swimConfig } from "@grapevine/swim";
 import type { SimOptions } from "./options.js";
 import type { PlotSpec } from "./plot.js";
+import { query } from "./scenarios-query.js";
 import { config, stats } from "./scenarios-shared.js";
 import type { SimNode, World } from "./world.js";
 
@@ -336,4 +337,14 @@ export async function idle(
 }
 
 /** Every scenario by name. */
-export const scenarios = { join, spread, failure, soak, partition, idle, config, stats } as const;
+export const scenarios = {
+  join,
+  spread,
+  failure,
+  soak,
+  partition,
+  idle,
+  config,
+  stats,
+  query,
+} as const;

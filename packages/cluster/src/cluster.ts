@@ -111,7 +111,12 @@ export class Cluster {
       }),
     );
     const step = <T>(fn: (now: number) => T): T => this.step(fn);
-    this.shared = new SharedKeys(this.core, step, (what) => this.assertRunning(what));
+    this.shared = new SharedKeys(
+      this.core,
+      step,
+      (w) => this.assertRunning(w),
+      () => this.clock.now(),
+    );
     this.stats = new ClusterStats(this.core, step, () => this.clock.now());
   }
 

@@ -22,6 +22,8 @@ export {
   type NodeCounters,
   type PacketDropReason,
   PING_QUERY,
+  PROBE_RTT_BOUNDS_MS,
+  type ProbeRttHistogram,
   type QueryFilter,
   QueryOptionError,
   type QueryOptionField,
@@ -35,7 +37,12 @@ export {
   type TelemetryOptions,
   type UserMessageEvent,
 } from "@grapevine/node";
-export { ClockDriftError, DEFAULT_MAX_CLOCK_DRIFT_MS } from "@grapevine/state";
+export {
+  ClockDriftError,
+  DEFAULT_MAX_CLOCK_DRIFT_MS,
+  type SharedEntry,
+  type SharedSnapshot,
+} from "@grapevine/state";
 export { SwimConfigError } from "@grapevine/swim";
 export { Cluster, type ClusterStatus, type EncryptionMode, type JoinOptions } from "./cluster.js";
 export { type ClusterCounters, type DropReason, emptyCounters } from "./counters.js";

@@ -1,4 +1,5 @@
 import type { NodeCore, StatAggregate } from "@grapevine/node";
+import type { SharedSnapshot } from "@grapevine/state";
 
 /** Runs one step of the core at the current time (the cluster's `step`). */
 type Step = <T>(fn: (now: number) => T) => T;
@@ -21,6 +22,7 @@ export class SharedKeys {
     private readonly core: NodeCore,
     private readonly step: Step,
     private readonly assertRunning: (what: string) => void,
+    private readonly now: () => number,
   ) {}
 
   /** Writes `key` (strings are stored as UTF-8); it spreads to every member. */
@@ -50,6 +52,26 @@ export class SharedKeys {
   /** Live keys starting with `prefix` (default: all), sorted, with their values. */
   entries(prefix = ""): Array<{ key: string; value: Uint8Array }> {
     return this.core.scoped.shared.keyspace.entries(prefix).map(([key, value]) => ({ key, value }));
+  }
+
+  /**
+   * The whole keyspace (entries with their timestamps, tombstones, what is set aside, the last
+   * contact with a peer), for a runtime to keep on disk and {@link restore} in its next run.
+   */
+  snapshot(): SharedSnapshot {
+    return this.core.scoped.shared.snapshot(this.now());
+  }
+
+  /**
+   * Restores a {@link snapshot} of an earlier run, so a member restarted with no peer to ask
+   * still has the configuration. Entries merge as a peer's would (newer ones held win), and the
+   * member counts as away since the snapshot's last contact: after longer than the grace period,
+   * the old entries are set aside until a peer settles them, so a key deleted meanwhile does not
+   * come back. Changes arrive as `shared-changed` events.
+   */
+  restore(snapshot: SharedSnapshot): void {
+    this.assertRunning("shared.restore");
+    this.step((now) => this.core.scoped.shared.restore(snapshot, now));
   }
 
   /** Running totals: refused for clock drift, collected, set aside after an absence, ... */

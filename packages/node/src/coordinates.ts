@@ -127,15 +127,20 @@ export class Coordinates {
 
   /**
    * What goes out in a packet: our pings are remembered (seq, target, time), and our own acks that
-   * carry the digest hash section get our coordinate appended.
+   * carry the digest hash section get our coordinate appended (when enabled).
    */
   stamp(messages: readonly Message[], now: number): readonly Message[] {
-    if (!this.enabled) return messages;
     let stamped: Message[] | undefined;
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
+      // Pings are timed even with coordinates off: the probe RTT histogram needs them.
       if (m.type === "ping") this.sent(m.seq, m.target, now);
-      else if (m.type === "ack" && m.source === this.self && isBarePayload(m.payload)) {
+      else if (
+        this.enabled &&
+        m.type === "ack" &&
+        m.source === this.self &&
+        isBarePayload(m.payload)
+      ) {
         stamped ??= messages.slice();
         stamped[i] = { ...m, payload: withCoordinate(m.payload, this.own) };
       }
@@ -145,18 +150,22 @@ export class Coordinates {
 
   /**
    * An ack (`direct()`: sent by the member it is about; asked only of an ack that answers one of
-   * our pings): a sample when it answers one of our pings directly.
+   * our pings): a sample when it answers one of our pings directly. Returns the probe's round-trip
+   * time, ms, for such an ack (with coordinates off too), `undefined` for any other.
    */
-  heard(ack: Ack, direct: () => boolean, now: number): void {
+  heard(ack: Ack, direct: () => boolean, now: number): number | undefined {
     const ping = this.pending.get(ack.seq);
-    if (ping === undefined || ping.target !== ack.source) return;
+    if (ping === undefined || ping.target !== ack.source) return undefined;
     this.pending.delete(ack.seq);
-    if (!direct()) return;
+    if (!direct()) return undefined;
+    const rttMs = now - ping.at;
+    if (!this.enabled) return rttMs;
     const theirs = payloadCoordinate(ack.payload);
-    if (theirs === undefined || !isValidCoordinate(theirs, this.client.config)) return;
-    if (this.client.update(ack.source, theirs, (now - ping.at) / 1000)) {
+    if (theirs === undefined || !isValidCoordinate(theirs, this.client.config)) return rttMs;
+    if (this.client.update(ack.source, theirs, rttMs / 1000)) {
       this.peers.set(ack.source, theirs);
     }
+    return rttMs;
   }
 
   /** `name` failed or left: its coordinate and samples are dropped. */

@@ -1,3 +1,5 @@
+import { emptyProbeRttHistogram, type ProbeRttHistogram } from "./probe-rtt.js";
+
 /** Why an incoming packet or frame, or an outgoing message, was dropped. */
 export type PacketDropReason =
   | "truncated"
@@ -70,6 +72,8 @@ export interface NodeCounters {
   forceLeaves: number;
   /** Members forgotten at once by a prune (force-leave with prune), ours or a peer's. */
   membersPruned: number;
+  /** Round-trip times of this member's direct probes (ping to ack), a histogram. */
+  readonly probeRtt: ProbeRttHistogram;
 }
 
 /** Fresh zeroed node counters. */
@@ -123,5 +127,6 @@ export function emptyNodeCounters(): NodeCounters {
     queryRelaysRefused: 0,
     forceLeaves: 0,
     membersPruned: 0,
+    probeRtt: emptyProbeRttHistogram(),
   };
 }

@@ -10,6 +10,7 @@ import type { ClusterEvent } from "./events.js";
 import type { ForceLeave } from "./force-leave.js";
 import type { Outbox } from "./outbox.js";
 import { sizeOf } from "./packet-builder.js";
+import { observeProbeRtt } from "./probe-rtt.js";
 import { pushPullMessage } from "./push-pull.js";
 import type { Queries } from "./queries.js";
 import type { SharedSync } from "./shared-sync.js";
@@ -155,7 +156,8 @@ export class Inbox {
       case "ack": {
         const direct = () => this.direct(from, msg.source);
         this.host.antiEntropy.heard(from, direct, msg, state, outbox, now);
-        this.host.coordinates.heard(msg, direct, now);
+        const rttMs = this.host.coordinates.heard(msg, direct, now);
+        if (rttMs !== undefined) observeProbeRtt(this.host.counters.probeRtt, rttMs);
         swim.handle(from, msg, now);
         return;
       }

@@ -48,6 +48,12 @@ export { NodeCore, type NodeCoreStatus } from "./node-core.js";
 export { type Link, type NodeCoreOptions, type ResolvedTiming, resolveTiming } from "./options.js";
 export type { NodeOutput, StreamPurpose } from "./outputs.js";
 export { MAX_NAME_BYTES, MIN_BROADCAST_BYTES, PacketBuilder, sizeOf } from "./packet-builder.js";
+export {
+  emptyProbeRttHistogram,
+  observeProbeRtt,
+  PROBE_RTT_BOUNDS_MS,
+  type ProbeRttHistogram,
+} from "./probe-rtt.js";
 export { pushPullMessage, seedConverged } from "./push-pull.js";
 export { PING_QUERY, Queries } from "./queries.js";
 export {

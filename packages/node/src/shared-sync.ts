@@ -4,6 +4,7 @@ import {
   DEFAULT_MAX_CLOCK_DRIFT_MS,
   type SharedChange,
   SharedKeyspace,
+  type SharedSnapshot,
 } from "@grapevine/state";
 import type { Swim } from "@grapevine/swim";
 import type { Dissemination } from "./dissemination.js";
@@ -156,6 +157,21 @@ export class SharedSync {
     if (budget === undefined) return;
     const back = this.answer({ ...NOTHING, hash: msg.hash, count: msg.count }, budget, now);
     if (back) this.host.outbox.send(from, [{ ...back, answer: false }], true, now);
+  }
+
+  /** The keyspace to keep between runs (see `SharedKeyspace.snapshot`). */
+  snapshot(now: number): SharedSnapshot {
+    return this.host.keyspace.snapshot(now + this.host.wallOffsetMs);
+  }
+
+  /**
+   * Restores a snapshot of an earlier run (see `SharedKeyspace.restore`): changes go out as
+   * events, and the digest rounds start, so peers and this node settle their differences.
+   */
+  restore(saved: SharedSnapshot, now: number): void {
+    const result = this.host.keyspace.restore(saved, now + this.host.wallOffsetMs);
+    this.emitChanges(result.changes, now);
+    this.roundsLeft = SHARED_DIGEST_ROUNDS;
   }
 
   /** What a push-pull request carries beside the PushPull: our digest, unless we hold nothing. */

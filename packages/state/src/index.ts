@@ -48,6 +48,7 @@ export {
   SharedKeyspace,
   type SharedKeyspaceOptions,
   type SharedMergeResult,
+  type SharedSnapshot,
   sharedEntrySize,
 } from "./shared-keys.js";
 export {

@@ -74,6 +74,18 @@ export interface SharedCounters {
   droppedStale: number;
 }
 
+/**
+ * A keyspace as kept on disk between runs ({@link SharedKeyspace.snapshot}): every entry with its
+ * timestamp (tombstones too), the entries set aside, and when the node last heard from a peer.
+ */
+export interface SharedSnapshot {
+  /** Wall-clock ms of the node's last contact with a peer (or of the snapshot, if never away). */
+  readonly lastContactAt: number;
+  readonly entries: readonly SharedEntry[];
+  /** Entries set aside after an absence, still awaiting a peer's word. */
+  readonly setAside: readonly SharedEntry[];
+}
+
 /** What a merge of peers' entries did. */
 export interface SharedMergeResult {
   /** Entries that were news (for passing on). */
@@ -287,6 +299,41 @@ export class SharedKeyspace {
           result.changes.push({ key, previous: e.value, current: undefined, stamp: e });
         }
       }
+    }
+    return result;
+  }
+
+  // ── snapshots ────────────────────────────────────────────────────────────────────────────────
+
+  /** The whole keyspace at `now`, to restore in a later run (see {@link restore}). */
+  snapshot(now: number): SharedSnapshot {
+    return {
+      lastContactAt: Math.floor(Math.min(this.lastContactAt ?? now, now)),
+      entries: [...this.entriesByKey.values()],
+      setAside: [...this.setAside.values()],
+    };
+  }
+
+  /**
+   * Restores a snapshot of an earlier run at `now`: its entries are merged as a peer's would be
+   * (a newer entry held wins; malformed or too-far-future ones are refused and counted), and the
+   * node counts as away since the snapshot's last contact. So the away rule applies on the next
+   * {@link observe}: after an absence longer than the grace, the old entries are set aside until a
+   * peer settles them, and a key deleted (and collected) meanwhile does not come back.
+   */
+  restore(saved: SharedSnapshot, now: number): SharedMergeResult {
+    const result = this.merge(saved.entries, now, "answer");
+    for (const e of saved.setAside) {
+      if (this.entry(e.key) !== undefined || e.tombstone) continue;
+      if (this.invalid(e) !== undefined) {
+        this.counters.refusedInvalid += 1;
+        continue;
+      }
+      this.clock.observe(e);
+      this.setAside.set(e.key, e);
+    }
+    if (this.lastContactAt === undefined || saved.lastContactAt < this.lastContactAt) {
+      this.lastContactAt = saved.lastContactAt;
     }
     return result;
   }

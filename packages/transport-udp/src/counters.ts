@@ -16,6 +16,12 @@ export interface UdpCounters {
   readonly datagramsDropped: number;
   /** Sends that failed (unreachable network, no route, wrong address family, DNS failure). */
   readonly sendErrors: number;
+  /**
+   * The same failures by the error's code (`EPERM`, `ENETUNREACH`, `EACCES`, `EAFNOSUPPORT` for
+   * an IPv6 peer of an IPv4 socket, `ENOTFOUND`, ...); the values add up to `sendErrors`. At most
+   * {@link MAX_SEND_ERROR_CODES} codes are told apart; any further one is counted as `other`.
+   */
+  readonly sendErrorsByCode: Readonly<Record<string, number>>;
   /** Stream connections dropped for breaking the framing (oversized length prefix, bad hello). */
   readonly framesRejected: number;
   /**
@@ -36,4 +42,17 @@ export interface UdpCounters {
   readonly connectionsRefused: number;
   /** Errors reported by the UDP socket itself (counted, never thrown). */
   readonly socketErrors: number;
+}
+
+/** Distinct error codes {@link UdpCounters.sendErrorsByCode} tells apart. */
+export const MAX_SEND_ERROR_CODES = 32;
+
+/** Counts one failed send under its error code (bounded: see {@link MAX_SEND_ERROR_CODES}). */
+export function countSendError(byCode: Record<string, number>, err: unknown): void {
+  const raw = (err as { code?: unknown } | null)?.code;
+  let code = typeof raw === "string" && /^[A-Z][A-Z0-9_]{0,31}$/.test(raw) ? raw : "unknown";
+  if (byCode[code] === undefined && Object.keys(byCode).length >= MAX_SEND_ERROR_CODES) {
+    code = "other";
+  }
+  byCode[code] = (byCode[code] ?? 0) + 1;
 }

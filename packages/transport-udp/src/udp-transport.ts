@@ -13,7 +13,7 @@ import {
 } from "@grapevine/transport";
 import { bindSockets } from "./bind-sockets.js";
 import { ByteBudget } from "./byte-budget.js";
-import type { UdpCounters } from "./counters.js";
+import { countSendError, type UdpCounters } from "./counters.js";
 import { DatagramStream } from "./datagram-stream.js";
 import { encodeFrame, MAX_FRAME_LIMIT } from "./frame-codec.js";
 import { encodeReply, validateUdpAddress } from "./handshake.js";
@@ -259,6 +259,7 @@ class UdpTransportImpl implements UdpTransport {
     connectionsRefused: 0,
     socketErrors: 0,
   };
+  private readonly sendErrorsByCode: Record<string, number> = {};
   private readonly streamOptions: TcpStreamOptions;
   /** Bytes reserved by incoming frames not yet whole, across every stream connection. */
   private readonly frameBudget: ByteBudget;
@@ -305,6 +306,7 @@ class UdpTransportImpl implements UdpTransport {
     const c = this.inbound.counts;
     return {
       ...this.tally,
+      sendErrorsByCode: { ...this.sendErrorsByCode },
       bufferedFrameBytes: this.frameBudget.inUse,
       datagramsIn: c.received,
       bytesIn: c.receivedBytes,
@@ -333,19 +335,24 @@ class UdpTransportImpl implements UdpTransport {
     if (t.family === 4 && this.family === 6) host = `::ffff:${host}`;
     else if (t.family === 6 && this.family === 4) {
       // An IPv4 socket cannot reach an IPv6 peer: a drop, like any unreachable destination.
-      this.tally.sendErrors += 1;
+      this.sendFailed({ code: "EAFNOSUPPORT" });
       return;
     }
     const bytes = data.byteLength;
     // Copy: the caller may reuse its buffer as soon as send returns, before the kernel has it.
     this.udp.send(Buffer.from(data), t.port, host, (err) => {
       if (err) {
-        this.tally.sendErrors += 1;
+        this.sendFailed(err);
       } else {
         this.tally.datagramsOut += 1;
         this.tally.bytesOut += bytes;
       }
     });
+  }
+
+  private sendFailed(err: unknown): void {
+    this.tally.sendErrors += 1;
+    countSendError(this.sendErrorsByCode, err);
   }
 
   datagrams(): AsyncIterable<Datagram> {

@@ -217,6 +217,28 @@ describe("datagrams", () => {
     // An IPv4 socket cannot reach an IPv6 peer: counted as a send error, not thrown.
     a.send("udp://[::1]:9", Uint8Array.of(1));
     expect(a.counters().sendErrors).toBe(1);
+    expect(a.counters().sendErrorsByCode).toEqual({ EAFNOSUPPORT: 1 });
+  });
+
+  it("counts failed sends by the kernel's error code", async () => {
+    // Both are refused by the kernel before anything leaves the host: a broadcast from a socket
+    // without SO_BROADCAST (EACCES), and a non-local destination from a loopback-bound socket.
+    const a = await node();
+    a.send("udp://255.255.255.255:9", Uint8Array.of(1));
+    a.send("udp://255.255.255.255:9", Uint8Array.of(2));
+    a.send("udp://192.0.2.1:9", Uint8Array.of(3));
+    await within(
+      (async () => {
+        while (a.counters().sendErrors < 3) await new Promise((r) => setImmediate(r));
+      })(),
+      2000,
+      "three send errors",
+    );
+    const byCode = a.counters().sendErrorsByCode;
+    expect(byCode.EACCES).toBe(2);
+    expect(Object.values(byCode).reduce((x, y) => x + y, 0)).toBe(3);
+    expect(Object.keys(byCode).every((code) => /^E[A-Z]+$/.test(code))).toBe(true);
+    expect(a.counters()).toMatchObject({ datagramsOut: 0, sendErrors: 3 });
   });
 
   it("many senders reach one receiver, each with its own address", async () => {

@@ -1,7 +1,7 @@
 import { parseDuration } from "../duration.js";
 import { RuntimeError, UsageError } from "../errors.js";
 import type { Io } from "../io.js";
-import type { KeyOpName, KeyOpReport } from "../key-ops.js";
+import { incompleteMessage, type KeyOpName, type KeyOpReport } from "../key-ops.js";
 import { formatTable } from "../table.js";
 import { type ClientOptions, clientFor } from "./client-options.js";
 
@@ -32,6 +32,7 @@ function problems(report: KeyOpReport): string[] {
   return [
     ...report.failed.map((f) => `${f.name} failed: ${f.error}`),
     ...report.missing.map((n) => `${n} did not answer`),
+    ...(report.down ?? []).map((n) => `${n} is down: not asked`),
   ];
 }
 
@@ -41,13 +42,17 @@ export function keyOpText(report: KeyOpReport): string {
     report.op
   ];
   const failed = new Map(report.failed.map((f) => [f.name, f.error]));
-  const rows = [...report.acked, ...failed.keys(), ...report.missing].sort().map((name) => {
+  const down = new Set(report.down ?? []);
+  const names = [...report.acked, ...failed.keys(), ...report.missing, ...down].sort();
+  const rows = names.map((name) => {
     const error = failed.get(name);
     const result = report.acked.includes(name)
       ? "ok"
       : error !== undefined
         ? `failed: ${error}`
-        : "no answer";
+        : down.has(name)
+          ? "down: not asked (run it again once it is back)"
+          : "no answer";
     return [name, result];
   });
   return [
@@ -111,28 +116,34 @@ export async function keysCommand(
   const query = `?timeout=${timeoutMs}`;
   // `use` and `remove` first ask every member for its keys (the safety check): two rounds.
   const wait = (op === "use" || op === "remove" ? 2 : 1) * timeoutMs + 10_000;
-  let report: KeyOpReport;
-  if (op === "list") {
-    report = (await client.request("GET", `/v1/keys${query}`, { timeoutMs: wait }))
-      .body as KeyOpReport;
-  } else {
-    const key = keyArg === "-" ? await readKeyFromStdin(io) : keyArg;
-    const body = JSON.stringify({ key, ...(options.force ? { force: true } : {}) });
-    report = (
-      await client.request("POST", `/v1/keys/${op}${query}`, {
-        body,
-        contentType: "application/json",
-        timeoutMs: wait,
-      })
-    ).body as KeyOpReport;
+  const [method, path, body] =
+    op === "list"
+      ? ["GET", `/v1/keys${query}`, undefined]
+      : [
+          "POST",
+          `/v1/keys/${op}${query}`,
+          JSON.stringify({
+            key: keyArg === "-" ? await readKeyFromStdin(io) : keyArg,
+            ...(options.force ? { force: true } : {}),
+          }),
+        ];
+  // 502: not every member applied it; the answer still carries the report, member by member.
+  const answer = await client.request(method, path, {
+    timeoutMs: wait,
+    answerStatuses: [502],
+    ...(body === undefined ? {} : { body, contentType: "application/json" }),
+  });
+  const report =
+    answer.status === 502
+      ? (answer.body as { error?: { report?: KeyOpReport } } | undefined)?.error?.report
+      : (answer.body as KeyOpReport);
+  if (report === undefined) {
+    throw new RuntimeError(`agent at ${client.base} answered ${answer.status} with no report`);
   }
   if (options.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else io.stdout.write(`${op === "list" ? keyListText(report) : keyOpText(report)}\n`);
-  const trouble = report.failed.length + report.missing.length;
-  if (trouble > 0) {
-    throw new RuntimeError(
-      `${report.failed.length} member${report.failed.length === 1 ? "" : "s"} failed and ${report.missing.length} did not answer (of ${report.members})`,
-    );
+  if (report.failed.length + report.missing.length > 0) {
+    throw new RuntimeError(incompleteMessage(report));
   }
   return 0;
 }

@@ -180,3 +180,22 @@ export async function monitorCommand(
   if (stop.aborted) return 0;
   throw new RuntimeError(`the agent at ${client.base} closed the log stream`);
 }
+
+/**
+ * `grapevine rtt A [B]`: the round-trip time between members A and B (default: the agent
+ * itself) estimated from their network coordinates, like `serf rtt`. Exit 1 when the agent holds
+ * no coordinate for one of them yet.
+ */
+export async function rttCommand(
+  a: string,
+  b: string | undefined,
+  options: ClientOptions & { json?: boolean },
+  io: Io,
+): Promise<number> {
+  const query = `a=${encodeURIComponent(a)}${b === undefined ? "" : `&b=${encodeURIComponent(b)}`}`;
+  const { body } = await clientFor(options, io).request("GET", `/v1/rtt?${query}`);
+  const r = body as { a: { name: string }; b: { name: string }; rttMs: number };
+  if (options.json) io.stdout.write(`${JSON.stringify(r)}\n`);
+  else io.stdout.write(`estimated ${r.a.name} <-> ${r.b.name} rtt: ${r.rttMs.toFixed(3)} ms\n`);
+  return 0;
+}

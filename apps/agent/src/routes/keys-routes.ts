@@ -3,7 +3,13 @@ import { UsageError } from "../errors.js";
 import type { RouteContext } from "../http-api.js";
 import { HttpError } from "../http-errors.js";
 import { ERRORS } from "../http-schemas.js";
-import { KeyOpError, type KeyOpName } from "../key-ops.js";
+import {
+  incompleteMessage,
+  KeyOpError,
+  type KeyOpName,
+  type KeyOpReport,
+  keyOpComplete,
+} from "../key-ops.js";
 
 /** Default time a key operation waits for answers, ms. */
 export const DEFAULT_KEY_TIMEOUT_MS = 5000;
@@ -21,7 +27,33 @@ const TIMEOUT_QUERY = {
   },
 } as const;
 
-const REPORT = { type: "object", additionalProperties: true } as const;
+const NAMES = { type: "array", items: { type: "string" } } as const;
+
+/** A key operation's report (`list` adds `keys` and `nodes`). */
+const REPORT = {
+  type: "object",
+  required: ["op", "members", "acked", "failed", "missing", "down"],
+  additionalProperties: true,
+  properties: {
+    op: { type: "string", enum: ["install", "use", "remove", "list"] },
+    fingerprint: { type: "string" },
+    members: {
+      type: "integer",
+      description: "members asked (alive or suspect), this one included",
+    },
+    acked: { ...NAMES, description: "members that applied it (list: answered)" },
+    failed: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["name", "error"],
+        properties: { name: { type: "string" }, error: { type: "string" } },
+      },
+    },
+    missing: { ...NAMES, description: "members asked that did not answer in time" },
+    down: { ...NAMES, description: "members known dead when it was sent: not asked" },
+  },
+} as const;
 
 function timeoutOf(timeout: string | undefined): number {
   if (timeout === undefined) return DEFAULT_KEY_TIMEOUT_MS;
@@ -51,7 +83,11 @@ function timeoutOf(timeout: string | undefined): number {
   return ms;
 }
 
-/** `/v1/keys` (list) and `/v1/keys/{install,use,remove}`: the cluster's keyring. */
+/**
+ * `/v1/keys` (list) and `/v1/keys/{install,use,remove}`: the cluster's keyring. The answer is the
+ * operation's report, member by member; 502 (code `not-every-member`, the report in `report`)
+ * unless every member asked (alive or suspect when it was sent) applied it.
+ */
 export function registerKeysRoutes({ app, host }: RouteContext): void {
   const run = async (
     op: KeyOpName,
@@ -60,12 +96,15 @@ export function registerKeysRoutes({ app, host }: RouteContext): void {
     force: boolean,
   ) => {
     const timeoutMs = timeoutOf(timeout);
+    let report: KeyOpReport;
     try {
-      return await host.keyOp(op, key, { timeoutMs, force });
+      report = await host.keyOp(op, key, { timeoutMs, force });
     } catch (err) {
       if (err instanceof KeyOpError) throw new HttpError(err.status, err.message);
       throw err;
     }
+    if (keyOpComplete(report)) return report;
+    throw new HttpError(502, incompleteMessage(report), {}, { report }, "not-every-member");
   };
 
   app.get<{ Querystring: { timeout?: string } }>(

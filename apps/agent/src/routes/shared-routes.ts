@@ -104,6 +104,8 @@ export function registerSharedRoutes({ app, host }: RouteContext): void {
         if ((err as { code?: unknown }).code === "too-large") throw err;
         throw new HttpError(400, err instanceof Error ? err.message : String(err));
       }
+      // In the snapshot before the answer, like a kv write: acknowledged means kept.
+      host.afterLocalWrite();
       return { key, set: true };
     },
   );
@@ -132,6 +134,7 @@ export function registerSharedRoutes({ app, host }: RouteContext): void {
       if (!cluster.shared.delete(key)) {
         throw new HttpError(404, `no config key ${JSON.stringify(key)}`);
       }
+      host.afterLocalWrite();
       return { key, deleted: true };
     },
   );
