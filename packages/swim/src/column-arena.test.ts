@@ -6,7 +6,12 @@ import { MemberTable } from "./members.js";
 
 describe("ColumnArena", () => {
   it("hands out zeroed, aligned columns that never overlap", () => {
-    const kind = fc.constantFrom("int32" as const, "float64" as const, "uint8" as const);
+    const kind = fc.constantFrom(
+      "int32" as const,
+      "float64" as const,
+      "uint16" as const,
+      "uint8" as const,
+    );
     fc.assert(
       fc.property(fc.array(fc.tuple(kind, fc.nat(20_000)), { maxLength: 40 }), (requests) => {
         const arena = new ColumnArena(64 * 1024);

@@ -28,6 +28,14 @@ export class ColumnArena {
     return new Int32Array(buffer, offset, length);
   }
 
+  /** A zeroed Uint16Array of `length`. */
+  uint16(length: number): Uint16Array<ArrayBuffer> {
+    const bytes = length * 2;
+    if (bytes < MIN_CARVED_BYTES) return new Uint16Array(length);
+    const [buffer, offset] = this.carve(bytes);
+    return new Uint16Array(buffer, offset, length);
+  }
+
   /** A zeroed Float64Array of `length`. */
   float64(length: number): Float64Array<ArrayBuffer> {
     const bytes = length * 8;

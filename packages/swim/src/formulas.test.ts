@@ -1,9 +1,12 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   awarenessScaledTimeout,
   dynamicSuspicionTimeout,
   expectedConfirmations,
   nackTimeout,
+  PROBE_LATENESS_ABSORBED,
+  probePeriodEnd,
   pushPullInterval,
   retransmitLimit,
   suspicionTimeout,
@@ -101,5 +104,32 @@ describe("nackTimeout", () => {
   it("is 80% of the probe timeout", () => {
     expect(nackTimeout(500)).toBe(400);
     expect(nackTimeout(3000)).toBe(2400);
+  });
+});
+
+describe("probePeriodEnd", () => {
+  it("is the period's planned end when the period starts on time", () => {
+    expect(probePeriodEnd(5_000, 5_000, 1_000)).toBe(6_000);
+  });
+  it("is the first point of the schedule that leaves the probe most of a period", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 10 ** 9 }),
+        fc.integer({ min: 0, max: 10 ** 6 }),
+        fc.integer({ min: 1, max: 60_000 }),
+        (dueAt, late, interval) => {
+          const now = dueAt + late;
+          const end = probePeriodEnd(dueAt, now, interval);
+          const periods = (end - dueAt) / interval;
+          expect(Number.isInteger(periods) && periods >= 1).toBe(true);
+          expect(end).toBeGreaterThanOrEqual(now + (1 - PROBE_LATENESS_ABSORBED) * interval);
+          // The first such point: one period earlier would leave too little, or be the start.
+          const earlier = end - interval;
+          expect(
+            earlier === dueAt || earlier < now + (1 - PROBE_LATENESS_ABSORBED) * interval,
+          ).toBe(true);
+        },
+      ),
+    );
   });
 });

@@ -104,3 +104,32 @@ export function pushPullInterval(intervalMs: number, memberCount: number): numbe
 export function nackTimeout(probeTimeoutMs: number): number {
   return Math.floor(probeTimeoutMs * 0.8);
 }
+
+/**
+ * Share of a protocol period by which a probe that starts late may be shortened so that the
+ * next one starts on schedule (see {@link probePeriodEnd}). 5 %: with the LAN defaults the
+ * intermediaries' nacks are due 95 % into the period (probe timeout 50 %, then the nack timeout
+ * 40 % and a 5 % allowance for the hops), so a shortened period still sees every nack in time.
+ */
+export const PROBE_LATENESS_ABSORBED = 0.05;
+
+/**
+ * The end of a protocol period that was due to start at `dueAt` and starts at `now` (≥ `dueAt`):
+ * the first point of the schedule `dueAt + k · interval` (k ≥ 1) that leaves the probe at least
+ * `(1 − PROBE_LATENESS_ABSORBED) · interval`: a little late, the period is shortened; later than
+ * that, it runs to the next point of the schedule (a probe is skipped, as memberlist's probe ticker
+ * drops a tick its receiver was too slow for). Periods thus keep the phase they were given at start. Were the next period to start at
+ * `now + interval` instead, every late timer would move the member's phase to the moment it ran;
+ * when many members share one event loop, a stall runs all their late timers at one moment, and
+ * from then on they probe in lockstep: the time until some member probes a failed one is then
+ * quantised to whole periods instead of spread over them (measured on loopback, 50 members in one
+ * process: the first probe of a killed member came 0.75 s or 1.7 s after the kill, never between).
+ * A timer that ran on time gives `dueAt + interval`, as before.
+ */
+export function probePeriodEnd(dueAt: number, now: number, interval: number): number {
+  if (!(interval > 0)) return now;
+  const earliest = now + (1 - PROBE_LATENESS_ABSORBED) * interval;
+  let end = dueAt + interval;
+  if (end < earliest) end += Math.ceil((earliest - end) / interval) * interval;
+  return end;
+}

@@ -1,5 +1,6 @@
 import type { PushPullMember } from "@grapevine/codec";
 import { MEMBER_STATUSES, type MemberStatus, isLive as protocolIsLive } from "@grapevine/protocol";
+import { fitting, grownColumn, type IndexColumn, type NarrowAllocator } from "./index-column.js";
 import { MemberRegistry } from "./member-registry.js";
 import { sameAddresses, sameMeta } from "./same.js";
 
@@ -55,8 +56,9 @@ const GROWTH = 1.5;
  * holds the id of the record it believes and a reference to it. What is this node's own view
  * (status, when it last changed, the probe walk and group bookkeeping) stays in the table.
  *
- * An entry costs about 21 bytes in the table (record id, status and flags, change time, group
- * position, and a name-indexed slot column), outside the garbage-collected heap; with a registry
+ * An entry costs about 11 bytes in the table (record id, status and flags, group position, and
+ * a name-indexed slot column, 2 bytes each while ids fit in 16 bits, see {@link IndexColumn};
+ * the change time only once times differ), outside the garbage-collected heap; with a registry
  * of its own a table also pays for the records (~50 bytes each plus the address list). A
  * simulator whose 10,000 nodes share one registry pays for each member's record once.
  *
@@ -76,7 +78,7 @@ export class MemberTable {
   private count = 0;
   private readonly free: number[] = [];
   /** Record id + 1 per slot, 0 when the slot holds no member (fresh columns need no filling). */
-  private records = new Int32Array(0);
+  private records: IndexColumn = new Uint16Array(0);
   /**
    * When each member's status last changed, ms; `null` while every member held has the same time
    * ({@link commonChangedAt}): a table seeded with a converged membership at one instant (every
@@ -86,10 +88,10 @@ export class MemberTable {
   private commonChangedAt = Number.NaN;
   /** {@link IN_PROBE_ORDER} | {@link FORGOTTEN} | {@link GROUPED} | the status, per slot. */
   flags = new Uint8Array(0);
-  /** Position in the group's live or dead list, −1 when not listed (see SchemeGroups). */
-  groupSlots = new Int32Array(0);
+  /** Position + 1 in the group's live or dead list, 0 when not listed (see SchemeGroups). */
+  private groupPositions: IndexColumn = new Uint16Array(0);
   /** Slot + 1 per registry name id, 0 when this table does not hold the name. */
-  private slotOf = new Int32Array(0);
+  private slotOf: IndexColumn = new Uint16Array(0);
 
   /**
    * @param seed mixed into the name hash of the table's own registry, so colliding names cannot
@@ -151,10 +153,11 @@ export class MemberTable {
       if (this.end === this.capacity) this.grow(Math.max(8, Math.ceil(this.capacity * GROWTH)));
       slot = this.end++;
     }
+    this.records = fitting(this.records, record + 1);
     this.records[slot] = record + 1;
     this.setStateChangedAt(slot, changedAt);
     this.flags[slot] = statusCode << STATUS_SHIFT;
-    this.groupSlots[slot] = -1;
+    this.groupPositions[slot] = 0;
     this.setSlotOf(this.registry.nameIdOf(record), slot);
     this.count += 1;
     return slot;
@@ -205,7 +208,7 @@ export class MemberTable {
     this.records[slot] = 0;
     this.registry.release(record);
     this.flags[slot] = (this.flags[slot]! & (IN_PROBE_ORDER | STATUS_BITS)) | FORGOTTEN;
-    this.groupSlots[slot] = -1;
+    this.groupPositions[slot] = 0;
     this.count -= 1;
   }
 
@@ -229,12 +232,12 @@ export class MemberTable {
     this.end = 0;
     this.count = 0;
     this.free.length = 0;
-    this.records = new Int32Array(0);
+    this.records = new Uint16Array(0);
     this.changedAt = null;
     this.commonChangedAt = Number.NaN;
     this.flags = new Uint8Array(0);
-    this.groupSlots = new Int32Array(0);
-    this.slotOf = new Int32Array(0);
+    this.groupPositions = new Uint16Array(0);
+    this.slotOf = new Uint16Array(0);
   }
 
   name(slot: number): string {
@@ -319,6 +322,17 @@ export class MemberTable {
     this.changedAt[slot] = at;
   }
 
+  /** The member's position in its scheme group's live or dead list, −1 when not listed. */
+  groupPosition(slot: number): number {
+    return this.groupPositions[slot]! - 1;
+  }
+
+  /** Set the member's position in its scheme group's list (−1: not listed). */
+  setGroupPosition(slot: number, position: number): void {
+    this.groupPositions = fitting(this.groupPositions, position + 1);
+    this.groupPositions[slot] = position + 1;
+  }
+
   /** A copy of the member in `slot`, safe to hand out. */
   view(slot: number): MemberView {
     return {
@@ -347,6 +361,7 @@ export class MemberTable {
   /** Point `slot` at `next` (already retained) and let go of its previous record. */
   private move(slot: number, next: number): void {
     const previous = this.records[slot]! - 1;
+    this.records = fitting(this.records, next + 1);
     this.records[slot] = next + 1;
     this.registry.release(previous);
   }
@@ -354,24 +369,26 @@ export class MemberTable {
   private setSlotOf(nameId: number, slot: number): void {
     if (nameId >= this.slotOf.length) {
       // The registry's name space, not this table's size: ids come from the registry.
-      const bigger = this.int32Column(Math.max(nameId + 1, this.registry.nameIdEnd));
-      bigger.set(this.slotOf);
-      this.slotOf = bigger;
+      const length = Math.max(nameId + 1, this.registry.nameIdEnd);
+      this.slotOf = grownColumn(this.slotOf, length, this.narrowColumn);
     }
+    this.slotOf = fitting(this.slotOf, slot + 1);
     this.slotOf[nameId] = slot + 1;
   }
 
-  /** A zeroed Int32Array for a column, from the registry's arena if it has one. */
-  int32Column(length: number): Int32Array<ArrayBuffer> {
-    return this.registry.arena?.int32(length) ?? new Int32Array(length);
-  }
+  /**
+   * A zeroed narrow column (see {@link IndexColumn}), from the registry's arena if it has one:
+   * for this table's columns and the lists of members built over it.
+   */
+  readonly narrowColumn = (length: number): Uint16Array<ArrayBuffer> =>
+    this.registry.arena?.uint16(length) ?? new Uint16Array(length);
 
   private float64(length: number): Float64Array<ArrayBuffer> {
     return this.registry.arena?.float64(length) ?? new Float64Array(length);
   }
 
   private grow(capacity: number): void {
-    this.records = grown(this.records, this.int32Column(capacity));
+    this.records = grownColumn(this.records, capacity, this.narrowColumn);
     if (this.changedAt !== null) {
       this.changedAt = grown(this.changedAt, this.float64(capacity));
     }
@@ -379,7 +396,7 @@ export class MemberTable {
       this.flags,
       this.registry.arena?.uint8(capacity) ?? new Uint8Array(capacity),
     );
-    this.groupSlots = grown(this.groupSlots, this.int32Column(capacity));
+    this.groupPositions = grownColumn(this.groupPositions, capacity, this.narrowColumn);
     this.capacity = capacity;
   }
 }
@@ -395,18 +412,17 @@ function copyOf(meta: Uint8Array): Uint8Array {
 }
 
 /**
- * A growable list of slots in an Int32Array (4 bytes an entry), for the per-group member lists.
+ * A growable list of slots in an {@link IndexColumn} (2 bytes an entry while slots fit in 16
+ * bits), for the per-group member lists.
  */
 export class SlotList {
-  private items = new Int32Array(4);
+  private items: IndexColumn = new Uint16Array(4);
   length = 0;
 
   /** Make room for `count` slots in all without further growth (`allocate` makes the room). */
-  reserve(count: number, allocate = (length: number) => new Int32Array(length)): void {
+  reserve(count: number, allocate?: NarrowAllocator): void {
     if (count <= this.items.length) return;
-    const bigger = allocate(count);
-    bigger.set(this.items);
-    this.items = bigger;
+    this.items = grownColumn(this.items, count, allocate);
   }
 
   /** The slot at `i` (0 ≤ i < length). */
@@ -415,15 +431,15 @@ export class SlotList {
   }
 
   set(i: number, slot: number): void {
+    this.items = fitting(this.items, slot);
     this.items[i] = slot;
   }
 
   push(slot: number): void {
     if (this.length === this.items.length) {
-      const bigger = new Int32Array(Math.ceil(this.items.length * GROWTH) + 4);
-      bigger.set(this.items);
-      this.items = bigger;
+      this.items = grownColumn(this.items, Math.ceil(this.items.length * GROWTH) + 4);
     }
+    this.items = fitting(this.items, slot);
     this.items[this.length++] = slot;
   }
 

@@ -1,4 +1,5 @@
 import { type Rng, randomIndex } from "@grapevine/protocol";
+import { fitting, grownColumn, type IndexColumn, type NarrowAllocator } from "./index-column.js";
 
 /**
  * Shuffle `items` in place (Fisher–Yates), drawing from `rng`. Every permutation is equally
@@ -48,14 +49,15 @@ export function worstCaseProbeGap(members: number, insertionsMeanwhile = 0): num
 
 /**
  * The randomised round-robin walk of the member list (SWIM §4.3), over member slots (small
- * non-negative integers, 4 bytes each). Each round visits every entry once in a random order; at
+ * non-negative integers, 2 bytes each while they fit in 16 bits). Each round visits every entry once in a random order; at
  * the end of a round the list is compacted (entries that should no longer be walked are dropped)
  * and reshuffled. Joining members are inserted at a random position. All operations are O(1)
  * amortised: the O(n) compaction and shuffle happen once per n steps.
  */
 export class ProbeOrder {
   private readonly rng: Rng;
-  private items = new Int32Array(8);
+  /** Slots, 2 bytes each while they fit in 16 bits (see {@link IndexColumn}). */
+  private items: IndexColumn = new Uint16Array(8);
   private count = 0;
   private index = 0;
 
@@ -69,21 +71,18 @@ export class ProbeOrder {
   }
 
   /** Make room for `count` entries in all without further growth (`allocate` makes the room). */
-  reserve(count: number, allocate = (length: number) => new Int32Array(length)): void {
+  reserve(count: number, allocate?: NarrowAllocator): void {
     if (count <= this.items.length) return;
-    const bigger = allocate(count);
-    bigger.set(this.items);
-    this.items = bigger;
+    this.items = grownColumn(this.items, count, allocate);
   }
 
   /** Add an entry at a random position (see {@link insertionIndex}). */
   insert(item: number): void {
     const at = insertionIndex(this.count, this.rng);
     if (this.count === this.items.length) {
-      const bigger = new Int32Array(Math.ceil(this.items.length * 1.5) + 8);
-      bigger.set(this.items);
-      this.items = bigger;
+      this.items = grownColumn(this.items, Math.ceil(this.items.length * 1.5) + 8);
     }
+    this.items = fitting(this.items, item);
     const items = this.items;
     items[this.count] = items[at]!;
     items[at] = item;

@@ -81,7 +81,7 @@ describe("SchemeGroups", () => {
     expect(group.live.length).toBe(4);
     expect(group.aliveCount).toBe(4);
     group.live.toArray().forEach((slot, i) => {
-      expect(g.table.groupSlots[slot]).toBe(i);
+      expect(g.table.groupPosition(slot)).toBe(i);
     });
   });
 

@@ -109,8 +109,8 @@ export class SchemeGroups {
     const table = this.table;
     table.flags[slot]! |= GROUPED;
     const list = isLive(table.status(slot)) ? group.live : group.dead;
-    if (more > 0) list.reserve(list.length + 1 + more, (n) => table.int32Column(n));
-    table.groupSlots[slot] = list.length;
+    if (more > 0) list.reserve(list.length + 1 + more, table.narrowColumn);
+    table.setGroupPosition(slot, list.length);
     list.push(slot);
     if (table.status(slot) === "alive") group.aliveCount += 1;
   }
@@ -119,10 +119,10 @@ export class SchemeGroups {
   attach(slot: number): void {
     const table = this.table;
     const group = this.groupOf(slot);
-    if (group === undefined || table.groupSlots[slot]! >= 0) return;
+    if (group === undefined || table.groupPosition(slot) >= 0) return;
     const status = table.status(slot);
     const list = isLive(status) ? group.live : group.dead;
-    table.groupSlots[slot] = list.length;
+    table.setGroupPosition(slot, list.length);
     list.push(slot);
     if (status === "alive") group.aliveCount += 1;
   }
@@ -131,16 +131,16 @@ export class SchemeGroups {
   detach(slot: number): void {
     const table = this.table;
     const group = this.groupOf(slot);
-    const at = table.groupSlots[slot]!;
+    const at = table.groupPosition(slot);
     if (group === undefined || at < 0) return;
     const status = table.status(slot);
     const list = isLive(status) ? group.live : group.dead;
     const last = list.pop();
     if (last !== slot) {
       list.set(at, last);
-      table.groupSlots[last] = at;
+      table.setGroupPosition(last, at);
     }
-    table.groupSlots[slot] = -1;
+    table.setGroupPosition(slot, -1);
     if (status === "alive") group.aliveCount -= 1;
   }
 

@@ -38,7 +38,7 @@ function snapshot(n: ReturnType<typeof node>, listed: number) {
     slots.push({
       ...n.table.view(slot),
       flags: n.table.flags[slot],
-      groupSlot: n.table.groupSlots[slot],
+      groupSlot: n.table.groupPosition(slot),
       group: n.groups.groupOf(slot)?.id,
     });
   }

@@ -101,7 +101,7 @@ export function seedAlive(
     return seedAlive(table, groups, order, members.members, now, self, plausible);
   }
   table.reserve(table.size + members.length);
-  order.reserve(order.length + members.length, (n) => table.int32Column(n));
+  order.reserve(order.length + members.length, table.narrowColumn);
   let listed = 0;
   for (let i = 0; i < members.length; i++) {
     const m = members[i]!;
@@ -130,7 +130,7 @@ function seedPrepared(
   const { records, schemeSets, members } = prepared;
   const count = records.length;
   table.reserve(table.size + count);
-  order.reserve(order.length + count, (n) => table.int32Column(n));
+  order.reserve(order.length + count, table.narrowColumn);
   // This table's group for each scheme set, found when the first member of the set is listed
   // (as seeding from the list would create it then).
   const setGroups: (SchemeGroup | undefined)[] = [];

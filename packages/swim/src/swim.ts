@@ -4,7 +4,7 @@ import { firstSendableAddress, schemesOf } from "./addresses.js";
 import { Awareness } from "./awareness.js";
 import { type SwimConfig, validateSwimConfig } from "./config.js";
 import { createCounters, type SwimCounters } from "./counters.js";
-import { retransmitLimit } from "./formulas.js";
+import { probePeriodEnd, retransmitLimit } from "./formulas.js";
 import { FORGOTTEN, IN_PROBE_ORDER, type MemberView } from "./members.js";
 import { Membership, type MembershipTimer } from "./membership.js";
 import type { SwimOutput } from "./output.js";
@@ -59,6 +59,8 @@ export class Swim {
   private readonly pushPull: PushPull;
   private outputs: SwimOutput[] = [];
   private probeToken = 0;
+  /** When the probe timer last armed was due, ms (see {@link probePeriodEnd}). */
+  private probeDueAt = 0;
 
   /**
    * @throws SwimConfigError when the configuration or our own identity is invalid.
@@ -139,6 +141,7 @@ export class Swim {
     // ticker the same way): members started together must not probe in lockstep, or every
     // detection time in the cluster is quantised to the period boundaries.
     const firstProbe = now + Math.floor(this.rng.next() * this.config.probeIntervalMs) + 1;
+    this.probeDueAt = firstProbe;
     this.timers.schedule(firstProbe, { kind: "probe", token: 0 });
     this.pushPull.start(now);
     membership.emit("join", membership.self, now);
@@ -460,9 +463,14 @@ export class Swim {
   };
 
   private startProbe(now: number): void {
-    const deadlineAt = now + this.awareness.scale(this.config.probeIntervalMs);
+    const deadlineAt = probePeriodEnd(
+      this.probeDueAt,
+      now,
+      this.awareness.scale(this.config.probeIntervalMs),
+    );
     const slot = this.membership.order.next(this.probeEligible, this.probeRetain);
     if (slot !== undefined) this.prober.start(this.probeTarget(slot), now, deadlineAt);
+    this.probeDueAt = deadlineAt;
     this.timers.schedule(deadlineAt, { kind: "probe", token: this.probeToken });
   }
 

@@ -23,6 +23,7 @@ function make(
     generation: number;
     incarnation: bigint;
   }> = {},
+  now = 0,
 ): Swim {
   return new Swim({
     config: swimConfig("lan", { pushPullIntervalMs: 0, ...overrides }),
@@ -34,7 +35,7 @@ function make(
       ...(self.incarnation === undefined ? {} : { incarnation: self.incarnation }),
     },
     rng: seededRng(1),
-    now: 0,
+    now,
   });
 }
 
@@ -252,16 +253,39 @@ describe("answering probes", () => {
 });
 
 describe("probing", () => {
+  /** A node knowing `names`, started so that its first probe is due at 1000 exactly. */
   function withPeers(names: string[], overrides: SwimConfigOverrides = {}): Swim {
-    const swim = make(overrides);
+    // The first probe lands at a random point of the first period: the same draw for one seed.
+    const start = 1000 - make(overrides).nextWakeAt();
+    const swim = make(overrides, {}, start);
     swim.mergeRemote(
       names.map((n) => member(n)),
-      0,
+      start,
     );
     swim.drain();
     everything(swim);
     return swim;
   }
+
+  it("keeps the phase of its periods when a period starts late", () => {
+    const swim = withPeers(["a", "b", "c"]);
+    const due = swim.nextWakeAt();
+    const probeAt = (at: number): void => {
+      swim.tick(at);
+      const [ping] = sends(swim.drain());
+      const seq = (ping!.messages[0] as { seq: number }).seq;
+      swim.handle(ping!.to, { type: "ack", seq, source: "x", payload: EMPTY }, at + 1);
+      swim.drain();
+    };
+    probeAt(due);
+    expect(swim.nextWakeAt()).toBe(due + 1000);
+    // 40 ms late (a busy event loop): this period is shortened, the next starts on time.
+    probeAt(due + 1040);
+    expect(swim.nextWakeAt()).toBe(due + 2000);
+    // 300 ms late: too late to shorten, so this period runs to the next point of the schedule.
+    probeAt(due + 2300);
+    expect(swim.nextWakeAt()).toBe(due + 4000);
+  });
 
   it("pings one member per period and counts the ack", () => {
     const swim = withPeers(["a"]);
