@@ -3,63 +3,6 @@
  * eventually-consistent per-member state over pluggable transports.
  */
 
-export {
-  type ClusterEvent,
-  type Coordinate,
-  decodeTags,
-  emptyNodeCounters,
-  encodeTags,
-  ForceLeaveError,
-  type ForceLeaveErrorCode,
-  type HealthChangedEvent,
-  type HealthState,
-  type InputLimits,
-  type KeyChangedEvent,
-  LimitError,
-  type Member,
-  type MemberEvent,
-  type MemberEventType,
-  type NodeCounters,
-  type PacketDropReason,
-  PING_QUERY,
-  type QueryFilter,
-  QueryOptionError,
-  type QueryOptionField,
-  type QuerySummary,
-  queryTimeout,
-  type SharedChangedEvent,
-  STATS_KEY,
-  type StatAggregate,
-  TagPatternError,
-  type TagPatternProblem,
-  type TelemetryOptions,
-  type UserMessageEvent,
-} from "@grapevine/node";
-export { ClockDriftError, DEFAULT_MAX_CLOCK_DRIFT_MS } from "@grapevine/state";
-export { SwimConfigError } from "@grapevine/swim";
-export { Cluster, type ClusterStatus, type EncryptionMode, type JoinOptions } from "./cluster.js";
-export { type ClusterCounters, type DropReason, emptyCounters } from "./counters.js";
-export {
-  associatedData,
-  type KeyInfo,
-  type KeyInput,
-  Keyring,
-  KeyringError,
-  type KeyringErrorCode,
-  looksSealed,
-  type OpenResult,
-  parseKeyringFile,
-  SEAL_OVERHEAD,
-} from "./keyring.js";
-export { type ClusterOptions, ClusterOptionsError } from "./options.js";
-export {
-  INTERNAL_QUERY_PREFIX,
-  type IncomingQuery,
-  KEY_QUERIES,
-  type QueryAnswer,
-  type QueryHandler,
-  type QueryOptions,
-  type QueryResult,
-} from "./queries.js";
-export { cryptoRng, type Rng, randomInt, seededRng } from "./rng.js";
-export { ClusterStats, SharedKeys } from "./shared-api.js";
+export { Cluster } from "./cluster.js";
+export * from "./common.js";
+export { Keyring, parseKeyringFile } from "./keyring.js";
