@@ -1,0 +1,101 @@
+/*
+ * The example page's script: a browser tab that joins a Grapevine cluster as a dial-only member.
+ * Configured by the URL fragment (never sent to a server): `#seed=ws://127.0.0.1:7947/gossip`
+ * (repeatable), `name=tab-1`, `key=<base64>` (the cluster key, for an encrypted cluster) and
+ * `preset=lan|wan|local`. It shows the members and their keys, and lets one set a key.
+ */
+import { Cluster, WebCryptoKeyring } from "@grapevine/cluster";
+import { bindWs } from "@grapevine/transport-ws";
+
+/** What the page exposes as `window.grapevineMember` (for the console, and for tests). */
+export interface MemberPage {
+  /** Resolves once the member has joined (with how many seeds answered); rejects on failure. */
+  readonly ready: Promise<number>;
+  cluster: Cluster<WebCryptoKeyring> | undefined;
+  set(key: string, value: string): void;
+  getText(key: string, owner: string): string | undefined;
+  members(): Array<{ name: string; status: string }>;
+  leave(): Promise<void>;
+}
+
+declare global {
+  interface Window {
+    grapevineMember: MemberPage;
+  }
+}
+
+const params = new URLSearchParams(location.hash.slice(1));
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+async function start(): Promise<number> {
+  const seeds = params.getAll("seed");
+  if (seeds.length === 0) throw new Error("no seed: open this page with #seed=ws://host:port/path");
+  const name = params.get("name") ?? `tab-${Math.random().toString(16).slice(2, 10)}`;
+  const key = params.get("key");
+  const preset = (params.get("preset") ?? "lan") as "lan" | "wan" | "local";
+  const cluster = await Cluster.start({
+    name,
+    preset,
+    transports: [await bindWs()],
+    ...(key ? { keyring: await WebCryptoKeyring.create([key]) } : {}),
+  });
+  page.cluster = cluster;
+  cluster.on("*", () => scheduleRender());
+  $("self").textContent = `${name} (${cluster.addresses.join(", ")})`;
+  const joined = await cluster.join(seeds);
+  scheduleRender();
+  return joined;
+}
+
+let renderQueued = false;
+function scheduleRender(): void {
+  if (renderQueued) return;
+  renderQueued = true;
+  setTimeout(() => {
+    renderQueued = false;
+    render();
+  }, 50);
+}
+
+function render(): void {
+  const cluster = page.cluster;
+  if (!cluster) return;
+  const rows = cluster.members().map((m) => {
+    const keys = cluster
+      .entries(m.name)
+      .map((e) => `${e.key}=${new TextDecoder().decode(e.value)}`)
+      .join(", ");
+    return `<tr data-member="${escape(m.name)}" data-status="${m.status}"><td>${escape(m.name)}</td><td class="${m.status}">${m.status}</td><td>${escape(keys)}</td></tr>`;
+  });
+  $("members").innerHTML = rows.join("");
+}
+
+function escape(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const page: MemberPage = {
+  cluster: undefined,
+  ready: Promise.resolve(0),
+  set(key, value) {
+    page.cluster?.set(key, value);
+    scheduleRender();
+  },
+  getText: (key, owner) => page.cluster?.getText(key, owner),
+  members: () => page.cluster?.members().map((m) => ({ name: m.name, status: m.status })) ?? [],
+  leave: async () => {
+    await page.cluster?.leave();
+    $("self").textContent += " — left";
+  },
+};
+(page as { ready: Promise<number> }).ready = start();
+page.ready.catch((err: unknown) => {
+  $("self").textContent = `failed: ${String(err)}`;
+});
+window.grapevineMember = page;
+
+$<HTMLFormElement>("set").addEventListener("submit", (event) => {
+  event.preventDefault();
+  page.set($<HTMLInputElement>("key").value, $<HTMLInputElement>("value").value);
+});
+$<HTMLButtonElement>("leave").addEventListener("click", () => void page.leave());
