@@ -6,21 +6,11 @@
  */
 import { Cluster, WebCryptoKeyring } from "@grapevine/cluster";
 import { bindWs } from "@grapevine/transport-ws";
-
-/** What the page exposes as `window.grapevineMember` (for the console, and for tests). */
-export interface MemberPage {
-  /** Resolves once the member has joined (with how many seeds answered); rejects on failure. */
-  readonly ready: Promise<number>;
-  cluster: Cluster<WebCryptoKeyring> | undefined;
-  set(key: string, value: string): void;
-  getText(key: string, owner: string): string | undefined;
-  members(): Array<{ name: string; status: string }>;
-  leave(): Promise<void>;
-}
+import type { MemberPage } from "./member-api.js";
 
 declare global {
   interface Window {
-    grapevineMember: MemberPage;
+    grapevineMember: MemberPage<Cluster<WebCryptoKeyring>>;
   }
 }
 
@@ -74,7 +64,7 @@ function escape(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const page: MemberPage = {
+const page: MemberPage<Cluster<WebCryptoKeyring>> = {
   cluster: undefined,
   ready: Promise.resolve(0),
   set(key, value) {

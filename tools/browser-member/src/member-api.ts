@@ -1,0 +1,15 @@
+/** What the example page exposes as `window.grapevineMember` (for the console, and for tests). */
+export interface MemberPage<C = unknown> {
+  /** Resolves once the member has joined (with how many seeds answered); rejects on failure. */
+  readonly ready: Promise<number>;
+  /** The running member, once started. */
+  cluster: C | undefined;
+  /** Sets one of the tab's keys. */
+  set(key: string, value: string): void;
+  /** A key of `owner` as text, as the tab holds it. */
+  getText(key: string, owner: string): string | undefined;
+  /** Every member the tab knows, with its status. */
+  members(): Array<{ name: string; status: string }>;
+  /** Leaves the cluster gracefully (members then list the tab as left). */
+  leave(): Promise<void>;
+}
