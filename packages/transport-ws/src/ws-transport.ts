@@ -23,8 +23,9 @@ export interface WsTransport extends Transport {
   /** `ws` or `wss` for a listening node; `ws-client` for a dial-only one. */
   readonly scheme: "ws" | "wss" | "ws-client";
   /**
-   * Every scheme this transport can send to and dial: `ws`, `wss` and `ws-client` (dial-only
-   * peers, reached over the connections they opened).
+   * Every scheme this transport can send to and dial: `ws` and `wss`, and for a listening node
+   * `ws-client` (dial-only peers, reached over the connections they opened). A dial-only node
+   * cannot reach another dial-only node: neither accepts connections.
    */
   readonly schemes: readonly string[];
   /** True when this node accepts connections; false for a dial-only node. */
@@ -55,7 +56,7 @@ export interface WsIo {
  */
 export class WsTransportImpl implements WsTransport, PeerLinkOwner {
   readonly scheme: "ws" | "wss" | "ws-client";
-  readonly schemes = ["ws", "wss", "ws-client"] as const;
+  readonly schemes: readonly string[];
   readonly mtu: number;
   readonly maxFrameBytes: number;
   readonly maxBufferedBytes: number;
@@ -102,6 +103,7 @@ export class WsTransportImpl implements WsTransport, PeerLinkOwner {
     this.maxFrameBytes = settings.maxFrameBytes;
     this.maxBufferedBytes = settings.maxBufferedBytes;
     this.listening = listener !== undefined;
+    this.schemes = this.listening ? ["ws", "wss", "ws-client"] : ["ws", "wss"];
     this.boundAddress = listener?.bound;
     this.inbound = new AsyncQueue<Datagram>(settings.datagramQueueLimit);
     this.incomingStreams = new AsyncQueue<Stream>(settings.maxConnections);

@@ -1,4 +1,5 @@
 import { Keyring } from "@grapevine/cluster";
+import { type DialOptions, type Transport, TransportError } from "@grapevine/transport";
 import { bindWs } from "@grapevine/transport-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -23,10 +24,33 @@ import {
 const KEY = Keyring.generateKey();
 const LISTENERS = ["agent-1", "agent-2", "agent-3"];
 
-async function browserMember(name: string): Promise<BrowserCluster> {
-  const transport = await bindBrowserWs({
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
+/**
+ * A tab's transport that cannot reach `unreachable` (as a tab behind a proxy that blocks one
+ * host): datagrams to it vanish and dials to it fail, so it never opens a connection there.
+ */
+function cutOff(t: Transport, unreachable: string): Transport {
+  return new Proxy(t, {
+    get(target, prop) {
+      if (prop === "send") {
+        return (to: string, data: Uint8Array) => {
+          if (to !== unreachable) target.send(to, data);
+        };
+      }
+      if (prop === "dial") {
+        return (to: string, options?: DialOptions) =>
+          to === unreachable
+            ? Promise.reject(new TransportError("unreachable", `${to} is blocked`))
+            : target.dial(to, options);
+      }
+      const value = Reflect.get(target, prop) as unknown;
+      return typeof value === "function" ? value.bind(target) : value;
+    },
   });
+}
+
+async function browserMember(name: string, unreachable?: string): Promise<BrowserCluster> {
+  const bound = await bindBrowserWs({ WebSocket: WebSocket as unknown as WebSocketConstructor });
+  const transport = unreachable === undefined ? bound : cutOff(bound, unreachable);
   return BrowserCluster.start({
     ...INTEROP_CLUSTER_OPTIONS,
     name,
@@ -108,5 +132,39 @@ describe("browser members (browser entries, Web Crypto keyring) among Node liste
       "every listener to see the other tab left",
       views,
     );
+  });
+
+  // The liveness model of a member that cannot accept connections: it is probed over the
+  // connections it opened, and a member it has no connection to judges it through SWIM's
+  // indirect probes (ping-req) sent via members that have one.
+  it("a tab with no connection to one agent is judged alive by it through indirect probes", async () => {
+    const [agent1, , agent3] = nodes as [InteropNode, InteropNode, InteropNode];
+    const tab = await browserMember("tab-partial", agent3.cluster.addresses[0]);
+    tabs.push(tab);
+    expect(await tab.join(agent1.cluster.addresses)).toBe(1);
+    await waitFor(
+      () => statusOf(tab.name).every((s) => s === "alive"),
+      10_000,
+      "every listener to see the partly cut-off tab alive",
+      views,
+    );
+    const before = agent3.cluster.swimCounters().pingReqsSent;
+    await waitFor(
+      () => agent3.cluster.swimCounters().pingReqsSent >= before + 2,
+      20_000,
+      "agent-3 to have probed the tab indirectly twice",
+      () =>
+        JSON.stringify({
+          swim: agent3.cluster.swimCounters(),
+          tab: tab.swimCounters(),
+          a3: agent3.cluster.counters.drops,
+          members: agent3.cluster.members().map((m) => [m.name, m.status, m.addresses]),
+        }),
+    );
+    expect(agent3.cluster.member(tab.name)?.status).toBe("alive");
+    const doubts = agent3.events.filter(
+      (e) => e.member === tab.name && (e.type === "member-suspect" || e.type === "member-dead"),
+    );
+    expect(doubts).toEqual([]);
   });
 });
