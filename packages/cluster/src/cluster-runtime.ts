@@ -3,7 +3,6 @@ import {
   type ClusterEvent,
   type Coordinate,
   encodeTags,
-  type FrameCompression,
   type HealthState,
   type Member,
   NodeCore,
@@ -24,6 +23,7 @@ import {
   type JoinOptions,
   validateOptions,
 } from "./options.js";
+import { type ClusterPlatform, secretSeed } from "./platform.js";
 import {
   INTERNAL_QUERY_PREFIX,
   KEY_QUERIES,
@@ -38,18 +38,8 @@ import { ClusterStats, SharedKeys } from "./shared-api.js";
 import { TransportEdge } from "./transport-edge.js";
 
 export type { ClusterStatus, JoinOptions } from "./options.js";
+export type { ClusterPlatform } from "./platform.js";
 export type { EncryptionMode, PacketKeyring } from "./sealer.js";
-
-/** What differs between platforms, chosen by the package's entry point (Node or browser). */
-export interface ClusterPlatform {
-  /** Stream-frame compression offered to peers; none where the platform has no synchronous one. */
-  readonly compression?: FrameCompression;
-}
-
-/** A secret 32-bit seed from the platform's entropy (Web Crypto). */
-function secretSeed(): number {
-  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0]!;
-}
 
 /**
  * What `Cluster` is on every platform (the entry points add `create` and `start`). A member of a

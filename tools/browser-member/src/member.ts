@@ -55,12 +55,12 @@ function render(): void {
       .entries(m.name)
       .map((e) => `${e.key}=${new TextDecoder().decode(e.value)}`)
       .join(", ");
-    return `<tr data-member="${escape(m.name)}" data-status="${m.status}"><td>${escape(m.name)}</td><td class="${m.status}">${m.status}</td><td>${escape(keys)}</td></tr>`;
+    return `<tr data-member="${escapeHtml(m.name)}" data-status="${m.status}"><td>${escapeHtml(m.name)}</td><td class="${m.status}">${m.status}</td><td>${escapeHtml(keys)}</td></tr>`;
   });
   $("members").innerHTML = rows.join("");
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
