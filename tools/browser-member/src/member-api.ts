@@ -12,4 +12,11 @@ export interface MemberPage<C = unknown> {
   members(): Array<{ name: string; status: string }>;
   /** Leaves the cluster gracefully (members then list the tab as left). */
   leave(): Promise<void>;
+  /**
+   * Seals `text` with the tab's keyring as a datagram of this cluster (no label), base64: what
+   * a Node `Keyring` with the same key opens.
+   */
+  seal(text: string): Promise<string>;
+  /** Opens a base64 datagram sealed by any keyring with the cluster key; undefined if it fails. */
+  open(sealed: string): Promise<string | undefined>;
 }

@@ -4,7 +4,8 @@
  * (repeatable), `name=tab-1`, `key=<base64>` (the cluster key, for an encrypted cluster) and
  * `preset=lan|wan|local`. It shows the members and their keys, and lets one set a key.
  */
-import { Cluster, WebCryptoKeyring } from "@grapevine/cluster";
+import { associatedData, Cluster, WebCryptoKeyring } from "@grapevine/cluster";
+import { WIRE_VERSION } from "@grapevine/codec";
 import { bindWs } from "@grapevine/transport-ws";
 import type { MemberPage } from "./member-api.js";
 
@@ -73,6 +74,22 @@ const page: MemberPage<Cluster<WebCryptoKeyring>> = {
   },
   getText: (key, owner) => page.cluster?.getText(key, owner),
   members: () => page.cluster?.members().map((m) => ({ name: m.name, status: m.status })) ?? [],
+  seal: async (text) => {
+    const keyring = page.cluster?.keyring;
+    if (!keyring) throw new Error("no keyring: open the page with #key=<base64>");
+    const sealed = await keyring.seal(
+      new TextEncoder().encode(text),
+      associatedData(WIRE_VERSION, ""),
+    );
+    return btoa(String.fromCharCode(...sealed));
+  },
+  open: async (sealed) => {
+    const keyring = page.cluster?.keyring;
+    if (!keyring) throw new Error("no keyring: open the page with #key=<base64>");
+    const bytes = Uint8Array.from(atob(sealed), (c) => c.charCodeAt(0));
+    const opened = await keyring.open(bytes, associatedData(WIRE_VERSION, ""));
+    return opened.ok ? new TextDecoder().decode(opened.plaintext) : undefined;
+  },
   leave: async () => {
     await page.cluster?.leave();
     $("self").textContent += " — left";

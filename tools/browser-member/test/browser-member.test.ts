@@ -6,6 +6,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { browserRequired, CHROMIUM_ARGS, chromiumPath } from "@grapevine/browser-testing";
+import { associatedData, Keyring } from "@grapevine/cluster";
+import { WIRE_VERSION } from "@grapevine/codec";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -219,6 +221,26 @@ describe.skipIf(missing)("a browser tab as a cluster member, against real agents
           { timeout: 10_000 },
         );
         expect(errors).toEqual([]);
+
+        // The keyring, explicitly: Node seals, Chromium's Web Crypto opens, and back.
+        const node = new Keyring([KEY]);
+        const ad = associatedData(WIRE_VERSION, "");
+        const fromNode = Buffer.from(node.seal(Buffer.from("sealed in Node"), ad)).toString(
+          "base64",
+        );
+        expect(await page.evaluate((s) => window.grapevineMember.open(s), fromNode)).toBe(
+          "sealed in Node",
+        );
+        const fromTab = await page.evaluate(() =>
+          window.grapevineMember.seal("sealed in Chromium"),
+        );
+        const opened = node.open(Buffer.from(fromTab, "base64"), ad);
+        expect(opened.ok && Buffer.from(opened.plaintext).toString()).toBe("sealed in Chromium");
+        const tampered = Buffer.from(fromNode, "base64");
+        tampered[20]! ^= 1;
+        expect(
+          await page.evaluate((s) => window.grapevineMember.open(s), tampered.toString("base64")),
+        ).toBeUndefined();
 
         // Close the tab: every agent declares it dead (or left) within the detection bound.
         const closedAt = performance.now();
