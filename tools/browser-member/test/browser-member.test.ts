@@ -5,7 +5,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
-import { browserRequired, CHROMIUM_ARGS, chromiumPath } from "@grapevine/browser-testing";
+import {
+  browserRequired,
+  CHROMIUM_ARGS,
+  chromiumPath,
+  launchChromium,
+} from "@grapevine/browser-testing";
 import { associatedData, Keyring } from "@grapevine/cluster";
 import { WIRE_VERSION } from "@grapevine/codec";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -161,10 +166,18 @@ describe.skipIf(missing)("a browser tab as a cluster member, against real agents
           agents.push(await agent.ready());
         }
         const seed = agents[0]!.addresses.find((a) => a.startsWith(`${scheme}://`))!;
-        const args = [...CHROMIUM_ARGS];
-        if (scheme === "wss")
-          args.push(`--ignore-certificate-errors-spki-list=${spkiHash(`${PKI}server.pem`)}`);
-        browser = await chromium.launch({ executablePath: chromiumPath()!, headless: true, args });
+        // wss: launchChromium's flags plus the agents' certificate key (see spkiHash).
+        browser =
+          scheme === "ws"
+            ? await launchChromium()
+            : await chromium.launch({
+                executablePath: chromiumPath()!,
+                headless: true,
+                args: [
+                  ...CHROMIUM_ARGS,
+                  `--ignore-certificate-errors-spki-list=${spkiHash(`${PKI}server.pem`)}`,
+                ],
+              });
         const page: Page = await browser.newPage();
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
