@@ -255,6 +255,36 @@ describe.skipIf(missing)("a browser tab as a cluster member, against real agents
           await page.evaluate((s) => window.grapevineMember.open(s), tampered.toString("base64")),
         ).toBeUndefined();
 
+        // A second tab that leaves: every agent lists it left.
+        const second = await browser.newPage();
+        const leaver = `${tab}-leaves`;
+        const leaverFragment = new URLSearchParams({
+          seed,
+          name: leaver,
+          key: KEY,
+          preset: "local",
+        });
+        await second.goto(`${site.url}#${leaverFragment}`);
+        expect(await second.evaluate(() => window.grapevineMember.ready)).toBe(1);
+        await until(
+          `every agent to list ${leaver} alive`,
+          async () =>
+            (await Promise.all(agents.map((a) => statusAt(a, leaver)))).every((s) => s === "alive"),
+          15_000,
+        );
+        const leftAt = performance.now();
+        await second.evaluate(() => window.grapevineMember.leave());
+        await until(
+          `every agent to list ${leaver} left`,
+          async () =>
+            (await Promise.all(agents.map((a) => statusAt(a, leaver)))).every((s) => s === "left"),
+          10_000,
+        );
+        detection.push(
+          `${scheme}: leave() → left at every agent ${((performance.now() - leftAt) / 1000).toFixed(1)} s after the call`,
+        );
+        await second.close();
+
         // Close the tab: every agent declares it dead (or left) within the detection bound.
         const closedAt = performance.now();
         await page.close();
