@@ -33,7 +33,8 @@ async function typecheckAll() {
   for (const group of ["packages", "apps", "tools"]) {
     for (const name of readdirSync(group)) {
       const dir = join(group, name);
-      for (const config of ["tsconfig.json", "tsconfig.test.json"]) {
+      // tsconfig.browser.json: code that runs in a browser (DOM types, the `browser` conditions).
+      for (const config of ["tsconfig.json", "tsconfig.test.json", "tsconfig.browser.json"]) {
         if (existsSync(join(dir, config))) jobs.push([dir, config]);
       }
     }

@@ -95,6 +95,35 @@ describe("EventHub listeners", () => {
     h.emit(keyChanged(1));
     expect(calls).toBe(50);
   });
+
+  it("a listener that unsubscribes itself or another mid-event does not make anyone miss it", () => {
+    const { h } = hub();
+    const seen: string[] = [];
+    let offB: () => void = () => {};
+    const offA = h.on("key-changed", () => {
+      seen.push("a");
+      offA();
+      offB();
+    });
+    offB = h.on("key-changed", () => seen.push("b"));
+    h.on("key-changed", () => seen.push("c"));
+    h.emit(keyChanged(1));
+    h.emit(keyChanged(2));
+    // This event was already being delivered to b when it was unsubscribed; later ones are not.
+    expect(seen).toEqual(["a", "b", "c", "c"]);
+  });
+
+  it("the same handler subscribed twice is called twice; one unsubscribe removes one", () => {
+    const { h } = hub();
+    let calls = 0;
+    const handler = () => calls++;
+    h.on("key-changed", handler);
+    const off = h.on("key-changed", handler);
+    h.emit(keyChanged(1));
+    off();
+    h.emit(keyChanged(2));
+    expect(calls).toBe(3);
+  });
 });
 
 describe("EventHub iterators", () => {

@@ -1,4 +1,3 @@
-import { EventEmitter } from "node:events";
 import type { ClusterEvent, MemberEvent, MemberEventType } from "@grapevine/node";
 
 type Handler<E> = (event: E) => void;
@@ -16,7 +15,8 @@ type ByType = {
  * carry it) and reports each drop through `onDrop`.
  */
 export class EventHub {
-  private readonly emitter = new EventEmitter();
+  /** Listeners by event type ("*" for all), in subscription order; a plain map, not node:events. */
+  private readonly listeners = new Map<string, Handler<ClusterEvent>[]>();
   private readonly iterators = new Set<IteratorSink>();
   /** Events dropped by iterators that fell behind. */
   droppedEvents = 0;
@@ -27,17 +27,25 @@ export class EventHub {
     private readonly bufferLimit: number,
     private readonly onListenerError: (err: unknown) => void,
     private readonly onDrop: () => void = () => {},
-  ) {
-    this.emitter.setMaxListeners(0);
-  }
+  ) {}
 
   /** Calls `handler` for every event of `type` ("*" for all). Returns an unsubscribe function. */
   on<T extends ClusterEvent["type"]>(type: T, handler: Handler<ByType[T]>): () => void;
   on(type: "*", handler: Handler<ClusterEvent>): () => void;
   on(type: string, handler: Handler<never>): () => void {
-    const listener = handler as (...args: unknown[]) => void;
-    this.emitter.on(type, listener);
-    return () => this.emitter.off(type, listener);
+    const listener = handler as Handler<ClusterEvent>;
+    const list = this.listeners.get(type) ?? [];
+    this.listeners.set(type, [...list, listener]);
+    return () => {
+      // Copy on write: a delivery in progress keeps iterating the list it started with.
+      const current = this.listeners.get(type) ?? [];
+      const at = current.lastIndexOf(listener);
+      if (at >= 0)
+        this.listeners.set(
+          type,
+          current.filter((_, i) => i !== at),
+        );
+    };
   }
 
   /** Holds `event` until {@link deliver} (events of a step are delivered after it). */
@@ -61,9 +69,9 @@ export class EventHub {
 
   emit(event: ClusterEvent): void {
     for (const name of [event.type, "*"]) {
-      for (const listener of this.emitter.listeners(name)) {
+      for (const listener of this.listeners.get(name) ?? []) {
         try {
-          (listener as Handler<ClusterEvent>)(event);
+          listener(event);
         } catch (err) {
           this.onListenerError(err);
         }
@@ -87,7 +95,7 @@ export class EventHub {
   /** Ends every iterator. */
   close(): void {
     for (const it of [...this.iterators]) it.end();
-    this.emitter.removeAllListeners();
+    this.listeners.clear();
   }
 }
 

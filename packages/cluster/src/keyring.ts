@@ -7,144 +7,45 @@ import {
   randomBytes,
   randomFillSync,
 } from "node:crypto";
+import {
+  type AesGcmCipher,
+  cipherFor,
+  decodeBase64,
+  encodeBase64,
+  FINGERPRINT_HEX,
+  type KeyInfo,
+  type KeyInput,
+  KeyringError,
+  keyringFileKeys,
+  NONCE_BYTES,
+  OPEN_ERRORS,
+  type OpenResult,
+  SEAL_OVERHEAD,
+  SEAL_VERSION,
+  TAG_BYTES,
+} from "./keyring-format.js";
 
-/** Version of the seal layout, the first byte of every sealed packet. */
-export const SEAL_VERSION = 1;
-/** Bytes of the random GCM nonce that follows the version byte. */
-export const NONCE_BYTES = 12;
-/** Bytes of the GCM authentication tag at the end of a sealed packet. */
-export const TAG_BYTES = 16;
-/**
- * Bytes a seal adds to a packet: version (1) + nonce (12) + tag (16) = 29. The runtime subtracts
- * it from the transport's MTU (and frame limit) before filling a packet, so a sealed packet still
- * fits.
- */
-export const SEAL_OVERHEAD = 1 + NONCE_BYTES + TAG_BYTES;
-
-/** Why a keyring operation failed. See {@link KeyringError}. */
-export type KeyringErrorCode =
-  | "bad-key-length"
-  | "bad-base64"
-  | "no-keys"
-  | "not-installed"
-  | "remove-primary"
-  | "bad-file"
-  | "decrypt"
-  | "truncated"
-  | "unknown-version";
-
-/**
- * The one error the keyring produces. Thrown by the constructor and by the management calls
- * (`install`, `use`, `remove`, {@link parseKeyringFile}); returned, never thrown, by
- * {@link Keyring.open}:
- * - `bad-key-length`: a key that is not 16, 24 or 32 bytes (AES-128/192/256);
- * - `bad-base64`: a key string that is not canonical standard base64;
- * - `no-keys`: a keyring needs at least one key, its primary;
- * - `not-installed`: `use` of a key the keyring does not hold;
- * - `remove-primary`: `remove` of the primary key (make another key primary first);
- * - `bad-file`: a keyring file that is not `{"keys": ["<base64>", ...]}`;
- * - `truncated`: a sealed packet shorter than {@link SEAL_OVERHEAD};
- * - `unknown-version`: a sealed packet whose first byte is not {@link SEAL_VERSION} (a plaintext
- *   packet, or a newer seal layout);
- * - `decrypt`: no installed key opens the packet (wrong key, wrong associated data, tampered).
- *
- * Messages never contain key material, not even a fragment of a malformed key.
- */
-export class KeyringError extends Error {
-  override readonly name = "KeyringError";
-  /** Machine-readable cause; `message` says more for humans. */
-  readonly code: KeyringErrorCode;
-
-  constructor(code: KeyringErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-/**
- * The errors {@link Keyring.open} returns, made once: rejecting a flood of junk must not cost a
- * stack trace per packet. Frozen so one caller cannot change what the next one sees.
- */
-function sharedError(code: KeyringErrorCode, message: string): KeyringError {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  const error = new KeyringError(code, message);
-  Error.stackTraceLimit = limit;
-  return Object.freeze(error);
-}
-
-const OPEN_ERRORS = {
-  truncated: sharedError("truncated", `sealed packet shorter than ${SEAL_OVERHEAD} bytes`),
-  "unknown-version": sharedError("unknown-version", "not a sealed packet of a known version"),
-  decrypt: sharedError("decrypt", "no installed key opens the packet"),
-} as const;
-
-/** Outcome of {@link Keyring.open}. */
-export type OpenResult =
-  | {
-      readonly ok: true;
-      /** The packet's contents. */
-      readonly plaintext: Uint8Array;
-      /** Fingerprint of the key that opened it: shows when an old key has fallen out of use. */
-      readonly fingerprint: string;
-    }
-  | { readonly ok: false; readonly error: KeyringError };
-
-/** A key as given to the keyring: raw bytes, or their standard base64 text. */
-export type KeyInput = Uint8Array | string;
-
-/** One installed key as {@link Keyring.list} shows it: never the key itself. */
-export interface KeyInfo {
-  /** The first 16 hex digits of the key's SHA-256. */
-  readonly fingerprint: string;
-  /** True for the key that seals. */
-  readonly primary: boolean;
-}
+export {
+  associatedData,
+  type KeyInfo,
+  type KeyInput,
+  KeyringError,
+  type KeyringErrorCode,
+  looksSealed,
+  NONCE_BYTES,
+  type OpenResult,
+  SEAL_OVERHEAD,
+  SEAL_VERSION,
+  type SealChannel,
+  TAG_BYTES,
+} from "./keyring-format.js";
 
 interface Entry {
   /** Full SHA-256 hex of the key: identity inside the keyring. */
   readonly id: string;
   readonly fingerprint: string;
-  readonly cipher: "aes-128-gcm" | "aes-192-gcm" | "aes-256-gcm";
+  readonly cipher: AesGcmCipher;
   readonly key: KeyObject;
-}
-
-/** Length of a fingerprint, hex digits (64 bits of the hash). */
-const FINGERPRINT_HEX = 16;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-function decodeBase64(text: string, what: string): Uint8Array {
-  const trimmed = text.trim();
-  const bytes = Buffer.from(trimmed, "base64");
-  // Buffer.from ignores junk; a canonical re-encoding catches it without echoing the input.
-  const canonical = bytes.toString("base64");
-  const ok =
-    trimmed.length > 0 &&
-    BASE64.test(trimmed) &&
-    (trimmed === canonical || trimmed === canonical.replace(/=+$/, ""));
-  if (!ok) {
-    throw new KeyringError(
-      "bad-base64",
-      `${what} is not standard base64 (A-Z a-z 0-9 + /, optional = padding)`,
-    );
-  }
-  return bytes;
-}
-
-function cipherFor(length: number, what: string): Entry["cipher"] {
-  switch (length) {
-    case 16:
-      return "aes-128-gcm";
-    case 24:
-      return "aes-192-gcm";
-    case 32:
-      return "aes-256-gcm";
-    default:
-      throw new KeyringError(
-        "bad-key-length",
-        `${what} is ${length} bytes; a key is 16, 24 or 32 bytes (AES-128, -192, -256)`,
-      );
-  }
 }
 
 function toEntry(input: KeyInput, what = "key"): Entry {
@@ -360,7 +261,7 @@ export class Keyring {
    */
   toKeyringFile(): string {
     const keys = [this.#primary, ...[...this.#entries.values()].filter((e) => e !== this.#primary)];
-    return `${JSON.stringify({ keys: keys.map((e) => e.key.export().toString("base64")) }, null, 2)}\n`;
+    return `${JSON.stringify({ keys: keys.map((e) => encodeBase64(e.key.export())) }, null, 2)}\n`;
   }
 
   /** `Keyring(2 keys; primary 0123456789abcdef; others fedcba9876543210)`: fingerprints only. */
@@ -405,50 +306,6 @@ function openWith(entry: Entry, sealed: Uint8Array, ad: Uint8Array): Uint8Array 
 }
 
 /**
- * True when `packet` starts like a sealed packet: its first byte is 0..7, which as a protobuf tag
- * is field number 0, so no plaintext envelope ever starts with it (every envelope starts with its
- * version field, byte 0x08). Lets a member that accepts both (while a cluster turns encryption on)
- * tell them apart before trying to open.
- */
-export function looksSealed(packet: Uint8Array): boolean {
-  return packet.length > 0 && packet[0]! < 0x08;
-}
-
-/** What a sealed packet travels on: bound into the associated data, so one is never the other. */
-export type SealChannel = "datagram" | "stream";
-
-const AD_MAGIC_G = 0x47;
-const AD_MAGIC_V = 0x56;
-
-/**
- * The GCM associated data for a cluster: `"GV"`, the channel (1 datagram, 2 stream frame), the
- * wire format version (4 bytes, big-endian) and the cluster label (UTF-8, the rest). A packet
- * sealed for another label, another wire version or the other channel does not open (`decrypt`),
- * even under the right key. Compute it once per channel and reuse it.
- *
- * @param wireVersion the envelope's wire format version (`WIRE_VERSION` of `@grapevine/codec`).
- * @param label the cluster label; empty for none.
- * @param channel `datagram` (default) or `stream`.
- */
-export function associatedData(
-  wireVersion: number,
-  label: string,
-  channel: SealChannel = "datagram",
-): Uint8Array {
-  if (!Number.isInteger(wireVersion) || wireVersion < 0 || wireVersion > 0xffff_ffff) {
-    throw new RangeError(`wire version must be an integer in 0-4294967295, got ${wireVersion}`);
-  }
-  const text = new TextEncoder().encode(label);
-  const out = new Uint8Array(7 + text.length);
-  out[0] = AD_MAGIC_G;
-  out[1] = AD_MAGIC_V;
-  out[2] = channel === "stream" ? 2 : 1;
-  new DataView(out.buffer).setUint32(3, wireVersion, false);
-  out.set(text, 7);
-  return out;
-}
-
-/**
  * Parses a keyring file: JSON `{"keys": ["<base64>", ...]}`, primary first (other fields are
  * ignored). Error messages name the bad entry by index and never quote it.
  *
@@ -456,33 +313,5 @@ export function associatedData(
  *   `bad-base64` or `bad-key-length` (naming `keys[i]`).
  */
 export function parseKeyringFile(text: string): Keyring {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    // Not the parser's message: newer engines quote the text around the error, which may be a key.
-    throw new KeyringError("bad-file", "keyring file is not valid JSON");
-  }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
-    throw new KeyringError("bad-file", 'keyring file must be a JSON object {"keys": [...]}');
-  }
-  const keys = (doc as { keys?: unknown }).keys;
-  if (!Array.isArray(keys)) {
-    throw new KeyringError("bad-file", 'keyring file has no "keys" array');
-  }
-  if (keys.length === 0) {
-    throw new KeyringError("bad-file", 'keyring file "keys" is empty: it needs a primary key');
-  }
-  const inputs = keys.map((k: unknown, i) => {
-    if (typeof k !== "string") {
-      throw new KeyringError("bad-file", `keyring file keys[${i}] is not a string`);
-    }
-    return k;
-  });
-  const bytes = inputs.map((k, i) => {
-    const key = decodeBase64(k, `keys[${i}]`);
-    cipherFor(key.length, `keyring file keys[${i}]`);
-    return key;
-  });
-  return new Keyring(bytes);
+  return new Keyring(keyringFileKeys(text));
 }

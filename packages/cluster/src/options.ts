@@ -3,6 +3,7 @@ import type { SwimConfig, SwimConfigOverrides, SwimPresetName } from "@grapevine
 import type { Clock, Transport } from "@grapevine/transport";
 import type { Keyring } from "./keyring.js";
 import type { Rng } from "./rng.js";
+import type { PacketKeyring } from "./sealer.js";
 
 /** Lifecycle of a cluster member. */
 export type ClusterStatus = "created" | "running" | "leaving" | "left" | "stopped";
@@ -32,7 +33,7 @@ type CoreTuning = Pick<
 >;
 
 /** Options for {@link Cluster.create}. */
-export interface ClusterOptions extends CoreTuning {
+export interface ClusterOptions<K extends PacketKeyring = Keyring> extends CoreTuning {
   /** Unique member name (1–128 bytes of UTF-8; letters, digits and `._-:@` recommended). */
   readonly name: string;
   /** Bound transports to listen and send on; the member advertises each one's address. */
@@ -57,10 +58,11 @@ export interface ClusterOptions extends CoreTuning {
   /** Cluster label: packets with another label are dropped, so two clusters never merge. */
   readonly label?: string;
   /**
-   * Keys that seal and open every packet and stream frame (AES-GCM). Changes to the keyring
+   * Keys that seal and open every packet and stream frame (AES-GCM): a `Keyring` (node:crypto) or,
+   * in browsers, a `WebCryptoKeyring`; both seal the same packets. Changes to the keyring
    * (install, use, remove) apply from the next packet. See SECURITY.md.
    */
-  readonly keyring?: Keyring;
+  readonly keyring?: K;
   /**
    * With a keyring: `required` (default) sends sealed and drops plaintext; `accept-plaintext`
    * sends sealed and accepts both; `open-only` sends plaintext and accepts both (the first step
@@ -73,7 +75,7 @@ export interface ClusterOptions extends CoreTuning {
   readonly eventBufferLimit?: number;
   /**
    * Compress push-pull frames (raw deflate) to members that accept it, and tell members that we
-   * accept it (default true). Members with and without it interoperate: nobody is sent a
+   * accept it (default true; always off in browsers, which have no synchronous deflate). Members with and without it interoperate: nobody is sent a
    * compressed frame it did not ask for.
    */
   readonly compression?: boolean;
@@ -107,7 +109,7 @@ function positiveInt(field: string, value: number | undefined, allowZero = false
 }
 
 /** Checks everything that does not need the swim config. Throws {@link ClusterOptionsError}. */
-export function validateOptions(options: ClusterOptions): void {
+export function validateOptions(options: ClusterOptions<PacketKeyring>): void {
   if (typeof options !== "object" || options === null) {
     throw new ClusterOptionsError("options", "must be an object");
   }
@@ -188,7 +190,7 @@ export function schemesOf(t: Transport): readonly string[] {
 
 /** The node core's options from validated cluster options and what the runtime decides. */
 export function coreOptions(
-  options: ClusterOptions,
+  options: ClusterOptions<PacketKeyring>,
   config: SwimConfig,
   runtime: Pick<
     NodeCoreOptions,

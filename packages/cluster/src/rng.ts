@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { type Rng as ProtocolRng, seededRng as protocolSeededRng } from "@grapevine/protocol";
 
 /** A source of uniform randomness in [0, 1): what swim and state take as their injected RNG. */
@@ -12,9 +11,10 @@ export function seededRng(seed: number | string): Rng {
   return protocolSeededRng(String(seed));
 }
 
-/** An RNG seeded from the operating system's entropy: the default outside simulations. */
+/** An RNG seeded from the platform's entropy (Web Crypto, in Node and browsers): the default outside simulations. */
 export function cryptoRng(): Rng {
-  return seededRng(randomBytes(16).toString("hex"));
+  const seed = globalThis.crypto.getRandomValues(new Uint32Array(4));
+  return seededRng(Array.from(seed, (w) => w.toString(16).padStart(8, "0")).join(""));
 }
 
 /** A uniform integer in [0, n). */

@@ -1,6 +1,15 @@
 import { WIRE_VERSION } from "@grapevine/codec";
 import type { PacketDropReason } from "@grapevine/node";
-import { associatedData, type Keyring, looksSealed, SEAL_OVERHEAD } from "./keyring.js";
+import { associatedData, looksSealed, type OpenResult, SEAL_OVERHEAD } from "./keyring-format.js";
+
+/**
+ * What the runtime needs of a keyring: sealing and opening packets, at once (`Keyring`,
+ * node:crypto) or as promises (`WebCryptoKeyring`, Web Crypto). Both produce the same packets.
+ */
+export interface PacketKeyring {
+  seal(plaintext: Uint8Array, associatedData: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  open(sealed: Uint8Array, associatedData: Uint8Array): OpenResult | Promise<OpenResult>;
+}
 
 /**
  * How a member with a keyring treats encryption (switching a running cluster on without a flag
@@ -29,7 +38,7 @@ export class Sealer {
   private readonly ad: Record<Channel, Uint8Array>;
 
   constructor(
-    private readonly keyring: Keyring | undefined,
+    private readonly keyring: PacketKeyring | undefined,
     readonly mode: EncryptionMode,
     label: string,
   ) {
@@ -40,22 +49,32 @@ export class Sealer {
     };
   }
 
-  /** Seals `bytes` when this member sends sealed; returns them as they are otherwise. */
-  seal(bytes: Uint8Array, channel: Channel): Uint8Array {
+  /**
+   * Seals `bytes` when this member sends sealed (a promise with an asynchronous keyring); returns
+   * them as they are otherwise.
+   */
+  seal(bytes: Uint8Array, channel: Channel): Uint8Array | Promise<Uint8Array> {
     return this.keyring && this.overhead > 0 ? this.keyring.seal(bytes, this.ad[channel]) : bytes;
   }
 
-  /** Opens a received packet or frame of at most `maxBytes`, by the encryption mode. */
-  open(input: Uint8Array, maxBytes: number, channel: Channel): Opened {
+  /**
+   * Opens a received packet or frame of at most `maxBytes`, by the encryption mode (a promise
+   * with an asynchronous keyring).
+   */
+  open(input: Uint8Array, maxBytes: number, channel: Channel): Opened | Promise<Opened> {
     if (!this.keyring) return { ok: true, bytes: input };
     if (looksSealed(input)) {
       if (input.length > maxBytes) return { ok: false, reason: "oversized" };
       const opened = this.keyring.open(input, this.ad[channel]);
-      // The keyring's failure codes (truncated, unknown-version, decrypt) are drop reasons.
-      if (!opened.ok) return { ok: false, reason: opened.error.code as PacketDropReason };
-      return { ok: true, bytes: opened.plaintext };
+      return opened instanceof Promise ? opened.then(toOpened) : toOpened(opened);
     }
     if (this.mode === "required") return { ok: false, reason: "decrypt" };
     return { ok: true, bytes: input };
   }
+}
+
+function toOpened(opened: OpenResult): Opened {
+  // The keyring's failure codes (truncated, unknown-version, decrypt) are drop reasons.
+  if (!opened.ok) return { ok: false, reason: opened.error.code as PacketDropReason };
+  return { ok: true, bytes: opened.plaintext };
 }

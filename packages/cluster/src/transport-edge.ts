@@ -8,7 +8,7 @@ import {
 } from "@grapevine/transport";
 import { readFrame, withDeadline } from "./deadline.js";
 import { schemesOf } from "./options.js";
-import type { Channel, Sealer } from "./sealer.js";
+import type { Channel, Opened, Sealer } from "./sealer.js";
 
 /** Where opened input goes: the runtime turns each call into one step of the node core. */
 export interface EdgeHandlers {
@@ -52,9 +52,26 @@ export class TransportEdge {
 
   /** Seals and sends a datagram; a transport that refuses it is counted, not thrown. */
   send(to: string, bytes: Uint8Array): void {
-    const counters = this.counters();
     const sealed = this.sealer.seal(bytes, "datagram");
-    counters.bytesOut += sealed.length - bytes.length;
+    if (sealed instanceof Uint8Array) {
+      this.sendSealed(to, bytes.length, sealed);
+      return;
+    }
+    // An asynchronous keyring (Web Crypto) has copied `bytes` already: the pool may reuse them.
+    const length = bytes.length;
+    sealed.then(
+      (s) => {
+        if (!this.closed) this.sendSealed(to, length, s);
+      },
+      () => {
+        this.counters().drops["send-error"] += 1;
+      },
+    );
+  }
+
+  private sendSealed(to: string, plainLength: number, sealed: Uint8Array): void {
+    const counters = this.counters();
+    counters.bytesOut += sealed.length - plainLength;
     try {
       this.transportFor(to)?.send(to, sealed);
     } catch {
@@ -78,10 +95,10 @@ export class TransportEdge {
       const run = async (): Promise<Uint8Array | undefined> => {
         stream = await t.dial(to, { timeoutMs });
         this.openStreams.add(stream);
-        await stream.write(this.sealer.seal(request, "stream"));
+        await stream.write(await this.sealer.seal(request, "stream"));
         const frame = await readFrame(stream);
         await stream.close();
-        return frame && this.open(frame, t.maxFrameBytes, "stream");
+        return frame && (await this.open(frame, t.maxFrameBytes, "stream"));
       };
       const abort = (): void => stream?.abort();
       return await withDeadline(this.clock, run(), timeoutMs, `stream to ${to}`, abort);
@@ -108,8 +125,16 @@ export class TransportEdge {
   }
 
   /** Opens a packet or frame; a drop is counted and yields `undefined`. */
-  private open(input: Uint8Array, maxBytes: number, channel: Channel): Uint8Array | undefined {
+  private open(
+    input: Uint8Array,
+    maxBytes: number,
+    channel: Channel,
+  ): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     const opened = this.sealer.open(input, maxBytes, channel);
+    return opened instanceof Promise ? opened.then((o) => this.opened(o)) : this.opened(opened);
+  }
+
+  private opened(opened: Opened): Uint8Array | undefined {
     if (opened.ok) return opened.bytes;
     this.counters().drops[opened.reason] += 1;
     return undefined;
@@ -124,8 +149,19 @@ export class TransportEdge {
   }
 
   private onDatagram(t: Transport, d: Datagram, handlers: EdgeHandlers): void {
-    const counters = this.counters();
     const bytes = this.open(d.data, t.mtu, "datagram");
+    if (bytes instanceof Promise) {
+      // Datagrams are unordered anyway: one opened later than the next is still fine.
+      void bytes.then((b) => {
+        if (!this.closed) this.onOpened(d, b, handlers);
+      });
+      return;
+    }
+    this.onOpened(d, bytes, handlers);
+  }
+
+  private onOpened(d: Datagram, bytes: Uint8Array | undefined, handlers: EdgeHandlers): void {
+    const counters = this.counters();
     if (bytes === undefined) {
       counters.packetsIn += 1;
       counters.bytesIn += d.data.length;
@@ -150,7 +186,7 @@ export class TransportEdge {
     try {
       const abort = (): void => stream.abort();
       const frame = await withDeadline(this.clock, readFrame(stream), timeoutMs, "stream", abort);
-      const request = frame && this.open(frame, t.maxFrameBytes, "stream");
+      const request = frame && (await this.open(frame, t.maxFrameBytes, "stream"));
       const reply =
         request === undefined || this.closed
           ? undefined
@@ -160,7 +196,7 @@ export class TransportEdge {
         stream.abort();
         return;
       }
-      await stream.write(this.sealer.seal(reply, "stream"));
+      await stream.write(await this.sealer.seal(reply, "stream"));
       await stream.close();
     } catch {
       this.counters().drops["stream-error"] += 1;

@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { firstSendableAddress, schemeOf, schemesOf, sharesScheme } from "./addresses.js";
+import {
+  acceptsConnections,
+  canReach,
+  firstSendableAddress,
+  reachableSchemes,
+  schemeOf,
+  schemesOf,
+  sharesScheme,
+} from "./addresses.js";
 
 describe("addresses", () => {
   it("extracts lower-cased schemes", () => {
@@ -44,5 +52,20 @@ describe("addresses", () => {
     expect(sharesScheme(["udp", "ws"], ["ws"])).toBe(true);
     expect(sharesScheme(["udp"], ["ws"])).toBe(false);
     expect(sharesScheme([], ["ws"])).toBe(false);
+  });
+
+  it("dial-only WebSocket members: reached by listeners, never by each other, never dialed", () => {
+    expect(reachableSchemes(["ws"])).toEqual(["ws", "ws-client", "wss"]);
+    expect(reachableSchemes(["ws-client"])).toEqual(["ws", "wss"]);
+    expect(reachableSchemes(["udp"])).toEqual(["udp"]);
+    expect(canReach(["ws"], ["ws-client"])).toBe(true);
+    expect(canReach(["wss"], ["ws-client"])).toBe(true);
+    expect(canReach(["ws-client"], ["ws"])).toBe(true);
+    expect(canReach(["ws-client"], ["ws-client"])).toBe(false);
+    expect(canReach(["udp"], ["ws-client"])).toBe(false);
+    expect(canReach(["udp", "ws"], ["udp"])).toBe(true);
+    expect(acceptsConnections("ws-client://0123456789abcdef")).toBe(false);
+    expect(acceptsConnections("ws://127.0.0.1:7947/gossip")).toBe(true);
+    expect(acceptsConnections("udp://127.0.0.1:7946")).toBe(true);
   });
 });

@@ -45,3 +45,42 @@ export function sharesScheme(a: readonly string[], b: readonly string[]): boolea
   }
   return false;
 }
+
+/**
+ * Schemes a member advertising a scheme can send to, where that is not just the scheme itself.
+ * WebSocket members dial `ws://` and `wss://` whichever they advertise; a listener (`ws`, `wss`)
+ * also reaches dial-only `ws-client://` members over the connections they opened to it; a
+ * dial-only member (`ws-client`, a browser tab) listens on nothing, so it never reaches another
+ * dial-only member.
+ */
+const REACHES: Readonly<Record<string, readonly string[]>> = {
+  ws: ["ws", "wss", "ws-client"],
+  wss: ["ws", "wss", "ws-client"],
+  "ws-client": ["ws", "wss"],
+};
+
+/** The schemes a member advertising `schemes` can send to (see the table above). */
+export function reachableSchemes(schemes: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const scheme of schemes) for (const s of REACHES[scheme] ?? [scheme]) out.add(s);
+  return [...out].sort();
+}
+
+/**
+ * Whether a member advertising `from` can send to one advertising `to`: an indirect prober must,
+ * or its nack says nothing about the target.
+ */
+export function canReach(from: readonly string[], to: readonly string[]): boolean {
+  return sharesScheme(reachableSchemes(from), to);
+}
+
+/** Schemes of members that accept no connections (a browser tab on WebSocket). */
+const DIAL_ONLY: ReadonlySet<string> = new Set(["ws-client"]);
+
+/**
+ * Whether a stream can be dialed to `address` on its own: false for a dial-only member, reached
+ * only over connections it opened, where a stream adds nothing to what datagrams already tell.
+ */
+export function acceptsConnections(address: string): boolean {
+  return !DIAL_ONLY.has(protocolSchemeOf(address) ?? "");
+}

@@ -1,6 +1,6 @@
 import type { Ack, Message, Nack, Ping, PingReq } from "@grapevine/codec";
 import type { MemberStatus } from "@grapevine/protocol";
-import { firstSendableAddress } from "./addresses.js";
+import { acceptsConnections, firstSendableAddress } from "./addresses.js";
 import type { Awareness } from "./awareness.js";
 import type { SwimConfig } from "./config.js";
 import type { SwimCounters } from "./counters.js";
@@ -289,7 +289,14 @@ export class Prober {
   private timedOut(probe: ProbeInFlight, now: number): void {
     probe.timedOutAt = now;
     this.askRelays(probe, now);
-    if (this.host.config.streamProbe && probe.direct !== undefined) {
+    // No stream probe to a dial-only member: a stream to it is opened back over the connection
+    // it made, so without one it fails at once, which says nothing about the member; relays
+    // with a connection to it settle the probe instead.
+    if (
+      this.host.config.streamProbe &&
+      probe.direct !== undefined &&
+      acceptsConnections(probe.direct)
+    ) {
       probe.streamAsked = true;
       this.host.counters.streamProbes += 1;
       this.host.streamProbe(probe.direct, probe.target.name, probe.seq, probe.deadlineAt);

@@ -1,5 +1,5 @@
 import { isLive, type Rng, randomIndex } from "@grapevine/protocol";
-import { schemesOf, sharesScheme } from "./addresses.js";
+import { canReach, schemesOf, sharesScheme } from "./addresses.js";
 import { GROUPED, type MemberTable, SlotList } from "./members.js";
 
 /**
@@ -185,7 +185,7 @@ export class SchemeGroups {
     if (targetGroup === undefined) return [];
     let cached = this.bridgeCache.get(targetGroup);
     if (cached === undefined) {
-      cached = this.all.filter((g) => g.sendable && sharesScheme(g.schemes, targetGroup.schemes));
+      cached = this.all.filter((g) => g.sendable && canReach(g.schemes, targetGroup.schemes));
       this.bridgeCache.set(targetGroup, cached);
     }
     return cached;

@@ -1,6 +1,6 @@
 import type { Message, PushPullMember } from "@grapevine/codec";
 import { isLive, type Rng } from "@grapevine/protocol";
-import { firstSendableAddress, schemesOf } from "./addresses.js";
+import { firstSendableAddress, reachableSchemes, schemesOf } from "./addresses.js";
 import { Awareness } from "./awareness.js";
 import { type SwimConfig, validateSwimConfig } from "./config.js";
 import { createCounters, type SwimCounters } from "./counters.js";
@@ -74,7 +74,7 @@ export class Swim {
     this.count = createCounters();
     this.counters = this.count;
     const schemes = [
-      ...new Set([...schemesOf(self.addresses), ...(self.sendSchemes ?? [])]),
+      ...new Set([...reachableSchemes(schemesOf(self.addresses)), ...(self.sendSchemes ?? [])]),
     ].sort();
     this.ownSchemes = new Set(schemes);
     this.awareness = new Awareness(

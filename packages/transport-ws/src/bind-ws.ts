@@ -1,20 +1,18 @@
-import { randomBytes } from "node:crypto";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { formatAddress, isUnspecifiedHost } from "@grapevine/protocol";
 import { parseAddress, TransportError } from "@grapevine/transport";
-import { validatePeerAddress } from "./control.js";
+import { dialOnly, generateClientIdentity } from "./dial-only.js";
+import { nodeDialer } from "./node-socket.js";
 import { toTransportError } from "./ws-errors.js";
 import { resolveSettings, type WsTransportOptions } from "./ws-options.js";
+import { serveWs } from "./ws-server.js";
 import { type WsTransport, WsTransportImpl } from "./ws-transport.js";
+
+export { generateClientIdentity };
 
 function invalid(what: string, url: string, why: string): never {
   throw new TransportError("invalid-address", `${what} ${JSON.stringify(url)}: ${why}`);
-}
-
-/** A fresh dial-only identity: `ws-client://` and 16 random hex digits. */
-export function generateClientIdentity(): string {
-  return `ws-client://${randomBytes(8).toString("hex")}`;
 }
 
 /**
@@ -26,21 +24,8 @@ export function generateClientIdentity(): string {
  */
 export async function bindWs(options: WsTransportOptions = {}): Promise<WsTransport> {
   const settings = resolveSettings(options);
-  if (options.listen === undefined) {
-    let identity: string;
-    if (options.advertise === undefined) identity = generateClientIdentity();
-    else {
-      identity = validatePeerAddress(options.advertise);
-      if (!identity.startsWith("ws-client://")) {
-        invalid(
-          "advertise address",
-          options.advertise,
-          "a node that does not listen can only advertise a ws-client://<id> identity",
-        );
-      }
-    }
-    return new WsTransportImpl(settings, options.tls, identity, undefined);
-  }
+  const dial = nodeDialer(options.tls, settings.handshakeTimeoutMs);
+  if (options.listen === undefined) return dialOnly(options, settings, dial);
 
   const listen = parseAddress(options.listen);
   if (listen.scheme !== "ws" && listen.scheme !== "wss") {
@@ -108,10 +93,8 @@ export async function bindWs(options: WsTransportOptions = {}): Promise<WsTransp
         advertise.path === "" ? listen.path : advertise.path,
       )
     : bound;
-  const transport = new WsTransportImpl(settings, tls, address, {
-    server,
-    bound,
-    path: listen.path === "" ? "/" : listen.path,
-  });
+  const where = { bound, path: listen.path === "" ? "/" : listen.path };
+  const listener = serveWs(server, where, settings, () => transport);
+  const transport = new WsTransportImpl(settings, address, { dial, listener });
   return transport;
 }

@@ -9,7 +9,7 @@ export interface PeerLinkOwner {
   /** Most bytes a connection may hold unsent before datagrams to it are dropped. */
   readonly maxBufferedBytes: number;
   /** A datagram arrived from `from`. */
-  deliver(from: string, data: Buffer): void;
+  deliver(from: string, data: Uint8Array): void;
   /** The peer (a listener) asks this node to open a stream back to it. */
   openStreamBack(link: PeerLink, token: string): void;
   /** A datagram could not be sent (over the buffer bound, connection gone). */
@@ -101,7 +101,7 @@ export class PeerLink implements ConnectionHandler {
     this.owner.sent(data.byteLength);
   }
 
-  onBinary(data: Buffer): void {
+  onBinary(data: Uint8Array): void {
     if (data.byteLength > this.owner.mtu) {
       // A datagram above the mtu breaks the contract; drop it, keep the link.
       this.owner.protocolError(

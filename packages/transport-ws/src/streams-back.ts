@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { type Stream, TransportError } from "@grapevine/transport";
 import type { PeerLink } from "./peer-link.js";
+import { randomHex } from "./wire-socket.js";
 
 interface PendingStreamBack {
   readonly from: string;
@@ -27,7 +27,7 @@ export class StreamsBack {
         new TransportError("unreachable", `${address} is dial-only and has no connection to us`),
       );
     }
-    const token = randomBytes(16).toString("hex");
+    const token = randomHex(16);
     return new Promise<Stream>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(token);

@@ -1,13 +1,12 @@
-import type { ClientRequest, IncomingMessage } from "node:http";
 import { TransportError } from "@grapevine/transport";
-import WebSocket from "ws";
 import { type Control, decodeControl, encodeControl, type RefuseReason } from "./control.js";
+import type { WireSocket } from "./wire-socket.js";
 import { toTransportError } from "./ws-errors.js";
 
 /** What an adopted connection hands to its owner (a peer link or a stream). */
 export interface ConnectionHandler {
   /** A binary message: a datagram or a frame. */
-  onBinary(data: Buffer): void;
+  onBinary(data: Uint8Array): void;
   /** A text message, decoded. Handshake messages never reach here. */
   onControl(control: Control): void;
   /** The connection is gone; `error` says why when it was not a clean close by us. */
@@ -31,7 +30,7 @@ const CLOSE_POLICY = 1008;
 /** Messages received after the handshake but before an owner adopted the connection, at most. */
 const PRE_ADOPT_LIMIT = 256;
 
-type Early = { readonly binary: Buffer } | { readonly control: Control };
+type Early = { readonly binary: Uint8Array } | { readonly control: Control };
 
 /**
  * One WebSocket connection of the transport: runs the opening hello / welcome exchange, splits
@@ -51,41 +50,39 @@ export class WsConnection {
     | { resolve: (c: Control) => void; reject: (e: TransportError) => void }
     | undefined;
   private httpStatus: number | undefined;
+  private opened: (() => void) | undefined;
 
   /**
-   * @param ws an open (accepted) or opening (dialed) WebSocket.
+   * @param ws an open (accepted) or opening (dialed) socket.
    * @param direction `out` for a connection this node dialed, `in` for one it accepted.
    * @param url for `out`, the URL dialed (canonical).
    */
   constructor(
-    readonly ws: WebSocket,
+    readonly ws: WireSocket,
     readonly direction: "in" | "out",
     readonly url: string,
     private readonly hooks: ConnectionHooks,
   ) {
-    ws.binaryType = "nodebuffer";
-    ws.on("message", (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-    ws.on("pong", () => {
-      this.alive = true;
+    ws.listen({
+      open: () => this.opened?.(),
+      message: (data) => this.onMessage(data),
+      alive: () => {
+        this.alive = true;
+      },
+      error: (err) => {
+        this.closeError ??= toTransportError(err, `connection ${this.describe()}`, "reset");
+        if (this.closeError.code === "protocol") this.hooks.onProtocolError(this.closeError);
+      },
+      httpStatus: (status) => {
+        this.httpStatus = status;
+        this.closeError ??= new TransportError(
+          status === 503 ? "limit" : "unreachable",
+          `${url} answered HTTP ${status} instead of a WebSocket`,
+        );
+        this.finish();
+      },
+      close: () => this.finish(),
     });
-    ws.on("ping", () => {
-      this.alive = true;
-    });
-    ws.on("error", (err) => {
-      this.closeError ??= toTransportError(err, `connection ${this.describe()}`, "reset");
-      if (this.closeError.code === "protocol") this.hooks.onProtocolError(this.closeError);
-    });
-    ws.on("unexpected-response", (req: ClientRequest, res: IncomingMessage) => {
-      this.httpStatus = res.statusCode;
-      res.resume();
-      req.destroy();
-      this.closeError ??= new TransportError(
-        res.statusCode === 503 ? "limit" : "unreachable",
-        `${url} answered HTTP ${res.statusCode} instead of a WebSocket`,
-      );
-      this.finish();
-    });
-    ws.on("close", () => this.finish());
   }
 
   /** A short name for messages: the peer's address, or the URL dialed. */
@@ -94,17 +91,11 @@ export class WsConnection {
   }
 
   /**
-   * Sets the largest message `ws` accepts on this connection, in bytes. `ws` takes `maxPayload`
-   * once per server, so an accepted connection would otherwise be allowed a whole stream frame
-   * before it has said who it is; the transport lowers it on accept and raises it once a hello
-   * names a stream. This uses `ws`'s receiver field (`_maxPayload`, ws 8); returns false, leaving
-   * the server-wide limit, when a future `ws` no longer has it.
+   * Sets the largest message accepted on this connection, in bytes: the transport lowers it on
+   * accept and raises it once a hello names a stream. False where the socket has no such knob.
    */
   setMessageLimit(bytes: number): boolean {
-    const receiver = (this.ws as unknown as { _receiver?: { _maxPayload?: unknown } })._receiver;
-    if (receiver === undefined || typeof receiver._maxPayload !== "number") return false;
-    receiver._maxPayload = bytes;
-    return true;
+    return this.ws.setMessageLimit(bytes);
   }
 
   /** Bytes accepted by `send` but not yet handed to the kernel. */
@@ -114,7 +105,7 @@ export class WsConnection {
 
   /** True while messages can be sent. */
   get isOpen(): boolean {
-    return this.ws.readyState === WebSocket.OPEN && !this.gone;
+    return this.ws.isOpen && !this.gone;
   }
 
   /** True when this end accepted the connection (server side: `ws` sends unmasked, uncopied). */
@@ -128,8 +119,8 @@ export class WsConnection {
    */
   dialHandshake(hello: Control & { kind: "hello" }, timeoutMs: number): Promise<string> {
     const sendHello = () => this.sendControl(hello);
-    if (this.ws.readyState === WebSocket.OPEN) sendHello();
-    else this.ws.once("open", sendHello);
+    if (this.ws.isOpen) sendHello();
+    else this.opened = sendHello;
     return this.awaitHandshake(timeoutMs, "welcome").then((c) => {
       if (c.kind === "refuse") {
         throw new TransportError(
@@ -200,10 +191,10 @@ export class WsConnection {
     if (this.gone) handler.onClosed(this.closedError());
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
+  private onMessage(data: Uint8Array | string): void {
     this.alive = true;
     if (this.gone) return;
-    if (isBinary) {
+    if (typeof data !== "string") {
       if (this.handshake) {
         this.fail(new TransportError("protocol", "payload before the handshake finished"));
         return;
@@ -214,7 +205,7 @@ export class WsConnection {
     }
     let control: Control;
     try {
-      control = decodeControl(data.toString("utf8"));
+      control = decodeControl(data);
     } catch (err) {
       this.fail(err as TransportError);
       return;
@@ -244,7 +235,7 @@ export class WsConnection {
    * has handed it to the socket (or with an error).
    */
   sendControl(control: Control, done?: (err?: Error) => void): boolean {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (!this.ws.isOpen) return false;
     this.ws.send(encodeControl(control), done);
     return true;
   }
@@ -254,17 +245,14 @@ export class WsConnection {
    * error). The payload is copied when this end would otherwise send the caller's buffer as-is.
    */
   sendBinary(data: Uint8Array, done?: (err?: Error) => void): boolean {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
-    // The accepting side sends unmasked frames straight from the given buffer; copy so the
-    // caller may reuse it. The dialing side masks into a fresh buffer anyway.
-    const payload = this.accepted ? Buffer.from(data) : data;
-    this.ws.send(payload, { binary: true }, done);
+    if (!this.ws.isOpen) return false;
+    this.ws.send(data, done);
     return true;
   }
 
   /** Keep-alive tick: a connection silent since the previous tick is terminated; else ping. */
   tick(): void {
-    if (this.gone || this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.gone || !this.ws.isOpen) return;
     // A paused connection (its reader is behind) does not process pongs; it is not dead.
     if (this.ws.isPaused) return;
     if (!this.alive) {
@@ -272,8 +260,8 @@ export class WsConnection {
       this.fail(new TransportError("timeout", `${this.describe()} stopped answering pings`));
       return;
     }
-    this.alive = false;
-    this.ws.ping();
+    // A side that cannot ping (a browser) leaves liveness to the side that can.
+    if (this.ws.ping()) this.alive = false;
   }
 
   /** Breaks the connection for `error` (the owner sees it as the reason). */
@@ -281,7 +269,7 @@ export class WsConnection {
     this.closeError ??= error;
     if (error.code === "protocol") this.hooks.onProtocolError(error);
     if (this.handshake) this.handshake.reject(error);
-    if (error.code === "protocol" && this.ws.readyState === WebSocket.OPEN) {
+    if (error.code === "protocol" && this.ws.isOpen) {
       this.close(CLOSE_PROTOCOL, "protocol error");
       return;
     }
@@ -290,13 +278,8 @@ export class WsConnection {
 
   /** Closes with a close frame (code, reason); the connection ends once the peer answers. */
   close(code = 1000, reason = ""): void {
-    if (this.ws.readyState === WebSocket.CLOSED) return;
-    try {
-      this.ws.close(code, reason);
-    } catch {
-      this.ws.terminate();
-    }
-    // A peer that never answers the close frame is cut off by `ws` itself after 30 s.
+    if (this.ws.isClosed) return;
+    this.ws.close(code, reason);
   }
 
   /** Drops the TCP connection at once, no close frame: the peer sees an abnormal close. */

@@ -49,7 +49,7 @@ export class WsStream implements Stream, ConnectionHandler {
     connection.adopt(this);
   }
 
-  onBinary(data: Buffer): void {
+  onBinary(data: Uint8Array): void {
     if (this.peerEnded) {
       this.connection.fail(new TransportError("protocol", "frame after the end of the stream"));
       return;

@@ -1,5 +1,3 @@
-import type { IncomingMessage, Server } from "node:http";
-import type { Duplex } from "node:stream";
 import {
   AsyncQueue,
   assertSendable,
@@ -10,14 +8,14 @@ import {
   type Transport,
   TransportError,
 } from "@grapevine/transport";
-import WebSocket, { WebSocketServer } from "ws";
 import { MAX_CONTROL_CHARS, validatePeerAddress } from "./control.js";
 import type { WsCounters } from "./counters.js";
 import { PeerLink, type PeerLinkOwner } from "./peer-link.js";
 import { PeerRoutes } from "./peer-routes.js";
 import { StreamsBack } from "./streams-back.js";
+import type { WireDialer, WireSocket } from "./wire-socket.js";
 import { type ConnectionHooks, WsConnection } from "./ws-connection.js";
-import type { Settings, WsTlsOptions } from "./ws-options.js";
+import type { Settings } from "./ws-options.js";
 import { WsStream, type WsStreamOptions } from "./ws-stream.js";
 
 /** A bound WebSocket transport. */
@@ -25,8 +23,9 @@ export interface WsTransport extends Transport {
   /** `ws` or `wss` for a listening node; `ws-client` for a dial-only one. */
   readonly scheme: "ws" | "wss" | "ws-client";
   /**
-   * Every scheme this transport can send to and dial: `ws`, `wss` and `ws-client` (dial-only
-   * peers, reached over the connections they opened).
+   * Every scheme this transport can send to and dial: `ws` and `wss`, and for a listening node
+   * `ws-client` (dial-only peers, reached over the connections they opened). A dial-only node
+   * cannot reach another dial-only node: neither accepts connections.
    */
   readonly schemes: readonly string[];
   /** True when this node accepts connections; false for a dial-only node. */
@@ -37,13 +36,18 @@ export interface WsTransport extends Transport {
   counters(): WsCounters;
 }
 
-/** The HTTP(S) server a listening transport accepts connections on. */
+/** The server side of a listening transport (Node's `ws-server.ts`). */
 export interface Listener {
-  readonly server: Server;
   /** The address actually listened on, with the real port. */
   readonly bound: string;
-  /** The path connections must upgrade on. */
-  readonly path: string;
+  /** Stops accepting and closes the server. */
+  close(): Promise<void>;
+}
+
+/** How a transport reaches the network: how it dials, and the server it accepts on, if any. */
+export interface WsIo {
+  readonly dial: WireDialer;
+  readonly listener?: Listener;
 }
 
 /**
@@ -52,7 +56,7 @@ export interface Listener {
  */
 export class WsTransportImpl implements WsTransport, PeerLinkOwner {
   readonly scheme: "ws" | "wss" | "ws-client";
-  readonly schemes = ["ws", "wss", "ws-client"] as const;
+  readonly schemes: readonly string[];
   readonly mtu: number;
   readonly maxFrameBytes: number;
   readonly maxBufferedBytes: number;
@@ -60,12 +64,12 @@ export class WsTransportImpl implements WsTransport, PeerLinkOwner {
   readonly boundAddress: string | undefined;
   private readonly inbound: AsyncQueue<Datagram>;
   private readonly incomingStreams: AsyncQueue<Stream>;
-  private readonly wss: WebSocketServer | undefined;
   /** Every connection, dialed or accepted, in handshake or open. */
   private readonly connections = new Set<WsConnection>();
   /** Peer links by the peer's canonical address; the newest usable one carries datagrams. */
   private readonly routes = new PeerRoutes();
   private readonly streamsBack = new StreamsBack();
+  private readonly listener: Listener | undefined;
   /** Open streams, so close can abort them (their writes then reject with `closed`). */
   private readonly openStreams = new Set<WsStream>();
   private readonly targets = new Map<string, string>();
@@ -89,15 +93,17 @@ export class WsTransportImpl implements WsTransport, PeerLinkOwner {
 
   constructor(
     private readonly settings: Settings,
-    private readonly tls: WsTlsOptions | undefined,
     readonly address: string,
-    private readonly listener: Listener | undefined,
+    private readonly io: WsIo,
   ) {
+    const listener = io.listener;
+    this.listener = listener;
     this.scheme = parseAddress(address).scheme as "ws" | "wss" | "ws-client";
     this.mtu = settings.mtu;
     this.maxFrameBytes = settings.maxFrameBytes;
     this.maxBufferedBytes = settings.maxBufferedBytes;
     this.listening = listener !== undefined;
+    this.schemes = this.listening ? ["ws", "wss", "ws-client"] : ["ws", "wss"];
     this.boundAddress = listener?.bound;
     this.inbound = new AsyncQueue<Datagram>(settings.datagramQueueLimit);
     this.incomingStreams = new AsyncQueue<Stream>(settings.maxConnections);
@@ -116,35 +122,17 @@ export class WsTransportImpl implements WsTransport, PeerLinkOwner {
         this.tally.keepAliveTimeouts += 1;
       },
     };
-    if (listener) {
-      this.wss = new WebSocketServer({
-        noServer: true,
-        maxPayload: this.streamMessageLimit(),
-        perMessageDeflate: false,
-        clientTracking: false,
-      });
-      this.wss.on("error", () => {});
-      const server = listener.server;
-      server.headersTimeout = Math.min(server.headersTimeout, settings.handshakeTimeoutMs);
-      server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
-      server.on("request", (_req, res) => {
-        res.writeHead(426, { "content-type": "text/plain", connection: "close" });
-        res.end("this endpoint speaks WebSocket only\n");
-      });
-      server.on("clientError", (_err, socket) => socket.destroy());
-      server.on("tlsClientError", () => {});
-      server.on("error", () => {});
-    }
     if (settings.keepAliveMs > 0) {
       this.keepAlive = setInterval(() => {
         for (const c of this.connections) c.tick();
       }, settings.keepAliveMs);
-      this.keepAlive.unref();
+      // Node: the keep-alive alone does not hold the process open.
+      (this.keepAlive as { unref?: () => void }).unref?.();
     }
   }
 
   /** Largest message on a stream connection: a frame or a control message. */
-  private streamMessageLimit(): number {
+  streamMessageLimit(): number {
     return Math.max(this.settings.maxFrameBytes, MAX_CONTROL_CHARS * 4);
   }
 
@@ -153,7 +141,7 @@ export class WsTransportImpl implements WsTransport, PeerLinkOwner {
    * or a control message. Datagrams above the mtu but under this are dropped and counted; larger
    * messages close the connection (1009).
    */
-  private linkMessageLimit(): number {
+  linkMessageLimit(): number {
     return Math.max(this.settings.mtu, MAX_CONTROL_CHARS * 4);
   }
 
@@ -163,7 +151,7 @@ export class WsTransportImpl implements WsTransport, PeerLinkOwner {
 
   // ── PeerLinkOwner ───────────────────────────────────────────────────────────
 
-  deliver(from: string, data: Buffer): void {
+  deliver(from: string, data: Uint8Array): void {
     if (this.inbound.push({ from, data })) {
       this.tally.datagramsIn += 1;
       this.tally.bytesIn += data.byteLength;
@@ -262,25 +250,8 @@ export class WsTransportImpl implements WsTransport, PeerLinkOwner {
   }
 
   private openConnection(url: string, role: "peer" | "stream"): WsConnection {
-    const tls = this.tls;
-    const ws = new WebSocket(url, {
-      maxPayload: role === "peer" ? this.linkMessageLimit() : this.streamMessageLimit(),
-      perMessageDeflate: false,
-      handshakeTimeout: this.settings.handshakeTimeoutMs,
-      followRedirects: false,
-      ...(url.startsWith("wss:")
-        ? {
-            ...(tls?.ca !== undefined
-              ? { ca: tls.ca as string | Buffer | (string | Buffer)[] }
-              : {}),
-            ...(tls?.cert !== undefined && tls.key !== undefined
-              ? { cert: tls.cert, key: tls.key }
-              : {}),
-            rejectUnauthorized: tls?.rejectUnauthorized ?? true,
-          }
-        : {}),
-    });
-    const connection = new WsConnection(ws, "out", url, this.hooks);
+    const limit = role === "peer" ? this.linkMessageLimit() : this.streamMessageLimit();
+    const connection = new WsConnection(this.io.dial(url, limit), "out", url, this.hooks);
     this.connections.add(connection);
     this.tally.connectionsDialed += 1;
     return connection;
@@ -331,30 +302,24 @@ export class WsTransportImpl implements WsTransport, PeerLinkOwner {
     return this.streamsBack.request(this.routes.route(address), address, timeoutMs);
   }
 
-  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on("error", () => {});
-    const reject = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-      socket.destroy();
-    };
-    if (this.closing || this.wss === undefined) {
-      socket.destroy();
-      return;
-    }
-    const path = (req.url ?? "/").split("?")[0];
-    if (path !== this.listener!.path) {
-      reject(404, "Not Found");
-      return;
-    }
-    if (this.connections.size >= this.settings.maxConnections) {
-      this.tally.connectionsRefused += 1;
-      reject(503, "Service Unavailable");
-      return;
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onAccepted(ws));
+  /**
+   * Whether an arriving connection may be accepted: false while closing, or (counted as refused)
+   * when `maxConnections` are open.
+   */
+  admits(): boolean {
+    if (this.closed) return false;
+    if (this.connections.size < this.settings.maxConnections) return true;
+    this.tally.connectionsRefused += 1;
+    return false;
   }
 
-  private onAccepted(ws: WebSocket): void {
+  /** True once `close` has been called. */
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Takes an accepted connection (upgrade done) and runs its hello. */
+  accept(ws: WireSocket): void {
     if (this.closing) {
       ws.terminate();
       return;
@@ -414,12 +379,6 @@ export class WsTransportImpl implements WsTransport, PeerLinkOwner {
     this.openStreams.clear();
     for (const c of [...this.connections]) c.terminate();
     this.routes.clear();
-    const server = this.listener?.server;
-    if (server) {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    }
+    await this.listener?.close();
   }
 }

@@ -1,0 +1,12 @@
+import type { FrameCompression } from "@grapevine/node";
+
+/** What differs between platforms, chosen by the package's entry point (Node or browser). */
+export interface ClusterPlatform {
+  /** Stream-frame compression offered to peers; none where the platform has no synchronous one. */
+  readonly compression?: FrameCompression;
+}
+
+/** A secret 32-bit seed from the platform's entropy (Web Crypto, in Node and browsers). */
+export function secretSeed(): number {
+  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0]!;
+}
