@@ -17,12 +17,14 @@ import { type Clock, systemClock, type TimerHandle } from "@grapevine/transport"
 import { zlibFrameCompression } from "./compression.js";
 import { EventHub } from "./event-hub.js";
 import type { Keyring } from "./keyring.js";
+import { setUpWire, startOnWire } from "./memberlist/wire.js";
 import {
   type ClusterOptions,
   ClusterOptionsError,
   type ClusterStatus,
   coreOptions,
   type JoinOptions,
+  type MemberlistClusterOptions,
   validateOptions,
 } from "./options.js";
 import {
@@ -34,7 +36,6 @@ import {
   type QueryResult,
 } from "./queries.js";
 import { cryptoRng } from "./rng.js";
-import { type EncryptionMode, Sealer } from "./sealer.js";
 import { ClusterStats, SharedKeys } from "./shared-api.js";
 import { TransportEdge } from "./transport-edge.js";
 
@@ -79,9 +80,7 @@ export class Cluster {
     this.config = config;
     this.clock = options.clock ?? systemClock;
     this.keyring = options.keyring;
-    const label = options.label ?? "";
-    const mode: EncryptionMode = options.keyring ? (options.encryption ?? "required") : "off";
-    const sealer = new Sealer(options.keyring, mode, label);
+    const { sealer, ...wire } = setUpWire(options);
     this.edge = new TransportEdge(options.transports, this.clock, sealer, () => this.core.counters);
     this.hub = new EventHub(options.eventBufferLimit ?? 10_000, () => {
       this.core.counters.listenerErrors += 1;
@@ -96,20 +95,20 @@ export class Cluster {
       },
     });
     // Key material travels only sealed: a member that may send plaintext does not relay it.
-    const withholdRelay = mode === "required" ? [] : Object.values(KEY_QUERIES);
-    this.core = new NodeCore(
-      coreOptions({ ...options, queries: { ...options.queries, withholdRelay } }, config, {
-        now: this.clock.now(),
-        rng: options.rng ?? cryptoRng(),
-        sealOverhead: sealer.overhead,
-        // Secret, so peers cannot pick colliding names; it changes no behaviour (runs stay seeded).
-        hashSeed: randomInt(0x1_0000_0000),
-        generation: options.generation ?? Date.now(),
-        ...(options.compression === false ? {} : { compression: zlibFrameCompression }),
-        // Shared-key stamps are compared across processes: wall-clock ms, unless clocks are shared.
-        wallClockOffsetMs: options.clock ? 0 : Date.now() - this.clock.now(),
-      }),
-    );
+    const withholdRelay = sealer.mode === "required" ? [] : Object.values(KEY_QUERIES);
+    const queries = { ...options.queries, withholdRelay };
+    const core = coreOptions({ ...options, queries }, config, {
+      now: this.clock.now(),
+      rng: options.rng ?? cryptoRng(),
+      sealOverhead: sealer.overhead,
+      // Secret, so peers cannot pick colliding names; it changes no behaviour (runs stay seeded).
+      hashSeed: randomInt(0x1_0000_0000),
+      generation: wire.generation ?? options.generation ?? Date.now(),
+      ...(wire.compression ? { compression: zlibFrameCompression } : {}),
+      // Shared-key stamps are compared across processes: wall-clock ms, unless clocks are shared.
+      wallClockOffsetMs: options.clock ? 0 : Date.now() - this.clock.now(),
+    });
+    this.core = new NodeCore({ ...core, label: wire.coreLabel, maxMetaBytes: wire.maxMetaBytes });
     const step = <T>(fn: (now: number) => T): T => this.step(fn);
     this.shared = new SharedKeys(this.core, step, (what) => this.assertRunning(what));
     this.stats = new ClusterStats(this.core, step, () => this.clock.now());
@@ -125,11 +124,13 @@ export class Cluster {
     return new Cluster(options, config);
   }
 
-  /** Creates and starts a member in one call. */
-  static async start(options: ClusterOptions): Promise<Cluster> {
-    const cluster = Cluster.create(options);
-    await cluster.start();
-    return cluster;
+  /** Creates and starts a member in one call (memberlist's wire: binds `bind` first). */
+  static async start(options: ClusterOptions | MemberlistClusterOptions): Promise<Cluster> {
+    return startOnWire(options, async (resolved) => {
+      const cluster = Cluster.create(resolved);
+      await cluster.start();
+      return cluster;
+    });
   }
 
   /** Where the cluster is in its lifecycle. */

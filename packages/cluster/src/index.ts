@@ -51,7 +51,23 @@ export {
   parseKeyringFile,
   SEAL_OVERHEAD,
 } from "./keyring.js";
-export { type ClusterOptions, ClusterOptionsError } from "./options.js";
+export {
+  MEMBERLIST_UDP_BYTES,
+  MemberlistTransport,
+  type MemberlistWireCounters,
+  type MemberlistWireSecurity,
+} from "./memberlist/memberlist-transport.js";
+export { MEMBERLIST_EVENT_NAME, MEMBERLIST_VSN } from "./memberlist/translate.js";
+export {
+  MEMBERLIST_META_MAX_BYTES,
+  WIRE_PROTOCOLS,
+  type WireProtocol,
+} from "./memberlist/wire.js";
+export {
+  type ClusterOptions,
+  ClusterOptionsError,
+  type MemberlistClusterOptions,
+} from "./options.js";
 export {
   INTERNAL_QUERY_PREFIX,
   type IncomingQuery,

@@ -87,6 +87,11 @@ export interface NodeCoreOptions {
   /** Largest value, bytes (default 1,024). */
   readonly maxValueBytes?: number;
   /**
+   * Largest advertised metadata, bytes (default and ceiling: the codec's limit, 1,024). A wire
+   * with a smaller limit sets it (memberlist carries at most 512 bytes of node meta).
+   */
+  readonly maxMetaBytes?: number | undefined;
+  /**
    * With other members known, no answer from any of them for this long makes the node isolated,
    * ms (default: one probe interval plus the minimum suspicion timeout, see `isolationWindow`).
    */
