@@ -45,8 +45,12 @@ export interface MemberlistWireSecurity {
 
 /** Running totals of the memberlist wire, beside the cluster's own counters. */
 export interface MemberlistWireCounters {
+  /** memberlist packets received (before decoding). */
   packetsIn: number;
+  /** memberlist packets sent. */
   packetsOut: number;
+  /** Always 0: incoming datagrams are queued, not dropped, on this transport. */
+  readonly datagramsDropped: 0;
   /** Grapevine messages with no memberlist counterpart (state, queries), not sent. */
   untranslated: number;
   /** Packets, messages and streams refused, by `MemberlistError` reason (or `untranslatable`). */
@@ -63,9 +67,10 @@ export class MemberlistTransport implements Transport, StreamHost {
   readonly scheme = "udp";
   readonly mtu = GRAPEVINE_MTU;
   readonly maxFrameBytes = MAX_FRAME_BYTES;
-  readonly counters: MemberlistWireCounters = {
+  private readonly tally: MemberlistWireCounters = {
     packetsIn: 0,
     packetsOut: 0,
+    datagramsDropped: 0,
     untranslated: 0,
     rejected: {},
   };
@@ -74,6 +79,16 @@ export class MemberlistTransport implements Transport, StreamHost {
   private readonly sockets = new Set<Socket>();
   private security: MemberlistWireSecurity = { keys: () => [], label: "" };
   private closed = false;
+
+  /** Running totals (a live object). */
+  counters(): MemberlistWireCounters {
+    return this.tally;
+  }
+
+  /** The address bound, with the real port (as `UdpTransport.boundAddress`). */
+  get boundAddress(): string {
+    return this.address;
+  }
 
   private constructor(
     private readonly udp: DgramSocket,
@@ -139,7 +154,7 @@ export class MemberlistTransport implements Transport, StreamHost {
   }
 
   reject(reason: string): void {
-    this.counters.rejected[reason] = (this.counters.rejected[reason] ?? 0) + 1;
+    this.tally.rejected[reason] = (this.tally.rejected[reason] ?? 0) + 1;
   }
 
   /** Translates a Grapevine packet and sends it as one or more memberlist packets. */
@@ -151,7 +166,7 @@ export class MemberlistTransport implements Transport, StreamHost {
     const parts: Uint8Array[] = [];
     for (const m of decoded.envelope.messages) {
       const translated = toMemberlist(m);
-      if (translated === undefined) this.counters.untranslated += 1;
+      if (translated === undefined) this.tally.untranslated += 1;
       else parts.push(encodeMessage(translated));
     }
     const options = this.encodeOptions();
@@ -161,7 +176,7 @@ export class MemberlistTransport implements Transport, StreamHost {
       labelOverhead(options.label ?? "") -
       (options.key ? encryptOverhead(1) : 0);
     for (const packet of packParts(parts, budget)) {
-      this.counters.packetsOut += 1;
+      this.tally.packetsOut += 1;
       this.udp.send(sealPacket(packet, options), target.port, target.host);
     }
   }
@@ -217,7 +232,7 @@ export class MemberlistTransport implements Transport, StreamHost {
    */
   receivePacket(from: string, bytes: Uint8Array): void {
     if (this.closed) return;
-    this.counters.packetsIn += 1;
+    this.tally.packetsIn += 1;
     const decoded = decodePacket(bytes, this.decodeOptions());
     if (!decoded.ok) {
       this.reject(decoded.error.reason);
