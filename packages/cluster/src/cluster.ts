@@ -17,7 +17,7 @@ import { type Clock, systemClock, type TimerHandle } from "@grapevine/transport"
 import { zlibFrameCompression } from "./compression.js";
 import { EventHub } from "./event-hub.js";
 import type { Keyring } from "./keyring.js";
-import { setUpWire, startOnWire } from "./memberlist/wire.js";
+import { setUpWire, startOnWire, wireSwimOverrides } from "./memberlist/wire.js";
 import {
   type ClusterOptions,
   ClusterOptionsError,
@@ -120,7 +120,7 @@ export class Cluster {
    */
   static create(options: ClusterOptions): Cluster {
     validateOptions(options);
-    const config = swimConfig(options.preset ?? "lan", options.swim ?? {});
+    const config = swimConfig(options.preset ?? "lan", wireSwimOverrides(options));
     return new Cluster(options, config);
   }
 

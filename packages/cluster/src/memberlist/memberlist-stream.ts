@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { decode, encodePacket as encodeEnvelope, type Message } from "@grapevine/codec";
+import { decode, type Message } from "@grapevine/codec";
 import {
   type DecodeOptions,
   type EncodeOptions,
@@ -8,7 +8,7 @@ import {
   type StreamMessage,
 } from "@grapevine/memberlist-compat";
 import { AsyncQueue, type Stream, TransportError } from "@grapevine/transport";
-import { fromStreamMessage, toStreamMessage } from "./translate.js";
+import { envelopeOf, fromStreamMessage, toStreamMessage } from "./translate.js";
 
 /** What a stream needs of its transport: the keys and label in force, and counting. */
 export interface StreamHost {
@@ -69,16 +69,20 @@ export class MemberlistStream implements Stream {
   ) {
     socket.on("error", () => undefined);
     if (first !== undefined) {
-      this.frames.push(encodeEnvelope([first]));
-      this.frames.end();
+      this.push(first);
     } else {
       void readOneMessage(socket, host).then((message) => {
-        const translated = message && fromStreamMessage(message, this.replies);
-        if (translated !== undefined) this.frames.push(encodeEnvelope([translated]));
-        else if (message !== undefined) host.reject("untranslatable");
-        this.frames.end();
+        this.push(message && fromStreamMessage(message, this.replies), message !== undefined);
       });
     }
+  }
+
+  /** The one frame this stream yields (none when untranslatable, counted), then the end. */
+  private push(message: Message | undefined, expected = true): void {
+    const frame = message === undefined ? undefined : envelopeOf(message);
+    if (frame !== undefined) this.frames.push(frame);
+    else if (expected) this.host.reject("untranslatable");
+    this.frames.end();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {

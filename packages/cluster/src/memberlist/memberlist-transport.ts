@@ -1,6 +1,6 @@
 import { createSocket, type Socket as DgramSocket } from "node:dgram";
 import { createConnection, createServer, isIP, type Server, type Socket } from "node:net";
-import { decode, encodePacket as encodeEnvelope, type Message } from "@grapevine/codec";
+import { decode, type Message } from "@grapevine/codec";
 import {
   COMPOUND_OVERHEAD,
   type DecodeOptions,
@@ -24,7 +24,7 @@ import {
 } from "@grapevine/transport";
 import { parseUdpUrl, urlOf } from "./addresses.js";
 import { MemberlistStream, readOneMessage, type StreamHost } from "./memberlist-stream.js";
-import { fromMemberlist, fromStreamMessage, toMemberlist } from "./translate.js";
+import { envelopeOf, fromMemberlist, fromStreamMessage, toMemberlist } from "./translate.js";
 
 /** memberlist's UDP packet budget (`UDPBufferSize`), bytes: what one datagram of ours holds. */
 export const MEMBERLIST_UDP_BYTES = 1400;
@@ -246,9 +246,11 @@ export class MemberlistTransport implements Transport, StreamHost {
     }
   }
 
+  /** Queues one translated message for the core; one the codec will not encode is counted. */
   private deliver(from: string, message: Message): void {
-    const data = encodeEnvelope([message]);
-    if (data.length > this.mtu) this.reject("limit");
+    const data = envelopeOf(message);
+    if (data === undefined) this.reject("untranslatable");
+    else if (data.length > this.mtu) this.reject("limit");
     else this.incoming.push({ from, data });
   }
 
@@ -267,6 +269,15 @@ export class MemberlistTransport implements Transport, StreamHost {
 
   /** A peer's stream: a user message is delivered as a datagram; anything else is an exchange. */
   private async onConnection(socket: Socket): Promise<void> {
+    try {
+      await this.answer(socket);
+    } catch {
+      this.reject("stream-error");
+      socket.destroy();
+    }
+  }
+
+  private async answer(socket: Socket): Promise<void> {
     this.track(socket);
     socket.on("error", () => undefined);
     socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy());

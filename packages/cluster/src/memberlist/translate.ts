@@ -1,4 +1,4 @@
-import type { Message, PushPullMember } from "@grapevine/codec";
+import { encodePacket, type Message, type PushPullMember } from "@grapevine/codec";
 import type { MemberlistMessage, PushNodeState, StreamMessage } from "@grapevine/memberlist-compat";
 import { fromIpPort, toIpPort } from "./addresses.js";
 
@@ -245,5 +245,17 @@ export function fromStreamMessage(message: StreamMessage, reply: boolean): Messa
       return { type: "user", from: "", name: MEMBERLIST_EVENT_NAME, payload: message.payload };
     default:
       return undefined;
+  }
+}
+
+/**
+ * One translated message as a Grapevine envelope for the core; `undefined` when the codec refuses
+ * it (a name or meta over Grapevine's limits): such input is dropped and counted, never thrown.
+ */
+export function envelopeOf(message: Message): Uint8Array | undefined {
+  try {
+    return encodePacket([message]);
+  } catch {
+    return undefined;
   }
 }

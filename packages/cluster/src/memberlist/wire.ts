@@ -1,3 +1,4 @@
+import type { SwimConfigOverrides, SwimPresetName } from "@grapevine/swim";
 import type { Keyring } from "../keyring.js";
 import {
   type ClusterOptions,
@@ -109,4 +110,19 @@ export async function startOnWire<T>(
     await bound.close();
     throw err;
   }
+}
+
+/**
+ * The failure-detector overrides for a wire: on memberlist's, each preset is memberlist's own
+ * config of that name (`lan` and `wan` already are; `local` retransmits twice, as
+ * `DefaultLocalConfig`'s `RetransmitMult` 2), so a mixed cluster's arithmetic agrees. The
+ * caller's own overrides win.
+ */
+export function wireSwimOverrides(options: {
+  readonly wire?: WireProtocol | undefined;
+  readonly preset?: SwimPresetName | undefined;
+  readonly swim?: SwimConfigOverrides | undefined;
+}): SwimConfigOverrides {
+  const memberlistLocal = options.wire === "memberlist" && options.preset === "local";
+  return { ...(memberlistLocal ? { retransmitMult: 2 } : {}), ...options.swim };
 }
