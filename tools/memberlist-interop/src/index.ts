@@ -1,3 +1,4 @@
+export { type AgentEvent, AgentProcess } from "./agent-process.js";
 export {
   buildGoTool,
   DEBIAN_GOPATH,
@@ -16,5 +17,5 @@ export {
   TS_NODE_ARGS,
 } from "./gv-process.js";
 export { JsonLines, type LineEvent } from "./json-lines.js";
-export { allJoined, type MixedCluster, startMixed } from "./mixed-cluster.js";
+export { allJoined, joinGoNodes, type MixedCluster, startMixed } from "./mixed-cluster.js";
 export { RawPeer } from "./raw-peer.js";

@@ -29,14 +29,17 @@ export async function startMixed(
   try {
     gv.push(...(await Promise.all(gvNames.map((name) => GvNode.start(name, gvOptions)))));
     const started = Date.now();
-    // One after another, as an operator's joins would be: each joiner's push-pulls then carry
-    // every earlier member, and the cluster converges without waiting for the periodic push-pull.
-    for (let i = 1; i < go.nodes; i++) {
-      const reply = goCluster.waitFor((e) => e.event === "joined" && e.node === i, 10_000);
-      goCluster.command({ cmd: "join", node: i, addrs: [goCluster.addresses[0]] });
-      await reply;
+    // One after another, each through every member already there (memberlist's Join push-pulls
+    // with each address it is given, and so does ours). Through one seed only, a later joiner
+    // reaches an earlier one by gossip alone: an alive is sent RetransmitMult·⌈log10(N+1)⌉ times
+    // (2 here) to random members, and misses a given member a few times in a hundred until the
+    // periodic push-pull (15 s with the local preset).
+    await joinGoNodes(goCluster, go.nodes);
+    const seeds = [...goCluster.addresses];
+    for (const node of gv) {
+      await node.join(seeds);
+      seeds.push(node.address);
     }
-    for (const node of gv) await node.join(goCluster.addresses);
     const names = [...goCluster.names, ...gvNames];
     await allJoined({ go: goCluster, gv, names, stop }, timeoutMs);
     return { go: goCluster, gv, names, stop, joinedInMs: Date.now() - started };
@@ -67,4 +70,13 @@ export async function allJoined(cluster: MixedCluster, timeoutMs: number): Promi
     }
   }
   await Promise.all(waits);
+}
+
+/** Joins Go node i through nodes 0 … i−1, one after another. */
+export async function joinGoNodes(go: GoCluster, nodes: number): Promise<void> {
+  for (let i = 1; i < nodes; i++) {
+    const reply = go.waitFor((e) => e.event === "joined" && e.node === i, 10_000);
+    go.command({ cmd: "join", node: i, addrs: go.addresses.slice(0, i) });
+    await reply;
+  }
 }
