@@ -108,7 +108,7 @@ export class Cluster {
       // Shared-key stamps are compared across processes: wall-clock ms, unless clocks are shared.
       wallClockOffsetMs: options.clock ? 0 : Date.now() - this.clock.now(),
     });
-    this.core = new NodeCore({ ...core, label: wire.coreLabel, maxMetaBytes: wire.maxMetaBytes });
+    this.core = new NodeCore({ ...core, ...wire.core });
     const step = <T>(fn: (now: number) => T): T => this.step(fn);
     this.shared = new SharedKeys(this.core, step, (what) => this.assertRunning(what));
     this.stats = new ClusterStats(this.core, step, () => this.clock.now());

@@ -251,6 +251,10 @@ describe("the mode's options", () => {
       suspicionMult: 6,
     });
     expect((await member("o", { swim: { retransmitMult: 5 } })).config.retransmitMult).toBe(5);
+    // memberlist ignores an alive at incarnation 0 from a member it does not know (it creates
+    // the entry as dead and never reports a join): members on its wire start at 1, as its own do.
+    const first = await member("first");
+    expect(first.member("first")?.incarnation).toBe(1n);
   });
 });
 

@@ -70,6 +70,8 @@ export interface GoClusterOptions {
   /** Node meta; `%d` becomes the node's index. */
   readonly meta?: string;
   readonly namePrefix?: string;
+  /** memberlist's own log, kept in {@link GoCluster.log} (for diagnosing a failure). */
+  readonly verbose?: boolean;
 }
 
 /**
@@ -79,8 +81,13 @@ export interface GoClusterOptions {
 export class GoCluster {
   readonly addresses: string[] = [];
   readonly names: string[] = [];
+  /** memberlist's log lines (with `verbose`). */
+  readonly log: string[] = [];
   private readonly lines: JsonLines;
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    child.stderr.setEncoding("utf8").on("data", (t: string) => {
+      this.log.push(...t.split("\n").filter((l) => l !== ""));
+    });
     this.lines = new JsonLines(child.stdout, (event) => {
       if (event.event === "ready") {
         this.addresses[event.node as number] = event.addr as string;
@@ -105,6 +112,7 @@ export class GoCluster {
     if (options.key) args.push("-key", options.key);
     if (options.meta) args.push("-meta", options.meta);
     if (options.namePrefix) args.push("-name", options.namePrefix);
+    if (options.verbose) args.push("-v");
     const cluster = new GoCluster(spawn(binary, args, { stdio: "pipe" }));
     for (let i = 0; i < options.nodes; i++) {
       await cluster.waitFor((e) => e.event === "ready" && e.node === i, 10_000);

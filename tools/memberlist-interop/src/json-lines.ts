@@ -38,7 +38,8 @@ export class JsonLines {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`no matching ${what} within ${timeoutMs} ms`));
+        const last = this.events.slice(-4).map((e) => JSON.stringify(e));
+        reject(new Error(`no matching ${what} within ${timeoutMs} ms; last: ${last.join(" ")}`));
       }, timeoutMs);
       const done = (e: LineEvent) => {
         clearTimeout(timer);

@@ -20,12 +20,15 @@ export const MEMBERLIST_META_MAX_BYTES = 512;
 /** How the cluster shell is set up for its wire. */
 export interface WireSetup {
   readonly sealer: Sealer;
-  /** The label the core puts in its envelopes (memberlist's label is the transport's header). */
-  readonly coreLabel: string;
   /** Fixed generation (memberlist carries none), if the wire needs one. */
   readonly generation?: number;
   readonly compression: boolean;
-  readonly maxMetaBytes?: number;
+  /** Options of the node core that the wire sets (label, limits, first incarnation). */
+  readonly core: {
+    readonly label: string;
+    readonly maxMetaBytes?: number;
+    readonly initialIncarnation?: bigint;
+  };
 }
 
 /** The options this module reads. */
@@ -69,8 +72,8 @@ export function setUpWire(options: WireOptions): WireSetup {
     const mode: EncryptionMode = options.keyring ? (options.encryption ?? "required") : "off";
     return {
       sealer: new Sealer(options.keyring, mode, label),
-      coreLabel: label,
       compression: options.compression !== false,
+      core: { label },
     };
   }
   const [transport, ...others] = options.transports;
@@ -83,10 +86,11 @@ export function setUpWire(options: WireOptions): WireSetup {
   transport.configure({ keys: keySource(options.keyring), label });
   return {
     sealer: new Sealer(undefined, "off", ""),
-    coreLabel: "",
     generation: 0,
     compression: false,
-    maxMetaBytes: MEMBERLIST_META_MAX_BYTES,
+    // memberlist's label is the transport's header, not the core's; a member it does not know is
+    // admitted only above incarnation 0 (aliveNode: a.Incarnation <= 0 is ignored).
+    core: { label: "", maxMetaBytes: MEMBERLIST_META_MAX_BYTES, initialIncarnation: 1n },
   };
 }
 
