@@ -299,6 +299,27 @@ function random(seed: number): () => number {
   };
 }
 
+describe("encryption modes on memberlist's wire", () => {
+  it("required refuses plaintext; accept-plaintext reads it; open-only sends it", async () => {
+    const key = Keyring.generateKey();
+    const sealed = await member("sealed", { keyring: new Keyring([key]) });
+    const lenient = await member("lenient", {
+      keyring: new Keyring([key]),
+      encryption: "accept-plaintext",
+    });
+    const opening = await member("opening", {
+      keyring: new Keyring([key]),
+      encryption: "open-only",
+    });
+    const plain = await member("plain");
+    expect(await plain.join(sealed.addresses)).toBe(0);
+    expect(await opening.join(sealed.addresses)).toBe(0);
+    // open-only sends plaintext and reads both; accept-plaintext seals and reads both.
+    expect(await opening.join(lenient.addresses)).toBe(1);
+    expect(await plain.join(opening.addresses)).toBe(1);
+  });
+});
+
 describe("the mode's receive path under mutated input", () => {
   it("10^5 mutated packets into running members (sealed and plain): nothing thrown, refusals counted", async () => {
     const key = Keyring.generateKey(128);

@@ -41,6 +41,12 @@ export interface MemberlistWireSecurity {
   readonly keys: () => readonly Uint8Array[];
   /** memberlist's label header ("" for none). */
   readonly label: string;
+  /**
+   * With keys: `required` (default) seals and refuses plaintext; `accept-plaintext` seals and
+   * also reads plaintext (memberlist's `GossipVerifyIncoming` false); `open-only` sends plaintext
+   * and reads both (`GossipVerifyOutgoing` false too), to turn encryption on in a running cluster.
+   */
+  readonly mode?: "required" | "accept-plaintext" | "open-only";
 }
 
 /** Running totals of the memberlist wire, beside the cluster's own counters. */
@@ -145,11 +151,12 @@ export class MemberlistTransport implements Transport, StreamHost {
   }
 
   decodeOptions(): DecodeOptions {
-    return { keys: this.security.keys(), label: this.security.label };
+    const verifyIncoming = (this.security.mode ?? "required") === "required";
+    return { keys: this.security.keys(), label: this.security.label, verifyIncoming };
   }
 
   encodeOptions(): EncodeOptions {
-    const key = this.security.keys()[0];
+    const key = this.security.mode === "open-only" ? undefined : this.security.keys()[0];
     return { label: this.security.label, crc: true, ...(key ? { key } : {}) };
   }
 

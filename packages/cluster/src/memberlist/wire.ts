@@ -83,7 +83,11 @@ export function setUpWire(options: WireOptions): WireSetup {
       "with wire memberlist must be one MemberlistTransport (or give `bind` to Cluster.start)",
     );
   }
-  transport.configure({ keys: keySource(options.keyring), label });
+  const mode =
+    options.encryption === undefined || options.encryption === "off"
+      ? "required"
+      : options.encryption;
+  transport.configure({ keys: keySource(options.keyring), label, mode });
   return {
     sealer: new Sealer(undefined, "off", ""),
     generation: 0,
