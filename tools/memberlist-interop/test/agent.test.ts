@@ -85,6 +85,12 @@ describe.skipIf(!run)("grapevine agent --wire memberlist in a Go memberlist clus
       expect(members.find((m) => m.name === "gv-a")?.meta).toBe('{"role":"gv-a"}');
     }
     const convergedInMs = Date.now() - started;
+    // The agent's metrics read every transport, memberlist's included.
+    const metrics = await fetch(`${a.http}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain(
+      'grapevine_transport_datagrams_dropped_total{transport="udp"} 0',
+    );
 
     // Scenario 6: a tag change on an agent reaches every Go node; a Go node's new meta reaches
     // both agents; tags that memberlist cannot carry (over 512 B) are refused with a 413.
