@@ -85,6 +85,8 @@ describe.skipIf(!run)("grapevine agent --wire memberlist in a Go memberlist clus
       expect(members.find((m) => m.name === "gv-a")?.meta).toBe('{"role":"gv-a"}');
     }
     const convergedInMs = Date.now() - started;
+    const info = await a.get<{ config: { wire: string; preset: string } }>("/v1/info");
+    expect(info.config).toMatchObject({ wire: "memberlist", preset: "local" });
     // The agent's metrics read every transport, memberlist's included.
     const metrics = await fetch(`${a.http}/metrics`, { signal: AbortSignal.timeout(5_000) });
     expect(metrics.status).toBe(200);
