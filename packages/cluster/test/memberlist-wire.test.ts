@@ -222,6 +222,12 @@ describe("the mode's options", () => {
     ).rejects.toMatchObject({
       code: "invalid-address",
     });
+    const grapevineWithBind = { name: "a", bind: "udp://127.0.0.1:0" } as unknown as {
+      wire: "memberlist";
+      name: string;
+      bind: string;
+    };
+    await expect(Cluster.start(grapevineWithBind)).rejects.toThrow(/bind is for wire memberlist/);
     const fake = { ...udp, scheme: "udp" } as unknown as MemberlistTransport;
     expect(() => Cluster.create({ name: "a", transports: [fake], wire: "memberlist" })).toThrow(
       /transports with wire memberlist must be one MemberlistTransport/,

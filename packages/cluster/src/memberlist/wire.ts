@@ -107,6 +107,9 @@ export async function startOnWire<T>(
   start: (options: ClusterOptions) => Promise<T>,
 ): Promise<T> {
   if (!("bind" in options)) return start(options);
+  if (options.wire !== "memberlist") {
+    throw new ClusterOptionsError("bind", "is for wire memberlist; other wires take transports");
+  }
   if (typeof options.bind !== "string") {
     throw new ClusterOptionsError("bind", "must be a udp://IP:port address");
   }
