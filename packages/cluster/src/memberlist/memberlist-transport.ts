@@ -34,6 +34,8 @@ const GRAPEVINE_MTU = 1400;
 const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 const CONNECT_TIMEOUT_MS = 10_000;
 const CRC_HEADER = 5;
+/** memberlist's `udpRecvBufSize`, bytes. */
+const UDP_RECV_BUFFER_BYTES = 2 * 1024 * 1024;
 
 /** What the transport seals and checks with; set by the cluster that owns it. */
 export interface MemberlistWireSecurity {
@@ -122,7 +124,9 @@ export class MemberlistTransport implements Transport, StreamHost {
           resolve((server.address() as { port: number }).port);
         });
       });
-      const socket = createSocket({ type: family });
+      // memberlist asks for a 2 MB receive buffer (udpRecvBufSize): bursts of gossip are not
+      // dropped by the kernel while the event loop is busy.
+      const socket = createSocket({ type: family, recvBufferSize: UDP_RECV_BUFFER_BYTES });
       udp = socket;
       await new Promise<void>((resolve, reject) => {
         socket.once("error", reject);
