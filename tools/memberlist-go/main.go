@@ -36,11 +36,12 @@ import (
 var (
 	outMu sync.Mutex
 	out   = json.NewEncoder(os.Stdout)
-	start = time.Now()
 )
 
+// emit prints one event as a JSON line; t is wall-clock Unix time in ms, so that tests can
+// compare it with other processes' clocks on the same machine.
 func emit(v map[string]interface{}) {
-	v["t"] = time.Since(start).Milliseconds()
+	v["t"] = time.Now().UnixNano() / int64(time.Millisecond)
 	outMu.Lock()
 	defer outMu.Unlock()
 	_ = out.Encode(v)

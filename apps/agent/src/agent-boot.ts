@@ -83,6 +83,7 @@ export function clusterOptions(
     name: config.name,
     transports,
     preset: config.preset,
+    wire: config.wire,
     swim: config.swim,
     tags: config.tags,
     generation,

@@ -52,6 +52,7 @@ export function agentInfo(p: InfoSource): Record<string, unknown> {
         : { primary: c.keyring.primary, installed: c.keyring.list().map((k) => k.fingerprint) },
     config: {
       preset: p.config.preset,
+      wire: p.config.wire,
       join: p.config.join,
       joinTimeoutMs: p.config.joinTimeoutMs,
       dataDir: p.config.dataDir ?? null,

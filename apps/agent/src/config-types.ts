@@ -9,6 +9,11 @@ export type Preset = "lan" | "wan" | "local";
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 
 export const PRESETS: readonly Preset[] = ["lan", "wan", "local"];
+
+/** Wire protocols (see `@grapevine/cluster`): Grapevine's own, or HashiCorp memberlist's. */
+export type Wire = "grapevine" | "memberlist";
+/** Every {@link Wire}, in help order. */
+export const WIRES: readonly Wire[] = ["grapevine", "memberlist"];
 export const LOG_LEVELS: readonly LogLevel[] = [
   "trace",
   "debug",
@@ -127,6 +132,11 @@ export interface AgentConfig {
   readonly httpSecurity: HttpSecurityConfig;
   /** Failure-detector timing preset (default `lan`). */
   readonly preset: Preset;
+  /**
+   * Wire protocol (default `grapevine`); `memberlist` speaks HashiCorp memberlist's protocol on
+   * the one `udp://` bind address, to be a member of a Go memberlist cluster.
+   */
+  readonly wire: Wire;
   /** Node metadata, advertised to every member as cluster tags. */
   readonly tags: Readonly<Record<string, string>>;
   /** Where snapshots are kept; no snapshots without it. */
@@ -171,6 +181,7 @@ export interface RawConfig {
   joinMaxAttempts?: unknown;
   http?: unknown;
   preset?: unknown;
+  wire?: unknown;
   tags?: unknown;
   dataDir?: unknown;
   label?: unknown;

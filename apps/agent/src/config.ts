@@ -10,6 +10,7 @@ import {
   PRESETS,
   type RawConfig,
   type SettingFile,
+  WIRES,
 } from "./config-types.js";
 import {
   asBoolean,
@@ -50,6 +51,7 @@ const FILE_KEYS: Readonly<Record<string, Field>> = {
   joinMaxAttempts: "joinMaxAttempts",
   http: "http",
   preset: "preset",
+  wire: "wire",
   tags: "tags",
   dataDir: "dataDir",
   label: "label",
@@ -84,6 +86,7 @@ export const ENV_VARS: Readonly<Record<string, Field>> = {
   GRAPEVINE_JOIN_MAX_ATTEMPTS: "joinMaxAttempts",
   GRAPEVINE_HTTP: "http",
   GRAPEVINE_PRESET: "preset",
+  GRAPEVINE_WIRE: "wire",
   GRAPEVINE_TAGS: "tags",
   GRAPEVINE_DATA_DIR: "dataDir",
   GRAPEVINE_LABEL: "label",
@@ -117,6 +120,7 @@ const FLAGS: Readonly<Record<Field, string>> = {
   joinMaxAttempts: "--join-max-attempts",
   http: "--http",
   preset: "--preset",
+  wire: "--wire",
   tags: "--tag",
   dataDir: "--data-dir",
   label: "--label",
@@ -312,6 +316,10 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
   const presetPick = pick(layers, "preset");
   const preset = presetPick ? asOneOf(presetPick.value, presetPick.label, PRESETS) : "lan";
 
+  const wirePick = pick(layers, "wire");
+  const wire = wirePick ? asOneOf(wirePick.value, wirePick.label, WIRES) : "grapevine";
+  if (wire === "memberlist") checkMemberlistUrls(bind, join, advertise, wirePick?.label ?? "");
+
   const tags: Record<string, string> = {};
   for (const layer of [...layers].reverse()) {
     const value = layer.values.tags;
@@ -380,6 +388,7 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
     http,
     httpSecurity,
     preset,
+    wire,
     tags,
     dataDir: dataDir === undefined || dataDir === "" ? undefined : dataDir,
     label,
@@ -393,6 +402,16 @@ export function resolveConfig(sources: ConfigSources): AgentConfig {
     swim,
     queryHandlers,
   };
+}
+
+/** memberlist's wire: one `udp://` bind address, `udp://` seeds, no advertised addresses. */
+function checkMemberlistUrls(bind: string[], join: string[], advertise: string[], wire: string) {
+  const notUdp = [...bind, ...join].find((u) => schemeOfUrl(u) !== "udp");
+  if (bind.length !== 1 || notUdp !== undefined || advertise.length > 0) {
+    throw new UsageError(
+      `${wire} memberlist: needs exactly one udp:// --bind address, udp:// --join seeds and no --advertise${notUdp ? ` (got ${notUdp})` : ""}`,
+    );
+  }
 }
 
 function settingFile(layers: readonly Layer[], field: Field): SettingFile | undefined {

@@ -1,4 +1,4 @@
-import type { Cluster, DropReason } from "@grapevine/cluster";
+import { type Cluster, type DropReason, MemberlistTransport } from "@grapevine/cluster";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { registerProbeRttHistogram } from "./probe-rtt-metric.js";
 import { registerStatGauges } from "./telemetry.js";
@@ -274,7 +274,7 @@ export function createMetrics(
   );
   const udp = () =>
     transports.flatMap((t) =>
-      t.transport.scheme === "udp"
+      t.transport.scheme === "udp" && !(t.transport instanceof MemberlistTransport)
         ? [{ bind: t.listening ?? t.bind, counters: t.transport.counters() }]
         : [],
     );

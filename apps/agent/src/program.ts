@@ -129,6 +129,10 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
         "local",
       ]),
     )
+    .option(
+      "--wire <wire>",
+      "grapevine, or memberlist: speak HashiCorp memberlist's protocol on the udp:// --bind port, to join a Go memberlist cluster (default: grapevine)",
+    )
     .option("--tag <key=value>", "node metadata advertised to the cluster, repeatable", collect)
     .option("--data-dir <dir>", "keep snapshots here, to rejoin and restore keys after a restart")
     .option("--label <label>", "cluster label: members with another label are ignored")

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { MemberlistTransport } from "@grapevine/cluster";
 import type { Transport } from "@grapevine/transport";
 import { isTransportError } from "@grapevine/transport";
 import { bindUdp, type UdpTransport } from "@grapevine/transport-udp";
@@ -13,7 +14,7 @@ export interface BoundTransport {
   readonly bind: string;
   /** The address actually listened on, with the real port (`undefined` when dial-only). */
   readonly listening: string | undefined;
-  readonly transport: UdpTransport | WsTransport;
+  readonly transport: UdpTransport | WsTransport | MemberlistTransport;
 }
 
 function schemeOf(url: string): string {
@@ -31,6 +32,10 @@ function readPem(path: string, what: string): Buffer {
 async function bindOne(url: string, config: AgentConfig): Promise<BoundTransport> {
   const scheme = schemeOf(url);
   const advertise = config.advertise.find((a) => schemeOf(a) === scheme);
+  if (config.wire === "memberlist") {
+    const t = await MemberlistTransport.bind(url);
+    return { bind: url, listening: t.boundAddress, transport: t };
+  }
   if (scheme === "udp") {
     const t = await bindUdp({ bind: url, ...(advertise ? { advertise } : {}) });
     return { bind: url, listening: t.boundAddress, transport: t };

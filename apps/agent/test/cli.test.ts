@@ -64,6 +64,14 @@ describe("usage errors", () => {
       [["agent", "--join", "udp://[::1"], /--join: bad URL/],
       [["agent", "--http", "nowhere"], /--http: expected HOST:PORT/],
       [["agent", "--preset", "fast"], /argument 'fast' is invalid/],
+      [
+        ["agent", "--wire", "gossip"],
+        /--wire: expected one of grapevine, memberlist, got "gossip"/,
+      ],
+      [
+        ["agent", "--wire", "memberlist", "--bind", "ws://127.0.0.1:0"],
+        /--wire memberlist: needs exactly one udp:\/\/ --bind address/,
+      ],
       [["agent", "--config", "/nonexistent/agent.yaml"], /cannot read \(no such file\)/],
       [["members", "--status", "zombie"], /Allowed choices are alive, suspect, dead, left/],
       [["set", "only-key"], /missing required argument 'value'/],

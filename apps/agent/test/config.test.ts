@@ -121,6 +121,28 @@ describe("resolveConfig", () => {
     expect(file).toMatchObject({ joinRetryIntervalMs: 60_000, joinMaxAttempts: 10 });
   });
 
+  it("takes the wire from flag, env or file; memberlist needs one udp:// bind and udp:// seeds", () => {
+    expect(resolveConfig(base).wire).toBe("grapevine");
+    const flag = resolveConfig({ ...base, flags: flagsLayer({ wire: "memberlist" }) });
+    expect(flag.wire).toBe("memberlist");
+    expect(resolveConfig({ ...base, env: { GRAPEVINE_WIRE: "memberlist" } }).wire).toBe(
+      "memberlist",
+    );
+    const file = { path: "agent.yaml", data: { wire: "memberlist" } };
+    expect(resolveConfig({ ...base, file }).wire).toBe("memberlist");
+    expect(() => resolveConfig({ ...base, env: { GRAPEVINE_WIRE: "swim" } })).toThrow(
+      /GRAPEVINE_WIRE: expected one of grapevine, memberlist/,
+    );
+    const memberlist = (flags: Record<string, unknown>) => () =>
+      resolveConfig({ ...base, flags: { wire: "memberlist", ...flags } });
+    expect(memberlist({ join: ["ws://127.0.0.1:9"] })).toThrow(UsageError);
+    expect(memberlist({ bind: ["udp://127.0.0.1:1", "ws://127.0.0.1:2"] })).toThrow(
+      /--wire memberlist: needs exactly one udp:\/\/ --bind address/,
+    );
+    expect(memberlist({ advertise: ["udp://10.0.0.1:7946"] })).toThrow(/no --advertise/);
+    expect(memberlist({ join: ["udp://127.0.0.1:7947"] })().join).toEqual(["udp://127.0.0.1:7947"]);
+  });
+
   it("names the source of a bad value", () => {
     const bad = (sources: Parameters<typeof resolveConfig>[0]) => {
       try {

@@ -33,9 +33,10 @@ import {
   type QueryResult,
 } from "./queries.js";
 import { cryptoRng } from "./rng.js";
-import { type EncryptionMode, type PacketKeyring, Sealer } from "./sealer.js";
+import type { PacketKeyring } from "./sealer.js";
 import { ClusterStats, SharedKeys } from "./shared-api.js";
 import { TransportEdge } from "./transport-edge.js";
+import { grapevineWire, wireSwimOverrides } from "./wire-setup.js";
 
 export type { ClusterStatus, JoinOptions } from "./options.js";
 export type { ClusterPlatform } from "./platform.js";
@@ -80,9 +81,7 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
     this.config = config;
     this.clock = options.clock ?? systemClock;
     this.keyring = options.keyring;
-    const label = options.label ?? "";
-    const mode: EncryptionMode = options.keyring ? (options.encryption ?? "required") : "off";
-    const sealer = new Sealer(options.keyring, mode, label);
+    const { sealer, ...wire } = (platform.wire ?? grapevineWire)(options);
     this.edge = new TransportEdge(options.transports, this.clock, sealer, () => this.core.counters);
     this.hub = new EventHub(options.eventBufferLimit ?? 10_000, () => {
       this.core.counters.listenerErrors += 1;
@@ -97,22 +96,22 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
       },
     });
     // Key material travels only sealed: a member that may send plaintext does not relay it.
-    const withholdRelay = mode === "required" ? [] : Object.values(KEY_QUERIES);
-    this.core = new NodeCore(
-      coreOptions({ ...options, queries: { ...options.queries, withholdRelay } }, config, {
-        now: this.clock.now(),
-        rng: options.rng ?? cryptoRng(),
-        sealOverhead: sealer.overhead,
-        // Secret, so peers cannot pick colliding names; it changes no behaviour (runs stay seeded).
-        hashSeed: secretSeed(),
-        generation: options.generation ?? Date.now(),
-        ...(options.compression === false || platform.compression === undefined
-          ? {}
-          : { compression: platform.compression }),
-        // Shared-key stamps are compared across processes: wall-clock ms, unless clocks are shared.
-        wallClockOffsetMs: options.clock ? 0 : Date.now() - this.clock.now(),
-      }),
-    );
+    const withholdRelay = sealer.mode === "required" ? [] : Object.values(KEY_QUERIES);
+    const queries = { ...options.queries, withholdRelay };
+    const core = coreOptions({ ...options, queries }, config, {
+      now: this.clock.now(),
+      rng: options.rng ?? cryptoRng(),
+      sealOverhead: sealer.overhead,
+      // Secret, so peers cannot pick colliding names; it changes no behaviour (runs stay seeded).
+      hashSeed: secretSeed(),
+      generation: wire.generation ?? options.generation ?? Date.now(),
+      ...(wire.compression && platform.compression !== undefined
+        ? { compression: platform.compression }
+        : {}),
+      // Shared-key stamps are compared across processes: wall-clock ms, unless clocks are shared.
+      wallClockOffsetMs: options.clock ? 0 : Date.now() - this.clock.now(),
+    });
+    this.core = new NodeCore({ ...core, ...wire.core });
     const step = <T>(fn: (now: number) => T): T => this.step(fn);
     this.shared = new SharedKeys(
       this.core,
@@ -129,7 +128,7 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
    */
   protected static settings(options: ClusterOptions<PacketKeyring>): SwimConfig {
     validateOptions(options);
-    return swimConfig(options.preset ?? "lan", options.swim ?? {});
+    return swimConfig(options.preset ?? "lan", wireSwimOverrides(options));
   }
 
   /** Where the cluster is in its lifecycle. */

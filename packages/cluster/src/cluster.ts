@@ -1,14 +1,18 @@
 import { ClusterRuntime } from "./cluster-runtime.js";
 import { zlibFrameCompression } from "./compression.js";
 import type { Keyring } from "./keyring.js";
-import type { ClusterOptions } from "./options.js";
+import { setUpWire, startOnWire } from "./memberlist/wire.js";
+import type { ClusterOptions, MemberlistClusterOptions } from "./options.js";
 import type { PacketKeyring } from "./sealer.js";
 
 export type { ClusterPlatform, EncryptionMode, PacketKeyring } from "./cluster-runtime.js";
 export type { ClusterStatus, JoinOptions } from "./options.js";
 
-/** Node: push-pull frames compressed with node:zlib's raw deflate when peers accept it. */
-const NODE = { compression: zlibFrameCompression } as const;
+/**
+ * Node: push-pull frames compressed with node:zlib's raw deflate when peers accept it; the wire
+ * is Grapevine's own or memberlist's.
+ */
+const NODE = { compression: zlibFrameCompression, wire: setUpWire } as const;
 
 /**
  * A member of a gossip cluster (Node's entry point): the runtime shell around the sans-IO node
@@ -29,12 +33,14 @@ export class Cluster<K extends PacketKeyring = Keyring> extends ClusterRuntime<K
     return new Cluster(options, ClusterRuntime.settings(options), NODE);
   }
 
-  /** Creates and starts a member in one call. */
+  /** Creates and starts a member in one call (memberlist's wire: binds `bind` first). */
   static async start<K extends PacketKeyring = Keyring>(
-    options: ClusterOptions<K>,
+    options: ClusterOptions<K> | MemberlistClusterOptions,
   ): Promise<Cluster<K>> {
-    const cluster = Cluster.create(options);
-    await cluster.start();
-    return cluster;
+    return startOnWire(options, async (resolved) => {
+      const cluster = Cluster.create(resolved);
+      await cluster.start();
+      return cluster;
+    });
   }
 }

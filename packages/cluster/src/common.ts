@@ -63,6 +63,7 @@ export {
   ClusterOptionsError,
   type ClusterStatus,
   type JoinOptions,
+  type MemberlistClusterOptions,
 } from "./options.js";
 export {
   INTERNAL_QUERY_PREFIX,
@@ -76,3 +77,4 @@ export {
 export { cryptoRng, type Rng, randomInt, seededRng } from "./rng.js";
 export { ClusterStats, SharedKeys } from "./shared-api.js";
 export { WebCryptoKeyring } from "./web-keyring.js";
+export { WIRE_PROTOCOLS, type WireProtocol } from "./wire-setup.js";

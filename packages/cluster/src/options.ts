@@ -2,6 +2,7 @@ import { encodeTags, type NodeCoreOptions } from "@grapevine/node";
 import type { SwimConfig, SwimConfigOverrides, SwimPresetName } from "@grapevine/swim";
 import type { Clock, Transport } from "@grapevine/transport";
 import type { Keyring } from "./keyring.js";
+import type { WireProtocol } from "./wire-setup.js";
 import type { Rng } from "./rng.js";
 import type { PacketKeyring } from "./sealer.js";
 
@@ -85,7 +86,21 @@ export interface ClusterOptions<K extends PacketKeyring = Keyring> extends CoreT
    * as a member from before coordinates; both kinds interoperate.
    */
   readonly coordinates?: boolean;
+  /**
+   * The wire protocol: `grapevine` (default) or `memberlist`, HashiCorp memberlist's protocol, to
+   * be a member of a Go memberlist cluster. memberlist's wire needs its transport (one
+   * `MemberlistTransport`, or `bind` given to {@link Cluster.start}); it is membership-only: see
+   * the package README for what maps to what.
+   */
+  readonly wire?: WireProtocol;
 }
+
+/** {@link ClusterOptions} for memberlist's wire with a bind address instead of transports. */
+export type MemberlistClusterOptions = Omit<ClusterOptions, "transports" | "wire"> & {
+  readonly wire: "memberlist";
+  /** `udp://IP:port` (port 0: any free one): memberlist's UDP packets and TCP streams there. */
+  readonly bind: string;
+};
 
 /** A bad option: `field` names it; the message says why. */
 export class ClusterOptionsError extends Error {

@@ -73,11 +73,16 @@ export function inputLimits(options: {
   readonly meta: Uint8Array;
   readonly maxKeyBytes?: number | undefined;
   readonly maxValueBytes?: number | undefined;
+  readonly maxMetaBytes?: number | undefined;
 }): InputLimits {
   const limits: InputLimits = {
     ...DEFAULT_INPUT_LIMITS,
     maxKeyBytes: options.maxKeyBytes ?? DEFAULT_INPUT_LIMITS.maxKeyBytes,
     maxValueBytes: options.maxValueBytes ?? DEFAULT_INPUT_LIMITS.maxValueBytes,
+    maxMetaBytes: Math.min(
+      options.maxMetaBytes ?? DEFAULT_INPUT_LIMITS.maxMetaBytes,
+      DEFAULT_INPUT_LIMITS.maxMetaBytes,
+    ),
   };
   checkText("name", options.name, limits.maxNameBytes);
   checkSize("meta", options.meta.byteLength, limits.maxMetaBytes);

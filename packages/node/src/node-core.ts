@@ -108,6 +108,7 @@ export class NodeCore {
       self: {
         ...{ name: options.name, addresses: this.addresses, meta: options.meta },
         ...{ generation: options.generation, sendSchemes: options.links.flatMap((l) => l.schemes) },
+        ...(options.initialIncarnation ? { incarnation: options.initialIncarnation } : {}),
       },
       rng: options.rng,
       now: options.now,

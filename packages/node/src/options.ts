@@ -87,6 +87,16 @@ export interface NodeCoreOptions {
   /** Largest value, bytes (default 1,024). */
   readonly maxValueBytes?: number;
   /**
+   * Largest advertised metadata, bytes (default and ceiling: the codec's limit, 1,024). A wire
+   * with a smaller limit sets it (memberlist carries at most 512 bytes of node meta).
+   */
+  readonly maxMetaBytes?: number | undefined;
+  /**
+   * Our first incarnation (default 0). A wire whose peers ignore an `alive` at incarnation 0 from
+   * a member they do not know sets 1 (memberlist does: its members start at 1).
+   */
+  readonly initialIncarnation?: bigint | undefined;
+  /**
    * With other members known, no answer from any of them for this long makes the node isolated,
    * ms (default: one probe interval plus the minimum suspicion timeout, see `isolationWindow`).
    */

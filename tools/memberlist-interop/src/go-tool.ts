@@ -2,8 +2,8 @@ import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:chil
 import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { JsonLines, type LineEvent } from "./json-lines.js";
 
 /** Where Debian's `golang-github-hashicorp-memberlist-dev` puts memberlist and its dependencies. */
 export const DEBIAN_GOPATH = "/usr/share/gocode";
@@ -59,7 +59,7 @@ export function buildGoTool(): string {
 }
 
 /** One JSON line the Go tool printed. */
-export type GoEvent = Record<string, unknown> & { readonly event: string; readonly t: number };
+export type GoEvent = LineEvent;
 
 /** Options of `memberlist-go run`. */
 export interface GoClusterOptions {
@@ -70,6 +70,8 @@ export interface GoClusterOptions {
   /** Node meta; `%d` becomes the node's index. */
   readonly meta?: string;
   readonly namePrefix?: string;
+  /** memberlist's own log, kept in {@link GoCluster.log} (for diagnosing a failure). */
+  readonly verbose?: boolean;
 }
 
 /**
@@ -77,29 +79,31 @@ export interface GoClusterOptions {
  * commands on stdin. Waits are on events with a deadline, never on sleeps.
  */
 export class GoCluster {
-  readonly events: GoEvent[] = [];
   readonly addresses: string[] = [];
   readonly names: string[] = [];
-  private waiters: { predicate: (e: GoEvent) => boolean; resolve: (e: GoEvent) => void }[] = [];
+  /** memberlist's log lines (with `verbose`). */
+  readonly log: string[] = [];
+  private readonly lines: JsonLines;
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      let event: GoEvent;
-      try {
-        event = JSON.parse(line) as GoEvent;
-      } catch {
-        return;
-      }
-      this.events.push(event);
+    child.stderr.setEncoding("utf8").on("data", (t: string) => {
+      this.log.push(...t.split("\n").filter((l) => l !== ""));
+    });
+    this.lines = new JsonLines(child.stdout, (event) => {
       if (event.event === "ready") {
         this.addresses[event.node as number] = event.addr as string;
         this.names[event.node as number] = event.name as string;
       }
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.predicate(event)) return true;
-        w.resolve(event);
-        return false;
-      });
     });
+  }
+
+  /** Every event printed so far. */
+  get events(): readonly GoEvent[] {
+    return this.lines.events;
+  }
+
+  /** The first event (already seen or still to come) that satisfies `predicate`. */
+  waitFor(predicate: (e: GoEvent) => boolean, timeoutMs: number): Promise<GoEvent> {
+    return this.lines.waitFor(predicate, timeoutMs, "Go event");
   }
 
   /** Starts the process and waits until every node is listening. */
@@ -108,6 +112,7 @@ export class GoCluster {
     if (options.key) args.push("-key", options.key);
     if (options.meta) args.push("-meta", options.meta);
     if (options.namePrefix) args.push("-name", options.namePrefix);
+    if (options.verbose) args.push("-v");
     const cluster = new GoCluster(spawn(binary, args, { stdio: "pipe" }));
     for (let i = 0; i < options.nodes; i++) {
       await cluster.waitFor((e) => e.event === "ready" && e.node === i, 10_000);
@@ -118,23 +123,6 @@ export class GoCluster {
   /** Sends one command (see tools/memberlist-go/main.go). */
   command(command: Record<string, unknown>): void {
     this.child.stdin.write(`${JSON.stringify(command)}\n`);
-  }
-
-  /** The first event (already seen or still to come) that satisfies `predicate`. */
-  waitFor(predicate: (e: GoEvent) => boolean, timeoutMs: number): Promise<GoEvent> {
-    const seen = this.events.find(predicate);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`no matching Go event within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = (e: GoEvent) => {
-        clearTimeout(timer);
-        resolve(e);
-      };
-      this.waiters.push({ predicate, resolve: done });
-    });
   }
 
   /** Node `node`'s member list, as memberlist reports it. */

@@ -1,3 +1,4 @@
+export { type AgentEvent, AgentProcess } from "./agent-process.js";
 export {
   buildGoTool,
   DEBIAN_GOPATH,
@@ -7,4 +8,14 @@ export {
   goMissing,
   goRequired,
 } from "./go-tool.js";
+export {
+  childEnv,
+  type GvMember,
+  GvNode,
+  type GvNodeOptions,
+  REPO_ROOT,
+  TS_NODE_ARGS,
+} from "./gv-process.js";
+export { JsonLines, type LineEvent } from "./json-lines.js";
+export { allJoined, joinGoNodes, type MixedCluster, startMixed } from "./mixed-cluster.js";
 export { RawPeer } from "./raw-peer.js";

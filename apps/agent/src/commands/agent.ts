@@ -21,6 +21,7 @@ export interface AgentFlags {
   readonly joinMaxAttempts?: string;
   readonly http?: string;
   readonly preset?: string;
+  readonly wire?: string;
   readonly tag?: string[];
   readonly dataDir?: string;
   readonly label?: string;
@@ -57,6 +58,7 @@ export function flagsLayer(flags: AgentFlags): RawConfig {
     joinMaxAttempts: flags.joinMaxAttempts,
     http: flags.http,
     preset: flags.preset,
+    wire: flags.wire,
     tags: flags.tag,
     dataDir: flags.dataDir,
     label: flags.label,

@@ -17,6 +17,8 @@ interface Info {
   keyring?: { primary: string; installed: string[] } | null;
   config: {
     preset: string;
+    /** Absent from agents older than the wire setting: their wire is Grapevine's. */
+    wire?: string;
     dataDir: string | null;
     label: string | null;
     encryption?: string;
@@ -50,6 +52,7 @@ export function infoText(info: Info): string {
     ["addresses", info.addresses.join(", ")],
     ["http", info.http],
     ["preset", info.config.preset],
+    ["wire", info.config.wire ?? "grapevine"],
     ["label", info.config.label ?? "-"],
     ["encryption", encryptionText(info)],
     ["data dir", info.config.dataDir ?? "- (no snapshots)"],
