@@ -27,7 +27,7 @@ describe("SIGHUP", () => {
     const agent = await new AgentHandle(["--config", file, "--log-json"]).ready();
     write({ tags: { role: "db", zone: "eu" }, logLevel: "debug" });
     agent.child.kill("SIGHUP");
-    await agent.waitLog(/reloaded tags, log level and join seeds/);
+    await agent.waitLog(/reloaded tags, log level, join seeds and query handlers/);
     expect((await getJson<{ tags: object }>(agent.http, "/v1/tags")).body.tags).toEqual({
       role: "db",
       zone: "eu",

@@ -2,9 +2,9 @@ import { encodeTags, type NodeCoreOptions } from "@grapevine/node";
 import type { SwimConfig, SwimConfigOverrides, SwimPresetName } from "@grapevine/swim";
 import type { Clock, Transport } from "@grapevine/transport";
 import type { Keyring } from "./keyring.js";
-import type { WireProtocol } from "./wire-setup.js";
 import type { Rng } from "./rng.js";
 import type { PacketKeyring } from "./sealer.js";
+import type { WireProtocol } from "./wire-setup.js";
 
 /** Lifecycle of a cluster member. */
 export type ClusterStatus = "created" | "running" | "leaving" | "left" | "stopped";

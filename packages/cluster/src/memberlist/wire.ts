@@ -46,10 +46,7 @@ export function setUpWire(options: ClusterOptions<PacketKeyring>): WireSetup {
       "with wire memberlist must be one MemberlistTransport (or give `bind` to Cluster.start)",
     );
   }
-  const mode =
-    options.encryption === undefined || options.encryption === "off"
-      ? "required"
-      : options.encryption;
+  const mode = options.encryption ?? "required";
   transport.configure({ keys: keySource(keyring), label, mode });
   return {
     sealer: new Sealer(undefined, "off", ""),
@@ -80,7 +77,10 @@ export async function startOnWire<T, K extends PacketKeyring>(
   try {
     const { bind: _bind, ...rest } = options;
     // memberlist's wire takes a node:crypto Keyring (setUpWire checks it), whatever K says.
-    return await start({ ...rest, transports: [bound] } as ClusterOptions<PacketKeyring> as ClusterOptions<K>);
+    return await start({
+      ...rest,
+      transports: [bound],
+    } as ClusterOptions<PacketKeyring> as ClusterOptions<K>);
   } catch (err) {
     await bound.close();
     throw err;
