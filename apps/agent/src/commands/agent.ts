@@ -99,7 +99,6 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
   const logs = new LogHub();
   const logger = createLogger(config.logLevel, config.logJson, logs);
   const agent = await Agent.start(config, logger, { logs });
-  io.stdout.write(`${agent.readyLine()}\n`);
 
   let signals = 0;
   let forced = false;
@@ -136,6 +135,8 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   process.on("SIGHUP", onHangup);
+  // Ready only once the signals are handled: a SIGHUP sent on seeing this line must not kill us.
+  io.stdout.write(`${agent.readyLine()}\n`);
   try {
     const joinFailed = agent.joined.then((outcome) => {
       const gaveUp = outcome.kind === "timeout" || outcome.kind === "attempts-exhausted";
