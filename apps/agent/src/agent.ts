@@ -65,7 +65,8 @@ export class Agent {
   private readonly api: HttpApi;
   private readonly stopSamples: () => void;
   private readonly metrics: AgentMetrics;
-  private readonly coalescer: EventCoalescer;
+  /** Received user events sent with `coalesce`, held until their burst ends. */
+  private readonly coalescer: EventCoalescer<ClusterEvent>;
   private readonly writer: SnapshotWriter | undefined;
   private readonly keyOps: KeyOps;
   private readonly queryHandlers: QueryHandlers;
@@ -102,10 +103,7 @@ export class Agent {
     this.seedsJoined = new Set(config.join);
     this.metrics = createMetrics(cluster, transports);
     this.stopSamples = startSelfSamples(cluster);
-    this.coalescer = new EventCoalescer((name, payload) => {
-      cluster.event(name, payload);
-      this.metrics.eventsSent.inc();
-    });
+    this.coalescer = new EventCoalescer((event, coalesced) => this.record(event, coalesced));
     this.queryHandlers = new QueryHandlers({
       cluster,
       logger,
@@ -403,13 +401,13 @@ export class Agent {
     return joinNow(this.joinContext(), seeds);
   }
 
-  /** Sends a user event now, or through the coalescing window (see {@link EventCoalescer}). */
+  /**
+   * Sends a user event; with `coalesce`, receivers deliver only the newest of a burst of this
+   * name (see {@link EventCoalescer}).
+   */
   sendEvent(name: string, payload: Uint8Array, coalesce: boolean): void {
-    if (coalesce) this.coalescer.add(name, payload);
-    else {
-      this.cluster.event(name, payload);
-      this.metrics.eventsSent.inc();
-    }
+    this.cluster.event(name, payload, { coalesce });
+    this.metrics.eventsSent.inc();
   }
 
   /** Everything `GET /v1/info` reports. */
@@ -438,35 +436,46 @@ export class Agent {
 
   private watchCluster(): void {
     this.cluster.on("*", (event: ClusterEvent) => {
-      const view = eventView(event);
-      this.events.append(String(view.type), eventKind(event), view);
-      if (event.type === "user-message") this.metrics.eventsReceived.inc();
-      if (event.type === "key-changed") {
-        if (event.owner === this.cluster.name) this.writer?.changed();
-        this.logger.debug(
-          { node: event.owner, key: event.key, version: event.version },
-          event.newValue === undefined ? "key deleted" : "key changed",
-        );
-        return;
+      if (event.type === "user-message") {
+        this.metrics.eventsReceived.inc();
+        if (event.coalesce === true) {
+          this.coalescer.add(event.name, event, event.ltime);
+          return;
+        }
       }
-      if (event.type === "user-message") return;
-      if (event.type === "shared-changed") {
-        this.writer?.changed();
-        this.logger.debug({ key: event.key, writer: event.writer }, "shared key changed");
-        return;
-      }
-      if (event.type === "health-changed") {
-        const level = event.state === "isolated" ? "warn" : "info";
-        this.logger[level]({ state: event.state, previous: event.previous }, "health changed");
-        return;
-      }
-      this.writer?.changed();
-      if (event.member.local) return;
-      const what = event.type.replace("member-", "member ");
-      const level =
-        event.type === "member-suspect" || event.type === "member-dead" ? "warn" : "info";
-      this.logger[level]({ member: event.member.name, addresses: event.member.addresses }, what);
+      this.record(event, 1);
     });
+  }
+
+  /** Numbers `event` in the event log (SSE, watch, blocking reads) and logs what it says. */
+  private record(event: ClusterEvent, coalesced: number): void {
+    const view = eventView(event);
+    if (coalesced > 1) view.coalesced = coalesced;
+    this.events.append(String(view.type), eventKind(event), view);
+    if (event.type === "key-changed") {
+      if (event.owner === this.cluster.name) this.writer?.changed();
+      this.logger.debug(
+        { node: event.owner, key: event.key, version: event.version },
+        event.newValue === undefined ? "key deleted" : "key changed",
+      );
+      return;
+    }
+    if (event.type === "user-message") return;
+    if (event.type === "shared-changed") {
+      this.writer?.changed();
+      this.logger.debug({ key: event.key, writer: event.writer }, "shared key changed");
+      return;
+    }
+    if (event.type === "health-changed") {
+      const level = event.state === "isolated" ? "warn" : "info";
+      this.logger[level]({ state: event.state, previous: event.previous }, "health changed");
+      return;
+    }
+    this.writer?.changed();
+    if (event.member.local) return;
+    const what = event.type.replace("member-", "member ");
+    const level = event.type === "member-suspect" || event.type === "member-dead" ? "warn" : "info";
+    this.logger[level]({ member: event.member.name, addresses: event.member.addresses }, what);
   }
 
   private joinContext(): JoinContext {

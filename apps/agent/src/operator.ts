@@ -11,8 +11,8 @@ export interface OperatorHost {
   /** Joins through `seeds` now (one attempt; names are resolved). */
   join(seeds: readonly string[]): Promise<JoinReport>;
   /**
-   * Sends a user event; with `coalesce`, an event of the same name sent again within the
-   * coalescing window replaces the one still waiting.
+   * Sends a user event; with `coalesce`, receivers deliver only the newest of a burst of events
+   * of this name.
    */
   sendEvent(name: string, payload: Uint8Array, coalesce: boolean): void;
   /** Counts a query sent through the API (`grapevine_queries_sent_total`). */

@@ -67,6 +67,8 @@ export function eventView(event: ClusterEvent, now = new Date()): Record<string,
         from: event.from,
         name: event.name,
         payload: Buffer.from(event.payload).toString("base64"),
+        ltime: event.ltime,
+        ...(event.coalesce === true ? { coalesce: true } : {}),
       };
     case "health-changed":
       return { type: event.type, time, state: event.state, previous: event.previous };

@@ -200,7 +200,19 @@ describe("a live agent process under hostile input (UDP + TCP loopback)", () => 
     const base = [
       packet([{ type: "ping", seq: 7, target: "nobody", source: "x", sourceAddresses: [] }], ""),
       packet([{ type: "nack", seq: 9, source: "x" }], ""),
-      packet([{ type: "user", from: "x", name: "junk", payload: new Uint8Array(40) }], ""),
+      packet(
+        [
+          {
+            type: "user",
+            from: "x",
+            name: "junk",
+            payload: new Uint8Array(40),
+            coalesce: false,
+            ltime: 0,
+          },
+        ],
+        "",
+      ),
     ];
     const header = Uint8Array.from([0x08, 0x01]); // version 1, no label
     const packets: Uint8Array[] = [];
@@ -242,7 +254,14 @@ describe("a live agent process under hostile input (UDP + TCP loopback)", () => 
       packet(
         [
           { type: "nack", seq: 1, source: "someone" },
-          { type: "user", from: "x", name: "n", payload: new Uint8Array(100).fill(7) },
+          {
+            type: "user",
+            from: "x",
+            name: "n",
+            payload: new Uint8Array(100).fill(7),
+            coalesce: false,
+            ltime: 0,
+          },
           { type: "ack", seq: 5, source: "y", payload: new Uint8Array(0) },
         ],
         "",

@@ -245,6 +245,39 @@ describe("the operator's verbs", () => {
     }
   });
 
+  it("a burst of events sent with coalesce reaches another agent as its newest, the burst counted", async () => {
+    const events = await openEvents(b.httpUrl);
+    try {
+      for (let i = 1; i <= 5; i++) {
+        const sent = await call(a, "POST", "/v1/event", {
+          name: "burst",
+          payload: `v${i}`,
+          coalesce: true,
+        });
+        expect(sent.status).toBe(200);
+      }
+      const sentinel = await run(["event", "after-burst", "--http", a.httpUrl]);
+      expect(sentinel.code).toBe(0);
+      // Collect every burst event b delivers, before and after the plain event sent after the
+      // burst (the burst is held until 200 ms of quiet), until all five are accounted for.
+      const delivered: Array<Record<string, unknown>> = [];
+      let after = false;
+      const count = () => delivered.reduce((n, e) => n + Number(e.coalesced ?? 1), 0);
+      await events.next((e) => {
+        if (e.type === "user-message" && e.name === "burst") delivered.push(e);
+        if (e.type === "user-message" && e.name === "after-burst") after = true;
+        return after && count() >= 5;
+      }, "the plain event and the whole burst at b");
+      // Fewer deliveries than events sent; each counts what it stands for, and none is lost.
+      expect(delivered.length).toBeLessThan(5);
+      expect(delivered.reduce((n, e) => n + Number(e.coalesced ?? 1), 0)).toBe(5);
+      expect(delivered.every((e) => e.coalesce === true)).toBe(true);
+      expect(Buffer.from(String(delivered.at(-1)?.payload), "base64").toString()).toBe("v5");
+    } finally {
+      events.close();
+    }
+  });
+
   it("query prints an answer from every member, then a summary", async () => {
     const r = await run(["query", "ping", "--timeout", "3s", "--http", a.httpUrl]);
     expect(r.code).toBe(0);

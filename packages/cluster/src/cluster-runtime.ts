@@ -20,6 +20,7 @@ import {
   ClusterOptionsError,
   type ClusterStatus,
   coreOptions,
+  type EventOptions,
   type JoinOptions,
   validateOptions,
 } from "./options.js";
@@ -38,7 +39,7 @@ import { ClusterStats, SharedKeys } from "./shared-api.js";
 import { TransportEdge } from "./transport-edge.js";
 import { grapevineWire, wireSwimOverrides } from "./wire-setup.js";
 
-export type { ClusterStatus, JoinOptions } from "./options.js";
+export type { ClusterStatus, EventOptions, JoinOptions } from "./options.js";
 export type { ClusterPlatform } from "./platform.js";
 export type { EncryptionMode, PacketKeyring } from "./sealer.js";
 
@@ -335,15 +336,15 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
   }
 
   /**
-   * Sends a user event (Serf's `event`): gossiped to every member (best effort,
-   * infection-style, not kept), delivered to each as a `user-message` event with `from`, `name`
-   * and `payload`; identical events from one member within a minute are delivered once.
-   * Strings are sent as UTF-8.
+   * Sends a user event (Serf's `event`), gossiped to every member (best effort, not kept) and
+   * delivered to each as a `user-message` event (`from`, `name`, `payload`, UTF-8 for strings,
+   * `ltime`: the sender's Lamport event clock); relayed copies are delivered once, repeats of an
+   * identical event each once. See {@link EventOptions}.
    */
-  event(name: string, payload: Uint8Array | string = new Uint8Array(0)): void {
+  event(name: string, payload: Uint8Array | string = "", options: EventOptions = {}): void {
     this.assertRunning("event");
     const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
-    this.step((now) => this.core.broadcast(name, bytes, now));
+    this.step((now) => this.core.broadcast(name, bytes, now, options.coalesce === true));
   }
 
   /** The user event API under its first name: see {@link Cluster.event}. */

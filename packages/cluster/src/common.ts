@@ -62,6 +62,7 @@ export {
   type ClusterOptions,
   ClusterOptionsError,
   type ClusterStatus,
+  type EventOptions,
   type JoinOptions,
   type MemberlistClusterOptions,
 } from "./options.js";

@@ -9,6 +9,15 @@ import type { WireProtocol } from "./wire-setup.js";
 /** Lifecycle of a cluster member. */
 export type ClusterStatus = "created" | "running" | "leaving" | "left" | "stopped";
 
+/** Options of `Cluster.event`. */
+export interface EventOptions {
+  /**
+   * Receivers may coalesce it (Serf's `-coalesce`): of a burst of events of this name, a receiver
+   * that coalesces delivers only the newest. Default false.
+   */
+  readonly coalesce?: boolean;
+}
+
 /** Options of `Cluster.join`. */
 export interface JoinOptions {
   /** Give up after this many ms (default: the stream timeout). */

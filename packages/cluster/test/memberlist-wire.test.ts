@@ -80,6 +80,8 @@ const membership: fc.Arbitrary<Message> = fc.oneof(
     from: fc.constant(""),
     name: fc.constant(MEMBERLIST_EVENT_NAME),
     payload: bytes,
+    coalesce: fc.constant(false),
+    ltime: fc.constant(0),
   }),
 );
 
@@ -110,7 +112,14 @@ describe("translation", () => {
       addresses: ["udp://10.0.0.1:7946"],
     });
     expect(
-      toMemberlist({ type: "user", from: "a", name: "deploy", payload: Uint8Array.of(9) }),
+      toMemberlist({
+        type: "user",
+        from: "a",
+        name: "deploy",
+        payload: Uint8Array.of(9),
+        coalesce: false,
+        ltime: 0,
+      }),
     ).toEqual({ type: "user", payload: Uint8Array.of(9) });
     expect(toMemberlist({ type: "state-syn", digest: [], complete: true })).toBeUndefined();
     expect(

@@ -63,7 +63,14 @@ describe("decode rejects with a typed reason", () => {
 
   it("oversized: longer than maxPacketBytes", () => {
     const packet = encodePacket([
-      { type: "user", from: "a", name: "b", payload: new Uint8Array(2000) },
+      {
+        type: "user",
+        from: "a",
+        name: "b",
+        payload: new Uint8Array(2000),
+        coalesce: false,
+        ltime: 0,
+      },
     ]);
     expect(reasonOf(packet, { maxPacketBytes: packet.length - 1 })).toBe("oversized");
     expect(reasonOf(packet, { maxPacketBytes: packet.length })).toBe("ok");
@@ -240,7 +247,16 @@ describe("decode semantics", () => {
 
   it("accepts a Buffer and returns byte fields that do not alias the input", () => {
     const packet = Buffer.from(
-      encodePacket([{ type: "user", from: "a", name: "b", payload: new Uint8Array([1, 2, 3]) }]),
+      encodePacket([
+        {
+          type: "user",
+          from: "a",
+          name: "b",
+          payload: new Uint8Array([1, 2, 3]),
+          coalesce: false,
+          ltime: 0,
+        },
+      ]),
     );
     const result = decode(packet);
     expect(result.ok).toBe(true);

@@ -59,7 +59,14 @@ const samples: Record<string, { label: string; messages: Message[] }> = {
       },
       { type: "ack", seq: 9, source: "node-4", payload: bytes(1, 2, 3) },
       { type: "nack", seq: 10, source: "node-2" },
-      { type: "user", from: "node-1", name: "deploy", payload: bytes(0x76, 0x32) },
+      {
+        type: "user",
+        from: "node-1",
+        name: "deploy",
+        payload: bytes(0x76, 0x32),
+        coalesce: false,
+        ltime: 0,
+      },
     ],
   },
   queries: {

@@ -20,6 +20,8 @@ const user = (size: number): Message => ({
   from: "a",
   name: "b",
   payload: new Uint8Array(size),
+  coalesce: false,
+  ltime: 0,
 });
 
 const mixed = fc.array(
@@ -76,6 +78,8 @@ describe("pack", () => {
             from: "a",
             name: String(i),
             payload: new Uint8Array(size),
+            coalesce: false,
+            ltime: 0,
           }),
         );
         const { packets, unfit } = pack(ms);

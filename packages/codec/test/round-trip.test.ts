@@ -115,7 +115,7 @@ describe("round trip", () => {
         ],
       },
       { type: "push-pull", join: false, reply: false, source: "", members: [], delta: [] },
-      { type: "user", from: "", name: "", payload: new Uint8Array(0) },
+      { type: "user", from: "", name: "", payload: new Uint8Array(0), coalesce: false, ltime: 0 },
       { type: "ack", seq: 2 ** 32, source: "s", payload: new Uint8Array(300) },
       { type: "nack", seq: 1, source: "" },
     ];

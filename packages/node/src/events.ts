@@ -50,6 +50,10 @@ export interface UserMessageEvent {
   readonly name: string;
   readonly payload: Uint8Array;
   readonly at: number;
+  /** The sender's event time (a Lamport clock): a later time was sent later. 0 from older nodes. */
+  readonly ltime: number;
+  /** The sender allows receivers to coalesce it (keep only the newest of a burst of this name). */
+  readonly coalesce?: boolean;
 }
 
 /**

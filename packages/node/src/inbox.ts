@@ -217,7 +217,8 @@ export class Inbox {
     // Infection-style: pass it on a bounded number of times, like membership updates.
     this.host.dissemination.enqueueUser(key, msg);
     this.host.counters.userMessages += 1;
-    const { from, name, payload } = msg;
-    this.host.emit({ type: "user-message", from, name, payload, at: now });
+    const { from, name, payload, ltime } = msg;
+    const coalesce = msg.coalesce ? { coalesce: true } : {};
+    this.host.emit({ type: "user-message", from, name, payload, ltime, at: now, ...coalesce });
   }
 }

@@ -330,8 +330,9 @@ export class NodeCore {
   }
 
   /** Broadcasts an application message to every member (best effort, infection-style). */
-  broadcast(name: string, payload: Uint8Array, now: number): void {
-    const message: UserMessage = { type: "user", from: this.name, name, payload };
+  broadcast(name: string, payload: Uint8Array, now: number, coalesce = false): void {
+    const ltime = this.userMessages.nextTime();
+    const message: UserMessage = { type: "user", from: this.name, name, payload, coalesce, ltime };
     this.local(now, () =>
       this.dissemination.enqueueUser(this.userMessages.own(message, now), message),
     );

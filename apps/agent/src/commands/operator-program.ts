@@ -35,7 +35,10 @@ export function addOperatorCommands(
     .description("send a user event to every member (delivered to watch and /v1/events)")
     .argument("<name>")
     .argument("[payload]")
-    .option("--coalesce", "hold it 200ms: one of the same name sent meanwhile replaces it")
+    .option(
+      "--coalesce",
+      "let receivers coalesce it: of a burst of events of this name, only the newest is delivered",
+    )
     .addOption(httpOption())
     .action(async (name: string, payload: string | undefined, opts) =>
       setCode(await eventCommand(name, payload, opts, io)),

@@ -124,7 +124,7 @@ export function registerOperatorRoutes({ app, host }: RouteContext): void {
             coalesce: {
               type: "boolean",
               description:
-                "hold the event for the coalescing window (200 ms); one of the same name sent meanwhile replaces it (default false: sent at once)",
+                "receivers may coalesce it (Serf's coalesce): of a burst of events of this name, agents deliver only the newest, once none came for 200 ms (at most 1 s after the first), with `coalesced` counting the burst (default false)",
             },
           },
         },

@@ -166,7 +166,14 @@ export function fromMemberlist(message: MemberlistMessage): Message | undefined 
         from: message.from,
       };
     case "user":
-      return { type: "user", from: "", name: MEMBERLIST_EVENT_NAME, payload: message.payload };
+      return {
+        type: "user",
+        from: "",
+        name: MEMBERLIST_EVENT_NAME,
+        payload: message.payload,
+        coalesce: false,
+        ltime: 0,
+      };
     default:
       return undefined;
   }
@@ -242,7 +249,14 @@ export function fromStreamMessage(message: StreamMessage, reply: boolean): Messa
     case "ack":
       return fromMemberlist(message);
     case "user":
-      return { type: "user", from: "", name: MEMBERLIST_EVENT_NAME, payload: message.payload };
+      return {
+        type: "user",
+        from: "",
+        name: MEMBERLIST_EVENT_NAME,
+        payload: message.payload,
+        coalesce: false,
+        ltime: 0,
+      };
     default:
       return undefined;
   }

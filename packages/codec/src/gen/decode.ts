@@ -72,7 +72,7 @@ const STATE_ACK_FIELDS: readonly number[] = [1];
 const STATE_DELTA_FIELDS: readonly number[] = [1];
 const PUSH_PULL_MEMBER_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6];
 const PUSH_PULL_FIELDS: readonly number[] = [1, 2, 3, 4, 5];
-const USER_MESSAGE_FIELDS: readonly number[] = [1, 2, 3];
+const USER_MESSAGE_FIELDS: readonly number[] = [1, 2, 3, 4, 5];
 const SHARED_ENTRY_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6];
 const SHARED_DIGEST_FIELDS: readonly number[] = [1, 2];
 const SHARED_DELTA_FIELDS: readonly number[] = [1, 2, 3, 4];
@@ -555,6 +555,8 @@ function decodeUserMessage(end: number): UserMessage {
   let from = "";
   let name = "";
   let payload = NO_BYTES;
+  let coalesce = false;
+  let ltime = 0;
   while (pos < end) {
     const tag = readTag(end);
     switch (tag) {
@@ -567,11 +569,17 @@ function decodeUserMessage(end: number): UserMessage {
       case 0x1a: // bytes payload = 3
         payload = readBytes(end, lim.maxPayloadBytes, "UserMessage.payload", "maxPayloadBytes");
         break;
+      case 0x20: // bool coalesce = 4
+        coalesce = readBool(end);
+        break;
+      case 0x28: // uint64 ltime = 5
+        ltime = readVarint(end);
+        break;
       default:
         skipField(tag, end, USER_MESSAGE_FIELDS);
     }
   }
-  return { type: "user", from, name, payload };
+  return { type: "user", from, name, payload, coalesce, ltime };
 }
 
 /** Decodes a `SharedEntry` from `[pos, end)`. */

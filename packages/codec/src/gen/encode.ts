@@ -526,6 +526,10 @@ function sizeUserMessage(m: UserMessage): number {
   len += sString(1, m.name);
   // bytes payload = 3
   len += sBytes(1, m.payload);
+  // bool coalesce = 4
+  len += sBool(1, m.coalesce);
+  // uint64 ltime = 5
+  len += sUint(1, m.ltime, "UserMessage.ltime");
   return len;
 }
 
@@ -537,6 +541,10 @@ function writeUserMessage(m: UserMessage): void {
   wString(0x12, m.name);
   // bytes payload = 3
   wBytes(0x1a, m.payload);
+  // bool coalesce = 4
+  wBool(0x20, m.coalesce);
+  // uint64 ltime = 5
+  wUint(0x28, m.ltime);
 }
 
 /** Bytes of a `SharedEntry`'s fields; records nested sizes. */

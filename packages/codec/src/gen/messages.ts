@@ -542,6 +542,20 @@ export interface UserMessage {
    * Wire: `bytes payload = 3`; at most `maxPayloadBytes` bytes.
    */
   readonly payload: Uint8Array;
+  /**
+   * Receivers may coalesce it (Serf's coalesce): of several such events of this name arriving
+   * close together, only the newest is delivered. Older nodes ignore it.
+   *
+   * Wire: `bool coalesce = 4`.
+   */
+  readonly coalesce: boolean;
+  /**
+   * The sender's event clock when it sent this (a Lamport clock, Serf's LTime): orders the events
+   * of a name for coalescing and tells identical events apart. 0 from older nodes.
+   *
+   * Wire: `uint64 ltime = 5`; at most 2^53-1.
+   */
+  readonly ltime: number;
 }
 
 /**

@@ -115,6 +115,8 @@ export const FIELDS = {
     from: { number: 1, wireType: 2, tag: 0x0a, repeated: false },
     name: { number: 2, wireType: 2, tag: 0x12, repeated: false },
     payload: { number: 3, wireType: 2, tag: 0x1a, repeated: false },
+    coalesce: { number: 4, wireType: 0, tag: 0x20, repeated: false },
+    ltime: { number: 5, wireType: 0, tag: 0x28, repeated: false },
   },
   SharedEntry: {
     key: { number: 1, wireType: 2, tag: 0x0a, repeated: false },

@@ -167,7 +167,14 @@ export const messageOf = {
     members: fc.array(member, { maxLength: 3 }),
     delta,
   }),
-  user: fc.record({ type: fc.constant("user" as const), from: text, name: text, payload: bytes }),
+  user: fc.record({
+    type: fc.constant("user" as const),
+    from: text,
+    name: text,
+    payload: bytes,
+    coalesce: fc.boolean(),
+    ltime: uint,
+  }),
   "shared-digest": fc.record({
     type: fc.constant("shared-digest" as const),
     hash: uint32,

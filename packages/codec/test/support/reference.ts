@@ -139,7 +139,15 @@ export function messageToProto(m: Message): Obj {
         },
       };
     case "user":
-      return { user: { from: m.from, name: m.name, payload: m.payload } };
+      return {
+        user: {
+          from: m.from,
+          name: m.name,
+          payload: m.payload,
+          coalesce: m.coalesce,
+          ltime: m.ltime,
+        },
+      };
     case "shared-digest":
       return { sharedDigest: { hash: m.hash, count: m.count } };
     case "shared-delta":
@@ -320,7 +328,14 @@ function messageFromProto(o: Obj): Message | undefined {
         delta: list(b.delta).map(deltaFromProto),
       };
     case "user":
-      return { type: "user", from: str(b.from), name: str(b.name), payload: bytes(b.payload) };
+      return {
+        type: "user",
+        from: str(b.from),
+        name: str(b.name),
+        payload: bytes(b.payload),
+        coalesce: b.coalesce === true,
+        ltime: num(b.ltime),
+      };
     case "sharedDigest":
       return { type: "shared-digest", hash: num(b.hash), count: num(b.count) };
     case "sharedDelta":
