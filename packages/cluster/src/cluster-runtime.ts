@@ -5,7 +5,7 @@ import {
   encodeTags,
   type HealthState,
   type Member,
-  NodeCore,
+  type NodeCore,
   type NodeCounters,
   type NodeOutput,
   STATS_KEY,
@@ -14,6 +14,7 @@ import type { ClusterState, LocalSnapshot, OwnerInfo } from "@grapevine/state";
 import { type Swim, type SwimConfig, swimConfig } from "@grapevine/swim";
 import { type Clock, systemClock, type TimerHandle } from "@grapevine/transport";
 import { EventHub } from "./event-hub.js";
+import { ExchangeFailures, type JoinReport, joinSeedBySeed } from "./join-failure.js";
 import type { Keyring } from "./keyring.js";
 import {
   type ClusterOptions,
@@ -37,22 +38,15 @@ import { cryptoRng } from "./rng.js";
 import type { PacketKeyring } from "./sealer.js";
 import { ClusterStats, SharedKeys } from "./shared-api.js";
 import { TransportEdge } from "./transport-edge.js";
-import { grapevineWire, wireSwimOverrides } from "./wire-setup.js";
+import { createCore, grapevineWire, wireSwimOverrides } from "./wire-setup.js";
 
 export type { ClusterStatus, EventOptions, JoinOptions } from "./options.js";
 export type { ClusterPlatform } from "./platform.js";
 export type { EncryptionMode, PacketKeyring } from "./sealer.js";
 
 /**
- * What `Cluster` is on every platform (the entry points add `create` and `start`). A member of a
- * gossip cluster: the runtime shell around the sans-IO node core
- * (`@grapevine/node`). It binds the transports, opens and seals packets at the edge, feeds the
- * core what arrives with the time, carries out what the core asks (datagrams, stream exchanges),
- * keeps one timer armed at the core's next wake time, and delivers events after each step, never
- * inside one, so a handler may call back into this API.
- *
- * Nothing a peer sends can throw out of it or stop its timers: undecodable input is dropped and
- * counted in {@link Cluster.counters}.
+ * What `Cluster` is on every platform (the entry points add `create` and `start`): the runtime
+ * shell around the sans-IO node core. See `Cluster` in `cluster.ts`.
  */
 export class ClusterRuntime<K extends PacketKeyring = Keyring> {
   /** The local member's name. */
@@ -76,6 +70,7 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
   private timer: TimerHandle | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private readonly queryDesk: QueryDesk;
+  private readonly exchangeFailures = new ExchangeFailures();
 
   protected constructor(options: ClusterOptions<K>, config: SwimConfig, platform: ClusterPlatform) {
     this.name = options.name;
@@ -96,31 +91,11 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
         this.core.counters.queryHandlerErrors += 1;
       },
     });
-    // Key material travels only sealed: a member that may send plaintext does not relay it.
-    const withholdRelay = sealer.mode === "required" ? [] : Object.values(KEY_QUERIES);
-    const queries = { ...options.queries, withholdRelay };
-    const core = coreOptions({ ...options, queries }, config, {
-      now: this.clock.now(),
-      rng: options.rng ?? cryptoRng(),
-      sealOverhead: sealer.overhead,
-      // Secret, so peers cannot pick colliding names; it changes no behaviour (runs stay seeded).
-      hashSeed: secretSeed(),
-      generation: wire.generation ?? options.generation ?? Date.now(),
-      ...(wire.compression && platform.compression !== undefined
-        ? { compression: platform.compression }
-        : {}),
-      // Shared-key stamps are compared across processes: wall-clock ms, unless clocks are shared.
-      wallClockOffsetMs: options.clock ? 0 : Date.now() - this.clock.now(),
-    });
-    this.core = new NodeCore({ ...core, ...wire.core });
+    this.core = createCore(options, config, platform, { sealer, ...wire }, this.clock);
     const step = <T>(fn: (now: number) => T): T => this.step(fn);
-    this.shared = new SharedKeys(
-      this.core,
-      step,
-      (w) => this.assertRunning(w),
-      () => this.clock.now(),
-    );
-    this.stats = new ClusterStats(this.core, step, () => this.clock.now());
+    const now = () => this.clock.now();
+    this.shared = new SharedKeys(this.core, step, (w) => this.assertRunning(w), now);
+    this.stats = new ClusterStats(this.core, step, now);
   }
 
   /**
@@ -185,8 +160,21 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
   /**
    * Joins a cluster through seed addresses (some may be down). Resolves with the number of seeds
    * that answered a push-pull exchange once all have answered or failed, or when the timeout
-   * passes. Resolves 0 when none answered.
+   * passes. Resolves 0 when none answered. {@link joinDetailed} says why.
    */
+  /**
+   * {@link join}, reported seed by seed: each seed that did not answer comes with a
+   * {@link JoinFailure} (`refused`, `unreachable`, `timeout`, `tls`, `key-mismatch`,
+   * `label-mismatch`, `scheme-unsupported` or `no-answer`) and a message.
+   */
+  async joinDetailed(seeds: readonly string[], options: JoinOptions = {}): Promise<JoinReport> {
+    this.assertRunning("join");
+    const join = (seed: string) => this.join([seed], options);
+    const timeoutMs = options.timeoutMs ?? this.core.timing.streamTimeoutMs;
+    const supports = (seed: string) => this.edge.supports(seed);
+    return joinSeedBySeed(seeds, join, this.exchangeFailures, { supports, timeoutMs });
+  }
+
   async join(seeds: readonly string[], options: JoinOptions = {}): Promise<number> {
     this.assertRunning("join");
     return new Promise<number>((resolve) => {
@@ -485,7 +473,13 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
 
   /** One stream exchange the core asked for; its outcome goes back to the core as a step. */
   private async exchange(id: number, to: string, request: Uint8Array, deadlineAt: number) {
-    const reply = await this.edge.exchange(to, request, Math.max(1, deadlineAt - this.clock.now()));
+    const result = await this.edge.exchange(
+      to,
+      request,
+      Math.max(1, deadlineAt - this.clock.now()),
+    );
+    const reply = "reply" in result ? result.reply : undefined;
+    if ("failure" in result) this.exchangeFailures.record(to, result.failure);
     if (this.statusValue !== "stopped") {
       this.step((now) => this.core.handleStreamReply(id, reply, now));
     }

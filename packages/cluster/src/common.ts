@@ -48,6 +48,7 @@ export {
   type PacketKeyring,
 } from "./cluster-runtime.js";
 export { type ClusterCounters, type DropReason, emptyCounters } from "./counters.js";
+export type { JoinFailure, JoinFailureCode, JoinReport } from "./join-failure.js";
 export {
   associatedData,
   type KeyInfo,

@@ -1,6 +1,12 @@
 import { WIRE_VERSION } from "@grapevine/codec";
 import type { PacketDropReason } from "@grapevine/node";
-import { associatedData, looksSealed, type OpenResult, SEAL_OVERHEAD } from "./keyring-format.js";
+import {
+  associatedData,
+  looksSealed,
+  type OpenResult,
+  SEAL_OVERHEAD,
+  SEAL_VERSION,
+} from "./keyring-format.js";
 
 /**
  * What the runtime needs of a keyring: sealing and opening packets, at once (`Keyring`,
@@ -55,6 +61,14 @@ export class Sealer {
    */
   seal(bytes: Uint8Array, channel: Channel): Uint8Array | Promise<Uint8Array> {
     return this.keyring && this.overhead > 0 ? this.keyring.seal(bytes, this.ad[channel]) : bytes;
+  }
+
+  /**
+   * Whether `input` is sealed while this member has no key to open it (a stream to refuse). Only
+   * the seal's version byte counts: a compressed plaintext frame starts with 0x00.
+   */
+  sealedWithoutKey(input: Uint8Array): boolean {
+    return this.keyring === undefined && input.length > 0 && input[0] === SEAL_VERSION;
   }
 
   /**

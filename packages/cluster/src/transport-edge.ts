@@ -1,4 +1,4 @@
-import type { NodeCounters } from "@grapevine/node";
+import { type NodeCounters, readStreamRefusal, streamRefusal } from "@grapevine/node";
 import {
   type Clock,
   type Datagram,
@@ -7,6 +7,7 @@ import {
   type Transport,
 } from "@grapevine/transport";
 import { readFrame, withDeadline } from "./deadline.js";
+import { type JoinFailure, joinFailureOf, refusalFailure } from "./join-failure.js";
 import { schemesOf } from "./options.js";
 import type { Channel, Opened, Sealer } from "./sealer.js";
 
@@ -17,6 +18,18 @@ export interface EdgeHandlers {
   /** An opened stream request from `from`: the reply frame (not yet sealed), if any. */
   streamRequest(from: string, bytes: Uint8Array): Uint8Array | undefined;
 }
+
+/** A stream exchange's outcome: the opened reply, or why there is none. */
+export type ExchangeResult = { readonly reply: Uint8Array } | { readonly failure: JoinFailure };
+
+const NO_ANSWER: JoinFailure = {
+  code: "no-answer",
+  message: "the seed closed the stream without an answer (another key or label, or not a member)",
+};
+const UNOPENED: JoinFailure = {
+  code: "key-mismatch",
+  message: "the seed's answer could not be opened: another key or encryption setting",
+};
 
 /**
  * Where real transports meet the node core: receive loops on every transport, sealing on the way
@@ -81,33 +94,43 @@ export class TransportEdge {
 
   /**
    * One stream exchange: dial `to`, write the sealed request, read and open one reply frame, all
-   * within `timeoutMs`. Resolves the opened reply, or `undefined` when anything failed.
+   * within `timeoutMs`. Resolves the opened reply, or why there is none.
    */
-  async exchange(
-    to: string,
-    request: Uint8Array,
-    timeoutMs: number,
-  ): Promise<Uint8Array | undefined> {
+  async exchange(to: string, request: Uint8Array, timeoutMs: number): Promise<ExchangeResult> {
     const t = this.transportFor(to);
+    if (!t) {
+      const message = `no transport for ${schemeOf(to) ?? "this"} addresses`;
+      return { failure: { code: "scheme-unsupported", message } };
+    }
     let stream: Stream | undefined;
     try {
-      if (!t) return undefined;
-      const run = async (): Promise<Uint8Array | undefined> => {
+      const run = async (): Promise<ExchangeResult> => {
         stream = await t.dial(to, { timeoutMs });
         this.openStreams.add(stream);
         await stream.write(await this.sealer.seal(request, "stream"));
         const frame = await readFrame(stream);
         await stream.close();
-        return frame && (await this.open(frame, t.maxFrameBytes, "stream"));
+        if (frame === undefined) return { failure: NO_ANSWER };
+        const refused = readStreamRefusal(frame);
+        if (refused !== undefined) return { failure: refusalFailure(refused) };
+        const reply = await this.open(frame, t.maxFrameBytes, "stream");
+        if (reply === undefined || this.sealer.sealedWithoutKey(frame))
+          return { failure: UNOPENED };
+        return { reply };
       };
       const abort = (): void => stream?.abort();
       return await withDeadline(this.clock, run(), timeoutMs, `stream to ${to}`, abort);
-    } catch {
+    } catch (err) {
       stream?.abort();
-      return undefined;
+      return { failure: joinFailureOf(err) };
     } finally {
       if (stream) this.openStreams.delete(stream);
     }
+  }
+
+  /** Whether a transport of this member speaks `address`'s scheme. */
+  supports(address: string): boolean {
+    return this.transportFor(address) !== undefined;
   }
 
   /** Aborts open streams and closes every transport. */
@@ -187,16 +210,20 @@ export class TransportEdge {
       const abort = (): void => stream.abort();
       const frame = await withDeadline(this.clock, readFrame(stream), timeoutMs, "stream", abort);
       const request = frame && (await this.open(frame, t.maxFrameBytes, "stream"));
+      // A frame we cannot open is refused out loud (a joining member can then name the cause).
       const reply =
-        request === undefined || this.closed
+        frame === undefined || this.closed
           ? undefined
-          : handlers.streamRequest(stream.remote, request);
+          : request === undefined || this.sealer.sealedWithoutKey(frame)
+            ? streamRefusal("cannot-open")
+            : handlers.streamRequest(stream.remote, request);
       if (reply === undefined) {
-        // Nothing, or nothing we can read: free the connection at once.
+        // Nothing, or nothing to answer: free the connection at once.
         stream.abort();
         return;
       }
-      await stream.write(await this.sealer.seal(reply, "stream"));
+      const refusal = readStreamRefusal(reply) !== undefined;
+      await stream.write(refusal ? reply : await this.sealer.seal(reply, "stream"));
       await stream.close();
     } catch {
       this.counters().drops["stream-error"] += 1;

@@ -1,5 +1,10 @@
-import type { SwimConfigOverrides, SwimPresetName } from "@grapevine/swim";
-import { type ClusterOptions, ClusterOptionsError } from "./options.js";
+import { NodeCore } from "@grapevine/node";
+import type { SwimConfig, SwimConfigOverrides, SwimPresetName } from "@grapevine/swim";
+import type { Clock } from "@grapevine/transport";
+import { type ClusterOptions, ClusterOptionsError, coreOptions } from "./options.js";
+import { type ClusterPlatform, secretSeed } from "./platform.js";
+import { KEY_QUERIES } from "./queries.js";
+import { cryptoRng } from "./rng.js";
 import { type EncryptionMode, type PacketKeyring, Sealer } from "./sealer.js";
 
 /** The wire protocols a cluster speaks: its own (default) or HashiCorp memberlist's. */
@@ -57,4 +62,31 @@ export function wireSwimOverrides(options: {
 }): SwimConfigOverrides {
   const memberlistLocal = options.wire === "memberlist" && options.preset === "local";
   return { ...(memberlistLocal ? { retransmitMult: 2 } : {}), ...options.swim };
+}
+
+/** The node core of a member on `platform`, set up for its wire (see {@link WireSetup}). */
+export function createCore(
+  options: ClusterOptions<PacketKeyring>,
+  config: SwimConfig,
+  platform: ClusterPlatform,
+  wire: WireSetup,
+  clock: Clock,
+): NodeCore {
+  // Key material travels only sealed: a member that may send plaintext does not relay it.
+  const withholdRelay = wire.sealer.mode === "required" ? [] : Object.values(KEY_QUERIES);
+  const queries = { ...options.queries, withholdRelay };
+  const core = coreOptions({ ...options, queries }, config, {
+    now: clock.now(),
+    rng: options.rng ?? cryptoRng(),
+    sealOverhead: wire.sealer.overhead,
+    // Secret, so peers cannot pick colliding names; it changes no behaviour (runs stay seeded).
+    hashSeed: secretSeed(),
+    generation: wire.generation ?? options.generation ?? Date.now(),
+    ...(wire.compression && platform.compression !== undefined
+      ? { compression: platform.compression }
+      : {}),
+    // Shared-key stamps are compared across processes: wall-clock ms, unless clocks are shared.
+    wallClockOffsetMs: options.clock ? 0 : Date.now() - clock.now(),
+  });
+  return new NodeCore({ ...core, ...wire.core });
 }

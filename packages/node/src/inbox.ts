@@ -15,6 +15,7 @@ import { pushPullMessage } from "./push-pull.js";
 import type { Queries } from "./queries.js";
 import type { SharedSync } from "./shared-sync.js";
 import type { StateSync } from "./state-sync.js";
+import { streamRefusal } from "./stream-refusal.js";
 import type { UserMessages } from "./user-messages.js";
 
 /**
@@ -53,6 +54,9 @@ export interface InboxHost {
  * A message that throws is counted as `internal` and the rest of the packet still runs.
  */
 export class Inbox {
+  /** Why the last packet or frame was dropped (read right after a failed stream decode). */
+  private lastDrop: PacketDropReason | undefined;
+
   constructor(private readonly host: InboxHost) {}
 
   /** Decodes a packet or frame of at most `maxBytes`; `undefined` (counted) when refused. */
@@ -84,8 +88,12 @@ export class Inbox {
   streamFrame(from: string, bytes: Uint8Array, now: number): Uint8Array | undefined {
     const { host } = this;
     const maxFrame = host.outbox.linkFor(from)?.maxFrameBytes ?? bytes.length;
+    this.lastDrop = undefined;
     const messages = this.decodeFrame(bytes, maxFrame);
-    if (messages === undefined) return undefined;
+    if (messages === undefined) {
+      // Tell a joining member why, when it is a setting it can fix; other junk gets nothing.
+      return this.lastDrop === "label-mismatch" ? streamRefusal("label-mismatch") : undefined;
+    }
     const compress = FrameCodec.isCompressed(bytes) || host.outbox.frames.accepts(from);
     let reply: Message | undefined;
     let shared: Message | undefined;
@@ -147,6 +155,7 @@ export class Inbox {
   }
 
   private drop(reason: PacketDropReason): void {
+    this.lastDrop = reason;
     this.host.counters.drops[reason] += 1;
   }
 

@@ -88,6 +88,11 @@ export {
 } from "./shared-sync.js";
 export { type StreamExchange, StreamExchanges } from "./stream-exchanges.js";
 export {
+  readStreamRefusal,
+  type StreamRefusalReason,
+  streamRefusal,
+} from "./stream-refusal.js";
+export {
   DEFAULT_STATS_BUDGET_BYTES_PER_S,
   DEFAULT_STATS_MAX_AGE_MS,
   decodeStats,
