@@ -1,6 +1,5 @@
 import type { Cluster } from "@grapevine/cluster";
 import type { AgentConfig } from "./config.js";
-import type { DialFailures } from "./dial-failures.js";
 import { formatDuration } from "./duration.js";
 import { type JoinOutcome, joinWithRetry, type SeedFailure } from "./join.js";
 import type { AgentLogger } from "./logger.js";
@@ -14,7 +13,6 @@ export interface JoinContext {
   readonly config: AgentConfig;
   readonly logger: AgentLogger;
   readonly lookup: LookupAll;
-  readonly dialFailures: DialFailures;
   /** Aborted when the agent leaves. */
   readonly signal: AbortSignal;
 }
@@ -41,7 +39,6 @@ export function startJoining(
     maxAttempts: ctx.config.joinMaxAttempts,
     maxBackoffMs: ctx.config.joinRetryIntervalMs,
     lookup: ctx.lookup,
-    dialFailures: ctx.dialFailures,
     signal: ctx.signal,
     attemptTimeoutMs: Math.min(5000, Math.max(1000, ctx.cluster.config.probeIntervalMs * 2)),
     joinedByPeer: () => ctx.cluster.aliveCount() > 1,
@@ -89,7 +86,6 @@ export async function joinNow(ctx: JoinContext, seeds: readonly string[]): Promi
     timeoutMs: 0,
     maxAttempts: 1,
     lookup: ctx.lookup,
-    dialFailures: ctx.dialFailures,
     signal: ctx.signal,
     attemptTimeoutMs: Math.min(5000, Math.max(1000, ctx.cluster.config.probeIntervalMs * 2)),
     onAttemptFailed: (_attempt, failed) => {

@@ -5,7 +5,6 @@ import { type JoinContext, joinNow, startJoining } from "./agent-join.js";
 import { restoreSnapshot, takeSnapshot } from "./agent-snapshot.js";
 import type { AgentConfig } from "./config.js";
 import { DataDirLock } from "./data-dir-lock.js";
-import { DialFailures } from "./dial-failures.js";
 import { formatDuration } from "./duration.js";
 import { RuntimeError, UsageError } from "./errors.js";
 import { EventCoalescer } from "./event-coalescer.js";
@@ -93,7 +92,7 @@ export class Agent {
     private readonly logger: AgentLogger,
     keyring: LoadedKeyring,
     private readonly lock: DataDirLock | undefined,
-    private readonly seeds: { readonly dialFailures: DialFailures; readonly lookup: LookupAll },
+    private readonly seeds: { readonly lookup: LookupAll },
     private readonly logs: LogHub,
   ) {
     this.finished = new Promise((resolve) => {
@@ -228,11 +227,10 @@ export class Agent {
       (snapshot?.generation ?? 0) + 1,
       (snapshot?.state.generation ?? 0) + 1,
     );
-    const dialFailures = new DialFailures();
     let cluster: Cluster;
     try {
-      const wrapped = transports.map((t) => dialFailures.wrap(t.transport));
-      cluster = Cluster.create(clusterOptions(config, wrapped, keyring, generation));
+      const bound = transports.map((t) => t.transport);
+      cluster = Cluster.create(clusterOptions(config, bound, keyring, generation));
     } catch (err) {
       server.close();
       await closeTransports(transports.map((t) => t.transport));
@@ -259,7 +257,7 @@ export class Agent {
       logger,
       keyring,
       lock,
-      { dialFailures, lookup: options.lookup ?? systemLookup },
+      { lookup: options.lookup ?? systemLookup },
       options.logs ?? new LogHub(),
     );
     await agent.api.ready();
@@ -484,7 +482,6 @@ export class Agent {
       config: this.config,
       logger: this.logger,
       lookup: this.seeds.lookup,
-      dialFailures: this.seeds.dialFailures,
       signal: this.joinAbort.signal,
     };
   }

@@ -1,6 +1,4 @@
-import type { Cluster } from "@grapevine/cluster";
-import type { DialFailures } from "./dial-failures.js";
-import { formatDuration } from "./duration.js";
+import type { Cluster, JoinFailureCode } from "@grapevine/cluster";
 import { type LookupAll, resolveSeeds, systemLookup } from "./seed-resolver.js";
 
 /** Options of {@link joinWithRetry}. Times in ms. */
@@ -19,8 +17,6 @@ export interface JoinRetryOptions {
   readonly maxBackoffMs?: number;
   /** Resolves seed host names, again before every attempt (default: the system resolver). */
   readonly lookup?: LookupAll;
-  /** Where the transports record why a dial failed (see {@link DialFailures}). */
-  readonly dialFailures?: DialFailures;
   /** Stops retrying (the result is `aborted`). */
   readonly signal: AbortSignal;
   /** Stops retrying as `joined-by-peer` when this turns true (someone else joined us). */
@@ -42,6 +38,8 @@ export interface SeedFailure {
   readonly seed: string;
   /** The address tried, when it differs from the seed (a resolved name). */
   readonly address?: string;
+  /** The cause's stable code (a name that does not resolve is `unreachable`). */
+  readonly code: JoinFailureCode;
   readonly cause: string;
 }
 
@@ -81,24 +79,20 @@ async function attempt(
   const own = new Set(cluster.addresses);
   const targets = new Map<string, string>();
   for (const r of resolved) {
-    if (r.error !== undefined) failures.push({ seed: r.seed, cause: r.error });
+    if (r.error !== undefined) failures.push({ seed: r.seed, code: "unreachable", cause: r.error });
     for (const address of r.addresses) if (!own.has(address)) targets.set(address, r.seed);
   }
-  for (const address of targets.keys()) options.dialFailures?.take(address);
   const entries = [...targets];
-  const answers = await Promise.all(
-    entries.map(([address]) => cluster.join([address], { timeoutMs })),
-  );
+  const report = await cluster.joinDetailed([...targets.keys()], { timeoutMs });
   let answered = 0;
   entries.forEach(([address, seed], i) => {
-    if ((answers[i] ?? 0) > 0) {
+    const failure = report.seeds[i]?.failure;
+    if (failure === undefined) {
       answered += 1;
       return;
     }
-    const cause =
-      options.dialFailures?.take(address) ??
-      `no push-pull answer within ${formatDuration(timeoutMs)}`;
-    failures.push({ seed, ...(address === seed ? {} : { address }), cause });
+    const cause = `${failure.code}: ${failure.message}`;
+    failures.push({ seed, ...(address === seed ? {} : { address }), code: failure.code, cause });
   });
   return { answered, failures };
 }

@@ -305,7 +305,13 @@ describe("the operator's verbs", () => {
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const joined = await run(["join", "udp://127.0.0.1:9", "--http", a.httpUrl]);
     expect(joined.code).toBe(1);
-    expect(joined.stderr).toMatch(/udp:\/\/127\.0\.0\.1:9: /);
+    expect(joined.stderr).toMatch(/udp:\/\/127\.0\.0\.1:9: refused: .*ECONNREFUSED/);
+    const route = await call(a, "POST", "/v1/join", { addresses: ["udp://127.0.0.1:9"] });
+    expect(route.status).toBe(502);
+    expect(route.json).toMatchObject({
+      joined: 0,
+      failures: [{ seed: "udp://127.0.0.1:9", code: "refused" }],
+    });
     let text = "";
     const decoder = new TextDecoder();
     while (!text.includes("join requested through the API")) {

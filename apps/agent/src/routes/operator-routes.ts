@@ -85,10 +85,23 @@ export function registerOperatorRoutes({ app, host }: RouteContext): void {
                 type: "array",
                 items: {
                   type: "object",
-                  required: ["seed", "cause"],
+                  required: ["seed", "code", "cause"],
                   properties: {
                     seed: { type: "string" },
                     address: { type: "string" },
+                    code: {
+                      type: "string",
+                      enum: [
+                        "unreachable",
+                        "refused",
+                        "timeout",
+                        "tls",
+                        "key-mismatch",
+                        "label-mismatch",
+                        "scheme-unsupported",
+                        "no-answer",
+                      ],
+                    },
                     cause: { type: "string" },
                   },
                 },
