@@ -178,6 +178,11 @@ describe.skipIf(missing && !browserRequired())("the dashboard in Chromium", () =
       'document.querySelector("tbody tr[data-member]")?.getAttribute("data-member") === "dash-c"',
     );
 
+    // The stats panel aggregates what every agent publishes (its RSS among them) and charts it.
+    const rssNodes = page.locator('tr[data-stat="rss_mb"] td[data-nodes]');
+    await rssNodes.filter({ hasText: /^3$/ }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('tr[data-stat="rss_mb"] svg.spark polyline').count()).toBe(2);
+
     // A stopped agent is suspected; running again, it refutes: the timeline marks the refutation.
     b.kill("SIGSTOP");
     await page.waitForSelector(row("dash-b", "suspect"), { timeout: 15_000 });

@@ -4,6 +4,7 @@ import { Health, Keyring } from "./health.js";
 import { KvBrowser } from "./kv.js";
 import { MembersTable } from "./members.js";
 import { useDashboard } from "./state.js";
+import { StatsPanel, useStats } from "./stats.js";
 import { Timeline } from "./timeline.js";
 
 /** Asks for the API token; it is kept in this tab's sessionStorage only. */
@@ -40,6 +41,7 @@ function TokenForm(props: { invalid: boolean; onToken: (token: string) => void }
 export function App() {
   const [session, setSession] = useState(0);
   const d = useDashboard(session);
+  const stats = useStats(session);
   const o = d.overview;
   // The agent's clock now, from its last answer: ages are measured on one clock.
   const agentNow = o === undefined ? Date.now() : Date.parse(o.time) + (Date.now() - d.fetchedAt);
@@ -80,6 +82,7 @@ export function App() {
           </div>
           <Timeline transitions={d.timeline} agentNow={agentNow} />
           <KvBrowser entries={d.kv} config={d.config} />
+          <StatsPanel view={stats} />
         </main>
       )}
     </>

@@ -3,18 +3,29 @@ import type { StreamState } from "./event-stream.js";
 import { formatBytes } from "./format.js";
 import { rates, type Sample } from "./rates.js";
 
-/** A line of recent values, scaled to its own maximum: a hand-drawn SVG sparkline. */
-function Sparkline(props: { values: readonly number[]; label: string }) {
+/**
+ * A line of recent values, scaled to its own maximum: a hand-drawn SVG sparkline. `also` is a
+ * second, fainter line on the same scale (a median under its maximum).
+ */
+export function Sparkline(props: {
+  values: readonly number[];
+  also?: readonly number[];
+  label: string;
+}) {
   const w = 160;
   const h = 32;
-  const max = Math.max(1e-9, ...props.values);
+  const max = Math.max(1e-9, ...props.values, ...(props.also ?? []));
   const n = Math.max(2, props.values.length);
-  const points = props.values
-    .map((v, i) => `${((i * w) / (n - 1)).toFixed(1)},${(h - 2 - (v / max) * (h - 4)).toFixed(1)}`)
-    .join(" ");
+  const line = (values: readonly number[]) =>
+    values
+      .map(
+        (v, i) => `${((i * w) / (n - 1)).toFixed(1)},${(h - 2 - (v / max) * (h - 4)).toFixed(1)}`,
+      )
+      .join(" ");
   return (
     <svg class="spark" viewBox={`0 0 ${w} ${h}`} role="img" aria-label={props.label}>
-      <polyline points={points} />
+      {props.also !== undefined ? <polyline class="also" points={line(props.also)} /> : null}
+      <polyline points={line(props.values)} />
     </svg>
   );
 }
