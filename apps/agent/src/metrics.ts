@@ -1,4 +1,5 @@
-import { type Cluster, type DropReason, MemberlistTransport } from "@grapevine/cluster";
+import type { Cluster, DropReason } from "@grapevine/cluster";
+import { MemberlistTransport } from "@grapevine/cluster/memberlist";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { registerProbeRttHistogram } from "./probe-rtt-metric.js";
 import { registerStatGauges } from "./telemetry.js";

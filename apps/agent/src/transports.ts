@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { MemberlistTransport } from "@grapevine/cluster";
+import { MemberlistTransport } from "@grapevine/cluster/memberlist";
 import type { Transport } from "@grapevine/transport";
 import { isTransportError } from "@grapevine/transport";
 import { bindUdp, type UdpTransport } from "@grapevine/transport-udp";

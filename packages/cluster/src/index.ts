@@ -7,10 +7,8 @@ export { Cluster } from "./cluster.js";
 export * from "./common.js";
 export { Keyring, parseKeyringFile } from "./keyring.js";
 export {
-  MEMBERLIST_UDP_BYTES,
-  MemberlistTransport,
-  type MemberlistWireCounters,
+  MEMBERLIST_META_MAX_BYTES,
+  MEMBERLIST_PACKAGE,
   type MemberlistWireSecurity,
-} from "./memberlist/memberlist-transport.js";
-export { MEMBERLIST_EVENT_NAME, MEMBERLIST_VSN } from "./memberlist/translate.js";
-export { MEMBERLIST_META_MAX_BYTES } from "./memberlist/wire.js";
+  type WireTransport,
+} from "./memberlist/wire.js";

@@ -13,15 +13,9 @@ import {
 } from "@grapevine/memberlist-compat";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  Cluster,
-  ClusterOptionsError,
-  Keyring,
-  LimitError,
-  MEMBERLIST_EVENT_NAME,
-  MemberlistTransport,
-} from "../src/index.js";
+import { Cluster, ClusterOptionsError, Keyring, LimitError } from "../src/index.js";
 import { fromIpPort, toIpPort } from "../src/memberlist/addresses.js";
+import { MEMBERLIST_EVENT_NAME, MemberlistTransport } from "../src/memberlist/index.js";
 import {
   fromMemberlist,
   fromStreamMessage,

@@ -168,8 +168,12 @@ describe.concurrent("installed with npm from the registry", () => {
   }) => {
     const dir = await installs.minimal;
     sizes["cluster + transport-udp"] = installedBytes(join(dir, "node_modules"));
-    // An optional peer is not installed for library users.
+    // Optional peers are not installed for library users: vitest (the compliance suite's), and
+    // memberlist's codec with msgpack (only members on memberlist's wire need it).
     expect(existsSync(join(dir, "node_modules/vitest"))).toBe(false);
+    expect(existsSync(join(dir, "node_modules/@grapevine/memberlist-compat"))).toBe(false);
+    expect(existsSync(join(dir, "node_modules/@msgpack/msgpack"))).toBe(false);
+    expect(sizes["cluster + transport-udp"]).toBeLessThan(1_000_000);
 
     const [example] = readmeExamples(packages).filter((e) => e.pkg.dir === "packages/cluster");
     expect(example?.output).toBeDefined();
@@ -179,6 +183,29 @@ describe.concurrent("installed with npm from the registry", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(outputMismatch(example?.output ?? "", result.stdout)).toBeUndefined();
+  });
+
+  it("@grapevine/cluster without memberlist's codec: asking for memberlist's wire names the package", async ({
+    expect,
+  }) => {
+    const dir = await installs.minimal;
+    writeFileSync(
+      join(dir, "memberlist-missing.mjs"),
+      [
+        'import { Cluster } from "@grapevine/cluster";',
+        "try {",
+        '  await Cluster.start({ name: "m", wire: "memberlist", bind: "udp://127.0.0.1:0" });',
+        '  console.log("started");',
+        "} catch (err) {",
+        "  console.log(`${err.name}: ${err.message}`);",
+        "}",
+      ].join("\n"),
+    );
+    const result = await node(dir, "memberlist-missing.mjs");
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(
+      "ClusterOptionsError: cluster options: wire memberlist needs the package @grapevine/memberlist-compat (npm install @grapevine/memberlist-compat)",
+    );
   });
 
   it("every library: each README example typechecks against the shipped types and prints what its README shows", async ({

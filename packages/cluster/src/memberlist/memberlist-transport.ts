@@ -25,6 +25,7 @@ import {
 import { parseUdpUrl, urlOf } from "./addresses.js";
 import { MemberlistStream, readOneMessage, type StreamHost } from "./memberlist-stream.js";
 import { envelopeOf, fromMemberlist, fromStreamMessage, toMemberlist } from "./translate.js";
+import type { MemberlistWireSecurity, WireTransport } from "./wire.js";
 
 /** memberlist's UDP packet budget (`UDPBufferSize`), bytes: what one datagram of ours holds. */
 export const MEMBERLIST_UDP_BYTES = 1400;
@@ -38,18 +39,6 @@ const CRC_HEADER = 5;
 const UDP_RECV_BUFFER_BYTES = 2 * 1024 * 1024;
 
 /** What the transport seals and checks with; set by the cluster that owns it. */
-export interface MemberlistWireSecurity {
-  /** The keys, primary first; empty: plaintext. Read for every packet (rotation applies at once). */
-  readonly keys: () => readonly Uint8Array[];
-  /** memberlist's label header ("" for none). */
-  readonly label: string;
-  /**
-   * With keys: `required` (default) seals and refuses plaintext; `accept-plaintext` seals and
-   * also reads plaintext (memberlist's `GossipVerifyIncoming` false); `open-only` sends plaintext
-   * and reads both (`GossipVerifyOutgoing` false too), to turn encryption on in a running cluster.
-   */
-  readonly mode?: "required" | "accept-plaintext" | "open-only";
-}
 
 /** Running totals of the memberlist wire, beside the cluster's own counters. */
 export interface MemberlistWireCounters {
@@ -71,7 +60,9 @@ export interface MemberlistWireCounters {
  * core's messages and memberlist's at the edge (see `translate.ts`), so the core's failure
  * detector probes and is probed by Go nodes. Its scheme is `udp`.
  */
-export class MemberlistTransport implements Transport, StreamHost {
+export class MemberlistTransport implements Transport, StreamHost, WireTransport {
+  /** Which wire this transport speaks: the cluster configures it by this mark. */
+  readonly wireProtocol = "memberlist";
   readonly scheme = "udp";
   readonly mtu = GRAPEVINE_MTU;
   readonly maxFrameBytes = MAX_FRAME_BYTES;

@@ -6,7 +6,36 @@ import {
 } from "../options.js";
 import { type PacketKeyring, Sealer } from "../sealer.js";
 import { grapevineWire, type WireSetup } from "../wire-setup.js";
-import { MemberlistTransport } from "./memberlist-transport.js";
+
+/** How a {@link WireTransport} seals and labels memberlist's packets. */
+export interface MemberlistWireSecurity {
+  /** The keys, primary first; empty: plaintext. Read for every packet (rotation applies at once). */
+  readonly keys: () => readonly Uint8Array[];
+  /** memberlist's label header ("" for none). */
+  readonly label: string;
+  /**
+   * With keys: `required` (default) seals and refuses plaintext; `accept-plaintext` seals and
+   * also reads plaintext (memberlist's `GossipVerifyIncoming` false); `open-only` sends plaintext
+   * and reads both (`GossipVerifyOutgoing` false too), to turn encryption on in a running cluster.
+   */
+  readonly mode?: "required" | "accept-plaintext" | "open-only";
+}
+
+/**
+ * A transport that speaks memberlist's wire (`MemberlistTransport`, from
+ * `@grapevine/cluster/memberlist`): it seals and labels packets itself, set up by the cluster.
+ * Known by its mark, so that this module (loaded by every Node cluster) does not load
+ * memberlist's codec, an optional dependency.
+ */
+export interface WireTransport {
+  readonly wireProtocol: "memberlist";
+  configure(security: MemberlistWireSecurity): void;
+}
+
+function isWireTransport(t: unknown): t is WireTransport {
+  const wire = t as Partial<WireTransport> | undefined;
+  return wire?.wireProtocol === "memberlist" && typeof wire.configure === "function";
+}
 
 /** memberlist's `MetaMaxSize`: the most node meta (our encoded tags) it carries, bytes. */
 export const MEMBERLIST_META_MAX_BYTES = 512;
@@ -40,7 +69,7 @@ export function setUpWire(options: ClusterOptions<PacketKeyring>): WireSetup {
     throw new ClusterOptionsError("keyring", "with wire memberlist must be a Keyring");
   }
   const [transport, ...others] = options.transports;
-  if (!(transport instanceof MemberlistTransport) || others.length > 0) {
+  if (!isWireTransport(transport) || others.length > 0) {
     throw new ClusterOptionsError(
       "transports",
       "with wire memberlist must be one MemberlistTransport (or give `bind` to Cluster.start)",
@@ -73,6 +102,7 @@ export async function startOnWire<T, K extends PacketKeyring>(
   if (typeof options.bind !== "string") {
     throw new ClusterOptionsError("bind", "must be a udp://IP:port address");
   }
+  const { MemberlistTransport } = await loadMemberlistTransport();
   const bound = await MemberlistTransport.bind(options.bind);
   try {
     const { bind: _bind, ...rest } = options;
@@ -83,6 +113,28 @@ export async function startOnWire<T, K extends PacketKeyring>(
     } as ClusterOptions<PacketKeyring> as ClusterOptions<K>);
   } catch (err) {
     await bound.close();
+    throw err;
+  }
+}
+
+/** The package memberlist's wire needs; an optional peer dependency of `@grapevine/cluster`. */
+export const MEMBERLIST_PACKAGE = "@grapevine/memberlist-compat";
+
+/**
+ * Loads the memberlist transport, which brings memberlist's codec (`@grapevine/memberlist-compat`
+ * and msgpack). Throws {@link ClusterOptionsError} naming `wire` when that package is missing.
+ */
+async function loadMemberlistTransport(): Promise<typeof import("./memberlist-transport.js")> {
+  try {
+    return await import("./memberlist-transport.js");
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === "ERR_MODULE_NOT_FOUND" && String(err).includes(MEMBERLIST_PACKAGE)) {
+      throw new ClusterOptionsError(
+        "wire",
+        `memberlist needs the package ${MEMBERLIST_PACKAGE} (npm install ${MEMBERLIST_PACKAGE})`,
+      );
+    }
     throw err;
   }
 }
