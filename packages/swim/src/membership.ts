@@ -249,6 +249,8 @@ export class Membership {
     );
     if (verdict === "suspect") {
       table.setIncarnation(held, suspect.incarnation);
+      // Already suspect at a lower incarnation: a new suspicion replaces the old one.
+      if (table.status(held) === "suspect") table.setStateChangedAt(held, now);
       this.setStatus(held, "suspect", now);
       const n = this.liveTotal;
       const minMs = suspicionTimeout(this.config.suspicionMult, n, this.config.probeIntervalMs);
@@ -265,9 +267,6 @@ export class Membership {
       this.emit("suspect", held, now);
       this.broadcast(suspect.name, suspect);
     } else if (verdict === "confirm") {
-      if (suspect.incarnation > table.incarnation(held)) {
-        table.setIncarnation(held, suspect.incarnation);
-      }
       const suspicion = this.suspicions.get(held);
       if (suspicion?.confirm(suspect.from)) {
         // Lifeguard §3.2: an independent confirmation shortens the timeout; pass it on.

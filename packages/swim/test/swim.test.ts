@@ -611,6 +611,45 @@ describe("suspicion and refutation (SWIM §4.2)", () => {
     expect(deaths).toEqual([4100]);
   });
 
+  it("a suspicion at a higher incarnation is a new one: its own full timeout, not the old timer's", () => {
+    const swim = make();
+    // Members we cannot reach are not probed: nothing but these claims moves the suspicion.
+    swim.mergeRemote(
+      ["a", "b", "c", "d"].map((n) => member(n, { addresses: [`ws://${n}`] })),
+      0,
+    );
+    // We missed a's refutation (alive 1) of this suspicion, held since 100 ms.
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "b" }, 100);
+    // 20 s later someone suspects a again, at the incarnation a refuted with.
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 1n, from: "c" }, 20_000);
+    expect(events(swim.drain()).filter((e) => e.type === "suspect")).toHaveLength(2);
+    let deadAt = -1;
+    for (let at = swim.nextWakeAt(); at <= 60_000 && deadAt < 0; at = swim.nextWakeAt()) {
+      swim.tick(at);
+      for (const e of events(swim.drain())) if (e.type === "dead") deadAt = at;
+    }
+    // N = 5: max = 24 s from the new claim, as for any fresh suspicion.
+    expect(deadAt).toBe(44_000);
+  });
+
+  it("a refuted suspicion's timer does not end a later suspicion early", () => {
+    const swim = make();
+    swim.mergeRemote(
+      ["a", "b", "c", "d"].map((n) => member(n, { addresses: [`ws://${n}`] })),
+      0,
+    );
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "b" }, 100);
+    swim.handle("ws://a", alive("a", { incarnation: 1n, addresses: ["ws://a"] }), 200);
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 1n, from: "b" }, 20_000);
+    swim.drain();
+    let deadAt = -1;
+    for (let at = swim.nextWakeAt(); at <= 60_000 && deadAt < 0; at = swim.nextWakeAt()) {
+      swim.tick(at);
+      for (const e of events(swim.drain())) if (e.type === "dead") deadAt = at;
+    }
+    expect(deadAt).toBe(44_000);
+  });
+
   it("dynamic suspicion off: a fixed minimum timeout", () => {
     const swim = make({ lifeguard: { dynamicSuspicion: false } });
     swim.mergeRemote(
