@@ -1,4 +1,4 @@
-import type { Message, PushPullMember } from "@grapevine/codec";
+import type { Dead, Message, PushPullMember, Suspect } from "@grapevine/codec";
 import { isLive, type Rng } from "@grapevine/protocol";
 import { firstSendableAddress, reachableSchemes, schemesOf } from "./addresses.js";
 import { Awareness } from "./awareness.js";
@@ -10,6 +10,7 @@ import { Membership, type MembershipTimer } from "./membership.js";
 import type { SwimOutput } from "./output.js";
 import { type ProbeHost, Prober, type ProbeTarget, type ProbeTimer } from "./probe.js";
 import { PushPull, type PushPullTimer } from "./push-pull.js";
+import { answerToStaleClaim } from "./refutation.js";
 import type { PreparedMembers } from "./seed.js";
 import { type SwimOptions, validateSelf } from "./swim-options.js";
 import { TimerSet } from "./timers.js";
@@ -181,14 +182,25 @@ export class Swim {
         if (this.membership.plausible(message.incarnation)) this.membership.onAlive(message, now);
         return;
       case "suspect":
-        if (this.membership.plausible(message.incarnation)) this.membership.onSuspect(message, now);
+        if (!this.membership.plausible(message.incarnation)) return;
+        this.answerStaleAboutSelf(fromAddress, message);
+        this.membership.onSuspect(message, now);
         return;
       case "dead":
-        if (this.membership.plausible(message.incarnation)) this.membership.onDead(message, now);
+        if (!this.membership.plausible(message.incarnation)) return;
+        this.answerStaleAboutSelf(fromAddress, message);
+        this.membership.onDead(message, now);
         return;
       default:
         return;
     }
+  }
+
+  /** A stale claim about us: send our current `alive` back (see {@link answerToStaleClaim}). */
+  private answerStaleAboutSelf(fromAddress: string, claim: Suspect | Dead): void {
+    const alive = answerToStaleClaim(this.membership, claim);
+    if (alive !== undefined)
+      this.outputs.push({ kind: "send", to: fromAddress, messages: [alive] });
   }
 
   /**

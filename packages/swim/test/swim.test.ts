@@ -553,6 +553,29 @@ describe("suspicion and refutation (SWIM §4.2)", () => {
     expect(swim.member("me")?.status).toBe("alive");
   });
 
+  it("answers a stale claim about itself with its current alive, to the sender, without refuting", () => {
+    const swim = make({}, { incarnation: 2n });
+    swim.drain();
+    flushBroadcasts(swim);
+    // A prober that missed our refutation brings its old suspicion (Lifeguard's buddy system).
+    swim.handle("udp://p", { type: "suspect", name: "me", incarnation: 1n, from: "q" }, 10);
+    swim.handle("udp://r", { type: "dead", name: "me", incarnation: 0n, from: "r" }, 20);
+    const out = sends(swim.drain());
+    expect(out.map((o) => o.to)).toEqual(["udp://p", "udp://r"]);
+    for (const o of out) {
+      expect(o.messages).toEqual([
+        expect.objectContaining({ type: "alive", name: "me", incarnation: 2n }),
+      ]);
+    }
+    expect(swim.incarnation()).toBe(2n);
+    expect(swim.counters).toMatchObject({ staleClaimsAnswered: 2, refutations: 0 });
+    // Claims about others, or at our incarnation (refuted instead), are not answered this way.
+    swim.handle("udp://p", { type: "suspect", name: "other", incarnation: 0n, from: "q" }, 30);
+    swim.handle("udp://p", { type: "suspect", name: "me", incarnation: 2n, from: "q" }, 40);
+    expect(swim.counters).toMatchObject({ staleClaimsAnswered: 2, refutations: 1 });
+    expect(swim.incarnation()).toBe(3n);
+  });
+
   it("a refuted suspect becomes alive again with an `alive` event", () => {
     const swim = make();
     swim.mergeRemote([member("a")], 0);
