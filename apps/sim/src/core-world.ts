@@ -125,7 +125,7 @@ class CoreMember implements SimMember {
 }
 
 /**
- * The simulated network of the direct runtime: per-datagram loss and latency from one seeded
+ * The simulated network of the direct runtime: per-packet loss and latency from one seeded
  * source, partitions, paused and crashed nodes, traffic totals. Streams are a request and a reply
  * frame, each after its link delays, failing as a TCP connection would (refused by a crashed node,
  * lost across a partition, held by a paused one). Under loss, a stream's packets (SYN, SYN-ACK,
@@ -217,10 +217,10 @@ class CoreNetwork implements SimNetwork {
   }
 
   /**
-   * What the lossy link `from → to` does to a stream frame of `bytes` bytes (a connection attempt
-   * when `syn`), counted. No random draw without loss.
+   * What the network's loss does to a stream frame of `bytes` bytes on any link (a connection
+   * attempt when `syn`), counted. No random draw without loss.
    */
-  private fate(from: string, to: string, bytes: number, syn = false): FrameFate {
+  private fate(bytes: number, syn = false): FrameFate {
     if (!(this.loss > 0)) return frameFate(0, bytes, this.streamLoss, this.random);
     const model = this.streamLoss;
     const fate = frameFate(
@@ -245,7 +245,7 @@ class CoreNetwork implements SimNetwork {
     const receiver = this.members.get(to);
     if (!receiver || receiver.crashed) {
       const refusedAfter = 2 * this.latency(from.address, to, this.random);
-      const syn = this.fate(from.address, to, 0, true);
+      const syn = this.fate(0, true);
       if (syn.broken) return;
       this.world.clock.setTimeout(fail, refusedAfter + syn.stallMs);
       return;
@@ -254,11 +254,11 @@ class CoreNetwork implements SimNetwork {
     for (let i = 0; i < STREAM_SETUP_TRIPS; i++)
       setup += this.latency(from.address, to, this.random);
     // A connection that gives up retransmitting does so long after the core's deadline.
-    const syn = this.fate(from.address, to, 0, true);
+    const syn = this.fate(0, true);
     if (syn.broken) return;
-    const synAck = this.fate(to, from.address, 0, true);
+    const synAck = this.fate(0, true);
     if (synAck.broken) return;
-    const sent = this.fate(from.address, to, request.length);
+    const sent = this.fate(request.length);
     if (sent.broken) return;
     this.at(receiver, setup + syn.stallMs + synAck.stallMs + sent.stallMs, () => {
       let reply: Uint8Array | undefined;
@@ -267,7 +267,7 @@ class CoreNetwork implements SimNetwork {
       });
       if (reply === undefined) {
         const finAfter = this.latency(to, from.address, this.random);
-        const fin = this.fate(to, from.address, 0);
+        const fin = this.fate(0);
         if (fin.broken) return;
         this.at(from, finAfter + fin.stallMs, fail);
         return;
@@ -277,7 +277,7 @@ class CoreNetwork implements SimNetwork {
       this.frameBytes += answer.length;
       if (this.cut(to, from.address)) return;
       const replyAfter = this.latency(to, from.address, this.random);
-      const back = this.fate(to, from.address, answer.length);
+      const back = this.fate(answer.length);
       if (back.broken) return;
       this.at(from, replyAfter + back.stallMs, () =>
         from.step((now) => from.core.handleStreamReply(id, answer, now)),
@@ -374,6 +374,10 @@ export class CoreWorld extends World {
   /** Records an event of a node (after the step that produced it). */
   recordEvent(node: SimNode, event: ClusterEvent): void {
     this.record(node, event);
+  }
+
+  streamLoss(): { retransmits: number; timedOut: number } {
+    return { retransmits: this.net.streamRetransmits, timedOut: this.net.streamsTimedOut };
   }
 
   traffic(): { bytes: number; messages: number } {
