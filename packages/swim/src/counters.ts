@@ -49,6 +49,8 @@ export interface SwimCounters {
    * refutation; Lifeguard's buddy system brings it to us with every probe it sends us).
    */
   staleClaimsAnswered: number;
+  /** Suspicions this node still held some time after they started, sent to the suspect itself. */
+  lastCalls: number;
   /** Dead and left members forgotten after gossipToTheDeadMs. */
   membersReaped: number;
   /** Broadcasts placed in packets by {@link Swim.piggyback}. */
@@ -82,6 +84,7 @@ export function createCounters(): SwimCounters {
     deadDeclared: 0,
     refutations: 0,
     staleClaimsAnswered: 0,
+    lastCalls: 0,
     membersReaped: 0,
     broadcastsSent: 0,
     nameConflicts: 0,

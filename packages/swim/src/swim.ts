@@ -1,4 +1,4 @@
-import type { Dead, Message, PushPullMember, Suspect } from "@grapevine/codec";
+import type { Message, PushPullMember } from "@grapevine/codec";
 import { isLive, type Rng } from "@grapevine/protocol";
 import { firstSendableAddress, reachableSchemes, schemesOf } from "./addresses.js";
 import { Awareness } from "./awareness.js";
@@ -95,6 +95,10 @@ export class Swim {
         awareness: this.awareness,
         schedule,
         output,
+        send: (to, messages) => {
+          const address = firstSendableAddress(to, this.ownSchemes);
+          if (address !== undefined) this.outputs.push({ kind: "send", to: address, messages });
+        },
         broadcasts: options.broadcasts,
         registry: options.registry,
       },
@@ -182,25 +186,17 @@ export class Swim {
         if (this.membership.plausible(message.incarnation)) this.membership.onAlive(message, now);
         return;
       case "suspect":
+      case "dead": {
         if (!this.membership.plausible(message.incarnation)) return;
-        this.answerStaleAboutSelf(fromAddress, message);
-        this.membership.onSuspect(message, now);
+        const answer = answerToStaleClaim(this.membership, message);
+        if (answer) this.outputs.push({ kind: "send", to: fromAddress, messages: [answer] });
+        if (message.type === "suspect") this.membership.onSuspect(message, now);
+        else this.membership.onDead(message, now);
         return;
-      case "dead":
-        if (!this.membership.plausible(message.incarnation)) return;
-        this.answerStaleAboutSelf(fromAddress, message);
-        this.membership.onDead(message, now);
-        return;
+      }
       default:
         return;
     }
-  }
-
-  /** A stale claim about us: send our current `alive` back (see {@link answerToStaleClaim}). */
-  private answerStaleAboutSelf(fromAddress: string, claim: Suspect | Dead): void {
-    const alive = answerToStaleClaim(this.membership, claim);
-    if (alive !== undefined)
-      this.outputs.push({ kind: "send", to: fromAddress, messages: [alive] });
   }
 
   /**
@@ -421,6 +417,7 @@ export class Swim {
       case "relay-expire":
         return this.prober.isStale(timer);
       case "suspicion":
+      case "last-call":
       case "reap":
         return this.membership.isStale(timer);
       case "push-pull":
@@ -441,6 +438,7 @@ export class Swim {
         this.prober.fire(timer, now);
         return;
       case "suspicion":
+      case "last-call":
       case "reap":
         this.membership.fire(timer, now);
         return;

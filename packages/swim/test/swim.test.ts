@@ -576,6 +576,39 @@ describe("suspicion and refutation (SWIM §4.2)", () => {
     expect(swim.incarnation()).toBe(3n);
   });
 
+  it("tells a suspect it still suspects, at half the minimum timeout, up to 3 times", () => {
+    const swim = make({ indirectChecks: 0 });
+    swim.mergeRemote(
+      ["a", "b", "c", "d"].map((n) => member(n)),
+      0,
+    );
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "b" }, 100);
+    swim.drain();
+    // N = 5: minimum 4 s, maximum 24 s; last calls at 2.1, 4.1 and 6.1 s.
+    const calls: number[] = [];
+    for (let at = swim.nextWakeAt(); at <= 10_000; at = swim.nextWakeAt()) {
+      swim.tick(at);
+      for (const send of sends(swim.drain())) {
+        if (send.to !== "udp://a") continue;
+        if (send.messages.some((m) => m.type === "suspect" && m.name === "a" && m.from === "me")) {
+          if (!send.messages.some((m) => m.type === "ping")) calls.push(at);
+        }
+      }
+    }
+    expect(calls).toEqual([2100, 4100, 6100]);
+    expect(swim.counters.lastCalls).toBeGreaterThanOrEqual(3);
+  });
+
+  it("no last call once the suspicion is refuted", () => {
+    const swim = make();
+    swim.mergeRemote([member("a", { addresses: ["ws://a"] })], 0);
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "b" }, 100);
+    swim.handle("ws://a", alive("a", { incarnation: 1n, addresses: ["ws://a"] }), 1000);
+    swim.drain();
+    runTo(swim, 30_000);
+    expect(swim.counters.lastCalls).toBe(0);
+  });
+
   it("a refuted suspect becomes alive again with an `alive` event", () => {
     const swim = make();
     swim.mergeRemote([member("a")], 0);
