@@ -928,7 +928,11 @@ describe("piggy-backing (SWIM §4.1)", () => {
     const swim = make();
     swim.drain();
     swim.handle("udp://x", { type: "state-syn", digest: [], complete: true }, 1);
-    swim.handle("udp://x", { type: "user", from: "x", name: "n", payload: EMPTY }, 1);
+    swim.handle(
+      "udp://x",
+      { type: "user", from: "x", name: "n", payload: EMPTY, coalesce: false, ltime: 0 },
+      1,
+    );
     expect(swim.drain()).toEqual([]);
   });
 });
