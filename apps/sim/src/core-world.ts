@@ -3,7 +3,13 @@ import type { PushPullMember } from "@grapevine/codec";
 import { NodeCore, type NodeOutput, STATS_KEY } from "@grapevine/node";
 import { type Rng, seededRng } from "@grapevine/protocol";
 import { ColumnArena, MemberRegistry, PreparedMembers, swimConfig } from "@grapevine/swim";
-import { latencySampler } from "@grapevine/transport-memory";
+import {
+  type FrameFate,
+  frameFate,
+  latencySampler,
+  type StreamLossModel,
+  streamLossModel,
+} from "@grapevine/transport-memory";
 import type { SimOptions } from "./options.js";
 import { LatencyMatrix } from "./topology.js";
 import { WakeTimer } from "./wake-timer.js";
@@ -119,10 +125,12 @@ class CoreMember implements SimMember {
 }
 
 /**
- * The simulated network of the direct runtime: per-datagram loss and latency from one seeded
+ * The simulated network of the direct runtime: per-packet loss and latency from one seeded
  * source, partitions, paused and crashed nodes, traffic totals. Streams are a request and a reply
  * frame, each after its link delays, failing as a TCP connection would (refused by a crashed node,
- * lost across a partition, held by a paused one).
+ * lost across a partition, held by a paused one). Under loss, a stream's packets (SYN, SYN-ACK,
+ * request, reply) are retransmitted late as the memory network's are (`frameFate`); one that gives
+ * up leaves the exchange to the core's deadline, which always comes first.
  */
 class CoreNetwork implements SimNetwork {
   readonly members = new Map<string, CoreMember>();
@@ -130,6 +138,13 @@ class CoreNetwork implements SimNetwork {
   datagramBytes = 0;
   frames = 0;
   frameBytes = 0;
+  /** Stream segments sent again after a loss. */
+  streamRetransmits = 0;
+  /** Stream frames that arrived late because of retransmissions. */
+  framesStalled = 0;
+  /** Stream exchanges whose connection gave up retransmitting. */
+  streamsTimedOut = 0;
+  private readonly streamLoss: StreamLossModel = streamLossModel();
   private group = new Map<string, number>();
   private readonly latency;
 
@@ -201,6 +216,26 @@ class CoreNetwork implements SimNetwork {
     );
   }
 
+  /**
+   * What the network's loss does to a stream frame of `bytes` bytes on any link (a connection
+   * attempt when `syn`), counted. No random draw without loss.
+   */
+  private fate(bytes: number, syn = false): FrameFate {
+    if (!(this.loss > 0)) return frameFate(0, bytes, this.streamLoss, this.random);
+    const model = this.streamLoss;
+    const fate = frameFate(
+      this.loss,
+      bytes,
+      model,
+      this.random,
+      syn ? model.synRtoMs : model.rtoMs,
+    );
+    this.streamRetransmits += fate.retransmits;
+    if (fate.broken) this.streamsTimedOut += 1;
+    else if (!syn && fate.stallMs > 0) this.framesStalled += 1;
+    return fate;
+  }
+
   exchange(from: CoreMember, id: number, to: string, request: Uint8Array): void {
     this.frames += 1;
     this.frameBytes += request.length;
@@ -209,26 +244,42 @@ class CoreNetwork implements SimNetwork {
     if (this.cut(from.address, to)) return;
     const receiver = this.members.get(to);
     if (!receiver || receiver.crashed) {
-      this.world.clock.setTimeout(fail, 2 * this.latency(from.address, to, this.random));
+      const refusedAfter = 2 * this.latency(from.address, to, this.random);
+      const syn = this.fate(0, true);
+      if (syn.broken) return;
+      this.world.clock.setTimeout(fail, refusedAfter + syn.stallMs);
       return;
     }
     let setup = 0;
     for (let i = 0; i < STREAM_SETUP_TRIPS; i++)
       setup += this.latency(from.address, to, this.random);
-    this.at(receiver, setup, () => {
+    // A connection that gives up retransmitting does so long after the core's deadline.
+    const syn = this.fate(0, true);
+    if (syn.broken) return;
+    const synAck = this.fate(0, true);
+    if (synAck.broken) return;
+    const sent = this.fate(request.length);
+    if (sent.broken) return;
+    this.at(receiver, setup + syn.stallMs + synAck.stallMs + sent.stallMs, () => {
       let reply: Uint8Array | undefined;
       receiver.step((now) => {
         reply = receiver.core.handleStreamFrame(from.address, request, now);
       });
       if (reply === undefined) {
-        this.at(from, this.latency(to, from.address, this.random), fail);
+        const finAfter = this.latency(to, from.address, this.random);
+        const fin = this.fate(0);
+        if (fin.broken) return;
+        this.at(from, finAfter + fin.stallMs, fail);
         return;
       }
       const answer = reply;
       this.frames += 1;
       this.frameBytes += answer.length;
       if (this.cut(to, from.address)) return;
-      this.at(from, this.latency(to, from.address, this.random), () =>
+      const replyAfter = this.latency(to, from.address, this.random);
+      const back = this.fate(answer.length);
+      if (back.broken) return;
+      this.at(from, replyAfter + back.stallMs, () =>
         from.step((now) => from.core.handleStreamReply(id, answer, now)),
       );
     });
@@ -323,6 +374,10 @@ export class CoreWorld extends World {
   /** Records an event of a node (after the step that produced it). */
   recordEvent(node: SimNode, event: ClusterEvent): void {
     this.record(node, event);
+  }
+
+  streamLoss(): { retransmits: number; timedOut: number } {
+    return { retransmits: this.net.streamRetransmits, timedOut: this.net.streamsTimedOut };
   }
 
   traffic(): { bytes: number; messages: number } {

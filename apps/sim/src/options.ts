@@ -35,7 +35,10 @@ export interface SimOptions {
   /** Seed for every random choice in the run (network and nodes). */
   readonly seed: number;
   readonly preset: Preset;
-  /** Datagram loss probability, 0–1. */
+  /**
+   * Loss probability of every packet, 0–1: datagrams are dropped, stream segments retransmitted
+   * late as TCP's are (a stream breaks after too many losses in a row).
+   */
   readonly loss: number;
   /** Mean one-way latency, ms (jitter ±50 % of it). */
   readonly latencyMs: number;
@@ -74,7 +77,7 @@ export const DEFAULT_DURATION_S: Record<Scenario, number> = {
   query: 60,
 };
 
-/** Datagram loss of a scenario when `--loss` is not given (`config` shows convergence under loss). */
+/** Loss of a scenario when `--loss` is not given (`config` shows convergence under loss). */
 const DEFAULT_LOSS: Partial<Record<Scenario, number>> = { config: 0.1, query: 0.05 };
 
 export const USAGE = `usage: pnpm sim <scenario> [options]
@@ -83,7 +86,8 @@ scenarios:
   join        N nodes start and join through 3 seeds → converged_s
   spread      one node sets a key in a converged cluster → p50_s, p99_s, p100_s, rounds_p100
   failure     K nodes crash → first_suspect_s, first_dead_s, all_dead_s
-  soak        run under loss / slow nodes, nobody fails → false_suspects, false_deaths, refutations
+  soak        run under loss / slow nodes, nobody fails → false_suspects, false_deaths, refutations,
+              stream_retransmits, streams_timed_out
   partition   split in two for --duration, heal → heal_s
   idle        a converged cluster doing nothing → bytes_per_node_per_s
   config      10 writers set the same cluster-scoped keys at once (10 % loss by default) →
@@ -97,7 +101,8 @@ options:
   --nodes N           cluster size (default 100; 2–20000)
   --seed S            random seed (default 1)
   --preset P          lan | wan | local (default lan)
-  --loss P            datagram loss probability 0–1 (default 0)
+  --loss P            packet loss probability 0–1: datagrams dropped, stream segments
+                      retransmitted as TCP's after a 200 ms doubling timeout (default 0)
   --latency MS        mean one-way latency in ms, ±50 % jitter (default 1)
   --topology T        uniform (--latency on every link, default) | plane (nodes in a 100 ms
                       square) | clusters (5 sites in a 200 ms square): known RTTs, ±5 % jitter

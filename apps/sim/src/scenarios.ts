@@ -245,6 +245,7 @@ export async function soak(
   const mark = trafficMark(world);
   if (o.slow > 0) world.makeSlow(o.slow);
   const before = swimTotals(world);
+  const streamsBefore = world.streamLoss();
   let suspectEvents = 0;
   let deadEvents = 0;
   // A suspicion is one (member, incarnation) episode, however many nodes hear of it. Suspicions
@@ -267,6 +268,7 @@ export async function soak(
   });
   await world.runFor(o.durationS * 1000, 1000, progress);
   const after = swimTotals(world);
+  const streamsAfter = world.streamLoss();
   return {
     figures: {
       false_suspects: healthyEpisodes.size,
@@ -276,6 +278,8 @@ export async function soak(
       false_deaths: deadEvents,
       refutations: after.refutations - before.refutations,
       slow_nodes: world.nodes.filter((n) => n.slow).length,
+      stream_retransmits: streamsAfter.retransmits - streamsBefore.retransmits,
+      streams_timed_out: streamsAfter.timedOut - streamsBefore.timedOut,
     },
     plot: {
       title: `soak: ${o.nodes} nodes, loss ${o.loss}, slow ${o.slow}, lifeguard ${o.lifeguard ? "on" : "off"}`,

@@ -91,6 +91,12 @@ export abstract class World {
   /** Bytes and messages sent by all nodes so far (datagrams and stream frames). */
   abstract traffic(): { bytes: number; messages: number };
 
+  /**
+   * Stream segments retransmitted after a loss, and stream connections that gave up
+   * retransmitting, so far (both 0 without `--loss`).
+   */
+  abstract streamLoss(): { retransmits: number; timedOut: number };
+
   /** Adds a node made by a runtime. */
   protected add(node: SimNode): void {
     this.nodes.push(node);
@@ -268,6 +274,11 @@ export class MemoryWorld extends World {
       clusters.push(cluster);
     }
     for (const c of clusters) await c.start();
+  }
+
+  streamLoss(): { retransmits: number; timedOut: number } {
+    const c = this.network.counters();
+    return { retransmits: c.streamRetransmits, timedOut: c.streamsTimedOut };
   }
 
   /** Bytes and messages sent by all nodes so far (datagrams and stream frames). */

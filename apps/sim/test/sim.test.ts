@@ -56,6 +56,29 @@ describe("simulator scenarios (small N, fixed seeds)", () => {
     expect(r.figures.false_deaths).toBe(0);
   });
 
+  it("soak: 50 nodes, 20 % loss on datagrams and streams alike, 60 s: no false deaths", async () => {
+    // Before suspicions at a newer incarnation got their own timeout and stale claims about a
+    // member were answered with its current alive, this seed declared two healthy members dead
+    // (56 member-dead events).
+    const r = await runSimulation(opts("soak --nodes 50 --loss 0.2 --duration 60 --seed 1"));
+    expect(r.figures.stream_retransmits!).toBeGreaterThan(100);
+    expect(r.figures.false_deaths).toBe(0);
+  });
+
+  it("soak without loss: streams retransmit nothing", async () => {
+    const r = await runSimulation(opts("soak --nodes 20 --duration 20 --seed 1"));
+    expect(r.figures.stream_retransmits).toBe(0);
+    expect(r.figures.streams_timed_out).toBe(0);
+  });
+
+  it("the memory runtime's streams lose packets too", async () => {
+    const r = await runSimulation(
+      opts("soak --nodes 20 --loss 0.2 --duration 30 --seed 3 --runtime memory"),
+    );
+    expect(r.figures.stream_retransmits!).toBeGreaterThan(0);
+    expect(r.figures.false_deaths).toBe(0);
+  });
+
   it("partition: 100 nodes split for 60 s heal into one membership", async () => {
     const r = await runSimulation(opts("partition --nodes 100 --duration 60 --seed 4"));
     expect(r.figures.heal_s).not.toBeNull();

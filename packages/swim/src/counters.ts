@@ -43,6 +43,14 @@ export interface SwimCounters {
   deadDeclared: number;
   /** Times this node refuted suspicion or death about itself (SWIM §4.2). */
   refutations: number;
+  /**
+   * Suspicions and death notices about ourselves at an older incarnation than ours, answered by
+   * sending our current `alive` back to where the claim came from (its sender missed our
+   * refutation; Lifeguard's buddy system brings it to us with every probe it sends us).
+   */
+  staleClaimsAnswered: number;
+  /** Suspicions this node still held some time after they started, sent to the suspect itself. */
+  lastCalls: number;
   /** Dead and left members forgotten after gossipToTheDeadMs. */
   membersReaped: number;
   /** Broadcasts placed in packets by {@link Swim.piggyback}. */
@@ -75,6 +83,8 @@ export function createCounters(): SwimCounters {
     suspicionsRefuted: 0,
     deadDeclared: 0,
     refutations: 0,
+    staleClaimsAnswered: 0,
+    lastCalls: 0,
     membersReaped: 0,
     broadcastsSent: 0,
     nameConflicts: 0,

@@ -15,6 +15,11 @@ import { aliveAboutSelf, refute } from "./refutation.js";
 import { SchemeGroups } from "./scheme-groups.js";
 import { Suspicion } from "./suspicion.js";
 
+/** A held suspicion is sent to the suspect every `minimum suspicion timeout / this`... */
+const LAST_CALL_DIVISOR = 2;
+/** ... at most this many times (a gone member gets this many datagrams from each suspecter). */
+const LAST_CALLS = 3;
+
 /** Largest incarnation accepted from peers: 2⁶⁴ − 2 (see {@link Membership.plausible}). */
 const MAX_INCARNATION = 2n ** 64n - 1n;
 
@@ -27,6 +32,12 @@ export type Broadcast = Alive | Suspect | Dead;
 /** Timers the membership rules set; each carries what makes it stale or not. */
 export type MembershipTimer =
   | { readonly kind: "suspicion"; readonly slot: number; readonly suspicion: Suspicion }
+  | {
+      readonly kind: "last-call";
+      readonly slot: number;
+      readonly suspicion: Suspicion;
+      readonly calls: number;
+    }
   | { readonly kind: "reap"; readonly name: string; readonly changedAt: number };
 
 /** What {@link Membership} needs from the node it works for. */
@@ -38,6 +49,8 @@ export interface MembershipHost {
   schedule(at: number, timer: MembershipTimer): void;
   /** Append an output (here: membership events), after everything produced before it. */
   output(output: SwimOutput): void;
+  /** Send `messages` to a member at the first of its `addresses` we can reach. */
+  send(addresses: readonly string[], messages: Message[]): void;
   /** A dissemination queue shared with the runtime, if it brings one (see `SwimOptions`). */
   readonly broadcasts?: BroadcastQueue<Message> | undefined;
   /** Where the member table keeps its records, if the runtime shares one (see `SwimOptions`). */
@@ -142,7 +155,7 @@ export class Membership {
 
   /** Whether a membership timer no longer refers to anything current. */
   isStale(timer: MembershipTimer): boolean {
-    if (timer.kind === "suspicion") return this.suspicions.get(timer.slot) !== timer.suspicion;
+    if (timer.kind !== "reap") return this.suspicions.get(timer.slot) !== timer.suspicion;
     const slot = this.table.find(timer.name);
     return (
       slot < 0 ||
@@ -154,6 +167,7 @@ export class Membership {
   /** Run a membership timer that is not stale. */
   fire(timer: MembershipTimer, now: number): void {
     if (timer.kind === "suspicion") this.suspicionExpired(timer.slot, timer.suspicion, now);
+    else if (timer.kind === "last-call") this.lastCall(timer, now);
     else this.reap(this.table.find(timer.name));
   }
 
@@ -249,6 +263,8 @@ export class Membership {
     );
     if (verdict === "suspect") {
       table.setIncarnation(held, suspect.incarnation);
+      // Already suspect at a lower incarnation: a new suspicion replaces the old one.
+      if (table.status(held) === "suspect") table.setStateChangedAt(held, now);
       this.setStatus(held, "suspect", now);
       const n = this.liveTotal;
       const minMs = suspicionTimeout(this.config.suspicionMult, n, this.config.probeIntervalMs);
@@ -262,12 +278,11 @@ export class Membership {
       });
       this.suspicions.set(held, suspicion);
       this.host.schedule(suspicion.deadline(), { kind: "suspicion", slot: held, suspicion });
+      const call = { kind: "last-call", slot: held, suspicion, calls: 0 } as const;
+      this.host.schedule(now + minMs / LAST_CALL_DIVISOR, call);
       this.emit("suspect", held, now);
       this.broadcast(suspect.name, suspect);
     } else if (verdict === "confirm") {
-      if (suspect.incarnation > table.incarnation(held)) {
-        table.setIncarnation(held, suspect.incarnation);
-      }
       const suspicion = this.suspicions.get(held);
       if (suspicion?.confirm(suspect.from)) {
         // Lifeguard §3.2: an independent confirmation shortens the timeout; pass it on.
@@ -291,6 +306,30 @@ export class Membership {
       },
       now,
     );
+  }
+
+  /**
+   * A suspicion we still hold some time after it started: tell the suspect directly. A live member
+   * refutes it at once, or, if it refuted already and we missed that, answers with its current
+   * `alive`; either way we hear it before our timer declares it dead. Members that heard the
+   * refutation dropped the suspicion, so this costs a datagram only where a view is behind or
+   * the member is gone (Lifeguard §3.3's buddy system, without waiting for our turn to probe it).
+   */
+  private lastCall(timer: Extract<MembershipTimer, { kind: "last-call" }>, now: number): void {
+    const { slot, suspicion } = timer;
+    const table = this.table;
+    if (table.status(slot) !== "suspect" || now >= suspicion.deadline()) return;
+    this.count.lastCalls += 1;
+    const claim: Suspect = {
+      type: "suspect",
+      name: table.name(slot),
+      incarnation: table.incarnation(slot),
+      from: this.name,
+    };
+    this.host.send(table.addresses(slot), [claim]);
+    if (timer.calls + 1 >= LAST_CALLS) return;
+    const next = { ...timer, calls: timer.calls + 1 };
+    this.host.schedule(now + suspicion.minMs / LAST_CALL_DIVISOR, next);
   }
 
   private suspicionExpired(slot: number, suspicion: Suspicion, now: number): void {

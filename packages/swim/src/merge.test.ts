@@ -50,8 +50,12 @@ describe("suspectVerdict", () => {
     expect(suspectVerdict(held(), 6n)).toBe("suspect");
     expect(suspectVerdict(held(), 4n)).toBe("stale");
   });
-  it("confirms suspect members", () => {
+  it("confirms suspect members at the suspected incarnation", () => {
     expect(suspectVerdict(held({ status: "suspect" }), 5n)).toBe("confirm");
+  });
+  it("a higher incarnation than the suspected one is a new suspicion", () => {
+    expect(suspectVerdict(held({ status: "suspect" }), 6n)).toBe("suspect");
+    expect(suspectVerdict(held({ status: "suspect" }), 4n)).toBe("stale");
   });
   it("ignores dead, left and unknown members", () => {
     expect(suspectVerdict(held({ status: "dead" }), 9n)).toBe("stale");

@@ -47,8 +47,11 @@ export function aliveVerdict(
 
 /**
  * How a `suspect` claim relates to what we hold (SWIM §4.2): `suspect` an alive member at the
- * same or a higher incarnation; `confirm` one already suspect (Lifeguard §3.2 counts it);
- * `unknown` for members we do not know; `stale` for dead or left members and lower incarnations.
+ * same or a higher incarnation, or a suspect one at a higher incarnation than the suspected one
+ * (a new suspicion of a member that refuted the old one, whose refutation we missed: it gets a
+ * timeout of its own); `confirm` a suspicion at the suspected incarnation (Lifeguard §3.2 counts
+ * it); `unknown` for members we do not know; `stale` for dead or left members and lower
+ * incarnations.
  */
 export type SuspectVerdict = "suspect" | "confirm" | "unknown" | "stale";
 
@@ -60,7 +63,7 @@ export function suspectVerdict(
   if (held === undefined) return "unknown";
   if (held.status === "dead" || held.status === "left") return "stale";
   if (incarnation < held.incarnation) return "stale";
-  return held.status === "suspect" ? "confirm" : "suspect";
+  return held.status === "suspect" && incarnation === held.incarnation ? "confirm" : "suspect";
 }
 
 /**

@@ -3,7 +3,7 @@
  * make — a suspicion, a death, an `alive` with other addresses or metadata, an echo of a previous
  * life — is outbid with a higher incarnation. After we leave, nothing is refuted.
  */
-import type { PushPullMember } from "@grapevine/codec";
+import type { Alive, Dead, PushPullMember, Suspect } from "@grapevine/codec";
 import { sameAddresses, sameMeta } from "./members.js";
 import type { AliveClaim, Membership } from "./membership.js";
 
@@ -59,4 +59,18 @@ export function refute(m: Membership, claimed: bigint, penalise: boolean): void 
     m.host.awareness.applyDelta(1);
   }
   m.broadcast(m.name, m.selfAlive());
+}
+
+/**
+ * A suspicion or death notice about us at an older incarnation than ours: its sender missed our
+ * refutation and would go on suspecting us until its suspicion timer declared us dead. There is
+ * nothing to outbid (SWIM §4.2); the answer is our current `alive`, to send back to where the
+ * claim came from so the sender's view catches up (with Lifeguard's buddy system, §3.3, at its
+ * next probe of us). Returns it, counted, or `undefined` for any other claim.
+ */
+export function answerToStaleClaim(m: Membership, claim: Suspect | Dead): Alive | undefined {
+  if (claim.name !== m.name || m.leaving) return undefined;
+  if (claim.incarnation >= m.table.incarnation(m.self)) return undefined;
+  m.count.staleClaimsAnswered += 1;
+  return m.selfAlive();
 }

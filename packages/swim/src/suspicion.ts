@@ -24,7 +24,8 @@ export interface SuspicionParams {
 export class Suspicion {
   /** When the suspicion started, ms. */
   readonly startedAt: number;
-  private readonly minMs: number;
+  /** The shortest timeout, ms (reached after K confirmations). */
+  readonly minMs: number;
   private readonly maxMs: number;
   private readonly expected: number;
   /** Distinct suspectors, the first included; at most K + 1 entries are ever kept. */

@@ -10,6 +10,7 @@ import { Membership, type MembershipTimer } from "./membership.js";
 import type { SwimOutput } from "./output.js";
 import { type ProbeHost, Prober, type ProbeTarget, type ProbeTimer } from "./probe.js";
 import { PushPull, type PushPullTimer } from "./push-pull.js";
+import { answerToStaleClaim } from "./refutation.js";
 import type { PreparedMembers } from "./seed.js";
 import { type SwimOptions, validateSelf } from "./swim-options.js";
 import { TimerSet } from "./timers.js";
@@ -94,6 +95,10 @@ export class Swim {
         awareness: this.awareness,
         schedule,
         output,
+        send: (to, messages) => {
+          const address = firstSendableAddress(to, this.ownSchemes);
+          if (address !== undefined) this.outputs.push({ kind: "send", to: address, messages });
+        },
         broadcasts: options.broadcasts,
         registry: options.registry,
       },
@@ -181,11 +186,14 @@ export class Swim {
         if (this.membership.plausible(message.incarnation)) this.membership.onAlive(message, now);
         return;
       case "suspect":
-        if (this.membership.plausible(message.incarnation)) this.membership.onSuspect(message, now);
+      case "dead": {
+        if (!this.membership.plausible(message.incarnation)) return;
+        const answer = answerToStaleClaim(this.membership, message);
+        if (answer) this.outputs.push({ kind: "send", to: fromAddress, messages: [answer] });
+        if (message.type === "suspect") this.membership.onSuspect(message, now);
+        else this.membership.onDead(message, now);
         return;
-      case "dead":
-        if (this.membership.plausible(message.incarnation)) this.membership.onDead(message, now);
-        return;
+      }
       default:
         return;
     }
@@ -409,6 +417,7 @@ export class Swim {
       case "relay-expire":
         return this.prober.isStale(timer);
       case "suspicion":
+      case "last-call":
       case "reap":
         return this.membership.isStale(timer);
       case "push-pull":
@@ -429,6 +438,7 @@ export class Swim {
         this.prober.fire(timer, now);
         return;
       case "suspicion":
+      case "last-call":
       case "reap":
         this.membership.fire(timer, now);
         return;

@@ -553,6 +553,62 @@ describe("suspicion and refutation (SWIM §4.2)", () => {
     expect(swim.member("me")?.status).toBe("alive");
   });
 
+  it("answers a stale claim about itself with its current alive, to the sender, without refuting", () => {
+    const swim = make({}, { incarnation: 2n });
+    swim.drain();
+    flushBroadcasts(swim);
+    // A prober that missed our refutation brings its old suspicion (Lifeguard's buddy system).
+    swim.handle("udp://p", { type: "suspect", name: "me", incarnation: 1n, from: "q" }, 10);
+    swim.handle("udp://r", { type: "dead", name: "me", incarnation: 0n, from: "r" }, 20);
+    const out = sends(swim.drain());
+    expect(out.map((o) => o.to)).toEqual(["udp://p", "udp://r"]);
+    for (const o of out) {
+      expect(o.messages).toEqual([
+        expect.objectContaining({ type: "alive", name: "me", incarnation: 2n }),
+      ]);
+    }
+    expect(swim.incarnation()).toBe(2n);
+    expect(swim.counters).toMatchObject({ staleClaimsAnswered: 2, refutations: 0 });
+    // Claims about others, or at our incarnation (refuted instead), are not answered this way.
+    swim.handle("udp://p", { type: "suspect", name: "other", incarnation: 0n, from: "q" }, 30);
+    swim.handle("udp://p", { type: "suspect", name: "me", incarnation: 2n, from: "q" }, 40);
+    expect(swim.counters).toMatchObject({ staleClaimsAnswered: 2, refutations: 1 });
+    expect(swim.incarnation()).toBe(3n);
+  });
+
+  it("tells a suspect it still suspects, at half the minimum timeout, up to 3 times", () => {
+    const swim = make({ indirectChecks: 0 });
+    swim.mergeRemote(
+      ["a", "b", "c", "d"].map((n) => member(n)),
+      0,
+    );
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "b" }, 100);
+    swim.drain();
+    // N = 5: minimum 4 s, maximum 24 s; last calls at 2.1, 4.1 and 6.1 s.
+    const calls: number[] = [];
+    for (let at = swim.nextWakeAt(); at <= 10_000; at = swim.nextWakeAt()) {
+      swim.tick(at);
+      for (const send of sends(swim.drain())) {
+        if (send.to !== "udp://a") continue;
+        if (send.messages.some((m) => m.type === "suspect" && m.name === "a" && m.from === "me")) {
+          if (!send.messages.some((m) => m.type === "ping")) calls.push(at);
+        }
+      }
+    }
+    expect(calls).toEqual([2100, 4100, 6100]);
+    expect(swim.counters.lastCalls).toBeGreaterThanOrEqual(3);
+  });
+
+  it("no last call once the suspicion is refuted", () => {
+    const swim = make();
+    swim.mergeRemote([member("a", { addresses: ["ws://a"] })], 0);
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "b" }, 100);
+    swim.handle("ws://a", alive("a", { incarnation: 1n, addresses: ["ws://a"] }), 1000);
+    swim.drain();
+    runTo(swim, 30_000);
+    expect(swim.counters.lastCalls).toBe(0);
+  });
+
   it("a refuted suspect becomes alive again with an `alive` event", () => {
     const swim = make();
     swim.mergeRemote([member("a")], 0);
@@ -609,6 +665,45 @@ describe("suspicion and refutation (SWIM §4.2)", () => {
         if (e.type === "dead" && e.member.name === "a") deaths.push(at);
     }
     expect(deaths).toEqual([4100]);
+  });
+
+  it("a suspicion at a higher incarnation is a new one: its own full timeout, not the old timer's", () => {
+    const swim = make();
+    // Members we cannot reach are not probed: nothing but these claims moves the suspicion.
+    swim.mergeRemote(
+      ["a", "b", "c", "d"].map((n) => member(n, { addresses: [`ws://${n}`] })),
+      0,
+    );
+    // We missed a's refutation (alive 1) of this suspicion, held since 100 ms.
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "b" }, 100);
+    // 20 s later someone suspects a again, at the incarnation a refuted with.
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 1n, from: "c" }, 20_000);
+    expect(events(swim.drain()).filter((e) => e.type === "suspect")).toHaveLength(2);
+    let deadAt = -1;
+    for (let at = swim.nextWakeAt(); at <= 60_000 && deadAt < 0; at = swim.nextWakeAt()) {
+      swim.tick(at);
+      for (const e of events(swim.drain())) if (e.type === "dead") deadAt = at;
+    }
+    // N = 5: max = 24 s from the new claim, as for any fresh suspicion.
+    expect(deadAt).toBe(44_000);
+  });
+
+  it("a refuted suspicion's timer does not end a later suspicion early", () => {
+    const swim = make();
+    swim.mergeRemote(
+      ["a", "b", "c", "d"].map((n) => member(n, { addresses: [`ws://${n}`] })),
+      0,
+    );
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 0n, from: "b" }, 100);
+    swim.handle("ws://a", alive("a", { incarnation: 1n, addresses: ["ws://a"] }), 200);
+    swim.handle("udp://x", { type: "suspect", name: "a", incarnation: 1n, from: "b" }, 20_000);
+    swim.drain();
+    let deadAt = -1;
+    for (let at = swim.nextWakeAt(); at <= 60_000 && deadAt < 0; at = swim.nextWakeAt()) {
+      swim.tick(at);
+      for (const e of events(swim.drain())) if (e.type === "dead") deadAt = at;
+    }
+    expect(deadAt).toBe(44_000);
   });
 
   it("dynamic suspicion off: a fixed minimum timeout", () => {
@@ -833,7 +928,11 @@ describe("piggy-backing (SWIM §4.1)", () => {
     const swim = make();
     swim.drain();
     swim.handle("udp://x", { type: "state-syn", digest: [], complete: true }, 1);
-    swim.handle("udp://x", { type: "user", from: "x", name: "n", payload: EMPTY }, 1);
+    swim.handle(
+      "udp://x",
+      { type: "user", from: "x", name: "n", payload: EMPTY, coalesce: false, ltime: 0 },
+      1,
+    );
     expect(swim.drain()).toEqual([]);
   });
 });

@@ -63,6 +63,18 @@ export interface TrafficCounters {
   dialsFailed: number;
   /** Streams of this node broken by a reset (peer abort, crash, partition, block). */
   streamsReset: number;
+  /**
+   * Stream segments (data, FIN, SYN, SYN-ACK) this node sent again after a random loss on a lossy
+   * link: streams do not drop a frame, they retransmit it late (counted on the sender).
+   */
+  streamRetransmits: number;
+  /** Stream frames this node wrote that arrived late because of retransmissions. */
+  framesStalled: number;
+  /**
+   * Streams of this node broken because it gave up retransmitting a lost segment (the writer's
+   * end fails with `timeout`; the peer's, counted there as a reset, with `reset`).
+   */
+  streamsTimedOut: number;
 }
 
 /** A zeroed {@link TrafficCounters}. */
@@ -83,6 +95,9 @@ export function emptyTrafficCounters(): TrafficCounters {
     streamsAccepted: 0,
     dialsFailed: 0,
     streamsReset: 0,
+    streamRetransmits: 0,
+    framesStalled: 0,
+    streamsTimedOut: 0,
   };
 }
 

@@ -16,9 +16,16 @@ import {
 } from "./counters.js";
 import type { LatencyModel } from "./latency.js";
 import { ANY_NODE, LinkRules } from "./link-rules.js";
-import { connectStreamEnds } from "./memory-stream.js";
+import { type DialContext, dialStream } from "./memory-dial.js";
 import { MemoryTransport, type NetworkPort } from "./memory-transport.js";
 import { DEFAULT_SEED } from "./random.js";
+import {
+  type FrameFate,
+  frameFate,
+  type StreamLossModel,
+  type StreamLossOptions,
+  streamLossModel,
+} from "./stream-loss.js";
 
 /** Options for {@link MemoryNetwork}. */
 export interface MemoryNetworkOptions {
@@ -32,8 +39,13 @@ export interface MemoryNetworkOptions {
   readonly maxFrameBytes?: number;
   /** Default one-way latency of every link (default 0 ms: delivered on the next timer turn). */
   readonly latency?: LatencyModel;
-  /** Default datagram loss probability of every link, 0..1 (default 0). Streams never lose. */
+  /**
+   * Default loss probability of every link, 0..1 (default 0): datagrams are dropped; stream
+   * segments are retransmitted late, as TCP's are (see `streamLoss`).
+   */
   readonly loss?: number;
+  /** How streams live with loss: retransmission timeouts and when a stream gives up. */
+  readonly streamLoss?: StreamLossOptions;
   /** Dial timeout in ms when `dial` is given none (default 5000). */
   readonly connectTimeoutMs?: number;
   /** Frames a stream direction may have in flight or unread before `write` waits (default 64). */
@@ -85,6 +97,7 @@ export class MemoryNetwork {
   private readonly streamBufferFrames: number;
   private readonly receiveQueueLimit: number;
   private readonly acceptBacklog: number;
+  private readonly streamLoss: StreamLossModel;
   private readonly rules: LinkRules;
   private readonly bound = new Map<string, MemoryTransport>();
   private readonly paused = new Set<string>();
@@ -93,6 +106,7 @@ export class MemoryNetwork {
   private readonly canonical = new Map<string, string>();
   private readonly port: NetworkPort;
   private readonly pool = new BytePool();
+  private readonly dialer: DialContext;
 
   constructor(options: MemoryNetworkOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -109,6 +123,7 @@ export class MemoryNetwork {
       "receiveQueueLimit",
     );
     this.acceptBacklog = positiveInteger(options.acceptBacklog ?? 128, "acceptBacklog");
+    this.streamLoss = streamLossModel(options.streamLoss);
     this.rules = new LinkRules(options.loss ?? 0, options.latency ?? 0);
     this.port = {
       clock: this.clock,
@@ -116,6 +131,7 @@ export class MemoryNetwork {
       sendDatagram: (from, to, data) => this.sendDatagram(from, to, data),
       dial: (from, to, opts) => this.dial(from, to, opts),
       delay: (from, to) => this.rules.latencyOf(from, to, this.random),
+      frameFate: (from, to, bytes) => this.fate(from, to, bytes, this.streamLoss.rtoMs, true),
       release: (transport) => {
         if (this.bound.get(transport.address) === transport) this.bound.delete(transport.address);
       },
@@ -135,7 +151,21 @@ export class MemoryNetwork {
         t.counters.streamsReset++;
         this.total.streamsReset++;
       },
+      countStreamTimedOut: (t) => {
+        t.counters.streamsTimedOut++;
+        this.total.streamsTimedOut++;
+      },
       deliverHeld: (t, datagram) => this.enqueue(t, datagram, this.counters_(datagram.from)),
+    };
+    this.dialer = {
+      clock: this.clock,
+      rules: this.rules,
+      random: this.random,
+      bound: this.bound,
+      streamBufferFrames: this.streamBufferFrames,
+      synRtoMs: this.streamLoss.synRtoMs,
+      total: () => this.total,
+      fate: (from, to, bytes, rtoMs, frame) => this.fate(from, to, bytes, rtoMs, frame),
     };
   }
 
@@ -187,8 +217,9 @@ export class MemoryNetwork {
   }
 
   /**
-   * Sets the datagram loss probability (0..1) of the one-way link `from → to`; `undefined`
-   * restores the default. Either side may be `"*"` (any node); the exact pair wins.
+   * Sets the loss probability (0..1) of the one-way link `from → to` (datagrams dropped, stream
+   * segments retransmitted); `undefined` restores the default. Either side may be `"*"` (any
+   * node); the exact pair wins.
    */
   setLoss(from: string, to: string, p: number | undefined): void {
     this.rules.setLoss(this.linkEnd(from), this.linkEnd(to), p);
@@ -351,6 +382,31 @@ export class MemoryNetwork {
     total.droppedBy[reason]++;
   }
 
+  /**
+   * What the lossy link `from → to` does to a stream frame of `bytes` bytes (a connection attempt
+   * when `frame` is false), counted on `from`. No draw from the random source without loss.
+   */
+  private fate(
+    from: MemoryTransport,
+    to: string,
+    bytes: number,
+    rtoMs: number,
+    frame: boolean,
+  ): FrameFate {
+    const loss = this.rules.lossOf(from.address, to);
+    if (!(loss > 0)) return frameFate(0, bytes, this.streamLoss, this.random);
+    const fate = frameFate(loss, bytes, this.streamLoss, this.random, rtoMs);
+    if (fate.retransmits > 0) {
+      from.counters.streamRetransmits += fate.retransmits;
+      this.total.streamRetransmits += fate.retransmits;
+    }
+    if (frame && fate.stallMs > 0 && !fate.broken) {
+      from.counters.framesStalled++;
+      this.total.framesStalled++;
+    }
+    return fate;
+  }
+
   private dial(from: MemoryTransport, to: string, options?: DialOptions): Promise<Stream> {
     let url: string;
     try {
@@ -358,73 +414,7 @@ export class MemoryNetwork {
     } catch (error) {
       return Promise.reject(error);
     }
-    const clock = this.clock;
-    const timeoutMs = options?.timeoutMs ?? this.connectTimeoutMs;
-    return new Promise<Stream>((resolve, reject) => {
-      let settled = false;
-      const fail = (error: TransportError): void => {
-        if (settled) return;
-        settled = true;
-        clock.clearTimeout(timer);
-        from.pendingDials.delete(fail);
-        from.counters.dialsFailed++;
-        this.total.dialsFailed++;
-        reject(error);
-      };
-      const timer = clock.setTimeout(
-        () => fail(new TransportError("timeout", `dial to ${url} timed out after ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      from.pendingDials.add(fail);
-      // A cut link loses the connection attempt: the dial times out, as TCP's would.
-      if (this.rules.anyCut && this.rules.cutEitherWay(from.address, url) !== undefined) return;
-      const refuse = (): void => {
-        clock.setTimeout(
-          () => fail(new TransportError("unreachable", `nothing accepts streams at ${url}`)),
-          this.rules.latencyOf(url, from.address, this.random),
-        );
-      };
-      clock.setTimeout(
-        () => {
-          if (settled) return;
-          if (this.rules.anyCut && this.rules.cutEitherWay(from.address, url) !== undefined) return;
-          const acceptor = this.bound.get(url);
-          if (acceptor === undefined) {
-            refuse();
-            return;
-          }
-          const [dialerEnd, acceptorEnd] = connectStreamEnds(
-            from,
-            acceptor,
-            this.streamBufferFrames,
-          );
-          if (!acceptor.accepts.push(acceptorEnd)) {
-            refuse();
-            return;
-          }
-          acceptor.openStreams.add(acceptorEnd);
-          acceptor.counters.streamsAccepted++;
-          this.total.streamsAccepted++;
-          from.openStreams.add(dialerEnd);
-          clock.setTimeout(
-            () => {
-              if (settled) {
-                dialerEnd.abort();
-                return;
-              }
-              settled = true;
-              clock.clearTimeout(timer);
-              from.pendingDials.delete(fail);
-              from.counters.streamsDialed++;
-              this.total.streamsDialed++;
-              resolve(dialerEnd);
-            },
-            this.rules.latencyOf(url, from.address, this.random),
-          );
-        },
-        this.rules.latencyOf(from.address, url, this.random),
-      );
-    });
+    return dialStream(this.dialer, from, url, options?.timeoutMs ?? this.connectTimeoutMs);
   }
 
   /** Breaks every open stream whose two ends can no longer reach each other. */

@@ -1,12 +1,15 @@
 import type { Clock } from "@grapevine/protocol";
 import { type Stream, TransportError } from "@grapevine/transport";
+import type { FrameFate } from "./stream-loss.js";
 
 /** Graceful end of one direction (TCP FIN). */
 const FIN: unique symbol = Symbol("fin");
 /** Abrupt teardown (TCP RST). */
 const RST: unique symbol = Symbol("rst");
+/** The writer gave up retransmitting a lost segment (TCP's retransmission timeout). */
+const GAVE_UP: unique symbol = Symbol("gave-up");
 
-type PipeItem = Uint8Array | typeof FIN | typeof RST;
+type PipeItem = Uint8Array | typeof FIN | typeof RST | typeof GAVE_UP;
 
 /** What a stream end needs from the transport that owns it. Internal to this package. */
 export interface StreamOwner {
@@ -17,6 +20,11 @@ export interface StreamOwner {
   copy(data: Uint8Array): Uint8Array;
   /** One-way delay `this → to` in ms. */
   delayTo(to: string): number;
+  /**
+   * What the lossy link `this → to` does to a frame of `bytes` bytes (retransmission stall, or
+   * the connection giving up), counted as this node's.
+   */
+  fateTo(to: string, bytes: number): FrameFate;
   /** True while deliveries to this node are held (`MemoryNetwork.pause`). */
   readonly paused: boolean;
   /** Keeps a delivery for later, in order (paused node). */
@@ -24,6 +32,8 @@ export interface StreamOwner {
   frameSent(bytes: number): void;
   frameDelivered(bytes: number): void;
   streamReset(): void;
+  /** A stream of this node broke because it gave up retransmitting. */
+  streamTimedOut(): void;
   /** The end is finished in both directions; the owner may forget it. */
   streamDone(end: MemoryStreamEnd): void;
 }
@@ -32,6 +42,9 @@ export interface StreamOwner {
  * One direction of a stream: frames in flight from `writer` to `reader`, delivered in order.
  * Each frame gets the link's latency but never overtakes an earlier one; each timer delivers
  * the head of the queue, so order holds even where a clock fires equal-time timers out of order.
+ * On a lossy link a frame is late by its retransmissions, holding back those behind it (TCP's
+ * head-of-line blocking), or the writer gives up and the stream breaks when its last timeout
+ * expires: nothing after that frame arrives.
  */
 export class Pipe {
   private readonly items: PipeItem[] = [];
@@ -40,6 +53,8 @@ export class Pipe {
   /** Frames in flight plus frames delivered but not yet read: bounded by the buffer size. */
   load = 0;
   private broken = false;
+  /** A frame was lost too often: the writer will give up; nothing more is sent. */
+  private givingUp = false;
   /** Delivers the head item; bound once so scheduling a frame allocates no closure. */
   readonly deliver = (): void => this.deliverHead();
 
@@ -49,10 +64,23 @@ export class Pipe {
   ) {}
 
   send(item: PipeItem): void {
-    if (this.broken) return;
-    const clock = this.writer.owner.clock;
+    if (this.broken || this.givingUp) return;
+    const owner = this.writer.owner;
+    const clock = owner.clock;
     const now = clock.now();
-    let due = now + this.writer.owner.delayTo(this.reader.owner.address);
+    const to = this.reader.owner.address;
+    let due = now + owner.delayTo(to);
+    if (item !== RST) {
+      const fate = owner.fateTo(to, item === FIN ? 0 : (item as Uint8Array).byteLength);
+      if (fate.broken) {
+        // Whatever follows is never sent: the connection is gone when the last timeout expires.
+        this.givingUp = true;
+        item = GAVE_UP;
+        due = now + fate.stallMs;
+      } else {
+        due += fate.stallMs;
+      }
+    }
     if (due < this.lastDue) due = this.lastDue;
     this.lastDue = due;
     this.items.push(item);
@@ -187,6 +215,19 @@ export class MemoryStreamEnd implements Stream {
     this.fail(new TransportError("reset", `stream to ${this.remote} was cut by the network`));
   }
 
+  /**
+   * Breaks the stream because this end gave up retransmitting a lost segment: reads and writes
+   * fail with `timeout` (ETIMEDOUT); the peer sees `reset`.
+   */
+  giveUp(): void {
+    if (this.aborted || this.writeError !== undefined) return;
+    this.fail(
+      new TransportError("timeout", `stream to ${this.remote} timed out retransmitting a frame`),
+      false,
+    );
+    this.owner.streamTimedOut();
+  }
+
   /** Called by the incoming pipe with each delivered item. */
   receive(item: PipeItem, pipe: Pipe): void {
     if (item === FIN) {
@@ -197,6 +238,13 @@ export class MemoryStreamEnd implements Stream {
     }
     if (item === RST) {
       this.fail(new TransportError("reset", `stream reset by ${this.remote}`));
+      return;
+    }
+    if (item === GAVE_UP) {
+      pipe.writer.giveUp();
+      this.fail(
+        new TransportError("reset", `stream reset by ${this.remote} (retransmission timeout)`),
+      );
       return;
     }
     if (this.readStopped || this.readEnded || this.readError !== undefined) {
@@ -297,7 +345,7 @@ export class MemoryStreamEnd implements Stream {
     this.wakeReader();
   }
 
-  private fail(error: TransportError): void {
+  private fail(error: TransportError, countReset = true): void {
     const wasBroken = this.writeError !== undefined;
     if (!wasBroken) this.writeError = error;
     this.out.break();
@@ -306,7 +354,7 @@ export class MemoryStreamEnd implements Stream {
       this.readError = error;
       this.wakeReader();
     }
-    if (!wasBroken && !this.aborted) this.owner.streamReset();
+    if (!wasBroken && !this.aborted && countReset) this.owner.streamReset();
     this.checkFinished();
   }
 

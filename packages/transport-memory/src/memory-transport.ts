@@ -11,6 +11,7 @@ import {
 import type { TrafficCounters } from "./counters.js";
 import type { MemoryNetwork } from "./memory-network.js";
 import type { MemoryStreamEnd, Pipe, StreamOwner } from "./memory-stream.js";
+import type { FrameFate } from "./stream-loss.js";
 
 /** The parts of {@link MemoryNetwork} a transport calls. Internal to this package. */
 export interface NetworkPort {
@@ -20,10 +21,13 @@ export interface NetworkPort {
   sendDatagram(from: MemoryTransport, to: string, data: Uint8Array): void;
   dial(from: MemoryTransport, to: string, options: DialOptions | undefined): Promise<Stream>;
   delay(from: string, to: string): number;
+  /** What the link `from → to` does to a stream frame of `bytes` bytes; counted on `from`. */
+  frameFate(from: MemoryTransport, to: string, bytes: number): FrameFate;
   release(transport: MemoryTransport): void;
   countFrameSent(transport: MemoryTransport, bytes: number): void;
   countFrameDelivered(transport: MemoryTransport, bytes: number): void;
   countStreamReset(transport: MemoryTransport): void;
+  countStreamTimedOut(transport: MemoryTransport): void;
   deliverHeld(transport: MemoryTransport, datagram: Datagram): void;
 }
 
@@ -165,6 +169,14 @@ export class MemoryTransport implements Transport, StreamOwner {
 
   delayTo(to: string): number {
     return this.network.delay(this.address, to);
+  }
+
+  fateTo(to: string, bytes: number): FrameFate {
+    return this.network.frameFate(this, to, bytes);
+  }
+
+  streamTimedOut(): void {
+    this.network.countStreamTimedOut(this);
   }
 
   frameSent(bytes: number): void {
