@@ -153,6 +153,7 @@ class CoreNetwork implements SimNetwork {
     private readonly random: Rng,
     private readonly loss: number,
     latencyMs: number,
+    private readonly streamsLose = true,
   ) {
     const matrix = world.latencyMatrix;
     this.latency =
@@ -221,7 +222,8 @@ class CoreNetwork implements SimNetwork {
    * attempt when `syn`), counted. No random draw without loss.
    */
   private fate(bytes: number, syn = false): FrameFate {
-    if (!(this.loss > 0)) return frameFate(0, bytes, this.streamLoss, this.random);
+    if (!(this.loss > 0) || !this.streamsLose)
+      return frameFate(0, bytes, this.streamLoss, this.random);
     const model = this.streamLoss;
     const fate = frameFate(
       this.loss,
@@ -319,7 +321,8 @@ export class CoreWorld extends World {
     if (topology !== "uniform") {
       this.latencyMatrix = new LatencyMatrix(topology, this.names(), options.seed);
     }
-    this.net = new CoreNetwork(this, seededRng(options.seed), options.loss, options.latencyMs);
+    const { seed, loss, latencyMs, streamLoss } = options;
+    this.net = new CoreNetwork(this, seededRng(seed), loss, latencyMs, streamLoss !== false);
     this.network = this.net;
     this.skipIdleRounds = skipIdleRounds;
     // Every table is sized once, when the cluster converges: its columns are carved from large

@@ -40,6 +40,12 @@ export interface SimOptions {
    * late as TCP's are (a stream breaks after too many losses in a row).
    */
   readonly loss: number;
+  /**
+   * Whether `loss` applies to streams too (default true). False is the older model, datagrams
+   * only, for comparing a protocol change with figures measured before streams could lose
+   * (core runtime only).
+   */
+  readonly streamLoss?: boolean;
   /** Mean one-way latency, ms (jitter ±50 % of it). */
   readonly latencyMs: number;
   /** Latency model (default `uniform`: `latencyMs` on every link); see {@link Topology}. */
@@ -103,6 +109,8 @@ options:
   --preset P          lan | wan | local (default lan)
   --loss P            packet loss probability 0–1: datagrams dropped, stream segments
                       retransmitted as TCP's after a 200 ms doubling timeout (default 0)
+  --stream-loss on|off  off: --loss drops datagrams only, streams never lose (the model before
+                      streams could; core runtime only; default on)
   --latency MS        mean one-way latency in ms, ±50 % jitter (default 1)
   --topology T        uniform (--latency on every link, default) | plane (nodes in a 100 ms
                       square) | clusters (5 sites in a 200 ms square): known RTTs, ±5 % jitter
@@ -159,6 +167,7 @@ export function parseOptions(argv: readonly string[]): SimOptions | "help" {
   let kill = 1;
   let slow = 0;
   let lifeguard = true;
+  let streamLoss = true;
   let runtime: Runtime = "core";
   let json = false;
   let plot: string | undefined;
@@ -211,6 +220,14 @@ export function parseOptions(argv: readonly string[]): SimOptions | "help" {
       case "--slow":
         slow = num(flag, value(), 0, 1, false);
         break;
+      case "--stream-loss": {
+        const v = value();
+        if (v !== "on" && v !== "off") {
+          throw new UsageError(`--stream-loss must be on or off, got ${JSON.stringify(v)}`);
+        }
+        streamLoss = v === "on";
+        break;
+      }
       case "--lifeguard": {
         const v = value();
         if (v !== "on" && v !== "off") {
@@ -245,6 +262,11 @@ export function parseOptions(argv: readonly string[]): SimOptions | "help" {
         throw new UsageError(`unknown option ${JSON.stringify(raw)}`);
     }
   }
+  if (!streamLoss && runtime !== "core") {
+    throw new UsageError(
+      "--stream-loss off needs --runtime core (the memory network's streams always lose)",
+    );
+  }
   if (kill >= nodes)
     throw new UsageError(`--kill must be less than --nodes (${nodes}), got ${kill}`);
   return {
@@ -253,6 +275,7 @@ export function parseOptions(argv: readonly string[]): SimOptions | "help" {
     seed,
     preset,
     loss: loss ?? DEFAULT_LOSS[scenario] ?? 0,
+    ...(streamLoss ? {} : { streamLoss: false }),
     latencyMs,
     topology,
     durationS: durationS ?? DEFAULT_DURATION_S[scenario],

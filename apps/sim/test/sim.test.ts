@@ -71,6 +71,17 @@ describe("simulator scenarios (small N, fixed seeds)", () => {
     expect(r.figures.streams_timed_out).toBe(0);
   });
 
+  it("--stream-loss off: loss drops datagrams only, as before streams could lose", async () => {
+    const r = await runSimulation(
+      opts("soak --nodes 20 --loss 0.2 --duration 20 --seed 1 --stream-loss off"),
+    );
+    expect(r.figures.stream_retransmits).toBe(0);
+    expect(() => opts("soak --loss 0.2 --stream-loss off --runtime memory")).toThrow(
+      /--stream-loss off needs --runtime core/,
+    );
+    expect(() => opts("soak --stream-loss maybe")).toThrow(/--stream-loss must be on or off/);
+  });
+
   it("the memory runtime's streams lose packets too", async () => {
     const r = await runSimulation(
       opts("soak --nodes 20 --loss 0.2 --duration 30 --seed 3 --runtime memory"),
