@@ -6,8 +6,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 // Shared with the transports' tests: a loopback port held unused (see its doc).
 import { unusedPorts } from "../../../packages/transport-udp/test/unused-port.js";
-import type { Io } from "../src/io.js";
-import { runCli } from "../src/program.js";
+import { runCliInProcess } from "./helpers/cli-in-process.js";
 import {
   AgentHandle,
   getJson,
@@ -25,15 +24,7 @@ function tempDir(): string {
 
 /** Runs the CLI in this process with captured output (for commands that start nothing). */
 async function runInProcess(args: string[], env: Record<string, string> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: { write: (t: string | Uint8Array) => (stdout += String(t)) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
+  return runCliInProcess(args, { env });
 }
 
 /** Ports nobody listens on, held so that no other test can take them meanwhile. */

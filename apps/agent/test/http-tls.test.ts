@@ -8,7 +8,7 @@ import { type RawConfig, resolveConfig } from "../src/config.js";
 import { hashToken } from "../src/http-tokens.js";
 import type { Io } from "../src/io.js";
 import { createLogger } from "../src/logger.js";
-import { runCli } from "../src/program.js";
+import { runCliInProcess } from "./helpers/cli-in-process.js";
 import { capturingLogger, send } from "./helpers/raw-http.js";
 
 const pki = join(import.meta.dirname, "fixtures/http-tls");
@@ -34,15 +34,7 @@ function config(name: string, extra: RawConfig) {
 
 /** Runs the CLI in this process; resolves with its exit code and output. */
 async function cli(args: string[], env: Record<string, string> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: { write: (t: string | Uint8Array) => (stdout += String(t)) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
+  return runCliInProcess(args, { env });
 }
 
 describe("HTTPS", () => {

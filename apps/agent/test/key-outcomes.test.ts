@@ -5,8 +5,7 @@
  */
 import { Keyring } from "@grapevine/cluster";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Io } from "../src/io.js";
-import { runCli } from "../src/program.js";
+import { runCliInProcess } from "./helpers/cli-in-process.js";
 import { AgentHandle, killAll, waitForMember } from "./helpers/cli-process.js";
 
 const LOCAL = ["--bind", "udp://127.0.0.1:0", "--http", "127.0.0.1:0", "--preset", "local"];
@@ -15,23 +14,7 @@ const K1 = key();
 const agents: AgentHandle[] = [];
 
 async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: {
-      write: (t: string | Uint8Array) => {
-        stdout += String(t);
-      },
-    },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-      },
-    },
-    env: {},
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
+  return runCliInProcess(args);
 }
 
 beforeAll(async () => {

@@ -1,13 +1,11 @@
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { Keyring } from "@grapevine/cluster";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Io } from "../src/io.js";
 import type { KeyOpReport } from "../src/key-ops.js";
-import { runCli } from "../src/program.js";
 import { SseParser } from "../src/sse-parser.js";
+import { runCliInProcess } from "./helpers/cli-in-process.js";
 import {
   AgentHandle,
   getJson,
@@ -50,17 +48,9 @@ async function startAgent(
 
 /** Runs a client command in this process (against real agents), capturing its output. */
 async function cli(args: string[], stdin?: string) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: { write: (t: string | Uint8Array) => (stdout += String(t)) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env: {},
-    ...(stdin !== undefined ? { stdin: Readable.from([stdin]) } : {}),
-  };
-  const code = await runCli(args, io);
-  printed.push(stdout, stderr);
-  return { code, stdout, stderr };
+  const r = await runCliInProcess(args, stdin === undefined ? {} : { stdin });
+  printed.push(r.stdout, r.stderr);
+  return r;
 }
 
 /** Records every event an agent streams until it stops; resolves once the stream is open. */

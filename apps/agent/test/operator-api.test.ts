@@ -3,11 +3,10 @@ import { PROBE_RTT_BOUNDS_MS } from "@grapevine/cluster";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Agent } from "../src/agent.js";
 import { resolveConfig } from "../src/config.js";
-import type { Io } from "../src/io.js";
 import { LogHub } from "../src/log-hub.js";
 import { createLogger } from "../src/logger.js";
-import { runCli } from "../src/program.js";
 import { SseParser } from "../src/sse-parser.js";
+import { runCliInProcess } from "./helpers/cli-in-process.js";
 import { AgentHandle, killAll, openEvents, waitForMember } from "./helpers/cli-process.js";
 
 function config(name: string, extra: Record<string, unknown> = {}) {
@@ -26,23 +25,7 @@ let b: Agent;
 let c: Agent;
 
 async function run(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: {
-      write: (t: string | Uint8Array) => {
-        stdout += String(t);
-      },
-    },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-      },
-    },
-    env: {},
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
+  return runCliInProcess(args);
 }
 
 async function call(agent: Agent, method: string, path: string, body?: unknown) {

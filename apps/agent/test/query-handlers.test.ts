@@ -10,9 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "../src/agent.js";
 import { configProblems } from "../src/commands/validate.js";
 import { resolveConfig } from "../src/config.js";
-import type { Io } from "../src/io.js";
 import { createLogger } from "../src/logger.js";
-import { runCli } from "../src/program.js";
+import { runCliInProcess } from "./helpers/cli-in-process.js";
 import { waitForMember } from "./helpers/cli-process.js";
 
 const HANDLERS = [
@@ -33,23 +32,7 @@ function config(name: string, flags: Record<string, unknown> = {}, handlers: unk
 }
 
 async function run(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: {
-      write: (t: string | Uint8Array) => {
-        stdout += String(t);
-      },
-    },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-      },
-    },
-    env: {},
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
+  return runCliInProcess(args);
 }
 
 const silent = createLogger("silent", false);

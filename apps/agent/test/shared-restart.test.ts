@@ -7,32 +7,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Io } from "../src/io.js";
-import { runCli } from "../src/program.js";
 import { readSnapshot } from "../src/snapshot.js";
+import { runCliInProcess } from "./helpers/cli-in-process.js";
 import { AgentHandle, killAll } from "./helpers/cli-process.js";
 
 const LOCAL = ["--bind", "udp://127.0.0.1:0", "--http", "127.0.0.1:0", "--preset", "local"];
 
-async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: {
-      write: (t: string | Uint8Array) => {
-        stdout += String(t);
-      },
-    },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-      },
-    },
-    env: {},
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCliInProcess(args);
 
 afterAll(() => killAll());
 

@@ -20,21 +20,18 @@ import {
   type ClusterOptions,
   ClusterOptionsError,
   type ClusterStatus,
-  coreOptions,
   type EventOptions,
   type JoinOptions,
   validateOptions,
 } from "./options.js";
-import { type ClusterPlatform, secretSeed } from "./platform.js";
+import type { ClusterPlatform } from "./platform.js";
 import {
   INTERNAL_QUERY_PREFIX,
-  KEY_QUERIES,
   QueryDesk,
   type QueryHandler,
   type QueryOptions,
   type QueryResult,
 } from "./queries.js";
-import { cryptoRng } from "./rng.js";
 import type { PacketKeyring } from "./sealer.js";
 import { ClusterStats, SharedKeys } from "./shared-api.js";
 import { TransportEdge } from "./transport-edge.js";

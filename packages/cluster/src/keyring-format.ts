@@ -225,3 +225,23 @@ export function keyringFileKeys(text: string): Uint8Array[] {
 export function encodeBase64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes));
 }
+
+/** The refusal to remove a keyring's primary key. */
+export function removePrimaryError(): KeyringError {
+  return new KeyringError(
+    "remove-primary",
+    "cannot remove the primary key: make another key primary first",
+  );
+}
+
+/** A keyring's keys by fingerprint: `primary` first, then `entries` in installation order. */
+export function keyList(
+  primary: { readonly fingerprint: string },
+  entries: Iterable<{ readonly fingerprint: string }>,
+): KeyInfo[] {
+  const out: KeyInfo[] = [{ fingerprint: primary.fingerprint, primary: true }];
+  for (const e of entries) {
+    if (e !== primary) out.push({ fingerprint: e.fingerprint, primary: false });
+  }
+  return out;
+}

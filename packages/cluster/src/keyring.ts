@@ -16,10 +16,12 @@ import {
   type KeyInfo,
   type KeyInput,
   KeyringError,
+  keyList,
   keyringFileKeys,
   NONCE_BYTES,
   OPEN_ERRORS,
   type OpenResult,
+  removePrimaryError,
   SEAL_OVERHEAD,
   SEAL_VERSION,
   TAG_BYTES,
@@ -186,21 +188,14 @@ export class Keyring {
   remove(key: KeyInput): boolean {
     const { id } = toEntry(key);
     if (id === this.#primary.id) {
-      throw new KeyringError(
-        "remove-primary",
-        "cannot remove the primary key: make another key primary first",
-      );
+      throw removePrimaryError();
     }
     return this.#entries.delete(id);
   }
 
   /** The installed keys by fingerprint, primary first, then in installation order. */
   list(): KeyInfo[] {
-    const out: KeyInfo[] = [{ fingerprint: this.#primary.fingerprint, primary: true }];
-    for (const e of this.#entries.values()) {
-      if (e !== this.#primary) out.push({ fingerprint: e.fingerprint, primary: false });
-    }
-    return out;
+    return keyList(this.#primary, this.#entries.values());
   }
 
   /**

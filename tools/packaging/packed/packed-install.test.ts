@@ -197,7 +197,7 @@ describe.concurrent("installed with npm from the registry", () => {
         '  await Cluster.start({ name: "m", wire: "memberlist", bind: "udp://127.0.0.1:0" });',
         '  console.log("started");',
         "} catch (err) {",
-        "  console.log(`${err.name}: ${err.message}`);",
+        '  console.log(err.name + ": " + err.message);',
         "}",
       ].join("\n"),
     );

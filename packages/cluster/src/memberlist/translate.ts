@@ -166,14 +166,7 @@ export function fromMemberlist(message: MemberlistMessage): Message | undefined 
         from: message.from,
       };
     case "user":
-      return {
-        type: "user",
-        from: "",
-        name: MEMBERLIST_EVENT_NAME,
-        payload: message.payload,
-        coalesce: false,
-        ltime: 0,
-      };
+      return userEvent(message.payload);
     default:
       return undefined;
   }
@@ -249,14 +242,7 @@ export function fromStreamMessage(message: StreamMessage, reply: boolean): Messa
     case "ack":
       return fromMemberlist(message);
     case "user":
-      return {
-        type: "user",
-        from: "",
-        name: MEMBERLIST_EVENT_NAME,
-        payload: message.payload,
-        coalesce: false,
-        ltime: 0,
-      };
+      return userEvent(message.payload);
     default:
       return undefined;
   }
@@ -272,4 +258,16 @@ export function envelopeOf(message: Message): Uint8Array | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A memberlist user message as a user event: bytes only (no sender, name or event time travel). */
+function userEvent(payload: Uint8Array): Message {
+  return {
+    type: "user",
+    from: "",
+    name: MEMBERLIST_EVENT_NAME,
+    payload,
+    coalesce: false,
+    ltime: 0,
+  };
 }
