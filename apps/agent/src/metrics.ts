@@ -198,6 +198,20 @@ export function createMetrics(
   );
   totalCounter(
     registry,
+    "grapevine_stale_claims_answered_total",
+    "Suspicions or death notices about this node at an older incarnation, answered with its current alive.",
+    [],
+    plain(() => swim().staleClaimsAnswered),
+  );
+  totalCounter(
+    registry,
+    "grapevine_suspicion_last_calls_total",
+    "Suspicions still held after half the minimum timeout, sent to the suspect itself.",
+    [],
+    plain(() => swim().lastCalls),
+  );
+  totalCounter(
+    registry,
     "grapevine_indirect_probes_total",
     "ping-req messages sent as requester (SWIM §4.1).",
     [],

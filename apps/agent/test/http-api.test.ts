@@ -225,6 +225,8 @@ describe("HTTP API", () => {
       /^grapevine_probes_total\{result="acked"\} \d+$/m,
       /^grapevine_suspicions_total \d+$/m,
       /^grapevine_refutations_total \d+$/m,
+      /^grapevine_stale_claims_answered_total \d+$/m,
+      /^grapevine_suspicion_last_calls_total \d+$/m,
       /^grapevine_push_pulls_total\{result="ok"\} \d+$/m,
       /^grapevine_push_pull_seconds_total [\d.e-]+$/m,
       /^grapevine_health_score 0$/m,
