@@ -1,4 +1,4 @@
-import type { PushPullMember, UserMessage } from "@grapevine/codec";
+import type { PushPullMember } from "@grapevine/codec";
 import {
   ClusterState,
   DEFAULT_DEAD_OWNER_GRACE_MS,
@@ -331,8 +331,7 @@ export class NodeCore {
 
   /** Broadcasts an application message to every member (best effort, infection-style). */
   broadcast(name: string, payload: Uint8Array, now: number, coalesce = false): void {
-    const ltime = this.userMessages.nextTime();
-    const message: UserMessage = { type: "user", from: this.name, name, payload, coalesce, ltime };
+    const message = this.userMessages.create(this.name, name, payload, coalesce);
     this.local(now, () =>
       this.dissemination.enqueueUser(this.userMessages.own(message, now), message),
     );

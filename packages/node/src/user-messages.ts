@@ -23,6 +23,11 @@ export class UserMessages {
     return this.clock;
   }
 
+  /** A message we send now, at the event clock's next tick. */
+  create(from: string, name: string, payload: Uint8Array, coalesce: boolean): UserMessage {
+    return { type: "user", from, name, payload, coalesce, ltime: this.nextTime() };
+  }
+
   /** A message of ours: remembered as seen. Returns its dedup key. */
   own(message: UserMessage, now: number): string {
     const key = UserMessages.key(message);
