@@ -1,5 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -36,6 +44,7 @@ const sizes: Record<string, number> = {};
 /** npm installs, started as soon as the registry is up so they overlap the tarball checks. */
 let installs: {
   minimal: Promise<string>;
+  codec: Promise<string>;
   libraries: Promise<string>;
   agent: Promise<{ cwd: string }>;
 };
@@ -71,6 +80,13 @@ beforeAll(async () => {
       (async () => {
         const dir = emptyProject(join(work, "minimal"), "minimal");
         await npmInstall(dir, ["@grapevine/cluster", "@grapevine/transport-udp"]);
+        return dir;
+      })(),
+    ),
+    codec: started(
+      (async () => {
+        const dir = emptyProject(join(work, "codec"), "codec");
+        await npmInstall(dir, ["@grapevine/codec"]);
         return dir;
       })(),
     ),
@@ -179,6 +195,32 @@ describe.concurrent("installed with npm from the registry", () => {
     expect(example?.output).toBeDefined();
     // Plain JavaScript as well as TypeScript: Node 20 runs it as it stands.
     writeFileSync(join(dir, "example.mjs"), example?.code ?? "");
+    const result = await node(dir, "example.mjs");
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(outputMismatch(example?.output ?? "", result.stdout)).toBeUndefined();
+  });
+
+  it("@grapevine/codec alone: under 150 kB with its one runtime dependency, and its README's example runs", async ({
+    expect,
+  }) => {
+    const dir = await installs.codec;
+    sizes.codec = installedBytes(join(dir, "node_modules"));
+    const installed = readdirSync(join(dir, "node_modules"))
+      .filter((n) => !n.startsWith("."))
+      .flatMap((n) =>
+        n.startsWith("@") ? readdirSync(join(dir, "node_modules", n)).map((m) => `${n}/${m}`) : [n],
+      );
+    expect(installed.sort()).toEqual(["@grapevine/codec", "@grapevine/protocol"]);
+    expect(sizes.codec).toBeLessThan(150_000);
+
+    const [example] = readmeExamples(packages).filter((e) => e.pkg.dir === "packages/codec");
+    expect(example?.output).toBeDefined();
+    // The example is TypeScript; its types are checked in the every-library test below.
+    const js = ts.transpileModule(example?.code ?? "", {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    writeFileSync(join(dir, "example.mjs"), js);
     const result = await node(dir, "example.mjs");
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
