@@ -33,10 +33,10 @@ export function withCoordinate(base: Uint8Array, c: Coordinate): Uint8Array {
   let at = base.length;
   out[at++] = COORDINATE_TAG;
   out[at++] = c.vec.length;
-  for (const x of [...c.vec, c.error, c.adjustment, c.height]) {
-    view.setFloat32(at, x);
-    at += 4;
-  }
+  for (let i = 0; i < c.vec.length; i++, at += 4) view.setFloat32(at, c.vec[i]!);
+  view.setFloat32(at, c.error);
+  view.setFloat32(at + 4, c.adjustment);
+  view.setFloat32(at + 8, c.height);
   return out;
 }
 
@@ -47,10 +47,15 @@ export function payloadCoordinate(payload: Uint8Array): Coordinate | undefined {
   const dims = payload[at + 1] ?? 0;
   if (payload.length < at + coordinateSectionBytes(dims)) return undefined;
   const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
-  const numbers: number[] = [];
-  for (let i = 0; i < dims + 3; i++) numbers.push(view.getFloat32(at + 2 + 4 * i));
-  const [error, adjustment, height] = numbers.slice(dims) as [number, number, number];
-  return { vec: numbers.slice(0, dims), error, adjustment, height };
+  const vec = new Array<number>(dims);
+  for (let i = 0; i < dims; i++) vec[i] = view.getFloat32(at + 2 + 4 * i);
+  const rest = at + 2 + 4 * dims;
+  return {
+    vec,
+    error: view.getFloat32(rest),
+    adjustment: view.getFloat32(rest + 4),
+    height: view.getFloat32(rest + 8),
+  };
 }
 
 /** Pings in flight remembered at most (older ones are forgotten first). */

@@ -96,6 +96,58 @@ describe("vivaldi coordinates", () => {
     );
   });
 
+  it("the in-place client moves exactly as the textbook steps do, sample for sample", () => {
+    // The reference: Serf's client written with the pure functions, a new coordinate each step.
+    class Reference {
+      coord = originCoordinate(CONFIG);
+      private readonly samples = new Map<string, number[]>();
+      private readonly adjustments = new Array<number>(CONFIG.adjustmentWindow).fill(0);
+      private index = 0;
+      constructor(private readonly rng: ReturnType<typeof seededRng>) {}
+      update(node: string, other: Coordinate, rttSeconds: number): void {
+        const window = this.samples.get(node) ?? [];
+        this.samples.set(node, window);
+        window.push(rttSeconds);
+        if (window.length > CONFIG.latencyFilterSize) window.shift();
+        const sorted = window.slice().sort((x, y) => x - y);
+        const rtt = Math.max(sorted[sorted.length >> 1]!, 1e-6);
+        const dist = estimateRtt(this.coord, other);
+        const wrongness = Math.abs(dist - rtt) / rtt;
+        const weight = this.coord.error / Math.max(this.coord.error + other.error, 1e-6);
+        const error = Math.min(
+          CONFIG.ce * weight * wrongness + this.coord.error * (1 - CONFIG.ce * weight),
+          CONFIG.errorMax,
+        );
+        const force = CONFIG.cc * weight * (rtt - dist);
+        this.coord = applyForce({ ...this.coord, error }, force, other, CONFIG, this.rng);
+        this.adjustments[this.index] = sorted[sorted.length >> 1]! - rawDistance(this.coord, other);
+        this.index = (this.index + 1) % CONFIG.adjustmentWindow;
+        const sum = this.adjustments.reduce((a, b) => a + b, 0);
+        this.coord = { ...this.coord, adjustment: sum / (2 * CONFIG.adjustmentWindow) };
+        const origin = originCoordinate(CONFIG);
+        const gravity = -1 * (estimateRtt(origin, this.coord) / CONFIG.gravityRho) ** 2;
+        this.coord = applyForce(this.coord, gravity, origin, CONFIG, this.rng);
+        if (!isValidCoordinate(this.coord, CONFIG)) this.coord = originCoordinate(CONFIG);
+      }
+    }
+    const sample = fc.record({
+      node: fc.constantFrom("b", "c", "d"),
+      other: coordinate,
+      rtt: fc.double({ min: 0, max: 10, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(fc.array(sample, { maxLength: 60 }), fc.integer(), (samples, seed) => {
+        const client = new VivaldiClient(seededRng(seed));
+        const reference = new Reference(seededRng(seed));
+        for (const s of samples) {
+          client.update(s.node, s.other, s.rtt);
+          reference.update(s.node, s.other, s.rtt);
+          expect(client.coordinate).toEqual(reference.coord);
+        }
+      }),
+    );
+  });
+
   it("the latency filter takes the median of the last three samples: one outlier moves nothing", () => {
     const steady = new VivaldiClient(seededRng(3));
     const spiked = new VivaldiClient(seededRng(3));

@@ -103,12 +103,32 @@ export function applyForce(
   config: VivaldiConfig,
   rng: Rng,
 ): Coordinate {
-  const dims = c.vec.length;
-  const unit = new Array<number>(dims);
+  const vec = c.vec.slice();
+  const height = moveBy(vec, c.height, force, other.vec, other.height, config, rng, []);
+  return { ...c, vec, height };
+}
+
+/**
+ * {@link applyForce} in place: moves `vec` (a position whose height is `height`) and returns the
+ * new height. `unit` is scratch space. The arithmetic is applyForce's, operation for operation.
+ */
+function moveBy(
+  vec: number[],
+  height: number,
+  force: number,
+  otherVec: readonly number[],
+  otherHeight: number,
+  config: VivaldiConfig,
+  rng: Rng,
+  unit: number[],
+): number {
+  const dims = vec.length;
+  unit.length = dims;
   let mag = 0;
   for (let i = 0; i < dims; i++) {
-    unit[i] = (c.vec[i] ?? 0) - (other.vec[i] ?? 0);
-    mag += unit[i]! * unit[i]!;
+    const d = vec[i]! - (otherVec[i] ?? 0);
+    unit[i] = d;
+    mag += d * d;
   }
   mag = Math.sqrt(mag);
   if (mag > ZERO_THRESHOLD) {
@@ -117,10 +137,10 @@ export function applyForce(
     randomUnit(unit, rng);
     mag = 0;
   }
-  const vec = c.vec.map((x, i) => x + unit[i]! * force);
-  let height = c.height;
-  if (mag > ZERO_THRESHOLD) height = ((c.height + other.height) * force) / mag + c.height;
-  return { ...c, vec, height: Math.max(height, config.heightMin) };
+  for (let i = 0; i < dims; i++) vec[i] = vec[i]! + unit[i]! * force;
+  let moved = height;
+  if (mag > ZERO_THRESHOLD) moved = ((height + otherHeight) * force) / mag + height;
+  return Math.max(moved, config.heightMin);
 }
 
 function randomUnit(into: number[], rng: Rng): void {
@@ -144,8 +164,16 @@ function randomUnit(into: number[], rng: Rng): void {
  * peer's coordinate; randomness (only to separate coincident points) comes from the injected rng.
  */
 export class VivaldiClient {
-  private coord: Coordinate;
-  private readonly origin: Coordinate;
+  // The coordinate, kept in place: a sample moves these without allocating, and `coordinate`
+  // hands out an immutable copy, made once per change.
+  private readonly vec: number[];
+  private error: number;
+  private adjustment: number;
+  private height: number;
+  private snapshot: Coordinate | undefined;
+  private readonly unit: number[] = [];
+  private readonly sorted: number[] = [];
+  private readonly originVec: readonly number[];
   private readonly samples = new Map<string, number[]>();
   private readonly adjustments: number[];
   private adjustmentIndex = 0;
@@ -156,14 +184,25 @@ export class VivaldiClient {
     private readonly rng: Rng,
     readonly config: VivaldiConfig = DEFAULT_VIVALDI_CONFIG,
   ) {
-    this.coord = originCoordinate(config);
-    this.origin = originCoordinate(config);
+    const origin = originCoordinate(config);
+    this.vec = origin.vec.slice();
+    this.error = origin.error;
+    this.adjustment = origin.adjustment;
+    this.height = origin.height;
+    this.snapshot = origin;
+    this.originVec = originCoordinate(config).vec;
     this.adjustments = new Array<number>(config.adjustmentWindow).fill(0);
   }
 
   /** This node's coordinate. */
   get coordinate(): Coordinate {
-    return this.coord;
+    this.snapshot ??= {
+      vec: this.vec.slice(),
+      error: this.error,
+      adjustment: this.adjustment,
+      height: this.height,
+    };
+    return this.snapshot;
   }
 
   /**
@@ -175,12 +214,17 @@ export class VivaldiClient {
     if (!isValidCoordinate(other, this.config)) return false;
     if (!(rttSeconds >= 0 && rttSeconds <= MAX_RTT_SECONDS)) return false;
     const rtt = this.filter(node, rttSeconds);
+    this.snapshot = undefined;
     this.updateVivaldi(other, rtt);
     this.updateAdjustment(other, rtt);
     this.updateGravity();
-    if (!isValidCoordinate(this.coord, this.config)) {
+    if (!this.valid()) {
       this.stats.resets += 1;
-      this.coord = originCoordinate(this.config);
+      const origin = originCoordinate(this.config);
+      for (let i = 0; i < this.vec.length; i++) this.vec[i] = origin.vec[i]!;
+      this.error = origin.error;
+      this.adjustment = origin.adjustment;
+      this.height = origin.height;
     }
     this.stats.updates += 1;
     return true;
@@ -191,13 +235,45 @@ export class VivaldiClient {
     this.samples.delete(node);
   }
 
+  private valid(): boolean {
+    for (let i = 0; i < this.vec.length; i++) if (!Number.isFinite(this.vec[i])) return false;
+    return (
+      Number.isFinite(this.error) &&
+      Number.isFinite(this.adjustment) &&
+      Number.isFinite(this.height)
+    );
+  }
+
+  /** Our raw distance to a position (seconds, no adjustment): {@link rawDistance}'s arithmetic. */
+  private rawTo(otherVec: readonly number[], otherHeight: number): number {
+    let sum = 0;
+    for (let i = 0; i < this.vec.length; i++) {
+      const d = this.vec[i]! - (otherVec[i] ?? 0);
+      sum += d * d;
+    }
+    return Math.sqrt(sum) + this.height + otherHeight;
+  }
+
   /** The median of the last `latencyFilterSize` samples to `node`, this one included. */
   private filter(node: string, rtt: number): number {
-    const window = this.samples.get(node) ?? [];
-    this.samples.set(node, window);
+    let window = this.samples.get(node);
+    if (window === undefined) {
+      window = [];
+      this.samples.set(node, window);
+    }
     window.push(rtt);
     if (window.length > this.config.latencyFilterSize) window.shift();
-    const sorted = window.slice().sort((x, y) => x - y);
+    // Insertion sort into scratch space: the window is a handful of samples.
+    const sorted = this.sorted;
+    sorted.length = 0;
+    for (const x of window) {
+      let i = sorted.length;
+      while (i > 0 && sorted[i - 1]! > x) {
+        sorted[i] = sorted[i - 1]!;
+        i--;
+      }
+      sorted[i] = x;
+    }
     return sorted[sorted.length >> 1]!;
   }
 
@@ -205,33 +281,60 @@ export class VivaldiClient {
   private updateVivaldi(other: Coordinate, rttSeconds: number): void {
     const { ce, cc, errorMax } = this.config;
     const rtt = Math.max(rttSeconds, ZERO_THRESHOLD);
-    const dist = estimateRtt(this.coord, other);
+    // estimateRtt(ours, other)
+    const raw = this.rawTo(other.vec, other.height);
+    const adjusted = raw + this.adjustment + other.adjustment;
+    const dist = adjusted > 0 ? adjusted : raw;
     const wrongness = Math.abs(dist - rtt) / rtt;
-    const totalError = Math.max(this.coord.error + other.error, ZERO_THRESHOLD);
-    const weight = this.coord.error / totalError;
-    const error = Math.min(
-      ce * weight * wrongness + this.coord.error * (1 - ce * weight),
-      errorMax,
-    );
+    const totalError = Math.max(this.error + other.error, ZERO_THRESHOLD);
+    const weight = this.error / totalError;
+    this.error = Math.min(ce * weight * wrongness + this.error * (1 - ce * weight), errorMax);
     const force = cc * weight * (rtt - dist);
-    this.coord = applyForce({ ...this.coord, error }, force, other, this.config, this.rng);
+    this.height = moveBy(
+      this.vec,
+      this.height,
+      force,
+      other.vec,
+      other.height,
+      this.config,
+      this.rng,
+      this.unit,
+    );
   }
 
   /** The adjustment: half the mean residual over the window (Lee et al. 2010). */
   private updateAdjustment(other: Coordinate, rtt: number): void {
     const window = this.config.adjustmentWindow;
     if (window === 0) return;
-    this.adjustments[this.adjustmentIndex] = rtt - rawDistance(this.coord, other);
+    this.adjustments[this.adjustmentIndex] = rtt - this.rawTo(other.vec, other.height);
     this.adjustmentIndex = (this.adjustmentIndex + 1) % window;
     let sum = 0;
     for (const x of this.adjustments) sum += x;
-    this.coord = { ...this.coord, adjustment: sum / (2 * window) };
+    this.adjustment = sum / (2 * window);
   }
 
   /** A small pull towards the origin, growing with the square of the distance from it. */
   private updateGravity(): void {
-    const dist = estimateRtt(this.origin, this.coord);
-    const force = -1 * (dist / this.config.gravityRho) ** 2;
-    this.coord = applyForce(this.coord, force, this.origin, this.config, this.rng);
+    // estimateRtt(origin, ours): the origin's height is the smallest, its adjustment 0.
+    const { heightMin, gravityRho } = this.config;
+    let sum = 0;
+    for (let i = 0; i < this.vec.length; i++) {
+      const d = 0 - this.vec[i]!;
+      sum += d * d;
+    }
+    const raw = Math.sqrt(sum) + heightMin + this.height;
+    const adjusted = raw + 0 + this.adjustment;
+    const dist = adjusted > 0 ? adjusted : raw;
+    const force = -1 * (dist / gravityRho) ** 2;
+    this.height = moveBy(
+      this.vec,
+      this.height,
+      force,
+      this.originVec,
+      heightMin,
+      this.config,
+      this.rng,
+      this.unit,
+    );
   }
 }
