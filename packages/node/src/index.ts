@@ -8,6 +8,7 @@ export { answerSyn, answerSynAck, synFor } from "./anti-entropy.js";
 export { FrameCodec, type FrameCompression } from "./compression.js";
 export {
   COORDINATE_TAG,
+  HALF_COORDINATE_TAG,
   Coordinates,
   coordinateSectionBytes,
   payloadCoordinate,

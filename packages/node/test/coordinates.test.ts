@@ -3,9 +3,22 @@
  * member's coordinate on the ack, and members without coordinates (older ones) in the same cluster.
  */
 import { decode } from "@grapevine/codec";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DIGEST_HASH_PAYLOAD_BYTES } from "../src/anti-entropy.js";
-import { coordinateSectionBytes, payloadCoordinate } from "../src/coordinates.js";
+import {
+  DIGEST_HASH_PAYLOAD_BYTES,
+  DIGEST_HASH_TAG,
+  digestHashPayload,
+} from "../src/anti-entropy.js";
+import {
+  COORDINATE_TAG,
+  coordinateSectionBytes,
+  fromHalf,
+  HALF_COORDINATE_TAG,
+  payloadCoordinate,
+  toHalf,
+  withCoordinate,
+} from "../src/coordinates.js";
 import { CoreNet, converge } from "./harness.js";
 
 const NAMES = ["a", "b", "c", "d"];
@@ -71,5 +84,90 @@ describe("coordinates in the node core", () => {
     net.runFair(30_000);
     expect(net.core("a").member("c")?.status ?? "forgotten").not.toBe("alive");
     expect(net.core("a").coordinates.of("c")).toBeUndefined();
+  });
+});
+
+describe("the coordinate section on the wire", () => {
+  it("every half-precision value survives a round trip bit for bit (NaNs stay NaN)", () => {
+    for (let bits = 0; bits <= 0xffff; bits++) {
+      const x = fromHalf(bits);
+      if (Number.isNaN(x)) expect(Number.isNaN(fromHalf(toHalf(x)))).toBe(true);
+      else expect(toHalf(x)).toBe(bits);
+    }
+  });
+
+  it("a number rounds to the nearer of the two half-precision values around it", () => {
+    fc.assert(
+      fc.property(fc.double({ min: -65_000, max: 65_000, noNaN: true }), (x) => {
+        const y = fromHalf(toHalf(Math.fround(x)));
+        const f = Math.fround(x);
+        // The neighbours of y: no half-precision value lies closer to f than y does.
+        const up = fromHalf(toHalf(y) + (y >= 0 ? 1 : -1));
+        const down = y === 0 ? -fromHalf(1) : fromHalf(toHalf(y) - (y > 0 ? 1 : -1));
+        expect(Math.abs(f - y)).toBeLessThanOrEqual(Math.abs(f - up));
+        expect(Math.abs(f - y)).toBeLessThanOrEqual(Math.abs(f - down));
+        // In the normal range that is within 2^-11 of the number.
+        if (Math.abs(f) >= 2 ** -14)
+          expect(Math.abs(f - y)).toBeLessThanOrEqual(Math.abs(f) * 2 ** -11);
+      }),
+    );
+  });
+
+  it("a coordinate costs 24 bytes on an ack and reads back within half precision", () => {
+    const c = {
+      vec: [0.00042, -0.0013, 0.0001, 0, 0.0021, -0.00007, 0.0005, 0.0009],
+      error: 0.31,
+      adjustment: -0.000012,
+      height: 0.00001,
+    };
+    const payload = withCoordinate(digestHashPayload(0x1234_5678, 1), c);
+    expect(payload.length).toBe(DIGEST_HASH_PAYLOAD_BYTES + 24);
+    expect(coordinateSectionBytes(8)).toBe(24);
+    expect(payload[DIGEST_HASH_PAYLOAD_BYTES]).toBe(HALF_COORDINATE_TAG);
+    const back = payloadCoordinate(payload);
+    const close = (a: number, b: number) => {
+      expect(Math.abs(a - b)).toBeLessThanOrEqual(Math.max(Math.abs(b) * 2 ** -11, 2 ** -25));
+    };
+    expect(back?.vec.length).toBe(8);
+    for (const [i, x] of (back?.vec ?? []).entries()) close(x, c.vec[i]!);
+    close(back?.error ?? Number.NaN, c.error);
+    close(back?.adjustment ?? Number.NaN, c.adjustment);
+    // The smallest height is subnormal in half precision: 0.6 % at worst.
+    expect(Math.abs((back?.height ?? 0) - c.height)).toBeLessThan(c.height * 0.006);
+  });
+
+  it("the float32 section of older members is still read", () => {
+    const c = {
+      vec: [0.001, 0.002, 0, 0, 0, 0, 0, -0.001],
+      error: 0.5,
+      adjustment: 0,
+      height: 0.00002,
+    };
+    const payload = new Uint8Array(
+      DIGEST_HASH_PAYLOAD_BYTES + coordinateSectionBytes(8, COORDINATE_TAG),
+    );
+    payload.set(digestHashPayload(7));
+    const view = new DataView(payload.buffer);
+    payload[DIGEST_HASH_PAYLOAD_BYTES] = COORDINATE_TAG;
+    payload[DIGEST_HASH_PAYLOAD_BYTES + 1] = 8;
+    for (const [i, x] of [...c.vec, c.error, c.adjustment, c.height].entries()) {
+      view.setFloat32(DIGEST_HASH_PAYLOAD_BYTES + 2 + 4 * i, x);
+    }
+    expect(payload[0]).toBe(DIGEST_HASH_TAG);
+    expect(payloadCoordinate(payload)).toEqual({
+      vec: c.vec.map(Math.fround),
+      error: Math.fround(c.error),
+      adjustment: Math.fround(c.adjustment),
+      height: Math.fround(c.height),
+    });
+  });
+
+  it("a truncated section or an unknown tag gives no coordinate", () => {
+    const c = { vec: new Array(8).fill(0.001), error: 1, adjustment: 0, height: 0.00001 };
+    const payload = withCoordinate(digestHashPayload(7), c);
+    expect(payloadCoordinate(payload.subarray(0, payload.length - 1))).toBeUndefined();
+    const unknown = payload.slice();
+    unknown[DIGEST_HASH_PAYLOAD_BYTES] = 0x7f;
+    expect(payloadCoordinate(unknown)).toBeUndefined();
   });
 });
