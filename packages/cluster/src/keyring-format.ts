@@ -128,6 +128,18 @@ export function decodeBase64(text: string, what: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * The bytes of a key as given to a keyring: decoded from base64 text, or the bytes themselves.
+ *
+ * @throws {KeyringError} `bad-base64` for text that is not standard base64, or an input that is
+ *   neither a string nor a `Uint8Array`.
+ */
+export function keyInputBytes(input: KeyInput, what: string): Uint8Array {
+  if (typeof input === "string") return decodeBase64(input, what);
+  if (input instanceof Uint8Array) return input;
+  throw new KeyringError("bad-base64", `${what} must be a Uint8Array or a base64 string`);
+}
+
 export function cipherFor(length: number, what: string): AesGcmCipher {
   switch (length) {
     case 16:
@@ -219,6 +231,20 @@ export function keyringFileKeys(text: string): Uint8Array[] {
     return key;
   });
   return bytes;
+}
+
+/**
+ * The checks both keyrings' `open` start with: arguments that are not bytes (`decrypt`), a packet
+ * shorter than a seal (`truncated`), a first byte that is not {@link SEAL_VERSION}
+ * (`unknown-version`). Returns the failed result, or `undefined` when the packet may be opened.
+ */
+export function refuseOpen(sealed: Uint8Array, associatedData: Uint8Array): OpenResult | undefined {
+  if (!(sealed instanceof Uint8Array) || !(associatedData instanceof Uint8Array)) {
+    return { ok: false, error: OPEN_ERRORS.decrypt };
+  }
+  if (sealed.length < SEAL_OVERHEAD) return { ok: false, error: OPEN_ERRORS.truncated };
+  if (sealed[0] !== SEAL_VERSION) return { ok: false, error: OPEN_ERRORS["unknown-version"] };
+  return undefined;
 }
 
 /** Standard base64 of `bytes` (for keyring files). */

@@ -3,17 +3,16 @@ import { inspect } from "node:util";
 import { encodePacket, WIRE_VERSION } from "@grapevine/codec";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { Keyring, parseKeyringFile } from "./keyring.js";
 import {
   associatedData,
-  Keyring,
   KeyringError,
   looksSealed,
   NONCE_BYTES,
-  parseKeyringFile,
   SEAL_OVERHEAD,
   SEAL_VERSION,
   TAG_BYTES,
-} from "./keyring.js";
+} from "./keyring-format.js";
 
 const AD = associatedData(WIRE_VERSION, "prod");
 const b64 = (k: Uint8Array): string => Buffer.from(k).toString("base64");

@@ -7,54 +7,33 @@ import {
   randomBytes,
   randomFillSync,
 } from "node:crypto";
+import { type KeyEntry, KeySet, requireKeys, splitKeyText } from "./key-set.js";
 import {
   type AesGcmCipher,
   cipherFor,
-  decodeBase64,
   encodeBase64,
   FINGERPRINT_HEX,
   type KeyInfo,
   type KeyInput,
   KeyringError,
-  keyList,
+  keyInputBytes,
   keyringFileKeys,
   NONCE_BYTES,
   OPEN_ERRORS,
   type OpenResult,
-  removePrimaryError,
+  refuseOpen,
   SEAL_OVERHEAD,
   SEAL_VERSION,
   TAG_BYTES,
 } from "./keyring-format.js";
 
-export {
-  associatedData,
-  type KeyInfo,
-  type KeyInput,
-  KeyringError,
-  type KeyringErrorCode,
-  looksSealed,
-  NONCE_BYTES,
-  type OpenResult,
-  SEAL_OVERHEAD,
-  SEAL_VERSION,
-  type SealChannel,
-  TAG_BYTES,
-} from "./keyring-format.js";
-
-interface Entry {
-  /** Full SHA-256 hex of the key: identity inside the keyring. */
-  readonly id: string;
-  readonly fingerprint: string;
+interface Entry extends KeyEntry {
   readonly cipher: AesGcmCipher;
   readonly key: KeyObject;
 }
 
 function toEntry(input: KeyInput, what = "key"): Entry {
-  let bytes: Uint8Array;
-  if (typeof input === "string") bytes = decodeBase64(input, what);
-  else if (input instanceof Uint8Array) bytes = input;
-  else throw new KeyringError("bad-base64", `${what} must be a Uint8Array or a base64 string`);
+  const bytes = keyInputBytes(input, what);
   const cipher = cipherFor(bytes.length, what);
   const id = createHash("sha256").update(bytes).digest("hex");
   // A KeyObject holds its own copy, outside the JS heap's reach: inspecting or serialising it
@@ -85,21 +64,15 @@ function toEntry(input: KeyInput, what = "key"): Entry {
  */
 export class Keyring {
   // ES private fields: invisible to inspect, JSON, structuredClone and property enumeration.
-  #primary: Entry;
-  /** Every installed key, primary included, by id, in installation order. */
-  readonly #entries = new Map<string, Entry>();
+  readonly #keys: KeySet<Entry>;
 
   /**
    * @param keys the keys (raw bytes or base64), primary first. Duplicates are ignored.
    * @throws {KeyringError} `no-keys`, `bad-key-length` or `bad-base64`.
    */
   constructor(keys: readonly KeyInput[]) {
-    if (!Array.isArray(keys) || keys.length === 0) {
-      throw new KeyringError("no-keys", "a keyring needs at least one key (its primary)");
-    }
-    const entries = keys.map((k, i) => toEntry(k, `key ${i}`));
-    for (const e of entries) if (!this.#entries.has(e.id)) this.#entries.set(e.id, e);
-    this.#primary = entries[0]!;
+    requireKeys(keys);
+    this.#keys = new KeySet(keys.map((k, i) => toEntry(k, `key ${i}`)));
   }
 
   /**
@@ -109,11 +82,7 @@ export class Keyring {
    * @throws {KeyringError} `no-keys`, `bad-base64` or `bad-key-length`.
    */
   static fromBase64(text: string): Keyring {
-    if (typeof text !== "string") {
-      throw new KeyringError("bad-base64", "keyring text must be a string");
-    }
-    const parts = text.split(/[\s,]+/).filter((p) => p.length > 0);
-    return new Keyring(parts);
+    return new Keyring(splitKeyText(text));
   }
 
   /**
@@ -136,17 +105,17 @@ export class Keyring {
 
   /** Number of installed keys, primary included. */
   get size(): number {
-    return this.#entries.size;
+    return this.#keys.size;
   }
 
   /** Fingerprint of the primary key. */
   get primary(): string {
-    return this.#primary.fingerprint;
+    return this.#keys.primary.fingerprint;
   }
 
   /** True when `key` is installed. Throws for a malformed key, like {@link Keyring.install}. */
   has(key: KeyInput): boolean {
-    return this.#entries.has(toEntry(key).id);
+    return this.#keys.has(toEntry(key).id);
   }
 
   /**
@@ -156,9 +125,7 @@ export class Keyring {
    * @throws {KeyringError} `bad-key-length` or `bad-base64`.
    */
   install(key: KeyInput): string {
-    const entry = toEntry(key);
-    if (!this.#entries.has(entry.id)) this.#entries.set(entry.id, entry);
-    return entry.fingerprint;
+    return this.#keys.add(toEntry(key));
   }
 
   /**
@@ -168,14 +135,7 @@ export class Keyring {
    * @throws {KeyringError} `not-installed` (install it first), `bad-key-length` or `bad-base64`.
    */
   use(key: KeyInput): void {
-    const entry = this.#entries.get(toEntry(key).id);
-    if (!entry) {
-      throw new KeyringError(
-        "not-installed",
-        "that key is not installed: install it (on every member) before using it",
-      );
-    }
-    this.#primary = entry;
+    this.#keys.use(toEntry(key).id);
   }
 
   /**
@@ -186,16 +146,12 @@ export class Keyring {
    *   `bad-key-length` or `bad-base64`.
    */
   remove(key: KeyInput): boolean {
-    const { id } = toEntry(key);
-    if (id === this.#primary.id) {
-      throw removePrimaryError();
-    }
-    return this.#entries.delete(id);
+    return this.#keys.remove(toEntry(key).id);
   }
 
   /** The installed keys by fingerprint, primary first, then in installation order. */
   list(): KeyInfo[] {
-    return keyList(this.#primary, this.#entries.values());
+    return this.#keys.list();
   }
 
   /**
@@ -204,7 +160,7 @@ export class Keyring {
    * receiver must pass the same bytes to {@link Keyring.open} (see {@link associatedData}).
    */
   seal(plaintext: Uint8Array, associatedData: Uint8Array): Uint8Array {
-    const primary = this.#primary;
+    const primary = this.#keys.primary;
     const out = Buffer.allocUnsafe(plaintext.length + SEAL_OVERHEAD);
     out[0] = SEAL_VERSION;
     const nonce = out.subarray(1, 1 + NONCE_BYTES);
@@ -234,15 +190,13 @@ export class Keyring {
    * stack, so rejecting junk stays cheap.
    */
   open(sealed: Uint8Array, associatedData: Uint8Array): OpenResult {
-    if (!(sealed instanceof Uint8Array) || !(associatedData instanceof Uint8Array)) {
-      return { ok: false, error: OPEN_ERRORS.decrypt };
-    }
-    if (sealed.length < SEAL_OVERHEAD) return { ok: false, error: OPEN_ERRORS.truncated };
-    if (sealed[0] !== SEAL_VERSION) return { ok: false, error: OPEN_ERRORS["unknown-version"] };
-    const plaintext = openWith(this.#primary, sealed, associatedData);
-    if (plaintext) return { ok: true, plaintext, fingerprint: this.#primary.fingerprint };
-    for (const entry of this.#entries.values()) {
-      if (entry === this.#primary) continue;
+    const refused = refuseOpen(sealed, associatedData);
+    if (refused) return refused;
+    const primary = this.#keys.primary;
+    const plaintext = openWith(primary, sealed, associatedData);
+    if (plaintext) return { ok: true, plaintext, fingerprint: primary.fingerprint };
+    for (const entry of this.#keys.values()) {
+      if (entry === primary) continue;
       const p = openWith(entry, sealed, associatedData);
       if (p) return { ok: true, plaintext: p, fingerprint: entry.fingerprint };
     }
@@ -255,23 +209,18 @@ export class Keyring {
    * a file only its owner can read.
    */
   toKeyringFile(): string {
-    const keys = [this.#primary, ...[...this.#entries.values()].filter((e) => e !== this.#primary)];
+    const keys = this.#keys.primaryFirst();
     return `${JSON.stringify({ keys: keys.map((e) => encodeBase64(e.key.export())) }, null, 2)}\n`;
   }
 
   /** `Keyring(2 keys; primary 0123456789abcdef; others fedcba9876543210)`: fingerprints only. */
   toString(): string {
-    const others = this.list()
-      .filter((k) => !k.primary)
-      .map((k) => k.fingerprint);
-    const rest = others.length > 0 ? `; others ${others.join(", ")}` : "";
-    const n = this.#entries.size;
-    return `Keyring(${n} key${n === 1 ? "" : "s"}; primary ${this.#primary.fingerprint}${rest})`;
+    return this.#keys.describe("Keyring");
   }
 
   /** What `JSON.stringify` shows: fingerprints only. */
   toJSON(): { primary: string; installed: KeyInfo[] } {
-    return { primary: this.#primary.fingerprint, installed: this.list() };
+    return this.#keys.toJSON();
   }
 
   /** What `util.inspect` and `console.log` show: fingerprints only. */

@@ -1,14 +1,15 @@
+import { type KeyEntry, KeySet, requireKeys, splitKeyText } from "./key-set.js";
 import {
-  decodeBase64,
+  cipherFor,
   FINGERPRINT_HEX,
   type KeyInfo,
   type KeyInput,
   KeyringError,
-  keyList,
+  keyInputBytes,
   NONCE_BYTES,
   OPEN_ERRORS,
   type OpenResult,
-  removePrimaryError,
+  refuseOpen,
   SEAL_OVERHEAD,
   SEAL_VERSION,
   TAG_BYTES,
@@ -18,10 +19,7 @@ import {
 type Subtle = typeof globalThis.crypto.subtle;
 type CryptoKey = Awaited<ReturnType<Subtle["importKey"]>>;
 
-interface WebEntry {
-  /** Full SHA-256 hex of the key: identity inside the keyring. */
-  readonly id: string;
-  readonly fingerprint: string;
+interface WebEntry extends KeyEntry {
   /** Non-extractable: the key bytes cannot be read back out of it. */
   readonly key: CryptoKey;
 }
@@ -36,16 +34,8 @@ const subtle = (): Subtle => {
 };
 
 function keyBytes(input: KeyInput, what: string): Uint8Array<ArrayBuffer> {
-  let bytes: Uint8Array;
-  if (typeof input === "string") bytes = decodeBase64(input, what);
-  else if (input instanceof Uint8Array) bytes = input;
-  else throw new KeyringError("bad-base64", `${what} must be a Uint8Array or a base64 string`);
-  if (bytes.length !== 16 && bytes.length !== 32 && bytes.length !== 24) {
-    throw new KeyringError(
-      "bad-key-length",
-      `${what} is ${bytes.length} bytes; a key is 16, 24 or 32 bytes (AES-128, -192, -256)`,
-    );
-  }
+  const bytes = keyInputBytes(input, what);
+  cipherFor(bytes.length, what);
   return Uint8Array.from(bytes);
 }
 
@@ -94,12 +84,10 @@ function sealAd(associatedData: Uint8Array): Uint8Array<ArrayBuffer> {
  * keyring-file export. Chromium has no AES-192: use 16- or 32-byte keys there.
  */
 export class WebCryptoKeyring {
-  #primary: WebEntry;
-  readonly #entries = new Map<string, WebEntry>();
+  readonly #keys: KeySet<WebEntry>;
 
   private constructor(entries: readonly WebEntry[]) {
-    for (const e of entries) if (!this.#entries.has(e.id)) this.#entries.set(e.id, e);
-    this.#primary = entries[0]!;
+    this.#keys = new KeySet(entries);
   }
 
   /**
@@ -108,18 +96,13 @@ export class WebCryptoKeyring {
    * @throws {KeyringError} `no-keys`, `bad-key-length` or `bad-base64` (as a rejection).
    */
   static async create(keys: readonly KeyInput[]): Promise<WebCryptoKeyring> {
-    if (!Array.isArray(keys) || keys.length === 0) {
-      throw new KeyringError("no-keys", "a keyring needs at least one key (its primary)");
-    }
+    requireKeys(keys);
     return new WebCryptoKeyring(await Promise.all(keys.map((k, i) => toEntry(k, `key ${i}`))));
   }
 
   /** A keyring from base64 text: keys separated by commas or whitespace, primary first. */
-  static fromBase64(text: string): Promise<WebCryptoKeyring> {
-    if (typeof text !== "string") {
-      return Promise.reject(new KeyringError("bad-base64", "keyring text must be a string"));
-    }
-    return WebCryptoKeyring.create(text.split(/[\s,]+/).filter((p) => p.length > 0));
+  static async fromBase64(text: string): Promise<WebCryptoKeyring> {
+    return WebCryptoKeyring.create(splitKeyText(text));
   }
 
   /** A fresh random key (`crypto.getRandomValues`): 128 or 256 bits (default). */
@@ -137,50 +120,37 @@ export class WebCryptoKeyring {
 
   /** Number of installed keys, primary included. */
   get size(): number {
-    return this.#entries.size;
+    return this.#keys.size;
   }
 
   /** Fingerprint of the primary key. */
   get primary(): string {
-    return this.#primary.fingerprint;
+    return this.#keys.primary.fingerprint;
   }
 
   /** True when `key` is installed. */
   async has(key: KeyInput): Promise<boolean> {
-    return this.#entries.has(await idOf(keyBytes(key, "key")));
+    return this.#keys.has(await idOf(keyBytes(key, "key")));
   }
 
   /** Installs a key that opens packets (it seals after {@link WebCryptoKeyring.use}). */
   async install(key: KeyInput): Promise<string> {
-    const entry = await toEntry(key);
-    if (!this.#entries.has(entry.id)) this.#entries.set(entry.id, entry);
-    return entry.fingerprint;
+    return this.#keys.add(await toEntry(key));
   }
 
   /** Makes an installed key the primary. Rejects with `not-installed` otherwise. */
   async use(key: KeyInput): Promise<void> {
-    const entry = this.#entries.get(await idOf(keyBytes(key, "key")));
-    if (!entry) {
-      throw new KeyringError(
-        "not-installed",
-        "that key is not installed: install it (on every member) before using it",
-      );
-    }
-    this.#primary = entry;
+    this.#keys.use(await idOf(keyBytes(key, "key")));
   }
 
   /** Uninstalls a key; false when it was not installed. Rejects with `remove-primary`. */
   async remove(key: KeyInput): Promise<boolean> {
-    const id = await idOf(keyBytes(key, "key"));
-    if (id === this.#primary.id) {
-      throw removePrimaryError();
-    }
-    return this.#entries.delete(id);
+    return this.#keys.remove(await idOf(keyBytes(key, "key")));
   }
 
   /** The installed keys by fingerprint, primary first, then in installation order. */
   list(): KeyInfo[] {
-    return keyList(this.#primary, this.#entries.values());
+    return this.#keys.list();
   }
 
   /**
@@ -196,7 +166,7 @@ export class WebCryptoKeyring {
     // Web Crypto copies its inputs when called (before the first await).
     const body = await subtle().encrypt(
       { name: "AES-GCM", iv: nonce, additionalData: sealAd(associatedData), tagLength: 128 },
-      this.#primary.key,
+      this.#keys.primary.key,
       plaintext as Uint8Array<ArrayBuffer>,
     );
     out.set(new Uint8Array(body), 1 + NONCE_BYTES);
@@ -209,19 +179,12 @@ export class WebCryptoKeyring {
    * `unknown-version` or `decrypt` errors, as from {@link Keyring.open}.
    */
   async open(sealed: Uint8Array, associatedData: Uint8Array): Promise<OpenResult> {
-    if (!(sealed instanceof Uint8Array) || !(associatedData instanceof Uint8Array)) {
-      return { ok: false, error: OPEN_ERRORS.decrypt };
-    }
-    if (sealed.length < SEAL_OVERHEAD) return { ok: false, error: OPEN_ERRORS.truncated };
-    if (sealed[0] !== SEAL_VERSION) return { ok: false, error: OPEN_ERRORS["unknown-version"] };
+    const refused = refuseOpen(sealed, associatedData);
+    if (refused) return refused;
     const iv = sealed.slice(1, 1 + NONCE_BYTES);
     const body = sealed.slice(1 + NONCE_BYTES);
     const ad = sealAd(associatedData);
-    const order = [
-      this.#primary,
-      ...[...this.#entries.values()].filter((e) => e !== this.#primary),
-    ];
-    for (const entry of order) {
+    for (const entry of this.#keys.primaryFirst()) {
       try {
         const plain = await subtle().decrypt(
           { name: "AES-GCM", iv, additionalData: ad, tagLength: TAG_BYTES * 8 },
@@ -238,16 +201,11 @@ export class WebCryptoKeyring {
 
   /** `WebCryptoKeyring(1 key; primary 0123456789abcdef)`: fingerprints only. */
   toString(): string {
-    const others = this.list()
-      .filter((k) => !k.primary)
-      .map((k) => k.fingerprint);
-    const rest = others.length > 0 ? `; others ${others.join(", ")}` : "";
-    const n = this.#entries.size;
-    return `WebCryptoKeyring(${n} key${n === 1 ? "" : "s"}; primary ${this.#primary.fingerprint}${rest})`;
+    return this.#keys.describe("WebCryptoKeyring");
   }
 
   /** What `JSON.stringify` shows: fingerprints only. */
   toJSON(): { primary: string; installed: KeyInfo[] } {
-    return { primary: this.#primary.fingerprint, installed: this.list() };
+    return this.#keys.toJSON();
   }
 }

@@ -1,6 +1,6 @@
 import { MemberlistError } from "./errors.js";
 import { lzwCompress, lzwDecompress } from "./lzw.js";
-import { LZW_ALGORITHM, MessageType } from "./message-types.js";
+import { LZW_ALGORITHM, MessageType, typed } from "./message-types.js";
 import { COMPRESS, decodeFirstValue, readStruct, writeStruct } from "./messages.js";
 import { GoMsgpackWriter } from "./msgpack.js";
 
@@ -8,11 +8,7 @@ import { GoMsgpackWriter } from "./msgpack.js";
 export function compressMessage(message: Uint8Array): Uint8Array {
   const w = new GoMsgpackWriter();
   writeStruct(w, COMPRESS, { algo: LZW_ALGORITHM, buf: lzwCompress(message) });
-  const body = w.finish();
-  const out = new Uint8Array(1 + body.length);
-  out[0] = MessageType.compress;
-  out.set(body, 1);
-  return out;
+  return typed(MessageType.compress, w.finish());
 }
 
 /** Decodes a compress message's body (after its type byte) to the message it wraps. */

@@ -45,3 +45,17 @@ export const NodeState = { alive: 0, suspect: 1, dead: 2, left: 3 } as const;
 
 /** One of {@link NodeState}'s values. */
 export type NodeStateByte = (typeof NodeState)[keyof typeof NodeState];
+
+/** A message as memberlist frames it: its type byte, then `parts` one after another. */
+export function typed(typeByte: number, ...parts: readonly Uint8Array[]): Uint8Array {
+  let size = 1;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  out[0] = typeByte;
+  let at = 1;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

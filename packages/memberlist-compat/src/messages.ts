@@ -1,6 +1,6 @@
 import { MemberlistError } from "./errors.js";
 import type { MemberlistLimits } from "./limits.js";
-import { MessageType } from "./message-types.js";
+import { MessageType, typed } from "./message-types.js";
 import {
   decodeMsgpack,
   decodeUtf8,
@@ -323,19 +323,12 @@ export function decodeFirstValue(bytes: Uint8Array): unknown {
  */
 export function encodeMessage(message: MemberlistMessage): Uint8Array {
   if (message.type === "user") {
-    const out = new Uint8Array(1 + message.payload.length);
-    out[0] = MessageType.user;
-    out.set(message.payload, 1);
-    return out;
+    return typed(MessageType.user, message.payload);
   }
   const [typeByte, fields] = SCHEMAS[message.type];
   const w = new GoMsgpackWriter();
   writeStruct(w, fields, message);
-  const body = w.finish();
-  const out = new Uint8Array(1 + body.length);
-  out[0] = typeByte;
-  out.set(body, 1);
-  return out;
+  return typed(typeByte, w.finish());
 }
 
 const BY_TYPE = new Map<number, keyof typeof SCHEMAS>(

@@ -2,7 +2,7 @@ import { compressMessage, decompressBody } from "./compress.js";
 import { isMemberlistError, MemberlistError } from "./errors.js";
 import { labelHeader, splitLabel } from "./label.js";
 import { DEFAULT_LIMITS, type MemberlistLimits } from "./limits.js";
-import { MessageType } from "./message-types.js";
+import { MessageType, typed } from "./message-types.js";
 import {
   type AckMessage,
   decodeMessage,
@@ -73,22 +73,12 @@ function encodeStreamBody(message: StreamMessage): Uint8Array {
       join: message.join,
     });
     for (const node of message.nodes) writePushNodeState(w, node);
-    const states = w.finish();
-    const out = new Uint8Array(1 + states.length + message.userState.length);
-    out[0] = MessageType.pushPull;
-    out.set(states, 1);
-    out.set(message.userState, 1 + states.length);
-    return out;
+    return typed(MessageType.pushPull, w.finish(), message.userState);
   }
   if (message.type === "user") {
     const w = new GoMsgpackWriter();
     writeStruct(w, USER_MSG_HEADER, { userMsgLen: message.payload.length });
-    const header = w.finish();
-    const out = new Uint8Array(1 + header.length + message.payload.length);
-    out[0] = MessageType.user;
-    out.set(header, 1);
-    out.set(message.payload, 1 + header.length);
-    return out;
+    return typed(MessageType.user, w.finish(), message.payload);
   }
   return encodeMessage(message);
 }

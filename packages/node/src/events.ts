@@ -1,3 +1,8 @@
+import {
+  memberEventType as eventOfChange,
+  MEMBER_CHANGE_TYPES,
+  type MemberChangeType,
+} from "@grapevine/protocol";
 import type { MemberView } from "@grapevine/swim";
 import type { HealthState } from "./isolation.js";
 import { decodeUtf8, encodeUtf8 } from "./utf8.js";
@@ -111,18 +116,14 @@ export function decodeTags(meta: Uint8Array): Record<string, string> {
   }
 }
 
-const MEMBER_EVENT: Readonly<Record<string, MemberEventType>> = {
-  join: "member-joined",
-  update: "member-updated",
-  suspect: "member-suspect",
-  alive: "member-alive",
-  dead: "member-dead",
-  left: "member-left",
-};
+const MEMBER_CHANGES: ReadonlySet<string> = new Set(MEMBER_CHANGE_TYPES);
 
-/** The application event named after a membership change of the failure detector. */
+/**
+ * The application event named after a membership change of the failure detector
+ * (`@grapevine/protocol`'s mapping); `undefined` for a type that is not a membership change.
+ */
 export function memberEventType(swimType: string): MemberEventType | undefined {
-  return Object.hasOwn(MEMBER_EVENT, swimType) ? MEMBER_EVENT[swimType] : undefined;
+  return MEMBER_CHANGES.has(swimType) ? eventOfChange(swimType as MemberChangeType) : undefined;
 }
 
 /** A failure detector's member view as the application sees it (`self`: our own name). */

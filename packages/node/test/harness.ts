@@ -197,6 +197,16 @@ export class CoreNet {
       this.now += stepMs;
     }
   }
+
+  /** Runs fair delivery in small steps until `done()` or `limitMs`; returns the time it took. */
+  runUntil(done: () => boolean, limitMs: number): number {
+    const start = this.now;
+    while (!done()) {
+      if (this.now - start > limitMs) throw new Error(`not within ${limitMs} ms`);
+      this.runFair(10, 10);
+    }
+    return this.now - start;
+  }
 }
 
 function nameOf(address: string): string {

@@ -2,16 +2,6 @@ import { suspicionTimeout, swimConfig } from "@grapevine/swim";
 import { describe, expect, it } from "vitest";
 import { CoreNet } from "./harness.js";
 
-/** Runs fair delivery in small steps until `done()` or `limitMs`; returns the time it took. */
-function runUntil(net: CoreNet, done: () => boolean, limitMs: number): number {
-  const start = net.now;
-  while (!done()) {
-    if (net.now - start > limitMs) throw new Error(`not within ${limitMs} ms`);
-    net.runFair(10, 10);
-  }
-  return net.now - start;
-}
-
 describe("isolation awareness", () => {
   const config = swimConfig("lan", {});
   const names = ["n0", "n1", "n2", "n3", "n4"];
@@ -19,7 +9,7 @@ describe("isolation awareness", () => {
   it("a node cut off alone reports isolated within 2 probe periods + the suspicion timeout, declares nobody dead, and recovers within a probe period of the first ack", () => {
     const net = new CoreNet(names, 21, config);
     for (const n of names.slice(1)) net.step(n, (now, c) => c.join(["mem://n0"], now));
-    runUntil(net, () => names.every((n) => net.core(n).aliveCount() === 5), 10_000);
+    net.runUntil(() => names.every((n) => net.core(n).aliveCount() === 5), 10_000);
     net.runFair(5_000);
     const lone = net.core("n4");
     expect(lone.healthState()).toBe("healthy");
@@ -28,7 +18,7 @@ describe("isolation awareness", () => {
     const bound =
       2 * config.probeIntervalMs +
       suspicionTimeout(config.suspicionMult, 5, config.probeIntervalMs);
-    const isolatedAfter = runUntil(net, () => lone.healthState() === "isolated", bound);
+    const isolatedAfter = net.runUntil(() => lone.healthState() === "isolated", bound);
     expect(isolatedAfter).toBeLessThanOrEqual(bound);
     // Isolated for 60 s: its peers show as suspect in its own view, none is declared dead by it.
     net.runFair(60_000 - isolatedAfter);
@@ -43,14 +33,13 @@ describe("isolation awareness", () => {
 
     net.cut.delete("n4");
     const acks = lone.detector.counters.acksReceived;
-    runUntil(net, () => lone.detector.counters.acksReceived > acks, 10_000);
-    const clearedAfter = runUntil(
-      net,
+    net.runUntil(() => lone.detector.counters.acksReceived > acks, 10_000);
+    const clearedAfter = net.runUntil(
       () => lone.healthState() !== "isolated",
       config.probeIntervalMs,
     );
     expect(clearedAfter).toBeLessThanOrEqual(config.probeIntervalMs);
-    runUntil(net, () => names.every((n) => net.core(n).aliveCount() === 5), 30_000);
+    net.runUntil(() => names.every((n) => net.core(n).aliveCount() === 5), 30_000);
     // Nothing the isolated node did made a healthy peer dead anywhere.
     for (const observer of names) {
       const dead = net.observed

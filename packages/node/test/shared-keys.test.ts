@@ -7,22 +7,13 @@ const text = (v: Uint8Array | undefined) =>
   v === undefined ? undefined : new TextDecoder().decode(v);
 const bytes = (s: string) => new TextEncoder().encode(s);
 
-function runUntil(net: CoreNet, done: () => boolean, limitMs: number): number {
-  const start = net.now;
-  while (!done()) {
-    if (net.now - start > limitMs) throw new Error(`not within ${limitMs} ms`);
-    net.runFair(10, 10);
-  }
-  return net.now - start;
-}
-
 describe("cluster-scoped keys in the node core", () => {
   const names = ["n0", "n1", "n2", "n3", "n4"];
 
   function joined(): CoreNet {
     const net = new CoreNet(names, 7, swimConfig("lan", {}));
     for (const n of names.slice(1, 4)) net.step(n, (now, c) => c.join(["mem://n0"], now));
-    runUntil(net, () => names.slice(0, 4).every((n) => net.core(n).aliveCount() === 4), 10_000);
+    net.runUntil(() => names.slice(0, 4).every((n) => net.core(n).aliveCount() === 4), 10_000);
     return net;
   }
 
@@ -32,15 +23,14 @@ describe("cluster-scoped keys in the node core", () => {
     net.step("n2", (now, c) => c.scoped.shared.set("flags/x", bytes("from-n2"), now));
     net.step("n3", (now, c) => c.scoped.shared.set("flags/y", bytes("y"), now));
     const live = names.slice(0, 4);
-    runUntil(
-      net,
+    net.runUntil(
       () =>
         live.every((n) => text(net.core(n).scoped.shared.keyspace.get("flags/x")) === "from-n2"),
       10_000,
     );
     // n4 joins later and learns the whole configuration from its join push-pull.
     net.step("n4", (now, c) => c.join(["mem://n0"], now));
-    runUntil(net, () => text(net.core("n4").scoped.shared.keyspace.get("flags/y")) === "y", 5_000);
+    net.runUntil(() => text(net.core("n4").scoped.shared.keyspace.get("flags/y")) === "y", 5_000);
     expect(text(net.core("n4").scoped.shared.keyspace.get("flags/x"))).toBe("from-n2");
     const events = net.observed.get("n4")!.events.filter((e) => e.type === "shared-changed");
     expect(events.map((e) => (e.type === "shared-changed" ? e.key : "")).sort()).toEqual([

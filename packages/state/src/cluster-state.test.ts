@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { bytes, node, view } from "../test/helpers.js";
+import { bytes, node, text, view } from "../test/helpers.js";
 import type { StateChange } from "./changes.js";
 import { ClusterState } from "./cluster-state.js";
 import { ownerDeltaSize } from "./size.js";
-
-const text = (v: Uint8Array | undefined): string | undefined =>
-  v === undefined ? undefined : new TextDecoder().decode(v);
 
 const summary = (c: StateChange | null) =>
   c === null

@@ -1,17 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { bytes, keyspace, text } from "../test/helpers.js";
 import { compareHlc, HybridClock } from "./hlc.js";
 import { ClockDriftError, SharedKeyspace } from "./shared-keys.js";
 import type { SharedEntry } from "./wire.js";
-
-const bytes = (text: string) => new TextEncoder().encode(text);
-const text = (value: Uint8Array | undefined) =>
-  value === undefined ? undefined : new TextDecoder().decode(value);
-const HOUR = 3_600_000;
-
-function space(self: string, graceMs = HOUR): SharedKeyspace {
-  return new SharedKeyspace({ self, graceMs });
-}
 
 /** Everything a keyspace holds, in a comparable form. */
 function contents(s: SharedKeyspace): string {
@@ -52,8 +44,8 @@ describe("HybridClock", () => {
 
 describe("SharedKeyspace", () => {
   it("last writer wins by timestamp, whichever order the writes arrive in", () => {
-    const a = space("a");
-    const b = space("b");
+    const a = keyspace("a");
+    const b = keyspace("b");
     const first = a.set("flag", bytes("on"), 1000).entry;
     const second = b.set("flag", bytes("off"), 2000).entry;
     a.merge([second], 2000);
@@ -64,7 +56,7 @@ describe("SharedKeyspace", () => {
   });
 
   it("reports visible changes only", () => {
-    const a = space("a");
+    const a = keyspace("a");
     expect(a.set("k", bytes("v"), 1).change).toMatchObject({ key: "k", previous: undefined });
     expect(a.set("k", bytes("v"), 2).change).toBeUndefined();
     expect(a.delete("k", 3)?.change?.current).toBeUndefined();
@@ -73,7 +65,7 @@ describe("SharedKeyspace", () => {
   });
 
   it("lists live keys under a prefix, sorted", () => {
-    const a = space("a");
+    const a = keyspace("a");
     a.set("flags/b", bytes("1"), 1);
     a.set("flags/a", bytes("2"), 1);
     a.set("other", bytes("3"), 1);
@@ -83,7 +75,7 @@ describe("SharedKeyspace", () => {
 
   it("refuses (and counts) timestamps further ahead than the allowed clock drift", () => {
     const a = new SharedKeyspace({ self: "a", maxClockDriftMs: 5000 });
-    const b = space("b");
+    const b = keyspace("b");
     const ahead = b.set("k", bytes("fast"), 100_000).entry;
     const result = a.merge([ahead], 90_000);
     expect(result.refused[0]).toBeInstanceOf(ClockDriftError);
@@ -97,7 +89,7 @@ describe("SharedKeyspace", () => {
   });
 
   it("collects tombstones after the grace period", () => {
-    const a = space("a", 1000);
+    const a = keyspace("a", 1000);
     a.set("k", bytes("v"), 0);
     a.delete("k", 10);
     expect(a.nextCollectAt()).toBe(1011);
@@ -109,8 +101,8 @@ describe("SharedKeyspace", () => {
 
   it("a node away longer than the grace cannot bring back a key deleted and collected meanwhile", () => {
     const grace = 10_000;
-    const x = space("x", grace);
-    const peer = space("p", grace);
+    const x = keyspace("x", grace);
+    const peer = keyspace("p", grace);
     const kept = x.set("kept", bytes("1"), 0).entry;
     const doomed = x.set("doomed", bytes("1"), 0).entry;
     peer.merge([kept, doomed], 0);
@@ -136,15 +128,15 @@ describe("SharedKeyspace", () => {
   });
 
   it("refuses piggy-backed news older than the grace (sent by a node back from an absence)", () => {
-    const x = space("x", 10_000);
-    const old = space("o", 10_000).set("k", bytes("v"), 0).entry;
+    const x = keyspace("x", 10_000);
+    const old = keyspace("o", 10_000).set("k", bytes("v"), 0).entry;
     expect(x.merge([old], 20_000, "news").accepted).toEqual([]);
     expect(x.counters.refusedStaleNews).toBe(1);
     expect(x.merge([old], 20_000, "answer").accepted).toHaveLength(1);
   });
 
   it("a node that stayed in contact keeps everything", () => {
-    const x = space("x", 10_000);
+    const x = keyspace("x", 10_000);
     x.set("k", bytes("v"), 0);
     for (let t = 0; t <= 60_000; t += 1000) x.observe(t, true);
     expect(x.size).toBe(1);
@@ -152,7 +144,7 @@ describe("SharedKeyspace", () => {
   });
 
   it("cuts deltas to the byte budget, newest first", () => {
-    const a = space("a");
+    const a = keyspace("a");
     for (let i = 0; i < 20; i++) a.set(`k${i}`, bytes("x".repeat(20)), i);
     const d = a.delta(200);
     expect(d.complete).toBe(false);
@@ -179,7 +171,7 @@ const entryArb: fc.Arbitrary<SharedEntry> = fc
   }));
 
 function merged(batches: readonly (readonly SharedEntry[])[]): SharedKeyspace {
-  const s = space("r");
+  const s = keyspace("r");
   for (const batch of batches) s.merge(batch, 100);
   return s;
 }
@@ -238,7 +230,7 @@ describe("SharedKeyspace merge properties", () => {
         fc.array(entryArb, { maxLength: 12 }),
         fc.integer({ min: 0, max: 50 }),
         (older, at) => {
-          const s = space("r");
+          const s = keyspace("r");
           const tomb: SharedEntry = {
             key: "k1",
             value: new Uint8Array(0),
@@ -265,8 +257,8 @@ describe("SharedKeyspace merge properties", () => {
         fc.integer({ min: 1, max: 5 }),
         (entries, awayGraces) => {
           const grace = 100;
-          const x = space("x", grace);
-          const peer = space("p", grace);
+          const x = keyspace("x", grace);
+          const peer = keyspace("p", grace);
           x.merge(entries, 60);
           peer.merge(entries, 60);
           x.observe(60, true);

@@ -1,25 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SharedKeyspace } from "./shared-keys.js";
-
-const bytes = (text: string) => new TextEncoder().encode(text);
-const text = (value: Uint8Array | undefined) =>
-  value === undefined ? undefined : new TextDecoder().decode(value);
-const HOUR = 3_600_000;
-
-function space(self: string, graceMs = HOUR): SharedKeyspace {
-  return new SharedKeyspace({ self, graceMs });
-}
+import { bytes, keyspace, text } from "../test/helpers.js";
 
 describe("SharedKeyspace snapshots", () => {
   it("a restored keyspace holds what was saved, tombstones included, and sends the same digest", () => {
-    const before = space("a");
+    const before = keyspace("a");
     before.set("flags/x", bytes("on"), 1000);
     before.set("flags/y", bytes("off"), 1001);
     before.delete("flags/y", 1002);
     const saved = before.snapshot(1003);
     expect(saved.lastContactAt).toBe(1003);
-    const after = space("a");
+    const after = keyspace("a");
     const result = after.restore(saved, 2000);
     expect(text(after.get("flags/x"))).toBe("on");
     expect(after.get("flags/y")).toBeUndefined();
@@ -29,22 +20,22 @@ describe("SharedKeyspace snapshots", () => {
   });
 
   it("a write after the restart wins over the writer's own earlier write, even with its clock behind", () => {
-    const before = space("a");
+    const before = keyspace("a");
     before.set("k", bytes("old"), 50_000);
-    const after = space("a");
+    const after = keyspace("a");
     // The clock went back 3 s (within the allowed drift) across the restart.
     after.restore(before.snapshot(50_000), 47_000);
     const { entry } = after.set("k", bytes("new"), 47_001);
-    const peer = space("b");
+    const peer = keyspace("b");
     peer.merge(before.snapshot(50_000).entries, 50_000);
     peer.merge([entry], 50_000);
     expect(text(peer.get("k"))).toBe("new");
   });
 
   it("an entry held that is newer than the saved one stays", () => {
-    const old = space("a");
+    const old = keyspace("a");
     old.set("k", bytes("saved"), 1000);
-    const live = space("a");
+    const live = keyspace("a");
     live.merge(
       [{ key: "k", value: bytes("newer"), wall: 5000, logical: 0, writer: "b", tombstone: false }],
       5000,
@@ -55,8 +46,8 @@ describe("SharedKeyspace snapshots", () => {
 
   it("after an absence longer than the grace, restored entries are set aside: a key deleted meanwhile does not come back", () => {
     const grace = 60_000;
-    const a = space("a", grace);
-    const b = space("b", grace);
+    const a = keyspace("a", grace);
+    const b = keyspace("b", grace);
     const { entry } = a.set("gone", bytes("v"), 1000);
     b.merge([entry], 1000);
     const saved = a.snapshot(2000);
@@ -64,7 +55,7 @@ describe("SharedKeyspace snapshots", () => {
     b.delete("gone", 3000);
     b.collect(3000 + grace + 1);
     expect(b.entry("gone")).toBeUndefined();
-    const restarted = space("a", grace);
+    const restarted = keyspace("a", grace);
     restarted.restore(saved, 200_000);
     expect(text(restarted.get("gone"))).toBe("v");
     restarted.observe(200_000, false);
@@ -80,9 +71,9 @@ describe("SharedKeyspace snapshots", () => {
   });
 
   it("a restore within the grace keeps the entries live (sent, in the digest)", () => {
-    const a = space("a", 60_000);
+    const a = keyspace("a", 60_000);
     a.set("k", bytes("v"), 1000);
-    const restarted = space("a", 60_000);
+    const restarted = keyspace("a", 60_000);
     restarted.restore(a.snapshot(1000), 30_000);
     restarted.observe(30_000, true);
     expect(restarted.quarantineSize).toBe(0);
@@ -97,14 +88,14 @@ describe("SharedKeyspace snapshots", () => {
     });
     fc.assert(
       fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
-        const s = space("w");
+        const s = keyspace("w");
         let now = 0;
         for (const o of ops) {
           now += o.at;
           if (o.value === undefined) s.delete(o.key, now);
           else s.set(o.key, bytes(o.value), now);
         }
-        const r = space("w");
+        const r = keyspace("w");
         r.restore(s.snapshot(now), now);
         expect(r.digest()).toEqual(s.digest());
         expect(r.entries()).toEqual(s.entries());

@@ -6,6 +6,7 @@ import {
   digestSize,
   type OwnerDelta,
   ownerDeltaSize,
+  SharedKeyspace,
 } from "../src/index.js";
 
 /** The seeded generator of `@grapevine/protocol`, for deterministic tests. */
@@ -18,6 +19,19 @@ const encoder = new TextEncoder();
 /** UTF-8 bytes of `text`. */
 export function bytes(text: string): Uint8Array {
   return encoder.encode(text);
+}
+
+/** The text of UTF-8 `value`, or `undefined` for none. */
+export function text(value: Uint8Array | undefined): string | undefined {
+  return value === undefined ? undefined : new TextDecoder().decode(value);
+}
+
+/** An hour, ms: the tombstone grace period of {@link keyspace} by default. */
+const HOUR = 3_600_000;
+
+/** A cluster-scoped keyspace for node `self`. */
+export function keyspace(self: string, graceMs = HOUR): SharedKeyspace {
+  return new SharedKeyspace({ self, graceMs });
 }
 
 /** A state for node `self` with a seeded RNG. */

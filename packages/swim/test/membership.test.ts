@@ -3,9 +3,26 @@
  */
 import { describe, expect, it } from "vitest";
 import { swimConfig } from "../src/index.js";
-import { Harness } from "./harness.js";
+import { Harness, type NodeSpec, type SimNode } from "./harness.js";
 
 const lan = swimConfig("lan");
+
+/** A LAN cluster of `size` members (n0, n1, …), bootstrapped and run for 5 s. */
+function settled(seed: number, size: number, gossip = false): Harness {
+  const h = new Harness({ seed, config: lan, gossip });
+  h.addMany(size);
+  h.bootstrap();
+  h.runFor(5000);
+  return h;
+}
+
+/** Restarts `spec.name` as a new process that joins through n0. */
+function rejoin(h: Harness, spec: NodeSpec): SimNode {
+  const fresh = h.restart(spec);
+  fresh.swim.join(["mem://n0"], h.now);
+  h.flush(fresh);
+  return fresh;
+}
 
 function statusesOf(h: Harness, name: string): string[] {
   return [...h.nodes.values()]
@@ -16,10 +33,7 @@ function statusesOf(h: Harness, name: string): string[] {
 describe("refutation (SWIM §4.2)", () => {
   it("a live member that is suspected refutes and stays alive everywhere", () => {
     for (let seed = 1; seed <= 5; seed++) {
-      const h = new Harness({ seed, config: lan });
-      h.addMany(10);
-      h.bootstrap();
-      h.runFor(5000);
+      const h = settled(seed, 10);
       // n1 wrongly suspects n2 (as after a lost ack).
       const n1 = h.node("n1");
       n1.swim.handle(
@@ -41,10 +55,7 @@ describe("refutation (SWIM §4.2)", () => {
   });
 
   it("a member cut off for a few periods is suspected, refutes when it comes back, is never declared dead", () => {
-    const h = new Harness({ seed: 3, config: lan });
-    h.addMany(10);
-    h.bootstrap();
-    h.runFor(5000);
+    const h = settled(3, 10);
     let cutOff = true;
     h.rules.push((p, delay) =>
       cutOff && (p.from === "n4" || p.toNode === "n4") ? undefined : delay,
@@ -62,10 +73,7 @@ describe("refutation (SWIM §4.2)", () => {
 describe("leave versus crash", () => {
   it("peers report a graceful leave as `left` and a crash as `dead`", () => {
     for (let seed = 1; seed <= 3; seed++) {
-      const h = new Harness({ seed, config: lan, gossip: true });
-      h.addMany(8);
-      h.bootstrap();
-      h.runFor(5000);
+      const h = settled(seed, 8, true);
       const leaver = h.node("n3");
       leaver.swim.leave(h.now);
       h.flush(leaver);
@@ -87,17 +95,12 @@ describe("leave versus crash", () => {
 
 describe("restart under the same name", () => {
   it("a new generation is accepted promptly once the old process is dead", () => {
-    const h = new Harness({ seed: 11, config: lan });
-    h.addMany(6);
-    h.bootstrap();
-    h.runFor(5000);
+    const h = settled(11, 6);
     h.crash("n2");
     h.runFor(20_000);
     expect(statusesOf(h, "n2")).toEqual(Array(5).fill("dead"));
     const restartedAt = h.now;
-    const fresh = h.restart({ name: "n2", generation: 1, addresses: ["mem://n2-new"] });
-    fresh.swim.join(["mem://n0"], h.now);
-    h.flush(fresh);
+    rejoin(h, { name: "n2", generation: 1, addresses: ["mem://n2-new"] });
     h.runFor(3000);
     for (const node of h.nodes.values()) {
       if (node.name === "n2") continue;
@@ -117,13 +120,8 @@ describe("restart under the same name", () => {
   });
 
   it("a quick restart with a new generation replaces the old one before it is even suspected", () => {
-    const h = new Harness({ seed: 12, config: lan });
-    h.addMany(6);
-    h.bootstrap();
-    h.runFor(5000);
-    const fresh = h.restart({ name: "n2", generation: 1 });
-    fresh.swim.join(["mem://n0"], h.now);
-    h.flush(fresh);
+    const h = settled(12, 6);
+    rejoin(h, { name: "n2", generation: 1 });
     h.runFor(30_000);
     expect(statusesOf(h, "n2")).toEqual(Array(5).fill("alive"));
     expect(h.eventsOf({ type: "dead", about: "n2" })).toEqual([]);
@@ -131,16 +129,11 @@ describe("restart under the same name", () => {
   });
 
   it("a restart that keeps its generation but not its address reclaims the dead name at once", () => {
-    const h = new Harness({ seed: 13, config: lan });
-    h.addMany(6);
-    h.bootstrap();
-    h.runFor(5000);
+    const h = settled(13, 6);
     h.crash("n2");
     h.runFor(20_000);
     expect(statusesOf(h, "n2")).toEqual(Array(5).fill("dead"));
-    const fresh = h.restart({ name: "n2", addresses: ["mem://n2-moved"] });
-    fresh.swim.join(["mem://n0"], h.now);
-    h.flush(fresh);
+    rejoin(h, { name: "n2", addresses: ["mem://n2-moved"] });
     h.runFor(5000);
     expect(statusesOf(h, "n2")).toEqual(Array(5).fill("alive"));
     for (const node of h.nodes.values()) {
@@ -149,16 +142,11 @@ describe("restart under the same name", () => {
   });
 
   it("a restart with the same generation and address refutes its old death via push-pull", () => {
-    const h = new Harness({ seed: 14, config: lan });
-    h.addMany(6);
-    h.bootstrap();
-    h.runFor(5000);
+    const h = settled(14, 6);
     h.crash("n2");
     h.runFor(20_000);
     expect(statusesOf(h, "n2")).toEqual(Array(5).fill("dead"));
-    const fresh = h.restart({ name: "n2" });
-    fresh.swim.join(["mem://n0"], h.now);
-    h.flush(fresh);
+    const fresh = rejoin(h, { name: "n2" });
     h.runFor(5000);
     expect(statusesOf(h, "n2")).toEqual(Array(5).fill("alive"));
     expect(fresh.swim.incarnation()).toBeGreaterThan(0n);

@@ -69,6 +69,13 @@ const sends = (outputs: SwimOutput[]): Send[] =>
 const events = (outputs: SwimOutput[]) =>
   outputs.flatMap((o) => (o.kind === "event" ? [o.event] : []));
 const everything = (swim: Swim): Message[] => swim.piggyback(100_000, approximateSize, 0);
+type StreamProbe = Extract<SwimOutput, { kind: "stream-probe" }>;
+/** The stream probe among `outputs`; fails the test when there is none. */
+function streamProbe(outputs: SwimOutput[]): StreamProbe {
+  const probe = outputs.find((o): o is StreamProbe => o.kind === "stream-probe");
+  if (probe === undefined) throw new Error("no stream probe");
+  return probe;
+}
 /** Send every queued broadcast until none is left. */
 function flushBroadcasts(swim: Swim): void {
   while (everything(swim).length > 0);
@@ -130,6 +137,17 @@ describe("construction", () => {
 });
 
 describe("answering probes", () => {
+  /** A ping-req from `req` (wanting a nack) for target `t` at `targetAddresses`. */
+  const pingReq = (seq: number, targetAddresses: string[]): Message => ({
+    type: "ping-req",
+    seq,
+    target: "t",
+    targetAddresses,
+    source: "req",
+    sourceAddresses: ["udp://req"],
+    wantNack: true,
+  });
+
   it("acks a ping addressed to us, to the address it came from", () => {
     const swim = make();
     swim.drain();
@@ -161,19 +179,7 @@ describe("answering probes", () => {
   it("relays a ping-req: pings the target with its own seq and relays the ack", () => {
     const swim = make();
     swim.drain();
-    swim.handle(
-      "udp://req",
-      {
-        type: "ping-req",
-        seq: 42,
-        target: "t",
-        targetAddresses: ["ws://t", "udp://t"],
-        source: "req",
-        sourceAddresses: ["udp://req"],
-        wantNack: true,
-      },
-      100,
-    );
+    swim.handle("udp://req", pingReq(42, ["ws://t", "udp://t"]), 100);
     const [ping] = sends(swim.drain());
     expect(ping?.to).toBe("udp://t");
     const relaySeq = (ping!.messages[0] as { seq: number }).seq;
@@ -193,19 +199,7 @@ describe("answering probes", () => {
   it("sends a nack at 80% of the probe timeout when the target stays silent (Lifeguard §3.1)", () => {
     const swim = make();
     swim.drain();
-    swim.handle(
-      "udp://req",
-      {
-        type: "ping-req",
-        seq: 42,
-        target: "t",
-        targetAddresses: ["udp://t"],
-        source: "req",
-        sourceAddresses: ["udp://req"],
-        wantNack: true,
-      },
-      100,
-    );
+    swim.handle("udp://req", pingReq(42, ["udp://t"]), 100);
     swim.drain();
     // Nothing before 80% of the 500 ms probe timeout (our own probe timer may fire meanwhile,
     // with no one to probe), the nack at 100 + 400 ms.
@@ -233,19 +227,7 @@ describe("answering probes", () => {
   it("nacks at once a ping-req for a target it cannot reach", () => {
     const swim = make();
     swim.drain();
-    swim.handle(
-      "udp://req",
-      {
-        type: "ping-req",
-        seq: 9,
-        target: "t",
-        targetAddresses: ["ws://t"],
-        source: "req",
-        sourceAddresses: ["udp://req"],
-        wantNack: true,
-      },
-      100,
-    );
+    swim.handle("udp://req", pingReq(9, ["ws://t"]), 100);
     expect(swim.drain()).toEqual([
       { kind: "send", to: "udp://req", messages: [{ type: "nack", seq: 9, source: "me" }] },
     ]);
@@ -379,8 +361,7 @@ describe("probing", () => {
     swim.tick(1000);
     const target = (sends(swim.drain())[0]!.messages[0] as { target: string }).target;
     swim.tick(1500);
-    const probe = swim.drain().find((o) => o.kind === "stream-probe");
-    if (probe?.kind !== "stream-probe") throw new Error("no stream probe");
+    const probe = streamProbe(swim.drain());
     swim.streamProbeResult(probe.seq, false, 1502);
     expect(events(swim.drain()).map((e) => [e.type, e.member.name, e.at])).toEqual([
       ["suspect", target, 1502],
@@ -403,8 +384,7 @@ describe("probing", () => {
     swim.tick(1000);
     swim.drain();
     swim.tick(1500);
-    const probe = swim.drain().find((o) => o.kind === "stream-probe");
-    if (probe?.kind !== "stream-probe") throw new Error("no stream probe");
+    const probe = streamProbe(swim.drain());
     swim.streamProbeResult(probe.seq, false, 1500);
     expect(events(swim.drain())).toEqual([]);
     expect(swim.counters.probesConcludedEarly).toBe(0);
@@ -459,8 +439,7 @@ describe("probing", () => {
     swim.tick(1000);
     swim.drain();
     swim.tick(1500);
-    const probe = swim.drain().find((o) => o.kind === "stream-probe");
-    if (probe?.kind !== "stream-probe") throw new Error("no stream probe");
+    const probe = streamProbe(swim.drain());
     swim.streamProbeResult(probe.seq, true, 1800);
     expect(swim.counters.streamProbeAcks).toBe(1);
     swim.tick(2000);

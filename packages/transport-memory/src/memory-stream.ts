@@ -1,5 +1,5 @@
 import type { Clock } from "@grapevine/protocol";
-import { type Stream, TransportError } from "@grapevine/transport";
+import { refuseWrite, type Stream, TransportError } from "@grapevine/transport";
 import type { FrameFate } from "./stream-loss.js";
 
 /** Graceful end of one direction (TCP FIN). */
@@ -165,19 +165,9 @@ export class MemoryStreamEnd implements Stream {
   }
 
   write(frame: Uint8Array): Promise<void> {
-    if (this.writeClosed) {
-      return Promise.reject(new TransportError("closed", `stream to ${this.remote} is closed`));
-    }
-    if (this.writeError !== undefined) return Promise.reject(this.writeError);
     const max = this.owner.maxFrameBytes;
-    if (frame.byteLength > max) {
-      return Promise.reject(
-        new TransportError(
-          "frame-too-large",
-          `frame of ${frame.byteLength} bytes exceeds the ${max}-byte limit`,
-        ),
-      );
-    }
+    const refused = refuseWrite(this.writeClosed, this.writeError, frame, max, this.remote);
+    if (refused) return Promise.reject(refused);
     const copy = this.owner.copy(frame);
     if (this.blocked.length === 0 && this.out.load < this.bufferFrames) {
       this.transmit(copy);

@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { AsyncQueue, type Stream, TransportError } from "@grapevine/transport";
+import { FrameInbox, refuseWrite, type Stream, TransportError } from "@grapevine/transport";
 import type { ByteBudget } from "./byte-budget.js";
 import { encodeEndOfStream, encodeFrame, FrameDecoder } from "./frame-codec.js";
 import {
@@ -35,23 +35,24 @@ export interface TcpStreamOptions {
 type Phase = "await-reply" | "await-hello" | "open";
 
 /**
- * Received bytes queued but not yet read above which the socket is paused, so a reader that
- * falls behind makes TCP flow control slow the peer down instead of growing our memory.
- */
-const READ_HIGH_WATER_BYTES = 1024 * 1024;
-
-/**
  * A {@link Stream} over one TCP connection: length-prefixed frames, a handshake that names the
  * dialer, read back-pressure (pause the socket while the reader lags), write back-pressure (wait
  * for `drain`, bounded by the write timeout) and an idle timeout. One connection carries exactly
  * one stream; closing the stream half-closes the connection so the peer can still answer.
  */
 export class TcpStream implements Stream {
-  private readonly inbox = new AsyncQueue<Uint8Array>();
+  /** Frames for the reader; pauses the socket while the reader lags. */
+  private readonly inbox = new FrameInbox({
+    pause: () => {
+      if (!this.socket.isPaused()) this.socket.pause();
+    },
+    resume: () => {
+      if (this.socket.isPaused() && !this.failure) this.socket.resume();
+    },
+  });
   private readonly decoder: FrameDecoder;
   private phase: Phase;
   private remoteAddress: string;
-  private queuedBytes = 0;
   private failure: TransportError | undefined;
   private writeEnded = false;
   /** `abort()` was called (directly or by the transport closing). */
@@ -162,11 +163,7 @@ export class TcpStream implements Stream {
   private onFrame(frame: Uint8Array): void {
     if (this.failure) return;
     if (this.phase === "open") {
-      if (!this.inbox.push(frame)) return;
-      this.queuedBytes += frame.byteLength;
-      if (this.queuedBytes >= READ_HIGH_WATER_BYTES && !this.socket.isPaused()) {
-        this.socket.pause();
-      }
+      this.inbox.push(frame);
       return;
     }
     if (this.phase === "await-hello") {
@@ -243,44 +240,14 @@ export class TcpStream implements Stream {
     resetSocket(this.socket);
   }
 
-  private consumed(bytes: number): void {
-    this.queuedBytes -= bytes;
-    if (this.queuedBytes < READ_HIGH_WATER_BYTES / 2 && this.socket.isPaused() && !this.failure) {
-      this.socket.resume();
-    }
-  }
-
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    const it = this.inbox[Symbol.asyncIterator]();
-    return {
-      next: async () => {
-        const r = await it.next();
-        if (!r.done) this.consumed(r.value.byteLength);
-        return r;
-      },
-      return: async () => {
-        // The reader is done: discard whatever still arrives rather than stall the peer.
-        const r = await it.return!();
-        this.queuedBytes = 0;
-        if (this.socket.isPaused() && !this.failure) this.socket.resume();
-        return r;
-      },
-    };
+    return this.inbox[Symbol.asyncIterator]();
   }
 
   write(frame: Uint8Array): Promise<void> {
-    if (this.writeEnded) {
-      return Promise.reject(new TransportError("closed", `stream to ${this.remote} is closed`));
-    }
-    if (this.failure) return Promise.reject(this.failure);
-    if (frame.byteLength > this.options.maxFrameBytes) {
-      return Promise.reject(
-        new TransportError(
-          "frame-too-large",
-          `frame of ${frame.byteLength} bytes exceeds the ${this.options.maxFrameBytes}-byte limit`,
-        ),
-      );
-    }
+    const max = this.options.maxFrameBytes;
+    const refused = refuseWrite(this.writeEnded, this.failure, frame, max, this.remote);
+    if (refused) return Promise.reject(refused);
     if (this.socket.write(encodeFrame(frame))) return Promise.resolve();
     return this.waitDrain();
   }

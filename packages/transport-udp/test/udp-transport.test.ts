@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import type { Stream } from "@grapevine/transport";
+import { exchangeBothWays } from "@grapevine/transport-compliance";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeFrame } from "../src/frame-codec.js";
 import { encodeHello, encodeReply } from "../src/handshake.js";
@@ -323,21 +324,8 @@ describe("streams", () => {
     const b = await node();
     const [dialed, accepted] = await pair(a, b);
     const big = pattern(2 * 1024 * 1024, 1);
-    const send = async (s: Stream) => {
-      for (let i = 0; i < 5; i++) await s.write(big);
-      await s.close();
-    };
-    const count = async (s: Stream) => {
-      let n = 0;
-      for await (const f of s) n += f.byteLength;
-      return n;
-    };
-    const [, , atDialer, atAcceptor] = await within(
-      Promise.all([send(dialed), send(accepted), count(dialed), count(accepted)]),
-      10_000,
-      "both transfers",
-    );
-    expect([atDialer, atAcceptor]).toEqual([5 * big.byteLength, 5 * big.byteLength]);
+    const received = await exchangeBothWays(dialed, accepted, big, 5, 10_000);
+    expect(received).toEqual([5 * big.byteLength, 5 * big.byteLength]);
   });
 
   it("write rejects frames above maxFrameBytes with frame-too-large", async () => {

@@ -1,4 +1,4 @@
-import { AsyncQueue, type Stream, TransportError } from "@grapevine/transport";
+import { FrameInbox, refuseWrite, type Stream, TransportError } from "@grapevine/transport";
 import type { Control } from "./control.js";
 import type { ConnectionHandler, WsConnection } from "./ws-connection.js";
 
@@ -15,12 +15,6 @@ export interface WsStreamOptions {
 }
 
 /**
- * Received bytes queued but not yet read above which the connection is paused, so a reader that
- * falls behind makes TCP flow control slow the peer down instead of growing our memory.
- */
-const READ_HIGH_WATER_BYTES = 1024 * 1024;
-
-/**
  * A {@link Stream} on its own WebSocket connection. Each binary message is one frame; a text
  * `end` message is the writer's graceful half-close, so the other side can still answer (the
  * push-pull pattern). The stream ends cleanly only on `end`: a connection that closes without it
@@ -28,8 +22,13 @@ const READ_HIGH_WATER_BYTES = 1024 * 1024;
  * `reset`. Once both sides have sent `end` the connection is closed normally.
  */
 export class WsStream implements Stream, ConnectionHandler {
-  private readonly inbox = new AsyncQueue<Uint8Array>();
-  private queuedBytes = 0;
+  /** Frames for the reader; pauses the connection while the reader lags. */
+  private readonly inbox = new FrameInbox({
+    pause: () => this.connection.ws.pause(),
+    resume: () => {
+      if (this.connection.ws.isPaused) this.connection.ws.resume();
+    },
+  });
   private peerEnded = false;
   private writeEnded = false;
   private aborted = false;
@@ -63,9 +62,7 @@ export class WsStream implements Stream, ConnectionHandler {
       );
       return;
     }
-    if (!this.inbox.push(data)) return;
-    this.queuedBytes += data.byteLength;
-    if (this.queuedBytes >= READ_HIGH_WATER_BYTES) this.connection.ws.pause();
+    this.inbox.push(data);
   }
 
   onControl(control: Control): void {
@@ -97,42 +94,14 @@ export class WsStream implements Stream, ConnectionHandler {
     this.options.onClosed?.(this);
   }
 
-  private consumed(bytes: number): void {
-    this.queuedBytes -= bytes;
-    const ws = this.connection.ws;
-    if (this.queuedBytes < READ_HIGH_WATER_BYTES / 2 && ws.isPaused) ws.resume();
-  }
-
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    const it = this.inbox[Symbol.asyncIterator]();
-    return {
-      next: async () => {
-        const r = await it.next();
-        if (!r.done) this.consumed(r.value.byteLength);
-        return r;
-      },
-      return: async () => {
-        const r = await it.return!();
-        this.queuedBytes = 0;
-        if (this.connection.ws.isPaused) this.connection.ws.resume();
-        return r;
-      },
-    };
+    return this.inbox[Symbol.asyncIterator]();
   }
 
   write(frame: Uint8Array): Promise<void> {
-    if (this.writeEnded) {
-      return Promise.reject(new TransportError("closed", `stream to ${this.remote} is closed`));
-    }
-    if (this.failure) return Promise.reject(this.failure);
-    if (frame.byteLength > this.options.maxFrameBytes) {
-      return Promise.reject(
-        new TransportError(
-          "frame-too-large",
-          `frame of ${frame.byteLength} bytes exceeds the ${this.options.maxFrameBytes}-byte limit`,
-        ),
-      );
-    }
+    const max = this.options.maxFrameBytes;
+    const refused = refuseWrite(this.writeEnded, this.failure, frame, max, this.remote);
+    if (refused) return Promise.reject(refused);
     return this.transmit((done) => this.connection.sendBinary(frame, done));
   }
 

@@ -1,7 +1,7 @@
 import { createConnection } from "node:net";
-import type { Stream } from "@grapevine/transport";
 import {
   datagramsOf,
+  exchangeBothWays,
   expectRejectsTransportError,
   expectThrowsTransportError,
   framesOf,
@@ -287,21 +287,8 @@ describe("streams", () => {
     const dialed = await a.dial(b.address);
     const accepted = await streamsOf(b).next(T, "accepted");
     const big = new Uint8Array(2 * 1024 * 1024).fill(3);
-    const send = async (s: Stream) => {
-      for (let i = 0; i < 5; i++) await s.write(big);
-      await s.close();
-    };
-    const count = async (s: Stream) => {
-      let n = 0;
-      for await (const f of s) n += f.byteLength;
-      return n;
-    };
-    const [, , atDialer, atAcceptor] = await withTimeout(
-      Promise.all([send(dialed), send(accepted), count(dialed), count(accepted)]),
-      10_000,
-      "both transfers",
-    );
-    expect([atDialer, atAcceptor]).toEqual([5 * big.byteLength, 5 * big.byteLength]);
+    const received = await exchangeBothWays(dialed, accepted, big, 5, 10_000);
+    expect(received).toEqual([5 * big.byteLength, 5 * big.byteLength]);
   });
 
   it("a listener opens a stream to a dial-only node through the node's connection", async () => {

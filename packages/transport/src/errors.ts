@@ -52,3 +52,27 @@ export function assertSendable(closed: boolean, mtu: number, data: Uint8Array, w
     );
   }
 }
+
+/**
+ * The checks every stream's `write` starts with, so that a closed stream, a broken one and a frame
+ * of `maxFrameBytes + 1` bytes fail the same way everywhere: `TransportError('closed')`, then the
+ * stream's own failure, then `TransportError('frame-too-large')`. Returns the error to reject
+ * with, or `undefined` when the frame may be written.
+ */
+export function refuseWrite(
+  writeEnded: boolean,
+  failure: TransportError | undefined,
+  frame: Uint8Array,
+  maxFrameBytes: number,
+  remote: string,
+): TransportError | undefined {
+  if (writeEnded) return new TransportError("closed", `stream to ${remote} is closed`);
+  if (failure) return failure;
+  if (frame.byteLength > maxFrameBytes) {
+    return new TransportError(
+      "frame-too-large",
+      `frame of ${frame.byteLength} bytes exceeds the ${maxFrameBytes}-byte limit`,
+    );
+  }
+  return undefined;
+}

@@ -10,8 +10,10 @@ export { type Clock, systemClock, type TimerHandle } from "./clock.js";
 export {
   assertSendable,
   isTransportError,
+  refuseWrite,
   TransportError,
   type TransportErrorCode,
 } from "./errors.js";
+export { FrameInbox, READ_HIGH_WATER_BYTES, type ReadFlow } from "./frame-inbox.js";
 export { errnoOf, SYSTEM_ERROR_CODES, toTransportError } from "./system-errors.js";
 export type { Datagram, DialOptions, Stream, Transport } from "./transport.js";

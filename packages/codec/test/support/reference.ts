@@ -295,6 +295,7 @@ function messageFromProto(o: Obj): Message | undefined {
       };
     case "suspect":
     case "dead":
+    case "prune":
       return {
         type: kind,
         name: str(b.name),
@@ -378,13 +379,6 @@ function messageFromProto(o: Obj): Message | undefined {
         ack: b.ack as boolean,
         payload: bytes(b.payload),
         relayTo: b.relayTo as string[],
-      };
-    case "prune":
-      return {
-        type: "prune",
-        name: str(b.name),
-        incarnation: big(b.incarnation),
-        from: str(b.from),
       };
     default:
       return undefined;
