@@ -98,6 +98,7 @@ export interface ProbeHost {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_ADDRESSES: readonly string[] = Object.freeze([]);
 const SEQ_MODULUS = 0x1_0000_0000;
 
 /**
@@ -385,14 +386,14 @@ export class Prober {
     this.host.counters.nacksSent += 1;
   }
 
+  /**
+   * A ping carries no addresses of ours: the target answers the address the ping came from, which
+   * every transport reports (`Datagram.from`), so addresses would cost every probe 20–40 bytes
+   * for nothing. A receiver still answers a ping that carries them (older members send them)
+   * when its transport could not name the sender.
+   */
   private ping(seq: number, target: string): Ping {
-    return {
-      type: "ping",
-      seq,
-      target,
-      source: this.host.name,
-      sourceAddresses: this.host.addresses,
-    };
+    return { type: "ping", seq, target, source: this.host.name, sourceAddresses: NO_ADDRESSES };
   }
 
   private replyAddress(

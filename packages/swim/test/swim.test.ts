@@ -165,6 +165,22 @@ describe("answering probes", () => {
     ]);
   });
 
+  it("pings carry no addresses of ours: the target answers the address a ping came from", () => {
+    const prober = make();
+    prober.seed([member("a"), member("b")], 0);
+    const [first] = sends(runTo(prober, 5_000)).filter((s) => s.messages[0]?.type === "ping");
+    expect(first?.messages[0]).toMatchObject({ type: "ping", source: "me", sourceAddresses: [] });
+    // Without addresses the target still answers, at the transport's sender address.
+    const target = make();
+    target.drain();
+    target.handle(
+      "udp://prober:9",
+      { type: "ping", seq: 3, target: "me", source: "p", sourceAddresses: [] },
+      10,
+    );
+    expect(sends(target.drain())[0]?.to).toBe("udp://prober:9");
+  });
+
   it("ignores a ping meant for another name", () => {
     const swim = make();
     swim.drain();
