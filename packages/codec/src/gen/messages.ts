@@ -52,7 +52,9 @@ export interface Ping {
    */
   readonly source: string;
   /**
-   * Addresses (URLs) of the prober, so that an unknown prober can be answered.
+   * Addresses (URLs) of the prober. Receivers answer the address the ping came from, which every
+   * transport reports, and use these only when it cannot name the sender; members leave it empty
+   * (earlier ones filled it in).
    *
    * Wire: `repeated string source_addresses = 4`; at most `maxAddresses` elements; at most `maxAddressBytes` bytes each.
    */
