@@ -8,9 +8,9 @@ export { answerSyn, answerSynAck, synFor } from "./anti-entropy.js";
 export { FrameCodec, type FrameCompression } from "./compression.js";
 export {
   COORDINATE_TAG,
-  HALF_COORDINATE_TAG,
   Coordinates,
   coordinateSectionBytes,
+  HALF_COORDINATE_TAG,
   payloadCoordinate,
   withCoordinate,
 } from "./coordinates.js";
