@@ -19,6 +19,12 @@ const coordinate = fc.record({
   adjustment: fc.double({ min: -0.1, max: 0.1, noNaN: true }),
   height: fc.double({ min: 10e-6, max: 0.1, noNaN: true }),
 });
+/** One RTT sample to one of three peers. */
+const sample = fc.record({
+  node: fc.constantFrom("b", "c", "d"),
+  other: coordinate,
+  rtt: fc.double({ min: 0, max: 10, noNaN: true }),
+});
 
 describe("vivaldi coordinates", () => {
   it("a fresh coordinate is the origin with the worst error", () => {
@@ -78,11 +84,6 @@ describe("vivaldi coordinates", () => {
   });
 
   it("any sequence of valid samples leaves a valid coordinate with error in (0, errorMax]", () => {
-    const sample = fc.record({
-      node: fc.constantFrom("b", "c", "d"),
-      other: coordinate,
-      rtt: fc.double({ min: 0, max: 10, noNaN: true }),
-    });
     fc.assert(
       fc.property(fc.array(sample, { maxLength: 60 }), fc.integer(), (samples, seed) => {
         const client = new VivaldiClient(seededRng(seed));
@@ -130,11 +131,6 @@ describe("vivaldi coordinates", () => {
         if (!isValidCoordinate(this.coord, CONFIG)) this.coord = originCoordinate(CONFIG);
       }
     }
-    const sample = fc.record({
-      node: fc.constantFrom("b", "c", "d"),
-      other: coordinate,
-      rtt: fc.double({ min: 0, max: 10, noNaN: true }),
-    });
     fc.assert(
       fc.property(fc.array(sample, { maxLength: 60 }), fc.integer(), (samples, seed) => {
         const client = new VivaldiClient(seededRng(seed));
