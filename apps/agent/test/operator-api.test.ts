@@ -110,6 +110,14 @@ describe("the HTTP API's contract", () => {
     expect(prefix.json.entries.every((e: { key: string }) => e.key.startsWith("app/db"))).toBe(
       true,
     );
+    // c reads op-a's key once gossip has brought it there: blocking reads wait for it.
+    const deadline = performance.now() + 10_000;
+    for (;;) {
+      const atC = await call(c, "GET", "/v1/kv/app/db/url?owner=op-a&index=0&wait=5s");
+      if (atC.status === 200 || performance.now() > deadline) break;
+      const seen = Number(atC.headers.get("x-grapevine-index") ?? 0);
+      await call(c, "GET", `/v1/kv/app?recurse&index=${seen}&wait=2s`);
+    }
     const get = await run(["get", "op-a", "app/db/url", "--http", c.httpUrl]);
     expect(get).toMatchObject({ code: 0, stdout: "pg://a\n" });
   });
