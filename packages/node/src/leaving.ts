@@ -1,4 +1,3 @@
-import type { Message } from "@grapevine/codec";
 import type { Swim } from "@grapevine/swim";
 import type { Outbox } from "./outbox.js";
 
@@ -21,29 +20,7 @@ export class Leaving {
   /** The leave was announced at `now`; it is given up on after `timeoutMs`. */
   begin(now: number, timeoutMs: number): void {
     this.deadline = now + timeoutMs;
-    this.farewell(now);
     this.scheduleCheck(now);
-  }
-
-  /**
-   * The leave notice, once, straight to every live member we can reach, besides the gossip. In a
-   * small cluster gossip spends only a few copies on random targets (3 at five members with the
-   * local preset), so a member can miss the news until the next push-pull; a leave happens once
-   * per life, so one datagram per member makes it certain (short of loss).
-   */
-  private farewell(now: number): void {
-    const notice: Message = {
-      type: "dead",
-      name: this.swim.name,
-      incarnation: this.swim.incarnation(),
-      from: this.swim.name,
-    };
-    for (const member of this.swim.members()) {
-      if (member.name === this.swim.name) continue;
-      if (member.status !== "alive" && member.status !== "suspect") continue;
-      const to = member.addresses.find((a) => this.outbox.linkFor(a) !== undefined);
-      if (to !== undefined) this.outbox.send(to, [notice], false, now);
-    }
   }
 
   /** Done when the news has spread or the deadline has passed; else checks again later. */

@@ -279,13 +279,7 @@ describe.skipIf(missing)("a browser tab as a cluster member, against real agents
           async () =>
             (await Promise.all(agents.map((a) => statusAt(a, leaver)))).every((s) => s === "left"),
           10_000,
-        ).catch(async (err: Error) => {
-          // Say where it is stuck: each agent's view of the leaver.
-          const seen = await Promise.all(agents.map((a) => statusAt(a, leaver)));
-          throw new Error(
-            `${err.message} (${agents.map((a, i) => `${a.name}: ${seen[i]}`).join(", ")})`,
-          );
-        });
+        );
         detection.push(
           `${scheme}: leave() → left at every agent ${((performance.now() - leftAt) / 1000).toFixed(1)} s after the call`,
         );
