@@ -5,9 +5,12 @@ import type { HealthChangedEvent, Member } from "./events.js";
  * How this node judges its own situation:
  * - `healthy`: it hears from its peers and Lifeguard's local health score is 0;
  * - `degraded`: it hears from peers but its health score is raised (missed acks, refutations);
- * - `isolated`: it knows other members but has heard no ack, nack or push-pull answer from any of
- *   them for the isolation window: its network is cut, or every peer stalls. It then reports its
- *   peers as suspect in its own view (never gossiped) and declares nobody dead.
+ * - `isolated`: it knows other members but has heard no ack or nack from any of them for the
+ *   isolation window, and in that time its probes of at least two of them (or of the only one)
+ *   ended in silence: its network is cut, or every peer stalls. It then reports its peers as
+ *   suspect in its own view (never gossiped) and declares nobody dead. The second condition keeps
+ *   a member whose probe period Lifeguard stretched (a raised health score, a late timer) from
+ *   being judged isolated for waiting longer than the window between two answered probes.
  */
 export type HealthState = "healthy" | "degraded" | "isolated";
 
@@ -22,8 +25,16 @@ export function isolationWindow(config: SwimConfig, memberCount: number): number
 }
 
 /**
- * Watches for answers from peers (a count that rises with every ack, nack or push-pull reply) and
- * says when the node becomes isolated and when it is not any more. Sans-IO: `now` comes in.
+ * How many members' probes must have ended in silence (at most the number of other members) before
+ * a node that has heard nothing for the window is judged isolated: one silent probe is a failed
+ * member, not a cut network.
+ */
+export const ISOLATION_SILENT_TARGETS = 2;
+
+/**
+ * Watches for answers from peers (a count that rises with every ack, nack or stream ack) and for
+ * probes that ended in silence, and says when the node becomes isolated and when it is not any
+ * more. Sans-IO: `now` comes in.
  */
 export class IsolationWatch {
   private heardCount = -1;
@@ -46,31 +57,37 @@ export class IsolationWatch {
   }
 
   /** The verdict {@link check} would reach at `now`, changing nothing. */
-  wouldBe(now: number, answers: number, othersKnown: number): boolean {
+  wouldBe(now: number, answers: number, silent: number, othersKnown: number): boolean {
     if (answers !== this.heardCount || othersKnown === 0) return 0 > this.windowMs(othersKnown + 1);
     if (othersKnown !== this.windowFor) {
       // Asked several times between two steps (once per gossip round looked at): keep the last.
       this.windowFor = othersKnown;
       this.window = this.windowMs(othersKnown + 1);
     }
-    return now - this.lastHeardAt > this.window;
+    return now - this.lastHeardAt > this.window && enoughSilence(silent, othersKnown);
   }
 
   /**
-   * Updates the verdict at `now` from the running count of answers and the number of other
-   * members known alive or suspect (a node alone, or never joined, is not isolated). Returns true
-   * when the verdict changed.
+   * Updates the verdict at `now` from the running count of answers, the number of members whose
+   * probes ended in silence since the last answer, and the number of other members known alive or
+   * suspect (a node alone, or never joined, is not isolated). Returns true when the verdict
+   * changed.
    */
-  check(now: number, answers: number, othersKnown: number): boolean {
+  check(now: number, answers: number, silent: number, othersKnown: number): boolean {
     if (answers !== this.heardCount || othersKnown === 0) {
       this.heardCount = answers;
       this.lastHeardAt = now;
     }
-    const isolated = now - this.lastHeardAt > this.windowMs(othersKnown + 1);
+    const isolated =
+      now - this.lastHeardAt > this.windowMs(othersKnown + 1) && enoughSilence(silent, othersKnown);
     if (isolated === this.isolatedValue) return false;
     this.isolatedValue = isolated;
     return true;
   }
+}
+
+function enoughSilence(silent: number, othersKnown: number): boolean {
+  return silent >= Math.min(othersKnown, ISOLATION_SILENT_TARGETS);
 }
 
 /**
@@ -92,7 +109,8 @@ export class HealthJudge {
 
   /** Judges again at `now` from the detector's counters; the event when the state changed. */
   judge(now: number, swim: Swim): HealthChangedEvent | undefined {
-    this.watch.check(now, answersOf(swim), Math.max(0, swim.aliveCount() - 1));
+    const others = Math.max(0, swim.aliveCount() - 1);
+    this.watch.check(now, answersOf(swim), swim.silentProbeTargets(), others);
     const state = stateOf(this.watch.isolated, swim);
     if (state === this.stateValue) return undefined;
     const previous = this.stateValue;
@@ -105,7 +123,8 @@ export class HealthJudge {
    * as it is: between two steps the only thing that moves is time.
    */
   turnsAt(now: number, swim: Swim): boolean {
-    const isolated = this.watch.wouldBe(now, answersOf(swim), Math.max(0, swim.aliveCount() - 1));
+    const others = Math.max(0, swim.aliveCount() - 1);
+    const isolated = this.watch.wouldBe(now, answersOf(swim), swim.silentProbeTargets(), others);
     return isolated !== this.watch.isolated || stateOf(isolated, swim) !== this.stateValue;
   }
 

@@ -48,11 +48,15 @@ export class CoreNet {
   readonly inFlight: InFlight[] = [];
   /** Nodes cut off from everyone: what they send and what is sent to them is lost. */
   readonly cut = new Set<string>();
+  /** Links that lose everything one way, as `from>to` (a member blocked from one peer only). */
+  readonly blocked = new Set<string>();
   /** Called after each step with the events it produced (a test's "event handler"). */
   onEvents: (name: string, events: readonly ClusterEvent[]) => void = () => {};
   /** Fraction of datagrams lost in {@link deliver} (from a seeded source). */
   loss = 0;
   private readonly lossRng = seededRng(0x1055);
+  /** Datagrams on their way in {@link runDelayed}, with the time each arrives. */
+  private readonly delayed: Array<{ at: number; m: InFlight }> = [];
   /** Query handlers every core runs, by query name. */
   readonly handlers = new Map<string, Handler>();
 
@@ -168,6 +172,7 @@ export class CoreNet {
   /** Delivers one message in flight (a stream request is answered at once). */
   deliver(m: InFlight): void {
     if (!this.cores.has(m.to) || this.cut.has(m.to) || this.cut.has(m.from)) return;
+    if (this.blocked.has(`${m.from}>${m.to}`)) return;
     if (m.kind === "datagram") {
       if (this.loss > 0 && this.lossRng.next() < this.loss) return;
       this.step(m.to, (now, core) => core.handleDatagram(`mem://${m.from}`, m.bytes, now));
@@ -195,6 +200,33 @@ export class CoreNet {
       this.tickDue();
       while (this.inFlight.length > 0) this.deliver(this.inFlight.shift()!);
       this.now += stepMs;
+    }
+  }
+
+  /**
+   * Runs for `ms` in 1 ms steps as a loaded machine would: every datagram takes `delayMs` to
+   * arrive, and a core due to wake wakes up to `lagMs` late (a timer that fires late; how late
+   * varies from wake to wake, deterministically).
+   */
+  runDelayed(ms: number, delayMs: number, lagMs = 0): void {
+    const queue = this.delayed;
+    const take = () => {
+      for (const m of this.inFlight.splice(0)) queue.push({ at: this.now + delayMs, m });
+    };
+    const end = this.now + ms;
+    while (this.now < end) {
+      take();
+      while (queue.length > 0 && queue[0]!.at <= this.now) {
+        this.deliver(queue.shift()!.m);
+        take();
+      }
+      for (const [name, core] of this.cores) {
+        const due = core.nextWakeAt();
+        if (due + ((Math.imul(Math.floor(due), 0x9e3779b1) >>> 0) % (lagMs + 1)) <= this.now) {
+          this.step(name, (now, c) => c.tick(now));
+        }
+      }
+      this.now += 1;
     }
   }
 

@@ -5,22 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { emptyProbeRttHistogram, observeProbeRtt, PROBE_RTT_BOUNDS_MS } from "../src/probe-rtt.js";
-import { CoreNet, converge, type InFlight } from "./harness.js";
-
-/** Runs `net` for `ms`, every datagram taking `delayMs` to arrive. */
-function runWithDelay(net: CoreNet, ms: number, delayMs: number): void {
-  const queue: Array<{ at: number; m: InFlight }> = [];
-  const end = net.now + ms;
-  while (net.now < end) {
-    for (const m of net.inFlight.splice(0)) queue.push({ at: net.now + delayMs, m });
-    while (queue.length > 0 && queue[0]!.at <= net.now) {
-      net.deliver(queue.shift()!.m);
-      for (const m of net.inFlight.splice(0)) queue.push({ at: net.now + delayMs, m });
-    }
-    net.tickDue();
-    net.now += 1;
-  }
-}
+import { CoreNet, converge } from "./harness.js";
 
 describe("probe RTT histogram", () => {
   it("puts a sample in the first bucket whose bound holds it; above every bound, in the last", () => {
@@ -62,7 +47,7 @@ describe("probe RTT histogram", () => {
       const net = new CoreNet(["a", "b", "c"], 5, undefined, () => ({ coordinates }));
       converge(net);
       // Each way takes 15 ms: every round trip is 30 ms of virtual time.
-      runWithDelay(net, 20_000, 15);
+      net.runDelayed(20_000, 15);
       for (const name of ["a", "b", "c"]) {
         const h = net.core(name).counters.probeRtt;
         expect(h.count, name).toBeGreaterThan(10);

@@ -143,3 +143,47 @@ describe("BroadcastQueue", () => {
     );
   });
 });
+
+describe("BroadcastQueue recipients", () => {
+  const one = () => 1;
+
+  it("sends an item to each peer once before any peer gets it twice, then repeats to the limit", () => {
+    const q = new BroadcastQueue<string>({ limit: 10 });
+    q.enqueue("k", "news");
+    const peers = ["p1", "p2", "p3"];
+    const got: string[] = [];
+    // Random-looking targets that repeat: p1 twice before p3 is ever asked.
+    for (const to of ["p1", "p1", "p2", "p1", "p3", "p1", "p2"]) {
+      if (q.select(10, one, 5, 0, undefined, { to, peers: peers.length }).length > 0) got.push(to);
+    }
+    // The second and third p1 were skipped (p2 or p3 had not had it yet); once all three had,
+    // repeats are allowed, and the limit (5) ends it.
+    expect(got).toEqual(["p1", "p2", "p3", "p1", "p2"]);
+    expect(q.size).toBe(0);
+  });
+
+  it("a skipped item keeps its place and is not counted; other items still fill the packet", () => {
+    const q = new BroadcastQueue<string>({ limit: 10 });
+    q.enqueue("a", "A");
+    expect(q.select(10, one, 3, 0, undefined, { to: "p1", peers: 2 })).toEqual(["A"]);
+    q.enqueue("b", "B");
+    expect(q.select(10, one, 3, 0, undefined, { to: "p1", peers: 2 })).toEqual(["B"]);
+    expect(q.transmits("a")).toBe(1);
+    expect(q.select(10, one, 3, 0, undefined, { to: "p2", peers: 2 })).toEqual(["A", "B"]);
+  });
+
+  it("a free copy (to a member that is not a peer) is neither counted nor recorded", () => {
+    const q = new BroadcastQueue<string>({ limit: 10 });
+    q.enqueue("k", "news");
+    for (let i = 0; i < 5; i++) {
+      expect(q.select(10, one, 2, 0, undefined, { to: "dead", peers: 2, free: true })).toEqual([
+        "news",
+      ]);
+    }
+    expect(q.transmits("k")).toBe(0);
+    expect(q.select(10, one, 2, 0, undefined, { to: "p1", peers: 2 })).toEqual(["news"]);
+    expect(q.select(10, one, 2, 0, undefined, { to: "p1", peers: 2 })).toEqual([]);
+    expect(q.select(10, one, 2, 0, undefined, { to: "p2", peers: 2 })).toEqual(["news"]);
+    expect(q.size).toBe(0);
+  });
+});

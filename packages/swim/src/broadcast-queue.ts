@@ -9,6 +9,10 @@
  *   the one that has waited longest at that count first.
  * - Retransmit limit: an item is dropped once it has been sent `retransmitLimit` times (the limit
  *   is passed at selection time because it depends on the current cluster size).
+ * - One copy per recipient first: given the packet's recipient, an item already sent to it is
+ *   skipped (and keeps its place) until it has been sent to as many distinct recipients as there
+ *   are peers. In a small cluster, where the limit allows only a few copies, random targets would
+ *   otherwise spend two of them on one member and none on another.
  * - Bounded: when full, enqueueing a new key first drops the item closest to exhausting its
  *   transmissions (most-sent, then oldest); {@link BroadcastQueue.dropped} counts those.
  *
@@ -63,7 +67,10 @@ export class BroadcastQueue<T> {
     } else if (this.byKey.size >= this.limit) {
       this.evictOne();
     }
-    const entry: Entry<T> = { key, item, transmits: 0, prev: undefined, next: undefined };
+    const entry: Entry<T> = {
+      ...{ key, item, transmits: 0, sentTo: undefined },
+      ...{ prev: undefined, next: undefined },
+    };
     this.byKey.set(key, entry);
     this.linkHead(entry);
   }
@@ -110,6 +117,10 @@ export class BroadcastQueue<T> {
    * @param overheadBytes extra bytes each item costs in the packet (framing), default 0.
    * @param skip items not to send in this packet (to the item's own origin): they are neither
    *   taken nor counted, and keep their place.
+   * @param recipient where the packet goes (`to`, any string naming the recipient) and how many
+   *   peers there are to reach (`peers`): items already sent to `to` are skipped while they have
+   *   reached fewer than `peers` distinct recipients. With `free`, the items are sent but neither
+   *   counted nor recorded (a copy to a member that is not a peer, such as a dead one).
    */
   select(
     budgetBytes: number,
@@ -117,6 +128,7 @@ export class BroadcastQueue<T> {
     retransmitLimit: number,
     overheadBytes = 0,
     skip?: (item: T) => boolean,
+    recipient?: Recipient,
   ): T[] {
     if (budgetBytes <= 0 || this.byKey.size === 0) return [];
     const picked: Entry<T>[] = [];
@@ -130,7 +142,7 @@ export class BroadcastQueue<T> {
           // The limit shrank with the cluster: this item has been sent enough.
           this.unlink(entry);
           this.byKey.delete(entry.key);
-        } else if (skip?.(entry.item) !== true) {
+        } else if (skip?.(entry.item) !== true && !sentAlready(entry, recipient)) {
           const size = sizeOf(entry.item) + overheadBytes;
           if (used + size <= budgetBytes) {
             picked.push(entry);
@@ -145,11 +157,16 @@ export class BroadcastQueue<T> {
         entry = next;
       }
     }
+    if (recipient?.free === true) return picked.map((entry) => entry.item);
     // Sent items join the tail of their next tier: among equally-sent items, the one that has
     // waited longest at that count goes first.
     for (const entry of picked) {
       this.unlink(entry);
       entry.transmits += 1;
+      if (recipient !== undefined) {
+        if (entry.sentTo === undefined) entry.sentTo = [recipient.to];
+        else entry.sentTo.push(recipient.to);
+      }
       if (entry.transmits >= retransmitLimit) this.byKey.delete(entry.key);
       else this.linkTail(entry);
     }
@@ -205,6 +222,25 @@ export class BroadcastQueue<T> {
   }
 }
 
+/** A packet's recipient, for {@link BroadcastQueue.select}. */
+export interface Recipient {
+  /** Names the recipient (an address). */
+  readonly to: string;
+  /** How many peers there are to reach. */
+  readonly peers: number;
+  /** Send without counting or recording (a recipient that is not a peer). */
+  readonly free?: boolean;
+}
+
+/** Whether `entry` went to `recipient.to` already while some peer has not had it yet. */
+function sentAlready<T>(entry: Entry<T>, recipient: Recipient | undefined): boolean {
+  const sentTo = entry.sentTo;
+  if (recipient === undefined || sentTo === undefined || sentTo.length >= recipient.peers) {
+    return false;
+  }
+  return sentTo.includes(recipient.to);
+}
+
 /** After this many consecutive items that do not fit, selection gives up on the packet. */
 const MAX_CONSECUTIVE_MISSES = 8;
 
@@ -212,6 +248,8 @@ interface Entry<T> {
   readonly key: string;
   readonly item: T;
   transmits: number;
+  /** Recipients it was sent to, in order (with repeats once every peer has had it). */
+  sentTo: string[] | undefined;
   prev: Entry<T> | undefined;
   next: Entry<T> | undefined;
 }

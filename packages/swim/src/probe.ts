@@ -119,6 +119,8 @@ export class Prober {
   private readonly relays = new Map<number, RelayedProbe>();
   private current: ProbeInFlight | undefined = undefined;
   private seq = 0;
+  /** Members whose probes ended with no answer from anyone since the last answer we heard. */
+  private readonly unheard = new Set<string>();
 
   constructor(host: ProbeHost) {
     this.host = host;
@@ -127,6 +129,14 @@ export class Prober {
   /** The probe in flight, if any. */
   get inFlight(): ProbeInFlight | undefined {
     return this.current;
+  }
+
+  /**
+   * How many distinct members' probes have ended in silence (no ack, no nack) since the last ack,
+   * nack or stream ack we heard: a sign of being cut off only when it spans several members.
+   */
+  get silentTargets(): number {
+    return this.unheard.size;
   }
 
   /** Probe `target` for one protocol period ending at `deadlineAt` (ms). */
@@ -245,6 +255,7 @@ export class Prober {
   /** An `ack`: ends our probe, or is relayed to whoever asked us to probe. */
   onAck(ack: Ack): void {
     this.host.counters.acksReceived += 1;
+    this.unheard.clear();
     const probe = this.current;
     if (probe !== undefined && probe.seq === ack.seq) {
       this.acked();
@@ -262,6 +273,7 @@ export class Prober {
     if (probe === undefined || probe.seq !== nack.seq) return;
     probe.nacks += 1;
     this.host.counters.nacksReceived += 1;
+    this.unheard.clear();
     this.concludeEarly(probe, now);
   }
 
@@ -284,6 +296,7 @@ export class Prober {
       return;
     }
     this.host.counters.streamProbeAcks += 1;
+    this.unheard.clear();
     this.acked();
   }
 
@@ -354,6 +367,7 @@ export class Prober {
     this.current = undefined;
     const host = this.host;
     host.awareness.applyDelta(failedProbeAwarenessDelta(probe.expectedNacks, probe.nacks));
+    if (probe.nacks === 0) this.unheard.add(probe.target.name);
     if (probe.concluded) return;
     // Nack-gated suspicion (with Lifeguard §3.1 awareness): intermediaries that were asked in
     // time answer with an ack or a nack whatever the target's fate. When not one of them did,

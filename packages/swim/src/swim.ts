@@ -4,7 +4,8 @@ import { firstSendableAddress, reachableSchemes, schemesOf } from "./addresses.j
 import { Awareness } from "./awareness.js";
 import { type SwimConfig, validateSwimConfig } from "./config.js";
 import { createCounters, type SwimCounters } from "./counters.js";
-import { probePeriodEnd, retransmitLimit } from "./formulas.js";
+import { probePeriodEnd } from "./formulas.js";
+import { Gossip } from "./gossip.js";
 import { FORGOTTEN, IN_PROBE_ORDER, type MemberView } from "./members.js";
 import { Membership, type MembershipTimer } from "./membership.js";
 import type { SwimOutput } from "./output.js";
@@ -58,6 +59,7 @@ export class Swim {
   private readonly awareness: Awareness;
   private readonly prober: Prober;
   private readonly pushPull: PushPull;
+  private readonly gossip: Gossip;
   private outputs: SwimOutput[] = [];
   private probeToken = 0;
   /** When the probe timer last armed was due, ms (see {@link probePeriodEnd}). */
@@ -130,6 +132,7 @@ export class Swim {
       probeFailed: (target, now) => membership.probeFailed(target, now),
     };
     this.prober = new Prober(host);
+    this.gossip = new Gossip(membership, this.config, this.ownSchemes, this.rng);
     this.pushPull = new PushPull(
       {
         config: this.config,
@@ -297,32 +300,24 @@ export class Swim {
    * @param sizeOf encoded size of a message in the packet, bytes.
    * @param skip broadcasts not to put in this packet (see `BroadcastQueue.select`): neither sent
    *   nor counted.
+   * @param to the packet's destination: a broadcast goes to each live peer once before any gets it
+   *   twice, and a copy to a dead member picked by {@link gossipTargets} is not counted.
    */
   piggyback(
     budgetBytes: number,
     sizeOf: (m: Message) => number,
     _now: number,
     skip?: (m: Message) => boolean,
+    to?: string,
   ): Message[] {
-    const limit = retransmitLimit(this.config.retransmitMult, this.membership.liveTotal);
-    const picked = this.membership.queue.select(budgetBytes, sizeOf, limit, 0, skip);
+    const picked = this.gossip.piggyback(budgetBytes, sizeOf, skip, to);
     this.count.broadcastsSent += picked.length;
     return picked;
   }
 
-  /**
-   * Addresses of up to `count` random members for a gossip round: members we share a transport
-   * with, alive or suspect, and dead or left ones not yet forgotten (gossip to the dead, so a
-   * member wrongly declared dead learns it and refutes).
-   */
+  /** Addresses of up to `count` random members for a gossip round (see `Gossip`). */
   gossipTargets(count: number, _now: number): string[] {
-    const table = this.membership.table;
-    const targets: string[] = [];
-    for (const slot of this.membership.groups.sampleGossipTargets(count, this.rng)) {
-      const address = firstSendableAddress(table.addresses(slot), this.ownSchemes);
-      if (address !== undefined) targets.push(address);
-    }
-    return targets;
+    return this.gossip.targets(count);
   }
 
   /**
@@ -382,6 +377,11 @@ export class Swim {
     return this.awareness.score;
   }
 
+  /** Distinct members whose probes ended unanswered since we last heard an ack or nack. */
+  silentProbeTargets(): number {
+    return this.prober.silentTargets;
+  }
+
   /** Our current incarnation. */
   incarnation(): bigint {
     return this.membership.table.incarnation(this.membership.self);
@@ -397,10 +397,7 @@ export class Swim {
     return this.membership.queue.size;
   }
 
-  /**
-   * Forgets every pending membership broadcast. For a runtime that seeds a converged membership
-   * out of band (a simulation starting from a converged cluster), where gossiping it is noise.
-   */
+  /** Forgets pending membership broadcasts (for a membership seeded converged out of band). */
   clearBroadcasts(): void {
     this.membership.queue.clear();
   }

@@ -1,0 +1,57 @@
+import type { Message } from "@grapevine/codec";
+import { isLive, type Rng } from "@grapevine/protocol";
+import { firstSendableAddress } from "./addresses.js";
+import type { SwimConfig } from "./config.js";
+import { retransmitLimit } from "./formulas.js";
+import type { Membership } from "./membership.js";
+
+/**
+ * Who a gossip round goes to, and which membership broadcasts a packet carries (SWIM §4.1).
+ *
+ * - Targets: members we share a transport with, alive or suspect, and dead or left ones not yet
+ *   forgotten (gossip to the dead, so a member wrongly declared dead learns it and refutes).
+ * - A copy to a dead or left target is sent but not counted: the retransmit limit is spent on
+ *   live members only. In a small cluster, where the limit is a few copies and the dead are as
+ *   likely to be picked as the living, counting them left live members without the news.
+ * - With the packet's destination known, a broadcast goes to each live peer once before any
+ *   peer gets it twice (see `BroadcastQueue.select`).
+ */
+export class Gossip {
+  /** Dead or left members picked by the last round, by the address the round returned. */
+  private readonly deadTargets = new Set<string>();
+
+  constructor(
+    private readonly membership: Membership,
+    private readonly config: SwimConfig,
+    private readonly ownSchemes: ReadonlySet<string>,
+    private readonly rng: Rng,
+  ) {}
+
+  /** Addresses of up to `count` random members for a gossip round. */
+  targets(count: number): string[] {
+    const table = this.membership.table;
+    const targets: string[] = [];
+    this.deadTargets.clear();
+    for (const slot of this.membership.groups.sampleGossipTargets(count, this.rng)) {
+      const address = firstSendableAddress(table.addresses(slot), this.ownSchemes);
+      if (address === undefined) continue;
+      targets.push(address);
+      if (!isLive(table.status(slot))) this.deadTargets.add(address);
+    }
+    return targets;
+  }
+
+  /** The broadcasts that fit in `budgetBytes` for a packet to `to` (if known), counted. */
+  piggyback(
+    budgetBytes: number,
+    sizeOf: (m: Message) => number,
+    skip: ((m: Message) => boolean) | undefined,
+    to: string | undefined,
+  ): Message[] {
+    const { liveTotal, queue } = this.membership;
+    const limit = retransmitLimit(this.config.retransmitMult, liveTotal);
+    const recipient =
+      to === undefined ? undefined : { to, peers: liveTotal - 1, free: this.deadTargets.has(to) };
+    return queue.select(budgetBytes, sizeOf, limit, 0, skip, recipient);
+  }
+}
