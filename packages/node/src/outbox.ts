@@ -128,16 +128,13 @@ export class Outbox {
   /** Appends the broadcasts of the one dissemination queue that fit in `budget` bytes. */
   private piggyback(messages: Message[], to: string, budget: number, now: number): void {
     if (budget < MIN_BROADCAST_BYTES || this.dissemination.size === 0) return;
-    // A user message or query is not sent back to its origin, nor a member's `alive` to that
-    // member: with the few retransmissions of a small cluster, a copy spent on the one member
-    // sure to have it is a copy some other member misses. (A suspicion or death still goes to
-    // its subject, which refutes it.)
+    // A user message or query is not sent back to its origin: with the few retransmissions of a
+    // small cluster, a copy spent on the one member sure to have it is a copy some other member
+    // misses. (Swim spends a small cluster's membership copies with the same care, given `to`.)
     const skip = (m: Message) =>
-      m.type === "alive"
-        ? m.addresses.includes(to)
-        : (m.type === "user" || m.type === "query") &&
-          (m.type === "user" ? this.swim.addressesOf(m.from) : m.originAddresses)?.includes(to) ===
-            true;
+      (m.type === "user" || m.type === "query") &&
+      (m.type === "user" ? this.swim.addressesOf(m.from) : m.originAddresses)?.includes(to) ===
+        true;
     for (const m of this.swim.piggyback(budget, sizeOf, now, skip, to)) {
       messages.push(m);
       this.counters.broadcastsSent += 1;

@@ -6,15 +6,23 @@ import { retransmitLimit } from "./formulas.js";
 import type { Membership } from "./membership.js";
 
 /**
+ * A cluster is small, for dissemination, while it has at most this many times as many live peers
+ * as a broadcast has copies: random targets then often spend two copies on one member and none on
+ * another, so each copy is addressed with care. Above it, random targets rarely repeat and the
+ * epidemic's redundancy covers the rest; copies are picked as SWIM picks them.
+ */
+export const SMALL_CLUSTER_COPIES_FACTOR = 2;
+
+/**
  * Who a gossip round goes to, and which membership broadcasts a packet carries (SWIM §4.1).
  *
  * - Targets: members we share a transport with, alive or suspect, and dead or left ones not yet
  *   forgotten (gossip to the dead, so a member wrongly declared dead learns it and refutes).
- * - A copy to a dead or left target is sent but not counted: the retransmit limit is spent on
- *   live members only. In a small cluster, where the limit is a few copies and the dead are as
- *   likely to be picked as the living, counting them left live members without the news.
- * - With the packet's destination known, a broadcast goes to each live peer once before any
- *   peer gets it twice (see `BroadcastQueue.select`).
+ * - In a small cluster (see {@link SMALL_CLUSTER_COPIES_FACTOR}), with the packet's destination
+ *   known: a broadcast goes to each live peer once before any peer gets it twice (see
+ *   `BroadcastQueue.select`); a copy to a dead or left target is sent but not counted, so the
+ *   retransmit limit is spent on live members; and a member's `alive` is not sent to that member,
+ *   which knows better.
  */
 export class Gossip {
   /** Dead or left members picked by the last round, by the address the round returned. */
@@ -50,8 +58,13 @@ export class Gossip {
   ): Message[] {
     const { liveTotal, queue } = this.membership;
     const limit = retransmitLimit(this.config.retransmitMult, liveTotal);
-    const recipient =
-      to === undefined ? undefined : { to, peers: liveTotal - 1, free: this.deadTargets.has(to) };
-    return queue.select(budgetBytes, sizeOf, limit, 0, skip, recipient);
+    const peers = liveTotal - 1;
+    if (to === undefined || peers > SMALL_CLUSTER_COPIES_FACTOR * limit) {
+      return queue.select(budgetBytes, sizeOf, limit, 0, skip);
+    }
+    const recipient = { to, peers, free: this.deadTargets.has(to) };
+    const notFor = (m: Message) =>
+      (m.type === "alive" && m.addresses.includes(to)) || skip?.(m) === true;
+    return queue.select(budgetBytes, sizeOf, limit, 0, notFor, recipient);
   }
 }

@@ -4,7 +4,7 @@
  */
 export { firstSendableAddress, schemeOf, schemesOf, sharesScheme } from "./addresses.js";
 export { Awareness } from "./awareness.js";
-export { BroadcastQueue } from "./broadcast-queue.js";
+export { BroadcastQueue, type Recipient } from "./broadcast-queue.js";
 export { ColumnArena } from "./column-arena.js";
 export {
   type LifeguardSwitches,
@@ -29,6 +29,7 @@ export {
   retransmitLimit,
   suspicionTimeout,
 } from "./formulas.js";
+export { SMALL_CLUSTER_COPIES_FACTOR } from "./gossip.js";
 export { MemberRegistry } from "./member-registry.js";
 export { isLive, type MemberView } from "./members.js";
 export {

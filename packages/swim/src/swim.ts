@@ -300,8 +300,9 @@ export class Swim {
    * @param sizeOf encoded size of a message in the packet, bytes.
    * @param skip broadcasts not to put in this packet (see `BroadcastQueue.select`): neither sent
    *   nor counted.
-   * @param to the packet's destination: a broadcast goes to each live peer once before any gets it
-   *   twice, and a copy to a dead member picked by {@link gossipTargets} is not counted.
+   * @param to the packet's destination: in a small cluster a broadcast then goes to each live peer
+   *   once before any gets it twice, a copy to a dead member picked by {@link gossipTargets} is
+   *   not counted, and an `alive` is not sent to its subject (see `Gossip`).
    */
   piggyback(
     budgetBytes: number,
