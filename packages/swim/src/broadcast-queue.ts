@@ -10,9 +10,10 @@
  * - Retransmit limit: an item is dropped once it has been sent `retransmitLimit` times (the limit
  *   is passed at selection time because it depends on the current cluster size).
  * - One copy per recipient first: given the packet's recipient, an item already sent to it is
- *   skipped (and keeps its place) until it has been sent to as many distinct recipients as there
- *   are peers. In a small cluster, where the limit allows only a few copies, random targets would
- *   otherwise spend two of them on one member and none on another.
+ *   skipped (and keeps its place) until it has reached as many distinct recipients as there are
+ *   peers, or has been held back twice that many times (a peer it cannot reach must not keep it
+ *   queued forever). In a small cluster, where the limit allows only a few copies, random targets
+ *   would otherwise spend two of them on one member and none on another.
  * - Bounded: when full, enqueueing a new key first drops the item closest to exhausting its
  *   transmissions (most-sent, then oldest); {@link BroadcastQueue.dropped} counts those.
  *
@@ -68,7 +69,7 @@ export class BroadcastQueue<T> {
       this.evictOne();
     }
     const entry: Entry<T> = {
-      ...{ key, item, transmits: 0, sentTo: undefined },
+      ...{ key, item, transmits: 0, sentTo: undefined, heldBack: 0 },
       ...{ prev: undefined, next: undefined },
     };
     this.byKey.set(key, entry);
@@ -128,7 +129,7 @@ export class BroadcastQueue<T> {
     retransmitLimit: number,
     overheadBytes = 0,
     skip?: (item: T) => boolean,
-    recipient?: Recipient,
+    recipient?: Recipient<T>,
   ): T[] {
     if (budgetBytes <= 0 || this.byKey.size === 0) return [];
     const picked: Entry<T>[] = [];
@@ -142,7 +143,9 @@ export class BroadcastQueue<T> {
           // The limit shrank with the cluster: this item has been sent enough.
           this.unlink(entry);
           this.byKey.delete(entry.key);
-        } else if (skip?.(entry.item) !== true && !sentAlready(entry, recipient)) {
+        } else if (recipient?.has?.(entry.item) === true) {
+          reached(entry, recipient.to);
+        } else if (skip?.(entry.item) !== true && !heldBack(entry, recipient)) {
           const size = sizeOf(entry.item) + overheadBytes;
           if (used + size <= budgetBytes) {
             picked.push(entry);
@@ -163,10 +166,7 @@ export class BroadcastQueue<T> {
     for (const entry of picked) {
       this.unlink(entry);
       entry.transmits += 1;
-      if (recipient !== undefined) {
-        if (entry.sentTo === undefined) entry.sentTo = [recipient.to];
-        else entry.sentTo.push(recipient.to);
-      }
+      if (recipient !== undefined) reached(entry, recipient.to);
       if (entry.transmits >= retransmitLimit) this.byKey.delete(entry.key);
       else this.linkTail(entry);
     }
@@ -223,23 +223,43 @@ export class BroadcastQueue<T> {
 }
 
 /** A packet's recipient, for {@link BroadcastQueue.select}. */
-export interface Recipient {
+export interface Recipient<T> {
   /** Names the recipient (an address). */
   readonly to: string;
   /** How many peers there are to reach. */
   readonly peers: number;
   /** Send without counting or recording (a recipient that is not a peer). */
   readonly free?: boolean;
+  /**
+   * Whether the recipient is known to have `item` already (news about itself): then it is not
+   * sent, not counted, and the recipient counts as reached.
+   */
+  readonly has?: (item: T) => boolean;
 }
 
-/** Whether `entry` went to `recipient.to` already while some peer has not had it yet. */
-function sentAlready<T>(entry: Entry<T>, recipient: Recipient | undefined): boolean {
+/**
+ * Whether `entry` is held back from `recipient.to`, which has had it, while some peer has not;
+ * counts the times, and lets it go after twice as many as there are peers.
+ */
+function heldBack<T>(entry: Entry<T>, recipient: Recipient<T> | undefined): boolean {
   const sentTo = entry.sentTo;
   if (recipient === undefined || sentTo === undefined || sentTo.length >= recipient.peers) {
     return false;
   }
-  return sentTo.includes(recipient.to);
+  if (entry.heldBack >= 2 * recipient.peers || !sentTo.includes(recipient.to)) return false;
+  entry.heldBack += 1;
+  return true;
 }
+
+/** Notes that `to` has `entry` (sent it, or known to have it). */
+function reached<T>(entry: Entry<T>, to: string): void {
+  const sentTo = entry.sentTo;
+  if (sentTo === undefined) entry.sentTo = [to];
+  else if (sentTo.length < MAX_RECIPIENTS_NOTED && !sentTo.includes(to)) sentTo.push(to);
+}
+
+/** Distinct recipients noted per item at most (a small cluster's peers; bounds the memory). */
+const MAX_RECIPIENTS_NOTED = 64;
 
 /** After this many consecutive items that do not fit, selection gives up on the packet. */
 const MAX_CONSECUTIVE_MISSES = 8;
@@ -248,8 +268,10 @@ interface Entry<T> {
   readonly key: string;
   readonly item: T;
   transmits: number;
-  /** Recipients it was sent to, in order (with repeats once every peer has had it). */
+  /** Distinct recipients that have it (sent it, or known to have it). */
   sentTo: string[] | undefined;
+  /** Times it was held back from a recipient that had it while some peer had not. */
+  heldBack: number;
   prev: Entry<T> | undefined;
   next: Entry<T> | undefined;
 }

@@ -62,9 +62,8 @@ export class Gossip {
     if (to === undefined || peers > SMALL_CLUSTER_COPIES_FACTOR * limit) {
       return queue.select(budgetBytes, sizeOf, limit, 0, skip);
     }
-    const recipient = { to, peers, free: this.deadTargets.has(to) };
-    const notFor = (m: Message) =>
-      (m.type === "alive" && m.addresses.includes(to)) || skip?.(m) === true;
-    return queue.select(budgetBytes, sizeOf, limit, 0, notFor, recipient);
+    const has = (m: Message) => m.type === "alive" && m.addresses.includes(to);
+    const recipient = { to, peers, free: this.deadTargets.has(to), has };
+    return queue.select(budgetBytes, sizeOf, limit, 0, skip, recipient);
   }
 }
