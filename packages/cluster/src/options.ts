@@ -218,7 +218,14 @@ export function coreOptions(
   config: SwimConfig,
   runtime: Pick<
     NodeCoreOptions,
-    "now" | "rng" | "sealOverhead" | "hashSeed" | "generation" | "compression" | "wallClockOffsetMs"
+    | "now"
+    | "rng"
+    | "sealOverhead"
+    | "hashSeed"
+    | "generation"
+    | "compression"
+    | "wallClockOffsetMs"
+    | "skipIdleRounds"
   >,
 ): NodeCoreOptions {
   const optional = {

@@ -87,6 +87,8 @@ export function createCore(
       : {}),
     // Shared-key stamps are compared across processes: wall-clock ms, unless clocks are shared.
     wallClockOffsetMs: options.clock ? 0 : Date.now() - clock.now(),
+    // An idle member wakes for probes and input only, not for empty gossip rounds.
+    skipIdleRounds: true,
   });
   return new NodeCore({ ...core, ...wire.core });
 }

@@ -93,6 +93,8 @@ export class AntiEntropy {
   private peer: string | undefined = undefined;
   /** When our last digest went out, ms. */
   private lastSynAt = Number.NEGATIVE_INFINITY;
+  /** When the next period begins, ms (Infinity: not started, or periods off). */
+  private nextRoundAt = Number.POSITIVE_INFINITY;
 
   /**
    * @param intervalMs the anti-entropy period: at most one digest exchange starts per period.
@@ -157,16 +159,34 @@ export class AntiEntropy {
     else this.peer = from;
   }
 
+  /** Sets the first period at `at` (periods of 0 ms are off). */
+  start(at: number): void {
+    if (this.intervalMs > 0) this.nextRoundAt = at;
+  }
+
   /**
-   * One anti-entropy period: our heartbeat rises (it rides on every delta we send, Scuttlebutt §3)
-   * and, when a peer's hash differed from ours and no digest could go out then, our digest goes
-   * to it.
+   * When a period needs a wake-up: only when a digest waits to go out. A period that would only
+   * raise our heartbeat needs none; {@link catchUp} raises it at the next step, before anything
+   * can read it (the heartbeat is seen only in the deltas a step sends).
    */
-  round(state: ClusterState, outbox: Outbox, now: number): void {
-    state.heartbeat();
-    const to = this.peer;
-    this.peer = undefined;
-    if (to !== undefined) this.sendSyn(to, state, outbox, now);
+  wakeAt(): number {
+    return this.peer === undefined ? Number.POSITIVE_INFINITY : this.nextRoundAt;
+  }
+
+  /**
+   * The periods begun by `now` (call first in every step): in each our heartbeat rises (it rides
+   * on every delta we send, Scuttlebutt §3) while `running`, and, when a peer's hash differed from
+   * ours and no digest could go out then, our digest goes to it.
+   */
+  catchUp(now: number, running: boolean, state: ClusterState, outbox: Outbox): void {
+    while (this.nextRoundAt <= now) {
+      this.nextRoundAt += this.intervalMs;
+      if (!running) continue;
+      state.heartbeat();
+      const to = this.peer;
+      this.peer = undefined;
+      if (to !== undefined) this.sendSyn(to, state, outbox, now);
+    }
   }
 
   private sendSyn(to: string, state: ClusterState, outbox: Outbox, now: number): void {

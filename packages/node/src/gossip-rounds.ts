@@ -27,8 +27,9 @@ export interface GossipHost {
  * have had it set had it run on time. For a runtime that wakes the core exactly at
  * {@link nextAt} (a simulator on a virtual clock) that is exactly what waking for it would have
  * done, and a converged, quiet cluster of N members is spared 5·N wake-ups a second on the LAN
- * preset. A runtime whose wake-ups come late (real timers) would see later rounds set from other
- * times, so it leaves `skipIdle` off and wakes for every round.
+ * preset. A runtime whose wake-ups come late (real timers) keeps its rounds on the grid of the
+ * skipped ones, where waking for each would set every next round from the late time it ran:
+ * the same rounds, a little earlier. The cluster runtime skips them too.
  */
 export class GossipRounds<T> {
   /** When the round in the schedule is due, ms. */

@@ -192,7 +192,9 @@ export class NodeCore {
     if (this.statusValue !== "created") return;
     this.statusValue = "running";
     this.gossipRounds.start(now + this.rng.next() * this.config.gossipIntervalMs);
-    startPeriodicTasks(this.schedule, this.timing, this.rng, now);
+    startPeriodicTasks(this.schedule, this.timing, this.rng, now, (at) =>
+      this.antiEntropy.start(at),
+    );
     this.pump(now);
   }
 
@@ -202,7 +204,7 @@ export class NodeCore {
    * once all have answered or failed, or at `now + timeoutMs`.
    */
   join(seeds: readonly string[], now: number, timeoutMs = this.timing.streamTimeoutMs): number {
-    this.gossipRounds.catchUp(now);
+    this.catchUp(now);
     const mine = new Set(this.addresses);
     const targets = [...new Set(seeds)].filter((s) => !mine.has(s));
     const ask = (): void => {
@@ -221,7 +223,7 @@ export class NodeCore {
    * then a `leave-done` output.
    */
   leave(now: number, timeoutMs = this.timing.leaveTimeoutMs): void {
-    this.gossipRounds.catchUp(now);
+    this.catchUp(now);
     if (this.statusValue !== "running") return;
     this.statusValue = "leaving";
     this.swim.leave(now);
@@ -264,7 +266,7 @@ export class NodeCore {
   /** The reply (opened) to the stream exchange `id`, or `undefined` when the exchange failed. */
   handleStreamReply(id: number, bytes: Uint8Array | undefined, now: number): void {
     if (!this.streams.isOpen(id) || this.statusValue === "stopped") return;
-    this.gossipRounds.catchUp(now);
+    this.catchUp(now);
     const messages = bytes === undefined ? undefined : this.inbox.decodeFrame(bytes);
     this.inbox.guard(() => this.streams.settle(id, messages, now));
     this.pump(now);
@@ -287,7 +289,12 @@ export class NodeCore {
     if (this.statusValue === "stopped" || this.statusValue === "created") {
       return Number.POSITIVE_INFINITY;
     }
-    return Math.min(this.swim.nextWakeAt(), this.gossipRounds.nextAt(), this.queries.nextWakeAt());
+    return Math.min(
+      this.swim.nextWakeAt(),
+      this.gossipRounds.nextAt(),
+      this.queries.nextWakeAt(),
+      this.antiEntropy.wakeAt(),
+    );
   }
 
   /** Everything produced since the last call, oldest first. */
@@ -449,10 +456,6 @@ export class NodeCore {
       case "gossip":
         this.gossipRounds.run(now);
         return;
-      case "anti-entropy":
-        this.schedule.schedule(now + this.timing.antiEntropyIntervalMs, task);
-        if (running) this.antiEntropy.round(this.state, this.outbox, now);
-        return;
       case "reconnect": {
         this.schedule.schedule(now + this.timing.reconnectIntervalMs, task);
         const address = running ? this.reconnect.pick(now, this.rng, this.swim) : undefined;
@@ -476,17 +479,24 @@ export class NodeCore {
 
   /** A local change: the skipped gossip rounds replayed first, swim's outputs pumped after. */
   private local<T>(now: number, change: () => T): T {
-    this.gossipRounds.catchUp(now);
+    this.catchUp(now);
     const result = change();
     this.pump(now);
     return result;
   }
 
-  /** Whether input is taken now (running or leaving); if so, replays the skipped gossip rounds. */
+  /** Whether input is taken now (running or leaving); if so, catches up first. */
   private enter(now: number): boolean {
     if (this.statusValue !== "running" && this.statusValue !== "leaving") return false;
-    this.gossipRounds.catchUp(now);
+    this.catchUp(now);
     return true;
+  }
+
+  /** Replays the gossip rounds skipped before `now`, then the anti-entropy periods begun by it. */
+  private catchUp(now: number): void {
+    this.gossipRounds.catchUp(now);
+    const running = this.statusValue === "running";
+    this.antiEntropy.catchUp(now, running, this.state, this.outbox);
   }
 
   private judgeHealth(now: number): void {
