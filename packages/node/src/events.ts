@@ -63,7 +63,8 @@ export interface UserMessageEvent {
 
 /**
  * This node's judgement of its own situation changed (see `HealthState`): `isolated` when it
- * knows other members but has heard no answer from any of them for the isolation window.
+ * knows other members but has heard no answer from any of them for the isolation window, while
+ * its probes of at least two of them (or of the only one) ended in silence.
  */
 export interface HealthChangedEvent {
   readonly type: "health-changed";

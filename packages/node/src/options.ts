@@ -101,7 +101,8 @@ export interface NodeCoreOptions {
   readonly initialIncarnation?: bigint | undefined;
   /**
    * With other members known, no answer from any of them for this long makes the node isolated,
-   * ms (default: one probe interval plus the minimum suspicion timeout, see `isolationWindow`).
+   * once its probes of two of them (or of the only one) have ended in silence, ms (default: one
+   * probe interval plus the minimum suspicion timeout, see `isolationWindow`).
    */
   readonly isolationWindowMs?: number;
   /**
