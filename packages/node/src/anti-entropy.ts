@@ -99,10 +99,14 @@ export class AntiEntropy {
   /**
    * @param intervalMs the anti-entropy period: at most one digest exchange starts per period.
    * @param frames where peers' announced features are recorded, and ours come from.
+   * @param state our state, whose heartbeat the periods raise and whose digest goes out.
+   * @param outbox where digests are sent.
    */
   constructor(
     private readonly intervalMs: number,
     private readonly frames: FrameCodec,
+    private readonly state: ClusterState,
+    private readonly outbox: Outbox,
   ) {}
 
   /**
@@ -116,7 +120,7 @@ export class AntiEntropy {
     timing: { readonly antiEntropyIntervalMs: number },
   ): AntiEntropy {
     const frames = new FrameCodec(options.compression);
-    const antiEntropy = new AntiEntropy(timing.antiEntropyIntervalMs, frames);
+    const antiEntropy = new AntiEntropy(timing.antiEntropyIntervalMs, frames, state, outbox);
     outbox.frames = frames;
     outbox.stamp = (messages) => antiEntropy.stamp(messages, options.name, state);
     return antiEntropy;
@@ -178,14 +182,14 @@ export class AntiEntropy {
    * on every delta we send, Scuttlebutt §3) while `running`, and, when a peer's hash differed from
    * ours and no digest could go out then, our digest goes to it.
    */
-  catchUp(now: number, running: boolean, state: ClusterState, outbox: Outbox): void {
+  catchUp(now: number, running: boolean): void {
     while (this.nextRoundAt <= now) {
       this.nextRoundAt += this.intervalMs;
       if (!running) continue;
-      state.heartbeat();
+      this.state.heartbeat();
       const to = this.peer;
       this.peer = undefined;
-      if (to !== undefined) this.sendSyn(to, state, outbox, now);
+      if (to !== undefined) this.sendSyn(to, this.state, this.outbox, now);
     }
   }
 

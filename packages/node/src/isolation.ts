@@ -102,6 +102,13 @@ export class HealthJudge {
     this.watch = new IsolationWatch(now, windowMs);
   }
 
+  /** A judge with a fixed window, or (`undefined`) the default {@link isolationWindow}. */
+  static create(now: number, config: SwimConfig, fixedWindowMs: number | undefined): HealthJudge {
+    return new HealthJudge(now, (members) =>
+      fixedWindowMs === undefined ? isolationWindow(config, members) : fixedWindowMs,
+    );
+  }
+
   /** The current state. */
   get state(): HealthState {
     return this.stateValue;

@@ -16,14 +16,14 @@ import {
 import { AntiEntropy } from "./anti-entropy.js";
 import { ClusterScoped } from "./cluster-scoped.js";
 import { Coordinates } from "./coordinates.js";
-import { startPeriodicTasks, type CoreTask as Task } from "./core-tasks.js";
+import { PeriodicWork, type CoreTask as Task } from "./core-tasks.js";
 import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
 import { type ClusterEvent, type Member, toMember } from "./events.js";
 import { ForceLeave } from "./force-leave.js";
 import { GossipRounds } from "./gossip-rounds.js";
 import { Inbox } from "./inbox.js";
-import { HealthJudge, type HealthState, isolationWindow } from "./isolation.js";
+import { HealthJudge, type HealthState } from "./isolation.js";
 import { Leaving } from "./leaving.js";
 import { checkSize, checkText, type InputLimits, inputLimits } from "./limits.js";
 import { followMemberEvent, type MemberFollowHost } from "./member-follow.js";
@@ -83,6 +83,7 @@ export class NodeCore {
   private readonly health_: HealthJudge;
   /** The gossip rounds (read-only use: when a skipped round is due, for a simulator's clock). */
   readonly gossipRounds: GossipRounds<Task>;
+  private readonly periodic: PeriodicWork;
   private readonly leaving: Leaving;
   private readonly queries: Queries;
   private readonly forceLeaves: ForceLeave;
@@ -124,10 +125,7 @@ export class NodeCore {
       limits: { maxKeyBytes: this.limits.maxKeyBytes, maxValueBytes: this.limits.maxValueBytes },
     });
     this.reconnect = new Reconnect(this.timing.reconnectTimeoutMs);
-    const fixedWindow = options.isolationWindowMs;
-    this.health_ = new HealthJudge(options.now, (members) =>
-      fixedWindow === undefined ? isolationWindow(options.config, members) : fixedWindow,
-    );
+    this.health_ = HealthJudge.create(options.now, options.config, options.isolationWindowMs);
     const smallestMtu = Math.min(...options.links.map((link) => link.mtu));
     this.stateSync = new StateSync({
       ...{ state: this.state, dissemination: this.dissemination, counters: this.counters },
@@ -151,6 +149,11 @@ export class NodeCore {
         this.judgeHealth(at);
       },
       round,
+    });
+    this.periodic = new PeriodicWork({
+      ...{ schedule: this.schedule, timing: this.timing, gossipRounds: this.gossipRounds },
+      ...{ antiEntropy: this.antiEntropy, gossipIntervalMs: options.config.gossipIntervalMs },
+      running: () => this.statusValue === "running",
     });
     const shared = {
       ...{ name: this.name, addresses: this.addresses, swim: this.swim, outbox: this.outbox },
@@ -191,10 +194,7 @@ export class NodeCore {
   start(now: number): void {
     if (this.statusValue !== "created") return;
     this.statusValue = "running";
-    this.gossipRounds.start(now + this.rng.next() * this.config.gossipIntervalMs);
-    startPeriodicTasks(this.schedule, this.timing, this.rng, now, (at) =>
-      this.antiEntropy.start(at),
-    );
+    this.periodic.start(now, this.rng);
     this.pump(now);
   }
 
@@ -204,7 +204,7 @@ export class NodeCore {
    * once all have answered or failed, or at `now + timeoutMs`.
    */
   join(seeds: readonly string[], now: number, timeoutMs = this.timing.streamTimeoutMs): number {
-    this.catchUp(now);
+    this.periodic.catchUp(now);
     const mine = new Set(this.addresses);
     const targets = [...new Set(seeds)].filter((s) => !mine.has(s));
     const ask = (): void => {
@@ -223,7 +223,7 @@ export class NodeCore {
    * then a `leave-done` output.
    */
   leave(now: number, timeoutMs = this.timing.leaveTimeoutMs): void {
-    this.catchUp(now);
+    this.periodic.catchUp(now);
     if (this.statusValue !== "running") return;
     this.statusValue = "leaving";
     this.swim.leave(now);
@@ -266,7 +266,7 @@ export class NodeCore {
   /** The reply (opened) to the stream exchange `id`, or `undefined` when the exchange failed. */
   handleStreamReply(id: number, bytes: Uint8Array | undefined, now: number): void {
     if (!this.streams.isOpen(id) || this.statusValue === "stopped") return;
-    this.catchUp(now);
+    this.periodic.catchUp(now);
     const messages = bytes === undefined ? undefined : this.inbox.decodeFrame(bytes);
     this.inbox.guard(() => this.streams.settle(id, messages, now));
     this.pump(now);
@@ -289,12 +289,7 @@ export class NodeCore {
     if (this.statusValue === "stopped" || this.statusValue === "created") {
       return Number.POSITIVE_INFINITY;
     }
-    return Math.min(
-      this.swim.nextWakeAt(),
-      this.gossipRounds.nextAt(),
-      this.queries.nextWakeAt(),
-      this.antiEntropy.wakeAt(),
-    );
+    return Math.min(this.swim.nextWakeAt(), this.periodic.nextAt(), this.queries.nextWakeAt());
   }
 
   /** Everything produced since the last call, oldest first. */
@@ -479,7 +474,7 @@ export class NodeCore {
 
   /** A local change: the skipped gossip rounds replayed first, swim's outputs pumped after. */
   private local<T>(now: number, change: () => T): T {
-    this.catchUp(now);
+    this.periodic.catchUp(now);
     const result = change();
     this.pump(now);
     return result;
@@ -488,15 +483,8 @@ export class NodeCore {
   /** Whether input is taken now (running or leaving); if so, catches up first. */
   private enter(now: number): boolean {
     if (this.statusValue !== "running" && this.statusValue !== "leaving") return false;
-    this.catchUp(now);
+    this.periodic.catchUp(now);
     return true;
-  }
-
-  /** Replays the gossip rounds skipped before `now`, then the anti-entropy periods begun by it. */
-  private catchUp(now: number): void {
-    this.gossipRounds.catchUp(now);
-    const running = this.statusValue === "running";
-    this.antiEntropy.catchUp(now, running, this.state, this.outbox);
   }
 
   private judgeHealth(now: number): void {
