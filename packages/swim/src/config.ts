@@ -40,6 +40,15 @@ export interface SwimConfig {
    * out (emits a `stream-probe` output; the runtime answers with `streamProbeResult`).
    */
   readonly streamProbe: boolean;
+  /**
+   * How long a stream probe may take from its start (the probe timeout), ms. The suspicion waits
+   * for it past the end of the period when it is still pending: a TCP connection whose SYN or
+   * SYN-ACK is lost once connects only after the initial retransmission timeout (1 s, RFC 6298
+   * §2.1), so a shorter wait turns one lost packet into a false suspicion. A refused stream is a
+   * verdict at once, so a crashed member is suspected no later for it; a host that went silent
+   * is, by at most the part of this beyond the period.
+   */
+  readonly streamProbeTimeoutMs: number;
   /** Runtime-facing: how often the runtime gossips to `gossipFanout` random members. */
   readonly gossipIntervalMs: number;
   /** Runtime-facing: how many members each gossip round goes to. */
@@ -93,6 +102,7 @@ const lan: SwimConfig = {
   probeTimeoutMs: 500,
   indirectChecks: 3,
   streamProbe: true,
+  streamProbeTimeoutMs: 1500,
   gossipIntervalMs: 200,
   gossipFanout: 3,
   gossipToTheDeadMs: 30_000,
@@ -115,6 +125,7 @@ export const swimPresets: Readonly<Record<SwimPresetName, SwimConfig>> = Object.
     ...lan,
     probeIntervalMs: 5000,
     probeTimeoutMs: 3000,
+    streamProbeTimeoutMs: 4000,
     gossipIntervalMs: 500,
     gossipFanout: 4,
     retransmitMult: 4,
@@ -126,6 +137,7 @@ export const swimPresets: Readonly<Record<SwimPresetName, SwimConfig>> = Object.
     ...lan,
     probeIntervalMs: 1000,
     probeTimeoutMs: 200,
+    streamProbeTimeoutMs: 1200,
     indirectChecks: 1,
     gossipIntervalMs: 100,
     retransmitMult: 3,
@@ -181,6 +193,7 @@ const numberRules: Record<Exclude<keyof SwimConfig, "lifeguard" | "streamProbe">
   probeIntervalMs: { min: 0, integer: false, allowZero: false },
   probeTimeoutMs: { min: 0, integer: false, allowZero: false },
   indirectChecks: { min: 0, integer: true, allowZero: true },
+  streamProbeTimeoutMs: { min: 0, integer: false, allowZero: false },
   gossipIntervalMs: { min: 0, integer: false, allowZero: false },
   gossipFanout: { min: 0, integer: true, allowZero: true },
   gossipToTheDeadMs: { min: 0, integer: false, allowZero: true },

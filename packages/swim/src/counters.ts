@@ -19,6 +19,11 @@ export interface SwimCounters {
    * stream probe was refused, or every intermediary asked had nacked (see `Prober`).
    */
   probesConcludedEarly: number;
+  /**
+   * Probes whose period ended with the stream probe still pending, so that the verdict waited
+   * for the stream's answer or its deadline (`streamProbeTimeoutMs`).
+   */
+  probesAwaitingStream: number;
   /** Probes of members we share no transport with, made through bridges only. */
   bridgedProbes: number;
   /** Acks received, including late and relayed ones. */
@@ -71,6 +76,7 @@ export function createCounters(): SwimCounters {
     probesFailed: 0,
     probesInconclusive: 0,
     probesConcludedEarly: 0,
+    probesAwaitingStream: 0,
     bridgedProbes: 0,
     acksReceived: 0,
     pingReqsSent: 0,

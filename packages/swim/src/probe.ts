@@ -39,6 +39,12 @@ export interface ProbeInFlight {
   /** Whether a stream probe was asked for, and whether it has failed (refused, reset). */
   streamAsked: boolean;
   streamFailed: boolean;
+  /**
+   * When the stream probe's answer is due, ms: at least the end of the period, later when
+   * `streamProbeTimeoutMs` reaches past it (the verdict then waits for the stream). Infinity
+   * before one is asked.
+   */
+  streamDeadlineAt: number;
   /** The failure was already reported, before the end of the period (see `Prober`). */
   concluded: boolean;
 }
@@ -47,6 +53,9 @@ export interface ProbeInFlight {
 export interface RelayedProbe {
   /** The requester's seq, echoed in the ack or nack sent back. */
   readonly originSeq: number;
+  /** The target's name and the address it was pinged at (pinged again if silent at half-time). */
+  readonly target: string;
+  readonly to: string;
   /** Where the requester asked from. */
   readonly replyTo: string;
 }
@@ -68,6 +77,8 @@ export const ACKED_PROBE_AWARENESS_DELTA = -1;
 export type ProbeTimer =
   | { readonly kind: "probe-timeout"; readonly seq: number }
   | { readonly kind: "probe-deadline"; readonly seq: number }
+  | { readonly kind: "stream-deadline"; readonly seq: number }
+  | { readonly kind: "relay-retry"; readonly seq: number }
   | { readonly kind: "relay-nack"; readonly seq: number }
   | { readonly kind: "relay-expire"; readonly seq: number };
 
@@ -106,7 +117,8 @@ const SEQ_MODULUS = 0x1_0000_0000;
  *
  * - as prober: `ping` the target (a suspect one gets the suspicion first, the buddy system);
  *   without an ack within the awareness-stretched probe timeout, `ping-req` K relays and ask the
- *   runtime for a stream probe; without any ack by the end of the period, report failure. The
+ *   runtime for a stream probe; without any ack by the end of the period (or, with the stream
+ *   probe still pending then, by its own deadline, `streamProbeTimeoutMs`), report failure. The
  *   outcome adjusts local health: −1 for an ack, +1 per missing nack for a failure.
  * - as relay: ping the target on the requester's behalf, relay its ack, and nack at 80% of the
  *   probe timeout if it stays silent (an ack arriving later, within the timeout, is still relayed).
@@ -118,6 +130,11 @@ export class Prober {
   private readonly host: ProbeHost;
   private readonly relays = new Map<number, RelayedProbe>();
   private current: ProbeInFlight | undefined = undefined;
+  /**
+   * Probes whose period ended with their stream probe still pending, by seq: the verdict waits
+   * for the stream's answer or its deadline. At most a few (one per period of the stream's grace).
+   */
+  private readonly awaitingStream = new Map<number, ProbeInFlight>();
   private seq = 0;
   /** Members whose probes ended with no answer from anyone since the last answer we heard. */
   private readonly unheard = new Set<string>();
@@ -155,6 +172,7 @@ export class Prober {
       timedOutAt: Number.POSITIVE_INFINITY,
       streamAsked: false,
       streamFailed: false,
+      streamDeadlineAt: Number.POSITIVE_INFINITY,
       concluded: false,
     };
     this.current = probe;
@@ -184,6 +202,7 @@ export class Prober {
   /** Abandon the probe in flight (on leave): its timers and late answers become stale. */
   stop(): void {
     this.current = undefined;
+    this.awaitingStream.clear();
   }
 
   /** Whether a timer no longer refers to anything in flight. */
@@ -192,6 +211,9 @@ export class Prober {
       case "probe-timeout":
       case "probe-deadline":
         return this.current?.seq !== timer.seq;
+      case "stream-deadline":
+        return !this.awaitingStream.has(timer.seq);
+      case "relay-retry":
       case "relay-nack":
       case "relay-expire":
         return !this.relays.has(timer.seq);
@@ -208,6 +230,17 @@ export class Prober {
       case "probe-deadline":
         this.deadline(this.current!, now);
         return;
+      case "stream-deadline": {
+        const probe = this.awaitingStream.get(timer.seq)!;
+        this.awaitingStream.delete(timer.seq);
+        this.failed(probe, now);
+        return;
+      }
+      case "relay-retry": {
+        const relay = this.relays.get(timer.seq)!;
+        this.host.send(relay.to, [this.ping(timer.seq, relay.target)]);
+        return;
+      }
       case "relay-nack": {
         const relay = this.relays.get(timer.seq)!;
         this.sendNack(relay.replyTo, relay.originSeq);
@@ -244,10 +277,13 @@ export class Prober {
       return;
     }
     const seq = this.nextSeq();
-    this.relays.set(seq, { originSeq: request.seq, replyTo });
+    this.relays.set(seq, { originSeq: request.seq, replyTo, target: request.target, to });
     host.send(to, [this.ping(seq, request.target)]);
     if (request.wantNack) {
-      host.schedule(now + nackTimeout(host.config.probeTimeoutMs), { kind: "relay-nack", seq });
+      const nackAt = now + nackTimeout(host.config.probeTimeoutMs);
+      // Pinged twice before a nack, so that one lost ping or ack does not make it a nack.
+      host.schedule(now + Math.floor((nackAt - now) / 2), { kind: "relay-retry", seq });
+      host.schedule(nackAt, { kind: "relay-nack", seq });
     }
     host.schedule(now + host.config.probeTimeoutMs, { kind: "relay-expire", seq });
   }
@@ -256,9 +292,9 @@ export class Prober {
   onAck(ack: Ack): void {
     this.host.counters.acksReceived += 1;
     this.unheard.clear();
-    const probe = this.current;
-    if (probe !== undefined && probe.seq === ack.seq) {
-      this.acked();
+    const probe = this.ownProbe(ack.seq);
+    if (probe !== undefined) {
+      this.acked(probe);
       return;
     }
     const relay = this.relays.get(ack.seq);
@@ -269,8 +305,8 @@ export class Prober {
 
   /** A `nack` for our probe (Lifeguard §3.1): the relay is alive and so is our path to it. */
   onNack(nack: Nack, now: number): void {
-    const probe = this.current;
-    if (probe === undefined || probe.seq !== nack.seq) return;
+    const probe = this.ownProbe(nack.seq);
+    if (probe === undefined) return;
     probe.nacks += 1;
     this.host.counters.nacksReceived += 1;
     this.unheard.clear();
@@ -278,30 +314,44 @@ export class Prober {
   }
 
   /**
-   * The runtime's answer to a stream probe; an ack saves the probe if it is still in flight. A
-   * failure that comes back while the probe is still in flight (the stream's deadline is the
-   * probe's, and the probe's deadline timer ends the probe first) was active: the connection was
+   * The runtime's answer to a stream probe; an ack saves the probe if it has not ended (in its
+   * period, or past it while the verdict waits for the stream). A failure that comes back before
+   * the stream's deadline (whose timer ends the probe first) was active: the connection was
    * refused or reset, nothing listens at the target.
    */
   onStreamProbeResult(seq: number, acked: boolean, now: number): void {
-    const probe = this.current;
-    if (probe === undefined || probe.seq !== seq) return;
+    const probe = this.ownProbe(seq);
+    if (probe === undefined) return;
     if (!acked) {
       // A failure in the very step that asked is the runtime declining (no stream to that
       // address), which says nothing about the target.
       if (now > probe.timedOutAt) {
         probe.streamFailed = true;
-        this.concludeEarly(probe, now);
+        if (probe === this.current) this.concludeEarly(probe, now);
+        else {
+          this.awaitingStream.delete(seq);
+          this.failed(probe, now);
+        }
       }
       return;
     }
     this.host.counters.streamProbeAcks += 1;
     this.unheard.clear();
-    this.acked();
+    this.acked(probe);
+  }
+
+  /** Our probe `seq`: the one in flight, or one whose verdict waits for its stream probe. */
+  private ownProbe(seq: number): ProbeInFlight | undefined {
+    const probe = this.current;
+    if (probe !== undefined && probe.seq === seq) return probe;
+    return this.awaitingStream.size === 0 ? undefined : this.awaitingStream.get(seq);
   }
 
   private timedOut(probe: ProbeInFlight, now: number): void {
     probe.timedOutAt = now;
+    // A second direct ping alongside the relays: one lost ping or ack costs no suspicion.
+    if (probe.direct !== undefined)
+      this.host.send(probe.direct, [this.ping(probe.seq, probe.target.name)]);
     this.askRelays(probe, now);
     // No stream probe to a dial-only member: a stream to it is opened back over the connection
     // it made, so without one it fails at once, which says nothing about the member; relays
@@ -312,8 +362,12 @@ export class Prober {
       acceptsConnections(probe.direct)
     ) {
       probe.streamAsked = true;
+      probe.streamDeadlineAt = Math.max(
+        probe.deadlineAt,
+        now + this.host.config.streamProbeTimeoutMs,
+      );
       this.host.counters.streamProbes += 1;
-      this.host.streamProbe(probe.direct, probe.target.name, probe.seq, probe.deadlineAt);
+      this.host.streamProbe(probe.direct, probe.target.name, probe.seq, probe.streamDeadlineAt);
     }
   }
 
@@ -365,6 +419,26 @@ export class Prober {
 
   private deadline(probe: ProbeInFlight, now: number): void {
     this.current = undefined;
+    const nacked = probe.expectedNacks > 0 && probe.nacks >= probe.expectedNacks;
+    if (
+      !probe.concluded &&
+      !nacked &&
+      probe.streamAsked &&
+      !probe.streamFailed &&
+      probe.streamDeadlineAt > now
+    ) {
+      // The stream probe may yet answer (a lost SYN costs it a second): the verdict waits, unless
+      // every relay has said that the target did not answer it either.
+      this.awaitingStream.set(probe.seq, probe);
+      this.host.counters.probesAwaitingStream += 1;
+      this.host.schedule(probe.streamDeadlineAt, { kind: "stream-deadline", seq: probe.seq });
+      return;
+    }
+    this.failed(probe, now);
+  }
+
+  /** The probe got no ack by its deadline: health, isolation evidence and the verdict. */
+  private failed(probe: ProbeInFlight, now: number): void {
     const host = this.host;
     host.awareness.applyDelta(failedProbeAwarenessDelta(probe.expectedNacks, probe.nacks));
     if (probe.nacks === 0) this.unheard.add(probe.target.name);
@@ -383,8 +457,9 @@ export class Prober {
     host.probeFailed(probe.target, now);
   }
 
-  private acked(): void {
-    this.current = undefined;
+  private acked(probe: ProbeInFlight): void {
+    if (probe === this.current) this.current = undefined;
+    else this.awaitingStream.delete(probe.seq);
     this.host.counters.probesAcked += 1;
     this.host.awareness.applyDelta(ACKED_PROBE_AWARENESS_DELTA);
   }

@@ -411,6 +411,8 @@ export class Swim {
         return timer.token !== this.probeToken;
       case "probe-timeout":
       case "probe-deadline":
+      case "stream-deadline":
+      case "relay-retry":
       case "relay-nack":
       case "relay-expire":
         return this.prober.isStale(timer);
@@ -431,6 +433,8 @@ export class Swim {
         return;
       case "probe-timeout":
       case "probe-deadline":
+      case "stream-deadline":
+      case "relay-retry":
       case "relay-nack":
       case "relay-expire":
         this.prober.fire(timer, now);

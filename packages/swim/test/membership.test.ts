@@ -60,7 +60,7 @@ describe("refutation (SWIM §4.2)", () => {
     h.rules.push((p, delay) =>
       cutOff && (p.from === "n4" || p.toNode === "n4") ? undefined : delay,
     );
-    h.runFor(3500);
+    h.runFor(4000);
     cutOff = false;
     h.runFor(60_000);
     expect(h.eventsOf({ type: "suspect", about: "n4" }).length).toBeGreaterThan(0);

@@ -217,8 +217,19 @@ describe("answering probes", () => {
     swim.drain();
     swim.handle("udp://req", pingReq(42, ["udp://t"]), 100);
     swim.drain();
-    // Nothing before 80% of the 500 ms probe timeout (our own probe timer may fire meanwhile,
+    // The target pinged again halfway to the nack (one lost ping or ack is no nack), then
+    // nothing before 80% of the 500 ms probe timeout (our own probe timer may fire meanwhile,
     // with no one to probe), the nack at 100 + 400 ms.
+    swim.tick(299);
+    expect(swim.drain()).toEqual([]);
+    swim.tick(300);
+    expect(swim.drain()).toEqual([
+      {
+        kind: "send",
+        to: "udp://t",
+        messages: [{ type: "ping", seq: 1, target: "t", source: "me", sourceAddresses: [] }],
+      },
+    ]);
     swim.tick(499);
     expect(swim.drain()).toEqual([]);
     swim.tick(500);
@@ -297,7 +308,7 @@ describe("probing", () => {
     expect(swim.nextWakeAt()).toBe(2000);
   });
 
-  it("without an ack: ping-req to K members and a stream probe at the timeout, suspicion at the deadline", () => {
+  it("without an ack: a second ping, ping-req to K members and a stream probe at the timeout, suspicion at the stream's deadline", () => {
     const swim = withPeers(["a", "b", "c", "d", "e"]);
     swim.tick(1000);
     const [ping] = sends(swim.drain());
@@ -305,21 +316,30 @@ describe("probing", () => {
     expect(swim.nextWakeAt()).toBe(1500);
     swim.tick(1500);
     const out = swim.drain();
-    const pingReqs = sends(out).map((s) => s.messages[0]);
+    const [again, ...rest] = sends(out);
+    expect(again).toEqual(ping);
+    const pingReqs = rest.map((s) => s.messages[0]);
     expect(pingReqs).toHaveLength(3);
     for (const m of pingReqs) expect(m).toMatchObject({ type: "ping-req", target, wantNack: true });
-    expect(new Set(sends(out).map((s) => s.to)).has(`udp://${target}`)).toBe(false);
+    expect(new Set(rest.map((s) => s.to)).has(`udp://${target}`)).toBe(false);
+    // The stream gets streamProbeTimeoutMs (1.5 s): one lost SYN costs a connection 1 s.
     expect(out.find((o) => o.kind === "stream-probe")).toMatchObject({
       to: `udp://${target}`,
       target,
-      deadlineAt: 2000,
+      deadlineAt: 3000,
     });
-    // One intermediary nacks: our own messages flow, so the silence is the target's.
+    // One intermediary nacks: our own messages flow, so the silence is the target's; but the
+    // stream may yet answer, so the verdict waits for it past the end of the period.
     const seq = (pingReqs[0] as { seq: number }).seq;
     swim.handle("udp://x", { type: "nack", seq, source: "x" }, 1800);
     swim.tick(2000);
+    expect(events(swim.drain())).toEqual([]);
+    expect(swim.counters.probesAwaitingStream).toBe(1);
+    swim.tick(3000);
     const later = swim.drain();
-    expect(events(later).map((e) => [e.type, e.member.name])).toEqual([["suspect", target]]);
+    expect(events(later).map((e) => [e.type, e.member.name, e.at])).toEqual([
+      ["suspect", target, 3000],
+    ]);
     expect(everything(swim)).toContainEqual({
       type: "suspect",
       name: target,
@@ -338,6 +358,7 @@ describe("probing", () => {
     swim.tick(1500);
     swim.drain();
     swim.tick(2000);
+    swim.tick(3000);
     expect(events(swim.drain()).filter((e) => e.type === "suspect")).toEqual([]);
     expect(swim.counters.suspicionsRaised).toBe(0);
     expect(swim.counters.probesInconclusive).toBe(1);
@@ -354,6 +375,7 @@ describe("probing", () => {
     swim.tick(1500);
     swim.drain();
     swim.tick(2000);
+    swim.tick(3000);
     expect(events(swim.drain()).filter((e) => e.type === "suspect")).toHaveLength(1);
     expect(swim.counters.probesInconclusive).toBe(0);
   });
@@ -464,6 +486,58 @@ describe("probing", () => {
     expect(swim.counters.streamProbeAcks).toBe(1);
   });
 
+  it("a stream probe answering after the end of the period (a lost SYN) still saves the probe", () => {
+    const swim = withPeers(["a", "b", "c", "d", "e"]);
+    swim.tick(1000);
+    swim.drain();
+    swim.tick(1500);
+    const probe = streamProbe(swim.drain());
+    swim.handle("udp://x", { type: "nack", seq: probe.seq, source: "x" }, 1800);
+    swim.tick(2000);
+    expect(events(swim.drain())).toEqual([]);
+    // The next period's probe runs meanwhile; the waiting one is answered 1.1 s late.
+    swim.streamProbeResult(probe.seq, true, 2600);
+    swim.tick(3000);
+    expect(events(swim.drain()).filter((e) => e.type === "suspect")).toEqual([]);
+    expect(swim.member(probe.target)?.status).toBe("alive");
+    expect(swim.counters.streamProbeAcks).toBe(1);
+    expect(swim.counters.probesAcked).toBe(1);
+    expect(swim.counters.suspicionsRaised).toBe(0);
+    // Answered in the end: a reward for our health, not the two missing nacks' penalty.
+    expect(swim.health()).toBe(0);
+  });
+
+  it("a stream probe refused after the end of the period is a verdict at once", () => {
+    const swim = withPeers(["a", "b", "c", "d", "e"]);
+    swim.tick(1000);
+    swim.drain();
+    swim.tick(1500);
+    const probe = streamProbe(swim.drain());
+    swim.handle("udp://x", { type: "nack", seq: probe.seq, source: "x" }, 1800);
+    swim.tick(2000);
+    swim.drain();
+    swim.streamProbeResult(probe.seq, false, 2400);
+    expect(events(swim.drain()).map((e) => [e.type, e.member.name, e.at])).toEqual([
+      ["suspect", probe.target, 2400],
+    ]);
+  });
+
+  it("when every intermediary nacks, the verdict does not wait for a pending stream past the period", () => {
+    const swim = withPeers(["a", "b", "c", "d", "e"]);
+    swim.tick(1000);
+    swim.drain();
+    swim.tick(1500);
+    const probe = streamProbe(swim.drain());
+    for (const from of ["x", "y", "z"]) {
+      swim.handle(`udp://${from}`, { type: "nack", seq: probe.seq, source: from }, 1900);
+    }
+    swim.tick(2000);
+    expect(events(swim.drain()).map((e) => [e.type, e.member.name, e.at])).toEqual([
+      ["suspect", probe.target, 2000],
+    ]);
+    expect(swim.counters.probesAwaitingStream).toBe(0);
+  });
+
   it("no stream probe when the config turns it off", () => {
     const swim = withPeers(["a"], { streamProbe: false });
     swim.tick(1000);
@@ -495,7 +569,8 @@ describe("probing", () => {
   });
 
   it("health stretches our probe interval and timeout (Lifeguard §3.1)", () => {
-    const swim = withPeers(["a", "b", "c", "d"]);
+    // Datagrams only: a stream probe would hold the verdict past the period.
+    const swim = withPeers(["a", "b", "c", "d"], { streamProbe: false });
     swim.tick(1000);
     swim.drain();
     swim.tick(1500);
