@@ -61,6 +61,35 @@ export function buildGoTool(): string {
 /** One JSON line the Go tool printed. */
 export type GoEvent = LineEvent;
 
+/** What of memberlist's presets (config.go, 0.2.2) bounds how long detection can take. */
+const DETECTION_CONFIG = {
+  lan: { probeIntervalMs: 1_000, suspicionMult: 4 },
+  wan: { probeIntervalMs: 5_000, suspicionMult: 6 },
+  local: { probeIntervalMs: 1_000, suspicionMult: 3 },
+} as const;
+/** memberlist's `SuspicionMaxTimeoutMult` in every preset. */
+const SUSPICION_MAX_TIMEOUT_MULT = 6;
+
+/**
+ * How long a member of a `members`-member cluster on memberlist's `preset` may take to declare a
+ * killed member dead when no gossip helps it (ms): its round-robin reaches the victim within
+ * `members` protocol periods, and a suspicion that hears no independent confirmation runs to its
+ * maximum, `SuspicionMaxTimeoutMult` times the minimum `SuspicionMult · max(1, log10 n) ·
+ * ProbeInterval`; plus `marginMs`. In a small cluster that is no rare case: a suspect or dead
+ * message goes to RetransmitMult·⌈log10(n+1)⌉ random members (2 with the local preset), and the
+ * killed member, or one killed shortly before, may be among them. Grapevine's own maximum is the
+ * same formula with its preset's values, which match memberlist's.
+ */
+export function unconfirmedDetectionMs(
+  preset: "lan" | "wan" | "local",
+  members: number,
+  marginMs = 5_000,
+): number {
+  const { probeIntervalMs, suspicionMult } = DETECTION_CONFIG[preset];
+  const minSuspicionMs = suspicionMult * Math.max(1, Math.log10(members)) * probeIntervalMs;
+  return members * probeIntervalMs + SUSPICION_MAX_TIMEOUT_MULT * minSuspicionMs + marginMs;
+}
+
 /** Options of `memberlist-go run`. */
 export interface GoClusterOptions {
   readonly nodes: number;

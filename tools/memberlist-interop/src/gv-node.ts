@@ -49,7 +49,12 @@ createInterface({ input: process.stdin }).on("line", (line) => {
       case "members":
         emit({
           event: "members",
-          members: cluster.members().map((m) => ({ name: m.name, status: m.status, tags: m.tags })),
+          members: cluster.members().map((m) => ({
+            name: m.name,
+            status: m.status,
+            tags: m.tags,
+            incarnation: String(m.incarnation),
+          })),
         });
         return;
       case "tags":
@@ -65,7 +70,7 @@ createInterface({ input: process.stdin }).on("line", (line) => {
         cluster.event(String(command.name), String(command.payload));
         return;
       case "counters":
-        emit({ event: "counters", drops: cluster.counters.drops });
+        emit({ event: "counters", drops: cluster.counters.drops, swim: cluster.swimCounters() });
         return;
       case "leave":
         await cluster.leave();

@@ -7,6 +7,7 @@ export {
   type GoEvent,
   goMissing,
   goRequired,
+  unconfirmedDetectionMs,
 } from "./go-tool.js";
 export {
   childEnv,

@@ -12,6 +12,8 @@ import {
 
 const LOOPBACK = Uint8Array.of(127, 0, 0, 1);
 const VSN = [1, 5, 2, 0, 0, 0];
+/** memberlist's `StateLeft`. */
+const STATE_LEFT = 3;
 
 /**
  * The smallest memberlist peer that the codec alone makes: it answers pings (UDP and TCP) and
@@ -108,22 +110,31 @@ export class RawPeer {
     for (const node of nodes) if (node.name !== this.name) this.members.set(node.name, node);
   }
 
-  private encodeState(join: boolean): Uint8Array {
-    const message: StreamMessage = {
-      type: "push-pull",
-      join,
-      nodes: [...this.members.values()],
-      userState: new Uint8Array(0),
-    };
+  private encodeState(join: boolean, selfState = this.self.state): Uint8Array {
+    const nodes = [...this.members.values()].map((n) =>
+      n.name === this.name ? { ...n, state: selfState } : n,
+    );
+    const message: StreamMessage = { type: "push-pull", join, nodes, userState: new Uint8Array(0) };
     return encodeStream(message, { key: this.key });
   }
 
   /** Push-pull with a Go node at 127.0.0.1:`port` (memberlist's join). Rejects on a refusal. */
   join(port: number): Promise<void> {
+    return this.pushPull(port, this.encodeState(true));
+  }
+
+  /**
+   * Reads a Go node's member list without becoming a member: a push-pull whose entry about this
+   * peer says it has left, which memberlist ignores for a node it does not know. Nothing about the
+   * observer is gossiped, so no member spends probes or gossip on it afterwards.
+   */
+  observe(port: number): Promise<void> {
+    return this.pushPull(port, this.encodeState(false, STATE_LEFT));
+  }
+
+  private pushPull(port: number, state: Uint8Array): Promise<void> {
     return new Promise((resolve, reject) => {
-      const socket = createConnection({ host: "127.0.0.1", port }, () =>
-        socket.write(this.encodeState(true)),
-      );
+      const socket = createConnection({ host: "127.0.0.1", port }, () => socket.write(state));
       let received = new Uint8Array(0);
       const timer = setTimeout(() => socket.destroy(new Error("push-pull timed out")), 5_000);
       socket.on("data", (chunk: Buffer) => {

@@ -12,6 +12,7 @@ import {
   goMissing,
   goRequired,
   joinGoNodes,
+  unconfirmedDetectionMs,
 } from "../src/index.js";
 
 const missing = goMissing();
@@ -181,12 +182,15 @@ describe.skipIf(!run)("grapevine agent --wire memberlist in a Go memberlist clus
     a.signal("SIGKILL");
     const byGo = await Promise.all(
       [0, 1, 2].map((i) =>
-        go.waitFor((e) => e.event === "leave" && e.node === i && e.member === "gv-a", 20_000),
+        go.waitFor(
+          (e) => e.event === "leave" && e.node === i && e.member === "gv-a",
+          unconfirmedDetectionMs("local", 5),
+        ),
       ),
     );
     const byAgent = await b.event(
       (e) => e.type === "member-dead" && (e.data.member as { name: string }).name === "gv-a",
-      20_000,
+      unconfirmedDetectionMs("local", 5),
     );
     expect((await b.members()).find((m) => m.name === "gv-a")?.status).toBe("dead");
     console.log(

@@ -114,8 +114,10 @@ describe.skipIf(!run)("memberlist (Go) on loopback", () => {
       // its own record says left, and a push-pull shows it: state 3 (left), not 2 (dead).
       const observer = await RawPeer.start("gv-observer", new Uint8Array(0), key);
       cleanups.push(() => observer.close());
-      await observer.join(portOf(go.addresses[0] as string));
+      await observer.observe(portOf(go.addresses[0] as string));
       expect(observer.members.get("gv-raw")?.state).toBe(3);
+      // The observer read the list without being admitted: nobody will probe or gossip to it.
+      expect((await go.members(0)).map((m) => m.name)).not.toContain("gv-observer");
     }, 30_000);
   }
 
