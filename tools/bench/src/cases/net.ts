@@ -20,6 +20,7 @@ import {
   GOALS,
   MEMBERLIST_ALL_DEAD_S,
   MEMBERLIST_FIRST_SUSPECT_MAX_S,
+  MEMBERLIST_FIRST_SUSPECT_MEASURED,
   MEMBERLIST_FIRST_SUSPECT_S,
   MEMBERLIST_IDLE_N100,
   MEMBERLIST_UPDATE_S,
@@ -199,6 +200,24 @@ async function runScenario(scenario: Scenario, n: number, options: Options): Pro
         ),
         ...goal("allDeadS median", f.allDeadS!.median, allDead && allDead * GOALS.allDeadMedian),
       );
+      // The same goals against memberlist measured here with as many trials (see reference.ts).
+      const measured = MEMBERLIST_FIRST_SUSPECT_MEASURED[n];
+      if (measured !== undefined) {
+        row.memberlist.firstSuspectMeasuredS = measured.median;
+        row.memberlist.firstSuspectMeasuredMaxS = measured.max;
+        row.goals.push(
+          ...goal(
+            `firstSuspectS median (memberlist measured ${measured.date}, ${measured.trials} trials)`,
+            f.firstSuspectS!.median,
+            measured.median * GOALS.firstSuspectMedian,
+          ),
+          ...goal(
+            `firstSuspectS max (memberlist measured ${measured.date}, ${measured.trials} trials)`,
+            f.firstSuspectS!.max,
+            measured.max * GOALS.firstSuspectMax,
+          ),
+        );
+      }
       break;
     }
     case "update": {
@@ -259,11 +278,15 @@ function table(rows: readonly NetRow[]): string {
   for (const row of rows) {
     for (const [figure, s] of Object.entries(row.figures)) {
       const checks = row.goals.filter((g) => g.figure.startsWith(`${figure} `));
-      const reference = row.memberlist[figure];
+      const measured = row.memberlist[figure.replace(/S$/, "MeasuredS")];
+      const reference =
+        measured === undefined
+          ? row.memberlist[figure]
+          : `${row.memberlist[figure] ?? "–"}; measured here ${measured}`;
       lines.push(
         `| ${row.scenario} | ${row.nodes} | ${figure} | ${s.median} (${s.min}–${s.max}, ${row.trials}) | ${
           reference ?? "–"
-        } | ${checks.map((g) => `${g.figure.split(" ")[1]} ≤ ${g.limit}`).join(", ") || "–"} | ${
+        } | ${checks.map((g) => `${g.figure.slice(figure.length + 1)} ≤ ${g.limit}`).join(", ") || "–"} | ${
           checks.map((g) => (g.met ? "yes" : "no")).join(", ") || "–"
         } |`,
       );

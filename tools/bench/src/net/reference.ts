@@ -20,6 +20,23 @@ export const MEMBERLIST_FIRST_SUSPECT_S: readonly BySize[] = [
 /** Slowest first suspicion over the trials, s (sitting 2; range 1.4–1.8 s at N = 50). */
 export const MEMBERLIST_FIRST_SUSPECT_MAX_S: BySize = { 50: 1.8 };
 
+/**
+ * Hard kill → the first node suspects the victim, measured on this project's machines with
+ * `pnpm bench:memberlist --nodes N --trials K` (tools/memberlist-interop/bin/first-suspect.ts:
+ * memberlist 0.2.2 from Debian, DefaultLANConfig, every node in one Go process on 127.0.0.1, join
+ * through one seed, 5 s of quiet, one random non-seed node shut down; first "Suspect <victim> has
+ * failed" in memberlist's log), in the same sitting as a `pnpm bench net --scenario fail` run.
+ * With more trials than the issue's 3–5, memberlist's first suspicion shows the same tail as
+ * ours: every member walks its own shuffled list, so in one period a given member is probed by
+ * nobody with probability (1 − 1/(N−1))^(N−1) ≈ 1/e, whichever implementation.
+ */
+export const MEMBERLIST_FIRST_SUSPECT_MEASURED: Readonly<
+  Partial<Record<number, { readonly date: string; trials: number; median: number; max: number }>>
+> = {
+  50: { date: "2026-12-06", trials: 15, median: 1.532, max: 3.567 },
+  100: { date: "2026-12-06", trials: 10, median: 1.769, max: 3.919 },
+};
+
 /** Hard kill → every node lists the victim dead: medians, s. */
 export const MEMBERLIST_ALL_DEAD_S: readonly BySize[] = [
   { 50: 9.07, 100: 9.96, 200: 11.84 },
