@@ -125,6 +125,11 @@ export class GoCluster {
     });
   }
 
+  /** The process id of the Go program (all N nodes run in it). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Every event printed so far. */
   get events(): readonly GoEvent[] {
     return this.lines.events;

@@ -22,7 +22,7 @@ export const MEMBERLIST_FIRST_SUSPECT_MAX_S: BySize = { 50: 1.8 };
 
 /**
  * Hard kill → the first node suspects the victim, measured on this project's machines with
- * `pnpm bench:memberlist --nodes N --trials K` (tools/memberlist-interop/bin/first-suspect.ts:
+ * `pnpm bench:memberlist --nodes N --trials K` (tools/memberlist-interop/bin/memberlist-bench.ts:
  * memberlist 0.2.2 from Debian, DefaultLANConfig, every node in one Go process on 127.0.0.1, join
  * through one seed, 5 s of quiet, one random non-seed node shut down; first "Suspect <victim> has
  * failed" in memberlist's log), in the same sitting as a `pnpm bench net --scenario fail` run.
