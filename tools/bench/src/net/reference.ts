@@ -79,3 +79,17 @@ export function bestOf(sittings: readonly BySize[], n: number): number | undefin
   const values = sittings.map((s) => s[n]).filter((v): v is number => v !== undefined);
   return values.length === 0 ? undefined : Math.min(...values);
 }
+
+/**
+ * Idle CPU seconds per node per second at N = 100, measured here as {@link
+ * MEMBERLIST_FIRST_SUSPECT_MEASURED} was: `pnpm bench:memberlist --scenario idle --nodes 100
+ * --trials 3 --window 120` (the Go process's user + system time from /proc; memberlist's log off),
+ * in the same sitting as `pnpm bench net --scenario idle --nodes 100 --trials 3`.
+ */
+export const MEMBERLIST_IDLE_CPU_N100_MEASURED = {
+  date: "2026-12-06",
+  trials: 3,
+  median: 0.0005496,
+  min: 0.0005339,
+  max: 0.0005658,
+} as const;
