@@ -29,11 +29,23 @@ export async function joinTrial(n: number, tag: string): Promise<{ joinS: number
   }
 }
 
+/** What one hard-kill trial measured. */
+export type FailFigures = {
+  firstSuspectS: number;
+  firstDeadS: number;
+  allDeadS: number;
+  /**
+   * Probes the survivors sent between the kill and the first suspicion: the wait for someone to
+   * probe the victim, in probes (with N − 1 probers walking their own shuffled lists, one in
+   * N − 1 reaches it).
+   */
+  probesBeforeSuspect: number;
+  /** Probes whose verdict waited for a pending stream probe, in the same span. */
+  awaitedStream: number;
+};
+
 /** Hard kill (shutdown, no leave) of one random non-seed node of a fresh converged cluster. */
-export async function failTrial(
-  n: number,
-  tag: string,
-): Promise<{ firstSuspectS: number; firstDeadS: number; allDeadS: number }> {
+export async function failTrial(n: number, tag: string): Promise<FailFigures> {
   const nodes = await convergedCluster(n, tag);
   try {
     const victim = nodes[1 + Math.floor(Math.random() * (n - 1))]!;
@@ -43,20 +55,37 @@ export async function failTrial(
     const dead = new Set<string>();
     let killedAt = 0;
     const off: Array<() => void> = [];
+    const probeCounts = () => {
+      let sent = 0;
+      let awaited = 0;
+      for (const node of others) {
+        const c = node.cluster.swimCounters();
+        sent += c.probesSent;
+        awaited += c.probesAwaitingStream;
+      }
+      return { sent, awaited };
+    };
+    let atSuspect = { sent: 0, awaited: 0 };
+    const suspected = () => {
+      if (!Number.isNaN(firstSuspect)) return;
+      firstSuspect = nowMs() - killedAt;
+      atSuspect = probeCounts();
+    };
     for (const node of others) {
       const about = (event: MemberEvent) => event.member.name === victim.name;
       off.push(
         node.cluster.on("member-suspect", (event) => {
-          if (about(event) && Number.isNaN(firstSuspect)) firstSuspect = nowMs() - killedAt;
+          if (about(event)) suspected();
         }),
         node.cluster.on("member-dead", (event) => {
           if (!about(event)) return;
-          if (Number.isNaN(firstSuspect)) firstSuspect = nowMs() - killedAt;
+          suspected();
           if (Number.isNaN(firstDead)) firstDead = nowMs() - killedAt;
           dead.add(node.name);
         }),
       );
     }
+    const atKill = probeCounts();
     killedAt = nowMs();
     await victim.cluster.shutdown();
     await until(
@@ -70,6 +99,8 @@ export async function failTrial(
       firstSuspectS: firstSuspect / 1000,
       firstDeadS: firstDead / 1000,
       allDeadS: allDead / 1000,
+      probesBeforeSuspect: atSuspect.sent - atKill.sent,
+      awaitedStream: atSuspect.awaited - atKill.awaited,
     };
   } finally {
     await stopAll(nodes);
