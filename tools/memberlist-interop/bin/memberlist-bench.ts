@@ -9,9 +9,10 @@
  *   /proc/<pid>/stat), over `trials` consecutive windows of `--window` seconds of one cluster.
  *
  * Usage: pnpm bench:memberlist [--scenario fail|idle] [--nodes 50] [--trials 15] [--window 120].
- * Progress on stderr; one JSON line on stdout: the sorted values, median, min and max.
+ * Progress on stderr; one JSON line on stdout: median, min, max and every value.
  */
 import { readFileSync } from "node:fs";
+import { summarize } from "@grapevine/bench";
 import { buildGoTool, GoCluster, goMissing } from "../src/index.js";
 
 const SETTLE_MS = 5_000;
@@ -136,12 +137,6 @@ if (scenario === "fail") {
     await go.stop();
   }
 }
-values.sort((a, b) => a - b);
-const round = (x: number) => Number(x.toPrecision(4));
-const median =
-  values.length % 2 === 1
-    ? (values[(values.length - 1) / 2] as number)
-    : ((values[values.length / 2 - 1] as number) + (values[values.length / 2] as number)) / 2;
 const figure = scenario === "fail" ? "firstSuspectS" : "cpuS";
 console.log(
   JSON.stringify({
@@ -150,11 +145,6 @@ console.log(
     nodes,
     trials,
     ...(scenario === "idle" ? { windowS } : {}),
-    [figure]: {
-      median: round(median),
-      min: round(values[0] as number),
-      max: round(values[values.length - 1] as number),
-      values: values.map(round),
-    },
+    [figure]: summarize(values),
   }),
 );

@@ -34,6 +34,7 @@ import {
   lossTrial,
   updateTrials,
 } from "../net/scenarios.js";
+import { type Summary, summarize } from "../summary.js";
 
 const SCENARIOS = ["join", "fail", "update", "idle", "loss"] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -46,14 +47,6 @@ const DEFAULT_NODES: Record<Scenario, number[]> = {
   loss: [100],
 };
 const DEFAULT_TRIALS: Record<Scenario, number> = { join: 5, fail: 5, update: 5, idle: 3, loss: 1 };
-
-/** Median and range of one figure over the trials. */
-export interface Summary {
-  median: number;
-  min: number;
-  max: number;
-  values: number[];
-}
 
 /** A goal of issue 16 checked against this run. */
 export interface GoalCheck {
@@ -72,19 +65,6 @@ export interface NetRow {
   figures: Record<string, Summary>;
   memberlist: Record<string, number>;
   goals: GoalCheck[];
-}
-
-export function summarize(values: number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  const round = (v: number) => Number(v.toPrecision(4));
-  return {
-    median: round(median),
-    min: round(sorted[0]!),
-    max: round(sorted[sorted.length - 1]!),
-    values: values.map(round),
-  };
 }
 
 interface Options {
@@ -147,6 +127,18 @@ function goal(figure: string, value: number, limit: number | undefined): GoalChe
   return [{ figure, value, limit: rounded, met: value <= rounded }];
 }
 
+/** A goal against memberlist measured here (reference.ts), named by that measurement. */
+function measuredGoal(
+  figure: string,
+  value: number,
+  limit: number,
+  measured: { readonly date: string; readonly trials: number },
+  runs = "trials",
+): GoalCheck[] {
+  const name = `${figure} (memberlist measured ${measured.date}, ${measured.trials} ${runs})`;
+  return goal(name, value, limit);
+}
+
 async function runScenario(scenario: Scenario, n: number, options: Options): Promise<NetRow> {
   const trials = options.trials ?? DEFAULT_TRIALS[scenario];
   const row: NetRow = {
@@ -206,17 +198,11 @@ async function runScenario(scenario: Scenario, n: number, options: Options): Pro
       if (measured !== undefined) {
         row.memberlist.firstSuspectMeasuredS = measured.median;
         row.memberlist.firstSuspectMeasuredMaxS = measured.max;
+        const median = measured.median * GOALS.firstSuspectMedian;
+        const max = measured.max * GOALS.firstSuspectMax;
         row.goals.push(
-          ...goal(
-            `firstSuspectS median (memberlist measured ${measured.date}, ${measured.trials} trials)`,
-            f.firstSuspectS!.median,
-            measured.median * GOALS.firstSuspectMedian,
-          ),
-          ...goal(
-            `firstSuspectS max (memberlist measured ${measured.date}, ${measured.trials} trials)`,
-            f.firstSuspectS!.max,
-            measured.max * GOALS.firstSuspectMax,
-          ),
+          ...measuredGoal("firstSuspectS median", f.firstSuspectS!.median, median, measured),
+          ...measuredGoal("firstSuspectS max", f.firstSuspectS!.max, max, measured),
         );
       }
       break;
@@ -260,13 +246,8 @@ async function runScenario(scenario: Scenario, n: number, options: Options): Pro
         );
         const measured = MEMBERLIST_IDLE_CPU_N100_MEASURED;
         row.memberlist.cpuMeasuredS = measured.median;
-        row.goals.push(
-          ...goal(
-            `cpuS median (memberlist measured ${measured.date}, ${measured.trials} windows)`,
-            f.cpuS!.median,
-            measured.median * GOALS.idle,
-          ),
-        );
+        const limit = measured.median * GOALS.idle;
+        row.goals.push(...measuredGoal("cpuS median", f.cpuS!.median, limit, measured, "windows"));
       }
       break;
     }
