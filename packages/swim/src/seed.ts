@@ -34,6 +34,8 @@ export class PreparedMembers {
   readonly schemeSets: Int32Array;
   /** The addresses of one member of each scheme set (to find its group in a table). */
   readonly setAddresses: (readonly string[])[] = [];
+  /** Whether every member is alive with a plausible incarnation (seeding's bulk path needs it). */
+  readonly allListable: boolean;
   private released = false;
 
   constructor(registry: MemberRegistry, members: readonly PushPullMember[]) {
@@ -61,6 +63,7 @@ export class PreparedMembers {
         this.schemeSets[i] = set;
       }
     });
+    this.allListable = this.records.every((record) => record >= 0);
   }
 
   /** Hands the records back to the registry; seeding from this list is then refused. */
@@ -131,6 +134,10 @@ function seedPrepared(
   const count = records.length;
   table.reserve(table.size + count);
   order.reserve(order.length + count, table.narrowColumn);
+  if (prepared.allListable && prepared.setAddresses.length === 1) {
+    const listed = seedRun(table, groups, order, prepared, now);
+    if (listed >= 0) return listed;
+  }
   // This table's group for each scheme set, found when the first member of the set is listed
   // (as seeding from the list would create it then).
   const setGroups: (SchemeGroup | undefined)[] = [];
@@ -159,5 +166,35 @@ function seedPrepared(
     order.insert(slot);
     listed += 1;
   }
+  return listed;
+}
+
+/**
+ * {@link seedPrepared} when every member of `prepared` is alive, plausible and in one scheme set
+ * (a simulated cluster): the table appends them all in one pass into consecutive slots (names
+ * held, ourselves among them, are skipped), then they are listed in their group and inserted into
+ * the probe walk in slot order, drawing from the walk's source exactly as one at a time would.
+ * Returns how many were listed, or −1 (nothing done) when the table has free slots to reuse.
+ */
+function seedRun(
+  table: MemberTable,
+  groups: SchemeGroups,
+  order: ProbeOrder,
+  prepared: PreparedMembers,
+  now: number,
+): number {
+  const { records } = prepared;
+  let held = 0;
+  while (held < records.length && table.holdsRecordName(records[held]!)) held += 1;
+  const first = table.slotEnd;
+  const listed = table.appendRecords(records, now);
+  if (listed <= 0) return listed;
+  const group = groups.groupFor(prepared.setAddresses[0]!);
+  // As one at a time: the first member listed makes room for every member after it in the list.
+  const rest = records.length - held - 1;
+  groups.listRun(group, first, listed, rest > 0 ? group.live.length + 1 + rest : 0);
+  const flags = table.flags;
+  for (let slot = first; slot < first + listed; slot++) flags[slot]! |= IN_PROBE_ORDER;
+  order.insertRun(first, listed);
   return listed;
 }
