@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { heapNeededMib, largestNodes, runtimeOf } from "../src/heap.js";
+import { heapNeededMib, largestNodes, missingHeapFlags, runtimeOf } from "../src/heap.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = ["--import", "tsx", "--conditions=@grapevine/source", "apps/sim/src/cli.ts"];
@@ -85,5 +85,21 @@ describe("grapevine-sim", () => {
     expect(largestNodes(["report", "--nodes", "100,10000,1000"])).toBe(10_000);
     expect(largestNodes(["spread", "--nodes", "lots"])).toBe(0);
     expect(largestNodes(["idle"])).toBe(0);
+  });
+
+  it("reruns large runs with the flags they lack: old space when too small, a large young generation", () => {
+    const big = ["idle", "--nodes", "10000"];
+    expect(missingHeapFlags(big, [], 4_144, 24_000)).toEqual(["--max-semi-space-size=256"]);
+    expect(missingHeapFlags(big, ["--max-semi-space-size=64"], 4_144, 24_000)).toEqual([]);
+    expect(missingHeapFlags([...big, "--runtime", "memory"], [], 4_144, 24_000)).toEqual([
+      `--max-old-space-size=${heapNeededMib(10_000, "memory")}`,
+      "--max-semi-space-size=256",
+    ]);
+    // Never more than 80 % of the machine.
+    expect(missingHeapFlags([...big, "--runtime", "memory"], [], 2_000, 8_000)[0]).toBe(
+      "--max-old-space-size=6400",
+    );
+    expect(missingHeapFlags(["idle", "--nodes", "200"], [], 4_144, 24_000)).toEqual([]);
+    expect(missingHeapFlags(["idle"], [], 100, 24_000)).toEqual([]);
   });
 });
