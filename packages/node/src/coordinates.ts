@@ -40,19 +40,27 @@ export function coordinateSectionBytes(dims: number, tag = HALF_COORDINATE_TAG):
 export function withCoordinate(base: Uint8Array, c: Coordinate): Uint8Array {
   const out = new Uint8Array(base.length + coordinateSectionBytes(c.vec.length));
   out.set(base);
-  let at = base.length;
-  out[at++] = HALF_COORDINATE_TAG;
-  out[at++] = c.vec.length;
-  const put = (x: number) => {
-    const half = toHalf(x);
-    out[at++] = half >>> 8;
-    out[at++] = half & 0xff;
-  };
-  for (let i = 0; i < c.vec.length; i++) put(c.vec[i]!);
-  put(c.error);
-  put(c.adjustment);
-  put(c.height);
+  const dims = c.vec.length;
+  const at = base.length;
+  out[at] = HALF_COORDINATE_TAG;
+  out[at + 1] = dims;
+  for (let i = 0; i < dims; i++) putHalf(out, at + 2 + 2 * i, c.vec[i]!);
+  putHalf(out, at + 2 + 2 * dims, c.error);
+  putHalf(out, at + 4 + 2 * dims, c.adjustment);
+  putHalf(out, at + 6 + 2 * dims, c.height);
   return out;
+}
+
+/** The half-precision number, big-endian, at `bytes[at]` and `bytes[at + 1]`. */
+function halfAt(bytes: Uint8Array, at: number): number {
+  return fromHalf((bytes[at]! << 8) | bytes[at + 1]!);
+}
+
+/** `x` as half-precision bits, big-endian, at `out[at]` and `out[at + 1]`. */
+function putHalf(out: Uint8Array, at: number, x: number): void {
+  const half = toHalf(x);
+  out[at] = half >>> 8;
+  out[at + 1] = half & 0xff;
 }
 
 /** The coordinate an ack payload carries, or `undefined` (an older member, or none). */
@@ -64,13 +72,26 @@ export function payloadCoordinate(payload: Uint8Array): Coordinate | undefined {
   }
   const dims = payload[at + 1] ?? 0;
   if (payload.length < at + coordinateSectionBytes(dims, tag)) return undefined;
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
-  const width = tag === COORDINATE_TAG ? 4 : 2;
-  const read = (i: number) =>
-    width === 4 ? view.getFloat32(at + 2 + 4 * i) : fromHalf(view.getUint16(at + 2 + 2 * i));
+  const start = at + 2;
   const vec = new Array<number>(dims);
-  for (let i = 0; i < dims; i++) vec[i] = read(i);
-  return { vec, error: read(dims), adjustment: read(dims + 1), height: read(dims + 2) };
+  if (tag === HALF_COORDINATE_TAG) {
+    // Half precision, big-endian: read byte by byte (no view to allocate on every ack).
+    for (let i = 0; i < dims; i++) vec[i] = halfAt(payload, start + 2 * i);
+    return {
+      vec,
+      error: halfAt(payload, start + 2 * dims),
+      adjustment: halfAt(payload, start + 2 * dims + 2),
+      height: halfAt(payload, start + 2 * dims + 4),
+    };
+  }
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
+  for (let i = 0; i < dims; i++) vec[i] = view.getFloat32(start + 4 * i);
+  return {
+    vec,
+    error: view.getFloat32(start + 4 * dims),
+    adjustment: view.getFloat32(start + 4 * dims + 4),
+    height: view.getFloat32(start + 4 * dims + 8),
+  };
 }
 
 const f32 = new Float32Array(1);

@@ -132,7 +132,7 @@ export class Inbox {
 
   /** Whether an ack from `from` about `source` came from that member itself. */
   private direct(from: string, source: string): boolean {
-    return this.host.swim.member(source)?.addresses.includes(from) ?? false;
+    return this.host.swim.addressesOf(source)?.includes(from) ?? false;
   }
 
   /** A peer's member list and state from a push-pull, either way. */

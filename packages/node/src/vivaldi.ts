@@ -63,12 +63,8 @@ export function originCoordinate(config: VivaldiConfig = DEFAULT_VIVALDI_CONFIG)
 /** Whether `c` is usable with `config`: the right dimensionality and every number finite. */
 export function isValidCoordinate(c: Coordinate, config: VivaldiConfig): boolean {
   if (c.vec.length !== config.dimensionality) return false;
-  return (
-    c.vec.every(Number.isFinite) &&
-    Number.isFinite(c.error) &&
-    Number.isFinite(c.adjustment) &&
-    Number.isFinite(c.height)
-  );
+  for (let i = 0; i < c.vec.length; i++) if (!Number.isFinite(c.vec[i])) return false;
+  return Number.isFinite(c.error) && Number.isFinite(c.adjustment) && Number.isFinite(c.height);
 }
 
 /** Euclidean distance plus both heights, seconds (no adjustment). */
