@@ -134,10 +134,15 @@ export function fromHalf(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;
   const exponent = (bits >>> 10) & 0x1f;
   const mantissa = bits & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 0) return sign * mantissa * HALF_SUBNORMAL_UNIT;
   if (exponent === 0x1f) return mantissa === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+  return sign * (1 + mantissa / 1024) * HALF_SCALE[exponent]!;
 }
+
+/** 2⁻²⁴: the value of a half-precision subnormal's lowest bit. */
+const HALF_SUBNORMAL_UNIT = 2 ** -24;
+/** 2^(e − 15) for each half-precision exponent e (exact powers of two: no `pow` per number). */
+const HALF_SCALE = Float64Array.from({ length: 0x1f }, (_, e) => 2 ** (e - 15));
 
 /** Pings in flight remembered at most (older ones are forgotten first). */
 const MAX_PENDING_PINGS = 64;

@@ -10,6 +10,11 @@ export interface GossipHost {
    * work of a step (the health judgement) would turn out differently at `at`.
    */
   idle(at: number): boolean;
+  /**
+   * {@link idle} for many instants: the rule for the state as it is now (a runtime asks between
+   * two steps, when only time moves), answering exactly as `idle` would.
+   */
+  idleRule(): { idle(at: number): boolean };
   /** A round at `at` was replayed by {@link GossipRounds.catchUp}: the step's own work at `at`. */
   replayed(at: number): void;
   /** The round due now: sends what waits. */
@@ -91,8 +96,9 @@ export class GossipRounds<T> {
     // Rounds a step would judge differently come in time (the health judgement): wake for the
     // first. Looking further than MAX_LOOKAHEAD rounds, wake anyway: waking for a round to skip
     // is always allowed, it just runs it.
+    const rule = this.host.idleRule();
     for (let i = 0; i < MAX_LOOKAHEAD && at < other; i++, at += intervalMs) {
-      if (!this.host.idle(at)) return at;
+      if (!rule.idle(at)) return at;
     }
     return Math.min(at, other);
   }

@@ -40,6 +40,8 @@ export class IsolationWatch {
   private heardCount = -1;
   private lastHeardAt: number;
   private isolatedValue = false;
+  /** What {@link wouldBePrepared} answers: {@link ALWAYS}, {@link NEVER} or {@link AFTER_WINDOW}. */
+  private prepared = NEVER;
   /** The window {@link wouldBe} last worked out, and for how many other members. */
   private window = 0;
   private windowFor = -1;
@@ -68,6 +70,29 @@ export class IsolationWatch {
   }
 
   /**
+   * Fixes the inputs of {@link wouldBe} for {@link wouldBePrepared}, which then answers as
+   * `wouldBe` with these inputs would, at any `now`, with one comparison: for asking at many
+   * instants while nothing else changes (a runtime looking ahead over gossip rounds).
+   */
+  prepare(answers: number, silent: number, othersKnown: number): void {
+    if (answers !== this.heardCount || othersKnown === 0) {
+      this.prepared = 0 > this.windowMs(othersKnown + 1) ? ALWAYS : NEVER;
+      return;
+    }
+    if (othersKnown !== this.windowFor) {
+      this.windowFor = othersKnown;
+      this.window = this.windowMs(othersKnown + 1);
+    }
+    this.prepared = enoughSilence(silent, othersKnown) ? AFTER_WINDOW : NEVER;
+  }
+
+  /** {@link wouldBe} at `now` with the inputs last given to {@link prepare}. */
+  wouldBePrepared(now: number): boolean {
+    const prepared = this.prepared;
+    return prepared === AFTER_WINDOW ? now - this.lastHeardAt > this.window : prepared === ALWAYS;
+  }
+
+  /**
    * Updates the verdict at `now` from the running count of answers, the number of members whose
    * probes ended in silence since the last answer, and the number of other members known alive or
    * suspect (a node alone, or never joined, is not isolated). Returns true when the verdict
@@ -86,6 +111,13 @@ export class IsolationWatch {
   }
 }
 
+/** {@link IsolationWatch.wouldBePrepared}: isolated at any instant. */
+const ALWAYS = 0;
+/** {@link IsolationWatch.wouldBePrepared}: isolated at no instant. */
+const NEVER = 1;
+/** {@link IsolationWatch.wouldBePrepared}: isolated once the window since the last answer passed. */
+const AFTER_WINDOW = 2;
+
 function enoughSilence(silent: number, othersKnown: number): boolean {
   return silent >= Math.min(othersKnown, ISOLATION_SILENT_TARGETS);
 }
@@ -97,6 +129,9 @@ function enoughSilence(silent: number, othersKnown: number): boolean {
 export class HealthJudge {
   private readonly watch: IsolationWatch;
   private stateValue: HealthState = "healthy";
+  /** {@link turnsPrepared}'s answers, as {@link prepareTurns} worked them out. */
+  private turnsIfIsolated = false;
+  private turnsIfNot = false;
 
   constructor(now: number, windowMs: (memberCount: number) => number) {
     this.watch = new IsolationWatch(now, windowMs);
@@ -133,6 +168,23 @@ export class HealthJudge {
     const others = Math.max(0, swim.aliveCount() - 1);
     const isolated = this.watch.wouldBe(now, answersOf(swim), swim.silentProbeTargets(), others);
     return isolated !== this.watch.isolated || stateOf(isolated, swim) !== this.stateValue;
+  }
+
+  /**
+   * Fixes the detector's state for {@link turnsPrepared}, which then answers as {@link turnsAt}
+   * would at any instant, with one comparison, until the detector or this judge changes.
+   */
+  prepareTurns(swim: Swim): void {
+    const others = Math.max(0, swim.aliveCount() - 1);
+    this.watch.prepare(answersOf(swim), swim.silentProbeTargets(), others);
+    const isolated = this.watch.isolated;
+    this.turnsIfIsolated = !isolated || stateOf(true, swim) !== this.stateValue;
+    this.turnsIfNot = isolated || stateOf(false, swim) !== this.stateValue;
+  }
+
+  /** {@link turnsAt} at `now` with the state last fixed by {@link prepareTurns}. */
+  turnsPrepared(now: number): boolean {
+    return this.watch.wouldBePrepared(now) ? this.turnsIfIsolated : this.turnsIfNot;
   }
 
   /**

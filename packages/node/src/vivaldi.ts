@@ -321,7 +321,9 @@ export class VivaldiClient {
     const raw = Math.sqrt(sum) + heightMin + this.height;
     const adjusted = raw + 0 + this.adjustment;
     const dist = adjusted > 0 ? adjusted : raw;
-    const force = -1 * (dist / gravityRho) ** 2;
+    const pull = dist / gravityRho;
+    // pull * pull, not pull ** 2: the same number (a single rounding), without a call to pow.
+    const force = -1 * (pull * pull);
     this.height = moveBy(
       this.vec,
       this.height,

@@ -96,6 +96,23 @@ describe("the coordinate section on the wire", () => {
     }
   });
 
+  it("every half-precision value reads as IEEE 754 defines it", () => {
+    for (let bits = 0; bits <= 0xffff; bits++) {
+      const sign = bits & 0x8000 ? -1 : 1;
+      const exponent = (bits >>> 10) & 0x1f;
+      const mantissa = bits & 0x3ff;
+      const expected =
+        exponent === 0
+          ? sign * mantissa * 2 ** -24
+          : exponent === 0x1f
+            ? mantissa === 0
+              ? sign * Number.POSITIVE_INFINITY
+              : Number.NaN
+            : sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+      expect(Object.is(fromHalf(bits), expected)).toBe(true);
+    }
+  });
+
   it("a number rounds to the nearer of the two half-precision values around it", () => {
     fc.assert(
       fc.property(fc.double({ min: -65_000, max: 65_000, noNaN: true }), (x) => {

@@ -1,6 +1,8 @@
 import { encodePacket } from "@grapevine/codec";
-import { suspicionTimeout, swimConfig } from "@grapevine/swim";
+import { type Swim, suspicionTimeout, swimConfig } from "@grapevine/swim";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { HealthJudge, isolationWindow } from "../src/isolation.js";
 import { CoreNet } from "./harness.js";
 
 describe("isolation awareness", () => {
@@ -113,5 +115,60 @@ describe("isolation awareness does not cry wolf", () => {
       net.runDelayed(30_000, 2, 20);
       expect(isolations(net, "c"), `seed ${seed}`).toBe(0);
     }
+  });
+});
+
+describe("the health judgement prepared for many instants", () => {
+  it("answers as turnsAt does, at every instant, whatever the judge and the detector went through", () => {
+    const step = fc.record({
+      judgeAt: fc.integer({ min: 0, max: 200_000 }),
+      alive: fc.integer({ min: 0, max: 6 }),
+      answers: fc.integer({ min: 0, max: 3 }),
+      silent: fc.integer({ min: 0, max: 4 }),
+      health: fc.integer({ min: 0, max: 2 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(step, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: 0, max: 400_000 }), { minLength: 1, maxLength: 20 }),
+        fc.option(fc.integer({ min: 0, max: 30_000 }), { nil: undefined }),
+        (steps, instants, fixedWindow) => {
+          const config = swimConfig("lan", {});
+          const judge = HealthJudge.create(0, config, fixedWindow);
+          const counters = { acksReceived: 0, nacksReceived: 0, streamProbeAcks: 0 };
+          const detector = { counters, alive: 1, silent: 0, score: 0 };
+          const swim = {
+            counters,
+            aliveCount: () => detector.alive,
+            silentProbeTargets: () => detector.silent,
+            health: () => detector.score,
+          } as unknown as Swim;
+          let now = 0;
+          let heardAt = 0;
+          let heard = -1;
+          for (const s of steps) {
+            now += s.judgeAt;
+            counters.acksReceived += s.answers;
+            const answers = counters.acksReceived + counters.nacksReceived;
+            if (answers !== heard || s.alive <= 1) heardAt = now;
+            heard = answers;
+            detector.alive = s.alive;
+            detector.silent = s.silent;
+            detector.score = s.health;
+            judge.judge(now, swim);
+            // The detector moves on after the judgement (answers, silence): only time may not.
+            counters.nacksReceived += s.answers % 2;
+            detector.silent = Math.max(0, s.silent - 1);
+            judge.prepareTurns(swim);
+            // At the end of the window exactly, and either side of it, as well as anywhere.
+            const window = fixedWindow ?? isolationWindow(config, Math.max(1, s.alive));
+            const edge = [heardAt + window - 1, heardAt + window, heardAt + window + 1];
+            for (const at of [...instants.map((i) => now + i), ...edge]) {
+              expect(judge.turnsPrepared(at)).toBe(judge.turnsAt(at, swim));
+            }
+          }
+        },
+      ),
+    );
   });
 });
