@@ -260,7 +260,7 @@ export function createMetrics(
     "grapevine_events_dropped_total",
     "Events dropped by event-stream readers (events() iterators) that fell behind; each keeps the newest eventBufferLimit.",
     [],
-    plain(() => c.eventsDropped),
+    plain(() => cluster.counters.eventsDropped),
   );
   totalCounter(
     registry,

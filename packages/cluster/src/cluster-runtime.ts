@@ -454,12 +454,19 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
     }
   }
 
+  /**
+   * Keeps one timer armed at the core's next wake time, moved whenever that time moves, later
+   * too: an ack makes the probe's timeout stale, and a timer left there would wake the node for a
+   * step with nothing to do once per probe period (half an idle member's wake-ups).
+   */
   private arm(): void {
     if (this.statusValue === "stopped" || this.statusValue === "created") return;
     const at = this.core.nextWakeAt();
-    if (at >= this.timerAt) return;
+    if (at === this.timerAt) return;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
     this.timerAt = at;
+    if (at === Number.POSITIVE_INFINITY) return;
     const delay = Math.max(0, at - this.clock.now());
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
