@@ -132,6 +132,8 @@ export class HealthJudge {
   /** {@link turnsPrepared}'s answers, as {@link prepareTurns} worked them out. */
   private turnsIfIsolated = false;
   private turnsIfNot = false;
+  /** Whether news waited when {@link idleRule} was last asked. */
+  private newsWaits = false;
 
   constructor(now: number, windowMs: (memberCount: number) => number) {
     this.watch = new IsolationWatch(now, windowMs);
@@ -185,6 +187,21 @@ export class HealthJudge {
   /** {@link turnsAt} at `now` with the state last fixed by {@link prepareTurns}. */
   turnsPrepared(now: number): boolean {
     return this.watch.wouldBePrepared(now) ? this.turnsIfIsolated : this.turnsIfNot;
+  }
+
+  /**
+   * The gossip rounds' idle test for many instants (`GossipHost.idleRule`): a round is idle when no
+   * news waits (`news` false) and judging then would change nothing, for the state as it is now.
+   */
+  idleRule(news: boolean, swim: Swim): { idle(at: number): boolean } {
+    this.newsWaits = news;
+    if (!news) this.prepareTurns(swim);
+    return this;
+  }
+
+  /** See {@link idleRule}. */
+  idle(at: number): boolean {
+    return !this.newsWaits && !this.turnsPrepared(at);
   }
 
   /**

@@ -81,17 +81,6 @@ export class NodeCore {
   private readonly stateSync: StateSync;
   private readonly antiEntropy: AntiEntropy;
   private readonly health_: HealthJudge;
-  /**
-   * The gossip rounds' idle test for many instants (see `GossipHost.idleRule`): whether news waits,
-   * else the health judgement prepared for the state as it is. One object, set up on each ask.
-   */
-  private readonly idleRule = {
-    news: false,
-    health: undefined as HealthJudge | undefined,
-    idle(at: number): boolean {
-      return !this.news && !this.health!.turnsPrepared(at);
-    },
-  };
   /** The gossip rounds (read-only use: when a skipped round is due, for a simulator's clock). */
   readonly gossipRounds: GossipRounds<Task>;
   private readonly periodic: PeriodicWork;
@@ -137,7 +126,6 @@ export class NodeCore {
     });
     this.reconnect = new Reconnect(this.timing.reconnectTimeoutMs);
     this.health_ = HealthJudge.create(options.now, options.config, options.isolationWindowMs);
-    this.idleRule.health = this.health_;
     const smallestMtu = Math.min(...options.links.map((link) => link.mtu));
     this.stateSync = new StateSync({
       ...{ state: this.state, dissemination: this.dissemination, counters: this.counters },
@@ -155,11 +143,7 @@ export class NodeCore {
     const round = (at: number) => this.outbox.gossipRound(options.config.gossipFanout, at);
     this.gossipRounds = new GossipRounds<Task>(this.schedule, { kind: "gossip" }, options, {
       idle: (at) => this.dissemination.size === 0 && !this.health_.turnsAt(at, this.swim),
-      idleRule: () => {
-        this.idleRule.news = this.dissemination.size > 0;
-        if (!this.idleRule.news) this.health_.prepareTurns(this.swim);
-        return this.idleRule;
-      },
+      idleRule: () => this.health_.idleRule(this.dissemination.size > 0, this.swim),
       // A skipped round still marks the time of the last round (news is passed on by it).
       replayed: (at) => {
         round(at);
