@@ -51,11 +51,6 @@ export function withCoordinate(base: Uint8Array, c: Coordinate): Uint8Array {
   return out;
 }
 
-/** The half-precision number, big-endian, at `bytes[at]` and `bytes[at + 1]`. */
-function halfAt(bytes: Uint8Array, at: number): number {
-  return fromHalf((bytes[at]! << 8) | bytes[at + 1]!);
-}
-
 /** `x` as half-precision bits, big-endian, at `out[at]` and `out[at + 1]`. */
 function putHalf(out: Uint8Array, at: number, x: number): void {
   const half = toHalf(x);
@@ -72,26 +67,25 @@ export function payloadCoordinate(payload: Uint8Array): Coordinate | undefined {
   }
   const dims = payload[at + 1] ?? 0;
   if (payload.length < at + coordinateSectionBytes(dims, tag)) return undefined;
+  // Half precision read byte by byte (no view to allocate on every ack); float32 (older members)
+  // through a view.
+  const wide = tag === COORDINATE_TAG;
+  const width = wide ? 4 : 2;
   const start = at + 2;
   const vec = new Array<number>(dims);
-  if (tag === HALF_COORDINATE_TAG) {
-    // Half precision, big-endian: read byte by byte (no view to allocate on every ack).
-    for (let i = 0; i < dims; i++) vec[i] = halfAt(payload, start + 2 * i);
-    return {
-      vec,
-      error: halfAt(payload, start + 2 * dims),
-      adjustment: halfAt(payload, start + 2 * dims + 2),
-      height: halfAt(payload, start + 2 * dims + 4),
-    };
-  }
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
-  for (let i = 0; i < dims; i++) vec[i] = view.getFloat32(start + 4 * i);
+  for (let i = 0; i < dims; i++) vec[i] = numberAt(payload, wide, start + width * i);
   return {
     vec,
-    error: view.getFloat32(start + 4 * dims),
-    adjustment: view.getFloat32(start + 4 * dims + 4),
-    height: view.getFloat32(start + 4 * dims + 8),
+    error: numberAt(payload, wide, start + width * dims),
+    adjustment: numberAt(payload, wide, start + width * (dims + 1)),
+    height: numberAt(payload, wide, start + width * (dims + 2)),
   };
+}
+
+/** The float32 (`wide`) or half-precision number, big-endian, at `bytes[at]`. */
+function numberAt(bytes: Uint8Array, wide: boolean, at: number): number {
+  if (wide) return new DataView(bytes.buffer, bytes.byteOffset + at, 4).getFloat32(0);
+  return fromHalf((bytes[at]! << 8) | bytes[at + 1]!);
 }
 
 const f32 = new Float32Array(1);

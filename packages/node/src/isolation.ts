@@ -129,7 +129,7 @@ function enoughSilence(silent: number, othersKnown: number): boolean {
 export class HealthJudge {
   private readonly watch: IsolationWatch;
   private stateValue: HealthState = "healthy";
-  /** {@link turnsPrepared}'s answers, as {@link prepareTurns} worked them out. */
+  /** What {@link idle} answers, as {@link idleRule} worked it out. */
   private turnsIfIsolated = false;
   private turnsIfNot = false;
   /** Whether news waited when {@link idleRule} was last asked. */
@@ -173,35 +173,24 @@ export class HealthJudge {
   }
 
   /**
-   * Fixes the detector's state for {@link turnsPrepared}, which then answers as {@link turnsAt}
-   * would at any instant, with one comparison, until the detector or this judge changes.
+   * The gossip rounds' idle test for many instants (`GossipHost.idleRule`): a round at `at` is idle
+   * when no news waits (`news` false) and judging then would change nothing ({@link turnsAt}),
+   * for the detector as it is now. `idle(at)` then answers with one comparison.
    */
-  prepareTurns(swim: Swim): void {
+  idleRule(news: boolean, swim: Swim): { idle(at: number): boolean } {
+    this.newsWaits = news;
     const others = Math.max(0, swim.aliveCount() - 1);
     this.watch.prepare(answersOf(swim), swim.silentProbeTargets(), others);
     const isolated = this.watch.isolated;
     this.turnsIfIsolated = !isolated || stateOf(true, swim) !== this.stateValue;
     this.turnsIfNot = isolated || stateOf(false, swim) !== this.stateValue;
-  }
-
-  /** {@link turnsAt} at `now` with the state last fixed by {@link prepareTurns}. */
-  turnsPrepared(now: number): boolean {
-    return this.watch.wouldBePrepared(now) ? this.turnsIfIsolated : this.turnsIfNot;
-  }
-
-  /**
-   * The gossip rounds' idle test for many instants (`GossipHost.idleRule`): a round is idle when no
-   * news waits (`news` false) and judging then would change nothing, for the state as it is now.
-   */
-  idleRule(news: boolean, swim: Swim): { idle(at: number): boolean } {
-    this.newsWaits = news;
-    if (!news) this.prepareTurns(swim);
     return this;
   }
 
   /** See {@link idleRule}. */
   idle(at: number): boolean {
-    return !this.newsWaits && !this.turnsPrepared(at);
+    const turns = this.watch.wouldBePrepared(at) ? this.turnsIfIsolated : this.turnsIfNot;
+    return !this.newsWaits && !turns;
   }
 
   /**

@@ -6,8 +6,8 @@ import {
   type LocalSnapshot,
 } from "@grapevine/state";
 import {
-  type PreparedMembers,
   type Rng,
+  type SeedList,
   Swim,
   type SwimConfig,
   type SwimOutput,
@@ -366,7 +366,7 @@ export class NodeCore {
    * Takes a converged member list as a completed push-pull would, with no events and no gossip
    * (simulations and tests that start from a converged cluster).
    */
-  seed(members: readonly PushPullMember[] | PreparedMembers, now: number): void {
+  seed(members: readonly PushPullMember[] | SeedList, now: number): void {
     this.local(now, () => seedConverged(this.swim, this.state, members, now));
   }
 

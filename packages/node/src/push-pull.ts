@@ -1,6 +1,6 @@
 import type { PushPull, PushPullMember } from "@grapevine/codec";
 import type { ClusterState } from "@grapevine/state";
-import { PreparedMembers, type Swim } from "@grapevine/swim";
+import { isSeedList, type SeedList, type Swim } from "@grapevine/swim";
 import { sizeOf } from "./packet-builder.js";
 
 /**
@@ -36,12 +36,12 @@ export function pushPullMessage(
 export function seedConverged(
   swim: Swim,
   state: ClusterState,
-  members: readonly PushPullMember[] | PreparedMembers,
+  members: readonly PushPullMember[] | SeedList,
   now: number,
 ): void {
   swim.seed(members, now);
   if (state.knownOwners > 1) {
-    for (const m of members instanceof PreparedMembers ? members.members : members) {
+    for (const m of isSeedList(members) ? members.members : members) {
       if (m.name !== state.self && m.status === "alive")
         state.markOwnerAlive(m.name, now, m.generation);
     }

@@ -159,12 +159,13 @@ describe("the health judgement prepared for many instants", () => {
             // The detector moves on after the judgement (answers, silence): only time may not.
             counters.nacksReceived += s.answers % 2;
             detector.silent = Math.max(0, s.silent - 1);
-            judge.prepareTurns(swim);
+            const news = s.health === 2;
+            const rule = judge.idleRule(news, swim);
             // At the end of the window exactly, and either side of it, as well as anywhere.
             const window = fixedWindow ?? isolationWindow(config, Math.max(1, s.alive));
             const edge = [heardAt + window - 1, heardAt + window, heardAt + window + 1];
             for (const at of [...instants.map((i) => now + i), ...edge]) {
-              expect(judge.turnsPrepared(at)).toBe(judge.turnsAt(at, swim));
+              expect(rule.idle(at)).toBe(!news && !judge.turnsAt(at, swim));
             }
           }
         },

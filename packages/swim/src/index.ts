@@ -42,6 +42,7 @@ export {
   suspectVerdict,
 } from "./merge.js";
 export type { MemberChange, MemberEvent, MemberEventType, SwimOutput } from "./output.js";
+export { PreparedMembers } from "./prepared-members.js";
 export { failedProbeAwarenessDelta } from "./probe.js";
 export {
   insertionIndex,
@@ -51,7 +52,7 @@ export {
   worstCaseProbeGap,
 } from "./probe-order.js";
 export { type Rng, randomIndex, seededRng } from "./rng.js";
-export { PreparedMembers } from "./seed.js";
+export { isSeedList, type SeedList } from "./seed.js";
 export { Suspicion, type SuspicionParams } from "./suspicion.js";
 export { Swim, type SwimOptions, type SwimSelf } from "./swim.js";
 export { TimerSet } from "./timers.js";

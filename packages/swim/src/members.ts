@@ -197,51 +197,17 @@ export class MemberTable {
     return this.place(record, 0, changedAt);
   }
 
-  /** Whether the name of `record` (a record of this table's registry) is held. */
-  holdsRecordName(record: number): boolean {
-    const id = this.registry.nameIdOf(record);
-    return id < this.slotOf.length && this.slotOf[id]! > 0;
-  }
-
   /**
    * {@link addRecord} for each of `records` in order, alive at `changedAt`, when no slot is free
    * (else nothing is added and −1 returned): the members go into consecutive fresh slots from
-   * {@link slotEnd}, names held already are skipped. Seeding's bulk path (see `seedAlive`): one
-   * pass with the columns' widths settled up front. Returns how many were added.
+   * {@link slotEnd}, names held already are skipped. Returns how many were added. Seeding's bulk
+   * path (`PreparedMembers`) lists and walks that run of slots in one go.
    */
   appendRecords(records: Int32Array, changedAt: number): number {
     if (this.free.length > 0) return -1;
-    const registry = this.registry;
-    this.reserve(this.count + records.length);
-    if (this.slotOf.length < registry.nameIdEnd) {
-      this.slotOf = grownColumn(this.slotOf, registry.nameIdEnd, this.narrowColumn);
-    }
-    this.slotOf = fitting(this.slotOf, this.end + records.length);
-    let widest = 0;
-    for (let i = 0; i < records.length; i++) widest = Math.max(widest, records[i]!);
-    this.records = fitting(this.records, widest + 1);
-    const column = this.records;
-    const slotOf = this.slotOf;
-    const flags = this.flags;
-    const groupPositions = this.groupPositions;
-    let slot = this.end;
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
-      const id = registry.nameIdOf(record);
-      if (slotOf[id]! > 0) continue;
-      registry.retain(record);
-      if (slot === this.end) this.setStateChangedAt(slot, changedAt);
-      else if (this.changedAt !== null) this.changedAt[slot] = changedAt;
-      column[slot] = record + 1;
-      flags[slot] = 0;
-      groupPositions[slot] = 0;
-      slotOf[id] = slot + 1;
-      slot += 1;
-    }
-    const added = slot - this.end;
-    this.count += added;
-    this.end = slot;
-    return added;
+    const start = this.end;
+    for (let i = 0; i < records.length; i++) this.addRecord(records[i]!, changedAt);
+    return this.end - start;
   }
 
   /**

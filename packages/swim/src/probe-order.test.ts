@@ -142,28 +142,3 @@ describe("ProbeOrder", () => {
     expect(worst).toBe(worstCaseProbeGap(4));
   });
 });
-
-describe("ProbeOrder.insertRun", () => {
-  it("inserts the run as one insert after another would, drawing the same numbers", () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.nat({ max: 70_000 }), { maxLength: 6 }),
-        fc.integer({ min: 0, max: 70_000 }),
-        fc.nat({ max: 40 }),
-        fc.nat(),
-        (before, first, n, seed) => {
-          const one = new ProbeOrder(seededRng(seed));
-          const run = new ProbeOrder(seededRng(seed));
-          for (const item of before) {
-            one.insert(item);
-            run.insert(item);
-          }
-          for (let item = first; item < first + n; item++) one.insert(item);
-          run.insertRun(first, n);
-          expect(run.snapshot()).toEqual(one.snapshot());
-          expect(run.length).toBe(one.length);
-        },
-      ),
-    );
-  });
-});

@@ -89,25 +89,6 @@ export class ProbeOrder {
     this.count += 1;
   }
 
-  /** {@link insert} of `first`, `first + 1`, … `first + n − 1`, in that order (one pass). */
-  insertRun(first: number, n: number): void {
-    if (n <= 0) return;
-    if (this.count + n > this.items.length) {
-      this.items = grownColumn(this.items, this.count + n);
-    }
-    this.items = fitting(this.items, first + n - 1);
-    const items = this.items;
-    const rng = this.rng;
-    let count = this.count;
-    for (let item = first; item < first + n; item++) {
-      const at = insertionIndex(count, rng);
-      items[count] = items[at]!;
-      items[at] = item;
-      count += 1;
-    }
-    this.count = count;
-  }
-
   /**
    * The next entry to probe: walks forward, skipping entries for which `eligible` is false.
    * At the end of the list it keeps only entries for which `retain` is true, reshuffles, and

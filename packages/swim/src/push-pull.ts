@@ -7,7 +7,7 @@ import { pushPullInterval } from "./formulas.js";
 import type { Membership } from "./membership.js";
 import type { SwimOutput } from "./output.js";
 import { remoteAboutSelf } from "./refutation.js";
-import { type PreparedMembers, seedAlive } from "./seed.js";
+import { type SeedList, seedAlive } from "./seed.js";
 
 /** The periodic push-pull timer; its token makes it stale once we leave. */
 export interface PushPullTimer {
@@ -153,7 +153,7 @@ export class PushPull {
   }
 
   /** See `Swim.seed`. */
-  seed(members: readonly PushPullMember[] | PreparedMembers, now: number): void {
+  seed(members: readonly PushPullMember[] | SeedList, now: number): void {
     const membership = this.membership;
     const { table, groups, order, name } = membership;
     const plausible = (incarnation: bigint): boolean => membership.plausible(incarnation);

@@ -115,23 +115,6 @@ export class SchemeGroups {
     if (table.status(slot) === "alive") group.aliveCount += 1;
   }
 
-  /**
-   * {@link listIn} for the alive members in slots `first` … `first + count − 1` (in that order),
-   * the list first made room for `reserveTo` entries: seeding's bulk path.
-   */
-  listRun(group: SchemeGroup, first: number, count: number, reserveTo: number): void {
-    const table = this.table;
-    const list = group.live;
-    list.reserve(reserveTo, table.narrowColumn);
-    const flags = table.flags;
-    for (let slot = first; slot < first + count; slot++) {
-      flags[slot]! |= GROUPED;
-      table.setGroupPosition(slot, list.length);
-      list.push(slot);
-    }
-    group.aliveCount += count;
-  }
-
   /** List `slot` in its group according to its current status (call after changing it). */
   attach(slot: number): void {
     const table = this.table;

@@ -3,10 +3,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MemberRegistry } from "./member-registry.js";
 import { MemberTable } from "./members.js";
+import { PreparedMembers } from "./prepared-members.js";
 import { ProbeOrder } from "./probe-order.js";
 import { seededRng } from "./rng.js";
 import { type SchemeGroup, SchemeGroups } from "./scheme-groups.js";
-import { PreparedMembers, seedAlive } from "./seed.js";
+import { seedAlive } from "./seed.js";
 
 const SELF = "n0";
 

@@ -12,7 +12,7 @@ import type { SwimOutput } from "./output.js";
 import { type ProbeHost, Prober, type ProbeTarget, type ProbeTimer } from "./probe.js";
 import { PushPull, type PushPullTimer } from "./push-pull.js";
 import { answerToStaleClaim } from "./refutation.js";
-import type { PreparedMembers } from "./seed.js";
+import type { SeedList } from "./seed.js";
 import { type SwimOptions, validateSelf } from "./swim-options.js";
 import { TimerSet } from "./timers.js";
 
@@ -217,9 +217,9 @@ export class Swim {
    * listed and enter the probe walk, with no events and no broadcasts; everything else is
    * skipped. For a runtime starting from a converged membership (a simulation of a running
    * cluster), where N joins would be noise. O(members). A list prepared in this detector's
-   * registry ({@link PreparedMembers}) seeds many detectors at the cost of copying.
+   * registry (`PreparedMembers`, a {@link SeedList}) seeds many detectors at the cost of copying.
    */
-  seed(members: readonly PushPullMember[] | PreparedMembers, now: number): void {
+  seed(members: readonly PushPullMember[] | SeedList, now: number): void {
     this.pushPull.seed(members, now);
   }
 
