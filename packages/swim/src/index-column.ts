@@ -7,6 +7,9 @@
  */
 export type IndexColumn = Uint16Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
 
+/** Growth factor of a full column or list: modest, so a full one wastes at most a third. */
+export const GROWTH = 1.5;
+
 /** The largest value a narrow (16-bit) column holds. */
 export const NARROW_MAX = 0xffff;
 

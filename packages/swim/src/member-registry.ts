@@ -1,10 +1,9 @@
 import type { ColumnArena } from "./column-arena.js";
+import { GROWTH } from "./index-column.js";
 import { sameAddresses, sameMeta } from "./same.js";
 
 const U64_MAX = 2n ** 64n - 1n;
 const NO_META = new Uint8Array(0);
-/** Growth factor of the columns: modest, so a full registry wastes at most a third. */
-const GROWTH = 1.5;
 
 /**
  * Immutable member records, interned and reference counted, for any number of

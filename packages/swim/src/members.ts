@@ -1,6 +1,6 @@
 import type { PushPullMember } from "@grapevine/codec";
 import { MEMBER_STATUSES, type MemberStatus, isLive as protocolIsLive } from "@grapevine/protocol";
-import { fitting, grownColumn, type IndexColumn } from "./index-column.js";
+import { fitting, GROWTH, grownColumn, type IndexColumn } from "./index-column.js";
 import { MemberRegistry } from "./member-registry.js";
 import { sameAddresses, sameMeta } from "./same.js";
 
@@ -46,8 +46,6 @@ const STATUS_CODE: Readonly<Record<MemberStatus, number>> = {
 const U64_MAX = 2n ** 64n - 1n;
 const NO_ADDRESSES: readonly string[] = Object.freeze([]);
 const NO_META = new Uint8Array(0);
-/** Growth factor of the columns: modest, so a full table wastes at most a third. */
-const GROWTH = 1.5;
 
 /**
  * The membership list as columns: one slot (a small integer) per member, its fields in parallel

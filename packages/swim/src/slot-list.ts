@@ -1,7 +1,10 @@
-import { fitting, grownColumn, type IndexColumn, type NarrowAllocator } from "./index-column.js";
-
-/** Growth factor of a full list (as the member table's). */
-const GROWTH = 1.5;
+import {
+  fitting,
+  GROWTH,
+  grownColumn,
+  type IndexColumn,
+  type NarrowAllocator,
+} from "./index-column.js";
 
 /**
  * A growable list of slots in an {@link IndexColumn} (2 bytes an entry while slots fit in 16
