@@ -1,18 +1,17 @@
 import { createSocket, type Socket as DgramSocket } from "node:dgram";
 import { connect, type Socket } from "node:net";
-import { type CodecErrorReason, decode, encodePacket, type Message } from "@grapevine/codec";
+import {
+  CODEC_ERROR_REASONS,
+  type CodecErrorReason,
+  decode,
+  encodePacket,
+  type Message,
+} from "@grapevine/codec";
 import { bindUdp, type UdpTransport } from "@grapevine/transport-udp";
 import { Cluster, type DropReason } from "../src/index.js";
 
 /** The drop reasons the codec gives (the ones a malformed datagram can be counted under). */
-export const CODEC_REASONS: readonly CodecErrorReason[] = [
-  "truncated",
-  "oversized",
-  "unknown-version",
-  "malformed",
-  "label-mismatch",
-  "limit",
-];
+export const CODEC_REASONS: readonly CodecErrorReason[] = CODEC_ERROR_REASONS;
 
 /** Polls `predicate` every 20 ms until it holds; fails after `timeoutMs` naming `what`. */
 export async function waitFor(

@@ -15,13 +15,17 @@ import type { CodecLimits } from "./limits.js";
  *
  * The encoder uses `malformed` for values it cannot put on the wire.
  */
-export type CodecErrorReason =
-  | "truncated"
-  | "oversized"
-  | "unknown-version"
-  | "malformed"
-  | "label-mismatch"
-  | "limit";
+export type CodecErrorReason = (typeof CODEC_ERROR_REASONS)[number];
+
+/** Every {@link CodecErrorReason}, in the order above (a drop counter per reason can use it). */
+export const CODEC_ERROR_REASONS = Object.freeze([
+  "truncated",
+  "oversized",
+  "unknown-version",
+  "malformed",
+  "label-mismatch",
+  "limit",
+] as const);
 
 /** Where in the schema a {@link CodecError} arose, when it concerns one field or limit. */
 export interface CodecErrorDetails {

@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 export {
+  CODEC_ERROR_REASONS,
   CodecError,
   type CodecErrorDetails,
   type CodecErrorReason,
@@ -15,37 +16,9 @@ export {
 } from "./codec-error.js";
 export { type DecodeResult, decode } from "./decode.js";
 export { type EncodeOptions, encodePacket } from "./encode.js";
-export type {
-  Ack,
-  Alive,
-  Dead,
-  DeltaEntry,
-  DigestEntry,
-  Envelope,
-  MemberStatus,
-  Message,
-  MessageType,
-  Nack,
-  OwnerDelta,
-  Ping,
-  PingReq,
-  Prune,
-  PushPull,
-  PushPullMember,
-  Query,
-  QueryResponse,
-  QueryTagFilter,
-  SharedDelta,
-  SharedDigest,
-  SharedEntry,
-  StateAck,
-  StateDelta,
-  StateSyn,
-  StateSynAck,
-  Suspect,
-  UserMessage,
-} from "./gen/messages.js";
-export { WIRE_VERSION } from "./gen/messages.js";
+export * from "./gen/messages.js";
 export { type CodecLimits, DEFAULT_CODEC_LIMITS, DEFAULT_LIMITS } from "./limits.js";
 export { DEFAULT_MTU, type PackOptions, type PackResult, pack } from "./pack.js";
 export { envelopeOverhead, messageSize } from "./size.js";
+export { utf8Length } from "./utf8.js";
+export { varintSize } from "./writer.js";

@@ -57,11 +57,7 @@ const NATIVE_ENCODE_MIN = 16;
  */
 const JS_SCAN_MAX = 16;
 
-/**
- * Number of bytes `s` takes in UTF-8 (lone surrogates count as U+FFFD, 3 bytes).
- *
- * @internal
- */
+/** Number of bytes `s` takes in UTF-8 (lone surrogates count as U+FFFD, 3 bytes). */
 export function utf8Length(s: string): number {
   const n = s.length;
   if (n >= NATIVE_ENCODE_MIN && nativeByteLength !== undefined) return nativeByteLength(s, "utf8");

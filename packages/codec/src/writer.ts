@@ -78,9 +78,8 @@ export function setSize(slot: number, len: number): void {
 }
 
 /**
- * Bytes of a varint holding `n`, a non-negative safe integer.
- *
- * @internal
+ * Bytes of the protobuf varint holding `n`, a non-negative safe integer (1..8). Other numbers are
+ * not encoded as varints by this codec; callers sizing arbitrary input check the range first.
  */
 export function varintSize(n: number): number {
   if (n < 0x80) return 1;

@@ -2,6 +2,7 @@ import { seededRng } from "@grapevine/protocol";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  CODEC_ERROR_REASONS,
   type CodecErrorReason,
   type CodecLimits,
   decode,
@@ -21,14 +22,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-const REASONS = new Set<CodecErrorReason>([
-  "truncated",
-  "oversized",
-  "unknown-version",
-  "malformed",
-  "label-mismatch",
-  "limit",
-]);
+const REASONS = new Set<CodecErrorReason>(CODEC_ERROR_REASONS);
 
 const TIGHT: Partial<CodecLimits> = {
   maxPacketBytes: 512,

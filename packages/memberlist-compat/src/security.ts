@@ -26,17 +26,13 @@ export function encryptedLength(version: EncryptionVersion, plainBytes: number):
   return VERSION_BYTES + NONCE_BYTES + plainBytes + padding + TAG_BYTES;
 }
 
+/** AES-GCM with the key's length in bits: memberlist takes 16-, 24- and 32-byte keys. */
 function cipherName(key: Uint8Array): "aes-128-gcm" | "aes-192-gcm" | "aes-256-gcm" {
-  switch (key.length) {
-    case 16:
-      return "aes-128-gcm";
-    case 24:
-      return "aes-192-gcm";
-    case 32:
-      return "aes-256-gcm";
-    default:
-      throw new MemberlistError("malformed", `a key is 16, 24 or 32 bytes, not ${key.length}`);
+  const bits = key.length * 8;
+  if (bits !== 128 && bits !== 192 && bits !== 256) {
+    throw new MemberlistError("malformed", `a key is 16, 24 or 32 bytes, not ${key.length}`);
   }
+  return `aes-${bits}-gcm`;
 }
 
 /** Checks a keyring key's length as memberlist's `ValidateKey` does. */

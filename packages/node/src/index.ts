@@ -65,19 +65,7 @@ export {
   type TagPatternProblem,
   tagPatternProblem,
 } from "./query-filter.js";
-export {
-  DEFAULT_QUERY_SETTINGS,
-  MAX_QUERY_TIMEOUT_MS,
-  MAX_RELAY_FACTOR,
-  type QueryFilter,
-  QueryOptionError,
-  type QueryOptionField,
-  type QueryRequest,
-  type QuerySettings,
-  type QuerySummary,
-  type QueryTicket,
-  queryTimeout,
-} from "./query-options.js";
+export * from "./query-options.js";
 export { RateLimiter } from "./rate-limiter.js";
 export { Reconnect } from "./reconnect.js";
 export { SeenMessages } from "./seen-messages.js";

@@ -16,7 +16,7 @@ describe("dissemination in a small cluster", () => {
     for (let seed = 1; seed <= 40; seed++) {
       const net = new CoreNet(names, seed, config);
       const members = names.slice(0, 6);
-      for (const n of members.slice(1)) net.step(n, (now, c) => c.join(["mem://n0"], now));
+      net.joinThrough("n0", members.slice(1));
       net.runUntil(() => members.every((n) => net.core(n).aliveCount() === 6), 10_000);
       // Two members crash and are declared dead; they are still gossiped to for a while.
       net.cut.add("n4");

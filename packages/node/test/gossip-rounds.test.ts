@@ -7,6 +7,7 @@ import { seededRng, swimConfig } from "@grapevine/swim";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { NodeCore } from "../src/node-core.js";
+import { memCoreOptions } from "./harness.js";
 
 type Action =
   | { readonly kind: "set"; readonly at: number; readonly node: number; readonly key: string }
@@ -190,14 +191,7 @@ describe("skipping idle gossip rounds", () => {
   it("asks to be woken less often in a quiet cluster", () => {
     const count = (skip: boolean): number => {
       const core = new NodeCore({
-        name: "a",
-        addresses: ["mem://a"],
-        links: [{ schemes: ["mem"], mtu: 1400, maxFrameBytes: 1 << 20 }],
-        config: swimConfig("lan", {}),
-        rng: seededRng(1),
-        now: 0,
-        generation: 1,
-        meta: new Uint8Array(0),
+        ...memCoreOptions("a", swimConfig("lan", {}), seededRng(1)),
         skipIdleRounds: skip,
       });
       core.start(0);

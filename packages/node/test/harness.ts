@@ -1,4 +1,4 @@
-import { seededRng, swimConfig } from "@grapevine/swim";
+import { type Rng, type SwimConfig, seededRng, swimConfig } from "@grapevine/swim";
 import type { ClusterEvent } from "../src/events.js";
 import { NodeCore } from "../src/node-core.js";
 import type { NodeCoreOptions } from "../src/options.js";
@@ -37,6 +37,25 @@ export interface Observed {
 /** A query handler of the harness: answers at once with what it returns (undefined: no answer). */
 export type Handler = (payload: Uint8Array, self: string) => Uint8Array | undefined;
 
+/** A core's options as a test makes them: one `mem` link, generation 1, no metadata. */
+export function memCoreOptions(
+  name: string,
+  config: SwimConfig,
+  rng: Rng,
+  now = 0,
+): NodeCoreOptions {
+  return {
+    name,
+    addresses: [`mem://${name}`],
+    links: [{ schemes: ["mem"], mtu: 1400, maxFrameBytes: 1 << 20 }],
+    config,
+    rng,
+    now,
+    generation: 1,
+    meta: new Uint8Array(0),
+  };
+}
+
 /**
  * A few node cores wired by hand: the test decides what is delivered, dropped or duplicated, and
  * when each core ticks. Time is a plain number; nothing here is asynchronous.
@@ -72,14 +91,7 @@ export class CoreNet {
   ) {
     for (const name of names) {
       const core = new NodeCore({
-        name,
-        addresses: [`mem://${name}`],
-        links: [{ schemes: ["mem"], mtu: 1400, maxFrameBytes: 1 << 20 }],
-        config,
-        rng: seededRng(seed * 7919 + this.cores.size),
-        now: this.now,
-        generation: 1,
-        meta: new Uint8Array(0),
+        ...memCoreOptions(name, config, seededRng(seed * 7919 + this.cores.size), this.now),
         streamTimeoutMs: 5_000,
         ...extra(name),
       });
@@ -96,6 +108,11 @@ export class CoreNet {
     const c = this.cores.get(name);
     if (!c) throw new Error(`no core ${name}`);
     return c;
+  }
+
+  /** Every one of `names` asks to join through `seed` (`mem://<seed>`), one step each. */
+  joinThrough(seed: string, names: readonly string[]): void {
+    for (const n of names) this.step(n, (now, c) => c.join([`mem://${seed}`], now));
   }
 
   /** Runs `fn` on one core at the current time and collects what it produced. */
@@ -256,4 +273,9 @@ export function converge(net: CoreNet): void {
     meta: new Uint8Array(0),
   }));
   for (const name of net.cores.keys()) net.step(name, (now, core) => core.seed(members, now));
+}
+
+/** `count` node names: n0, n1, ... */
+export function nodeNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `n${i}`);
 }

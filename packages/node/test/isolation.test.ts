@@ -11,7 +11,7 @@ describe("isolation awareness", () => {
 
   it("a node cut off alone reports isolated within 2 probe periods + the suspicion timeout, declares nobody dead, and recovers within a probe period of the first ack", () => {
     const net = new CoreNet(names, 21, config);
-    for (const n of names.slice(1)) net.step(n, (now, c) => c.join(["mem://n0"], now));
+    net.joinThrough("n0", names.slice(1));
     net.runUntil(() => names.every((n) => net.core(n).aliveCount() === 5), 10_000);
     net.runFair(5_000);
     const lone = net.core("n4");

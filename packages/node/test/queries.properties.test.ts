@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { NodeCore } from "../src/node-core.js";
 import { passesQueryFilter } from "../src/query-filter.js";
 import { RateLimiter } from "../src/rate-limiter.js";
+import { memCoreOptions } from "./harness.js";
 
 const RUNS = { numRuns: 300, seed: 19 };
 
@@ -84,14 +85,7 @@ describe("query deduplication", () => {
     fc.assert(
       fc.property(delivery, fc.boolean(), (order, restarted) => {
         const core = new NodeCore({
-          name: "me",
-          addresses: ["mem://me"],
-          links: [{ schemes: ["mem"], mtu: 1400, maxFrameBytes: 1 << 20 }],
-          config: swimConfig("local", {}),
-          rng: seededRng(7),
-          now: 0,
-          generation: 1,
-          meta: new Uint8Array(0),
+          ...memCoreOptions("me", swimConfig("local", {}), seededRng(7)),
           queries: { rateBurst: 1000 },
         });
         core.start(0);

@@ -1,7 +1,7 @@
 import { encodePacket, type OwnerDelta } from "@grapevine/codec";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CoreNet } from "./harness.js";
+import { CoreNet, nodeNames } from "./harness.js";
 
 const text = new TextEncoder();
 
@@ -106,9 +106,9 @@ describe("a node defends its own state (refutes claims it did not make)", () => 
         fc.integer({ min: 1, max: 1_000_000 }),
         fc.array(action, { maxLength: 40 }),
         (count, seed, actions) => {
-          const names = Array.from({ length: count }, (_, i) => `n${i}`);
+          const names = nodeNames(count);
           const net = new CoreNet(names, seed);
-          for (const n of names.slice(1)) net.step(n, (now, c) => c.join(["mem://n0"], now));
+          net.joinThrough("n0", names.slice(1));
           net.runFair(2_000);
           for (const a of actions) {
             if (a.kind === "write") {

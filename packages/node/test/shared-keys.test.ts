@@ -12,7 +12,7 @@ describe("cluster-scoped keys in the node core", () => {
 
   function joined(): CoreNet {
     const net = new CoreNet(names, 7, swimConfig("lan", {}));
-    for (const n of names.slice(1, 4)) net.step(n, (now, c) => c.join(["mem://n0"], now));
+    net.joinThrough("n0", names.slice(1, 4));
     net.runUntil(() => names.slice(0, 4).every((n) => net.core(n).aliveCount() === 4), 10_000);
     return net;
   }

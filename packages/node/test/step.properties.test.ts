@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ClusterEvent, MemberEventType } from "../src/events.js";
-import { CoreNet } from "./harness.js";
+import { CoreNet, nodeNames } from "./harness.js";
 
 type Action =
   | { kind: "write"; node: number; key: string; value: string }
@@ -76,9 +76,9 @@ describe("the node core's step function (any interleaving, then fair delivery)",
         fc.integer({ min: 1, max: 1_000_000 }),
         fc.array(action, { maxLength: 60 }),
         (count, seed, actions) => {
-          const names = Array.from({ length: count }, (_, i) => `n${i}`);
+          const names = nodeNames(count);
           const net = new CoreNet(names, seed);
-          for (const n of names.slice(1)) net.step(n, (now, c) => c.join(["mem://n0"], now));
+          net.joinThrough("n0", names.slice(1));
           const written = new Map<string, string | undefined>();
           for (const a of actions) {
             switch (a.kind) {

@@ -4,70 +4,44 @@ import { type Rng, randomIndex, seededRng } from "./rng.js";
 
 const take = (rng: Rng, n: number): number[] => Array.from({ length: n }, () => rng.next());
 
-/**
- * The generators this one replaces, as they were written: the runtime's (sfc32 seeded by hashing
- * text) and the in-memory network's (sfc32 seeded by splitmix32). Simulator run hashes depend on
- * their exact sequences.
- */
-function formerTextSeeded(seed: string): Rng {
-  let h = 1779033703 ^ 0;
-  for (let i = 0; i < seed.length; i++) {
-    h = Math.imul(h ^ seed.charCodeAt(i), 3432918353);
-    h = (h << 13) | (h >>> 19);
-  }
-  const mix = (): number => {
-    h = Math.imul(h ^ (h >>> 16), 2246822507);
-    h = Math.imul(h ^ (h >>> 13), 3266489909);
-    h ^= h >>> 16;
-    return h >>> 0;
+/** A test-local LCG (Numerical Recipes' constants), so the seeds below never depend on a library. */
+function lcg(state: number): () => number {
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state;
   };
-  let a = mix();
-  let b = mix();
-  let c = mix();
-  let d = 1;
-  const rng = {
-    next(): number {
-      a >>>= 0;
-      b >>>= 0;
-      c >>>= 0;
-      d >>>= 0;
-      const t = (a + b + d) | 0;
-      d = (d + 1) | 0;
-      a = b ^ (b >>> 9);
-      b = (c + (c << 3)) | 0;
-      c = (c << 21) | (c >>> 11);
-      c = (c + t) | 0;
-      return (t >>> 0) / 4294967296;
-    },
-  };
-  for (let i = 0; i < 12; i++) rng.next();
-  return rng;
 }
 
-function formerIntegerSeeded(seed: number): Rng {
-  let s = seed >>> 0;
-  const splitmix = (): number => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-  let a = splitmix();
-  let b = splitmix();
-  let c = splitmix();
-  let d = splitmix();
-  const next = (): number => {
-    const t = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) >>> 0;
-    return t / 4294967296;
-  };
-  for (let i = 0; i < 12; i++) next();
-  return { next };
+/** 300 text seeds of 0-40 UTF-16 units over the whole range (lone surrogates included). */
+function textSeeds(): string[] {
+  const draw = lcg(14);
+  return Array.from({ length: 300 }, (_, i) =>
+    String.fromCharCode(...Array.from({ length: i % 41 }, () => draw() >>> 16)),
+  );
+}
+
+/** 300 numeric seeds: small and large integers, negatives, fractions and values past 2^32. */
+function numericSeeds(): number[] {
+  const draw = lcg(15);
+  return Array.from({ length: 300 }, (_, i) => {
+    const x = draw();
+    if (i % 4 === 0) return x;
+    if (i % 4 === 1) return -x;
+    if (i % 4 === 2) return x / 7;
+    return x * 2 ** 20 + i;
+  });
+}
+
+/** FNV-1a over the 32-bit words of 64 draws from `seededRng` of each seed. */
+function checksum(seeds: readonly (string | number)[]): number {
+  let h = 0x811c9dc5;
+  for (const seed of seeds) {
+    const rng = seededRng(seed);
+    for (let i = 0; i < 64; i++) {
+      h = Math.imul(h ^ Math.floor(rng.next() * 4294967296), 0x01000193) >>> 0;
+    }
+  }
+  return h;
 }
 
 describe("seededRng", () => {
@@ -83,22 +57,15 @@ describe("seededRng", () => {
     expect(take(seededRng(0x5eed1e55), 2)).toEqual([0.19589163199998438, 0.2195451259613037]);
   });
 
+  // The checksums were recorded from the generators this one replaced, as they were written: the
+  // runtime's (sfc32 seeded by hashing text) and the in-memory network's (sfc32 seeded by
+  // splitmix32). Simulator run hashes depend on their exact sequences.
   it("a text seed gives the runtime's former sequence", () => {
-    fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 40 }), (seed) => {
-        expect(take(seededRng(seed), 64)).toEqual(take(formerTextSeeded(seed), 64));
-      }),
-      { numRuns: 300, seed: 14 },
-    );
+    expect(checksum(textSeeds())).toBe(2995939553);
   });
 
   it("a numeric seed gives the in-memory network's former sequence (low 32 bits count)", () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.integer(), fc.double({ noNaN: true })), (seed) => {
-        expect(take(seededRng(seed), 64)).toEqual(take(formerIntegerSeeded(seed), 64));
-      }),
-      { numRuns: 300, seed: 14 },
-    );
+    expect(checksum(numericSeeds())).toBe(313941864);
     expect(take(seededRng(2 ** 32 + 5), 4)).toEqual(take(seededRng(5), 4));
   });
 

@@ -21,21 +21,17 @@
  * them is the runtime's to reserve: its size empty, plus {@link framingGrowth} for the two length
  * prefixes (envelope entry and message body) that grow as parts are added.
  */
+import { varintSize as codecVarintSize, utf8Length } from "@grapevine/codec";
+
+/** Length of `text` in UTF-8 bytes (unpaired surrogates count as U+FFFD, 3 bytes). */
+export { utf8Length };
 
 /** Bytes counted for every field tag (field numbers below 16, any wire type). */
 export const FIELD_TAG_BYTES = 1;
 
 /** Encoded size, in bytes, of `value` as a protobuf unsigned varint (1..10). */
 export function varintSize(value: number): number {
-  if (!(value >= 0) || value > Number.MAX_SAFE_INTEGER) return 10;
-  if (value < 0x80) return 1;
-  if (value < 0x4000) return 2;
-  if (value < 0x200000) return 3;
-  if (value < 0x10000000) return 4;
-  if (value < 0x800000000) return 5;
-  if (value < 0x40000000000) return 6;
-  if (value < 0x2000000000000) return 7;
-  return 8;
+  return value >= 0 && value <= Number.MAX_SAFE_INTEGER ? codecVarintSize(value) : 10;
 }
 
 /**
@@ -46,24 +42,6 @@ export function varintSize(value: number): number {
  */
 export function framingGrowth(partsBytes: number): number {
   return 2 * (varintSize(partsBytes + 16) - 1);
-}
-
-/** Length of `text` in UTF-8 bytes (unpaired surrogates count as U+FFFD, 3 bytes). */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i += 1;
-      } else bytes += 3;
-    } else bytes += 3;
-  }
-  return bytes;
 }
 
 /** Size of a length-delimited field (tag, length prefix, then `length` bytes). */

@@ -203,10 +203,14 @@ export class BroadcastQueue<T> {
 
   private linkHead(entry: Entry<T>): void {
     const tier = this.tier(entry.transmits);
+    const head = tier.head;
+    if (head === undefined) {
+      this.linkTail(entry);
+      return;
+    }
     entry.prev = undefined;
-    entry.next = tier.head;
-    if (tier.head !== undefined) tier.head.prev = entry;
-    else tier.tail = entry;
+    entry.next = head;
+    head.prev = entry;
     tier.head = entry;
   }
 

@@ -44,13 +44,7 @@ export {
 export type { MemberChange, MemberEvent, MemberEventType, SwimOutput } from "./output.js";
 export { PreparedMembers } from "./prepared-members.js";
 export { failedProbeAwarenessDelta } from "./probe.js";
-export {
-  insertionIndex,
-  ProbeOrder,
-  probeOrder,
-  shuffleInPlace,
-  worstCaseProbeGap,
-} from "./probe-order.js";
+export * from "./probe-order.js";
 export { type Rng, randomIndex, seededRng } from "./rng.js";
 export { isSeedList, type SeedList } from "./seed.js";
 export { Suspicion, type SuspicionParams } from "./suspicion.js";

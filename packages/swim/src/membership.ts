@@ -246,21 +246,29 @@ export class Membership {
     return slot;
   }
 
+  /**
+   * The slot a `suspect` or `dead` claim about `name` at `incarnation` is judged against, or -1
+   * when there is none. A claim about ourselves is refuted here (unless we are leaving).
+   */
+  private claimed(name: string, incarnation: bigint): number {
+    if (name !== this.name) return this.table.find(name);
+    if (!this.leaving && incarnation >= this.table.incarnation(this.self)) {
+      refute(this, incarnation, true);
+    }
+    return -1;
+  }
+
+  /** What the merge verdicts compare a claim with: the status and incarnation held at `slot`. */
+  private heldAt(slot: number): { status: MemberStatus; incarnation: bigint } {
+    return { status: this.table.status(slot), incarnation: this.table.incarnation(slot) };
+  }
+
   /** A `suspect` claim, from a message, a push-pull entry or our own failed probe. */
   onSuspect(suspect: Suspect, now: number): void {
     const table = this.table;
-    if (suspect.name === this.name) {
-      if (!this.leaving && suspect.incarnation >= table.incarnation(this.self)) {
-        refute(this, suspect.incarnation, true);
-      }
-      return;
-    }
-    const held = table.find(suspect.name);
+    const held = this.claimed(suspect.name, suspect.incarnation);
     if (held < 0) return;
-    const verdict = suspectVerdict(
-      { status: table.status(held), incarnation: table.incarnation(held) },
-      suspect.incarnation,
-    );
+    const verdict = suspectVerdict(this.heldAt(held), suspect.incarnation);
     if (verdict === "suspect") {
       table.setIncarnation(held, suspect.incarnation);
       // Already suspect at a lower incarnation: a new suspicion replaces the old one.
@@ -354,19 +362,9 @@ export class Membership {
   /** A `dead` claim: a failure declared by someone, or a graceful leave (`from === name`). */
   onDead(dead: Dead, now: number): void {
     const table = this.table;
-    if (dead.name === this.name) {
-      if (!this.leaving && dead.incarnation >= table.incarnation(this.self)) {
-        refute(this, dead.incarnation, true);
-      }
-      return;
-    }
-    const held = table.find(dead.name);
+    const held = this.claimed(dead.name, dead.incarnation);
     if (held < 0) return;
-    const verdict = deadVerdict(
-      { status: table.status(held), incarnation: table.incarnation(held) },
-      dead.incarnation,
-      dead.from === dead.name,
-    );
+    const verdict = deadVerdict(this.heldAt(held), dead.incarnation, dead.from === dead.name);
     if (verdict !== "dead" && verdict !== "left") return;
     table.setIncarnation(held, dead.incarnation);
     this.suspicions.delete(held);

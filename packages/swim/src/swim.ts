@@ -226,11 +226,7 @@ export class Swim {
   /** Our full member list for a push-pull exchange: every member not yet forgotten, ourselves included. */
   localMembers(): PushPullMember[] {
     const table = this.membership.table;
-    const members: PushPullMember[] = [];
-    for (let slot = 0; slot < table.slotEnd; slot++) {
-      if (table.has(slot)) members.push(table.toPushPull(slot));
-    }
-    return members;
+    return this.eachMember((slot) => table.toPushPull(slot));
   }
 
   /**
@@ -339,11 +335,17 @@ export class Swim {
   /** Snapshots of every member not yet forgotten, ourselves included. O(N). */
   members(): MemberView[] {
     const table = this.membership.table;
-    const views: MemberView[] = [];
+    return this.eachMember((slot) => table.view(slot));
+  }
+
+  /** `read` of every slot holding a member not yet forgotten, in slot order. */
+  private eachMember<T>(read: (slot: number) => T): T[] {
+    const table = this.membership.table;
+    const out: T[] = [];
     for (let slot = 0; slot < table.slotEnd; slot++) {
-      if (table.has(slot)) views.push(table.view(slot));
+      if (table.has(slot)) out.push(read(slot));
     }
-    return views;
+    return out;
   }
 
   /** A snapshot of one member, if known. */

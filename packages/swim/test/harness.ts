@@ -304,23 +304,29 @@ export class Harness {
     return delay;
   }
 
-  private send(node: SimNode, to: string, messages: readonly Message[], piggybacked: number): void {
-    const dest = this.byAddress.get(to);
+  /**
+   * The packet `node` sends to `to` now, or `undefined` (a scheme violation, counted) when it has
+   * no address of that scheme: a real node has no transport for it, and the packet cannot leave.
+   */
+  private packetFrom(
+    node: SimNode,
+    to: string,
+    messages: readonly Message[],
+    piggybacked: number,
+  ): Packet | undefined {
     const fromAddress = this.fromAddress(node, to);
     if (fromAddress === undefined) {
-      // A real node has no transport for this scheme: the packet cannot leave.
       this.schemeViolations += 1;
-      return;
+      return undefined;
     }
-    const packet: Packet = {
-      from: node.name,
-      fromAddress,
-      to,
-      toNode: dest?.name,
-      messages,
-      piggybacked,
-      sentAt: this.now,
-    };
+    const toNode = this.byAddress.get(to)?.name;
+    return { from: node.name, fromAddress, to, toNode, messages, piggybacked, sentAt: this.now };
+  }
+
+  private send(node: SimNode, to: string, messages: readonly Message[], piggybacked: number): void {
+    const dest = this.byAddress.get(to);
+    const packet = this.packetFrom(node, to, messages, piggybacked);
+    if (packet === undefined) return;
     this.packetsSent += 1;
     this.onPacket?.(packet);
     if (dest === undefined) return;
@@ -340,20 +346,9 @@ export class Harness {
     if (!this.streamProbes) return;
     const swim = node.swim;
     const dest = this.byAddress.get(to);
-    const fromAddress = this.fromAddress(node, to);
-    if (fromAddress === undefined) {
-      this.schemeViolations += 1;
-      return;
-    }
-    const probe: Packet = {
-      from: node.name,
-      fromAddress,
-      to,
-      toNode: dest?.name,
-      messages: [],
-      piggybacked: 0,
-      sentAt: this.now,
-    };
+    const probe = this.packetFrom(node, to, [], 0);
+    if (probe === undefined) return;
+    const fromAddress = probe.fromAddress;
     const there = dest?.up ? this.linkDelay(probe) : undefined;
     const back =
       dest !== undefined && there !== undefined

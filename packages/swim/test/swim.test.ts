@@ -276,6 +276,18 @@ describe("probing", () => {
     return swim;
   }
 
+  /**
+   * A node knowing five peers, its first probe sent at 1000 and that probe's direct timeout just
+   * passed (the step at 1500 taken, its outputs not yet drained).
+   */
+  function pastDirectTimeout(): Swim {
+    const swim = withPeers(["a", "b", "c", "d", "e"]);
+    swim.tick(1000);
+    swim.drain();
+    swim.tick(1500);
+    return swim;
+  }
+
   it("keeps the phase of its periods when a period starts late", () => {
     const swim = withPeers(["a", "b", "c"]);
     const due = swim.nextWakeAt();
@@ -352,10 +364,7 @@ describe("probing", () => {
   });
 
   it("nack-gated suspicion: no ack and not one nack is inconclusive, raising only our health score", () => {
-    const swim = withPeers(["a", "b", "c", "d", "e"]);
-    swim.tick(1000);
-    swim.drain();
-    swim.tick(1500);
+    const swim = pastDirectTimeout();
     swim.drain();
     swim.tick(2000);
     swim.tick(3000);
@@ -381,10 +390,7 @@ describe("probing", () => {
   });
 
   it("nacks show our own path works: no health penalty when all intermediaries nack", () => {
-    const swim = withPeers(["a", "b", "c", "d", "e"]);
-    swim.tick(1000);
-    swim.drain();
-    swim.tick(1500);
+    const swim = pastDirectTimeout();
     const seq = (sends(swim.drain())[0]!.messages[0] as { seq: number }).seq;
     for (const from of ["x", "y", "z"]) {
       swim.handle(`udp://${from}`, { type: "nack", seq, source: from }, 1800);
@@ -418,10 +424,7 @@ describe("probing", () => {
   });
 
   it("a stream probe the runtime declines in the same step is no verdict", () => {
-    const swim = withPeers(["a", "b", "c", "d", "e"]);
-    swim.tick(1000);
-    swim.drain();
-    swim.tick(1500);
+    const swim = pastDirectTimeout();
     const probe = streamProbe(swim.drain());
     swim.streamProbeResult(probe.seq, false, 1500);
     expect(events(swim.drain())).toEqual([]);
@@ -444,10 +447,7 @@ describe("probing", () => {
   });
 
   it("with a stream probe pending, all nacks wait for it: its ack still saves the probe", () => {
-    const swim = withPeers(["a", "b", "c", "d", "e"]);
-    swim.tick(1000);
-    swim.drain();
-    swim.tick(1500);
+    const swim = pastDirectTimeout();
     const out = swim.drain();
     const seq = (sends(out)[0]!.messages[0] as { seq: number }).seq;
     for (const from of ["x", "y", "z"]) {
@@ -487,10 +487,7 @@ describe("probing", () => {
   });
 
   it("a stream probe answering after the end of the period (a lost SYN) still saves the probe", () => {
-    const swim = withPeers(["a", "b", "c", "d", "e"]);
-    swim.tick(1000);
-    swim.drain();
-    swim.tick(1500);
+    const swim = pastDirectTimeout();
     const probe = streamProbe(swim.drain());
     swim.handle("udp://x", { type: "nack", seq: probe.seq, source: "x" }, 1800);
     swim.tick(2000);
@@ -508,10 +505,7 @@ describe("probing", () => {
   });
 
   it("a stream probe refused after the end of the period is a verdict at once", () => {
-    const swim = withPeers(["a", "b", "c", "d", "e"]);
-    swim.tick(1000);
-    swim.drain();
-    swim.tick(1500);
+    const swim = pastDirectTimeout();
     const probe = streamProbe(swim.drain());
     swim.handle("udp://x", { type: "nack", seq: probe.seq, source: "x" }, 1800);
     swim.tick(2000);
@@ -523,10 +517,7 @@ describe("probing", () => {
   });
 
   it("when every intermediary nacks, the verdict does not wait for a pending stream past the period", () => {
-    const swim = withPeers(["a", "b", "c", "d", "e"]);
-    swim.tick(1000);
-    swim.drain();
-    swim.tick(1500);
+    const swim = pastDirectTimeout();
     const probe = streamProbe(swim.drain());
     for (const from of ["x", "y", "z"]) {
       swim.handle(`udp://${from}`, { type: "nack", seq: probe.seq, source: from }, 1900);

@@ -49,3 +49,19 @@ export interface ComplianceContext {
   createMany(n: number): Promise<Transport[]>;
   addressOfNobody(): Promise<string>;
 }
+
+/**
+ * Whether `bind` (a transport bound to IPv6 loopback, `[::1]`) succeeds on this machine; the
+ * transport is closed again. Machines without IPv6 exist, so IPv6 tests skip on `false`.
+ */
+export async function bindsIpv6Loopback(
+  bind: () => Promise<{ close(): Promise<void> }>,
+): Promise<boolean> {
+  try {
+    const transport = await bind();
+    await transport.close();
+    return true;
+  } catch {
+    return false;
+  }
+}

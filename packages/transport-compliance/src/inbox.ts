@@ -150,34 +150,33 @@ const datagramInboxes = new WeakMap<Transport, Inbox<Datagram>>();
 const streamInboxes = new WeakMap<Transport, Inbox<Stream>>();
 const frameInboxes = new WeakMap<Stream, Inbox<Uint8Array>>();
 
-/** The (shared, cached) {@link Inbox} consuming `transport.datagrams()`. */
-export function datagramsOf(transport: Transport): Inbox<Datagram> {
-  let inbox = datagramInboxes.get(transport);
+/** The inbox cached in `cache` for `source`, made from `items` the first time. */
+function cachedInbox<K extends object, T>(
+  cache: WeakMap<K, Inbox<T>>,
+  source: K,
+  items: (source: K) => AsyncIterable<T>,
+): Inbox<T> {
+  let inbox = cache.get(source);
   if (inbox === undefined) {
-    inbox = new Inbox(transport.datagrams());
-    datagramInboxes.set(transport, inbox);
+    inbox = new Inbox(items(source));
+    cache.set(source, inbox);
   }
   return inbox;
+}
+
+/** The (shared, cached) {@link Inbox} consuming `transport.datagrams()`. */
+export function datagramsOf(transport: Transport): Inbox<Datagram> {
+  return cachedInbox(datagramInboxes, transport, (t) => t.datagrams());
 }
 
 /** The (shared, cached) {@link Inbox} consuming `transport.streams()`. */
 export function streamsOf(transport: Transport): Inbox<Stream> {
-  let inbox = streamInboxes.get(transport);
-  if (inbox === undefined) {
-    inbox = new Inbox(transport.streams());
-    streamInboxes.set(transport, inbox);
-  }
-  return inbox;
+  return cachedInbox(streamInboxes, transport, (t) => t.streams());
 }
 
 /** The (shared, cached) {@link Inbox} consuming the frames of `stream`. */
 export function framesOf(stream: Stream): Inbox<Uint8Array> {
-  let inbox = frameInboxes.get(stream);
-  if (inbox === undefined) {
-    inbox = new Inbox(stream);
-    frameInboxes.set(stream, inbox);
-  }
-  return inbox;
+  return cachedInbox(frameInboxes, stream, (s) => s);
 }
 
 /**

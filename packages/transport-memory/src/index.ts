@@ -17,13 +17,5 @@ export {
 } from "./memory-network.js";
 export { MemoryTransport } from "./memory-transport.js";
 export { DEFAULT_SEED, type RandomSource, seededRandom } from "./random.js";
-export {
-  backoffMs,
-  DEFAULT_STREAM_LOSS,
-  type FrameFate,
-  frameFate,
-  type StreamLossModel,
-  type StreamLossOptions,
-  streamLossModel,
-} from "./stream-loss.js";
+export * from "./stream-loss.js";
 export { VirtualClock, type VirtualClockOptions } from "./virtual-clock.js";

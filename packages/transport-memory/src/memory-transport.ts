@@ -4,6 +4,7 @@ import {
   assertSendable,
   type Datagram,
   type DialOptions,
+  endQueues,
   type Stream,
   type Transport,
   TransportError,
@@ -121,10 +122,7 @@ export class MemoryTransport implements Transport, StreamOwner {
     this.pausedFlag = false;
     this.held = [];
     this.network.release(this);
-    this.inbound.clear();
-    this.inbound.end();
-    this.accepts.clear();
-    this.accepts.end();
+    endQueues(this.inbound, this.accepts);
     for (const end of [...this.openStreams]) end.abort();
     this.openStreams.clear();
     const dials = [...this.pendingDials];

@@ -86,15 +86,7 @@ export class VirtualClock implements Clock {
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
     // biome-ignore lint/complexity/useMathMinMax: a NaN delay must count as 0, not poison the heap.
     const delay = delayMs > 0 ? delayMs : 0;
-    const timer = new VirtualTimer(this.current + delay, this.current, this.seq++, fn);
-    this.push(timer);
-    this.live++;
-    const wake = this.wake;
-    if (wake !== undefined) {
-      this.wake = undefined;
-      wake();
-    }
-    return timer;
+    return this.add(new VirtualTimer(this.current + delay, this.current, this.seq++, fn));
   }
 
   /**
@@ -108,7 +100,11 @@ export class VirtualClock implements Clock {
     const time = timeMs > this.current ? timeMs : this.current;
     // biome-ignore lint/complexity/useMathMinMax: likewise.
     const setAt = setAtMs > this.current ? setAtMs : this.current;
-    const timer = new VirtualTimer(time, setAt, this.seq++, fn);
+    return this.add(new VirtualTimer(time, setAt, this.seq++, fn));
+  }
+
+  /** Queues `timer` and wakes a `run` waiting for one. */
+  private add(timer: VirtualTimer): VirtualTimer {
     this.push(timer);
     this.live++;
     const wake = this.wake;
@@ -253,16 +249,10 @@ export class VirtualClock implements Clock {
     while (i > 0) {
       const parent = (i - 1) >> 2;
       if (before(times[parent]!, setAts[parent]!, seqs[parent]!, time, setAt, seq)) break;
-      heap[i] = heap[parent]!;
-      times[i] = times[parent]!;
-      setAts[i] = setAts[parent]!;
-      seqs[i] = seqs[parent]!;
+      this.place(i, heap[parent]!, times[parent]!, setAts[parent]!, seqs[parent]!);
       i = parent;
     }
-    heap[i] = timer;
-    times[i] = time;
-    setAts[i] = setAt;
-    seqs[i] = seq;
+    this.place(i, timer, time, setAt, seq);
   }
 
   private pop(): void {
@@ -294,16 +284,18 @@ export class VirtualClock implements Clock {
         }
       }
       if (before(time, setAt, seq, childTime, childSetAt, childSeq)) break;
-      heap[i] = heap[child]!;
-      times[i] = childTime;
-      setAts[i] = childSetAt;
-      seqs[i] = childSeq;
+      this.place(i, heap[child]!, childTime, childSetAt, childSeq);
       i = child;
     }
-    heap[i] = last;
-    times[i] = time;
-    setAts[i] = setAt;
-    seqs[i] = seq;
+    this.place(i, last, time, setAt, seq);
+  }
+
+  /** Puts `timer` and its keys at heap index `i`. */
+  private place(i: number, timer: VirtualTimer, time: number, setAt: number, seq: number): void {
+    this.heap[i] = timer;
+    this.times[i] = time;
+    this.setAts[i] = setAt;
+    this.seqs[i] = seq;
   }
 
   private growKeys(): void {

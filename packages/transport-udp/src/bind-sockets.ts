@@ -1,6 +1,6 @@
 import { createSocket, type Socket as DgramSocket } from "node:dgram";
 import { createServer, isIP, type Server, type Socket } from "node:net";
-import { TransportError } from "@grapevine/transport";
+import { listeningPort, TransportError, whenListening } from "@grapevine/transport";
 import { errnoOf, toTransportError } from "./socket-errors.js";
 
 /** A TCP listener and a UDP socket bound to the same IP and port number. */
@@ -16,38 +16,16 @@ export interface BoundSockets {
 /** How many times a port-0 bind retries when UDP finds TCP's free port taken. */
 const PORT_ZERO_ATTEMPTS = 8;
 
-function listenTcp(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => {
-      server.off("listening", onListening);
-      reject(err);
-    };
-    const onListening = () => {
-      server.off("error", onError);
-      const addr = server.address();
-      resolve(typeof addr === "object" && addr !== null ? addr.port : port);
-    };
-    server.once("error", onError);
-    server.once("listening", onListening);
-    // `ipv6Only: false` makes `::` dual-stack, so IPv4 peers reach a node bound to `[::]`.
-    server.listen({ host, port, ipv6Only: false, exclusive: true });
-  });
+async function listenTcp(server: Server, host: string, port: number): Promise<number> {
+  // `ipv6Only: false` makes `::` dual-stack, so IPv4 peers reach a node bound to `[::]`.
+  await whenListening(server, () =>
+    server.listen({ host, port, ipv6Only: false, exclusive: true }),
+  );
+  return listeningPort(server, port);
 }
 
 function bindUdpSocket(udp: DgramSocket, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => {
-      udp.off("listening", onListening);
-      reject(err);
-    };
-    const onListening = () => {
-      udp.off("error", onError);
-      resolve();
-    };
-    udp.once("error", onError);
-    udp.once("listening", onListening);
-    udp.bind({ address: host, port, exclusive: true });
-  });
+  return whenListening(udp, () => udp.bind({ address: host, port, exclusive: true }));
 }
 
 function closeQuietly(server: Server, udp: DgramSocket | undefined): void {

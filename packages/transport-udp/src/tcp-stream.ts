@@ -245,8 +245,8 @@ export class TcpStream implements Stream {
   }
 
   write(frame: Uint8Array): Promise<void> {
-    const max = this.options.maxFrameBytes;
-    const refused = refuseWrite(this.writeEnded, this.failure, frame, max, this.remote);
+    const { writeEnded, failure, remote } = this;
+    const refused = refuseWrite(writeEnded, failure, frame, this.options.maxFrameBytes, remote);
     if (refused) return Promise.reject(refused);
     if (this.socket.write(encodeFrame(frame))) return Promise.resolve();
     return this.waitDrain();

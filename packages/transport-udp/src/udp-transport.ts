@@ -3,9 +3,11 @@ import { connect, isIP, type Server, type Socket } from "node:net";
 import { formatAddress, isUnspecifiedHost } from "@grapevine/protocol";
 import {
   AsyncQueue,
+  assertCanDial,
   assertSendable,
   type Datagram,
   type DialOptions,
+  endQueues,
   parseAddress,
   type Stream,
   type Transport,
@@ -364,15 +366,9 @@ class UdpTransportImpl implements UdpTransport {
   }
 
   async dial(to: string, options?: DialOptions): Promise<Stream> {
-    if (this.closing) throw new TransportError("closed", "transport is closed");
+    assertCanDial(this.closing !== undefined, this.open.size, this.settings.maxConnections);
     const remote = validateUdpAddress(to, "destination");
     const t = this.target(remote);
-    if (this.open.size >= this.settings.maxConnections) {
-      throw new TransportError(
-        "limit",
-        `${this.open.size} connections open; the limit is ${this.settings.maxConnections}`,
-      );
-    }
     const timeoutMs = options?.timeoutMs ?? this.settings.connectTimeoutMs;
     const socket = connect({ host: t.host, port: t.port, allowHalfOpen: true });
     const stream = await TcpStream.dial(
@@ -424,10 +420,7 @@ class UdpTransportImpl implements UdpTransport {
   }
 
   private async shutdown(): Promise<void> {
-    this.inbound.end();
-    this.inbound.clear();
-    this.incomingStreams.end();
-    this.incomingStreams.clear();
+    endQueues(this.inbound, this.incomingStreams);
     for (const stream of this.open) stream.abort();
     for (const socket of this.refused) socket.destroy();
     await Promise.all([

@@ -1,6 +1,6 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import type { Stream } from "@grapevine/transport";
-import { exchangeBothWays } from "@grapevine/transport-compliance";
+import { bindsIpv6Loopback, exchangeBothWays } from "@grapevine/transport-compliance";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeFrame } from "../src/frame-codec.js";
 import { encodeHello, encodeReply } from "../src/handshake.js";
@@ -78,15 +78,7 @@ function closedWithin(s: Socket, ms: number): Promise<void> {
   );
 }
 
-const ipv6Available = await (async () => {
-  try {
-    const t = await bindUdp({ bind: "udp://[::1]:0" });
-    await t.close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const ipv6Available = await bindsIpv6Loopback(() => bindUdp({ bind: "udp://[::1]:0" }));
 
 describe("binding", () => {
   it("port 0 picks one free port for UDP and TCP and reports it", async () => {

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { formatAddress, isUnspecifiedHost } from "@grapevine/protocol";
-import { parseAddress, TransportError } from "@grapevine/transport";
+import { listeningPort, parseAddress, TransportError, whenListening } from "@grapevine/transport";
 import { dialOnly, generateClientIdentity } from "./dial-only.js";
 import { nodeDialer } from "./node-socket.js";
 import { toTransportError } from "./ws-errors.js";
@@ -70,20 +70,11 @@ export async function bindWs(options: WsTransportOptions = {}): Promise<WsTransp
           rejectUnauthorized: tls?.requestCert ?? false,
         })
       : createHttpServer();
-  const boundPort = await new Promise<number>((resolve, reject) => {
-    const onError = (err: Error) => {
-      server.off("listening", onListening);
-      reject(toTransportError(err, `cannot listen on ${listen.url}`, "address-in-use"));
-    };
-    const onListening = () => {
-      server.off("error", onError);
-      const a = server.address();
-      resolve(typeof a === "object" && a !== null ? a.port : port);
-    };
-    server.once("error", onError);
-    server.once("listening", onListening);
-    server.listen({ host: listen.host, port, ipv6Only: false, exclusive: true });
+  const listenOptions = { host: listen.host, port, ipv6Only: false, exclusive: true };
+  await whenListening(server, () => server.listen(listenOptions)).catch((err: unknown) => {
+    throw toTransportError(err, `cannot listen on ${listen.url}`, "address-in-use");
   });
+  const boundPort = listeningPort(server, port);
   const bound = formatAddress(listen.scheme, listen.host, boundPort, listen.path);
   const address = advertise
     ? formatAddress(

@@ -99,8 +99,8 @@ export class WsStream implements Stream, ConnectionHandler {
   }
 
   write(frame: Uint8Array): Promise<void> {
-    const max = this.options.maxFrameBytes;
-    const refused = refuseWrite(this.writeEnded, this.failure, frame, max, this.remote);
+    const { writeEnded, failure, remote } = this;
+    const refused = refuseWrite(writeEnded, failure, frame, this.options.maxFrameBytes, remote);
     if (refused) return Promise.reject(refused);
     return this.transmit((done) => this.connection.sendBinary(frame, done));
   }

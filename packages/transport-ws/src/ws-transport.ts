@@ -1,8 +1,10 @@
 import {
   AsyncQueue,
+  assertCanDial,
   assertSendable,
   type Datagram,
   type DialOptions,
+  endQueues,
   parseAddress,
   type Stream,
   type Transport,
@@ -272,15 +274,9 @@ export class WsTransportImpl implements WsTransport, PeerLinkOwner {
   }
 
   async dial(to: string, options?: DialOptions): Promise<Stream> {
-    if (this.closing) throw new TransportError("closed", "transport is closed");
+    assertCanDial(this.closing !== undefined, this.connections.size, this.settings.maxConnections);
     const address = this.target(to);
     const timeoutMs = options?.timeoutMs ?? this.settings.handshakeTimeoutMs;
-    if (this.connections.size >= this.settings.maxConnections) {
-      throw new TransportError(
-        "limit",
-        `${this.connections.size} connections open; the limit is ${this.settings.maxConnections}`,
-      );
-    }
     if (address.startsWith("ws-client://")) return this.dialBack(address, timeoutMs);
     const connection = this.openConnection(address, "stream");
     await connection.dialHandshake(
@@ -369,10 +365,7 @@ export class WsTransportImpl implements WsTransport, PeerLinkOwner {
 
   private async shutdown(): Promise<void> {
     if (this.keepAlive !== undefined) clearInterval(this.keepAlive);
-    this.inbound.end();
-    this.inbound.clear();
-    this.incomingStreams.end();
-    this.incomingStreams.clear();
+    endQueues(this.inbound, this.incomingStreams);
     this.streamsBack.rejectAll();
     // Cut every connection at once: the other side's streams see a reset, links just vanish.
     for (const stream of [...this.openStreams]) stream.abort();

@@ -1,5 +1,6 @@
 import { createConnection } from "node:net";
 import {
+  bindsIpv6Loopback,
   datagramsOf,
   exchangeBothWays,
   expectRejectsTransportError,
@@ -81,15 +82,7 @@ async function rawPeer(t: WsTransport, from: string, options: WebSocket.ClientOp
   return ws;
 }
 
-const ipv6Available = await (async () => {
-  try {
-    const t = await bindWs({ listen: "ws://[::1]:0/g" });
-    await t.close();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const ipv6Available = await bindsIpv6Loopback(() => bindWs({ listen: "ws://[::1]:0/g" }));
 
 describe("binding and addresses", () => {
   it("reports the real port and path, and honours advertise", async () => {

@@ -106,3 +106,11 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     };
   }
 }
+
+/** Ends each queue and drops what it still holds, as a closing transport does to its inbound ones. */
+export function endQueues(...queues: readonly { end(): void; clear(): void }[]): void {
+  for (const queue of queues) {
+    queue.end();
+    queue.clear();
+  }
+}

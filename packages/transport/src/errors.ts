@@ -54,6 +54,17 @@ export function assertSendable(closed: boolean, mtu: number, data: Uint8Array, w
 }
 
 /**
+ * The check every transport's `dial` starts with: `TransportError('closed')` once closing, then
+ * `TransportError('limit')` when `open` connections already reach `maxConnections`.
+ */
+export function assertCanDial(closing: boolean, open: number, maxConnections: number): void {
+  if (closing) throw new TransportError("closed", "transport is closed");
+  if (open >= maxConnections) {
+    throw new TransportError("limit", `${open} connections open; the limit is ${maxConnections}`);
+  }
+}
+
+/**
  * The checks every stream's `write` starts with, so that a closed stream, a broken one and a frame
  * of `maxFrameBytes + 1` bytes fail the same way everywhere: `TransportError('closed')`, then the
  * stream's own failure, then `TransportError('frame-too-large')`. Returns the error to reject
