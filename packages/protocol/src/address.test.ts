@@ -25,14 +25,19 @@ describe("parseAddress", () => {
       port: undefined,
     });
     expect(parseAddress("udp://[::1]:7946")).toMatchObject({ host: "::1", ipv6: true });
+    expect(parseAddress("ws://[fe80::1%eth0]:80/x").host).toBe("fe80::1%eth0");
   });
 
   it.each([
     ["", "empty"],
     ["10.0.0.5:7946", "scheme"],
     ["udp://::1:7946", "brackets"],
+    ["udp://[::1:7946", "unclosed"],
     ["udp://host:99999", "0-65535"],
+    ["udp://host:abc", "number"],
+    ["udp://:7946", "missing host"],
     ["mem://bad name", "mem://<name>"],
+    ["ws://h:1/a b", "path"],
   ])("rejects %j with an AddressError saying why", (url, why) => {
     let err: unknown;
     try {

@@ -1,15 +1,10 @@
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_LIMITS,
-  DEFAULT_STATE_LIMITS,
-  emptyCounters,
-  emptyStateCounters,
-} from "../src/index.js";
+import * as state from "../src/index.js";
 
 describe("renamed exports", () => {
   it("keep their deprecated names", () => {
-    expect(emptyCounters).toBe(emptyStateCounters);
-    expect(DEFAULT_LIMITS).toBe(DEFAULT_STATE_LIMITS);
-    expect(emptyStateCounters().rejected.self).toBe(0);
+    expect(state.emptyCounters).toBe(state.emptyStateCounters);
+    expect(state.DEFAULT_LIMITS).toBe(state.DEFAULT_STATE_LIMITS);
+    expect(state.emptyStateCounters().rejected.self).toBe(0);
   });
 });

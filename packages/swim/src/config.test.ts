@@ -1,12 +1,7 @@
 import { isGrapevineError } from "@grapevine/protocol";
 import { describe, expect, it } from "vitest";
-import {
-  type SwimConfig,
-  SwimConfigError,
-  swimConfig,
-  swimPresets,
-  validateSwimConfig,
-} from "./config.js";
+import type { SwimConfig } from "./config.js";
+import { SwimConfigError, swimConfig, swimPresets, validateSwimConfig } from "./config.js";
 
 describe("presets", () => {
   it("lan has memberlist's LAN numbers", () => {
