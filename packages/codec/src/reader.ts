@@ -266,6 +266,12 @@ export function skipField(tag: number, end: number, known: readonly number[]): v
   }
 }
 
+/** `len`, a length of `field` at most `max` bytes (the limit `limit`); over it, a `limit` error. */
+function within(len: number, max: number, field: string, limit: keyof CodecLimits): number {
+  if (len > max) fail("limit", `${field} of ${len} bytes exceeds ${limit} (${max})`, field, limit);
+  return len;
+}
+
 /**
  * A `string` of at most `max` UTF-8 bytes (the limit `limit`); invalid UTF-8 is malformed.
  *
@@ -277,8 +283,7 @@ export function readString(
   field: string,
   limit: keyof CodecLimits,
 ): string {
-  const len = readLength(end);
-  if (len > max) fail("limit", `${field} of ${len} bytes exceeds ${limit} (${max})`, field, limit);
+  const len = within(readLength(end), max, field, limit);
   const start = pos;
   pos += len;
   const s = len <= MAX_CACHED_BYTES ? cachedUtf8(buf, start, len) : readUtf8(buf, start, pos);
@@ -297,8 +302,7 @@ export function readBytes(
   field: string,
   limit: keyof CodecLimits,
 ): Uint8Array {
-  const len = readLength(end);
-  if (len > max) fail("limit", `${field} of ${len} bytes exceeds ${limit} (${max})`, field, limit);
+  const len = within(readLength(end), max, field, limit);
   if (len === 0) return NO_BYTES;
   const start = pos;
   pos += len;
@@ -335,8 +339,7 @@ export function readStringAt(
   field: string,
   limit: keyof CodecLimits,
 ): string {
-  const len = end - start;
-  if (len > max) fail("limit", `${field} of ${len} bytes exceeds ${limit} (${max})`, field, limit);
+  within(end - start, max, field, limit);
   const s = readUtf8(buf, start, end);
   if (s === undefined) fail("malformed", `${field} is not valid UTF-8`, field);
   return s;

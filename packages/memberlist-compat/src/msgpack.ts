@@ -76,14 +76,7 @@ export class GoMsgpackWriter {
   /** Raw bytes with Go's raw-container header: fixstr below 32, else str16, else str32. */
   raw(v: Uint8Array): this {
     const n = v.length;
-    if (n < 32) this.byte(0xa0 | n);
-    else if (n < 0x10000) {
-      this.byte(0xda);
-      this.u16(n);
-    } else {
-      this.byte(0xdb);
-      this.u32(n);
-    }
+    this.header(n, 0xa0, 32, 0xda);
     this.reserve(n);
     this.bytes.set(v, this.length);
     this.length += n;
@@ -97,15 +90,23 @@ export class GoMsgpackWriter {
 
   /** A map header of `n` entries (fixmap, map16, map32). */
   map(n: number): this {
-    if (n < 16) this.byte(0x80 | n);
+    this.header(n, 0x80, 16, 0xde);
+    return this;
+  }
+
+  /**
+   * A container header for `n`: `fixed | n` below `fixedLimit`, else the 16-bit form `code16`
+   * with a 2-byte count, else the 32-bit form (`code16 + 1`) with a 4-byte count.
+   */
+  private header(n: number, fixed: number, fixedLimit: number, code16: number): void {
+    if (n < fixedLimit) this.byte(fixed | n);
     else if (n < 0x10000) {
-      this.byte(0xde);
+      this.byte(code16);
       this.u16(n);
     } else {
-      this.byte(0xdf);
+      this.byte(code16 + 1);
       this.u32(n);
     }
-    return this;
   }
 
   /** Everything written so far (a copy). */

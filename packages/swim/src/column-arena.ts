@@ -1,6 +1,13 @@
 /** Requests smaller than this many bytes get an array of their own. */
 const MIN_CARVED_BYTES = 4096;
 
+/** A typed-array constructor (`Int32Array`, ...), as {@link ColumnArena} calls it. */
+interface TypedArrayKind<T> {
+  new (length: number): T;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
 /**
  * Typed-array columns carved out of a few large buffers, for many member tables that reserve
  * their columns once (a simulator seeding 10,000 tables of 10,000 members): the JavaScript engine
@@ -22,33 +29,30 @@ export class ColumnArena {
 
   /** A zeroed Int32Array of `length`. */
   int32(length: number): Int32Array<ArrayBuffer> {
-    const bytes = length * 4;
-    if (bytes < MIN_CARVED_BYTES) return new Int32Array(length);
-    const [buffer, offset] = this.carve(bytes);
-    return new Int32Array(buffer, offset, length);
+    return this.column(Int32Array, length);
   }
 
   /** A zeroed Uint16Array of `length`. */
   uint16(length: number): Uint16Array<ArrayBuffer> {
-    const bytes = length * 2;
-    if (bytes < MIN_CARVED_BYTES) return new Uint16Array(length);
-    const [buffer, offset] = this.carve(bytes);
-    return new Uint16Array(buffer, offset, length);
+    return this.column(Uint16Array, length);
   }
 
   /** A zeroed Float64Array of `length`. */
   float64(length: number): Float64Array<ArrayBuffer> {
-    const bytes = length * 8;
-    if (bytes < MIN_CARVED_BYTES) return new Float64Array(length);
-    const [buffer, offset] = this.carve(bytes);
-    return new Float64Array(buffer, offset, length);
+    return this.column(Float64Array, length);
   }
 
   /** A zeroed Uint8Array of `length`. */
   uint8(length: number): Uint8Array<ArrayBuffer> {
-    if (length < MIN_CARVED_BYTES) return new Uint8Array(length);
-    const [buffer, offset] = this.carve(length);
-    return new Uint8Array(buffer, offset, length);
+    return this.column(Uint8Array, length);
+  }
+
+  /** A zeroed array of `Kind` and `length`: its own when small, else carved from a chunk. */
+  private column<T>(Kind: TypedArrayKind<T>, length: number): T {
+    const bytes = length * Kind.BYTES_PER_ELEMENT;
+    if (bytes < MIN_CARVED_BYTES) return new Kind(length);
+    const [buffer, offset] = this.carve(bytes);
+    return new Kind(buffer, offset, length);
   }
 
   private carve(bytes: number): [ArrayBuffer, number] {

@@ -13,8 +13,8 @@ import {
 } from "./formulas.js";
 
 describe("suspicionTimeout (SWIM §4.2)", () => {
-  it("is suspicionMult · probeInterval up to 10 members", () => {
-    for (const n of [0, 1, 2, 5, 10]) expect(suspicionTimeout(4, n, 1000)).toBe(4000);
+  it.each([0, 1, 2, 5, 10])("is suspicionMult · probeInterval with %i members (up to 10)", (n) => {
+    expect(suspicionTimeout(4, n, 1000)).toBe(4000);
   });
   it("grows with log10 N beyond 10 members", () => {
     expect(suspicionTimeout(4, 100, 1000)).toBe(8000);

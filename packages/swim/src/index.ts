@@ -46,7 +46,7 @@ export { PreparedMembers } from "./prepared-members.js";
 export { failedProbeAwarenessDelta } from "./probe.js";
 export * from "./probe-order.js";
 export { type Rng, randomIndex, seededRng } from "./rng.js";
-export { isSeedList, type SeedList } from "./seed.js";
+export { isSeedList, type SeedList, type SeedTarget } from "./seed.js";
 export { Suspicion, type SuspicionParams } from "./suspicion.js";
 export { Swim, type SwimOptions, type SwimSelf } from "./swim.js";
 export { TimerSet } from "./timers.js";

@@ -4,7 +4,7 @@ import type { MemberRegistry } from "./member-registry.js";
 import { GROUPED, IN_PROBE_ORDER, type MemberTable } from "./members.js";
 import type { ProbeOrder } from "./probe-order.js";
 import type { SchemeGroup, SchemeGroups } from "./scheme-groups.js";
-import { type SeedList, seedAlive } from "./seed.js";
+import { type SeedList, type SeedTarget, seedAlive } from "./seed.js";
 
 /** Largest incarnation a member can plausibly hold, plus one (see `Membership.plausible`). */
 const IMPLAUSIBLE_FROM = 2n ** 64n - 1n;
@@ -75,18 +75,9 @@ export class PreparedMembers implements SeedList {
   }
 
   /** See {@link SeedList.seedInto}: from the records when they belong to `table`'s registry. */
-  seedInto(
-    table: MemberTable,
-    groups: SchemeGroups,
-    order: ProbeOrder,
-    now: number,
-    self: string,
-    plausible: (incarnation: bigint) => boolean,
-  ): number {
-    if (!this.usableWith(table.registry)) {
-      return seedAlive(table, groups, order, this.members, now, self, plausible);
-    }
-    return seedPrepared(table, groups, order, this, now, self, plausible);
+  seedInto(target: SeedTarget, now: number): number {
+    if (!this.usableWith(target.table.registry)) return seedAlive(target, this.members, now);
+    return seedPrepared(target, this, now);
   }
 
   /** Whether it can still seed tables of `registry`. */
@@ -96,15 +87,8 @@ export class PreparedMembers implements SeedList {
 }
 
 /** {@link seedAlive} from a prepared list: the same outcome, step for step. */
-function seedPrepared(
-  table: MemberTable,
-  groups: SchemeGroups,
-  order: ProbeOrder,
-  prepared: PreparedMembers,
-  now: number,
-  self: string,
-  plausible: (incarnation: bigint) => boolean,
-): number {
+function seedPrepared(target: SeedTarget, prepared: PreparedMembers, now: number): number {
+  const { table, groups, order, name: self } = target;
   const { records, schemeSets, members } = prepared;
   const count = records.length;
   table.reserve(table.size + count);
@@ -122,7 +106,7 @@ function seedPrepared(
     if (record < 0) {
       // Ourselves first, as the list would: our own entry is skipped before it is judged.
       const m = members[i]!;
-      if (record === NOT_ALIVE || m.name === self || !plausible(m.incarnation)) continue;
+      if (record === NOT_ALIVE || m.name === self || !target.plausible(m.incarnation)) continue;
       // Uninternable: fails here as it would have (unless the name is held: then skipped).
       table.addAlive(m.name, m.incarnation, m.generation, m.addresses, m.meta, now);
       continue;

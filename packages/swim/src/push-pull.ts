@@ -155,9 +155,7 @@ export class PushPull {
   /** See `Swim.seed`. */
   seed(members: readonly PushPullMember[] | SeedList, now: number): void {
     const membership = this.membership;
-    const { table, groups, order, name } = membership;
-    const plausible = (incarnation: bigint): boolean => membership.plausible(incarnation);
-    const listed = seedAlive(table, groups, order, members, now, name, plausible);
+    const listed = seedAlive(membership, members, now);
     membership.aliveTotal += listed;
     membership.liveTotal += listed;
     if (listed > 0) this.hasJoined = true;

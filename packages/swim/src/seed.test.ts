@@ -29,7 +29,7 @@ function node(registry: MemberRegistry, known: readonly PushPullMember[], rngSee
     implausible += 1;
     return false;
   };
-  return { table, groups, order, rng, plausible, implausible: () => implausible };
+  return { table, groups, order, name: SELF, rng, plausible, implausible: () => implausible };
 }
 
 /** Everything seeding can change, as plain data. */
@@ -77,27 +77,11 @@ describe("seeding from a prepared list", () => {
         fc.nat(),
         (members, known, rngSeed) => {
           const plain = node(new MemberRegistry(1), known, rngSeed);
-          const listedPlain = seedAlive(
-            plain.table,
-            plain.groups,
-            plain.order,
-            members,
-            5,
-            SELF,
-            plain.plausible,
-          );
+          const listedPlain = seedAlive(plain, members, 5);
           const registry = new MemberRegistry(2);
           const fast = node(registry, known, rngSeed);
           const prepared = new PreparedMembers(registry, members);
-          const listedFast = seedAlive(
-            fast.table,
-            fast.groups,
-            fast.order,
-            prepared,
-            5,
-            SELF,
-            fast.plausible,
-          );
+          const listedFast = seedAlive(fast, prepared, 5);
           expect(snapshot(fast, listedFast)).toEqual(snapshot(plain, listedPlain));
           prepared.release();
           // Only what the table holds is left: one record per entry it refers to.
@@ -141,7 +125,7 @@ describe("seeding from a prepared list", () => {
               n.table.forget(slot);
               n.table.release(slot);
             }
-            return seedAlive(n.table, n.groups, n.order, list, now, SELF, n.plausible);
+            return seedAlive(n, list, now);
           };
           const plain = node(new MemberRegistry(1), known, rngSeed);
           const listedPlain = seedBoth(plain, members);
@@ -171,12 +155,10 @@ describe("seeding from a prepared list", () => {
     }));
     const prepared = new PreparedMembers(new MemberRegistry(), members);
     const other = node(new MemberRegistry(), [], 1);
-    expect(seedAlive(other.table, other.groups, other.order, prepared, 0, SELF, () => true)).toBe(
-      2,
-    );
+    expect(seedAlive({ ...other, plausible: () => true }, prepared, 0)).toBe(2);
     prepared.release();
     const same = node(prepared.registry, [], 1);
-    expect(seedAlive(same.table, same.groups, same.order, prepared, 0, SELF, () => true)).toBe(2);
+    expect(seedAlive({ ...same, plausible: () => true }, prepared, 0)).toBe(2);
     expect(same.table.find("n2")).toBe(2);
   });
 
@@ -192,12 +174,8 @@ describe("seeding from a prepared list", () => {
     const registry = new MemberRegistry();
     const n = node(registry, [], 1);
     const prepared = new PreparedMembers(registry, [bad]);
-    expect(() => seedAlive(n.table, n.groups, n.order, prepared, 0, SELF, () => true)).toThrow(
-      RangeError,
-    );
+    expect(() => seedAlive({ ...n, plausible: () => true }, prepared, 0)).toThrow(RangeError);
     const m = node(new MemberRegistry(), [], 1);
-    expect(() => seedAlive(m.table, m.groups, m.order, [bad], 0, SELF, () => true)).toThrow(
-      RangeError,
-    );
+    expect(() => seedAlive({ ...m, plausible: () => true }, [bad], 0)).toThrow(RangeError);
   });
 });

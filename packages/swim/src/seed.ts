@@ -11,15 +11,19 @@ import type { SchemeGroups } from "./scheme-groups.js";
 export interface SeedList {
   /** The list as given. */
   readonly members: readonly PushPullMember[];
-  /** {@link seedAlive} of {@link members} into `table`. */
-  seedInto(
-    table: MemberTable,
-    groups: SchemeGroups,
-    order: ProbeOrder,
-    now: number,
-    self: string,
-    plausible: (incarnation: bigint) => boolean,
-  ): number;
+  /** {@link seedAlive} of {@link members} into `target`. */
+  seedInto(target: SeedTarget, now: number): number;
+}
+
+/** What seeding lists members in and judges them by: a detector's membership (`Membership`). */
+export interface SeedTarget {
+  readonly table: MemberTable;
+  readonly groups: SchemeGroups;
+  readonly order: ProbeOrder;
+  /** Our own name: never listed. */
+  readonly name: string;
+  /** Whether an incarnation is one to take (false skips the member). */
+  plausible(incarnation: bigint): boolean;
 }
 
 /** Whether `members` is a {@link SeedList} rather than a plain list. */
@@ -28,30 +32,27 @@ export function isSeedList(members: readonly PushPullMember[] | SeedList): membe
 }
 
 /**
- * Lists the unknown alive members of `members` in `table` as members everyone already knows
- * (see `Swim.seed`): each is added alive at `now`, listed in its scheme group and inserted into
- * the probe walk, in list order; members held already, ourselves (`self`), other statuses and
- * implausible incarnations (`plausible` false) are skipped. Returns how many were listed.
+ * Lists the unknown alive members of `members` in `target`'s table as members everyone already
+ * knows (see `Swim.seed`): each is added alive at `now`, listed in its scheme group and inserted
+ * into the probe walk, in list order; members held already, ourselves (`target.name`), other
+ * statuses and implausible incarnations (`target.plausible` false) are skipped. Returns how many were listed.
  *
  * A simulator seeds N tables of N members, so this is the O(N²) part of starting one: one name
  * lookup per member and no allocation, or none at all with a prepared list (`PreparedMembers`).
  */
 export function seedAlive(
-  table: MemberTable,
-  groups: SchemeGroups,
-  order: ProbeOrder,
+  target: SeedTarget,
   members: readonly PushPullMember[] | SeedList,
   now: number,
-  self: string,
-  plausible: (incarnation: bigint) => boolean,
 ): number {
-  if (isSeedList(members)) return members.seedInto(table, groups, order, now, self, plausible);
+  if (isSeedList(members)) return members.seedInto(target, now);
+  const { table, groups, order, name: self } = target;
   table.reserve(table.size + members.length);
   order.reserve(order.length + members.length, table.narrowColumn);
   let listed = 0;
   for (let i = 0; i < members.length; i++) {
     const m = members[i]!;
-    if (m.status !== "alive" || m.name === self || !plausible(m.incarnation)) continue;
+    if (m.status !== "alive" || m.name === self || !target.plausible(m.incarnation)) continue;
     const slot = table.addAlive(m.name, m.incarnation, m.generation, m.addresses, m.meta, now);
     if (slot < 0) continue;
     // The first member listed makes room in its group for the rest (usually all in one group).

@@ -429,27 +429,13 @@ export class Swim {
 
   private fire(timer: SwimTimer, now: number): void {
     if (this.isStale(timer)) return;
-    switch (timer.kind) {
-      case "probe":
-        this.startProbe(now);
-        return;
-      case "probe-timeout":
-      case "probe-deadline":
-      case "stream-deadline":
-      case "relay-retry":
-      case "relay-nack":
-      case "relay-expire":
-        this.prober.fire(timer, now);
-        return;
-      case "suspicion":
-      case "last-call":
-      case "reap":
-        this.membership.fire(timer, now);
-        return;
-      case "push-pull":
-        this.pushPull.periodic(now);
-        return;
-    }
+    const kind = timer.kind;
+    // The same grouping as isStale's: what is not ours, the membership's or push-pull's, the prober's.
+    if (kind === "probe") this.startProbe(now);
+    else if (kind === "suspicion" || kind === "last-call" || kind === "reap") {
+      this.membership.fire(timer, now);
+    } else if (kind === "push-pull") this.pushPull.periodic(now);
+    else this.prober.fire(timer, now);
   }
 
   // ───────────────────────────── probing (SWIM §3, §4.3) ─────────────────────────────

@@ -36,11 +36,16 @@ export function dialStream(
   const { clock, rules, random } = ctx;
   return new Promise<Stream>((resolve, reject) => {
     let settled = false;
-    const fail = (error: TransportError): void => {
-      if (settled) return;
+    /** Ends the dial's waiting: true the first time, false once it had already ended. */
+    const settle = (): boolean => {
+      if (settled) return false;
       settled = true;
       clock.clearTimeout(timer);
       from.pendingDials.delete(fail);
+      return true;
+    };
+    const fail = (error: TransportError): void => {
+      if (!settle()) return;
       from.counters.dialsFailed++;
       ctx.total().dialsFailed++;
       reject(error);
@@ -83,13 +88,10 @@ export function dialStream(
       from.openStreams.add(dialerEnd);
       clock.setTimeout(
         () => {
-          if (settled) {
+          if (!settle()) {
             dialerEnd.abort();
             return;
           }
-          settled = true;
-          clock.clearTimeout(timer);
-          from.pendingDials.delete(fail);
           from.counters.streamsDialed++;
           ctx.total().streamsDialed++;
           resolve(dialerEnd);

@@ -1,6 +1,7 @@
 import { TransportError } from "@grapevine/transport";
 import type { Control } from "./control.js";
 import type { ConnectionHandler, WsConnection } from "./ws-connection.js";
+import { oversizedFrom } from "./ws-errors.js";
 
 /** What a {@link PeerLink} needs from the transport that owns it. */
 export interface PeerLinkOwner {
@@ -104,12 +105,8 @@ export class PeerLink implements ConnectionHandler {
   onBinary(data: Uint8Array): void {
     if (data.byteLength > this.owner.mtu) {
       // A datagram above the mtu breaks the contract; drop it, keep the link.
-      this.owner.protocolError(
-        new TransportError(
-          "protocol",
-          `${this.remote} sent a ${data.byteLength}-byte datagram; the mtu is ${this.owner.mtu}`,
-        ),
-      );
+      const mtu = `the mtu is ${this.owner.mtu}`;
+      this.owner.protocolError(oversizedFrom(this.remote, "datagram", data.byteLength, mtu));
       return;
     }
     this.owner.deliver(this.remote, data);

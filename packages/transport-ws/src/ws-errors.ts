@@ -1,6 +1,6 @@
 import {
   toTransportError as sharedToTransportError,
-  type TransportError,
+  TransportError,
   type TransportErrorCode,
 } from "@grapevine/transport";
 
@@ -27,4 +27,14 @@ export function toTransportError(
   fallback: TransportErrorCode,
 ): TransportError {
   return sharedToTransportError(err, what, fallback, WS_CODES);
+}
+
+/** The `protocol` error for a peer's message over a size limit: `what` of `bytes`, and the limit. */
+export function oversizedFrom(
+  remote: string,
+  what: string,
+  bytes: number,
+  limit: string,
+): TransportError {
+  return new TransportError("protocol", `${remote} sent a ${bytes}-byte ${what}; ${limit}`);
 }

@@ -1,6 +1,7 @@
 import { FrameInbox, refuseWrite, type Stream, TransportError } from "@grapevine/transport";
 import type { Control } from "./control.js";
 import type { ConnectionHandler, WsConnection } from "./ws-connection.js";
+import { oversizedFrom } from "./ws-errors.js";
 
 /** Limits a {@link WsStream} runs with. */
 export interface WsStreamOptions {
@@ -54,12 +55,8 @@ export class WsStream implements Stream, ConnectionHandler {
       return;
     }
     if (data.byteLength > this.options.maxFrameBytes) {
-      this.connection.fail(
-        new TransportError(
-          "protocol",
-          `${this.remote} sent a ${data.byteLength}-byte frame; the limit is ${this.options.maxFrameBytes}`,
-        ),
-      );
+      const limit = `the limit is ${this.options.maxFrameBytes}`;
+      this.connection.fail(oversizedFrom(this.remote, "frame", data.byteLength, limit));
       return;
     }
     this.inbox.push(data);

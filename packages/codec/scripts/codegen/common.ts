@@ -59,10 +59,11 @@ export function used(body: string, candidates: readonly string[]): string[] {
   return candidates.filter((name) => new RegExp(`\\b${name}\\b`).test(body)).sort();
 }
 
-/** `import { a, b } from "from";` over several lines. */
+/** `import { a, b } from "from";` on one line. */
 export function importList(names: readonly string[], from: string, typeOnly = false): string {
   if (names.length === 0) return "";
-  return `import ${typeOnly ? "type " : ""}{\n${names.map((n) => `  ${n},`).join("\n")}\n} from "${from}";\n`;
+  // One line however long: generated code is not formatted, and an import is one statement.
+  return `import ${typeOnly ? "type " : ""}{ ${names.join(", ")} } from "${from}";\n`;
 }
 
 /**
