@@ -1,4 +1,5 @@
 import type { Transport } from "@grapevine/transport";
+import { withTimeout } from "./timeouts.js";
 
 /**
  * What a transport package hands {@link runTransportCompliance}: a way to bind transports, and
@@ -63,5 +64,27 @@ export async function bindsIpv6Loopback(
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The transports a test bound, to close after it: `track` each as it is bound, `closeAll` in an
+ * `afterEach` (the compliance suite does the same with the ones it makes).
+ */
+export class OpenTransports<T extends { close(): Promise<void> }> {
+  private readonly open: T[] = [];
+
+  /** Waits for `binding`, remembers the transport and returns it. */
+  async track(binding: Promise<T>): Promise<T> {
+    const transport = await binding;
+    this.open.push(transport);
+    return transport;
+  }
+
+  /** Closes every transport tracked so far (and forgets them), within `timeoutMs` if given. */
+  async closeAll(timeoutMs?: number): Promise<void> {
+    const closing = Promise.all(this.open.splice(0).map((t) => t.close()));
+    if (timeoutMs === undefined) await closing;
+    else await withTimeout(closing, timeoutMs, "closing the test's transports");
   }
 }

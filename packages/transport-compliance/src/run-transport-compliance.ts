@@ -1,7 +1,7 @@
 import type { Transport } from "@grapevine/transport";
 import { afterAll, afterEach, beforeAll, describe } from "vitest";
 import { datagramCases } from "./datagram-cases.js";
-import type { ComplianceContext, ComplianceFactory } from "./factory.js";
+import { type ComplianceContext, type ComplianceFactory, OpenTransports } from "./factory.js";
 import { lifecycleCases } from "./lifecycle-cases.js";
 import { streamCases } from "./stream-cases.js";
 import { withTimeout } from "./timeouts.js";
@@ -20,19 +20,16 @@ import { withTimeout } from "./timeouts.js";
  */
 export function runTransportCompliance(name: string, factory: ComplianceFactory): void {
   const timeoutMs = factory.timeoutMs ?? 5000;
-  const created: Transport[] = [];
-  const remember = (t: Transport): Transport => {
-    created.push(t);
-    return t;
-  };
+  const open = new OpenTransports<Transport>();
+  const bind = (binding: Promise<Transport>, what: string) =>
+    open.track(withTimeout(binding, timeoutMs, what));
   const ctx: ComplianceContext = {
     timeoutMs,
     dialTimeoutMs: factory.dialTimeoutMs ?? 2000,
     lossy: factory.lossy ?? false,
     minDeliveryRatio: factory.minDeliveryRatio ?? 0.95,
-    create: async () => remember(await withTimeout(factory.create(), timeoutMs, "create()")),
-    createAt: async (address) =>
-      remember(await withTimeout(factory.createAt(address), timeoutMs, `createAt(${address})`)),
+    create: () => bind(factory.create(), "create()"),
+    createAt: (address) => bind(factory.createAt(address), `createAt(${address})`),
     createMany: async (n) => {
       const out: Transport[] = [];
       for (let i = 0; i < n; i++) out.push(await ctx.create());
@@ -45,14 +42,7 @@ export function runTransportCompliance(name: string, factory: ComplianceFactory)
     beforeAll(async () => {
       await factory.setup?.();
     });
-    afterEach(async () => {
-      const all = created.splice(0);
-      await withTimeout(
-        Promise.all(all.map((t) => t.close())),
-        timeoutMs,
-        "closing the test's transports",
-      );
-    });
+    afterEach(() => open.closeAll(timeoutMs));
     afterAll(async () => {
       await factory.teardown?.();
     });

@@ -1,25 +1,27 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import type { Stream } from "@grapevine/transport";
-import { bindsIpv6Loopback, exchangeBothWays } from "@grapevine/transport-compliance";
+import {
+  bindsIpv6Loopback,
+  exchangeBothWays,
+  OpenTransports,
+} from "@grapevine/transport-compliance";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeFrame } from "../src/frame-codec.js";
 import { encodeHello, encodeReply } from "../src/handshake.js";
 import { bindUdp, type UdpTransport, type UdpTransportOptions } from "../src/index.js";
 import { drain, next, pattern, rejectionCode, thrownCode, until, within } from "./helpers.js";
 
-const open: UdpTransport[] = [];
+const open = new OpenTransports<UdpTransport>();
 const servers: Server[] = [];
 const rawSockets: Socket[] = [];
 
-async function node(options: Partial<UdpTransportOptions> = {}): Promise<UdpTransport> {
-  const t = await bindUdp({ bind: "udp://127.0.0.1:0", ...options });
-  open.push(t);
-  return t;
+function node(options: Partial<UdpTransportOptions> = {}): Promise<UdpTransport> {
+  return open.track(bindUdp({ bind: "udp://127.0.0.1:0", ...options }));
 }
 
 afterEach(async () => {
   for (const s of rawSockets.splice(0)) s.destroy();
-  await Promise.all(open.splice(0).map((t) => t.close()));
+  await open.closeAll();
   await Promise.all(
     servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
   );

@@ -6,6 +6,7 @@ import {
   expectRejectsTransportError,
   expectThrowsTransportError,
   framesOf,
+  OpenTransports,
   streamsOf,
   withTimeout,
 } from "@grapevine/transport-compliance";
@@ -15,24 +16,20 @@ import { bindWs, type WsTransport, type WsTransportOptions } from "../src/index.
 import { testTls } from "./tls-fixture.js";
 
 const T = 3000;
-const open: WsTransport[] = [];
+const open = new OpenTransports<WsTransport>();
 const raw: WebSocket[] = [];
 
-async function listener(options: Partial<WsTransportOptions> = {}): Promise<WsTransport> {
-  const t = await bindWs({ listen: "ws://127.0.0.1:0/gossip", ...options });
-  open.push(t);
-  return t;
+function listener(options: Partial<WsTransportOptions> = {}): Promise<WsTransport> {
+  return open.track(bindWs({ listen: "ws://127.0.0.1:0/gossip", ...options }));
 }
 
-async function dialOnly(options: Partial<WsTransportOptions> = {}): Promise<WsTransport> {
-  const t = await bindWs(options);
-  open.push(t);
-  return t;
+function dialOnly(options: Partial<WsTransportOptions> = {}): Promise<WsTransport> {
+  return open.track(bindWs(options));
 }
 
 afterEach(async () => {
   for (const ws of raw.splice(0)) ws.terminate();
-  await Promise.all(open.splice(0).map((t) => t.close()));
+  await open.closeAll();
 });
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
