@@ -373,26 +373,17 @@ describe("the mode's receive path under mutated input", () => {
       ).toBeGreaterThan(10_000);
     }
     // Mutated streams: the same translation path a TCP connection takes.
+    const node = { name: "n", addr: lo, port: 1, meta: new Uint8Array(0), incarnation: 1 };
+    const vsn = [1, 5, 2, 0, 0, 0];
     for (let i = 0; i < 10_000; i++) {
-      const stream = encodeStream(
-        {
-          type: "push-pull",
-          join: true,
-          nodes: [
-            {
-              name: "n",
-              addr: lo,
-              port: 1,
-              meta: new Uint8Array(0),
-              incarnation: 1,
-              state: i % 5,
-              vsn: [1, 5, 2, 0, 0, 0],
-            },
-          ],
-          userState: new Uint8Array(0),
-        },
-        { key },
-      );
+      const nodes = [{ ...node, state: i % 5, vsn }];
+      const pushPull = {
+        type: "push-pull" as const,
+        join: true,
+        nodes,
+        userState: new Uint8Array(0),
+      };
+      const stream = encodeStream(pushPull, { key });
       const at = Math.floor(next() * stream.length);
       stream[at] = (stream[at] as number) ^ (1 << Math.floor(next() * 8));
       const read = readStream(stream, { keys: [key] });

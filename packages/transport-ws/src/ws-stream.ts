@@ -49,6 +49,11 @@ export class WsStream implements Stream, ConnectionHandler {
     connection.adopt(this);
   }
 
+  /** The frames the peer sent, in order (fed by {@link onBinary}). */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return this.inbox[Symbol.asyncIterator]();
+  }
+
   onBinary(data: Uint8Array): void {
     if (this.peerEnded) {
       this.connection.fail(new TransportError("protocol", "frame after the end of the stream"));
@@ -89,10 +94,6 @@ export class WsStream implements Stream, ConnectionHandler {
     }
     for (const wake of [...this.waiting]) wake(this.failure);
     this.options.onClosed?.(this);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return this.inbox[Symbol.asyncIterator]();
   }
 
   write(frame: Uint8Array): Promise<void> {
