@@ -10,6 +10,11 @@ export type IndexColumn = Uint16Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
 /** Growth factor of a full column or list: modest, so a full one wastes at most a third. */
 export const GROWTH = 1.5;
 
+/** The capacity a full table of `capacity` entries grows to (at least 8). */
+export function grownCapacity(capacity: number): number {
+  return Math.max(8, Math.ceil(capacity * GROWTH));
+}
+
 /** The largest value a narrow (16-bit) column holds. */
 export const NARROW_MAX = 0xffff;
 

@@ -1,5 +1,5 @@
 import type { ColumnArena } from "./column-arena.js";
-import { GROWTH } from "./index-column.js";
+import { grownCapacity } from "./index-column.js";
 import { sameAddresses, sameMeta } from "./same.js";
 
 const U64_MAX = 2n ** 64n - 1n;
@@ -259,13 +259,7 @@ export class MemberRegistry {
     if (incarnation < 0n || incarnation > U64_MAX) {
       throw new RangeError(`incarnation ${incarnation} is outside uint64`);
     }
-    let record = this.recordFree.pop();
-    if (record === undefined) {
-      if (this.recordEnd === this.recordCapacity) {
-        this.growRecords(Math.max(8, Math.ceil(this.recordCapacity * GROWTH)));
-      }
-      record = this.recordEnd++;
-    }
+    const record = this.newRecord();
     this.recordNames[record] = id;
     this.recordRefs[record] = 1;
     this.incarnations[record] = incarnation;
@@ -278,15 +272,26 @@ export class MemberRegistry {
     return record;
   }
 
+  /** A free record index, else the next unused one (the record columns grown first if full). */
+  private newRecord(): number {
+    const reused = this.recordFree.pop();
+    if (reused !== undefined) return reused;
+    if (this.recordEnd === this.recordCapacity)
+      this.growRecords(grownCapacity(this.recordCapacity));
+    return this.recordEnd++;
+  }
+
+  /** A free name id, else the next unused one (the name columns grown first if full). */
+  private newNameId(): number {
+    const reused = this.nameFree.pop();
+    if (reused !== undefined) return reused;
+    if (this.nameEnd === this.nameCapacity_) this.growNames(grownCapacity(this.nameCapacity_));
+    return this.nameEnd++;
+  }
+
   private addName(name: string): number {
     if (2 * (this.nameCount + 1) > this.index.length) this.rehash(this.index.length * 2);
-    let id = this.nameFree.pop();
-    if (id === undefined) {
-      if (this.nameEnd === this.nameCapacity_) {
-        this.growNames(Math.max(8, Math.ceil(this.nameCapacity_ * GROWTH)));
-      }
-      id = this.nameEnd++;
-    }
+    const id = this.newNameId();
     this.nameStrings[id] = name;
     this.nameHeads[id] = -1;
     this.insertCell(id, name);

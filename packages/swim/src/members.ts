@@ -1,6 +1,6 @@
 import type { PushPullMember } from "@grapevine/codec";
 import { MEMBER_STATUSES, type MemberStatus, isLive as protocolIsLive } from "@grapevine/protocol";
-import { fitting, GROWTH, grownColumn, type IndexColumn } from "./index-column.js";
+import { fitting, grownCapacity, grownColumn, type IndexColumn } from "./index-column.js";
 import { MemberRegistry } from "./member-registry.js";
 import { sameAddresses, sameMeta } from "./same.js";
 
@@ -148,7 +148,7 @@ export class MemberTable {
   private place(record: number, statusCode: number, changedAt: number): number {
     let slot = this.free.pop();
     if (slot === undefined) {
-      if (this.end === this.capacity) this.grow(Math.max(8, Math.ceil(this.capacity * GROWTH)));
+      if (this.end === this.capacity) this.grow(grownCapacity(this.capacity));
       slot = this.end++;
     }
     this.records = fitting(this.records, record + 1);

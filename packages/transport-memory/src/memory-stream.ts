@@ -1,5 +1,5 @@
 import type { Clock } from "@grapevine/protocol";
-import { refuseWrite, type Stream, TransportError } from "@grapevine/transport";
+import { consumerIterator, refuseWrite, type Stream, TransportError } from "@grapevine/transport";
 import type { FrameFate } from "./stream-loss.js";
 
 /** Graceful end of one direction (TCP FIN). */
@@ -286,14 +286,13 @@ export class MemoryStreamEnd implements Stream {
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     if (this.iterated) throw new TransportError("protocol", "a stream has a single consumer");
     this.iterated = true;
-    return {
-      next: () => this.next(),
-      return: async () => {
+    return consumerIterator(
+      () => this.next(),
+      () => {
         this.stopReading();
         this.checkFinished();
-        return done;
       },
-    };
+    );
   }
 
   private transmit(frame: Uint8Array): void {

@@ -96,15 +96,28 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
       throw new TransportError("protocol", "this iterable has a single consumer");
     }
     this.iterated = true;
-    return {
-      next: () => this.next(),
-      return: async () => {
-        this.end();
-        this.clear();
-        return { value: undefined, done: true };
-      },
-    };
+    return consumerIterator(
+      () => this.next(),
+      () => endQueues(this),
+    );
   }
+}
+
+/**
+ * The iterator a single-consumer iterable hands out: `next` reads, and `return` (a `break` out of
+ * `for await`) runs `stop` and reports the end.
+ */
+export function consumerIterator<T>(
+  next: () => Promise<IteratorResult<T>>,
+  stop: () => void,
+): AsyncIterator<T> {
+  return {
+    next,
+    return: async () => {
+      stop();
+      return { value: undefined, done: true };
+    },
+  };
 }
 
 /** Ends each queue and drops what it still holds, as a closing transport does to its inbound ones. */

@@ -1,5 +1,5 @@
 export * from "./address.js";
-export { AsyncQueue, endQueues } from "./async-queue.js";
+export { AsyncQueue, consumerIterator, endQueues } from "./async-queue.js";
 export { type Clock, systemClock, type TimerHandle } from "./clock.js";
 export {
   assertCanDial,
