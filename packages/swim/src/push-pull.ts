@@ -9,11 +9,23 @@ import type { SwimOutput } from "./output.js";
 import { remoteAboutSelf } from "./refutation.js";
 import { type SeedList, seedAlive } from "./seed.js";
 
-/** The periodic push-pull timer; its token makes it stale once we leave. */
+/**
+ * The periodic push-pull timer, or (`settle`) a check of whether a join burst has settled; its
+ * token makes it stale once we leave.
+ */
 export interface PushPullTimer {
   readonly kind: "push-pull";
   readonly token: number;
+  readonly settle?: true;
 }
+
+/**
+ * A join's settle checks: one a gossip interval, at most this many (the watch then ends). A
+ * cluster that many members join at once is still learning of them this long after.
+ */
+const SETTLE_CHECKS = 50;
+/** Push-pulls a settled join burst may start, at most. */
+const SETTLE_PULLS = 2;
 
 /** What {@link PushPull} needs from the node it works for. */
 export interface PushPullHost {
@@ -43,6 +55,11 @@ export class PushPull {
   /** When our last periodic push-pull started (construction time before the first), ms. */
   private lastPushPullAt: number;
   private token = 0;
+  /**
+   * After our join, while members join alongside us (see {@link settleCheck}): the live count at
+   * the last check, whether it grew since our join or our last settle pull, and what is left.
+   */
+  private settle = { count: 0, grew: false, checks: 0, pulls: 0 };
 
   constructor(host: PushPullHost, now: number) {
     this.host = host;
@@ -147,9 +164,68 @@ export class PushPull {
       }
     }
     if (learned) {
+      // The answer to our join (not a list handed to us some other way).
+      if (!this.hasJoined && this.pendingJoins.size > 0) this.watchSettle(now);
       this.hasJoined = true;
       this.pendingJoins.clear();
     }
+  }
+
+  /**
+   * Our join brought us the seed's view. Members joining at the same moment reach us only by
+   * gossip, and the last few of a burst of hundreds are slow to: each packet carries a few dozen
+   * of the hundreds of news items queued. So we watch the live count once a gossip interval;
+   * when it has grown since our join and then stays still for one interval, we pull a whole list
+   * once more, from a random live member (at most {@link SETTLE_PULLS} times). A join into a
+   * settled cluster sees no growth and pulls nothing.
+   */
+  private watchSettle(now: number): void {
+    this.settle = {
+      count: this.membership.liveTotal,
+      grew: false,
+      checks: SETTLE_CHECKS,
+      pulls: 0,
+    };
+    this.scheduleSettleCheck(now);
+  }
+
+  private scheduleSettleCheck(now: number): void {
+    const at = now + this.host.config.gossipIntervalMs;
+    this.host.schedule(at, { kind: "push-pull", token: this.token, settle: true });
+  }
+
+  private settleCheck(now: number): void {
+    const settle = this.settle;
+    const count = this.membership.liveTotal;
+    settle.checks -= 1;
+    if (count !== settle.count) {
+      if (count > settle.count) settle.grew = true;
+      settle.count = count;
+    } else if (settle.grew) {
+      settle.grew = false;
+      settle.pulls += 1;
+      this.pullFromRandomMember();
+    }
+    if (settle.checks > 0 && settle.pulls < SETTLE_PULLS) this.scheduleSettleCheck(now);
+  }
+
+  /** A push-pull timer fired: the periodic exchange, or a join's settle check. */
+  fire(timer: PushPullTimer, now: number): void {
+    if (timer.settle === true) this.settleCheck(now);
+    else this.periodic(now);
+  }
+
+  /** Asks for a push-pull with a random live member we can reach; false when there is none. */
+  private pullFromRandomMember(): boolean {
+    const membership = this.membership;
+    const peer = membership.groups.randomAlive(this.host.rng);
+    const to =
+      peer === undefined
+        ? undefined
+        : firstSendableAddress(membership.table.addresses(peer), this.host.ownSchemes);
+    if (to === undefined) return false;
+    this.host.output({ kind: "push-pull", to, join: false });
+    return true;
   }
 
   /** See `Swim.seed`. */
@@ -184,14 +260,8 @@ export class PushPull {
     }
     this.lastPushPullAt = now;
     host.schedule(now + next, { kind: "push-pull", token: this.token });
-    const peer = membership.groups.randomAlive(host.rng);
-    const to =
-      peer === undefined
-        ? undefined
-        : firstSendableAddress(membership.table.addresses(peer), host.ownSchemes);
-    if (to !== undefined) {
-      host.output({ kind: "push-pull", to, join: false });
-    } else if (!this.hasJoined && this.seeds.length > 0) {
+    if (this.pullFromRandomMember()) return;
+    if (!this.hasJoined && this.seeds.length > 0) {
       const seed = this.seeds[randomIndex(host.rng, this.seeds.length)]!;
       this.pendingJoins.add(seed);
       host.output({ kind: "push-pull", to: seed, join: true });

@@ -434,7 +434,7 @@ export class Swim {
     if (kind === "probe") this.startProbe(now);
     else if (kind === "suspicion" || kind === "last-call" || kind === "reap") {
       this.membership.fire(timer, now);
-    } else if (kind === "push-pull") this.pushPull.periodic(now);
+    } else if (kind === "push-pull") this.pushPull.fire(timer, now);
     else this.prober.fire(timer, now);
   }
 

@@ -922,6 +922,60 @@ describe("join and push-pull", () => {
     for (const p of periodic) expect(p).toEqual({ kind: "push-pull", to: "udp://s1", join: false });
   });
 
+  /** Push-pulls `swim` asks for from `from` up to `until` (acking its pings), with their times. */
+  function pullsUntil(swim: Swim, until: number): [number, string][] {
+    const pulls: [number, string][] = [];
+    for (let at = swim.nextWakeAt(); at <= until; at = swim.nextWakeAt()) {
+      for (const o of runTo(swim, at, true)) if (o.kind === "push-pull") pulls.push([at, o.to]);
+    }
+    return pulls;
+  }
+
+  it("a joiner still learning of members that joined with it pulls a whole list again once they stop coming", () => {
+    const swim = make();
+    swim.join(["udp://s1"], 0);
+    swim.mergeRemote([member("s1"), member("a")], 10);
+    swim.drain();
+    // Members joining alongside us reach us by gossip, the last one at 450.
+    for (const [name, at] of [
+      ["b", 150],
+      ["c", 300],
+      ["d", 450],
+    ] as const) {
+      runTo(swim, at, true);
+      swim.handle("udp://s1", alive(name), at);
+    }
+    const pulls = pullsUntil(swim, 3000);
+    expect(pulls).toHaveLength(1);
+    const [at, to] = pulls[0]!;
+    // One gossip interval (200 ms) with nothing new, seen at the next check.
+    expect(at).toBeGreaterThanOrEqual(450 + 200);
+    expect(at).toBeLessThanOrEqual(450 + 2 * 200);
+    expect(["udp://s1", "udp://a", "udp://b", "udp://c", "udp://d"]).toContain(to);
+    expect(swim.counters.pushPullFailures).toBe(0);
+  });
+
+  it("a burst that goes on is pulled at most twice, and a join into a settled cluster not at all", () => {
+    const busy = make();
+    busy.join(["udp://s1"], 0);
+    busy.mergeRemote([member("s1")], 10);
+    busy.drain();
+    const pulls: [number, string][] = [];
+    for (let i = 0; i < 6; i++) {
+      pulls.push(...pullsUntil(busy, 1000 * (i + 1)));
+      busy.handle("udp://s1", alive(`m${i}`), 1000 * (i + 1));
+    }
+    pulls.push(...pullsUntil(busy, 20_000));
+    // Checks at 10 + k·200: growth seen at 1010, quiet at 1210; again at 2210; then no more.
+    expect(pulls.map(([at]) => at)).toEqual([1210, 2210]);
+
+    const settled = make();
+    settled.join(["udp://s1"], 0);
+    settled.mergeRemote([member("s1"), member("a"), member("b")], 10);
+    settled.drain();
+    expect(pullsUntil(settled, 20_000)).toEqual([]);
+  });
+
   it("localMembers and mergeRemote round-trip; remote dead is only suspected, left is left", () => {
     const a = make({}, { name: "a", addresses: ["udp://a"] });
     a.mergeRemote([member("b"), member("c"), member("d")], 0);
