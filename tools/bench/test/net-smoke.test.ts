@@ -55,6 +55,9 @@ describe("bench net (smoke)", () => {
       expect(Array.isArray(row.goals)).toBe(true);
     }
     expect(rows[0].figures).toEqual({ joinS: summary });
+    // Join runs one cluster first, apart from the trials (the process compiles the code then).
+    expect(rows[0].warmup).toEqual({ joinS: expect.any(Number) });
+    expect(r.stderr).toContain("join N=3: one warm-up trial first, not counted");
     expect(rows[1].figures).toEqual({ allOthersS: summary });
     expect(Object.keys(rows[2].figures).sort()).toEqual(
       ["bytes", "cpuS", "tcpBytes", "udpBytes", "udpPackets", "windowS"].sort(),
