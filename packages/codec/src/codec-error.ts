@@ -18,14 +18,14 @@ import type { CodecLimits } from "./limits.js";
 export type CodecErrorReason = (typeof CODEC_ERROR_REASONS)[number];
 
 /** Every {@link CodecErrorReason}, in the order above (a drop counter per reason can use it). */
-export const CODEC_ERROR_REASONS = Object.freeze([
+export const CODEC_ERROR_REASONS: readonly [
   "truncated",
   "oversized",
   "unknown-version",
   "malformed",
   "label-mismatch",
   "limit",
-] as const);
+] = ["truncated", "oversized", "unknown-version", "malformed", "label-mismatch", "limit"];
 
 /** Where in the schema a {@link CodecError} arose, when it concerns one field or limit. */
 export interface CodecErrorDetails {

@@ -20,5 +20,5 @@ export * from "./gen/messages.js";
 export { type CodecLimits, DEFAULT_CODEC_LIMITS, DEFAULT_LIMITS } from "./limits.js";
 export { DEFAULT_MTU, type PackOptions, type PackResult, pack } from "./pack.js";
 export { envelopeOverhead, messageSize } from "./size.js";
-export { utf8Length } from "./utf8.js";
+export { decodeUtf8, encodeUtf8, utf8Length } from "./utf8.js";
 export { varintSize } from "./writer.js";

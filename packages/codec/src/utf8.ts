@@ -126,3 +126,16 @@ export function readUtf8(buf: Uint8Array, start: number, end: number): string | 
     return undefined;
   }
 }
+
+/** The UTF-8 bytes of `s` (lone surrogates as U+FFFD, as the codec writes every string). */
+export function encodeUtf8(s: string): Uint8Array {
+  const length = utf8Length(s);
+  const out = new Uint8Array(length);
+  writeUtf8(out, 0, s, length);
+  return out;
+}
+
+/** The text of UTF-8 `bytes`, or `undefined` when they are not valid UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  return readUtf8(bytes, 0, bytes.length);
+}

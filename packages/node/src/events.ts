@@ -1,3 +1,4 @@
+import { decodeUtf8, encodeUtf8 } from "@grapevine/codec";
 import {
   memberEventType as eventOfChange,
   MEMBER_CHANGE_TYPES,
@@ -5,7 +6,6 @@ import {
 } from "@grapevine/protocol";
 import type { MemberView } from "@grapevine/swim";
 import type { HealthState } from "./isolation.js";
-import { decodeUtf8, encodeUtf8 } from "./utf8.js";
 
 /**
  * A member as the local node sees it: the failure detector's view (name, status, incarnation,

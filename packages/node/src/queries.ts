@@ -1,4 +1,5 @@
 import type { Query, QueryResponse, QueryTagFilter } from "@grapevine/codec";
+import { encodeUtf8 } from "@grapevine/codec";
 import { isLive } from "@grapevine/protocol";
 import { type Swim, TimerSet } from "@grapevine/swim";
 import type { NodeCounters } from "./counters.js";
@@ -22,7 +23,6 @@ import {
 } from "./query-options.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { SeenMessages } from "./seen-messages.js";
-import { encodeUtf8 } from "./utf8.js";
 
 /** The built-in query every member answers with its own name. */
 export const PING_QUERY = "ping";

@@ -1,7 +1,7 @@
+import { decodeUtf8, encodeUtf8, utf8Length } from "@grapevine/codec";
 import type { ClusterState } from "@grapevine/state";
 import { retransmitLimit, type Swim } from "@grapevine/swim";
 import type { StateSync } from "./state-sync.js";
-import { decodeUtf8, encodeUtf8 } from "./utf8.js";
 
 /**
  * The per-node key that carries a node's telemetry samples: one key for all its samples, so a
@@ -105,7 +105,7 @@ export class Telemetry {
   /** Records a sample of `name` taken at `now`; it goes out with the next flush. */
   publish(name: string, value: number, monotonicNow: number): void {
     const now = monotonicNow + (this.host.wallOffsetMs ?? 0);
-    if (name.length === 0 || encodeUtf8(name).length > MAX_STAT_NAME_BYTES) {
+    if (name.length === 0 || utf8Length(name) > MAX_STAT_NAME_BYTES) {
       throw new RangeError(`stat name must be 1–${MAX_STAT_NAME_BYTES} bytes`);
     }
     if (!Number.isFinite(value)) throw new RangeError(`stat ${name}: value must be finite`);
@@ -136,7 +136,7 @@ export class Telemetry {
 
   /** Bytes one transmission of a record of `valueBytes` costs (entry, owner delta, framing). */
   transmissionBytes(valueBytes: number): number {
-    return valueBytes + STATS_KEY.length + encodeUtf8(this.host.name).length + DELTA_OVERHEAD_BYTES;
+    return valueBytes + STATS_KEY.length + utf8Length(this.host.name) + DELTA_OVERHEAD_BYTES;
   }
 
   /** Names with at least one fresh sample among live members, sorted. */

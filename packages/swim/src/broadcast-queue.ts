@@ -68,7 +68,17 @@ export class BroadcastQueue<T> {
     } else if (this.byKey.size >= this.limit) {
       this.evictOne();
     }
-    const entry = new Entry(key, item);
+    const entry: Entry<T> = {
+      key,
+      item,
+      transmits: 0,
+      sentTo: undefined,
+      heldBack: 0,
+      prev: undefined,
+      next: undefined,
+      size: 0,
+      sizedBy: undefined,
+    };
     this.byKey.set(key, entry);
     this.linkHead(entry);
   }
@@ -143,7 +153,12 @@ export class BroadcastQueue<T> {
         } else if (recipient?.has?.(entry.item) === true) {
           reached(entry, recipient.to);
         } else if (skip?.(entry.item) !== true && !heldBack(entry, recipient)) {
-          const size = entry.sizeBy(sizeOf) + overheadBytes;
+          if (entry.sizedBy !== sizeOf) {
+            // Items are immutable: each is measured once (per measure), however often visited.
+            entry.size = sizeOf(entry.item);
+            entry.sizedBy = sizeOf;
+          }
+          const size = entry.size + overheadBytes;
           if (used + size <= budgetBytes) {
             picked.push(entry);
             used += size;
@@ -265,32 +280,20 @@ const MAX_RECIPIENTS_NOTED = 64;
 /** After this many consecutive items that do not fit, selection gives up on the packet. */
 const MAX_CONSECUTIVE_MISSES = 8;
 
-/** A queued item, linked into the tier of its transmit count (one class: one object shape). */
-class Entry<T> {
-  transmits = 0;
+/** A queued item, linked into the tier of its transmit count. */
+interface Entry<T> {
+  readonly key: string;
+  readonly item: T;
+  transmits: number;
   /** Distinct recipients that have it (sent it, or known to have it). */
-  sentTo: string[] | undefined = undefined;
+  sentTo: string[] | undefined;
   /** Times it was held back from a recipient that had it while some peer had not. */
-  heldBack = 0;
-  prev: Entry<T> | undefined = undefined;
-  next: Entry<T> | undefined = undefined;
-  /** The item's size as `sizedBy` gave it (items are immutable: each is measured once). */
-  private size = 0;
-  private sizedBy: ((item: T) => number) | undefined = undefined;
-
-  constructor(
-    readonly key: string,
-    readonly item: T,
-  ) {}
-
-  /** `sizeOf(item)`, measured once per measure. */
-  sizeBy(sizeOf: (item: T) => number): number {
-    if (this.sizedBy !== sizeOf) {
-      this.size = sizeOf(this.item);
-      this.sizedBy = sizeOf;
-    }
-    return this.size;
-  }
+  heldBack: number;
+  prev: Entry<T> | undefined;
+  next: Entry<T> | undefined;
+  /** The item's size as `sizedBy` measured it. */
+  size: number;
+  sizedBy: ((item: T) => number) | undefined;
 }
 
 interface Tier<T> {

@@ -16,16 +16,20 @@ import { type SeedList, seedAlive } from "./seed.js";
 export interface PushPullTimer {
   readonly kind: "push-pull";
   readonly token: number;
-  readonly settle?: true;
+  readonly settle?: SettleCheck;
 }
+
+/**
+ * A join's settle check (see `PushPull.fire`): the live count at the previous check, whether it
+ * has grown since our join or our last settle pull, checks left, and whether we pulled already.
+ */
+type SettleCheck = readonly [count: number, grew: boolean, left: number, pulled: boolean];
 
 /**
  * A join's settle checks: one a gossip interval, at most this many (the watch then ends). A
  * cluster that many members join at once is still learning of them this long after.
  */
 const SETTLE_CHECKS = 50;
-/** Push-pulls a settled join burst may start, at most. */
-const SETTLE_PULLS = 2;
 
 /** What {@link PushPull} needs from the node it works for. */
 export interface PushPullHost {
@@ -55,12 +59,6 @@ export class PushPull {
   /** When our last periodic push-pull started (construction time before the first), ms. */
   private lastPushPullAt: number;
   private token = 0;
-  /**
-   * After our join, while members join alongside us (see {@link settleCheck}): the live count at
-   * the last check, whether it grew since our join or our last settle pull, and what is left.
-   */
-  private settle = { count: 0, grew: false, checks: 0, pulls: 0 };
-
   constructor(host: PushPullHost, now: number) {
     this.host = host;
     this.membership = host.membership;
@@ -165,7 +163,9 @@ export class PushPull {
     }
     if (learned) {
       // The answer to our join (not a list handed to us some other way).
-      if (!this.hasJoined && this.pendingJoins.size > 0) this.watchSettle(now);
+      if (!this.hasJoined && this.pendingJoins.size > 0) {
+        this.settleAfter(now, [membership.liveTotal, false, SETTLE_CHECKS, false]);
+      }
       this.hasJoined = true;
       this.pendingJoins.clear();
     }
@@ -174,45 +174,30 @@ export class PushPull {
   /**
    * Our join brought us the seed's view. Members joining at the same moment reach us only by
    * gossip, and the last few of a burst of hundreds are slow to: each packet carries a few dozen
-   * of the hundreds of news items queued. So we watch the live count once a gossip interval;
+   * of the hundreds of news items queued. So we check the live count once a gossip interval;
    * when it has grown since our join and then stays still for one interval, we pull a whole list
-   * once more, from a random live member (at most {@link SETTLE_PULLS} times). A join into a
-   * settled cluster sees no growth and pulls nothing.
+   * once more from a random live member (twice at most). A join into a settled cluster sees no
+   * growth and pulls nothing.
    */
-  private watchSettle(now: number): void {
-    this.settle = {
-      count: this.membership.liveTotal,
-      grew: false,
-      checks: SETTLE_CHECKS,
-      pulls: 0,
-    };
-    this.scheduleSettleCheck(now);
-  }
-
-  private scheduleSettleCheck(now: number): void {
+  private settleAfter(now: number, settle: SettleCheck): void {
     const at = now + this.host.config.gossipIntervalMs;
-    this.host.schedule(at, { kind: "push-pull", token: this.token, settle: true });
-  }
-
-  private settleCheck(now: number): void {
-    const settle = this.settle;
-    const count = this.membership.liveTotal;
-    settle.checks -= 1;
-    if (count !== settle.count) {
-      if (count > settle.count) settle.grew = true;
-      settle.count = count;
-    } else if (settle.grew) {
-      settle.grew = false;
-      settle.pulls += 1;
-      this.pullFromRandomMember();
-    }
-    if (settle.checks > 0 && settle.pulls < SETTLE_PULLS) this.scheduleSettleCheck(now);
+    this.host.schedule(at, { kind: "push-pull", token: this.token, settle });
   }
 
   /** A push-pull timer fired: the periodic exchange, or a join's settle check. */
   fire(timer: PushPullTimer, now: number): void {
-    if (timer.settle === true) this.settleCheck(now);
-    else this.periodic(now);
+    const settle = timer.settle;
+    if (settle === undefined) {
+      this.periodic(now);
+      return;
+    }
+    const [last, grew, left, pulled] = settle;
+    const count = this.membership.liveTotal;
+    const pull = grew && count === last;
+    if (pull) this.pullFromRandomMember();
+    if (left > 1 && !(pull && pulled)) {
+      this.settleAfter(now, [count, !pull && (grew || count > last), left - 1, pulled || pull]);
+    }
   }
 
   /** Asks for a push-pull with a random live member we can reach; false when there is none. */
