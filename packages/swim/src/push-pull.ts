@@ -21,14 +21,22 @@ export interface PushPullTimer {
 
 /**
  * A join's settle check (see `PushPull.fire`): the live count at the previous check, whether it
- * has grown since our join or our last settle pull, checks left, and whether we pulled already.
+ * has grown since our join or our last settle pull, calm checks in a row (no change, nothing
+ * pending), settle pulls so far, and checks left.
  */
-type SettleCheck = readonly [count: number, grew: boolean, left: number, pulled: boolean];
+type SettleCheck = readonly [
+  count: number,
+  grew: boolean,
+  calm: number,
+  pulls: number,
+  left: number,
+];
 
-/**
- * A join's settle checks: one a gossip interval, at most this many (the watch then ends). A
- * cluster that many members join at once is still learning of them this long after.
- */
+/** A join's settle checks, one a gossip interval, end after this many calm ones in a row... */
+const SETTLE_CALM_CHECKS = 3;
+/** ...or this many settle pulls... */
+const SETTLE_PULLS = 2;
+/** ...or this many checks in all. */
 const SETTLE_CHECKS = 50;
 
 /** What {@link PushPull} needs from the node it works for. */
@@ -164,7 +172,7 @@ export class PushPull {
     if (learned) {
       // The answer to our join (not a list handed to us some other way).
       if (!this.hasJoined && this.pendingJoins.size > 0) {
-        this.settleAfter(now, [membership.liveTotal, false, SETTLE_CHECKS, false]);
+        this.settleAfter(now, [membership.liveTotal, false, 0, 0, SETTLE_CHECKS]);
       }
       this.hasJoined = true;
       this.pendingJoins.clear();
@@ -176,8 +184,8 @@ export class PushPull {
    * gossip, and the last few of a burst of hundreds are slow to: each packet carries a few dozen
    * of the hundreds of news items queued. So we check the live count once a gossip interval;
    * when it has grown since our join and then stays still for one interval, we pull a whole list
-   * once more from a random live member (twice at most). A join into a settled cluster sees no
-   * growth and pulls nothing.
+   * once more from a random live member. A join into a settled cluster sees no growth, pulls
+   * nothing and stops checking after {@link SETTLE_CALM_CHECKS} checks.
    */
   private settleAfter(now: number, settle: SettleCheck): void {
     const at = now + this.host.config.gossipIntervalMs;
@@ -191,12 +199,20 @@ export class PushPull {
       this.periodic(now);
       return;
     }
-    const [last, grew, left, pulled] = settle;
+    const [last, grew, calm, pulls, left] = settle;
     const count = this.membership.liveTotal;
     const pull = grew && count === last;
     if (pull) this.pullFromRandomMember();
-    if (left > 1 && !(pull && pulled)) {
-      this.settleAfter(now, [count, !pull && (grew || count > last), left - 1, pulled || pull]);
+    const nextCalm = count === last && !grew ? calm + 1 : 0;
+    const nextPulls = pull ? pulls + 1 : pulls;
+    if (nextCalm < SETTLE_CALM_CHECKS && nextPulls < SETTLE_PULLS && left > 1) {
+      this.settleAfter(now, [
+        count,
+        !pull && (grew || count > last),
+        nextCalm,
+        nextPulls,
+        left - 1,
+      ]);
     }
   }
 

@@ -955,24 +955,33 @@ describe("join and push-pull", () => {
     expect(swim.counters.pushPullFailures).toBe(0);
   });
 
-  it("a burst that goes on is pulled at most twice, and a join into a settled cluster not at all", () => {
+  it("a burst that goes on is pulled at most twice, and a join into a settled cluster not at all, its checks ending after three calm ones", () => {
     const busy = make();
     busy.join(["udp://s1"], 0);
     busy.mergeRemote([member("s1")], 10);
     busy.drain();
     const pulls: [number, string][] = [];
     for (let i = 0; i < 6; i++) {
-      pulls.push(...pullsUntil(busy, 1000 * (i + 1)));
-      busy.handle("udp://s1", alive(`m${i}`), 1000 * (i + 1));
+      pulls.push(...pullsUntil(busy, 500 * (i + 1)));
+      busy.handle("udp://s1", alive(`m${i}`), 500 * (i + 1));
     }
     pulls.push(...pullsUntil(busy, 20_000));
-    // Checks at 10 + k·200: growth seen at 1010, quiet at 1210; again at 2210; then no more.
-    expect(pulls.map(([at]) => at)).toEqual([1210, 2210]);
+    // Checks at 10 + k·200: growth seen at 610, still at 810 (pull); growth at 1010, still at
+    // 1210 (pull); then the watch is over.
+    expect(pulls.map(([at]) => at)).toEqual([810, 1210]);
 
     const settled = make();
     settled.join(["udp://s1"], 0);
     settled.mergeRemote([member("s1"), member("a"), member("b")], 10);
     settled.drain();
+    expect(pullsUntil(settled, 700)).toEqual([]);
+    // Checks at 210, 410 and 610 found nothing: none follows (the wakes left are the probes').
+    const wakes: number[] = [];
+    for (let at = settled.nextWakeAt(); at <= 5000; at = settled.nextWakeAt()) {
+      wakes.push(at);
+      runTo(settled, at, true);
+    }
+    expect(wakes.filter((at) => (at - 10) % 200 === 0)).toEqual([]);
     expect(pullsUntil(settled, 20_000)).toEqual([]);
   });
 
