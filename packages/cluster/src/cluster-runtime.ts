@@ -471,7 +471,10 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.timerAt = Number.POSITIVE_INFINITY;
-      if (this.statusValue !== "stopped") this.step((now) => this.core.tick(now));
+      if (this.statusValue === "stopped") return;
+      // Node's timers run on a whole-millisecond clock: one may fire just before `at`. Sleep on.
+      if (this.clock.now() < at) this.arm();
+      else this.step((now) => this.core.tick(now));
     }, delay);
   }
 

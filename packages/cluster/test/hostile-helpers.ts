@@ -1,13 +1,9 @@
 import { createSocket, type Socket as DgramSocket } from "node:dgram";
 import { connect, type Socket } from "node:net";
-import {
-  CODEC_ERROR_REASONS,
-  type CodecErrorReason,
-  decode,
-  encodePacket,
-  type Message,
-} from "@grapevine/codec";
+import { type CodecErrorReason, decode, encodePacket, type Message } from "@grapevine/codec";
 import { bindUdp, type UdpTransport } from "@grapevine/transport-udp";
+// The codec keeps its list of reasons to itself (not public API): read from its source.
+import { CODEC_ERROR_REASONS } from "../../codec/src/codec-error.js";
 import { Cluster, type DropReason } from "../src/index.js";
 
 /** The drop reasons the codec gives (the ones a malformed datagram can be counted under). */

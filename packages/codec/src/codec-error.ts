@@ -17,7 +17,7 @@ import type { CodecLimits } from "./limits.js";
  */
 export type CodecErrorReason = (typeof CODEC_ERROR_REASONS)[number];
 
-/** Every {@link CodecErrorReason}, in the order above (a drop counter per reason can use it). */
+/** Every {@link CodecErrorReason}, in the order above (for the codec's and its users' tests). */
 export const CODEC_ERROR_REASONS: readonly [
   "truncated",
   "oversized",

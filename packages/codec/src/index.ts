@@ -8,7 +8,6 @@
  * @packageDocumentation
  */
 export {
-  CODEC_ERROR_REASONS,
   CodecError,
   type CodecErrorDetails,
   type CodecErrorReason,

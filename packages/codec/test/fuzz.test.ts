@@ -1,8 +1,8 @@
 import { seededRng } from "@grapevine/protocol";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { CODEC_ERROR_REASONS } from "../src/codec-error.js";
 import {
-  CODEC_ERROR_REASONS,
   type CodecErrorReason,
   type CodecLimits,
   decode,

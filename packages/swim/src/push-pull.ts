@@ -202,7 +202,7 @@ export class PushPull {
     const [last, grew, calm, pulls, left] = settle;
     const count = this.membership.liveTotal;
     const pull = grew && count === last;
-    if (pull) this.pullFromRandomMember();
+    if (pull) this.pullFromRandom();
     const nextCalm = count === last && !grew ? calm + 1 : 0;
     const nextPulls = pull ? pulls + 1 : pulls;
     if (nextCalm < SETTLE_CALM_CHECKS && nextPulls < SETTLE_PULLS && left > 1) {
@@ -217,7 +217,7 @@ export class PushPull {
   }
 
   /** Asks for a push-pull with a random live member we can reach; false when there is none. */
-  private pullFromRandomMember(): boolean {
+  private pullFromRandom(): boolean {
     const membership = this.membership;
     const peer = membership.groups.randomAlive(this.host.rng);
     const to =
@@ -261,7 +261,7 @@ export class PushPull {
     }
     this.lastPushPullAt = now;
     host.schedule(now + next, { kind: "push-pull", token: this.token });
-    if (this.pullFromRandomMember()) return;
+    if (this.pullFromRandom()) return;
     if (!this.hasJoined && this.seeds.length > 0) {
       const seed = this.seeds[randomIndex(host.rng, this.seeds.length)]!;
       this.pendingJoins.add(seed);
