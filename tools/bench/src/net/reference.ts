@@ -83,15 +83,16 @@ export function bestOf(sittings: readonly BySize[], n: number): number | undefin
 /**
  * Idle CPU seconds per node per second at N = 100, measured here as {@link
  * MEMBERLIST_FIRST_SUSPECT_MEASURED} was: `pnpm bench:memberlist --scenario idle --nodes 100
- * --trials 3 --window 120` (the Go process's user + system time from /proc; memberlist's log off),
- * in the same sitting as `pnpm bench net --scenario idle --nodes 100 --trials 3`. The latest
- * sitting; an earlier one the same day measured 0.0005496 (0.0005339–0.0005658): the machine's
- * load moves this figure by a third between sittings, so compare within one.
+ * --trials 3 --window 60` (the Go process's user + system time from /proc; memberlist's log off),
+ * in the same sitting as `pnpm bench net --scenario idle --nodes 100 --trials 3 --duration 60`.
+ * The latest sitting; earlier ones measured 0.0003806 (0.0003607–0.0004049, 120 s windows) and
+ * 0.0005496 (0.0005339–0.0005658): the machine's load moves this figure by a third between
+ * sittings, so compare within one.
  */
 export const MEMBERLIST_IDLE_CPU_N100_MEASURED = {
   date: "2026-12-06",
   trials: 3,
-  median: 0.0003806,
-  min: 0.0003607,
-  max: 0.0004049,
+  median: 0.0003616,
+  min: 0.0003347,
+  max: 0.0004079,
 } as const;
