@@ -35,6 +35,7 @@ export const MEMBERLIST_FIRST_SUSPECT_MEASURED: Readonly<
 > = {
   50: { date: "2026-12-06", trials: 15, median: 1.532, max: 3.567 },
   100: { date: "2026-12-06", trials: 10, median: 1.769, max: 3.919 },
+  200: { date: "2026-12-07", trials: 16, median: 1.765, max: 4.593 },
 };
 
 /** Hard kill → every node lists the victim dead: medians, s. */
