@@ -2,7 +2,8 @@ import type { ColumnArena } from "./column-arena.js";
 import { grownCapacity } from "./index-column.js";
 import { sameAddresses, sameMeta } from "./same.js";
 
-const U64_MAX = 2n ** 64n - 1n;
+/** The largest incarnation the wire carries (uint64): 2⁶⁴ − 1. */
+export const U64_MAX = 2n ** 64n - 1n;
 const NO_META = new Uint8Array(0);
 
 /**

@@ -1,7 +1,7 @@
 import type { PushPullMember } from "@grapevine/codec";
 import { MEMBER_STATUSES, type MemberStatus, isLive as protocolIsLive } from "@grapevine/protocol";
 import { fitting, grownCapacity, grownColumn, type IndexColumn } from "./index-column.js";
-import { MemberRegistry } from "./member-registry.js";
+import { MemberRegistry, U64_MAX } from "./member-registry.js";
 import { sameAddresses, sameMeta } from "./same.js";
 
 /** A snapshot of one member as this node sees it (SWIM §4.2). */
@@ -43,7 +43,6 @@ const STATUS_CODE: Readonly<Record<MemberStatus, number>> = {
   dead: 2,
   left: 3,
 };
-const U64_MAX = 2n ** 64n - 1n;
 const NO_ADDRESSES: readonly string[] = Object.freeze([]);
 const NO_META = new Uint8Array(0);
 

@@ -5,7 +5,7 @@ import { BroadcastQueue } from "./broadcast-queue.js";
 import type { SwimConfig } from "./config.js";
 import type { SwimCounters } from "./counters.js";
 import { expectedConfirmations, suspicionTimeout } from "./formulas.js";
-import type { MemberRegistry } from "./member-registry.js";
+import { type MemberRegistry, U64_MAX } from "./member-registry.js";
 import { IN_PROBE_ORDER, MemberTable, sameAddresses, sameMeta } from "./members.js";
 import { aliveVerdict, deadVerdict, suspectVerdict } from "./merge.js";
 import type { SwimOutput } from "./output.js";
@@ -19,9 +19,6 @@ import { Suspicion } from "./suspicion.js";
 const LAST_CALL_DIVISOR = 2;
 /** ... at most this many times (a gone member gets this many datagrams from each suspecter). */
 const LAST_CALLS = 3;
-
-/** Largest incarnation accepted from peers: 2⁶⁴ − 2 (see {@link Membership.plausible}). */
-const MAX_INCARNATION = 2n ** 64n - 1n;
 
 /** What an `alive` says about a member; also the shape of a push-pull entry. */
 export type AliveClaim = Omit<Alive, "type">;
@@ -148,7 +145,7 @@ export class Membership {
    * it can only be a forgery meant to silence a member for good.
    */
   plausible(incarnation: bigint): boolean {
-    if (incarnation < MAX_INCARNATION) return true;
+    if (incarnation < U64_MAX) return true;
     this.count.implausibleIncarnations += 1;
     return false;
   }

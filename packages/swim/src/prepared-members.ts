@@ -1,13 +1,11 @@
 import type { PushPullMember } from "@grapevine/codec";
 import { schemesOf } from "./addresses.js";
-import type { MemberRegistry } from "./member-registry.js";
+import { type MemberRegistry, U64_MAX } from "./member-registry.js";
 import { GROUPED, IN_PROBE_ORDER, type MemberTable } from "./members.js";
 import type { ProbeOrder } from "./probe-order.js";
 import type { SchemeGroup, SchemeGroups } from "./scheme-groups.js";
 import { type SeedList, type SeedTarget, seedAlive } from "./seed.js";
 
-/** Largest incarnation a member can plausibly hold, plus one (see `Membership.plausible`). */
-const IMPLAUSIBLE_FROM = 2n ** 64n - 1n;
 /** {@link PreparedMembers.records}: a member seeding skips (not alive). */
 const NOT_ALIVE = -1;
 /** {@link PreparedMembers.records}: a member seeding skips and counts (implausible incarnation). */
@@ -48,7 +46,7 @@ export class PreparedMembers implements SeedList {
     members.forEach((m, i) => {
       if (m.status !== "alive") {
         this.records[i] = NOT_ALIVE;
-      } else if (m.incarnation >= IMPLAUSIBLE_FROM) {
+      } else if (m.incarnation >= U64_MAX) {
         this.records[i] = IMPLAUSIBLE;
       } else if (m.incarnation < 0n) {
         this.records[i] = UNINTERNABLE;

@@ -67,6 +67,7 @@ export class PushPull {
   /** When our last periodic push-pull started (construction time before the first), ms. */
   private lastPushPullAt: number;
   private token = 0;
+
   constructor(host: PushPullHost, now: number) {
     this.host = host;
     this.membership = host.membership;
