@@ -184,6 +184,17 @@ describe("datagrams", () => {
     expect(accepted.remote).toBe(a.address);
   });
 
+  it("a destination named by a host name is looked up", async () => {
+    const a = await node();
+    const b = await node();
+    const incoming = b.datagrams()[Symbol.asyncIterator]();
+    a.send(`udp://localhost:${portOf(b.address)}`, Uint8Array.of(7));
+    expect([...(await next(incoming)).data]).toEqual([7]);
+    a.send(b.address, Uint8Array.of(8));
+    expect([...(await next(incoming)).data]).toEqual([8]);
+    expect(a.counters()).toMatchObject({ datagramsOut: 2, bytesOut: 2, sendErrors: 0 });
+  });
+
   it("send copies the caller's buffer", async () => {
     const a = await node();
     const b = await node();

@@ -35,7 +35,7 @@ describe("bench net (smoke)", () => {
   it("prints one JSON line per scenario with medians and ranges", async () => {
     const r = await bench([
       "--scenario",
-      "join,update,idle,loss",
+      "join,update,idle,loss,floor",
       "--nodes",
       "3",
       "--trials",
@@ -49,7 +49,7 @@ describe("bench net (smoke)", () => {
       .trim()
       .split("\n")
       .map((line) => JSON.parse(line));
-    expect(rows.map((row) => row.scenario)).toEqual(["join", "update", "idle", "loss"]);
+    expect(rows.map((row) => row.scenario)).toEqual(["join", "update", "idle", "loss", "floor"]);
     for (const row of rows) {
       expect(row).toMatchObject({ suite: "net", nodes: 3, trials: 1 });
       expect(Array.isArray(row.goals)).toBe(true);
@@ -64,6 +64,9 @@ describe("bench net (smoke)", () => {
     );
     expect(rows[2].figures.udpPackets).toEqual(summary);
     expect(rows[3].figures).toEqual({ falseSuspicions: summary, falseDeaths: summary });
+    // The floor: the idle traffic on bare sockets, the same figures.
+    expect(Object.keys(rows[4].figures).sort()).toEqual(Object.keys(rows[2].figures).sort());
+    expect(rows[4].figures.udpPackets.median).toBeGreaterThan(0);
     // The comparison table goes to stderr in --json mode.
     expect(r.stderr).toContain("| scenario | N | figure |");
   }, 60_000);

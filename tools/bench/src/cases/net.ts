@@ -1,5 +1,5 @@
 /**
- * `pnpm bench net --scenario join|fail|update|idle|loss|all --nodes N[,N…] [--trials K]
+ * `pnpm bench net --scenario join|fail|update|idle|loss|floor|all --nodes N[,N…] [--trials K]
  * [--duration S] [--loss P] [--json]`: N Grapevine nodes on real UDP + TCP transports on loopback,
  * all in this process, LAN preset, compared with memberlist's figures (`../net/reference.ts`).
  *
@@ -11,10 +11,15 @@
  *   second over one whole push-pull period after convergence (`--duration` shortens it).
  * - `loss`: datagrams dropped at `--loss` (default 0.1) for `--duration` (default 120 s) →
  *   suspicions and deaths, all false (nobody fails).
+ * - `floor`: the idle scenario's traffic (a ping and its ack per node per probe interval) on bare
+ *   `node:dgram` sockets, no protocol: what Node.js itself costs for it (`../net/floor.ts`).
  *
  * Progress goes to stderr. Stdout: one JSON line per scenario and size with `--json` (the
  * comparison table then goes to stderr), else the comparison table. Medians with min–max.
  */
+
+import { swimConfig } from "@grapevine/swim";
+import { floorTrials } from "../net/floor.js";
 import {
   bestOf,
   GOALS,
@@ -36,7 +41,7 @@ import {
 } from "../net/scenarios.js";
 import { type Summary, summarize } from "../summary.js";
 
-const SCENARIOS = ["join", "fail", "update", "idle", "loss"] as const;
+const SCENARIOS = ["join", "fail", "update", "idle", "loss", "floor"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const DEFAULT_NODES: Record<Scenario, number[]> = {
@@ -45,8 +50,23 @@ const DEFAULT_NODES: Record<Scenario, number[]> = {
   update: [50, 100, 200],
   idle: [100],
   loss: [100],
+  floor: [100],
 };
-const DEFAULT_TRIALS: Record<Scenario, number> = { join: 5, fail: 5, update: 5, idle: 3, loss: 1 };
+const DEFAULT_TRIALS: Record<Scenario, number> = {
+  join: 5,
+  fail: 5,
+  update: 5,
+  idle: 3,
+  loss: 1,
+  floor: 3,
+};
+/** Figures of the idle and floor scenarios, per node per second. */
+const IDLE_FIGURES = ["cpuS", "udpPackets", "udpBytes", "tcpBytes", "bytes", "windowS"] as const;
+/**
+ * The floor's payloads: about an idle Grapevine ping and ack (2 packets and 157 B per node per
+ * second on the wire, 28 B of it headers per packet).
+ */
+const FLOOR_PAYLOAD_BYTES = 50;
 
 /** A goal of issue 16 checked against this run. */
 export interface GoalCheck {
@@ -233,16 +253,7 @@ async function runScenario(scenario: Scenario, n: number, options: Options): Pro
     case "idle": {
       const windowMs = options.durationS !== undefined ? options.durationS * 1000 : idleWindowMs(n);
       const results = await idleTrials(n, trials, windowMs, tag, progress);
-      for (const key of [
-        "cpuS",
-        "udpPackets",
-        "udpBytes",
-        "tcpBytes",
-        "bytes",
-        "windowS",
-      ] as const) {
-        row.figures[key] = summarize(results.map((r) => r[key]));
-      }
+      for (const key of IDLE_FIGURES) row.figures[key] = summarize(results.map((r) => r[key]));
       if (n === 100) {
         const m = MEMBERLIST_IDLE_N100;
         row.memberlist = { cpuS: m.cpuS, udpPackets: m.udpPackets, bytes: m.bytes };
@@ -263,6 +274,18 @@ async function runScenario(scenario: Scenario, n: number, options: Options): Pro
       const durationMs = (options.durationS ?? 120) * 1000;
       await collect((t) => lossTrial(n, options.loss, durationMs, `${tag}t${t}`));
       row.goals.push(...goal("falseDeaths max", row.figures.falseDeaths!.max, 0));
+      break;
+    }
+    case "floor": {
+      const windowMs = options.durationS !== undefined ? options.durationS * 1000 : idleWindowMs(n);
+      const traffic = {
+        intervalMs: swimConfig("lan").probeIntervalMs,
+        pingBytes: FLOOR_PAYLOAD_BYTES,
+        ackBytes: FLOOR_PAYLOAD_BYTES,
+      };
+      const results = await floorTrials(n, trials, windowMs, traffic, progress);
+      for (const key of IDLE_FIGURES) row.figures[key] = summarize(results.map((r) => r[key]));
+      if (n === 100) row.memberlist.cpuMeasuredS = MEMBERLIST_IDLE_CPU_N100_MEASURED.median;
       break;
     }
   }
