@@ -55,9 +55,13 @@ describe("bench net (smoke)", () => {
       expect(Array.isArray(row.goals)).toBe(true);
     }
     expect(rows[0].figures).toEqual({ joinS: summary });
-    // Join runs one cluster first, apart from the trials (the process compiles the code then).
-    expect(rows[0].warmup).toEqual({ joinS: expect.any(Number) });
-    expect(r.stderr).toContain("join N=3: one warm-up trial first, not counted");
+    // Join runs three clusters first, apart from the trials (the process compiles the code then).
+    expect(rows[0].warmup).toEqual({
+      clusters: 3,
+      firstJoinS: expect.any(Number),
+      lastJoinS: expect.any(Number),
+    });
+    expect(r.stderr).toContain("join N=3: 3 warm-up clusters first, not counted");
     expect(rows[1].figures).toEqual({ allOthersS: summary });
     expect(Object.keys(rows[2].figures).sort()).toEqual(
       ["bytes", "cpuS", "tcpBytes", "udpBytes", "udpPackets", "windowS"].sort(),
