@@ -2,13 +2,13 @@
  * What Node.js itself costs for an idle cluster's traffic, without any protocol: N bare
  * `node:dgram` sockets on 127.0.0.1 in this process, each sending a ping to a random other socket
  * once a probe interval (from its own random phase, on its own timer) and answering every ping
- * with an ack, both of a fixed size. This is the least any Node.js implementation of a SWIM probe
- * round can spend: one timer, two sends and two receives per node per period, written as plainly
- * as Node allows (no send callback, no address lookup beyond Node's own, no copies).
+ * with an ack, both of a fixed size: one timer, two sends and two receives per node per period,
+ * written as plainly as Node allows (no send callback, no copies, no protocol state). About the
+ * least a Node.js process can spend on a SWIM probe round.
  */
 import { createSocket, type Socket } from "node:dgram";
-import { nowMs, sleep } from "./harness.js";
-import type { IdleFigures } from "./scenarios.js";
+import { sleep } from "./harness.js";
+import { type IdleFigures, measureWindows } from "./scenarios.js";
 import { IP_UDP_HEADER_BYTES } from "./wire.js";
 
 /** The shape of the traffic: the LAN probe interval and the payload sizes of ping and ack. */
@@ -34,8 +34,7 @@ export async function floorTrials(
 ): Promise<IdleFigures[]> {
   const sockets: Socket[] = [];
   const timers: NodeJS.Timeout[] = [];
-  let packets = 0;
-  let bytes = 0;
+  const wire = { udpPackets: 0, udpBytes: 0, tcpBytes: 0 };
   try {
     for (let i = 0; i < n; i++) {
       const socket = createSocket("udp4");
@@ -48,8 +47,8 @@ export async function floorTrials(
     const ports = sockets.map((s) => s.address().port);
     const send = (socket: Socket, data: Buffer, port: number) => {
       socket.send(data, port, "127.0.0.1");
-      packets += 1;
-      bytes += data.length + IP_UDP_HEADER_BYTES;
+      wire.udpPackets += 1;
+      wire.udpBytes += data.length + IP_UDP_HEADER_BYTES;
     };
     sockets.forEach((socket, i) => {
       socket.on("message", (data, from) => {
@@ -63,27 +62,8 @@ export async function floorTrials(
       timers[i] = setTimeout(probe, Math.random() * traffic.intervalMs);
     });
     await sleep(traffic.intervalMs * 2);
-    const results: IdleFigures[] = [];
-    for (let t = 0; t < trials; t++) {
-      progress(`floor N=${n} window ${t + 1}/${trials} (${windowMs / 1000} s)`);
-      const before = { packets, bytes };
-      const cpuBefore = process.cpuUsage();
-      const started = nowMs();
-      await sleep(windowMs);
-      const cpu = process.cpuUsage(cpuBefore);
-      const seconds = (nowMs() - started) / 1000;
-      const per = (v: number) => v / n / seconds;
-      const udpBytes = per(bytes - before.bytes);
-      results.push({
-        cpuS: per((cpu.user + cpu.system) / 1e6),
-        udpPackets: per(packets - before.packets),
-        udpBytes,
-        tcpBytes: 0,
-        bytes: udpBytes,
-        windowS: seconds,
-      });
-    }
-    return results;
+    const label = `floor N=${n}`;
+    return await measureWindows(n, trials, windowMs, label, progress, () => ({ ...wire }));
   } finally {
     for (const timer of timers) clearTimeout(timer);
     await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(resolve))));

@@ -182,35 +182,58 @@ export async function idleTrials(
 ): Promise<IdleFigures[]> {
   const nodes = await convergedCluster(n, tag, 5000);
   try {
-    const results: IdleFigures[] = [];
-    for (let t = 0; t < trials; t++) {
-      progress(`idle N=${n} window ${t + 1}/${trials} (${windowMs / 1000} s)`);
-      const before = totals(nodes);
-      const cpuBefore = process.cpuUsage();
-      const started = nowMs();
-      await sleep(windowMs);
-      const cpu = process.cpuUsage(cpuBefore);
-      const seconds = (nowMs() - started) / 1000;
-      const after = totals(nodes);
-      const per = (v: number) => v / n / seconds;
-      const udpBytes = per(after.udpBytes - before.udpBytes);
-      const tcpBytes = per(after.tcpBytes - before.tcpBytes);
-      results.push({
-        cpuS: per((cpu.user + cpu.system) / 1e6),
-        udpPackets: per(after.udpPackets - before.udpPackets),
-        udpBytes,
-        tcpBytes,
-        bytes: udpBytes + tcpBytes,
-        windowS: seconds,
-      });
-    }
-    return results;
+    const label = `idle N=${n}`;
+    return await measureWindows(n, trials, windowMs, label, progress, () => totals(nodes));
   } finally {
     await stopAll(nodes);
   }
 }
 
-function totals(nodes: readonly BenchNode[]) {
+/** What `n` nodes have sent so far, summed. */
+export interface WireTotals {
+  udpPackets: number;
+  udpBytes: number;
+  tcpBytes: number;
+}
+
+/**
+ * `trials` consecutive windows of `windowMs`: the process's CPU time (user + system) and what
+ * `totals` counts on the wire, per node per second.
+ */
+export async function measureWindows(
+  n: number,
+  trials: number,
+  windowMs: number,
+  label: string,
+  progress: (text: string) => void,
+  totals: () => WireTotals,
+): Promise<IdleFigures[]> {
+  const results: IdleFigures[] = [];
+  for (let t = 0; t < trials; t++) {
+    progress(`${label} window ${t + 1}/${trials} (${windowMs / 1000} s)`);
+    const before = totals();
+    const cpuBefore = process.cpuUsage();
+    const started = nowMs();
+    await sleep(windowMs);
+    const cpu = process.cpuUsage(cpuBefore);
+    const seconds = (nowMs() - started) / 1000;
+    const after = totals();
+    const per = (v: number) => v / n / seconds;
+    const udpBytes = per(after.udpBytes - before.udpBytes);
+    const tcpBytes = per(after.tcpBytes - before.tcpBytes);
+    results.push({
+      cpuS: per((cpu.user + cpu.system) / 1e6),
+      udpPackets: per(after.udpPackets - before.udpPackets),
+      udpBytes,
+      tcpBytes,
+      bytes: udpBytes + tcpBytes,
+      windowS: seconds,
+    });
+  }
+  return results;
+}
+
+function totals(nodes: readonly BenchNode[]): WireTotals {
   const sum = { udpPackets: 0, udpBytes: 0, tcpBytes: 0 };
   for (const { wire } of nodes) {
     sum.udpPackets += wire.counts.udpPackets;
