@@ -24,6 +24,7 @@ import (
 	"io"
 	"io/ioutil"
 	"log"
+	"math/rand"
 	"os"
 	"strings"
 	"sync"
@@ -354,6 +355,9 @@ func golden() {
 }
 
 func main() {
+	// Before Go 1.20 the global source starts from the same seed in every process: memberlist's
+	// probe staggers, shuffles and random picks would repeat run after run.
+	rand.Seed(time.Now().UnixNano())
 	if len(os.Args) < 2 {
 		log.Fatal("usage: memberlist-go run|lzw|unlzw ...")
 	}
