@@ -33,6 +33,7 @@ import {
 } from "../net/reference.js";
 import {
   failTrial,
+  type IdleFigures,
   idleTrials,
   idleWindowMs,
   joinTrial,
@@ -163,6 +164,16 @@ function measuredGoal(
   return goal(name, value, limit);
 }
 
+/** The window of the idle and floor scenarios: `--duration`, else one push-pull period. */
+function idleWindow(options: Options, n: number): number {
+  return options.durationS !== undefined ? options.durationS * 1000 : idleWindowMs(n);
+}
+
+/** Each figure of the idle and floor scenarios' windows, summarized into `row`. */
+function idleSummaries(row: NetRow, results: readonly IdleFigures[]): void {
+  for (const key of IDLE_FIGURES) row.figures[key] = summarize(results.map((r) => r[key]));
+}
+
 async function runScenario(scenario: Scenario, n: number, options: Options): Promise<NetRow> {
   const trials = options.trials ?? DEFAULT_TRIALS[scenario];
   const row: NetRow = {
@@ -257,9 +268,7 @@ async function runScenario(scenario: Scenario, n: number, options: Options): Pro
       break;
     }
     case "idle": {
-      const windowMs = options.durationS !== undefined ? options.durationS * 1000 : idleWindowMs(n);
-      const results = await idleTrials(n, trials, windowMs, tag, progress);
-      for (const key of IDLE_FIGURES) row.figures[key] = summarize(results.map((r) => r[key]));
+      idleSummaries(row, await idleTrials(n, trials, idleWindow(options, n), tag, progress));
       if (n === 100) {
         const m = MEMBERLIST_IDLE_N100;
         row.memberlist = { cpuS: m.cpuS, udpPackets: m.udpPackets, bytes: m.bytes };
@@ -283,14 +292,12 @@ async function runScenario(scenario: Scenario, n: number, options: Options): Pro
       break;
     }
     case "floor": {
-      const windowMs = options.durationS !== undefined ? options.durationS * 1000 : idleWindowMs(n);
       const traffic = {
         intervalMs: swimConfig("lan").probeIntervalMs,
         pingBytes: FLOOR_PAYLOAD_BYTES,
         ackBytes: FLOOR_PAYLOAD_BYTES,
       };
-      const results = await floorTrials(n, trials, windowMs, traffic, progress);
-      for (const key of IDLE_FIGURES) row.figures[key] = summarize(results.map((r) => r[key]));
+      idleSummaries(row, await floorTrials(n, trials, idleWindow(options, n), traffic, progress));
       if (n === 100) row.memberlist.cpuMeasuredS = MEMBERLIST_IDLE_CPU_N100_MEASURED.median;
       break;
     }

@@ -23,7 +23,7 @@ const ACK = 2;
 
 /**
  * `trials` consecutive windows of `windowMs` over `n` bare sockets exchanging `traffic`, after
- * one period of warm-up. Per node per second, as the idle scenario reports them.
+ * two periods of warm-up. Per node per second, as the idle scenario reports them.
  */
 export async function floorTrials(
   n: number,
