@@ -74,7 +74,7 @@ function sweepSection(n: number, rows: readonly Row[]): string[] {
     `## One victim, ${rows.length} seeds (N = ${n})`,
     "",
     "One crash is one sample of the first detection time, so the mean over seeds is what compares",
-    `with SWIM's expectation (e/(e−1) probe periods plus the probe timeout): **${mean.toFixed(3)} s**`,
+    `with SWIM's expectation (e/(e−1) probe periods plus the minimum probe timeout): **${mean.toFixed(3)} s**`,
     `against ${expected.toFixed(3)} s (${off >= 0 ? "+" : "−"}${Math.abs(off).toFixed(1)} %).`,
     "",
     "| seed | first_suspect_s | all_dead_s | worst_dead_after_suspect_s | run_hash |",

@@ -198,7 +198,11 @@ export async function failure(
     worstDeadAfterSuspect = Math.max(worstDeadAfterSuspect ?? 0, done - suspected);
   }
   const cfg = swimSettings(o);
-  const expectedFirstSuspect = (Math.E / (Math.E - 1)) * cfg.probeIntervalMs + cfg.probeTimeoutMs;
+  // SWIM's e/(e−1) periods to the first probe of a victim, then the direct timeout: a crashed
+  // member's host refuses the stream probe at once, and on the simulated network's round trips
+  // (a few ms) the adaptive timeout sits at its minimum.
+  const expectedFirstSuspect =
+    (Math.E / (Math.E - 1)) * cfg.probeIntervalMs + cfg.minProbeTimeoutMs;
   const total = liveCount * victims.length;
   return {
     figures: {

@@ -66,7 +66,7 @@ describe("grapevine-sim", () => {
     for (const row of rows) expect(row).toMatch(/\| [0-9a-f]{16} \|$/);
     expect(readdirSync(join(out, "sim")).sort()).toContain("spread-n10-loss0.svg");
     expect(md).toContain("## One victim, 20 seeds (N = 10)");
-    expect(md).toMatch(/\*\*\d+\.\d{3} s\*\*\s+against 2\.082 s/);
+    expect(md).toMatch(/\*\*\d+\.\d{3} s\*\*\s+against 1\.682 s/);
     expect(md.split("\n").filter((l) => /^\| \d+ \| /.test(l))).toHaveLength(20);
   }, 250_000);
 

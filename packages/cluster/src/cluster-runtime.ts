@@ -65,7 +65,7 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
   private leaveWaiter: (() => void) | undefined;
   private statusValue: ClusterStatus = "created";
   private timer: TimerHandle | undefined;
-  private timerAt = Number.POSITIVE_INFINITY;
+  private timerAt = Infinity;
   private readonly queryDesk: QueryDesk;
   private readonly exchangeFailures = new ExchangeFailures();
 
@@ -466,11 +466,11 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = at;
-    if (at === Number.POSITIVE_INFINITY) return;
+    if (at === Infinity) return;
     const delay = Math.max(0, at - this.clock.now());
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
-      this.timerAt = Number.POSITIVE_INFINITY;
+      this.timerAt = Infinity;
       if (this.statusValue === "stopped") return;
       // Node's timers run on a whole-millisecond clock: one may fire just before `at`. Sleep on.
       if (this.clock.now() < at) this.arm();

@@ -234,15 +234,17 @@ export function skip(len: number): void {
 }
 
 /**
- * Skips a field the message does not know. A field it does know (`known`: its field numbers)
- * arriving with another wire type is malformed, as is a group or an undefined wire type.
+ * Skips a field the message does not know. A field it does know (`known`: its field numbers as
+ * a bit mask, bit n for field n, fields 1-30) arriving with another wire type is malformed, as is
+ * a group or an undefined wire type.
  *
  * @internal
  */
-export function skipField(tag: number, end: number, known: readonly number[]): void {
+export function skipField(tag: number, end: number, known: number): void {
   const field = tag >>> 3;
   const wireType = tag & 7;
-  if (known.includes(field)) fail("malformed", `field ${field} has wire type ${wireType}`);
+  if (field < 31 && (known >>> field) & 1)
+    fail("malformed", `field ${field} has wire type ${wireType}`);
   switch (wireType) {
     case 0:
       readBool(end);
@@ -266,24 +268,24 @@ export function skipField(tag: number, end: number, known: readonly number[]): v
   }
 }
 
-/** `len`, a length of `field` at most `max` bytes (the limit `limit`); over it, a `limit` error. */
-function within(len: number, max: number, field: string, limit: keyof CodecLimits): number {
+/** The numeric limits: every one but `label`. */
+export type NumericLimit = Exclude<keyof CodecLimits, "label">;
+
+/** `len`, a length of `field` at most the limit `limit` in bytes; over it, a `limit` error. */
+function within(len: number, field: string, limit: NumericLimit): number {
+  const max = lim[limit];
   if (len > max) fail("limit", `${field} of ${len} bytes exceeds ${limit} (${max})`, field, limit);
   return len;
 }
 
 /**
- * A `string` of at most `max` UTF-8 bytes (the limit `limit`); invalid UTF-8 is malformed.
+ * A `string` of at most `lim[limit]` UTF-8 bytes; invalid UTF-8 is malformed. (Limits are named,
+ * not passed by value: one argument less at each of the generated decoder's calls.)
  *
  * @internal
  */
-export function readString(
-  end: number,
-  max: number,
-  field: string,
-  limit: keyof CodecLimits,
-): string {
-  const len = within(readLength(end), max, field, limit);
+export function readString(end: number, field: string, limit: NumericLimit): string {
+  const len = within(readLength(end), field, limit);
   const start = pos;
   pos += len;
   const s = len <= MAX_CACHED_BYTES ? cachedUtf8(buf, start, len) : readUtf8(buf, start, pos);
@@ -292,17 +294,12 @@ export function readString(
 }
 
 /**
- * A `bytes` field of at most `max` bytes, copied out of the input.
+ * A `bytes` field of at most `lim[limit]` bytes, copied out of the input.
  *
  * @internal
  */
-export function readBytes(
-  end: number,
-  max: number,
-  field: string,
-  limit: keyof CodecLimits,
-): Uint8Array {
-  const len = within(readLength(end), max, field, limit);
+export function readBytes(end: number, field: string, limit: NumericLimit): Uint8Array {
+  const len = within(readLength(end), field, limit);
   if (len === 0) return NO_BYTES;
   const start = pos;
   pos += len;
@@ -310,12 +307,12 @@ export function readBytes(
 }
 
 /**
- * Fails with `limit` for a repeated field (or a count over a message) above `max` elements.
+ * Fails with `limit` for a repeated field (or a count over a message) above `lim[limit]` elements.
  *
  * @internal
  */
-export function tooMany(field: string, limit: keyof CodecLimits, max: number): never {
-  return fail("limit", `${field}: more than ${max} (${limit})`, field, limit);
+export function tooMany(field: string, limit: NumericLimit): never {
+  return fail("limit", `${field}: more than ${lim[limit]} (${limit})`, field, limit);
 }
 
 /**
@@ -328,18 +325,17 @@ export function missing(field: string): never {
 }
 
 /**
- * The string at `[start, end)` (found earlier), checked against `max` bytes and for UTF-8.
+ * The string at `[start, end)` (found earlier), checked against `lim[limit]` bytes and for UTF-8.
  *
  * @internal
  */
 export function readStringAt(
   start: number,
   end: number,
-  max: number,
   field: string,
-  limit: keyof CodecLimits,
+  limit: NumericLimit,
 ): string {
-  within(end - start, max, field, limit);
+  within(end - start, field, limit);
   const s = readUtf8(buf, start, end);
   if (s === undefined) fail("malformed", `${field} is not valid UTF-8`, field);
   return s;

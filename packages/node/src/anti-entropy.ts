@@ -92,9 +92,9 @@ export class AntiEntropy {
   /** Where the last differing hash came from while a digest could not go out yet, if anywhere. */
   private peer: string | undefined = undefined;
   /** When our last digest went out, ms. */
-  private lastSynAt = Number.NEGATIVE_INFINITY;
+  private lastSynAt = -Infinity;
   /** When the next period begins, ms (Infinity: not started, or periods off). */
-  private nextRoundAt = Number.POSITIVE_INFINITY;
+  private nextRoundAt = Infinity;
 
   /**
    * @param intervalMs the anti-entropy period: at most one digest exchange starts per period.
@@ -174,7 +174,7 @@ export class AntiEntropy {
    * can read it (the heartbeat is seen only in the deltas a step sends).
    */
   wakeAt(): number {
-    return this.peer === undefined ? Number.POSITIVE_INFINITY : this.nextRoundAt;
+    return this.peer === undefined ? Infinity : this.nextRoundAt;
   }
 
   /**

@@ -34,7 +34,7 @@ export class ClusterScoped {
   readonly shared: SharedSync;
   /** Telemetry records and aggregates. */
   readonly stats: Telemetry;
-  private nextRoundAt = Number.NEGATIVE_INFINITY;
+  private nextRoundAt = -Infinity;
 
   constructor(
     options: NodeCoreOptions,
@@ -54,7 +54,7 @@ export class ClusterScoped {
     this.shared.observe(now, connected);
     const period = this.host.timing.antiEntropyIntervalMs;
     if (running && period > 0 && now >= this.nextRoundAt) {
-      if (this.nextRoundAt !== Number.NEGATIVE_INFINITY) this.shared.antiEntropy(now);
+      if (this.nextRoundAt !== -Infinity) this.shared.antiEntropy(now);
       this.nextRoundAt = now + period;
     }
     this.stats.flushDue(now);

@@ -129,7 +129,7 @@ export function fromHalf(bits: number): number {
   const exponent = (bits >>> 10) & 0x1f;
   const mantissa = bits & 0x3ff;
   if (exponent === 0) return sign * mantissa * HALF_SUBNORMAL_UNIT;
-  if (exponent === 0x1f) return mantissa === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
+  if (exponent === 0x1f) return mantissa === 0 ? sign * Infinity : Number.NaN;
   return sign * (1 + mantissa / 1024) * HALF_SCALE[exponent]!;
 }
 

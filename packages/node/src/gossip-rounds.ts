@@ -38,7 +38,7 @@ export interface GossipHost {
  */
 export class GossipRounds<T> {
   /** When the round in the schedule is due, ms. */
-  private dueAt = Number.POSITIVE_INFINITY;
+  private dueAt = Infinity;
   private readonly intervalMs: number;
   private readonly skipIdle: boolean;
 
@@ -89,7 +89,7 @@ export class GossipRounds<T> {
   nextAt(): number {
     const { schedule, task, intervalMs } = this;
     const head = schedule.peek();
-    if (head === undefined) return Number.POSITIVE_INFINITY;
+    if (head === undefined) return Infinity;
     if (head.payload !== task || !this.skipIdle) return head.at;
     const other = schedule.secondAt();
     let at = head.at;
@@ -111,7 +111,7 @@ export class GossipRounds<T> {
   skippedAt(): number {
     const at = this.dueAt;
     const skipped = this.skipIdle && Number.isFinite(at) && this.host.idle(at);
-    return skipped ? at : Number.POSITIVE_INFINITY;
+    return skipped ? at : Infinity;
   }
 
   private set(at: number): void {

@@ -7,7 +7,7 @@ import type { Outbox } from "./outbox.js";
  * times (or nobody is left to tell) or the deadline passes, then a `leave-done` output.
  */
 export class Leaving {
-  private deadline = Number.POSITIVE_INFINITY;
+  private deadline = Infinity;
 
   constructor(
     private readonly swim: Swim,
@@ -27,7 +27,7 @@ export class Leaving {
   check(now: number): void {
     const spread = this.swim.pendingBroadcasts() === 0 || this.swim.aliveCount() === 0;
     if (spread || now >= this.deadline) {
-      this.deadline = Number.POSITIVE_INFINITY;
+      this.deadline = Infinity;
       this.outbox.outputs.push({ kind: "leave-done" });
       return;
     }

@@ -288,7 +288,7 @@ export class NodeCore {
   /** When the core next wants {@link tick} called, ms (Infinity: never). */
   nextWakeAt(): number {
     if (this.statusValue === "stopped" || this.statusValue === "created") {
-      return Number.POSITIVE_INFINITY;
+      return Infinity;
     }
     return Math.min(this.swim.nextWakeAt(), this.periodic.nextAt(), this.queries.nextWakeAt());
   }

@@ -19,7 +19,7 @@ export class Outbox {
   /** Outputs produced and not yet drained. */
   outputs: NodeOutput[] = [];
   /** When the last gossip round ran, and the queue's enqueue count then. */
-  private lastRoundAt = Number.NEGATIVE_INFINITY;
+  private lastRoundAt = -Infinity;
   private newsSeen = 0;
 
   /** Largest stream frame over all links, bytes. */

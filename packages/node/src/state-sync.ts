@@ -25,7 +25,7 @@ export interface StateSyncHost {
  * (`nextTickAt`), never by polling.
  */
 export class StateSync {
-  private tickAt = Number.POSITIVE_INFINITY;
+  private tickAt = Infinity;
 
   constructor(private readonly host: StateSyncHost) {}
 
@@ -96,7 +96,7 @@ export class StateSync {
   /** The store's housekeeping, if `at` is still the tick asked for. */
   tick(at: number, now: number): void {
     if (at !== this.tickAt) return;
-    this.tickAt = Number.POSITIVE_INFINITY;
+    this.tickAt = Infinity;
     const result = this.host.state.tick(now);
     this.emitChanges(result.changes, now);
     if (result.nextTickAt !== null) this.wantTick(Math.max(now + 1, result.nextTickAt));

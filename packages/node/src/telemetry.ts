@@ -90,7 +90,7 @@ export class Telemetry {
   private readonly current = new Map<string, number>();
   private pendingSince = Number.NaN;
   private lastPublishAt = Number.NaN;
-  private nextFlushAt = Number.NEGATIVE_INFINITY;
+  private nextFlushAt = -Infinity;
   private readonly budget: number;
   private readonly maxAgeMs: number;
 

@@ -92,7 +92,7 @@ export class OwnerTable {
    * Infinity if never.
    */
   expire(now: number, graceMs: number, changes: StateChange[]): number {
-    let next = Number.POSITIVE_INFINITY;
+    let next = Infinity;
     for (const state of [...this.dead.values()]) {
       const dropAt = state.deadSince + graceMs;
       if (dropAt <= now) this.drop(state, now, changes);

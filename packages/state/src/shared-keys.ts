@@ -154,7 +154,7 @@ export class SharedKeyspace {
   private readonly limits: StateLimits;
   private hashSum = 0;
   private lastContactAt: number | undefined;
-  private changedAt = Number.NEGATIVE_INFINITY;
+  private changedAt = -Infinity;
 
   constructor(options: SharedKeyspaceOptions) {
     this.self = options.self;
@@ -380,7 +380,7 @@ export class SharedKeyspace {
 
   /** When {@link collect} next has work, ms (Infinity: no tombstones). */
   nextCollectAt(): number {
-    let at = Number.POSITIVE_INFINITY;
+    let at = Infinity;
     for (const e of this.entriesByKey.values()) {
       if (e.tombstone) at = Math.min(at, e.wall + this.graceMs + 1);
     }

@@ -42,3 +42,16 @@ export class Awareness {
     return awarenessScaledTimeout(timeoutMs, this.current);
   }
 }
+
+/**
+ * Lifeguard §3.1's health penalty for a probe that got no ack. If intermediaries were asked
+ * for nacks, each missing nack counts one (they are presumably fine, so silence suggests that our
+ * own messages are slow); with no one to ask, the failed probe itself counts one.
+ */
+export function failedProbeAwarenessDelta(expectedNacks: number, nacksReceived: number): number {
+  if (expectedNacks <= 0) return 1;
+  return Math.max(0, expectedNacks - nacksReceived);
+}
+
+/** Lifeguard §3.1's health reward for a probe that was acked. */
+export const ACKED_PROBE_AWARENESS_DELTA = -1;

@@ -108,6 +108,8 @@ describe("validation names the field and says why", () => {
   });
   it("a probe timeout that does not fit in the interval", () => {
     rejects({ probeTimeoutMs: 1000 }, "probeTimeoutMs", /less than probeIntervalMs/);
+    rejects({ minProbeTimeoutMs: 600 }, "minProbeTimeoutMs", /<= probeTimeoutMs \(got 600 > 500\)/);
+    rejects({ minProbeTimeoutMs: 0 }, "minProbeTimeoutMs", /> 0/);
   });
   it("unknown keys (typos)", () => {
     rejects({ probeIntervall: 5 }, "probeIntervall", /not a known setting/);

@@ -31,8 +31,19 @@ export interface LifeguardSwitches {
 export interface SwimConfig {
   /** Protocol period T′: one member is probed per period (SWIM §3). */
   readonly probeIntervalMs: number;
-  /** How long to wait for a direct ack before asking others (SWIM §3). Must be < the interval. */
+  /**
+   * Longest wait for a direct ack before asking others (SWIM §3). Must be < the interval. The
+   * wait adapts to the round trips measured: srtt + 4·rttvar (RFC 6298 §2), no less than
+   * `minProbeTimeoutMs`; both are stretched by local health.
+   */
   readonly probeTimeoutMs: number;
+  /**
+   * Shortest wait for a direct ack, ms; at most `probeTimeoutMs` (equal turns the adaptation
+   * off). A wait cut short costs only the fallbacks (a second ping, `ping-req`s and a stream
+   * probe), never a suspicion: an ack arriving later in the period still counts. What it buys is
+   * an earlier verdict on a crashed member, whose refused stream probe settles the probe at once.
+   */
+  readonly minProbeTimeoutMs: number;
   /** K: how many members are asked to probe indirectly with `ping-req` (SWIM §3.1). */
   readonly indirectChecks: number;
   /**
@@ -100,6 +111,7 @@ const allLifeguard: LifeguardSwitches = Object.freeze({
 const lan: SwimConfig = {
   probeIntervalMs: 1000,
   probeTimeoutMs: 500,
+  minProbeTimeoutMs: 100,
   indirectChecks: 3,
   streamProbe: true,
   streamProbeTimeoutMs: 1500,
@@ -125,6 +137,7 @@ export const swimPresets: Readonly<Record<SwimPresetName, SwimConfig>> = Object.
     ...lan,
     probeIntervalMs: 5000,
     probeTimeoutMs: 3000,
+    minProbeTimeoutMs: 600,
     streamProbeTimeoutMs: 4000,
     gossipIntervalMs: 500,
     gossipFanout: 4,
@@ -137,6 +150,7 @@ export const swimPresets: Readonly<Record<SwimPresetName, SwimConfig>> = Object.
     ...lan,
     probeIntervalMs: 1000,
     probeTimeoutMs: 200,
+    minProbeTimeoutMs: 50,
     streamProbeTimeoutMs: 1200,
     indirectChecks: 1,
     gossipIntervalMs: 100,
@@ -189,20 +203,30 @@ export function swimConfig(
 
 type NumberRule = { min: number; integer: boolean; allowZero: boolean };
 
+/** A duration, ms: positive. */
+const MS: NumberRule = { min: 0, integer: false, allowZero: false };
+/** A duration that 0 turns off, ms. */
+const MS_OR_OFF: NumberRule = { min: 0, integer: false, allowZero: true };
+/** A count that may be 0. */
+const COUNT: NumberRule = { min: 0, integer: true, allowZero: true };
+/** A count or multiplier of at least 1. */
+const AT_LEAST_ONE: NumberRule = { min: 1, integer: true, allowZero: false };
+
 const numberRules: Record<Exclude<keyof SwimConfig, "lifeguard" | "streamProbe">, NumberRule> = {
-  probeIntervalMs: { min: 0, integer: false, allowZero: false },
-  probeTimeoutMs: { min: 0, integer: false, allowZero: false },
-  indirectChecks: { min: 0, integer: true, allowZero: true },
-  streamProbeTimeoutMs: { min: 0, integer: false, allowZero: false },
-  gossipIntervalMs: { min: 0, integer: false, allowZero: false },
-  gossipFanout: { min: 0, integer: true, allowZero: true },
-  gossipToTheDeadMs: { min: 0, integer: false, allowZero: true },
-  pushPullIntervalMs: { min: 0, integer: false, allowZero: true },
-  retransmitMult: { min: 1, integer: true, allowZero: false },
-  suspicionMult: { min: 1, integer: true, allowZero: false },
-  suspicionMaxTimeoutMult: { min: 1, integer: true, allowZero: false },
-  awarenessMaxMultiplier: { min: 1, integer: true, allowZero: false },
-  broadcastQueueLimit: { min: 1, integer: true, allowZero: false },
+  probeIntervalMs: MS,
+  probeTimeoutMs: MS,
+  minProbeTimeoutMs: MS,
+  indirectChecks: COUNT,
+  streamProbeTimeoutMs: MS,
+  gossipIntervalMs: MS,
+  gossipFanout: COUNT,
+  gossipToTheDeadMs: MS_OR_OFF,
+  pushPullIntervalMs: MS_OR_OFF,
+  retransmitMult: AT_LEAST_ONE,
+  suspicionMult: AT_LEAST_ONE,
+  suspicionMaxTimeoutMult: AT_LEAST_ONE,
+  awarenessMaxMultiplier: AT_LEAST_ONE,
+  broadcastQueueLimit: AT_LEAST_ONE,
 };
 
 const lifeguardKeys: readonly (keyof LifeguardSwitches)[] = [
@@ -270,6 +294,12 @@ export function validateSwimConfig(config: SwimConfig): SwimConfig {
     throw new SwimConfigError(
       "probeTimeoutMs",
       `must be less than probeIntervalMs, leaving time for indirect probes (got ${config.probeTimeoutMs} >= ${config.probeIntervalMs})`,
+    );
+  }
+  if (config.minProbeTimeoutMs > config.probeTimeoutMs) {
+    throw new SwimConfigError(
+      "minProbeTimeoutMs",
+      `must be <= probeTimeoutMs (got ${config.minProbeTimeoutMs} > ${config.probeTimeoutMs})`,
     );
   }
   return Object.freeze({ ...config, lifeguard: Object.freeze({ ...config.lifeguard }) });

@@ -3,7 +3,7 @@
  * list, as a sans-IO state machine. See README.md.
  */
 export { firstSendableAddress, schemeOf, schemesOf, sharesScheme } from "./addresses.js";
-export { Awareness } from "./awareness.js";
+export { Awareness, failedProbeAwarenessDelta } from "./awareness.js";
 export { BroadcastQueue, type Recipient } from "./broadcast-queue.js";
 export { ColumnArena } from "./column-arena.js";
 export {
@@ -43,7 +43,6 @@ export {
 } from "./merge.js";
 export type { MemberChange, MemberEvent, MemberEventType, SwimOutput } from "./output.js";
 export { PreparedMembers } from "./prepared-members.js";
-export { failedProbeAwarenessDelta } from "./probe.js";
 export * from "./probe-order.js";
 export { type Rng, randomIndex, seededRng } from "./rng.js";
 export { isSeedList, type SeedList, type SeedTarget } from "./seed.js";

@@ -1,10 +1,15 @@
 import type { Ack, Message, Nack, Ping, PingReq } from "@grapevine/codec";
 import type { MemberStatus } from "@grapevine/protocol";
 import { acceptsConnections, firstSendableAddress } from "./addresses.js";
-import type { Awareness } from "./awareness.js";
+import {
+  ACKED_PROBE_AWARENESS_DELTA,
+  type Awareness,
+  failedProbeAwarenessDelta,
+} from "./awareness.js";
 import type { SwimConfig } from "./config.js";
 import type { SwimCounters } from "./counters.js";
 import { nackTimeout } from "./formulas.js";
+import { RoundTripEstimator } from "./round-trip.js";
 
 /** The member a probe is about, as it stood when the probe started. */
 export interface ProbeTarget {
@@ -21,6 +26,8 @@ export interface ProbeInFlight {
   /** Token of the probe: its timers, acks, nacks and stream-probe result carry it. */
   readonly seq: number;
   readonly target: ProbeTarget;
+  /** When the direct ping went out, ms. */
+  readonly sentAt: number;
   /** End of the probe's (awareness-stretched) protocol period: suspect the target if no ack by then, ms. */
   readonly deadlineAt: number;
   /** Address the direct ping went to; undefined when only bridges can reach the target. */
@@ -59,19 +66,6 @@ export interface RelayedProbe {
   /** Where the requester asked from. */
   readonly replyTo: string;
 }
-
-/**
- * Lifeguard §3.1's health penalty for a probe that got no ack. If intermediaries were asked
- * for nacks, each missing nack counts one (they are presumably fine, so silence suggests that our
- * own messages are slow); with no one to ask, the failed probe itself counts one.
- */
-export function failedProbeAwarenessDelta(expectedNacks: number, nacksReceived: number): number {
-  if (expectedNacks <= 0) return 1;
-  return Math.max(0, expectedNacks - nacksReceived);
-}
-
-/** Lifeguard §3.1's health reward for a probe that was acked. */
-export const ACKED_PROBE_AWARENESS_DELTA = -1;
 
 /** Timers the prober asks its host to set; each carries the seq that makes it stale or not. */
 export type ProbeTimer =
@@ -129,6 +123,7 @@ const SEQ_MODULUS = 0x1_0000_0000;
 export class Prober {
   private readonly host: ProbeHost;
   private readonly relays = new Map<number, RelayedProbe>();
+  private readonly roundTrip = new RoundTripEstimator();
   private current: ProbeInFlight | undefined = undefined;
   /**
    * Probes whose period ended with their stream probe still pending, by seq: the verdict waits
@@ -164,15 +159,16 @@ export class Prober {
     const probe: ProbeInFlight = {
       seq,
       target,
+      sentAt: now,
       deadlineAt,
       direct,
       expectedNacks: 0,
       nacks: 0,
-      nacksDueAt: Number.POSITIVE_INFINITY,
-      timedOutAt: Number.POSITIVE_INFINITY,
+      nacksDueAt: Infinity,
+      timedOutAt: Infinity,
       streamAsked: false,
       streamFailed: false,
-      streamDeadlineAt: Number.POSITIVE_INFINITY,
+      streamDeadlineAt: Infinity,
       concluded: false,
     };
     this.current = probe;
@@ -190,8 +186,9 @@ export class Prober {
       }
       messages.push(this.ping(seq, target.name));
       host.send(direct, messages);
-      const timeoutMs = host.awareness.scale(host.config.probeTimeoutMs);
-      host.schedule(now + timeoutMs, { kind: "probe-timeout", seq });
+      const { minProbeTimeoutMs, probeTimeoutMs } = host.config;
+      const timeoutMs = this.roundTrip.timeout(minProbeTimeoutMs, probeTimeoutMs);
+      host.schedule(now + host.awareness.scale(timeoutMs), { kind: "probe-timeout", seq });
     } else {
       host.counters.bridgedProbes += 1;
       this.askRelays(probe, now);
@@ -289,11 +286,13 @@ export class Prober {
   }
 
   /** An `ack`: ends our probe, or is relayed to whoever asked us to probe. */
-  onAck(ack: Ack): void {
+  onAck(ack: Ack, now: number): void {
     this.host.counters.acksReceived += 1;
     this.unheard.clear();
     const probe = this.ownProbe(ack.seq);
     if (probe !== undefined) {
+      if (probe.direct !== undefined && now < probe.timedOutAt)
+        this.roundTrip.observe(now - probe.sentAt);
       this.acked(probe);
       return;
     }

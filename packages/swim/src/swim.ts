@@ -180,7 +180,7 @@ export class Swim {
         this.prober.onPingReq(fromAddress, message, now);
         return;
       case "ack":
-        this.prober.onAck(message);
+        this.prober.onAck(message, now);
         return;
       case "nack":
         this.prober.onNack(message, now);
@@ -257,7 +257,7 @@ export class Swim {
     // Drop stale timers at the head so the runtime is not woken for nothing.
     for (;;) {
       const head = this.timers.peek();
-      if (head === undefined) return Number.POSITIVE_INFINITY;
+      if (head === undefined) return Infinity;
       if (!this.isStale(head.payload)) return head.at;
       this.timers.popDue(head.at);
     }

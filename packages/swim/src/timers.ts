@@ -32,14 +32,14 @@ export class TimerSet<P> {
 
   /** When the earliest timer is due, ms; Infinity when none is set. */
   nextAt(): number {
-    return this.heap[0]?.at ?? Number.POSITIVE_INFINITY;
+    return this.heap[0]?.at ?? Infinity;
   }
 
   /** When the second-earliest timer is due, ms; Infinity when there is none. */
   secondAt(): number {
     // In a binary heap the runner-up is one of the root's two children.
-    const left = this.heap[1]?.at ?? Number.POSITIVE_INFINITY;
-    const right = this.heap[2]?.at ?? Number.POSITIVE_INFINITY;
+    const left = this.heap[1]?.at ?? Infinity;
+    const right = this.heap[2]?.at ?? Infinity;
     return Math.min(left, right);
   }
 

@@ -559,6 +559,93 @@ describe("probing", () => {
     expect(sends(swim.drain())[0]!.messages.map((m) => m.type)).toEqual(["ping"]);
   });
 
+  /** Probe the one peer of `swim` at each of `times`, its ack coming `rttMs` later. */
+  function ackedProbes(swim: Swim, times: number[], rttMs: number): void {
+    for (const at of times) {
+      swim.tick(at);
+      const [ping] = sends(swim.drain());
+      const seq = (ping!.messages[0] as { seq: number }).seq;
+      swim.handle(ping!.to, { type: "ack", seq, source: "a", payload: EMPTY }, at + rttMs);
+      swim.drain();
+    }
+  }
+
+  it("the direct timeout adapts to measured round trips (srtt + 4·rttvar), no shorter than minProbeTimeoutMs", () => {
+    const fast = withPeers(["a"]);
+    // Before any round trip is known: the full probe timeout.
+    fast.tick(1000);
+    expect(fast.nextWakeAt()).toBe(1500);
+    const first = (sends(fast.drain())[0]!.messages[0] as { seq: number }).seq;
+    fast.handle("udp://a", { type: "ack", seq: first, source: "a", payload: EMPTY }, 1002);
+    fast.drain();
+    ackedProbes(fast, [2000, 3000, 4000, 5000], 2);
+    fast.tick(6000);
+    expect(fast.nextWakeAt()).toBe(6100);
+
+    // 150 ms round trips: srtt 150 and rttvar 75 after one, so 450 ms; 150 + 4·(0.75·75) = 375 after two.
+    const slow = withPeers(["a"]);
+    ackedProbes(slow, [1000], 150);
+    slow.tick(2000);
+    expect(slow.nextWakeAt()).toBe(2450);
+    const seq = (sends(slow.drain())[0]!.messages[0] as { seq: number }).seq;
+    slow.handle("udp://a", { type: "ack", seq, source: "a", payload: EMPTY }, 2150);
+    slow.drain();
+    slow.tick(3000);
+    expect(slow.nextWakeAt()).toBe(3375);
+
+    // Equal bounds turn the adaptation off.
+    const fixed = withPeers(["a"], { minProbeTimeoutMs: 500 });
+    ackedProbes(fixed, [1000, 2000, 3000], 2);
+    fixed.tick(4000);
+    expect(fixed.nextWakeAt()).toBe(4500);
+  });
+
+  it("an ack to a ping sent again is not measured (Karn's rule): a slow answer does not shrink the timeout", () => {
+    const swim = withPeers(["a"]);
+    ackedProbes(swim, [1000, 2000, 3000], 400);
+    swim.tick(4000);
+    const timeoutAt = swim.nextWakeAt();
+    expect(timeoutAt).toBeGreaterThan(4400);
+    const seq = (sends(swim.drain())[0]!.messages[0] as { seq: number }).seq;
+    swim.tick(timeoutAt);
+    swim.drain();
+    // The ack after the second ping went out: 1 ms after it, 490 ms after the first.
+    swim.handle("udp://a", { type: "ack", seq, source: "a", payload: EMPTY }, timeoutAt + 1);
+    swim.drain();
+    expect(swim.counters.probesAcked).toBe(4);
+    swim.tick(5000);
+    expect(swim.nextWakeAt()).toBe(timeoutAt + 1000);
+  });
+
+  it("a shortened timeout costs no suspicion: an ack later in the period still saves the probe", () => {
+    const swim = withPeers(["a"]);
+    ackedProbes(swim, [1000, 2000, 3000, 4000], 2);
+    swim.tick(5000);
+    const seq = (sends(swim.drain())[0]!.messages[0] as { seq: number }).seq;
+    swim.tick(5100);
+    const fallbacks = swim.drain();
+    expect(sends(fallbacks).map((s) => s.messages[0]!.type)).toEqual(["ping"]);
+    streamProbe(fallbacks);
+    swim.handle("udp://a", { type: "ack", seq, source: "a", payload: EMPTY }, 5400);
+    swim.tick(6000);
+    expect(events(swim.drain())).toEqual([]);
+    expect(swim.counters.probesAcked).toBe(5);
+    expect(swim.counters.probesFailed).toBe(0);
+  });
+
+  it("a crashed member, its stream probe refused, is suspected the adapted timeout after its ping", () => {
+    const swim = withPeers(["a"]);
+    ackedProbes(swim, [1000, 2000, 3000, 4000], 2);
+    swim.tick(5000);
+    swim.drain();
+    swim.tick(5100);
+    const probe = streamProbe(swim.drain());
+    swim.streamProbeResult(probe.seq, false, 5101);
+    expect(events(swim.drain()).map((e) => [e.type, e.member.name, e.at])).toEqual([
+      ["suspect", "a", 5101],
+    ]);
+  });
+
   it("health stretches our probe interval and timeout (Lifeguard §3.1)", () => {
     // Datagrams only: a stream probe would hold the verdict past the period.
     const swim = withPeers(["a", "b", "c", "d"], { streamProbe: false });

@@ -49,7 +49,7 @@ export interface StreamOwner {
 export class Pipe {
   private readonly items: PipeItem[] = [];
   private head = 0;
-  private lastDue = Number.NEGATIVE_INFINITY;
+  private lastDue = -Infinity;
   /** Frames in flight plus frames delivered but not yet read: bounded by the buffer size. */
   load = 0;
   private broken = false;

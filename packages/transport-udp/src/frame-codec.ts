@@ -59,7 +59,7 @@ export class FrameDecoder {
    */
   constructor(
     private maxFrameBytes: number,
-    private readonly budget: ByteBudget = new ByteBudget(Number.POSITIVE_INFINITY),
+    private readonly budget: ByteBudget = new ByteBudget(Infinity),
   ) {}
 
   /** Changes the frame size limit (the handshake runs with a small one), in bytes. */

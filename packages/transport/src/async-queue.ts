@@ -14,7 +14,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   private error: unknown;
   private iterated = false;
 
-  constructor(private readonly limit = Number.POSITIVE_INFINITY) {}
+  constructor(private readonly limit = Infinity) {}
 
   /** Items waiting to be consumed. */
   get size(): number {

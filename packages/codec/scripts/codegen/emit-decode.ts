@@ -10,7 +10,6 @@ import {
   local,
   lowerFirst,
   totalCounter,
-  upperSnake,
   used,
 } from "./common.js";
 import type { FieldModel, MessageModel, SchemaModel } from "./model.js";
@@ -37,7 +36,21 @@ const READER = [
   "tooMany",
 ];
 
-const fieldsConstant = (message: MessageModel) => `${upperSnake(message.name)}_FIELDS`;
+/**
+ * The field numbers as a bit mask (bit n for field n), as `skipField` takes them: a literal at
+ * each call site costs the bundle less than an array apiece.
+ */
+function fieldMask(numbers: readonly number[]): string {
+  let mask = 0;
+  for (const n of numbers) {
+    if (!(Number.isInteger(n) && n >= 1 && n <= 30)) {
+      throw new Error(`field number ${n}: skipField's mask holds fields 1-30`);
+    }
+    mask |= 1 << n;
+  }
+  return `0x${mask.toString(16)}`;
+}
+const fieldsConstant = (message: MessageModel) => fieldMask(message.fields.map((f) => f.number));
 
 function initial(field: FieldModel): string {
   const type =
@@ -67,15 +80,11 @@ function read(field: FieldModel): string[] {
   const path = JSON.stringify(field.path);
   const out: string[] = [];
   if (field.count !== undefined) {
-    out.push(
-      `if (${v}.length >= lim.${field.count}) tooMany(${path}, "${field.count}", lim.${field.count});`,
-    );
+    out.push(`if (${v}.length >= lim.${field.count}) tooMany(${path}, "${field.count}");`);
   }
   if (field.total !== undefined) {
     const counter = totalCounter(field.total);
-    out.push(
-      `if (++${counter} > lim.${field.total}) tooMany(${path}, "${field.total}", lim.${field.total});`,
-    );
+    out.push(`if (++${counter} > lim.${field.total}) tooMany(${path}, "${field.total}");`);
   }
   let value: string;
   switch (field.kind) {
@@ -92,10 +101,10 @@ function read(field: FieldModel): string[] {
       value = "readVarint(end)";
       break;
     case "string":
-      value = `readString(end, lim.${field.limit}, ${path}, "${field.limit}")`;
+      value = `readString(end, ${path}, "${field.limit}")`;
       break;
     case "bytes":
-      value = `readBytes(end, lim.${field.limit}, ${path}, "${field.limit}")`;
+      value = `readBytes(end, ${path}, "${field.limit}")`;
       break;
     case "message":
       out.push("const len = readLength(end);");
@@ -157,18 +166,7 @@ export function emitDecode(schema: SchemaModel): string {
   const enumFns = schema.enums.map((e) => `${lowerFirst(e.name)}Of`);
   const kindOf = new Map(schema.kinds.map((k) => [k.message, k.type]));
   const [version, label, messages] = schema.envelope.fields as [FieldModel, FieldModel, FieldModel];
-  let out = `// Field numbers of each message, to tell a known field with the wrong wire type (malformed) from
-// an unknown field (skipped).
-${[schema.envelope, ...schema.messages]
-  .map(
-    (m) =>
-      `const ${fieldsConstant(m)}: readonly number[] = [${m.fields.map((f) => f.number).join(", ")}];`,
-  )
-  .join("\n")}
-const MESSAGE_KINDS: readonly number[] = [${schema.kinds.map((k) => k.number).join(", ")}];
-const NO_FIELDS: readonly number[] = [];
-
-// Counters of the \`@total\` limits, reset for each protocol message.
+  let out = `// Counters of the \`@total\` limits, reset for each protocol message.
 ${totals.map((t) => `let ${totalCounter(t)} = 0;`).join("\n")}
 `;
   for (const m of schema.messages) out += emitMessage(m, kindOf.get(m.name));
@@ -198,7 +196,7 @@ ${totals.map((t) => `        ${totalCounter(t)} = 0;\n`).join("")}        messag
   }
   out += `      default:
         // An unknown kind, or an unknown field of Message: skipped.
-        skipField(tag, end, MESSAGE_KINDS);
+        skipField(tag, end, ${fieldMask(schema.kinds.map((k) => k.number))});
     }
   }
   if (fields === 0) fail("malformed", "Message has no kind", "Message.kind");
@@ -252,7 +250,7 @@ export function decodeEnvelope(end: number): DecodedEnvelope {
   if (version !== WIRE_VERSION) {
     fail("unknown-version", "wire version absent", ${JSON.stringify(version.path)});
   }
-  const label = readStringAt(labelStart, labelEnd, lim.${label.limit}, ${JSON.stringify(label.path)}, "${label.limit}");
+  const label = readStringAt(labelStart, labelEnd, ${JSON.stringify(label.path)}, "${label.limit}");
   if (lim.label !== undefined && label !== lim.label) {
     fail(
       "label-mismatch",
@@ -260,7 +258,7 @@ export function decodeEnvelope(end: number): DecodedEnvelope {
       ${JSON.stringify(label.path)},
     );
   }
-  if (count > lim.${messages.count}) tooMany(${JSON.stringify(messages.path)}, "${messages.count}", lim.${messages.count});
+  if (count > lim.${messages.count}) tooMany(${JSON.stringify(messages.path)}, "${messages.count}");
 
   // Pass 2: framing is known good, so any overrun from here on is inside a message.
   framingChecked();
@@ -276,7 +274,7 @@ export function decodeEnvelope(end: number): DecodedEnvelope {
       else messages.push(message);
     } else {
       // Version, label and unknown fields, all checked in pass 1.
-      skipField(tag, end, NO_FIELDS);
+      skipField(tag, end, 0);
     }
   }
   return { ok: true, envelope: { version, label, messages }, skipped };

@@ -4,36 +4,6 @@ import type { Ack, Alive, Dead, DeltaEntry, DigestEntry, Envelope, Message, Nack
 import { WIRE_VERSION } from "./messages.js";
 import { memberStatusOf } from "./schema.js";
 
-// Field numbers of each message, to tell a known field with the wrong wire type (malformed) from
-// an unknown field (skipped).
-const ENVELOPE_FIELDS: readonly number[] = [1, 2, 3];
-const PING_FIELDS: readonly number[] = [1, 2, 3, 4];
-const PING_REQ_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6];
-const ACK_FIELDS: readonly number[] = [1, 2, 3];
-const NACK_FIELDS: readonly number[] = [1, 2];
-const ALIVE_FIELDS: readonly number[] = [1, 2, 3, 4, 5];
-const SUSPECT_FIELDS: readonly number[] = [1, 2, 3];
-const DEAD_FIELDS: readonly number[] = [1, 2, 3];
-const DIGEST_ENTRY_FIELDS: readonly number[] = [1, 2, 3];
-const DELTA_ENTRY_FIELDS: readonly number[] = [1, 2, 3, 4];
-const OWNER_DELTA_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6, 7];
-const STATE_SYN_FIELDS: readonly number[] = [1, 2];
-const STATE_SYN_ACK_FIELDS: readonly number[] = [1, 2, 3];
-const STATE_ACK_FIELDS: readonly number[] = [1];
-const STATE_DELTA_FIELDS: readonly number[] = [1];
-const PUSH_PULL_MEMBER_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6];
-const PUSH_PULL_FIELDS: readonly number[] = [1, 2, 3, 4, 5];
-const USER_MESSAGE_FIELDS: readonly number[] = [1, 2, 3, 4, 5];
-const SHARED_ENTRY_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6];
-const SHARED_DIGEST_FIELDS: readonly number[] = [1, 2];
-const SHARED_DELTA_FIELDS: readonly number[] = [1, 2, 3, 4];
-const QUERY_TAG_FILTER_FIELDS: readonly number[] = [1, 2];
-const QUERY_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-const QUERY_RESPONSE_FIELDS: readonly number[] = [1, 2, 3, 4, 5, 6, 7];
-const PRUNE_FIELDS: readonly number[] = [1, 2, 3];
-const MESSAGE_KINDS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 18, 20, 21];
-const NO_FIELDS: readonly number[] = [];
-
 // Counters of the `@total` limits, reset for each protocol message.
 let totalMaxEntries = 0;
 let totalMaxOwners = 0;
@@ -51,17 +21,17 @@ function decodePing(end: number): Ping {
         seq = readVarint(end);
         break;
       case 0x12: // string target = 2
-        target = readString(end, lim.maxNameBytes, "Ping.target", "maxNameBytes");
+        target = readString(end, "Ping.target", "maxNameBytes");
         break;
       case 0x1a: // string source = 3
-        source = readString(end, lim.maxNameBytes, "Ping.source", "maxNameBytes");
+        source = readString(end, "Ping.source", "maxNameBytes");
         break;
       case 0x22: // repeated string source_addresses = 4
-        if (sourceAddresses.length >= lim.maxAddresses) tooMany("Ping.sourceAddresses", "maxAddresses", lim.maxAddresses);
-        sourceAddresses.push(readString(end, lim.maxAddressBytes, "Ping.sourceAddresses", "maxAddressBytes"));
+        if (sourceAddresses.length >= lim.maxAddresses) tooMany("Ping.sourceAddresses", "maxAddresses");
+        sourceAddresses.push(readString(end, "Ping.sourceAddresses", "maxAddressBytes"));
         break;
       default:
-        skipField(tag, end, PING_FIELDS);
+        skipField(tag, end, 0x1e);
     }
   }
   return { type: "ping", seq, target, source, sourceAddresses };
@@ -82,24 +52,24 @@ function decodePingReq(end: number): PingReq {
         seq = readVarint(end);
         break;
       case 0x12: // string target = 2
-        target = readString(end, lim.maxNameBytes, "PingReq.target", "maxNameBytes");
+        target = readString(end, "PingReq.target", "maxNameBytes");
         break;
       case 0x1a: // repeated string target_addresses = 3
-        if (targetAddresses.length >= lim.maxAddresses) tooMany("PingReq.targetAddresses", "maxAddresses", lim.maxAddresses);
-        targetAddresses.push(readString(end, lim.maxAddressBytes, "PingReq.targetAddresses", "maxAddressBytes"));
+        if (targetAddresses.length >= lim.maxAddresses) tooMany("PingReq.targetAddresses", "maxAddresses");
+        targetAddresses.push(readString(end, "PingReq.targetAddresses", "maxAddressBytes"));
         break;
       case 0x22: // string source = 4
-        source = readString(end, lim.maxNameBytes, "PingReq.source", "maxNameBytes");
+        source = readString(end, "PingReq.source", "maxNameBytes");
         break;
       case 0x2a: // repeated string source_addresses = 5
-        if (sourceAddresses.length >= lim.maxAddresses) tooMany("PingReq.sourceAddresses", "maxAddresses", lim.maxAddresses);
-        sourceAddresses.push(readString(end, lim.maxAddressBytes, "PingReq.sourceAddresses", "maxAddressBytes"));
+        if (sourceAddresses.length >= lim.maxAddresses) tooMany("PingReq.sourceAddresses", "maxAddresses");
+        sourceAddresses.push(readString(end, "PingReq.sourceAddresses", "maxAddressBytes"));
         break;
       case 0x30: // bool want_nack = 6
         wantNack = readBool(end);
         break;
       default:
-        skipField(tag, end, PING_REQ_FIELDS);
+        skipField(tag, end, 0x7e);
     }
   }
   return { type: "ping-req", seq, target, targetAddresses, source, sourceAddresses, wantNack };
@@ -117,13 +87,13 @@ function decodeAck(end: number): Ack {
         seq = readVarint(end);
         break;
       case 0x12: // string source = 2
-        source = readString(end, lim.maxNameBytes, "Ack.source", "maxNameBytes");
+        source = readString(end, "Ack.source", "maxNameBytes");
         break;
       case 0x1a: // bytes payload = 3
-        payload = readBytes(end, lim.maxPayloadBytes, "Ack.payload", "maxPayloadBytes");
+        payload = readBytes(end, "Ack.payload", "maxPayloadBytes");
         break;
       default:
-        skipField(tag, end, ACK_FIELDS);
+        skipField(tag, end, 0xe);
     }
   }
   return { type: "ack", seq, source, payload };
@@ -140,10 +110,10 @@ function decodeNack(end: number): Nack {
         seq = readVarint(end);
         break;
       case 0x12: // string source = 2
-        source = readString(end, lim.maxNameBytes, "Nack.source", "maxNameBytes");
+        source = readString(end, "Nack.source", "maxNameBytes");
         break;
       default:
-        skipField(tag, end, NACK_FIELDS);
+        skipField(tag, end, 0x6);
     }
   }
   return { type: "nack", seq, source };
@@ -160,7 +130,7 @@ function decodeAlive(end: number): Alive {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: // string name = 1
-        name = readString(end, lim.maxNameBytes, "Alive.name", "maxNameBytes");
+        name = readString(end, "Alive.name", "maxNameBytes");
         break;
       case 0x10: // uint64 incarnation = 2
         incarnation = readUint64(end);
@@ -169,14 +139,14 @@ function decodeAlive(end: number): Alive {
         generation = readVarint(end);
         break;
       case 0x22: // repeated string addresses = 4
-        if (addresses.length >= lim.maxAddresses) tooMany("Alive.addresses", "maxAddresses", lim.maxAddresses);
-        addresses.push(readString(end, lim.maxAddressBytes, "Alive.addresses", "maxAddressBytes"));
+        if (addresses.length >= lim.maxAddresses) tooMany("Alive.addresses", "maxAddresses");
+        addresses.push(readString(end, "Alive.addresses", "maxAddressBytes"));
         break;
       case 0x2a: // bytes meta = 5
-        meta = readBytes(end, lim.maxMetaBytes, "Alive.meta", "maxMetaBytes");
+        meta = readBytes(end, "Alive.meta", "maxMetaBytes");
         break;
       default:
-        skipField(tag, end, ALIVE_FIELDS);
+        skipField(tag, end, 0x3e);
     }
   }
   if (name.length === 0) missing("Alive.name");
@@ -192,16 +162,16 @@ function decodeSuspect(end: number): Suspect {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: // string name = 1
-        name = readString(end, lim.maxNameBytes, "Suspect.name", "maxNameBytes");
+        name = readString(end, "Suspect.name", "maxNameBytes");
         break;
       case 0x10: // uint64 incarnation = 2
         incarnation = readUint64(end);
         break;
       case 0x1a: // string from = 3
-        from = readString(end, lim.maxNameBytes, "Suspect.from", "maxNameBytes");
+        from = readString(end, "Suspect.from", "maxNameBytes");
         break;
       default:
-        skipField(tag, end, SUSPECT_FIELDS);
+        skipField(tag, end, 0xe);
     }
   }
   if (name.length === 0) missing("Suspect.name");
@@ -218,16 +188,16 @@ function decodeDead(end: number): Dead {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: // string name = 1
-        name = readString(end, lim.maxNameBytes, "Dead.name", "maxNameBytes");
+        name = readString(end, "Dead.name", "maxNameBytes");
         break;
       case 0x10: // uint64 incarnation = 2
         incarnation = readUint64(end);
         break;
       case 0x1a: // string from = 3
-        from = readString(end, lim.maxNameBytes, "Dead.from", "maxNameBytes");
+        from = readString(end, "Dead.from", "maxNameBytes");
         break;
       default:
-        skipField(tag, end, DEAD_FIELDS);
+        skipField(tag, end, 0xe);
     }
   }
   if (name.length === 0) missing("Dead.name");
@@ -244,7 +214,7 @@ function decodeDigestEntry(end: number): DigestEntry {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: // string owner = 1
-        owner = readString(end, lim.maxNameBytes, "DigestEntry.owner", "maxNameBytes");
+        owner = readString(end, "DigestEntry.owner", "maxNameBytes");
         break;
       case 0x10: // uint64 generation = 2
         generation = readVarint(end);
@@ -253,7 +223,7 @@ function decodeDigestEntry(end: number): DigestEntry {
         maxVersion = readVarint(end);
         break;
       default:
-        skipField(tag, end, DIGEST_ENTRY_FIELDS);
+        skipField(tag, end, 0xe);
     }
   }
   if (owner.length === 0) missing("DigestEntry.owner");
@@ -270,10 +240,10 @@ function decodeDeltaEntry(end: number): DeltaEntry {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: // string key = 1
-        key = readString(end, lim.maxKeyBytes, "DeltaEntry.key", "maxKeyBytes");
+        key = readString(end, "DeltaEntry.key", "maxKeyBytes");
         break;
       case 0x12: // bytes value = 2
-        value = readBytes(end, lim.maxValueBytes, "DeltaEntry.value", "maxValueBytes");
+        value = readBytes(end, "DeltaEntry.value", "maxValueBytes");
         break;
       case 0x18: // uint64 version = 3
         version = readVarint(end);
@@ -282,7 +252,7 @@ function decodeDeltaEntry(end: number): DeltaEntry {
         tombstone = readBool(end);
         break;
       default:
-        skipField(tag, end, DELTA_ENTRY_FIELDS);
+        skipField(tag, end, 0x1e);
     }
   }
   return { key, value, version, tombstone };
@@ -301,7 +271,7 @@ function decodeOwnerDelta(end: number): OwnerDelta {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: // string owner = 1
-        owner = readString(end, lim.maxNameBytes, "OwnerDelta.owner", "maxNameBytes");
+        owner = readString(end, "OwnerDelta.owner", "maxNameBytes");
         break;
       case 0x10: // uint64 generation = 2
         generation = readVarint(end);
@@ -319,13 +289,13 @@ function decodeOwnerDelta(end: number): OwnerDelta {
         maxVersion = readVarint(end);
         break;
       case 0x3a: { // repeated DeltaEntry entries = 7
-        if (++totalMaxEntries > lim.maxEntries) tooMany("OwnerDelta.entries", "maxEntries", lim.maxEntries);
+        if (++totalMaxEntries > lim.maxEntries) tooMany("OwnerDelta.entries", "maxEntries");
         const len = readLength(end);
         entries.push(decodeDeltaEntry(pos + len));
         break;
       }
       default:
-        skipField(tag, end, OWNER_DELTA_FIELDS);
+        skipField(tag, end, 0xfe);
     }
   }
   if (owner.length === 0) missing("OwnerDelta.owner");
@@ -340,7 +310,7 @@ function decodeStateSyn(end: number): StateSyn {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: { // repeated DigestEntry digest = 1
-        if (digest.length >= lim.maxDigestEntries) tooMany("StateSyn.digest", "maxDigestEntries", lim.maxDigestEntries);
+        if (digest.length >= lim.maxDigestEntries) tooMany("StateSyn.digest", "maxDigestEntries");
         const len = readLength(end);
         digest.push(decodeDigestEntry(pos + len));
         break;
@@ -349,7 +319,7 @@ function decodeStateSyn(end: number): StateSyn {
         complete = readBool(end);
         break;
       default:
-        skipField(tag, end, STATE_SYN_FIELDS);
+        skipField(tag, end, 0x6);
     }
   }
   return { type: "state-syn", digest, complete };
@@ -364,7 +334,7 @@ function decodeStateSynAck(end: number): StateSynAck {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: { // repeated DigestEntry digest = 1
-        if (digest.length >= lim.maxDigestEntries) tooMany("StateSynAck.digest", "maxDigestEntries", lim.maxDigestEntries);
+        if (digest.length >= lim.maxDigestEntries) tooMany("StateSynAck.digest", "maxDigestEntries");
         const len = readLength(end);
         digest.push(decodeDigestEntry(pos + len));
         break;
@@ -373,13 +343,13 @@ function decodeStateSynAck(end: number): StateSynAck {
         complete = readBool(end);
         break;
       case 0x1a: { // repeated OwnerDelta delta = 3
-        if (++totalMaxOwners > lim.maxOwners) tooMany("StateSynAck.delta", "maxOwners", lim.maxOwners);
+        if (++totalMaxOwners > lim.maxOwners) tooMany("StateSynAck.delta", "maxOwners");
         const len = readLength(end);
         delta.push(decodeOwnerDelta(pos + len));
         break;
       }
       default:
-        skipField(tag, end, STATE_SYN_ACK_FIELDS);
+        skipField(tag, end, 0xe);
     }
   }
   return { type: "state-syn-ack", digest, complete, delta };
@@ -392,13 +362,13 @@ function decodeStateAck(end: number): StateAck {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: { // repeated OwnerDelta delta = 1
-        if (++totalMaxOwners > lim.maxOwners) tooMany("StateAck.delta", "maxOwners", lim.maxOwners);
+        if (++totalMaxOwners > lim.maxOwners) tooMany("StateAck.delta", "maxOwners");
         const len = readLength(end);
         delta.push(decodeOwnerDelta(pos + len));
         break;
       }
       default:
-        skipField(tag, end, STATE_ACK_FIELDS);
+        skipField(tag, end, 0x2);
     }
   }
   return { type: "state-ack", delta };
@@ -411,13 +381,13 @@ function decodeStateDelta(end: number): StateDelta {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: { // repeated OwnerDelta delta = 1
-        if (++totalMaxOwners > lim.maxOwners) tooMany("StateDelta.delta", "maxOwners", lim.maxOwners);
+        if (++totalMaxOwners > lim.maxOwners) tooMany("StateDelta.delta", "maxOwners");
         const len = readLength(end);
         delta.push(decodeOwnerDelta(pos + len));
         break;
       }
       default:
-        skipField(tag, end, STATE_DELTA_FIELDS);
+        skipField(tag, end, 0x2);
     }
   }
   return { type: "state-delta", delta };
@@ -435,7 +405,7 @@ function decodePushPullMember(end: number): PushPullMember {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: // string name = 1
-        name = readString(end, lim.maxNameBytes, "PushPullMember.name", "maxNameBytes");
+        name = readString(end, "PushPullMember.name", "maxNameBytes");
         break;
       case 0x10: // uint64 incarnation = 2
         incarnation = readUint64(end);
@@ -447,14 +417,14 @@ function decodePushPullMember(end: number): PushPullMember {
         status = readVarint(end);
         break;
       case 0x2a: // repeated string addresses = 5
-        if (addresses.length >= lim.maxAddresses) tooMany("PushPullMember.addresses", "maxAddresses", lim.maxAddresses);
-        addresses.push(readString(end, lim.maxAddressBytes, "PushPullMember.addresses", "maxAddressBytes"));
+        if (addresses.length >= lim.maxAddresses) tooMany("PushPullMember.addresses", "maxAddresses");
+        addresses.push(readString(end, "PushPullMember.addresses", "maxAddressBytes"));
         break;
       case 0x32: // bytes meta = 6
-        meta = readBytes(end, lim.maxMetaBytes, "PushPullMember.meta", "maxMetaBytes");
+        meta = readBytes(end, "PushPullMember.meta", "maxMetaBytes");
         break;
       default:
-        skipField(tag, end, PUSH_PULL_MEMBER_FIELDS);
+        skipField(tag, end, 0x7e);
     }
   }
   if (name.length === 0) missing("PushPullMember.name");
@@ -480,22 +450,22 @@ function decodePushPull(end: number): PushPull {
         reply = readBool(end);
         break;
       case 0x1a: // string source = 3
-        source = readString(end, lim.maxNameBytes, "PushPull.source", "maxNameBytes");
+        source = readString(end, "PushPull.source", "maxNameBytes");
         break;
       case 0x22: { // repeated PushPullMember members = 4
-        if (members.length >= lim.maxMembers) tooMany("PushPull.members", "maxMembers", lim.maxMembers);
+        if (members.length >= lim.maxMembers) tooMany("PushPull.members", "maxMembers");
         const len = readLength(end);
         members.push(decodePushPullMember(pos + len));
         break;
       }
       case 0x2a: { // repeated OwnerDelta delta = 5
-        if (++totalMaxOwners > lim.maxOwners) tooMany("PushPull.delta", "maxOwners", lim.maxOwners);
+        if (++totalMaxOwners > lim.maxOwners) tooMany("PushPull.delta", "maxOwners");
         const len = readLength(end);
         delta.push(decodeOwnerDelta(pos + len));
         break;
       }
       default:
-        skipField(tag, end, PUSH_PULL_FIELDS);
+        skipField(tag, end, 0x3e);
     }
   }
   return { type: "push-pull", join, reply, source, members, delta };
@@ -512,13 +482,13 @@ function decodeUserMessage(end: number): UserMessage {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: // string from = 1
-        from = readString(end, lim.maxNameBytes, "UserMessage.from", "maxNameBytes");
+        from = readString(end, "UserMessage.from", "maxNameBytes");
         break;
       case 0x12: // string name = 2
-        name = readString(end, lim.maxNameBytes, "UserMessage.name", "maxNameBytes");
+        name = readString(end, "UserMessage.name", "maxNameBytes");
         break;
       case 0x1a: // bytes payload = 3
-        payload = readBytes(end, lim.maxPayloadBytes, "UserMessage.payload", "maxPayloadBytes");
+        payload = readBytes(end, "UserMessage.payload", "maxPayloadBytes");
         break;
       case 0x20: // bool coalesce = 4
         coalesce = readBool(end);
@@ -527,7 +497,7 @@ function decodeUserMessage(end: number): UserMessage {
         ltime = readVarint(end);
         break;
       default:
-        skipField(tag, end, USER_MESSAGE_FIELDS);
+        skipField(tag, end, 0x3e);
     }
   }
   return { type: "user", from, name, payload, coalesce, ltime };
@@ -545,10 +515,10 @@ function decodeSharedEntry(end: number): SharedEntry {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: // string key = 1
-        key = readString(end, lim.maxKeyBytes, "SharedEntry.key", "maxKeyBytes");
+        key = readString(end, "SharedEntry.key", "maxKeyBytes");
         break;
       case 0x12: // bytes value = 2
-        value = readBytes(end, lim.maxValueBytes, "SharedEntry.value", "maxValueBytes");
+        value = readBytes(end, "SharedEntry.value", "maxValueBytes");
         break;
       case 0x18: // uint64 wall = 3
         wall = readVarint(end);
@@ -557,13 +527,13 @@ function decodeSharedEntry(end: number): SharedEntry {
         logical = readUint32(end, "SharedEntry.logical");
         break;
       case 0x2a: // string writer = 5
-        writer = readString(end, lim.maxNameBytes, "SharedEntry.writer", "maxNameBytes");
+        writer = readString(end, "SharedEntry.writer", "maxNameBytes");
         break;
       case 0x30: // bool tombstone = 6
         tombstone = readBool(end);
         break;
       default:
-        skipField(tag, end, SHARED_ENTRY_FIELDS);
+        skipField(tag, end, 0x7e);
     }
   }
   if (key.length === 0) missing("SharedEntry.key");
@@ -585,7 +555,7 @@ function decodeSharedDigest(end: number): SharedDigest {
         count = readUint32(end, "SharedDigest.count");
         break;
       default:
-        skipField(tag, end, SHARED_DIGEST_FIELDS);
+        skipField(tag, end, 0x6);
     }
   }
   return { type: "shared-digest", hash, count };
@@ -601,7 +571,7 @@ function decodeSharedDelta(end: number): SharedDelta {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: { // repeated SharedEntry entries = 1
-        if (entries.length >= lim.maxEntries) tooMany("SharedDelta.entries", "maxEntries", lim.maxEntries);
+        if (entries.length >= lim.maxEntries) tooMany("SharedDelta.entries", "maxEntries");
         const len = readLength(end);
         entries.push(decodeSharedEntry(pos + len));
         break;
@@ -616,7 +586,7 @@ function decodeSharedDelta(end: number): SharedDelta {
         answer = readBool(end);
         break;
       default:
-        skipField(tag, end, SHARED_DELTA_FIELDS);
+        skipField(tag, end, 0x1e);
     }
   }
   return { type: "shared-delta", entries, hash, count, answer };
@@ -630,13 +600,13 @@ function decodeQueryTagFilter(end: number): QueryTagFilter {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: // string tag = 1
-        tagField = readString(end, lim.maxNameBytes, "QueryTagFilter.tag", "maxNameBytes");
+        tagField = readString(end, "QueryTagFilter.tag", "maxNameBytes");
         break;
       case 0x12: // string pattern = 2
-        pattern = readString(end, lim.maxNameBytes, "QueryTagFilter.pattern", "maxNameBytes");
+        pattern = readString(end, "QueryTagFilter.pattern", "maxNameBytes");
         break;
       default:
-        skipField(tag, end, QUERY_TAG_FILTER_FIELDS);
+        skipField(tag, end, 0x6);
     }
   }
   if (tagField.length === 0) missing("QueryTagFilter.tag");
@@ -663,27 +633,27 @@ function decodeQuery(end: number): Query {
         id = readVarint(end);
         break;
       case 0x12: // string origin = 2
-        origin = readString(end, lim.maxNameBytes, "Query.origin", "maxNameBytes");
+        origin = readString(end, "Query.origin", "maxNameBytes");
         break;
       case 0x18: // uint64 generation = 3
         generation = readVarint(end);
         break;
       case 0x22: // repeated string origin_addresses = 4
-        if (originAddresses.length >= lim.maxAddresses) tooMany("Query.originAddresses", "maxAddresses", lim.maxAddresses);
-        originAddresses.push(readString(end, lim.maxAddressBytes, "Query.originAddresses", "maxAddressBytes"));
+        if (originAddresses.length >= lim.maxAddresses) tooMany("Query.originAddresses", "maxAddresses");
+        originAddresses.push(readString(end, "Query.originAddresses", "maxAddressBytes"));
         break;
       case 0x2a: // string name = 5
-        name = readString(end, lim.maxNameBytes, "Query.name", "maxNameBytes");
+        name = readString(end, "Query.name", "maxNameBytes");
         break;
       case 0x32: // bytes payload = 6
-        payload = readBytes(end, lim.maxPayloadBytes, "Query.payload", "maxPayloadBytes");
+        payload = readBytes(end, "Query.payload", "maxPayloadBytes");
         break;
       case 0x3a: // repeated string filter_names = 7
-        if (filterNames.length >= lim.maxMembers) tooMany("Query.filterNames", "maxMembers", lim.maxMembers);
-        filterNames.push(readString(end, lim.maxNameBytes, "Query.filterNames", "maxNameBytes"));
+        if (filterNames.length >= lim.maxMembers) tooMany("Query.filterNames", "maxMembers");
+        filterNames.push(readString(end, "Query.filterNames", "maxNameBytes"));
         break;
       case 0x42: { // repeated QueryTagFilter filter_tags = 8
-        if (filterTags.length >= lim.maxQueryFilters) tooMany("Query.filterTags", "maxQueryFilters", lim.maxQueryFilters);
+        if (filterTags.length >= lim.maxQueryFilters) tooMany("Query.filterTags", "maxQueryFilters");
         const len = readLength(end);
         filterTags.push(decodeQueryTagFilter(pos + len));
         break;
@@ -698,7 +668,7 @@ function decodeQuery(end: number): Query {
         relayFactor = readUint32(end, "Query.relayFactor");
         break;
       default:
-        skipField(tag, end, QUERY_FIELDS);
+        skipField(tag, end, 0xffe);
     }
   }
   if (origin.length === 0) missing("Query.origin");
@@ -722,26 +692,26 @@ function decodeQueryResponse(end: number): QueryResponse {
         id = readVarint(end);
         break;
       case 0x12: // string origin = 2
-        origin = readString(end, lim.maxNameBytes, "QueryResponse.origin", "maxNameBytes");
+        origin = readString(end, "QueryResponse.origin", "maxNameBytes");
         break;
       case 0x18: // uint64 generation = 3
         generation = readVarint(end);
         break;
       case 0x22: // string from = 4
-        from = readString(end, lim.maxNameBytes, "QueryResponse.from", "maxNameBytes");
+        from = readString(end, "QueryResponse.from", "maxNameBytes");
         break;
       case 0x28: // bool ack = 5
         ack = readBool(end);
         break;
       case 0x32: // bytes payload = 6
-        payload = readBytes(end, lim.maxPayloadBytes, "QueryResponse.payload", "maxPayloadBytes");
+        payload = readBytes(end, "QueryResponse.payload", "maxPayloadBytes");
         break;
       case 0x3a: // repeated string relay_to = 7
-        if (relayTo.length >= lim.maxAddresses) tooMany("QueryResponse.relayTo", "maxAddresses", lim.maxAddresses);
-        relayTo.push(readString(end, lim.maxAddressBytes, "QueryResponse.relayTo", "maxAddressBytes"));
+        if (relayTo.length >= lim.maxAddresses) tooMany("QueryResponse.relayTo", "maxAddresses");
+        relayTo.push(readString(end, "QueryResponse.relayTo", "maxAddressBytes"));
         break;
       default:
-        skipField(tag, end, QUERY_RESPONSE_FIELDS);
+        skipField(tag, end, 0xfe);
     }
   }
   if (origin.length === 0) missing("QueryResponse.origin");
@@ -758,16 +728,16 @@ function decodePrune(end: number): Prune {
     const tag = readTag(end);
     switch (tag) {
       case 0x0a: // string name = 1
-        name = readString(end, lim.maxNameBytes, "Prune.name", "maxNameBytes");
+        name = readString(end, "Prune.name", "maxNameBytes");
         break;
       case 0x10: // uint64 incarnation = 2
         incarnation = readUint64(end);
         break;
       case 0x1a: // string from = 3
-        from = readString(end, lim.maxNameBytes, "Prune.from", "maxNameBytes");
+        from = readString(end, "Prune.from", "maxNameBytes");
         break;
       default:
-        skipField(tag, end, PRUNE_FIELDS);
+        skipField(tag, end, 0xe);
     }
   }
   if (name.length === 0) missing("Prune.name");
@@ -918,7 +888,7 @@ export function decodeMessage(end: number): Message | undefined {
       }
       default:
         // An unknown kind, or an unknown field of Message: skipped.
-        skipField(tag, end, MESSAGE_KINDS);
+        skipField(tag, end, 0x373ffe);
     }
   }
   if (fields === 0) fail("malformed", "Message has no kind", "Message.kind");
@@ -968,13 +938,13 @@ export function decodeEnvelope(end: number): DecodedEnvelope {
         break;
       }
       default:
-        skipField(tag, end, ENVELOPE_FIELDS);
+        skipField(tag, end, 0xe);
     }
   }
   if (version !== WIRE_VERSION) {
     fail("unknown-version", "wire version absent", "Envelope.version");
   }
-  const label = readStringAt(labelStart, labelEnd, lim.maxNameBytes, "Envelope.label", "maxNameBytes");
+  const label = readStringAt(labelStart, labelEnd, "Envelope.label", "maxNameBytes");
   if (lim.label !== undefined && label !== lim.label) {
     fail(
       "label-mismatch",
@@ -982,7 +952,7 @@ export function decodeEnvelope(end: number): DecodedEnvelope {
       "Envelope.label",
     );
   }
-  if (count > lim.maxMessages) tooMany("Envelope.messages", "maxMessages", lim.maxMessages);
+  if (count > lim.maxMessages) tooMany("Envelope.messages", "maxMessages");
 
   // Pass 2: framing is known good, so any overrun from here on is inside a message.
   framingChecked();
@@ -998,7 +968,7 @@ export function decodeEnvelope(end: number): DecodedEnvelope {
       else messages.push(message);
     } else {
       // Version, label and unknown fields, all checked in pass 1.
-      skipField(tag, end, NO_FIELDS);
+      skipField(tag, end, 0);
     }
   }
   return { ok: true, envelope: { version, label, messages }, skipped };
