@@ -30,18 +30,21 @@ export const MEMBERLIST_FIRST_SUSPECT_MAX_S: BySize = { 50: 1.8 };
  * ours: every member walks its own shuffled list, so in one period a given member is probed by
  * nobody with probability (1 − 1/(N−1))^(N−1) ≈ 1/e, whichever implementation.
  *
- * Measured with the Go tool seeding `math/rand` (2026-12-07). Before, Go 1.19's global source
- * started from one seed in every process, so memberlist's probe staggers and orders repeated run
- * after run: N = 50 gave 1.32 s over 30 trials, 12 of them at 1.30–1.34 s; with the seed, 1.72 s.
- * The figures without the seed were 1.532 (max 3.567, 15 trials) at N = 50, 1.769 (3.919, 10) at
- * N = 100 and 1.765 (4.593, 16) at N = 200.
+ * Measured with the Go tool seeding `math/rand`, in the sitting of 2026-12-07 that measured the
+ * adaptive probe timeout (`--trials 30`, `10`, `16`). The sitting before, the same day, gave
+ * 1.722 (max 5.326) at N = 50, 1.823 (2.57) at N = 100 and 1.617 (6.494) at N = 200. Before the
+ * seed, Go 1.19's global source started from one seed in every process, so memberlist's probe
+ * staggers and orders repeated run after run: N = 50 gave 1.32 s over 30 trials, 12 of them at
+ * 1.30–1.34 s; the figures without the seed were 1.532 (max 3.567, 15 trials) at N = 50, 1.769
+ * (3.919, 10) at N = 100 and 1.765 (4.593, 16) at N = 200. Seeded, the first suspicions still
+ * bunch (10 of 30 at 1.30–1.34 s at N = 50): the tool starts every node's probe ticker in one loop.
  */
 export const MEMBERLIST_FIRST_SUSPECT_MEASURED: Readonly<
   Partial<Record<number, { readonly date: string; trials: number; median: number; max: number }>>
 > = {
-  50: { date: "2026-12-07", trials: 30, median: 1.722, max: 5.326 },
-  100: { date: "2026-12-07", trials: 10, median: 1.823, max: 2.57 },
-  200: { date: "2026-12-07", trials: 16, median: 1.617, max: 6.494 },
+  50: { date: "2026-12-07", trials: 30, median: 1.422, max: 7.332 },
+  100: { date: "2026-12-07", trials: 10, median: 1.935, max: 7.922 },
+  200: { date: "2026-12-07", trials: 16, median: 1.759, max: 3.956 },
 };
 
 /** Hard kill → every node lists the victim dead: medians, s. */
