@@ -50,7 +50,7 @@ function fieldMask(numbers: readonly number[]): string {
   }
   return `0x${mask.toString(16)}`;
 }
-const fieldsConstant = (message: MessageModel) => fieldMask(message.fields.map((f) => f.number));
+const knownFieldsMask = (message: MessageModel) => fieldMask(message.fields.map((f) => f.number));
 
 function initial(field: FieldModel): string {
   const type =
@@ -146,7 +146,7 @@ function emitMessage(message: MessageModel, type: string | undefined): string {
     for (const s of body) out += `        ${s}\n`;
     out += `        break;${block ? "\n      }" : ""}\n`;
   }
-  out += `      default:\n        skipField(tag, end, ${fieldsConstant(message)});\n    }\n  }\n`;
+  out += `      default:\n        skipField(tag, end, ${knownFieldsMask(message)});\n    }\n  }\n`;
   const props: string[] = type === undefined ? [] : [`type: ${JSON.stringify(type)}`];
   for (const f of fields) {
     const { checks, value } = finish(f);
@@ -244,7 +244,7 @@ export function decodeEnvelope(end: number): DecodedEnvelope {
         break;
       }
       default:
-        skipField(tag, end, ${fieldsConstant(schema.envelope)});
+        skipField(tag, end, ${knownFieldsMask(schema.envelope)});
     }
   }
   if (version !== WIRE_VERSION) {
