@@ -415,12 +415,12 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
    * Runs one step of the core at the current time, carries out its outputs, re-arms the timer,
    * then delivers the step's events (outside the step: a handler may call back in).
    */
-  private step<T>(fn: (now: number) => T): T {
+  private step<T>(fn: (now: number) => T, now = this.clock.now()): T {
     try {
-      return fn(this.clock.now());
+      return fn(now);
     } finally {
       for (const out of this.core.drain()) this.carryOut(out);
-      this.arm();
+      this.arm(now);
       this.hub.deliver();
     }
   }
@@ -455,11 +455,10 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
   }
 
   /**
-   * Keeps one timer armed at the core's next wake time, moved whenever that time moves, later
-   * too: an ack makes the probe's timeout stale, and a timer left there would wake the node for a
-   * step with nothing to do once per probe period (half an idle member's wake-ups).
+   * Keeps one timer armed at the core's next wake time, moved whenever that time moves, later too
+   * (a timer left at a probe's timeout that an ack made stale would wake an idle member in vain).
    */
-  private arm(): void {
+  private arm(now: number): void {
     if (this.statusValue === "stopped" || this.statusValue === "created") return;
     const at = this.core.nextWakeAt();
     if (at === this.timerAt) return;
@@ -467,14 +466,15 @@ export class ClusterRuntime<K extends PacketKeyring = Keyring> {
     this.timer = undefined;
     this.timerAt = at;
     if (at === Infinity) return;
-    const delay = Math.max(0, at - this.clock.now());
+    const delay = Math.max(0, at - now); // `now` is the step's: a little behind, so late, not early
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.timerAt = Infinity;
       if (this.statusValue === "stopped") return;
-      // Node's timers run on a whole-millisecond clock: one may fire just before `at`. Sleep on.
-      if (this.clock.now() < at) this.arm();
-      else this.step((now) => this.core.tick(now));
+      const woke = this.clock.now();
+      // A timer may still fire just before `at` (the loop was busy when it was set). Sleep on.
+      if (woke < at) this.arm(woke);
+      else this.step((t) => this.core.tick(t), woke);
     }, delay);
   }
 

@@ -141,13 +141,13 @@ export class AntiEntropy {
   }
 
   /**
-   * An ack from `from` (`direct()`: sent by the member it is from, not relayed): its features are
+   * An ack from `from` (`direct`: sent by the member it is from, not relayed): its features are
    * recorded; when it carries a digest hash other than ours, our digest goes to `from` now if none
    * went out this period, else at the next period.
    */
   heard(
     from: string,
-    direct: () => boolean,
+    direct: boolean,
     ack: Ack,
     state: ClusterState,
     outbox: Outbox,
@@ -157,7 +157,7 @@ export class AntiEntropy {
     if (theirs === undefined) return;
     // A relayed ack comes from the relay with the target's payload: features only from the source.
     const features = payloadFeatures(ack.payload);
-    if (this.frames.featuresOf(from) !== features && direct()) this.frames.learn(from, features);
+    if (direct && this.frames.featuresOf(from) !== features) this.frames.learn(from, features);
     if (theirs === state.digestHash()) return;
     if (now - this.lastSynAt >= this.intervalMs) this.sendSyn(from, state, outbox, now);
     else this.peer = from;

@@ -234,15 +234,15 @@ export class Coordinates {
   }
 
   /**
-   * An ack (`direct()`: sent by the member it is about; asked only of an ack that answers one of
-   * our pings): a sample when it answers one of our pings directly. Returns the probe's round-trip
-   * time, ms, for such an ack (with coordinates off too), `undefined` for any other.
+   * An ack (`direct`: sent by the member it is about, not relayed): a sample when it answers one
+   * of our pings directly. Returns the probe's round-trip time, ms, for such an ack (with
+   * coordinates off too), `undefined` for any other.
    */
-  heard(ack: Ack, direct: () => boolean, now: number): number | undefined {
+  heard(ack: Ack, direct: boolean, now: number): number | undefined {
     const ping = this.pending.get(ack.seq);
     if (ping === undefined || ping.target !== ack.source) return undefined;
     this.pending.delete(ack.seq);
-    if (!direct()) return undefined;
+    if (!direct) return undefined;
     const rttMs = now - ping.at;
     if (!this.enabled) return rttMs;
     const theirs = payloadCoordinate(ack.payload);

@@ -163,7 +163,7 @@ export class Inbox {
     const { swim, state, stateSync, outbox } = this.host;
     switch (msg.type) {
       case "ack": {
-        const direct = () => this.direct(from, msg.source);
+        const direct = this.direct(from, msg.source);
         this.host.antiEntropy.heard(from, direct, msg, state, outbox, now);
         const rttMs = this.host.coordinates.heard(msg, direct, now);
         if (rttMs !== undefined) observeProbeRtt(this.host.counters.probeRtt, rttMs);

@@ -1,4 +1,5 @@
 import { createSocket, type Socket as DgramSocket } from "node:dgram";
+import { lookup as dnsLookup, type LookupOneOptions } from "node:dns";
 import { createServer, isIP, type Server, type Socket } from "node:net";
 import { listeningPort, TransportError, whenListening } from "@grapevine/transport";
 import { errnoOf, toTransportError } from "./socket-errors.js";
@@ -11,6 +12,37 @@ export interface BoundSockets {
   readonly port: number;
   /** 4 or 6. */
   readonly family: 4 | 6;
+}
+
+/** Most host names {@link lookupLiteral} remembers the IP family of. */
+const FAMILY_CACHE_LIMIT = 1024;
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * The UDP socket's name resolver. `node:dgram` resolves every destination, an IP literal too,
+ * with `dns.lookup`, which answers a literal one tick later: each datagram sent costs a deferred
+ * call and a regular-expression match. This one answers a literal at once (the family of each
+ * host is remembered) and passes a name to `dns.lookup` as before.
+ */
+export function lookupLiteral(): (
+  host: string,
+  options: LookupOneOptions,
+  callback: LookupCallback,
+) => void {
+  const families = new Map<string, number>();
+  // `options` is the family number (4 or 6) in Node's dgram, whatever the typings say; both forms
+  // go to `dns.lookup` as they came.
+  return (host, options, callback) => {
+    let literal = families.get(host);
+    if (literal === undefined) {
+      if (families.size >= FAMILY_CACHE_LIMIT) families.clear();
+      literal = isIP(host);
+      families.set(host, literal);
+    }
+    if (literal !== 0) callback(null, host, literal);
+    else dnsLookup(host, options, callback);
+  };
 }
 
 /** How many times a port-0 bind retries when UDP finds TCP's free port taken. */
@@ -65,7 +97,11 @@ export async function bindSockets(
       server.close();
       throw toTransportError(err, `cannot listen on TCP ${host}:${port}`, "address-in-use");
     }
-    const udp = createSocket({ type: family === 6 ? "udp6" : "udp4", ipv6Only: false });
+    const udp = createSocket({
+      type: family === 6 ? "udp6" : "udp4",
+      ipv6Only: false,
+      lookup: lookupLiteral(),
+    });
     try {
       await bindUdpSocket(udp, host, tcpPort);
     } catch (err) {

@@ -27,7 +27,9 @@ const FROM_CACHE_LIMIT = 4096;
  */
 export class DatagramStream implements AsyncIterable<Datagram> {
   private readonly queue: AsyncQueue<Datagram>;
-  private readonly fromCache = new Map<string, string>();
+  /** Sender URLs by address (as dgram gives it) and port: no key string built per datagram. */
+  private readonly fromCache = new Map<string, Map<number, string>>();
+  private fromCached = 0;
   /** Running tallies; read them, don't write them. */
   readonly counts: DatagramStreamCounts = { received: 0, receivedBytes: 0, dropped: 0 };
 
@@ -47,12 +49,21 @@ export class DatagramStream implements AsyncIterable<Datagram> {
   }
 
   private onMessage(data: Buffer, rinfo: RemoteInfo): void {
-    const key = `${rinfo.address} ${rinfo.port}`;
-    let from = this.fromCache.get(key);
+    let ports = this.fromCache.get(rinfo.address);
+    let from = ports?.get(rinfo.port);
     if (from === undefined) {
       from = formatAddress(this.scheme, unmapIPv4(rinfo.address), rinfo.port);
-      if (this.fromCache.size >= FROM_CACHE_LIMIT) this.fromCache.clear();
-      this.fromCache.set(key, from);
+      if (this.fromCached >= FROM_CACHE_LIMIT) {
+        this.fromCache.clear();
+        this.fromCached = 0;
+        ports = undefined;
+      }
+      if (ports === undefined) {
+        ports = new Map();
+        this.fromCache.set(rinfo.address, ports);
+      }
+      ports.set(rinfo.port, from);
+      this.fromCached += 1;
     }
     if (this.queue.push({ from, data })) {
       this.counts.received += 1;
