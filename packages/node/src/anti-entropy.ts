@@ -57,9 +57,13 @@ export const DIGEST_HASH_PAYLOAD_BYTES = 6;
 
 /** The ack payload carrying `hash` and `features` (see {@link DIGEST_HASH_TAG}). */
 export function digestHashPayload(hash: number, features = 0): Uint8Array {
+  // Byte by byte, big-endian: no view to allocate on every ack.
   const payload = new Uint8Array(DIGEST_HASH_PAYLOAD_BYTES);
   payload[0] = DIGEST_HASH_TAG;
-  new DataView(payload.buffer).setUint32(1, hash >>> 0);
+  payload[1] = hash >>> 24;
+  payload[2] = hash >>> 16;
+  payload[3] = hash >>> 8;
+  payload[4] = hash;
   payload[5] = features;
   return payload;
 }
@@ -67,7 +71,7 @@ export function digestHashPayload(hash: number, features = 0): Uint8Array {
 /** The digest hash an ack payload carries, or `undefined` (an older member, or another payload). */
 export function payloadDigestHash(payload: Uint8Array): number | undefined {
   if (payload.length < 5 || payload[0] !== DIGEST_HASH_TAG) return undefined;
-  const hash = new DataView(payload.buffer, payload.byteOffset, payload.length).getUint32(1);
+  const hash = payload[1]! * 0x1000000 + (payload[2]! << 16) + (payload[3]! << 8) + payload[4]!;
   return hash === 0 ? undefined : hash;
 }
 

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { digestHashPayload, payloadDigestHash } from "../src/anti-entropy.js";
+import { digestHashPayload, payloadDigestHash, payloadFeatures } from "../src/anti-entropy.js";
 import { CoreNet } from "./harness.js";
 
 const NAMES = ["a", "b", "c", "d", "e"];
@@ -21,6 +22,19 @@ describe("anti-entropy driven by the digest hash on acks", () => {
     expect(payloadDigestHash(new Uint8Array(0))).toBeUndefined();
     expect(payloadDigestHash(new Uint8Array([2, 0, 0, 0, 1]))).toBeUndefined();
     expect(payloadDigestHash(new Uint8Array([1, 0, 0, 0]))).toBeUndefined();
+  });
+
+  it("any hash and feature byte round-trip, big-endian, read in place from inside a packet", () => {
+    expect([...digestHashPayload(0x0102_0304, 5)]).toEqual([1, 1, 2, 3, 4, 5]);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 0xffff_ffff }), fc.nat(255), fc.nat(64), (h, f, at) => {
+        const packet = new Uint8Array(at + 6 + 3).fill(0xee);
+        packet.set(digestHashPayload(h, f), at);
+        const payload = packet.subarray(at);
+        expect(payloadDigestHash(payload)).toBe(h);
+        expect(payloadFeatures(payload)).toBe(f);
+      }),
+    );
   });
 
   it("sends no digest at all while nothing differs", () => {

@@ -340,17 +340,19 @@ class UdpTransportImpl implements UdpTransport {
       this.sendFailed({ code: "EAFNOSUPPORT" });
       return;
     }
-    const bytes = data.byteLength;
     // Copy: the caller may reuse its buffer as soon as send returns, before the kernel has it.
-    this.udp.send(Buffer.from(data), t.port, host, (err) => {
-      if (err) {
-        this.sendFailed(err);
-      } else {
-        this.tally.datagramsOut += 1;
-        this.tally.bytesOut += bytes;
-      }
-    });
+    this.udp.send(Buffer.from(data), t.port, host, this.sent);
   }
+
+  /** Every send's completion (one function, not a closure per datagram). */
+  private readonly sent = (err: Error | null, bytes: number): void => {
+    if (err) {
+      this.sendFailed(err);
+    } else {
+      this.tally.datagramsOut += 1;
+      this.tally.bytesOut += bytes;
+    }
+  };
 
   private sendFailed(err: unknown): void {
     this.tally.sendErrors += 1;
