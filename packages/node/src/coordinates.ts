@@ -151,7 +151,7 @@ const MAX_PENDING_PINGS = 64;
 export class Coordinates {
   private readonly client: VivaldiClient;
   private readonly peers = new Map<string, Coordinate>();
-  /** Direct pings in flight: seq → target and when it was sent, ms. */
+  /** Direct pings in flight, sent once: seq → target and when it was sent, ms. */
   private readonly pending = new Map<number, { readonly target: string; readonly at: number }>();
 
   /**
@@ -261,7 +261,9 @@ export class Coordinates {
 
   private sent(seq: number, target: string, now: number): void {
     if (target === this.self) return;
-    this.pending.delete(seq);
+    // The same seq sent again is the prober's second try after its timeout: an ack may answer
+    // either ping, so it measures nothing (Karn's rule, as the prober's own timeout applies it).
+    if (this.pending.delete(seq)) return;
     this.pending.set(seq, { target, at: now });
     if (this.pending.size <= MAX_PENDING_PINGS) return;
     for (const [old, ping] of this.pending) {

@@ -12,6 +12,7 @@ import {
 } from "../src/anti-entropy.js";
 import {
   COORDINATE_TAG,
+  Coordinates,
   coordinateSectionBytes,
   fromHalf,
   HALF_COORDINATE_TAG,
@@ -84,6 +85,50 @@ describe("coordinates in the node core", () => {
     net.runFair(30_000);
     expect(net.core("a").member("c")?.status ?? "forgotten").not.toBe("alive");
     expect(net.core("a").coordinates.of("c")).toBeUndefined();
+  });
+});
+
+describe("round-trip samples", () => {
+  const ping = (seq: number) => ({ type: "ping" as const, seq, target: "b", source: "a" });
+  const ack = (seq: number) => ({
+    type: "ack" as const,
+    seq,
+    source: "b",
+    payload: withCoordinate(digestHashPayload(7), {
+      vec: [0.001, 0, 0, 0, 0, 0, 0, 0],
+      error: 1,
+      adjustment: 0,
+      height: 1e-5,
+    }),
+  });
+
+  it("time a ping sent once from its sending to its ack", () => {
+    const c = new Coordinates("a", 1);
+    c.stamp([ping(8)], 1_000);
+    expect(c.heard(ack(8), true, 1_030)).toBe(30);
+    expect(c.stats.updates).toBe(1);
+    // Answered once: a second ack for the same seq measures nothing.
+    expect(c.heard(ack(8), true, 1_040)).toBeUndefined();
+  });
+
+  it("take nothing from the ack of a ping sent twice (Karn's rule): it may answer either", () => {
+    const c = new Coordinates("a", 1);
+    c.stamp([ping(7)], 0);
+    // The prober's timeout passed: the same seq goes out again, and the first ping's ack, slow,
+    // comes 10 ms later. Measured from the second ping it would say 10 ms for a 160 ms trip.
+    c.stamp([ping(7)], 150);
+    expect(c.heard(ack(7), true, 160)).toBeUndefined();
+    expect(c.stats.updates).toBe(0);
+    // The next probe is timed again.
+    c.stamp([ping(9)], 1_000);
+    expect(c.heard(ack(9), true, 1_160)).toBe(160);
+  });
+
+  it("take nothing from a relayed ack (not from the member itself)", () => {
+    const c = new Coordinates("a", 1);
+    c.stamp([ping(5)], 0);
+    expect(c.heard(ack(5), false, 20)).toBeUndefined();
+    expect(c.stats.updates).toBe(0);
   });
 });
 
