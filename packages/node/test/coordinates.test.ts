@@ -89,7 +89,13 @@ describe("coordinates in the node core", () => {
 });
 
 describe("round-trip samples", () => {
-  const ping = (seq: number) => ({ type: "ping" as const, seq, target: "b", source: "a" });
+  const ping = (seq: number) => ({
+    type: "ping" as const,
+    seq,
+    target: "b",
+    source: "a",
+    sourceAddresses: [],
+  });
   const ack = (seq: number) => ({
     type: "ack" as const,
     seq,
