@@ -227,7 +227,8 @@ export class Coordinates {
         isBarePayload(m.payload)
       ) {
         stamped ??= messages.slice();
-        stamped[i] = { ...m, payload: withCoordinate(m.payload, this.own) };
+        const payload = withCoordinate(m.payload, this.own);
+        stamped[i] = { type: "ack", seq: m.seq, source: m.source, payload };
       }
     }
     return stamped ?? messages;
