@@ -35,7 +35,7 @@ describe("bench net (smoke)", () => {
   it("prints one JSON line per scenario with medians and ranges", async () => {
     const r = await bench([
       "--scenario",
-      "join,update,idle,loss,floor",
+      "join,update,idle,loss,floor,steps",
       "--nodes",
       "3",
       "--trials",
@@ -49,7 +49,14 @@ describe("bench net (smoke)", () => {
       .trim()
       .split("\n")
       .map((line) => JSON.parse(line));
-    expect(rows.map((row) => row.scenario)).toEqual(["join", "update", "idle", "loss", "floor"]);
+    expect(rows.map((row) => row.scenario)).toEqual([
+      "join",
+      "update",
+      "idle",
+      "loss",
+      "floor",
+      "steps",
+    ]);
     for (const row of rows) {
       expect(row).toMatchObject({ suite: "net", nodes: 3, trials: 1 });
       expect(Array.isArray(row.goals)).toBe(true);
@@ -71,6 +78,11 @@ describe("bench net (smoke)", () => {
     // The floor: the idle traffic on bare sockets, the same figures.
     expect(Object.keys(rows[4].figures).sort()).toEqual(Object.keys(rows[2].figures).sort());
     expect(rows[4].figures.udpPackets.median).toBeGreaterThan(0);
+    // Steps: the runtime's steps timed, so some were counted.
+    expect(Object.keys(rows[5].figures).sort()).toEqual(
+      ["cpuS", "otherStepUs", "stepShare", "stepsPerNodeS", "timerStepUs"].sort(),
+    );
+    expect(rows[5].figures.stepsPerNodeS.median).toBeGreaterThan(0);
     // The comparison table goes to stderr in --json mode.
     expect(r.stderr).toContain("| scenario | N | figure |");
   }, 60_000);

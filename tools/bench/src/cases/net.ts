@@ -1,5 +1,5 @@
 /**
- * `pnpm bench net --scenario join|fail|update|idle|loss|floor|all --nodes N[,N…] [--trials K]
+ * `pnpm bench net --scenario join|fail|update|idle|loss|floor|steps|all --nodes N[,N…] [--trials K]
  * [--duration S] [--loss P] [--json]`: N Grapevine nodes on real UDP + TCP transports on loopback,
  * all in this process, LAN preset, compared with memberlist's figures (`../net/reference.ts`).
  *
@@ -13,6 +13,9 @@
  *   suspicions and deaths, all false (nobody fails).
  * - `floor`: the idle scenario's traffic (a ping and its ack per node per probe interval) on bare
  *   `node:dgram` sockets, no protocol: what Node.js itself costs for it (`../net/floor.ts`).
+ * - `steps`: the idle scenario with every member's runtime steps timed (`../net/steps.ts`): steps
+ *   per node per second, the mean µs of a timer's step and of any other step, and the share of
+ *   the process's CPU time spent inside steps.
  *
  * Progress goes to stderr. Stdout: one JSON line per scenario and size with `--json` (the
  * comparison table then goes to stderr), else the comparison table. Medians with min–max.
@@ -40,9 +43,10 @@ import {
   lossTrial,
   updateTrials,
 } from "../net/scenarios.js";
+import { stepTrials } from "../net/steps.js";
 import { type Summary, summarize } from "../summary.js";
 
-const SCENARIOS = ["join", "fail", "update", "idle", "loss", "floor"] as const;
+const SCENARIOS = ["join", "fail", "update", "idle", "loss", "floor", "steps"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const DEFAULT_NODES: Record<Scenario, number[]> = {
@@ -52,6 +56,7 @@ const DEFAULT_NODES: Record<Scenario, number[]> = {
   idle: [100],
   loss: [100],
   floor: [100],
+  steps: [100],
 };
 const DEFAULT_TRIALS: Record<Scenario, number> = {
   join: 5,
@@ -60,6 +65,7 @@ const DEFAULT_TRIALS: Record<Scenario, number> = {
   idle: 3,
   loss: 1,
   floor: 3,
+  steps: 3,
 };
 /** Untimed clusters the join scenario joins before its trials (the code compiles meanwhile). */
 const WARMUP_JOINS = 3;
@@ -299,6 +305,14 @@ async function runScenario(scenario: Scenario, n: number, options: Options): Pro
       };
       idleSummaries(row, await floorTrials(n, trials, idleWindow(options, n), traffic, progress));
       if (n === 100) row.memberlist.cpuMeasuredS = MEMBERLIST_IDLE_CPU_N100_MEASURED.median;
+      break;
+    }
+    case "steps": {
+      // Where the idle CPU goes: the runtime's steps timed (the timing itself costs a little).
+      const results = await stepTrials(n, trials, idleWindow(options, n), tag, progress);
+      for (const key of Object.keys(results[0] ?? {}) as (keyof (typeof results)[number])[]) {
+        row.figures[key] = summarize(results.map((r) => r[key]));
+      }
       break;
     }
   }
