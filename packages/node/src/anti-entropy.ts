@@ -139,7 +139,7 @@ export class AntiEntropy {
       if (m.type !== "ack" || m.source !== self || m.payload.length !== 0) continue;
       hash ??= digestHashPayload(state.digestHash(), this.frames.ownFeatures);
       stamped ??= messages.slice();
-      stamped[i] = { type: "ack", seq: m.seq, source: m.source, payload: hash };
+      stamped[i] = { ...m, payload: hash };
     }
     return stamped ?? messages;
   }

@@ -42,8 +42,8 @@ export class ClusterScoped {
   ) {
     const limits = inputLimits(options);
     const wallOffsetMs = options.wallClockOffsetMs ?? 0;
-    this.shared = sharedSyncFor(options, Object.assign({ limits }, host));
-    this.stats = new Telemetry(Object.assign({ wallOffsetMs }, host), options.stats);
+    this.shared = sharedSyncFor(options, { ...host, limits });
+    this.stats = new Telemetry({ ...host, wallOffsetMs }, options.stats);
   }
 
   /**

@@ -227,8 +227,7 @@ export class Coordinates {
         isBarePayload(m.payload)
       ) {
         stamped ??= messages.slice();
-        const payload = withCoordinate(m.payload, this.own);
-        stamped[i] = { type: "ack", seq: m.seq, source: m.source, payload };
+        stamped[i] = { ...m, payload: withCoordinate(m.payload, this.own) };
       }
     }
     return stamped ?? messages;

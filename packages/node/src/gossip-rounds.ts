@@ -69,38 +69,17 @@ export class GossipRounds<T> {
     this.host.round(now);
   }
 
-  /**
-   * Replays the rounds before `now` that were not woken for: call first in every step. Each is
-   * replayed while it is the schedule's earliest timer (an other timer due first, or at the same
-   * time, ends the replay) and idle.
-   *
-   * Only the first replay can change how the next round is judged: it takes in the answers heard
-   * since the last step. After it, a replayed idle round only marks the time of the last round,
-   * so the rounds that follow are judged with one {@link GossipHost.idleRule} and only the last
-   * of them is replayed; the next round is then set once, where replaying each in turn would
-   * have set it. A step's catch-up costs the same for 1 skipped round as for 50.
-   */
+  /** Replays the rounds before `now` that were not woken for: call first in every step. */
   catchUp(now: number): void {
     if (!this.skipIdle) return;
-    const { schedule, task, intervalMs, host } = this;
-    const head = schedule.peek();
-    if (head?.payload !== task) return;
-    const first = head.at;
-    if (first >= now || !host.idle(first)) return;
-    schedule.popDue(first);
-    host.replayed(first);
-    // With ours popped, the earliest timer left is the first other one. A round due at the same
-    // time would have been set after it, so would come second: the replay ends there too.
-    const other = schedule.nextAt();
-    let last = first;
-    if (first + intervalMs < Math.min(now, other)) {
-      const rule = host.idleRule();
-      for (let at = first + intervalMs; at < now && at < other && rule.idle(at); at += intervalMs) {
-        last = at;
-      }
-      if (last !== first) host.replayed(last);
+    const { schedule, task, intervalMs } = this;
+    for (let head = schedule.peek(); head?.payload === task; head = schedule.peek()) {
+      const at = head.at;
+      if (at >= now || !this.host.idle(at)) return;
+      schedule.popDue(at);
+      this.set(at + intervalMs);
+      this.host.replayed(at);
     }
-    this.set(last + intervalMs);
   }
 
   /**

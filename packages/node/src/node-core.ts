@@ -1,9 +1,14 @@
 import type { PushPullMember } from "@grapevine/codec";
-import type { ClusterState, LocalSnapshot } from "@grapevine/state";
+import {
+  ClusterState,
+  DEFAULT_DEAD_OWNER_GRACE_MS,
+  DEFAULT_TOMBSTONE_GRACE_MS,
+  type LocalSnapshot,
+} from "@grapevine/state";
 import {
   type Rng,
   type SeedList,
-  type Swim,
+  Swim,
   type SwimConfig,
   type SwimOutput,
   TimerSet,
@@ -11,7 +16,6 @@ import {
 import { AntiEntropy } from "./anti-entropy.js";
 import { ClusterScoped } from "./cluster-scoped.js";
 import { Coordinates } from "./coordinates.js";
-import { createState, createSwim } from "./core-parts.js";
 import { PeriodicWork, type CoreTask as Task } from "./core-tasks.js";
 import { emptyNodeCounters, type NodeCounters } from "./counters.js";
 import { Dissemination } from "./dissemination.js";
@@ -33,7 +37,7 @@ import { Queries } from "./queries.js";
 import type { QueryRequest, QueryTicket } from "./query-options.js";
 import { Reconnect } from "./reconnect.js";
 import { StateSync } from "./state-sync.js";
-import { StreamWork, type StreamWorkHost } from "./stream-work.js";
+import { StreamWork } from "./stream-work.js";
 import { UserMessages } from "./user-messages.js";
 
 /** Where the node is in its life, as the core sees it. */
@@ -100,21 +104,33 @@ export class NodeCore {
     this.timing = resolveTiming(options);
     const builder = new PacketBuilder(label, options.sealOverhead ?? 0);
     this.dissemination = new Dissemination(options.config.broadcastQueueLimit);
-    this.swim = createSwim(options, this.addresses, this.dissemination);
-    const store = createState(options, this.limits);
-    this.state = store.state;
+    this.swim = new Swim({
+      config: options.config,
+      self: {
+        ...{ name: options.name, addresses: this.addresses, meta: options.meta },
+        ...{ generation: options.generation, sendSchemes: options.links.flatMap((l) => l.schemes) },
+        ...(options.initialIncarnation ? { incarnation: options.initialIncarnation } : {}),
+      },
+      rng: options.rng,
+      now: options.now,
+      hashSeed: options.hashSeed ?? 0,
+      broadcasts: this.dissemination.queue,
+      ...(options.memberRegistry ? { registry: options.memberRegistry } : {}),
+    });
+    const tombstoneGraceMs = options.tombstoneGraceMs ?? DEFAULT_TOMBSTONE_GRACE_MS;
+    const deadOwnerGraceMs = options.deadOwnerGraceMs ?? DEFAULT_DEAD_OWNER_GRACE_MS;
+    this.state = new ClusterState({
+      ...{ self: options.name, generation: options.generation, rng: options.rng },
+      ...{ tombstoneGraceMs, deadOwnerGraceMs },
+      limits: { maxKeyBytes: this.limits.maxKeyBytes, maxValueBytes: this.limits.maxValueBytes },
+    });
     this.reconnect = new Reconnect(this.timing.reconnectTimeoutMs);
     this.health_ = HealthJudge.create(options.now, options.config, options.isolationWindowMs);
     const smallestMtu = Math.min(...options.links.map((link) => link.mtu));
-    // Hosts are plain literals, never `{ ...{ a, b }, c }`: V8 gives each object such a spread
-    // makes its own hidden class, and code reading a host shared by many nodes in one process
-    // then misses its inline caches at every step.
     this.stateSync = new StateSync({
-      state: this.state,
-      dissemination: this.dissemination,
-      counters: this.counters,
+      ...{ state: this.state, dissemination: this.dissemination, counters: this.counters },
       deltaBudget: builder.stateDeltaBudget(smallestMtu, this.name, this.addresses),
-      graceMs: store.graceMs,
+      graceMs: Math.min(tombstoneGraceMs, deadOwnerGraceMs),
       emit: (event) => this.emit(event),
       scheduleTick: (at) => this.schedule.schedule(at, { kind: "state-tick", at }),
     });
@@ -136,47 +152,33 @@ export class NodeCore {
       round,
     });
     this.periodic = new PeriodicWork({
-      schedule: this.schedule,
-      timing: this.timing,
-      gossipRounds: this.gossipRounds,
-      antiEntropy: this.antiEntropy,
-      gossipIntervalMs: options.config.gossipIntervalMs,
+      ...{ schedule: this.schedule, timing: this.timing, gossipRounds: this.gossipRounds },
+      ...{ antiEntropy: this.antiEntropy, gossipIntervalMs: options.config.gossipIntervalMs },
       running: () => this.statusValue === "running",
     });
-    const { name, addresses, swim, outbox, dissemination, counters } = this;
-    const common = { name, addresses, swim, outbox, dissemination, counters };
-    this.queries = new Queries(common, options);
-    this.forceLeaves = new ForceLeave(common);
+    const shared = {
+      ...{ name: this.name, addresses: this.addresses, swim: this.swim, outbox: this.outbox },
+      ...{ dissemination: this.dissemination, counters: this.counters },
+    };
+    this.queries = new Queries(shared, options);
+    this.forceLeaves = new ForceLeave(shared);
     // What the inbox and the stream work share of the core.
-    const { timing, state, stateSync, userMessages, queries, antiEntropy, coordinates } = this;
     const parts = {
-      name,
-      addresses,
-      swim,
-      outbox,
-      dissemination,
-      counters,
-      label,
-      timing,
-      state,
-      stateSync,
-      userMessages,
-      queries,
-      forceLeave: this.forceLeaves,
-      antiEntropy,
-      coordinates,
+      ...shared,
+      ...{ label, timing: this.timing, state: this.state, stateSync: this.stateSync },
+      ...{ userMessages: this.userMessages, queries: this.queries, forceLeave: this.forceLeaves },
+      ...{ antiEntropy: this.antiEntropy, coordinates: this.coordinates },
       emit: (event: ClusterEvent) => this.emit(event),
     };
     this.scoped = new ClusterScoped(options, parts);
-    // (Object.assign, not a spread, for the same reason as above.)
-    this.follow = Object.assign({ reconnect: this.reconnect }, parts);
-    const shared = this.scoped.shared;
-    this.inbox = new Inbox(Object.assign({ shared }, parts));
-    const streamParts: Pick<StreamWorkHost, "deadline" | "mergePushPull"> = {
+    this.follow = { ...parts, reconnect: this.reconnect };
+    this.inbox = new Inbox({ ...parts, shared: this.scoped.shared });
+    this.streams = new StreamWork({
+      ...parts,
+      shared: this.scoped.shared,
       deadline: (at, id) => this.schedule.schedule(at, { kind: "stream-deadline", id }),
       mergePushPull: (members, delta, now) => this.inbox.mergePushPull(members, delta, now),
-    };
-    this.streams = new StreamWork(Object.assign({ shared }, streamParts, parts));
+    });
   }
 
   // ── lifecycle ──────────────────────────────────────────────────────────────────────────────

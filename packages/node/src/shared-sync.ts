@@ -229,6 +229,5 @@ export function sharedSyncFor(
     maxClockDriftMs: options.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS,
     limits: { maxKeyBytes: host.limits.maxKeyBytes, maxValueBytes: host.limits.maxValueBytes },
   });
-  const wallOffsetMs = options.wallClockOffsetMs ?? 0;
-  return new SharedSync(Object.assign({ keyspace, wallOffsetMs }, host));
+  return new SharedSync({ ...host, keyspace, wallOffsetMs: options.wallClockOffsetMs ?? 0 });
 }

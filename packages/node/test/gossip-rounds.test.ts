@@ -3,10 +3,9 @@
  * that wakes the core exactly at `nextWakeAt`: the same inputs at the same times give the same
  * outputs at the same times, with or without the skipped wake-ups.
  */
-import { seededRng, swimConfig, TimerSet } from "@grapevine/swim";
+import { seededRng, swimConfig } from "@grapevine/swim";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { GossipRounds } from "../src/gossip-rounds.js";
 import { NodeCore } from "../src/node-core.js";
 import { memCoreOptions } from "./harness.js";
 
@@ -205,40 +204,5 @@ describe("skipping idle gossip rounds", () => {
       return wakes;
     };
     expect(count(true)).toBeLessThan(count(false) / 3);
-  });
-
-  it("replays skipped rounds up to the first other timer, then sets the next round once", () => {
-    // Rounds every 200 ms from 0; another timer at 450; a step at 1,000. Replaying each round in
-    // turn would replay 0, 200 and 400, then stop with the other timer first in line (the round
-    // at 600 set after it); only the first and last replays do anything, so only they are made.
-    const schedule = new TimerSet<string>();
-    const replayed: number[] = [];
-    const host = {
-      idle: () => true,
-      idleRule: () => ({ idle: () => true }),
-      replayed: (at: number) => replayed.push(at),
-      round: () => {},
-    };
-    const config = swimConfig("lan", { gossipIntervalMs: 200 });
-    const rounds = new GossipRounds(schedule, "gossip", { config, skipIdleRounds: true }, host);
-    rounds.start(0);
-    schedule.schedule(450, "other");
-    rounds.catchUp(1_000);
-    expect(replayed).toEqual([0, 400]);
-    expect(schedule.popDue(1_000)).toBe("other");
-    expect(schedule.peek()).toEqual(expect.objectContaining({ at: 600, payload: "gossip" }));
-    // A round not idle ends the replay where it is: it runs on its own.
-    const busy = new TimerSet<string>();
-    const seen: number[] = [];
-    const stopsAt600 = {
-      ...host,
-      idleRule: () => ({ idle: (at: number) => at < 600 }),
-      replayed: (at: number) => seen.push(at),
-    };
-    const other = new GossipRounds(busy, "gossip", { config, skipIdleRounds: true }, stopsAt600);
-    other.start(0);
-    other.catchUp(1_000);
-    expect(seen).toEqual([0, 400]);
-    expect(busy.peek()).toEqual(expect.objectContaining({ at: 600, payload: "gossip" }));
   });
 });

@@ -93,21 +93,18 @@ export function parseAddress(url: string): Address {
 export function schemeOf(url: string): string | undefined {
   const end = url.indexOf("://");
   if (end <= 0) return undefined;
-  let upper = false;
   for (let i = 0; i < end; i++) {
-    const code = url.charCodeAt(i);
-    const c = code | 0x20; // ASCII letters to lower case; other bytes stay apart
+    const c = url.charCodeAt(i) | 0x20; // ASCII letters to lower case; other bytes stay apart
     const letter = c >= 0x61 && c <= 0x7a;
+    const code = url.charCodeAt(i);
     const other = (code >= 0x30 && code <= 0x39) || code === 0x2b || code === 0x2d || code === 0x2e;
     if (!(letter || (i > 0 && other))) return undefined;
-    upper ||= letter && code !== c;
   }
   for (let i = end + 3; i < url.length; i++) {
     const c = url.charCodeAt(i);
     if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) return undefined;
   }
-  const scheme = url.slice(0, end);
-  return upper ? scheme.toLowerCase() : scheme;
+  return url.slice(0, end).toLowerCase();
 }
 
 /** Formats host and port as a URL with the given scheme, bracketing IPv6 literals. */

@@ -4,7 +4,6 @@ import {
   acceptsConnections,
   canReach,
   firstSendableAddress,
-  fixedSchemes,
   reachableSchemes,
   schemeOf,
   schemesOf,
@@ -43,39 +42,6 @@ it("picks exactly the first address whose lower-cased scheme is ours", () => {
       },
     ),
   );
-});
-it("answers for a fixed scheme set as for any set, frozen lists asked again included", () => {
-  const scheme = fc.constantFrom("udp", "UDP", "ws", "mem", "");
-  const address = fc
-    .tuple(scheme, fc.string({ maxLength: 3 }))
-    .map(([s, rest]) => `${s}://${rest}`);
-  fc.assert(
-    fc.property(
-      fc.array(fc.array(address, { maxLength: 4 }), { minLength: 1, maxLength: 5 }),
-      fc.uniqueArray(scheme, { maxLength: 3 }),
-      fc.array(fc.nat(), { maxLength: 12 }),
-      (lists, schemes, asks) => {
-        const fixed = fixedSchemes(schemes);
-        const plain = new Set<string>(schemes);
-        const frozen = lists.map((list) => Object.freeze(list.slice()));
-        for (const i of asks) {
-          const list = frozen[i % frozen.length]!;
-          expect(firstSendableAddress(list, fixed)).toBe(firstSendableAddress(list, plain));
-        }
-      },
-    ),
-  );
-});
-it("does not keep answers about a list that can still change", () => {
-  const own = fixedSchemes(["ws"]);
-  const addresses = ["udp://a"];
-  expect(firstSendableAddress(addresses, own)).toBeUndefined();
-  addresses.push("ws://b");
-  expect(firstSendableAddress(addresses, own)).toBe("ws://b");
-  const frozen = Object.freeze(["udp://a", "ws://c"]);
-  expect(firstSendableAddress(frozen, own)).toBe("ws://c");
-  expect(firstSendableAddress(frozen, own)).toBe("ws://c");
-  expect(firstSendableAddress(frozen, fixedSchemes(["mem"]))).toBeUndefined();
 });
 it("tells whether two scheme lists intersect", () => {
   expect(sharesScheme(["udp", "ws"], ["ws"])).toBe(true);

@@ -32,38 +32,6 @@ export function firstSendableAddress(
   addresses: readonly string[],
   ownSchemes: ReadonlySet<string>,
 ): string | undefined {
-  // For a set that cannot change (see fixedSchemes), a frozen list's answer is kept: the member
-  // table's lists are frozen and shared by every record with the same addresses, and a prober
-  // asks about its target's list at least twice a probe.
-  const answers = fixedSets.get(ownSchemes);
-  if (answers === undefined || !Object.isFrozen(addresses)) return firstOf(addresses, ownSchemes);
-  const known = answers.get(addresses);
-  if (known !== undefined) return known ?? undefined;
-  const found = firstOf(addresses, ownSchemes);
-  answers.set(addresses, found ?? null);
-  return found;
-}
-
-/**
- * A set of schemes that nothing changes after this call (a node's own, held privately), for
- * which {@link firstSendableAddress} keeps its answers about frozen lists.
- */
-export function fixedSchemes(schemes: Iterable<string>): ReadonlySet<string> {
-  const set = new Set(schemes);
-  fixedSets.set(set, new WeakMap());
-  return set;
-}
-
-/**
- * {@link firstSendableAddress}'s answers about frozen lists, by fixed set of schemes (`null`: no
- * address of the list is sendable).
- */
-const fixedSets = new WeakMap<ReadonlySet<string>, WeakMap<readonly string[], string | null>>();
-
-function firstOf(
-  addresses: readonly string[],
-  ownSchemes: ReadonlySet<string>,
-): string | undefined {
   for (const address of addresses) {
     if (ownSchemes.has(protocolSchemeOf(address) ?? "")) return address;
   }

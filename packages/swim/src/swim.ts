@@ -1,6 +1,6 @@
 import type { Message, PushPullMember } from "@grapevine/codec";
 import { isLive, type Rng } from "@grapevine/protocol";
-import { firstSendableAddress, fixedSchemes, reachableSchemes, schemesOf } from "./addresses.js";
+import { firstSendableAddress, reachableSchemes, schemesOf } from "./addresses.js";
 import { Awareness } from "./awareness.js";
 import { type SwimConfig, validateSwimConfig } from "./config.js";
 import { createCounters, type SwimCounters } from "./counters.js";
@@ -79,7 +79,7 @@ export class Swim {
     const schemes = [
       ...new Set([...reachableSchemes(schemesOf(self.addresses)), ...(self.sendSchemes ?? [])]),
     ].sort();
-    this.ownSchemes = fixedSchemes(schemes);
+    this.ownSchemes = new Set(schemes);
     this.awareness = new Awareness(
       this.config.awarenessMaxMultiplier,
       this.config.lifeguard.awareness,
