@@ -85,14 +85,15 @@ export async function stepTrials(
       const seconds = (nowMs() - started) / 1000;
       const timer = tally.timer - before.timer;
       const other = tally.other - before.other;
-      const stepMs = tally.timerMs - before.timerMs + (tally.otherMs - before.otherMs);
+      const timerMs = tally.timerMs - before.timerMs;
+      const otherMs = tally.otherMs - before.otherMs;
       const cpuMs = (cpu.user + cpu.system) / 1000;
       results.push({
         cpuS: cpuMs / 1000 / n / seconds,
         stepsPerNodeS: (timer + other) / n / seconds,
-        timerStepUs: timer === 0 ? 0 : ((tally.timerMs - before.timerMs) / timer) * 1000,
-        otherStepUs: other === 0 ? 0 : ((tally.otherMs - before.otherMs) / other) * 1000,
-        stepShare: cpuMs === 0 ? 0 : stepMs / cpuMs,
+        timerStepUs: timer === 0 ? 0 : (timerMs / timer) * 1000,
+        otherStepUs: other === 0 ? 0 : (otherMs / other) * 1000,
+        stepShare: cpuMs === 0 ? 0 : (timerMs + otherMs) / cpuMs,
       });
     }
     return results;
