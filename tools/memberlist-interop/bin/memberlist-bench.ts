@@ -7,12 +7,29 @@
  *   A fresh cluster per trial.
  * - `idle`: CPU seconds per node per second of the Go process (user + system, from
  *   /proc/<pid>/stat), over `trials` consecutive windows of `--window` seconds of one cluster.
+ * - `pair`: `idle` for memberlist and for Grapevine at once: the Go cluster, then N Grapevine
+ *   nodes in this process (`pnpm bench net`'s idle cluster, LAN preset); each window reads both
+ *   processes' CPU time at the same instants, so the machine's load moves both figures alike and
+ *   the window's ratio (Grapevine / memberlist) stands. `--coordinates off` runs Grapevine without
+ *   network coordinates (memberlist computes none; Serf does).
  *
- * Usage: pnpm bench:memberlist [--scenario fail|idle] [--nodes 50] [--trials 15] [--window 120].
- * Progress on stderr; one JSON line on stdout: median, min, max and every value.
+ * `--warmup S` idles S seconds before the first window of `idle` and `pair`. V8 optimizes an idle
+ * Grapevine process's hot functions over its first minutes (with 100 members, `node --trace-opt`
+ * shows the runtime's step optimized 2 to 4 minutes in); Go compiles ahead of time. With a
+ * warm-up, the windows measure a cluster that has been running for a while.
+ *
+ * Usage: pnpm bench:memberlist [--scenario fail|idle|pair] [--nodes 50] [--trials 15]
+ * [--window 120] [--warmup 0] [--coordinates on|off].
+ * Progress on stderr; one JSON line on stdout: median, min, max and every value (for `pair`, of
+ * each system and of the ratio).
  */
 import { readFileSync } from "node:fs";
-import { summarize } from "@grapevine/bench";
+import {
+  type BenchNode,
+  convergedCluster as grapevineCluster,
+  stopAll,
+  summarize,
+} from "@grapevine/bench";
 import { buildGoTool, GoCluster, goMissing } from "../src/index.js";
 
 const SETTLE_MS = 5_000;
@@ -34,13 +51,21 @@ function flag(name: string, fallback: number, min: number): number {
 
 const scenarioAt = process.argv.indexOf("--scenario");
 const scenario = scenarioAt < 0 ? "fail" : process.argv[scenarioAt + 1];
-if (scenario !== "fail" && scenario !== "idle") {
-  console.error(`--scenario is fail or idle, got ${scenario}`);
+if (scenario !== "fail" && scenario !== "idle" && scenario !== "pair") {
+  console.error(`--scenario is fail, idle or pair, got ${scenario}`);
   process.exit(2);
 }
 const nodes = flag("--nodes", 50, 3);
 const trials = flag("--trials", scenario === "fail" ? 15 : 3, 1);
 const windowS = flag("--window", 120, 1);
+/** Idle seconds before the first window of `idle` and `pair` (V8 compiles the hot code meanwhile). */
+const warmupS = flag("--warmup", 0, 0);
+const coordinatesAt = process.argv.indexOf("--coordinates");
+const coordinatesFlag = coordinatesAt < 0 ? "on" : process.argv[coordinatesAt + 1];
+if (coordinatesFlag !== "on" && coordinatesFlag !== "off") {
+  console.error(`--coordinates is on or off, got ${coordinatesFlag}`);
+  process.exit(2);
+}
 const missing = goMissing();
 if (missing !== undefined) {
   console.error(missing);
@@ -109,8 +134,43 @@ async function failTrial(): Promise<number> {
   }
 }
 
-const values: number[] = [];
+/** CPU seconds this process has used (user + system). */
+function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+/**
+ * `trials` windows over the idle Go cluster and, with `grapevine`, the idle Grapevine nodes of
+ * this process: CPU s per node per second of each, read at the same instants.
+ */
+async function idleWindows(
+  go: GoCluster,
+  grapevine: readonly BenchNode[] | undefined,
+): Promise<Array<{ memberlist: number; grapevine: number }>> {
+  const pid = go.pid as number;
+  const windows: Array<{ memberlist: number; grapevine: number }> = [];
+  for (let t = 1; t <= trials; t++) {
+    const goBefore = cpuSeconds(pid);
+    const ownBefore = ownCpuSeconds();
+    const started = performance.now();
+    await pause(windowS * 1000);
+    const goUsed = cpuSeconds(pid) - goBefore;
+    const ownUsed = ownCpuSeconds() - ownBefore;
+    const seconds = (performance.now() - started) / 1000;
+    const window = { memberlist: goUsed / nodes / seconds, grapevine: ownUsed / nodes / seconds };
+    windows.push(window);
+    const ours = grapevine === undefined ? "" : `, Grapevine ${window.grapevine.toFixed(6)} s`;
+    console.error(
+      `${scenario} N=${nodes} window ${t}/${trials}: memberlist ${window.memberlist.toFixed(6)} CPU s${ours}`,
+    );
+  }
+  return windows;
+}
+
+const header = { system: "memberlist 0.2.2", scenario, nodes, trials };
 if (scenario === "fail") {
+  const values: number[] = [];
   for (let t = 1; t <= trials; t++) {
     const s = await failTrial();
     values.push(s);
@@ -118,33 +178,43 @@ if (scenario === "fail") {
       `memberlist fail N=${nodes} trial ${t}/${trials}: first suspect ${s.toFixed(3)} s`,
     );
   }
+  console.log(JSON.stringify({ ...header, firstSuspectS: summarize(values) }));
 } else {
   const go = await convergedCluster();
+  let grapevine: BenchNode[] | undefined;
   try {
-    const pid = go.pid as number;
-    for (let t = 1; t <= trials; t++) {
-      const cpuBefore = cpuSeconds(pid);
-      const started = performance.now();
-      await pause(windowS * 1000);
-      const seconds = (performance.now() - started) / 1000;
-      const perNode = (cpuSeconds(pid) - cpuBefore) / nodes / seconds;
-      values.push(perNode);
-      console.error(
-        `memberlist idle N=${nodes} window ${t}/${trials}: ${perNode.toFixed(6)} CPU s`,
+    if (scenario === "pair") {
+      const coordinates = coordinatesFlag === "on";
+      grapevine = await grapevineCluster(nodes, "pair", SETTLE_MS, { coordinates });
+    }
+    if (warmupS > 0) {
+      console.error(`${scenario} N=${nodes}: ${warmupS} s of warm-up first, not counted`);
+      await pause(warmupS * 1000);
+    }
+    const windows = await idleWindows(go, grapevine);
+    const memberlist = summarize(windows.map((w) => w.memberlist));
+    // A window too short for the Go process to be charged a clock tick (10 ms) has no ratio.
+    const ratios = windows.filter((w) => w.memberlist > 0).map((w) => w.grapevine / w.memberlist);
+    if (scenario === "idle") {
+      console.log(JSON.stringify({ ...header, windowS, warmupS, cpuS: memberlist }));
+    } else {
+      console.log(
+        JSON.stringify({
+          ...header,
+          system: "Grapevine and memberlist 0.2.2, side by side",
+          windowS,
+          warmupS,
+          coordinates: coordinatesFlag === "on",
+          cpuS: {
+            grapevine: summarize(windows.map((w) => w.grapevine)),
+            memberlist,
+            ...(ratios.length > 0 ? { ratio: summarize(ratios) } : {}),
+          },
+        }),
       );
     }
   } finally {
+    if (grapevine !== undefined) await stopAll(grapevine);
     await go.stop();
   }
 }
-const figure = scenario === "fail" ? "firstSuspectS" : "cpuS";
-console.log(
-  JSON.stringify({
-    system: "memberlist 0.2.2",
-    scenario,
-    nodes,
-    trials,
-    ...(scenario === "idle" ? { windowS } : {}),
-    [figure]: summarize(values),
-  }),
-);

@@ -37,13 +37,24 @@ export async function until(
   }
 }
 
+/** Settings of a bench cluster beyond the LAN preset. */
+export interface BenchClusterOptions {
+  /** Network coordinates (default true, as a cluster's own default). */
+  readonly coordinates?: boolean;
+}
+
 /** Binds and starts `n` nodes named `n0`… on 127.0.0.1 (not joined yet). */
-export async function startNodes(n: number, tag: string): Promise<BenchNode[]> {
+export async function startNodes(
+  n: number,
+  tag: string,
+  options: BenchClusterOptions = {},
+): Promise<BenchNode[]> {
   const nodes: BenchNode[] = [];
+  const coordinates = options.coordinates ?? true;
   for (let i = 0; i < n; i++) {
     const wire = new CountingTransport(await bindUdp({ bind: "udp://127.0.0.1:0" }));
     const name = `${tag}-n${i}`;
-    const cluster = await Cluster.start({ name, transports: [wire], preset: "lan" });
+    const cluster = await Cluster.start({ name, transports: [wire], preset: "lan", coordinates });
     nodes.push({ name, cluster, wire });
   }
   return nodes;
@@ -89,8 +100,9 @@ export async function convergedCluster(
   n: number,
   tag: string,
   settleMs = 2000,
+  options: BenchClusterOptions = {},
 ): Promise<BenchNode[]> {
-  const nodes = await startNodes(n, tag);
+  const nodes = await startNodes(n, tag, options);
   await joinAll(nodes);
   await quiet(nodes);
   await sleep(settleMs);
