@@ -14,8 +14,8 @@
  *   network coordinates (memberlist computes none; Serf does).
  *
  * `--warmup S` idles S seconds before the first window of `idle` and `pair`. V8 optimizes an idle
- * Grapevine process's hot functions over its first minutes (with 100 members, `node --trace-opt`
- * shows the runtime's step optimized 2 to 4 minutes in); Go compiles ahead of time. With a
+ * Grapevine process's hottest functions over its first minutes (with 100 members, `node
+ * --trace-opt` shows them optimized 1.5 to 4 minutes in); Go compiles ahead of time. With a
  * warm-up, the windows measure a cluster that has been running for a while.
  *
  * Usage: pnpm bench:memberlist [--scenario fail|idle|pair] [--nodes 50] [--trials 15]
