@@ -99,14 +99,42 @@ async function statusAt(agent: AgentHandle, name: string): Promise<string | unde
   return (await members(agent)).find((m) => m.name === name)?.status;
 }
 
-/** Polls `check` every 50 ms until it is true; fails after `timeoutMs`. Resolves the ms taken. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number) {
+/**
+ * Polls `check` every 50 ms until it is true; fails after `timeoutMs`, with `seen()` (what was
+ * last observed) in the message when given. Resolves the ms taken.
+ */
+async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  seen?: () => string,
+) {
   const started = performance.now();
   while (!(await check())) {
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() - started > timeoutMs) {
+      const last = seen === undefined ? "" : ` (last seen: ${seen()})`;
+      throw new Error(`timed out waiting for ${what}${last}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return performance.now() - started;
+}
+
+/** Whether every agent lists `name` with `status`; `last` keeps what each listed, for a failure. */
+async function everyAgentLists(
+  agents: readonly AgentHandle[],
+  name: string,
+  status: string,
+  last: Map<string, string | undefined>,
+): Promise<boolean> {
+  const statuses = await Promise.all(agents.map((a) => statusAt(a, name)));
+  for (const [i, agent] of agents.entries()) last.set(agent.name, statuses[i]);
+  return statuses.every((s) => s === status);
+}
+
+/** `last` as `agent: status, …`. */
+function listed(last: Map<string, string | undefined>): string {
+  return [...last].map(([agent, status]) => `${agent}: ${status ?? "not listed"}`).join(", ");
 }
 
 async function cli(agent: AgentHandle, args: readonly string[]): Promise<string> {
@@ -266,19 +294,20 @@ describe.skipIf(missing)("a browser tab as a cluster member, against real agents
         });
         await second.goto(`${site.url}#${leaverFragment}`);
         expect(await second.evaluate(() => window.grapevineMember.ready)).toBe(1);
+        const last = new Map<string, string | undefined>();
         await until(
           `every agent to list ${leaver} alive`,
-          async () =>
-            (await Promise.all(agents.map((a) => statusAt(a, leaver)))).every((s) => s === "alive"),
+          () => everyAgentLists(agents, leaver, "alive", last),
           15_000,
+          () => listed(last),
         );
         const leftAt = performance.now();
         await second.evaluate(() => window.grapevineMember.leave());
         await until(
           `every agent to list ${leaver} left`,
-          async () =>
-            (await Promise.all(agents.map((a) => statusAt(a, leaver)))).every((s) => s === "left"),
+          () => everyAgentLists(agents, leaver, "left", last),
           10_000,
+          () => listed(last),
         );
         detection.push(
           `${scheme}: leave() → left at every agent ${((performance.now() - leftAt) / 1000).toFixed(1)} s after the call`,
