@@ -5,4 +5,5 @@ export {
   convergedCluster,
   stopAll,
 } from "./net/harness.js";
+export { runSource, type SourceRun } from "./run-source.js";
 export { type Summary, summarize } from "./summary.js";

@@ -3,25 +3,11 @@
  * on 127.0.0.1, one short trial per scenario that finishes quickly; checks the shape of the JSON
  * lines, not the figures (benchmarks are never timed tests).
  */
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { runSource } from "../src/run-source.js";
 
-const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const CLI = ["--import", "tsx", "--conditions=@grapevine/source", "tools/bench/src/cli.ts", "net"];
-
-function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...CLI, ...args],
-      { cwd: REPO_ROOT, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function bench(args: string[]) {
+  return runSource("tools/bench/src/cli.ts", ["net", ...args], 60_000);
 }
 
 const summary = {

@@ -4,27 +4,14 @@
  * of the JSON line and that bad arguments are refused, not the figures (benchmarks are never timed
  * tests).
  */
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { runSource } from "@grapevine/bench";
 import { describe, expect, it } from "vitest";
 import { goMissing, goRequired } from "../src/index.js";
 
-const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const BIN = "tools/memberlist-interop/bin/memberlist-bench.ts";
 const run = goMissing() === undefined || goRequired();
 
-function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "--conditions=@grapevine/source", BIN, ...args],
-      { cwd: REPO_ROOT, timeout: 90_000, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function bench(args: string[]) {
+  return runSource("tools/memberlist-interop/bin/memberlist-bench.ts", args, 90_000);
 }
 
 const summary = {
